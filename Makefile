@@ -1,0 +1,54 @@
+# Two entry points (see README): `make lab` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch is pinned in the same pip call as everything else: an unpinned torch resolves to a
+# multi-GB CUDA build; 2.13.0 resolves to the CPU wheel these machines use.
+TORCH := torch==2.13.0
+PORT ?= 8888
+
+.PHONY: setup browser build lab test test-py test-js lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(TORCH) hatchling editables 'hatch-jupyter-builder>=0.9'
+	cd js && npm ci --no-audit --no-fund && npm run build
+	$(BIN)/pip install --quiet --no-build-isolation -e '.[data,dev]' $(TORCH)
+	touch $@
+
+build: setup
+	cd js && npm run build
+
+# Debian's Chromium for the browser tests (never a Playwright browser download).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+lab: setup
+	$(BIN)/jupyter lab --allow-root --no-browser --ip=127.0.0.1 --port=$(PORT) \
+	  --ServerApp.root_dir=notebooks
+
+lint: setup
+	$(BIN)/ruff check xaiwidgets tests bench
+	cd js && npm run typecheck
+
+test-js: setup
+	cd js && npm test
+
+test-py: setup browser
+	$(BIN)/python -m pytest
+
+test: setup browser lint test-js test-py
+
+bench: setup
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	cd js && npm run clean
+	rm -rf $(VENV) js/node_modules dist build

@@ -1,0 +1,28 @@
+// Bundles each widget into one self-contained ESM: anywidget loads `_esm` from a Blob URL,
+// so relative imports or split chunks could never be resolved.
+import { build } from "esbuild";
+import { statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const outdir = join(here, "..", "xaiwidgets", "static");
+const entries = ["comparison", "standalone"];
+
+await build({
+  entryPoints: Object.fromEntries(entries.map((n) => [n, join(here, "src", `${n}.ts`)])),
+  outdir,
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: "es2020",
+  splitting: false,
+  sourcemap: false,
+  legalComments: "none",
+  logLevel: "warning",
+});
+
+for (const n of entries) {
+  const kb = statSync(join(outdir, `${n}.js`)).size / 1024;
+  console.log(`${n}.js  ${kb.toFixed(1)} KB`);
+}

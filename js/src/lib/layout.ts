@@ -1,0 +1,92 @@
+// Geometry shared by the panels: pure so it can be unit-tested without a DOM.
+import { fmt } from "./format";
+
+export const PANEL_WIDTH = 180;
+export const PANEL_MAX_HEIGHT = 270;
+
+/** CSS size of an image panel showing an h x w grid: fixed width, height by aspect (capped). */
+export function panelSize(h: number, w: number): { width: number; height: number } {
+  if (!(h > 0 && w > 0)) return { width: PANEL_WIDTH, height: PANEL_WIDTH };
+  let width = PANEL_WIDTH;
+  let height = (PANEL_WIDTH * h) / w;
+  if (height > PANEL_MAX_HEIGHT) {
+    width = (PANEL_MAX_HEIGHT * w) / h;
+    height = PANEL_MAX_HEIGHT;
+  }
+  return { width: Math.round(width), height: Math.round(height) };
+}
+
+/** Data cell under a pointer at (x, y) CSS px in a box of cssW x cssH showing an h x w grid. */
+export function cellAt(x: number, y: number, cssW: number, cssH: number, h: number, w: number): { row: number; col: number } {
+  const clamp = (v: number, n: number) => Math.max(0, Math.min(n - 1, v));
+  const col = clamp(Math.floor((x / Math.max(cssW, 1e-9)) * w), w);
+  const row = clamp(Math.floor((y / Math.max(cssH, 1e-9)) * h), h);
+  return { row, col };
+}
+
+/** Same relative position in another grid (panels may differ in resolution). */
+export function mapCell(row: number, col: number, h: number, w: number, H: number, W: number): { row: number; col: number } {
+  return {
+    row: Math.min(H - 1, Math.floor(((row + 0.5) * H) / h)),
+    col: Math.min(W - 1, Math.floor(((col + 0.5) * W) / w)),
+  };
+}
+
+/** Colour-bar labels: ends of the value range, plus the zero of a symmetric (signed) range. */
+export function legendLabels(lo: number, hi: number, signed: boolean): string[] {
+  return signed ? [fmt(lo), "0", fmt(hi)] : [fmt(lo), fmt(hi)];
+}
+
+/** Horizontal bar for value v on an axis symmetric about zero with half-range m, in [0, width]. */
+export function barExtent(v: number, m: number, width: number): { x: number; w: number } {
+  const mid = width / 2;
+  if (!(m > 0) || !Number.isFinite(v)) return { x: mid, w: 0 };
+  const len = (Math.min(Math.abs(v), m) / m) * mid;
+  return v >= 0 ? { x: mid, w: len } : { x: mid - len, w: len };
+}
+
+/** Row height of the tabular bar charts: shrink for many features so the chart stays readable. */
+export function barRowHeight(nFeatures: number): number {
+  return nFeatures > 40 ? 12 : 18;
+}
+
+/** SVG polyline points for y(x) in a plot box; y is clamped to [y0, y1]. */
+export function polylinePoints(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  box: { left: number; top: number; width: number; height: number },
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+): string {
+  const pts: string[] = [];
+  const n = Math.min(xs.length, ys.length);
+  const sx = box.width / (x1 - x0 || 1);
+  const sy = box.height / (y1 - y0 || 1);
+  for (let i = 0; i < n; i++) {
+    const y = ys[i];
+    if (!Number.isFinite(y) || !Number.isFinite(xs[i])) continue;
+    const px = box.left + (xs[i] - x0) * sx;
+    const py = box.top + box.height - (Math.max(y0, Math.min(y1, y)) - y0) * sy;
+    pts.push(`${px.toFixed(1)},${py.toFixed(1)}`);
+  }
+  return pts.join(" ");
+}
+
+/** Nearest index in sorted `avail` to `i` (standalone navigation snaps to embedded samples). */
+export function nearestIn(avail: readonly number[], i: number): number {
+  let best = avail[0];
+  for (const a of avail) if (Math.abs(a - i) < Math.abs(best - i)) best = a;
+  return best;
+}
+
+/** Neighbour of `cur` in sorted `avail` in direction dir (+1/-1), or cur at the ends. */
+export function stepIn(avail: readonly number[], cur: number, dir: 1 | -1): number {
+  if (dir > 0) {
+    for (const a of avail) if (a > cur) return a;
+  } else {
+    for (let j = avail.length - 1; j >= 0; j--) if (avail[j] < cur) return avail[j];
+  }
+  return cur;
+}

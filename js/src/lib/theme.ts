@@ -1,0 +1,95 @@
+// Widget CSS. JupyterLab (--jp-*) first, VS Code (--vscode-*) second, then our own fallbacks,
+// which follow the OS colour scheme (classic notebook, standalone HTML pages).
+
+export const CSS = `
+.xai-root {
+  --xai-fb-fg: #1f2328; --xai-fb-fg2: #59636e; --xai-fb-bg: #ffffff; --xai-fb-bg2: #f4f5f7;
+  --xai-fb-border: #d0d7de; --xai-fb-accent: #1a73e8;
+  --xai-fg: var(--jp-ui-font-color1, var(--vscode-editor-foreground, var(--xai-fb-fg)));
+  --xai-fg2: var(--jp-ui-font-color2, var(--vscode-descriptionForeground, var(--xai-fb-fg2)));
+  --xai-bg: var(--jp-layout-color1, var(--vscode-editor-background, var(--xai-fb-bg)));
+  --xai-bg2: var(--jp-layout-color2, var(--vscode-editorWidget-background, var(--xai-fb-bg2)));
+  --xai-border: var(--jp-border-color2, var(--vscode-panel-border, var(--xai-fb-border)));
+  --xai-accent: var(--jp-brand-color1, var(--vscode-focusBorder, var(--xai-fb-accent)));
+  --xai-bad: var(--jp-error-color1, var(--vscode-errorForeground, #d1242f));
+  --xai-font: var(--jp-ui-font-family, var(--vscode-font-family, system-ui, -apple-system, "Segoe UI", sans-serif));
+  --xai-mono: var(--jp-code-font-family, var(--vscode-editor-font-family, ui-monospace, monospace));
+  color: var(--xai-fg); background: var(--xai-bg); font-family: var(--xai-font);
+  font-size: var(--jp-ui-font-size1, 13px); line-height: 1.4; padding: 8px; box-sizing: border-box;
+}
+@media (prefers-color-scheme: dark) {
+  .xai-root {
+    --xai-fb-fg: #e6edf3; --xai-fb-fg2: #9198a1; --xai-fb-bg: #0d1117; --xai-fb-bg2: #161b22;
+    --xai-fb-border: #3d444d; --xai-fb-accent: #4493f8;
+  }
+}
+.xai-root *, .xai-root *::before, .xai-root *::after { box-sizing: border-box; }
+.xai-root .xai-header { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 16px; margin-bottom: 6px; }
+.xai-root .xai-title { font-size: 1.15em; font-weight: 600; margin: 0; }
+.xai-root .xai-nav { display: flex; align-items: center; gap: 4px; }
+.xai-root .xai-nav input { width: 5em; }
+.xai-root .xai-info { color: var(--xai-fg2); font-variant-numeric: tabular-nums; }
+.xai-root .xai-info.xai-wrong .xai-pred { color: var(--xai-bad); font-weight: 600; }
+.xai-root button, .xai-root select, .xai-root input[type=number] {
+  font: inherit; color: var(--xai-fg); background: var(--xai-bg2); border: 1px solid var(--xai-border);
+  border-radius: 3px; padding: 1px 6px;
+}
+.xai-root button:disabled { opacity: 0.45; }
+.xai-root .xai-controls { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 16px; margin-bottom: 8px; color: var(--xai-fg2); }
+.xai-root .xai-controls label { display: inline-flex; align-items: center; gap: 4px; }
+.xai-root .xai-controls input[type=range] { width: 90px; accent-color: var(--xai-accent); }
+.xai-root .xai-controls .xai-val { min-width: 2.6em; font-variant-numeric: tabular-nums; }
+.xai-root .xai-panels { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.xai-root .xai-panel { margin: 0; display: flex; flex-direction: column; gap: 2px; }
+.xai-root .xai-canvas-wrap { position: relative; line-height: 0; background: var(--xai-bg2);
+  outline: 1px solid var(--xai-border); }
+.xai-root canvas.xai-image { image-rendering: pixelated; display: block; cursor: crosshair; }
+.xai-root .xai-cursor { position: absolute; pointer-events: none; outline: 1px solid var(--xai-accent);
+  box-shadow: 0 0 0 1px rgba(255,255,255,0.7); display: none; }
+.xai-root .xai-caption { font-weight: 600; text-align: center; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.xai-root .xai-legend { display: flex; flex-direction: column; gap: 1px; }
+.xai-root canvas.xai-colorbar { width: 100%; height: 8px; image-rendering: pixelated; display: block;
+  outline: 1px solid var(--xai-border); }
+.xai-root .xai-legend-labels { display: flex; justify-content: space-between; font-size: 0.85em;
+  color: var(--xai-fg2); font-variant-numeric: tabular-nums; }
+.xai-root .xai-readout { min-height: 1.4em; margin: 6px 0; font-family: var(--xai-mono); font-size: 0.9em;
+  color: var(--xai-fg2); white-space: pre-wrap; }
+.xai-root .xai-readout b { color: var(--xai-fg); font-weight: 600; }
+.xai-root .xai-status { color: var(--xai-fg2); font-style: italic; }
+.xai-root.xai-loading .xai-panels { opacity: 0.35; }
+.xai-root .xai-bars { display: inline-grid; gap: 2px 12px; align-items: start; }
+.xai-root .xai-bar-labels { display: flex; flex-direction: column; text-align: right; font-size: 0.9em; }
+.xai-root .xai-bar-labels span.xai-hover { color: var(--xai-accent); }
+.xai-root .xai-bar-labels span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 14em; }
+.xai-root canvas.xai-barchart { display: block; cursor: crosshair; }
+.xai-root .xai-seq { display: flex; flex-direction: column; gap: 10px; }
+.xai-root .xai-seq-row { display: flex; flex-direction: column; gap: 2px; }
+.xai-root .xai-seq-row .xai-caption { text-align: left; }
+.xai-root .xai-tokens { display: flex; flex-wrap: wrap; gap: 2px; font-family: var(--xai-mono); }
+.xai-root .xai-token { padding: 0 3px; border-radius: 2px; white-space: pre; cursor: default; }
+.xai-root .xai-token.xai-hover { outline: 1px solid var(--xai-accent); }
+.xai-root canvas.xai-strip { width: 100%; max-width: 720px; height: 10px; image-rendering: pixelated; display: block; }
+.xai-root .xai-metrics-wrap { margin-top: 12px; }
+.xai-root table.xai-metrics { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+.xai-root table.xai-metrics caption { caption-side: bottom; text-align: left; color: var(--xai-fg2); font-size: 0.85em; padding-top: 4px; }
+.xai-root table.xai-metrics th, .xai-root table.xai-metrics td { padding: 2px 10px; border-bottom: 1px solid var(--xai-border); text-align: right; }
+.xai-root table.xai-metrics th[scope=row] { text-align: left; }
+.xai-root table.xai-metrics td.best { font-weight: 700; }
+.xai-root .xai-charts { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 12px; margin-top: 8px; }
+.xai-root svg.xai-curves { overflow: visible; }
+.xai-root svg.xai-curves text { fill: var(--xai-fg2); font-size: 10px; font-family: var(--xai-font); }
+.xai-root svg.xai-curves .xai-axis { stroke: var(--xai-border); fill: none; }
+.xai-root svg.xai-curves .xai-chart-title { fill: var(--xai-fg); font-weight: 600; font-size: 11px; }
+.xai-root .xai-curve-legend { display: flex; flex-direction: column; gap: 2px; font-size: 0.9em; }
+.xai-root .xai-swatch { display: inline-block; width: 14px; height: 3px; margin-right: 6px; vertical-align: middle; }
+`;
+
+/** Marks `el` as a widget root and gives it the stylesheet (once, even across re-renders). */
+export function applyTheme(el: HTMLElement): void {
+  el.classList.add("xai-root");
+  if (el.querySelector(":scope > style[data-xai-theme]")) return;
+  const style = document.createElement("style");
+  style.dataset.xaiTheme = "1";
+  style.textContent = CSS;
+  el.prepend(style);
+}

@@ -1,0 +1,149 @@
+// kind = "image": input panel + one heatmap panel per method, with a shared hover cursor.
+import { imageDims, type Sample } from "../lib/block";
+import { lutFor } from "../lib/colormap";
+import { h, localXY, putRGBA } from "../lib/dom";
+import { fmt } from "../lib/format";
+import { compositeOver, grayRGBA, heatmapRGBA, inputRGBA, resizeRGBA } from "../lib/heatmap";
+import { panelSize } from "../lib/layout";
+import { dequantize, type Quantized } from "../lib/wire";
+import { Legend } from "./legend";
+import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./types";
+
+interface Panel {
+  method: string | null; // null: the input panel
+  canvas: HTMLCanvasElement;
+  wrap: HTMLElement;
+  cursor: HTMLElement;
+  caption: HTMLElement;
+  legend: Legend | null;
+}
+
+export class ImageView implements ModalityView {
+  readonly el: HTMLElement;
+  private panels: Panel[] = [];
+  private sample: Sample | null = null;
+
+  constructor(private ctx: ViewContext) {
+    this.el = h("div", { class: "xai-panels" });
+    this.panels.push(this.panel(null, "input"));
+    for (const m of ctx.methods) this.panels.push(this.panel(m, m));
+  }
+
+  private panel(method: string | null, title: string): Panel {
+    const canvas = h("canvas", {
+      class: method === null ? "xai-image xai-input" : "xai-image xai-heatmap",
+      "data-method": method ?? undefined,
+      width: 1,
+      height: 1,
+    });
+    const cursor = h("div", { class: "xai-cursor" });
+    const wrap = h("div", { class: "xai-canvas-wrap" }, [canvas, cursor]);
+    const caption = h("figcaption", { class: "xai-caption", text: title, title });
+    const legend = method === null ? null : new Legend();
+    this.el.appendChild(h("figure", { class: "xai-panel" }, [wrap, caption, legend?.el]));
+    const { signal } = this.ctx;
+    wrap.addEventListener("mousemove", (ev) => {
+      const p = localXY(ev, wrap);
+      this.hoverAt(p.x / (p.width || 1), p.y / (p.height || 1));
+    }, { signal });
+    wrap.addEventListener("mouseleave", () => this.hoverAt(-1, -1), { signal });
+    return { method, canvas, wrap, cursor, caption, legend };
+  }
+
+  draw(sample: Sample, st: Settings): void {
+    this.sample = sample;
+    const { block, k } = sample;
+    const img = block.image;
+    const inDims = img ? imageDims(img) : null;
+    const inOff = img ? k * img.itemSize : 0;
+    const inputPanel = this.panels[0];
+    inputPanel.wrap.parentElement!.style.display = img ? "" : "none";
+    if (img && inDims) {
+      putRGBA(inputPanel.canvas, inputRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c), inDims.w, inDims.h);
+      this.size(inputPanel, inDims.h, inDims.w);
+    }
+    for (const p of this.panels.slice(1)) {
+      const a = block.attributions.get(p.method!);
+      if (!a) {
+        p.caption.textContent = `${p.method} (n/a)`;
+        putRGBA(p.canvas, new Uint8ClampedArray(4), 1, 1);
+        continue;
+      }
+      p.caption.textContent = p.method;
+      const lut = lutFor(st.colormap, a.signed);
+      const { h: ah, w: aw } = imageDims(a);
+      const overlay = st.overlay && img && inDims;
+      const heat = heatmapRGBA(a.q, k * a.itemSize, ah, aw, lut, {
+        threshold: st.threshold,
+        signed: a.signed,
+        opacity: overlay ? st.opacity : 1,
+      });
+      if (overlay) {
+        // Composite at the input's resolution so a coarse attribution keeps the image detail.
+        const base = grayRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c);
+        compositeOver(base, resizeRGBA(heat, ah, aw, inDims.h, inDims.w));
+        putRGBA(p.canvas, base, inDims.w, inDims.h);
+        this.size(p, inDims.h, inDims.w);
+      } else {
+        putRGBA(p.canvas, heat, aw, ah);
+        this.size(p, ah, aw);
+      }
+      p.legend?.update(lut, a.lo[k], a.hi[k], a.signed);
+    }
+  }
+
+  private size(p: Panel, rows: number, cols: number): void {
+    const { width, height } = panelSize(rows, cols);
+    p.canvas.style.width = `${width}px`;
+    p.canvas.style.height = `${height}px`;
+    p.wrap.parentElement!.style.width = `${width}px`;
+  }
+
+  /** fx, fy: pointer position as a fraction of the panel; negative hides the cursor. */
+  hoverAt(fx: number, fy: number): void {
+    const s = this.sample;
+    if (!s || fx < 0 || fy < 0 || fx >= 1 || fy >= 1) {
+      for (const p of this.panels) p.cursor.style.display = "none";
+      this.ctx.hover(null);
+      return;
+    }
+    const { block, k } = s;
+    const parts: ReadoutPart[] = [];
+    const img = block.image;
+    if (img) {
+      const d = imageDims(img);
+      const row = Math.floor(fy * d.h);
+      const col = Math.floor(fx * d.w);
+      parts.push(["pixel", `row ${row}, col ${col}`]);
+      const vals: string[] = [];
+      for (let c = 0; c < Math.min(d.c, 3); c++) vals.push(fmt(dequantize(img, k, (row * d.w + col) * d.c + c)));
+      parts.push(["input", vals.length > 1 ? `(${vals.join(", ")})` : vals[0]]);
+    }
+    for (const p of this.panels) {
+      const grid = p.method === null ? img : block.attributions.get(p.method);
+      this.placeCursor(p, grid, fx, fy);
+      if (p.method === null) continue;
+      if (!grid) {
+        parts.push([p.method, "n/a"]);
+        continue;
+      }
+      const d = imageDims(grid);
+      const row = Math.floor(fy * d.h);
+      const col = Math.floor(fx * d.w);
+      if (parts.length === 0) parts.push(["pixel", `row ${row}, col ${col}`]);
+      parts.push([p.method, fmt(dequantize(grid, k, row * d.w + col))]);
+    }
+    this.ctx.hover(parts);
+  }
+
+  private placeCursor(p: Panel, grid: Quantized | undefined, fx: number, fy: number): void {
+    if (!grid) return;
+    const { h: gh, w: gw } = imageDims(grid);
+    const st = p.cursor.style;
+    st.display = "block";
+    st.left = `${(Math.floor(fx * gw) / gw) * 100}%`;
+    st.top = `${(Math.floor(fy * gh) / gh) * 100}%`;
+    st.width = `${100 / gw}%`;
+    st.height = `${100 / gh}%`;
+  }
+}

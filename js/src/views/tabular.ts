@@ -1,0 +1,140 @@
+// kind = "tabular": one horizontal bar chart per method, rows aligned with a shared label column.
+import type { Sample } from "../lib/block";
+import { lutFor, lutColor, type LUT } from "../lib/colormap";
+import { ctx2d, h, localXY } from "../lib/dom";
+import { featureName, fmt } from "../lib/format";
+import { isVisible } from "../lib/heatmap";
+import { barExtent, barRowHeight, PANEL_WIDTH } from "../lib/layout";
+import { dequantize, dequantizeCode, type Quantized } from "../lib/wire";
+import { Legend } from "./legend";
+import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./types";
+
+interface Chart {
+  method: string;
+  canvas: HTMLCanvasElement;
+  cursor: HTMLElement;
+  caption: HTMLElement;
+  legend: Legend;
+}
+
+/** LUT index for a bar: the value's own colour, pushed off the pale centre so short bars stay visible. */
+export function barColorIndex(q: number, signed: boolean): number {
+  if (!signed) return Math.max(q, 96);
+  const d = q - 127.5;
+  return 127.5 + Math.sign(d || 1) * Math.max(Math.abs(d), 80);
+}
+
+export class TabularView implements ModalityView {
+  readonly el: HTMLElement;
+  private labels = h("div", { class: "xai-bar-labels" });
+  private charts: Chart[] = [];
+  private sample: Sample | null = null;
+  private nFeatures = 0;
+  private rowH = 18;
+
+  constructor(private ctx: ViewContext) {
+    const m = ctx.methods.length;
+    this.el = h("div", { class: "xai-bars" });
+    this.el.style.gridTemplateColumns = `auto repeat(${m}, ${PANEL_WIDTH}px)`;
+    const captions: HTMLElement[] = [];
+    const wraps: HTMLElement[] = [];
+    const legends: HTMLElement[] = [];
+    for (const method of ctx.methods) {
+      const canvas = h("canvas", { class: "xai-heatmap xai-barchart", "data-method": method, width: 1, height: 1 });
+      const cursor = h("div", { class: "xai-cursor" });
+      const wrap = h("div", { class: "xai-canvas-wrap" }, [canvas, cursor]);
+      const caption = h("div", { class: "xai-caption", text: method, title: method });
+      const legend = new Legend();
+      this.charts.push({ method, canvas, cursor, caption, legend });
+      captions.push(caption);
+      wraps.push(wrap);
+      legends.push(legend.el);
+      wrap.addEventListener("mousemove", (ev) => {
+        const p = localXY(ev, wrap);
+        this.hoverRow(Math.floor(p.y / this.rowH));
+      }, { signal: ctx.signal });
+      wrap.addEventListener("mouseleave", () => this.hoverRow(-1), { signal: ctx.signal });
+    }
+    this.el.append(h("div"), ...captions, this.labels, ...wraps, h("div"), ...legends);
+  }
+
+  draw(sample: Sample, st: Settings): void {
+    this.sample = sample;
+    const { block, k } = sample;
+    const F = block.tabular?.nFeatures ?? block.attributions.values().next().value?.itemSize ?? 0;
+    if (F !== this.nFeatures) this.setRows(F);
+    for (const c of this.charts) {
+      const a = block.attributions.get(c.method);
+      const lut = lutFor(st.colormap, a?.signed ?? true);
+      c.caption.textContent = a ? c.method : `${c.method} (n/a)`;
+      this.drawChart(c, a, k, lut, st.threshold);
+      if (a) {
+        const m = Math.max(Math.abs(a.lo[k]), Math.abs(a.hi[k]));
+        c.legend.update(lut, a.signed ? -m : a.lo[k], a.signed ? m : a.hi[k], a.signed);
+      }
+    }
+  }
+
+  private setRows(F: number): void {
+    this.nFeatures = F;
+    this.rowH = barRowHeight(F);
+    const names = this.ctx.featureNames;
+    this.labels.replaceChildren();
+    for (let f = 0; f < F; f++) {
+      const name = featureName(names, f);
+      const span = h("span", { text: name, title: name });
+      span.style.height = span.style.lineHeight = `${this.rowH}px`;
+      span.addEventListener("mousemove", () => this.hoverRow(f), { signal: this.ctx.signal });
+      span.addEventListener("mouseleave", () => this.hoverRow(-1), { signal: this.ctx.signal });
+      this.labels.appendChild(span);
+    }
+  }
+
+  private drawChart(c: Chart, a: Quantized | undefined, k: number, lut: LUT, threshold: number): void {
+    const F = this.nFeatures;
+    const cssW = PANEL_WIDTH;
+    const cssH = Math.max(1, F * this.rowH);
+    const dpr = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
+    c.canvas.width = Math.round(cssW * dpr);
+    c.canvas.height = Math.round(cssH * dpr);
+    c.canvas.style.width = `${cssW}px`;
+    c.canvas.style.height = `${cssH}px`;
+    const g = ctx2d(c.canvas);
+    if (!g) return;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, cssW, cssH);
+    g.fillStyle = "rgba(128,128,128,0.6)";
+    g.fillRect(Math.floor(cssW / 2), 0, 1, cssH);
+    if (!a) return;
+    // A symmetric axis per method: each chart shows its own method's ranking at full width.
+    const m = Math.max(Math.abs(a.lo[k]), Math.abs(a.hi[k]));
+    for (let f = 0; f < F; f++) {
+      const q = a.q[k * a.itemSize + f];
+      if (!isVisible(q, a.signed, threshold)) continue;
+      const v = dequantizeCode(a, k, q);
+      const { x, w } = barExtent(v, m, cssW);
+      g.fillStyle = lutColor(lut, barColorIndex(q, a.signed));
+      g.fillRect(x, f * this.rowH + 2, Math.max(w, 1), this.rowH - 4);
+    }
+  }
+
+  hoverRow(f: number): void {
+    const s = this.sample;
+    const show = s !== null && f >= 0 && f < this.nFeatures;
+    this.labels.querySelectorAll("span").forEach((el, i) => el.classList.toggle("xai-hover", show && i === f));
+    for (const c of this.charts) {
+      c.cursor.style.display = show ? "block" : "none";
+      if (show) Object.assign(c.cursor.style, { left: "0", width: "100%", top: `${f * this.rowH}px`, height: `${this.rowH}px` });
+    }
+    if (!show) return this.ctx.hover(null);
+    const { block, k } = s;
+    const parts: ReadoutPart[] = [["feature", featureName(this.ctx.featureNames, f)]];
+    const t = block.tabular;
+    if (t) parts.push(["input", fmt(t.data[k * t.nFeatures + f])]);
+    for (const c of this.charts) {
+      const a = block.attributions.get(c.method);
+      parts.push([c.method, a ? fmt(dequantize(a, k, f)) : "n/a"]);
+    }
+    this.ctx.hover(parts);
+  }
+}

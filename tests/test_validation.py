@@ -1,0 +1,119 @@
+"""Every bad input gets an error naming the argument, what was expected and what was given."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from xaiwidgets import AttributionComparison, compare_attributions
+
+
+class TupleOut(nn.Module):
+    def forward(self, x):
+        return x.flatten(1)[:, :2], x
+
+
+class ThreeD(nn.Module):
+    def forward(self, x):
+        return x
+
+
+class NaNOut(nn.Module):
+    def forward(self, x):
+        return x.flatten(1)[:, :2] * float("nan")
+
+
+@pytest.mark.parametrize(
+    ("model_name", "inputs", "kwargs", "exc", "pattern"),
+    [
+        ("cnn", torch.rand(0, 1, 8, 8), {}, ValueError,
+         r"argument 'inputs': expected at least one"),
+        ("cnn", torch.rand(8, 8), {"kind": "image"}, ValueError,
+         r"argument 'inputs': kind='image' expects shape \(N, C, H, W\), got shape \(8, 8\)"),
+        ("cnn", torch.rand(8), {}, ValueError, r"argument 'inputs': expected a batch"),
+        ("cnn", torch.randint(0, 255, (2, 1, 8, 8), dtype=torch.uint8), {}, TypeError,
+         r"argument 'inputs': expected a floating-point tensor, got Tensor of dtype torch.uint8 "
+         r"and shape \(2, 1, 8, 8\)\. Integer images"),
+        ("cnn", torch.full((2, 1, 8, 8), float("nan")), {}, ValueError,
+         r"argument 'inputs': contains NaN or Inf values \(samples \[0, 1\]"),
+        ("cnn", torch.full((2, 1, 8, 8), float("inf")), {}, ValueError, r"NaN or Inf"),
+        ("cnn", [[1.0]], {}, TypeError, r"argument 'inputs': expected a torch.Tensor or numpy"),
+        ("cnn", torch.rand(2, 1, 2, 2, 2), {}, ValueError, r"cannot tell the modality of shape"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"kind": "video"}, ValueError,
+         r"argument 'kind': expected one of"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"target": 3}, ValueError,
+         r"argument 'target': targets must be in \[0, 3\) for a model with 3 outputs; got 3 at "
+         r"sample 0"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"target": [0, -1]}, ValueError, r"got -1 at sample 1"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"target": [0, 1, 2]}, ValueError,
+         r"argument 'target': expected one target per sample \(2\), got 3"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"target": [0.5, 1.0]}, TypeError,
+         r"argument 'target': expected integer class indices"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"target": "cat"}, TypeError, r"argument 'target'"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"methods": ["integrated_gradient"]}, ValueError,
+         r"argument 'methods': unknown method 'integrated_gradient'; expected one of"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"methods": []}, ValueError,
+         r"argument 'methods': expected at least one method"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"methods": "saliency"}, TypeError,
+         r"argument 'methods': expected a list"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"methods": [42]}, TypeError,
+         r"argument 'methods': 42 is neither a known method name"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"methods": ["saliency", "saliency"]}, ValueError,
+         r"duplicate method labels \['Saliency'\]"),
+        ("cnn", torch.rand(2, 1, 8, 8), {"metrics": ["aopc"]}, ValueError,
+         r"argument 'metrics': unknown metrics \['aopc'\]"),
+        ("tuple", torch.rand(2, 1, 8, 8), {}, TypeError,
+         r"argument 'model': expected the model to return a tensor of shape \(N, classes\), got "
+         r"tuple"),
+        ("three_d", torch.rand(2, 1, 8, 8), {}, ValueError,
+         r"argument 'model': expected the model output to have shape \(N, classes\) = \(2, C\), "
+         r"got \(2, 1, 8, 8\)"),
+        ("nan", torch.rand(2, 1, 8, 8), {}, ValueError, r"the model returned NaN or Inf"),
+        ("not_a_model", torch.rand(2, 1, 8, 8), {}, TypeError,
+         r"argument 'model': expected a torch.nn.Module"),
+    ],
+)
+def test_bad_input_errors(cnn, model_name, inputs, kwargs, exc, pattern):
+    model = {"cnn": cnn, "tuple": TupleOut(), "three_d": ThreeD(), "nan": NaNOut(),
+             "not_a_model": lambda x: x}[model_name]
+    with pytest.raises(exc, match=pattern):
+        compare_attributions(model, inputs, progress=False, **kwargs)
+
+
+def test_explainer_returning_wrong_shape_is_named(cnn):
+    class Bad:
+        label = "bad one"
+
+        def attribute(self, inputs, target=None):
+            return inputs[:1]
+
+    with pytest.raises(ValueError, match=r"argument 'methods': 'bad one' returned \(1, 1, 8, 8\)"):
+        compare_attributions(cnn, torch.rand(2, 1, 8, 8), methods=[Bad()], progress=False)
+
+
+def test_numpy_inputs_are_accepted(cnn):
+    r = compare_attributions(cnn, np.random.rand(2, 1, 8, 8).astype(np.float32),
+                             methods=["saliency"], metrics=[], progress=False)
+    assert r.attributions["Saliency"].shape == (2, 1, 8, 8)
+
+
+def test_widget_argument_errors(cnn):
+    r = compare_attributions(cnn, torch.rand(2, 1, 8, 8), target=[2, 2], methods=["saliency"],
+                             metrics=[], progress=False)
+    with pytest.raises(ValueError, match=r"argument 'class_names': expected at least"):
+        AttributionComparison(r, class_names=["a"])
+    with pytest.raises(ValueError, match=r"argument 'tokens': only for sequence inputs"):
+        AttributionComparison(r, tokens=[["a"]])
+    with pytest.raises(TypeError, match=r"argument 'result': expected an AttributionResult"):
+        AttributionComparison({"not": "a result"})
+
+
+def test_token_and_feature_name_lengths(linear, rnn):
+    r = compare_attributions(linear, torch.rand(2, 5), methods=["saliency"], metrics=[],
+                             progress=False)
+    with pytest.raises(ValueError, match=r"argument 'feature_names': expected 5 names"):
+        AttributionComparison(r, feature_names=["a", "b"])
+    r = compare_attributions(rnn, torch.rand(2, 4, 3), methods=["saliency"], metrics=[],
+                             progress=False)
+    with pytest.raises(ValueError, match=r"argument 'tokens': expected 2 lists of 4 strings"):
+        AttributionComparison(r, tokens=[["a"] * 4, ["b"] * 3])

@@ -1,0 +1,115 @@
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+from ipywidgets.widgets.widget import _remove_buffers
+
+from xaiwidgets import AttributionComparison, PayloadTooLargeWarning, compare_attributions
+from xaiwidgets._wire import array_from_wire, dequantize, payload_nbytes
+
+
+@pytest.fixture
+def result(cnn):
+    return compare_attributions(cnn, torch.rand(6, 1, 8, 8), target=[0, 1, 2, 0, 1, 2],
+                                methods=["integrated_gradients", "saliency"], metric_samples=4,
+                                progress=False)
+
+
+def test_state_carries_binary_tensors_not_json_lists(result):
+    w = AttributionComparison(result, class_names=["a", "b", "c"])
+    assert w.kind == "image" and w.methods == ["Integrated Gradients", "Saliency"]
+    assert w.n_samples == 6
+    state, _, buffers = _remove_buffers(w.get_state())
+    assert len(buffers) >= 2 + 3 * 2 + 4  # inputs, attributions (with lo/hi), index/target...
+    text = json.dumps(state)
+    assert not re.search(r"\[(\s*-?\d+(\.\d+)?\s*,){20,}", text), "a numeric list leaked to JSON"
+    block = w.data
+    assert array_from_wire(block["index"]).tolist() == list(range(6))
+    assert block["inputs"]["shape"] == [6, 8, 8, 1]
+    heat = block["attributions"]["Saliency"]
+    assert heat["dtype"] == "uint8" and heat["shape"] == [6, 8, 8]
+    expected = np.abs(result.attributions["Saliency"]).sum(axis=1)
+    np.testing.assert_allclose(dequantize(heat), expected,
+                               atol=float(expected.max()) / 255 + 1e-7)
+
+
+def test_payload_cap_warns_and_fetches_lazily(result):
+    per_sample = payload_nbytes(AttributionComparison(result)._block(np.array([0])))
+    with pytest.warns(PayloadTooLargeWarning, match="embedding the first 2 and fetching"):
+        w = AttributionComparison(result, max_payload_bytes=2 * per_sample + 1)
+    assert array_from_wire(w.data["index"]).tolist() == [0, 1]
+    w.sample = 5  # what the view does for a sample it has not got
+    assert array_from_wire(w.fetched["index"]).tolist() == [5]
+    np.testing.assert_allclose(
+        dequantize(w.fetched["attributions"]["Integrated Gradients"])[0],
+        result.attributions["Integrated Gradients"][5].sum(axis=0), atol=1e-3)
+    assert array_from_wire(w.fetched["target"]).tolist() == [2]
+
+
+def test_large_images_are_downsampled_for_display(cnn):
+    r = compare_attributions(cnn, torch.rand(1, 1, 300, 450), methods=["saliency"], metrics=[],
+                             progress=False)
+    w = AttributionComparison(r, display_size=224)
+    assert w.data["inputs"]["shape"] == [1, 149, 224, 1]
+    assert w.data["attributions"]["Saliency"]["shape"] == [1, 149, 224]
+
+
+def test_sequence_and_tabular_blocks(rnn, linear):
+    r = compare_attributions(rnn, torch.rand(2, 4, 3), methods=["saliency"], metrics=[],
+                             progress=False)
+    w = AttributionComparison(r, tokens=[["the", "<b>cat</b>", "sat", "."], list("abcd")])
+    assert w.data["tokens"][0][1] == "<b>cat</b>"  # kept verbatim: the view uses textContent
+    assert w.data["attributions"]["Saliency"]["shape"] == [2, 4]
+    r = compare_attributions(linear, torch.rand(3, 5), methods=["saliency"], metrics=[],
+                             progress=False)
+    w = AttributionComparison(r, feature_names=list("vwxyz"))
+    assert w.data["inputs"]["dtype"] == "float32" and w.data["inputs"]["shape"] == [3, 5]
+
+
+def test_metrics_state(result):
+    w = AttributionComparison(result)
+    m = w.metrics
+    assert m["names"] == ["deletion_auc", "insertion_auc", "infidelity", "sensitivity", "seconds"]
+    assert m["higher_is_better"] == [False, True, False, False, False]
+    mean = array_from_wire(m["mean"])
+    assert mean.shape == (2, 5)
+    assert mean[1, 0] == pytest.approx(result.summary()["Saliency"]["deletion_auc"], rel=1e-5)
+    assert array_from_wire(m["curves"]["deletion"]).shape == (2, 21)
+    assert m["n"] == 4
+
+
+def test_static_fallback_escapes_text_and_inlines_images(result):
+    w = AttributionComparison(result, class_names=["<script>alert(1)</script>", "b", "c"],
+                              title="T & <i>")
+    data, _ = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    page = data["text/html"]
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "T &amp; &lt;i&gt;" in page
+    assert page.count("data:image/png;base64,") == 3  # input + 2 methods
+    assert "<table>" in page and "Deletion AUC" in page
+
+
+def test_to_html_is_standalone(result, tmp_path):
+    w = AttributionComparison(result, class_names=["</script><b>x", "b", "c"])
+    path = tmp_path / "w.html"
+    page = w.to_html(path)
+    assert path.read_text(encoding="utf-8") == page
+    assert not re.search(r"(src|href)=[\"']?https?:", page), "no network resources"
+    assert "cdn" not in page.lower()
+    # the payload's </script> is escaped, so the page has exactly its own three script tags
+    assert page.count("</script>") == 2
+    payload = json.loads(page.split('id="xai-payload">')[1].split("</script>")[0])
+    assert payload["state"]["class_names"][0] == "</script><b>x"
+    assert len(payload["buffers"]) == len(payload["buffer_paths"]) > 0
+    assert payload["state"]["methods"] == ["Integrated Gradients", "Saliency"]
+
+
+def test_front_end_bundles_are_built():
+    from xaiwidgets.widgets._base import STATIC
+
+    for name in ("comparison.js", "standalone.js"):
+        assert (STATIC / name).stat().st_size > 1000
+    assert "export" in (STATIC / "comparison.js").read_text()

@@ -1,0 +1,135 @@
+"""Base class of every xaiwidgets widget: static fallback and standalone export.
+
+A widget's live view is its ESM bundle in ``xaiwidgets/static/``. Where no widget manager runs
+(nbconvert, GitHub, an untrusted notebook) the ``text/html`` entry of the mimebundle shows a static
+snapshot instead, and ``to_html`` writes a self-contained offline page that runs the same bundle
+against the widget's saved state (no CDN, no kernel).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import anywidget
+from ipywidgets.widgets.widget import _remove_buffers
+
+__all__ = ["STATIC", "XaiWidget", "static_bundle"]
+
+STATIC = Path(str(files("xaiwidgets") / "static"))
+
+# ipywidgets/anywidget bookkeeping that the standalone page does not need.
+_NOT_EXPORTED = {"_esm", "_css", "_anywidget_id", "layout", "tabbable", "tooltip", "_dom_classes"}
+
+
+def static_bundle(name: str) -> Path:
+    """Path of a built front-end bundle, with a clear error when the JS was never built."""
+    path = STATIC / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"xaiwidgets front end not built: {path} is missing. From a source checkout run "
+            "`make build` (or `npm install && npm run build` in js/); wheels ship it prebuilt."
+        )
+    return path
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe to embed inside a <script> element (no early `</script>`)."""
+    return json.dumps(value).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+class XaiWidget(anywidget.AnyWidget):
+    """Common behaviour: ``_repr_mimebundle_`` adds a static ``text/html`` snapshot, and
+    :meth:`to_html` exports a standalone page. Subclasses set ``_esm`` and implement
+    :meth:`_static_html`."""
+
+    _bundle: str = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Read per instance (not at class creation) so that importing xaiwidgets for its
+        # computations works even where the front end was never built.
+        self._esm = static_bundle(self._bundle).read_text(encoding="utf-8")
+        super().__init__(**kwargs)
+
+    # -- static fallback -------------------------------------------------------------------
+    def _static_html(self) -> str:
+        """A snapshot of the widget as plain HTML (inline images, tables; no scripts)."""
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        data["text/html"] = self._static_html()
+        return data, metadata
+
+    # -- standalone export -----------------------------------------------------------------
+    def export_state(self) -> dict[str, Any]:
+        """Synced state with buffers split out and base64-encoded (ipywidgets' wire layout)."""
+        state = {k: v for k, v in self.get_state().items()
+                 if k not in _NOT_EXPORTED and not k.startswith("_model")
+                 and not k.startswith("_view")}
+        stripped, paths, buffers = _remove_buffers(state)
+        return {
+            "state": stripped,
+            "buffer_paths": paths,
+            "buffers": [base64.b64encode(bytes(b)).decode("ascii") for b in buffers],
+        }
+
+    def to_html(self, path: str | Path | None = None, *, title: str | None = None) -> str:
+        """Write (and return) a standalone offline HTML page rendering this widget.
+
+        The page inlines the widget's ES module, the small ``standalone.js`` runtime and the
+        widget state; it needs no network, no CDN and no kernel. Interaction that would need the
+        kernel (fetching samples that were not embedded) is disabled there.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Where to write the page. Without it only the HTML string is returned.
+        title : str, optional
+            The page title (default: the widget's ``title`` trait or class name).
+        """
+        esm = static_bundle(self._bundle).read_text(encoding="utf-8")
+        runtime = static_bundle("standalone.js").read_text(encoding="utf-8")
+        name = title or getattr(self, "title", "") or type(self).__name__
+        page = _PAGE.format(
+            title=html.escape(name),
+            fallback=self._static_html(),
+            payload=_script_json(self.export_state()),
+            runtime=_script_json(runtime),
+            esm=_script_json(esm),
+        )
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
+
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:16px;}}</style>
+</head>
+<body>
+<div id="xai-root"></div>
+<noscript>{fallback}</noscript>
+<script type="application/json" id="xai-payload">{payload}</script>
+<script type="module">
+const runtime = {runtime};
+const esm = {esm};
+const url = URL.createObjectURL(new Blob([runtime], {{type: "text/javascript"}}));
+const {{ mount }} = await import(url);
+const payload = JSON.parse(document.getElementById("xai-payload").textContent);
+await mount(document.getElementById("xai-root"), esm, payload);
+</script>
+</body>
+</html>
+"""
