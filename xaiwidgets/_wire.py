@@ -1,4 +1,4 @@
-"""Binary wire format shared by every widget (see ``docs/wire.md``).
+"""Binary wire format shared by every widget (see ``js/README.md``).
 
 Arrays travel as ``{"dtype", "shape", "data"}`` dicts whose ``data`` is raw bytes, so ipywidgets
 sends them as binary websocket frames instead of JSON lists. Heatmaps are quantised to uint8 with a
