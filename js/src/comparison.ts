@@ -1,4 +1,4 @@
-// AttributionComparison view (docs/wire.md). All view settings are local; the kernel is only
+// AttributionComparison view (js/README.md). All view settings are local; the kernel is only
 // asked for samples that were not embedded in the state.
 import type { AnyModel } from "@anywidget/types";
 import { SampleStore, type Sample, type WireBlock } from "./lib/block";

@@ -1,4 +1,4 @@
-// Offline pages (docs/wire.md "Standalone export"): rebuild the widget state the kernel would
+// Offline pages (js/README.md "Standalone export"): rebuild the widget state the kernel would
 // have sent, then run the widget's own ESM against a minimal in-page model.
 
 export type BufferPath = (string | number)[];

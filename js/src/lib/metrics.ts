@@ -1,4 +1,4 @@
-// Faithfulness metrics (docs/wire.md `metrics`): decoding and the "best per column" rule.
+// Faithfulness metrics (js/README.md `metrics`): decoding and the "best per column" rule.
 import { decodeFloat, type WireArray } from "./wire";
 
 export interface WireMetrics {

@@ -1,4 +1,4 @@
-// Wire arrays (docs/wire.md): {dtype, shape, data} with C-contiguous little-endian bytes.
+// Wire arrays (js/README.md): {dtype, shape, data} with C-contiguous little-endian bytes.
 
 export type DType = "uint8" | "int8" | "int16" | "uint16" | "int32" | "uint32" | "float32" | "float64";
 
