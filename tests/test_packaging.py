@@ -1,0 +1,27 @@
+"""The wheel must ship the built front end (a wheel without JS is how "No version of module ...
+registered" happens)."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_contains_static_bundles(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("xaiwidgets-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    targets = config["tool"]["hatch"]["build"]["hooks"]["jupyter-builder"]["ensured-targets"]
+    assert {"xaiwidgets/static/comparison.js", "xaiwidgets/static/standalone.js"} <= set(targets)
+    for target in targets:
+        assert target in names
+    assert zipfile.ZipFile(wheel).getinfo("xaiwidgets/static/comparison.js").file_size > 10_000
+    assert not any("node_modules" in n for n in names)
