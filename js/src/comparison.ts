@@ -82,6 +82,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   };
 
   applyTheme(el);
+  // JupyterLab's command-mode shortcuts listen on the document: keys meant for our controls must
+  // not reach them (Enter would never commit the number, arrows would also move between cells).
+  el.addEventListener("keydown", (e) => {
+    const t = e.target as Element | null;
+    if (t && t.closest("input, select, button")) e.stopPropagation();
+  }, { signal });
 
   function nSamples(): number {
     return Math.max(0, Math.floor(Number(model.get("n_samples")) || 0)) || store.indices().length;
@@ -116,7 +122,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     ]);
     prev.addEventListener("click", () => step(-1), { signal });
     next.addEventListener("click", () => step(1), { signal });
-    num.addEventListener("change", () => (num.value === "" ? syncNav() : go(Math.round(Number(num.value)))), { signal });
+    const jump = () => (num.value === "" ? syncNav() : go(Math.round(Number(num.value))));
+    num.addEventListener("change", jump, { signal });
+    num.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") jump();
+    }, { signal });
 
     const controls = buildControls(kind);
     const readout = h("div", { class: "xai-readout", text: HINT });

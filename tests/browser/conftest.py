@@ -38,14 +38,22 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium_browser() -> Iterator[Browser]:
+def chromium_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     if _IMPORT_ERROR is not None:
         _unavailable(f"playwright not importable: {_IMPORT_ERROR}")
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
+    # Debian's wrapper and dconf write under $HOME even with a temporary profile.
+    home = tmp_path_factory.mktemp("chromium-home")
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
     pw = sync_playwright().start()
     try:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env)
         yield browser
         browser.close()
     finally:

@@ -204,10 +204,6 @@ def start_jupyter_server(
         JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         IPYTHONDIR=str(home / ".ipython"),
-        # Kernels must import the working tree's xaiwidgets even when it isn't installed.
-        PYTHONPATH=os.pathsep.join(
-            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-        ),
         PYTHONUNBUFFERED="1",
     )
     port = _free_port()
@@ -246,7 +242,7 @@ def start_jupyter_server(
         try:
             server.api("GET", "status", timeout=2)
             return server
-        except (OSError, urllib.error.URLError):
+        except (OSError, RuntimeError):  # refused / not serving the API yet
             pass
         if time.monotonic() > deadline:
             server.stop()
@@ -363,10 +359,17 @@ def _menu(page: Page, menu: str, command: str) -> None:
 def _strip_outputs(server: JupyterServer, path: str) -> list[int]:
     """Clear outputs so stale execution counts can't pass for a finished run.
 
-    Returns the indices (among code cells) of non-empty code cells.
+    Also gives a notebook without kernelspec the server's default one. Returns the indices
+    (among code cells) of non-empty code cells.
     """
     nb = server.read_notebook(path)["content"]
-    nb.get("metadata", {}).pop("widgets", None)  # saved widget state would render stale views
+    meta = nb.setdefault("metadata", {})
+    meta.pop("widgets", None)  # saved widget state would render stale views
+    # Without a (known) kernelspec both UIs stop at a "Select Kernel" dialog.
+    specs = server.api("GET", "kernelspecs")
+    kernel = meta.setdefault("kernelspec", {}).setdefault("name", specs["default"])
+    if kernel not in specs["kernelspecs"]:
+        raise ValueError(f"{path} wants kernel {kernel!r}; server has {list(specs['kernelspecs'])}")
     code_idx, wanted = 0, []
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
@@ -380,7 +383,9 @@ def _strip_outputs(server: JupyterServer, path: str) -> list[int]:
     return wanted
 
 
-def _wait_kernel_ready(page: Page, server: JupyterServer, path: str, ui: UI, deadline: float):
+def _wait_kernel_ready(
+    page: Page, server: JupyterServer, path: str, ui: UI, deadline: float
+) -> None:
     # The toolbar circle turns "idle" before the websocket is up (Run All then silently does
     # nothing), so also require the Lab status bar text and a server-side kernel connection.
     ms = max(1.0, deadline - time.monotonic()) * 1000
@@ -475,8 +480,8 @@ def open_and_run_notebook(
     nb = model["content"]
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     cell_errors = [
-        f"cell {code.index(c)}: {o.get('ename')}: {o.get('evalue')}"
-        for c in code
+        f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
+        for i, c in enumerate(code)
         for o in c.get("outputs", [])
         if o.get("output_type") == "error"
     ]
