@@ -160,3 +160,33 @@ def test_samples_beyond_the_payload_cap_are_fetched_from_the_kernel(page,
     assert len(again) == 2 and again[0] != first[0] and again[1] != first[1]
     assert "11" in sample.input_value()
     assert not run.console_errors, run.console.format()
+
+
+@pytest.mark.parametrize("kind", ["tabular", "sequence"])
+def test_tabular_and_sequence_exports_render(page, tmp_path, kind):
+    torch.manual_seed(0)
+    if kind == "tabular":
+        from torch import nn
+
+        model, x = nn.Sequential(nn.Linear(4, 2)), torch.rand(3, 4)
+        extra = {"feature_names": ["age", "<i>income</i>", "height", "weight"]}
+    else:
+        from tests.conftest import TinyRNN
+
+        model, x = TinyRNN(), torch.rand(3, 5, 3)
+        extra = {"tokens": [["a", "<img src=x onerror=alert(1)>", "b", "c", "d"]] * 3}
+    w = AttributionComparison.from_model(model, x, methods=["saliency", "integrated_gradients"],
+                                         metric_samples=3, progress=False, **extra)
+    console = open_html_file(page, w.to_html(tmp_path / f"{kind}.html") and
+                             tmp_path / f"{kind}.html")
+    wait_for_widgets(page)
+    stats = canvas_stats(page, "canvas.xai-heatmap")
+    assert len(stats) == 2 and all(s["painted"] > 0 for s in stats), stats
+    text = page.locator(".xai-root").inner_text()
+    if kind == "tabular":
+        assert "<i>income</i>" in text and page.locator(".xai-root i").count() == 0
+    else:
+        assert page.locator(".xai-token").count() == 2 * 5
+        assert "<img src=x onerror=alert(1)>" in text
+        assert page.locator(".xai-root img[src=\"x\"], .xai-root [onerror]").count() == 0
+    assert not console.errors, console.format()
