@@ -15,6 +15,8 @@ ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
 def test_every_tutorial_is_listed():
     assert "01_attributions_side_by_side.ipynb" in ALL
+    for name in ("02_masks_images", "03_masks_text", "04_masks_smiles", "05_cme_sprites"):
+        assert f"{name}.ipynb" in ALL
 
 
 @pytest.mark.notebook

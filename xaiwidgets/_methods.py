@@ -22,12 +22,15 @@ from captum.attr import (
     GuidedBackprop,
     InputXGradient,
     IntegratedGradients,
+    LayerDeepLift,
+    LayerGradientXActivation,
+    LayerIntegratedGradients,
     Occlusion,
     Saliency,
 )
 from torch import nn
 
-__all__ = ["METHODS", "Method", "quiet_captum", "resolve_methods", "seeded"]
+__all__ = ["LAYER_METHODS", "METHODS", "Method", "quiet_captum", "resolve_methods", "seeded"]
 
 Explain = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -144,6 +147,95 @@ METHODS: dict[str, tuple[str, Callable[[nn.Module, str], Explain]]] = {
 }
 
 
+# -- token ids explained at an embedding layer ------------------------------------------------
+# Attributions are (N, T, E) at the layer (occlusion / feature ablation: (N, T) on the ids);
+# the baseline is the sequence of ``baseline_id`` tokens (e.g. the pad id).
+LayerExplain = Callable[[nn.Module, nn.Module, int], Explain]
+
+
+def _layer_integrated_gradients(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+    lig = LayerIntegratedGradients(model, layer)
+    return lambda x, t: lig.attribute(x, baselines=torch.full_like(x, base), target=t, n_steps=50,
+                                      internal_batch_size=max(1, x.shape[0]) * 10)
+
+
+def _layer_saliency(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+    lga = LayerGradientXActivation(model, layer, multiply_by_inputs=False)
+    return lambda x, t: lga.attribute(x, target=t).abs()
+
+
+def _layer_input_x_gradient(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+    lga = LayerGradientXActivation(model, layer, multiply_by_inputs=True)
+    return lambda x, t: lga.attribute(x, target=t)
+
+
+def _layer_deeplift(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+    ldl = LayerDeepLift(model, layer)
+    return lambda x, t: ldl.attribute(x, baselines=torch.full_like(x, base), target=t)
+
+
+def _with_layer_output(model: nn.Module, layer: nn.Module) -> Callable[..., torch.Tensor]:
+    """forward(values, ids): the model on ``ids`` with ``layer``'s output replaced by ``values``.
+    (Captum's LayerGradientShap adds noise to the *inputs*, which token ids cannot take.)"""
+
+    def forward(values: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        handle = layer.register_forward_hook(lambda _m, _i, _o: values)
+        try:
+            return model(ids)
+        finally:
+            handle.remove()
+
+    return forward
+
+
+def _layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    seen: list[torch.Tensor] = []
+    handle = layer.register_forward_hook(lambda _m, _i, o: seen.append(o.detach()))
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        handle.remove()
+    return seen[0]
+
+
+def _layer_gradient_shap(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+    gs = GradientShap(_with_layer_output(model, layer))
+
+    def explain(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        # the layer's outputs on the ids and on the all-baseline-token sequence (the baseline
+        # distribution), captured with a hook so any layer works, not just a first embedding
+        emb, base_emb = _layer_output(model, layer, x), _layer_output(model, layer,
+                                                                       torch.full_like(x[:1], base))
+        return gs.attribute(emb, baselines=base_emb, target=t, n_samples=20, stdevs=0.0,
+                            additional_forward_args=(x,))
+
+    return explain
+
+
+def _token_occlusion(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+    occ = Occlusion(model)
+    return lambda x, t: occ.attribute(x, sliding_window_shapes=(1,), strides=(1,), baselines=base,
+                                      target=t, perturbations_per_eval=16)
+
+
+def _token_feature_ablation(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+    fa = FeatureAblation(model)
+    return lambda x, t: fa.attribute(x, baselines=base, target=t, perturbations_per_eval=16)
+
+
+#: name -> factory(model, layer, baseline_id) for (N, T) token ids explained at ``layer``.
+LAYER_METHODS: dict[str, LayerExplain] = {
+    "integrated_gradients": _layer_integrated_gradients,   # LayerIntegratedGradients
+    "saliency": _layer_saliency,                           # |LayerGradientXActivation| w/o input
+    "input_x_gradient": _layer_input_x_gradient,           # LayerGradientXActivation
+    "gradient_shap": _layer_gradient_shap,                 # GradientShap in embedding space
+    "deeplift": _layer_deeplift,                           # LayerDeepLift
+    "occlusion": _token_occlusion,                         # Occlusion on ids, baseline id
+    "feature_ablation": _token_feature_ablation,           # FeatureAblation on ids, baseline id
+}
+
+
 def _from_explainer(obj: Any, label: str) -> Method:
     attribute = obj.attribute
 
@@ -162,8 +254,13 @@ def resolve_methods(
     methods: Sequence[Any] | Mapping[str, Any],
     kind: str,
     name: str = "methods",
+    *,
+    layer: nn.Module | None = None,
+    baseline_id: int = 0,
 ) -> list[Method]:
-    """Turn names, Captum-style explainers or ``{label: name_or_explainer}`` into Methods."""
+    """Turn names, Captum-style explainers or ``{label: name_or_explainer}`` into Methods.
+
+    With ``layer`` (token-id inputs), names map to :data:`LAYER_METHODS` at that layer."""
     if isinstance(methods, (str, bytes)) or not isinstance(methods, (Sequence, Mapping)):
         raise TypeError(f"argument '{name}': expected a list of method names or explainers, got "
                         f"{type(methods).__name__}")
@@ -179,8 +276,14 @@ def resolve_methods(
                                  f"{sorted(METHODS)} or an object with "
                                  "attribute(inputs, target=...)")
             default_label, factory = METHODS[m]
-            resolved.append(Method(name=m, label=label or default_label,
-                                   explain=factory(model, kind)))
+            if layer is not None:
+                if m not in LAYER_METHODS:
+                    raise ValueError(f"argument '{name}': {m!r} has no layer variant for token-id "
+                                     f"inputs; expected one of {sorted(LAYER_METHODS)}")
+                explain = LAYER_METHODS[m](model, layer, baseline_id)
+            else:
+                explain = factory(model, kind)
+            resolved.append(Method(name=m, label=label or default_label, explain=explain))
         elif callable(getattr(m, "attribute", None)):
             resolved.append(_from_explainer(m, label or _label_of(m)))
         else:

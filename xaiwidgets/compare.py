@@ -6,6 +6,7 @@ This is the computation behind :class:`xaiwidgets.AttributionComparison`; it nee
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,14 @@ from torch import nn
 from . import metrics as _metrics
 from ._methods import Method, quiet_captum, resolve_methods, seeded
 from ._probe import model_device, preserved_model
-from ._validation import check_inputs, check_model, check_model_output, check_targets
+from ._validation import (
+    as_tensor,
+    check_inputs,
+    check_layer_names,
+    check_model,
+    check_model_output,
+    check_targets,
+)
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions"]
 
@@ -77,9 +85,12 @@ class AttributionResult:
     baseline: str = ""
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """Mean of every metric per method: ``{method: {metric: mean}}``."""
-        return {m: {k: float(np.nanmean(v)) for k, v in d.items()}
-                for m, d in self.metrics.items()}
+        """Mean of every metric per method: ``{method: {metric: mean}}`` (NaN where a metric is
+        undefined, e.g. infidelity on token ids)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN, no noise
+            return {m: {k: float(np.nanmean(v)) for k, v in d.items()}
+                    for m, d in self.metrics.items()}
 
 
 def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -123,6 +134,7 @@ def compare_attributions(
     baseline: float = 0.0,
     steps: int = 20,
     kind: str | None = None,
+    layer: str | nn.Module | None = None,
     batch_size: int = 32,
     seed: int = 0,
     progress: bool = True,
@@ -135,7 +147,7 @@ def compare_attributions(
         The trained model; used in place and left exactly as found.
     inputs : Tensor or ndarray
         (N, C, H, W) images, (N, F) tabular rows or (N, T, F) sequences, as the model expects
-        them (already normalised).
+        them (already normalised); or (N, T) integer token ids with ``layer``.
     target : int or sequence of int, optional
         Class to explain per sample. Default: the model's predicted class.
     methods : list or dict
@@ -150,9 +162,21 @@ def compare_attributions(
         Max-sensitivity re-runs the explainer 5 times per sample, so it uses only the first
         ``sensitivity_samples`` of those.
     baseline : float, default=0.0
-        Value that deleted features take in the deletion/insertion metrics.
+        Value that deleted features take in the deletion/insertion metrics. For token ids: the
+        token id (an int, e.g. the pad id) that replaces removed tokens in the metrics and in
+        occlusion / feature ablation, and whose sequence is the baseline of the gradient methods.
     steps : int, default=20
         Points on the deletion/insertion curves.
+    kind : {"image", "tabular", "sequence"}, optional
+        Default: from the shape (``"sequence"`` for token ids).
+    layer : str or nn.Module, optional
+        Token-id inputs only: the embedding layer (name in ``model.named_modules()`` or the
+        module). Named methods then run as Captum's layer variants there
+        (:data:`xaiwidgets._methods.LAYER_METHODS`: LayerIntegratedGradients,
+        LayerGradientXActivation, LayerDeepLift, GradientSHAP in embedding space) and give
+        (N, T, E) attributions; occlusion and feature ablation replace token ids by
+        ``baseline`` and give (N, T). Infidelity and max-sensitivity perturb inputs with noise,
+        which token ids cannot take: they are reported as NaN.
     seed : int, default=0
         Seeds sampling methods and metric perturbations (the global RNG is left untouched).
 
@@ -161,7 +185,27 @@ def compare_attributions(
     AttributionResult
     """
     check_model(model)
-    x, kind = check_inputs(inputs, kind=kind)
+    raw = as_tensor(inputs, "inputs")
+    token_ids = raw.ndim == 2 and not (raw.is_floating_point() or raw.is_complex())
+    if token_ids and layer is None and kind in (None, "sequence"):
+        raise ValueError(
+            f"argument 'layer': integer inputs of shape {tuple(raw.shape)} look like token ids; "
+            "explain them at the model's embedding layer with kind='sequence', "
+            "layer=<embedding name or module> (or pass float inputs)")
+    if layer is not None:
+        if not token_ids:
+            raise ValueError(
+                f"argument 'layer': only for (N, T) integer token ids, got inputs of dtype "
+                f"{raw.dtype} and shape {tuple(raw.shape)}")
+        kind = kind or "sequence"
+        layer_module = _resolve_layer(model, layer)
+        if isinstance(baseline, bool) or not float(baseline).is_integer():
+            raise ValueError(f"argument 'baseline': token-id inputs need an integer baseline "
+                             f"token id (e.g. the pad id), got {baseline!r}")
+        baseline = int(baseline)
+    else:
+        layer_module = None
+    x, kind = check_inputs(raw, kind=kind, allow_integer=layer is not None)
     unknown = [m for m in metrics if m not in METRICS or m == "seconds"]
     if unknown:
         raise ValueError(f"argument 'metrics': unknown metrics {unknown}; expected any of "
@@ -176,7 +220,8 @@ def compare_attributions(
     target_t = target_t.to(x.device)
     prob = (torch.softmax(out, 1).gather(1, target_t.view(-1, 1))[:, 0] if out.shape[1] > 1
             else out[:, 0])
-    resolved = resolve_methods(model, methods, kind)
+    resolved = resolve_methods(model, methods, kind, layer=layer_module,
+                               baseline_id=int(baseline) if layer_module is not None else 0)
 
     from tqdm.auto import tqdm
 
@@ -197,7 +242,10 @@ def compare_attributions(
         seconds_per_sample=seconds,
         baseline=(f"deletion/insertion replace features by {baseline:g} in the model's input "
                   f"space; max-sensitivity on the first "
-                  f"{min(n, metric_samples, sensitivity_samples)} samples"),
+                  f"{min(n, metric_samples, sensitivity_samples)} samples"
+                  if layer_module is None else
+                  f"deletion/insertion replace tokens by token id {baseline}; infidelity and "
+                  "max-sensitivity are undefined on token ids (NaN)"),
     )
     k = min(n, metric_samples)
     if k and metrics:
@@ -205,6 +253,19 @@ def compare_attributions(
                steps=steps, seed=seed, progress=progress,
                sensitivity_samples=min(k, sensitivity_samples))
     return result
+
+
+def _resolve_layer(model: nn.Module, layer: str | nn.Module) -> nn.Module:
+    if isinstance(layer, nn.Module):
+        if not any(m is layer for m in model.modules()):
+            raise ValueError(f"argument 'layer': the {type(layer).__name__} given is not a "
+                             f"submodule of the model")
+        return layer
+    if not isinstance(layer, str):
+        raise TypeError(f"argument 'layer': expected a layer name or module, got "
+                        f"{type(layer).__name__}")
+    check_layer_names(model, [layer], name="layer")
+    return dict(model.named_modules())[layer]
 
 
 def _score(
@@ -230,12 +291,15 @@ def _score(
                 values["deletion_auc"] = np.trapezoid(dele, frac, axis=1)
             if "insertion_auc" in names:
                 values["insertion_auc"] = np.trapezoid(ins, frac, axis=1)
+        token_ids = not x.is_floating_point()
         if "infidelity" in names:
-            if a.shape != x.shape:
+            if a.shape != x.shape or token_ids:
                 values["infidelity"] = np.full(k, np.nan)  # layer attributions: not defined
             else:
                 values["infidelity"] = _metrics.infidelity(model, x, a, target, seed=seed)
-        if "sensitivity" in names and sensitivity_samples:
+        if "sensitivity" in names and token_ids:
+            values["sensitivity"] = np.full(k, np.nan)  # no noise can be added to token ids
+        elif "sensitivity" in names and sensitivity_samples:
             s = sensitivity_samples
             with seeded(seed):
                 sens = _metrics.sensitivity(m.explain, model, x[:s], target[:s], seed=seed,

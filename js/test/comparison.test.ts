@@ -305,3 +305,37 @@ describe("robustness", () => {
     expect(el.querySelector(".xai-status")!.textContent).toMatch(/could not read `data`/);
   });
 });
+
+describe("pictures (e.g. molecules)", () => {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><script>alert(1)</script></svg>';
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  it("decodes per-method picture bytes into data: URIs and shows them in inert <img>s", () => {
+    const tokens = [["C", "C", "O", ""], ["c", "1", "", ""]];
+    const block = {
+      ...sequenceBlock([0, 1], METHODS, tokens),
+      picture_type: "image/svg+xml",
+      pictures: { [METHODS[0]]: [bytes(svg), bytes("<svg/>")] },
+    };
+    const { el } = mountWith(new FakeModel(traits({ kind: "sequence", data: block })));
+    const imgs = $$(el, "img.xai-picture") as HTMLImageElement[];
+    expect(imgs.map((i) => i.dataset.method)).toEqual(METHODS);
+    expect(imgs[0].hidden).toBe(false);
+    expect(imgs[0].getAttribute("src")).toBe(`data:image/svg+xml;base64,${btoa(svg)}`);
+    expect(imgs[1].hidden).toBe(true); // no picture for that method
+    expect(el.querySelector("script")).toBeNull(); // never injected as markup
+    // padding tokens ("") are hidden, real ones shown
+    const spans = $$($$(el, ".xai-tokens")[0], ".xai-token");
+    expect(spans.filter((s) => !s.hidden).map((s) => s.textContent)).toEqual(["C", "C", "O"]);
+  });
+
+  it("ignores pictures of an unsupported type", () => {
+    const block = {
+      ...sequenceBlock([0], METHODS, [["a", "b"]]),
+      picture_type: "text/html",
+      pictures: { [METHODS[0]]: [bytes("<b>x</b>")] },
+    };
+    const { el } = mountWith(new FakeModel(traits({ kind: "sequence", data: block })));
+    expect(($$(el, "img.xai-picture") as HTMLImageElement[]).every((i) => i.hidden)).toBe(true);
+  });
+});

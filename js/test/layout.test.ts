@@ -66,6 +66,7 @@ describe("formatting and metrics", () => {
     expect(fmt(1.5e-7)).toBe("1.50e-7");
     expect(fmt(NaN)).toBe("n/a");
     expect(meanStd(0.3333, 0.01234)).toBe("0.333 ± 0.0123");
+    expect(meanStd(0.0339, Number.NaN)).toBe("0.0339");
   });
 
   it("names classes and features, falling back to indices", () => {

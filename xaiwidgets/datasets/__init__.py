@@ -13,7 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Dataset", "load_digits", "load_mnist", "package_file"]
+__all__ = [
+    "Dataset",
+    "MoleculeDataset",
+    "TextDataset",
+    "Vocabulary",
+    "load_digits",
+    "load_mnist",
+    "load_rotten_tomatoes",
+    "load_solubility",
+    "package_file",
+]
 
 
 @dataclass
@@ -75,3 +85,8 @@ def load_digits() -> Dataset:
     return Dataset(images=(d.images / 16.0).astype(np.float32)[:, None],
                    target=d.target.astype(np.int64), target_names=[str(x) for x in range(10)],
                    description="UCI optdigits via scikit-learn")
+
+
+# Defined after package_file, which they use.
+from .molecules import MoleculeDataset, load_solubility  # noqa: E402
+from .text import TextDataset, Vocabulary, load_rotten_tomatoes  # noqa: E402

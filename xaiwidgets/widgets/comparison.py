@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -202,13 +203,17 @@ class AttributionComparison(XaiWidget):
         if not r.metrics:
             return {}
         names = [k for k in METRICS if k in r.metrics[r.methods[0]]]
-        mean = np.array([[np.nanmean(r.metrics[m][k]) for k in names] for m in r.methods])
-        std = np.array([[np.nanstd(r.metrics[m][k]) for k in names] for m in r.methods])
+        with warnings.catch_warnings():  # all-NaN metrics (e.g. infidelity on token ids): NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.array([[np.nanmean(r.metrics[m][k]) for k in names] for m in r.methods])
+            # timings are one measurement per method: no spread to report (the view shows the mean)
+            std = np.array([[np.nan if k == "seconds" else np.nanstd(r.metrics[m][k])
+                             for k in names] for m in r.methods])
         state: dict[str, Any] = {
             "names": names,
             "labels": [METRICS[k][0] for k in names],
             "higher_is_better": [METRICS[k][1] for k in names],
-            "mean": array_to_wire(np.nan_to_num(mean, nan=np.nan).astype(np.float32)),
+            "mean": array_to_wire(mean.astype(np.float32)),
             "std": array_to_wire(std.astype(np.float32)),
             "n": len(r.metric_indices),
             "baseline": r.baseline,
@@ -264,10 +269,11 @@ class AttributionComparison(XaiWidget):
     def _static_metrics(self) -> str:
         r = self.result
         names = [k for k in METRICS if k in r.metrics[r.methods[0]]]
+        summary = r.summary()
         head = "".join(f"<th>{html.escape(METRICS[k][0])}</th>" for k in names)
         body = "".join(
             f"<tr><td>{html.escape(m)}</td>"
-            + "".join(f"<td>{np.nanmean(r.metrics[m][k]):.3g}</td>" for k in names) + "</tr>"
+            + "".join(f"<td>{summary[m][k]:.3g}</td>" for k in names) + "</tr>"
             for m in r.methods)
         return f"<table><tr><th>method</th>{head}</tr>{body}</table>"
 

