@@ -113,3 +113,16 @@ def test_front_end_bundles_are_built():
     for name in ("comparison.js", "standalone.js"):
         assert (STATIC / name).stat().st_size > 1000
     assert "export" in (STATIC / "comparison.js").read_text()
+
+
+def test_one_output_models_report_the_raw_output():
+    model = torch.nn.Linear(4, 1)
+    r = compare_attributions(model, torch.rand(3, 4), methods=["saliency"], metrics=[],
+                             progress=False)
+    assert r.n_outputs == 1
+    with torch.no_grad():
+        expected = model(torch.from_numpy(r.inputs))[:, 0].numpy()
+    np.testing.assert_allclose(r.prob, expected, rtol=1e-6)
+    w = AttributionComparison(r)
+    assert w.n_outputs == 1
+    assert f"output: {float(r.prob[0]):.3g}" in w._static_html()

@@ -67,6 +67,8 @@ class AttributionResult:
     deletion_curves, insertion_curves : dict of str to ndarray (n_metric_samples, steps + 1)
     baseline : str
         Human description of the perturbation baseline used by the metrics.
+    n_outputs : int
+        Number of model outputs; 1 means ``prob`` is the raw output (e.g. a regression).
     """
 
     kind: str
@@ -83,6 +85,7 @@ class AttributionResult:
     deletion_curves: dict[str, np.ndarray] = field(default_factory=dict)
     insertion_curves: dict[str, np.ndarray] = field(default_factory=dict)
     baseline: str = ""
+    n_outputs: int = 0
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean of every metric per method: ``{method: {metric: mean}}`` (NaN where a metric is
@@ -239,7 +242,7 @@ def compare_attributions(
         kind=kind, inputs=x.detach().cpu().numpy(), target=target_t.cpu().numpy(),
         pred=pred.cpu().numpy(), prob=prob.detach().cpu().numpy(),
         methods=[m.label for m in resolved], attributions=attributions,
-        seconds_per_sample=seconds,
+        seconds_per_sample=seconds, n_outputs=int(out.shape[1]),
         baseline=(f"deletion/insertion replace features by {baseline:g} in the model's input "
                   f"space; max-sensitivity on the first "
                   f"{min(n, metric_samples, sensitivity_samples)} samples"

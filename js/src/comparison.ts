@@ -4,7 +4,7 @@ import type { AnyModel } from "@anywidget/types";
 import { SampleStore, type Sample, type WireBlock } from "./lib/block";
 import { COLORMAPS, hasColormap } from "./lib/colormap";
 import { h } from "./lib/dom";
-import { className } from "./lib/format";
+import { className, fmt } from "./lib/format";
 import { nearestIn, stepIn } from "./lib/layout";
 import { decodeMetrics, hasMetrics } from "./lib/metrics";
 import { applyTheme } from "./lib/theme";
@@ -21,6 +21,7 @@ export interface ComparisonTraits {
   class_names: string[];
   feature_names: string[];
   n_samples: number;
+  n_outputs: number;
   data: WireBlock | Record<string, never>;
   sample: number;
   fetched: WireBlock | Record<string, never>;
@@ -246,13 +247,20 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const t = s.block.target[s.k];
     const p = s.block.pred[s.k];
     const prob = s.block.prob[s.k];
-    ui.info.classList.toggle("xai-wrong", t !== p);
-    ui.info.title = "p = model probability of the target class";
-    ui.info.replaceChildren(
-      h("span", { class: "xai-target", text: `target: ${className(names, t)}` }),
-      " · ",
-      h("span", { class: "xai-pred", text: `pred: ${className(names, p)} (p=${Number.isFinite(prob) ? prob.toFixed(2) : "n/a"})` }),
-    );
+    if (Number(model.get("n_outputs")) === 1) {
+      // one-output models (regressions): no classes, `prob` carries the raw output
+      ui.info.classList.remove("xai-wrong");
+      ui.info.title = "the model's output for this sample";
+      ui.info.replaceChildren(h("span", { class: "xai-pred", text: `output: ${fmt(prob)}` }));
+    } else {
+      ui.info.classList.toggle("xai-wrong", t !== p);
+      ui.info.title = "p = model probability of the target class";
+      ui.info.replaceChildren(
+        h("span", { class: "xai-target", text: `target: ${className(names, t)}` }),
+        " · ",
+        h("span", { class: "xai-pred", text: `pred: ${className(names, p)} (p=${Number.isFinite(prob) ? prob.toFixed(2) : "n/a"})` }),
+      );
+    }
     el.dataset.xaiReady = "1";
   }
 

@@ -61,6 +61,11 @@ describe("AttributionComparison, image", () => {
     expect(el.querySelector(".xai-info")!.textContent).toBe("target: 0 · pred: 1 (p=0.93)");
   });
 
+  it("shows the raw output, not a probability, for one-output models", () => {
+    const { el } = mountWith(new FakeModel(traits({ class_names: [], n_outputs: 1 })));
+    expect(el.querySelector(".xai-info")!.textContent).toBe("output: 0.93");
+  });
+
   it("view controls stay local: no save_changes", () => {
     const model = new FakeModel(traits());
     const { el } = mountWith(model);

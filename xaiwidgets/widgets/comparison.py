@@ -73,6 +73,7 @@ class AttributionComparison(XaiWidget):
     class_names = t.List(t.Unicode()).tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
     n_samples = t.Int(0).tag(sync=True)
+    n_outputs = t.Int(0).tag(sync=True)
     data = t.Dict().tag(sync=True)
     sample = t.Int(0).tag(sync=True)
     fetched = t.Dict().tag(sync=True)
@@ -117,7 +118,8 @@ class AttributionComparison(XaiWidget):
             warn_payload(type(self).__name__, per_sample * n, max_payload_bytes, keep, n)
         super().__init__(
             kind=result.kind, title=title, methods=list(result.methods), class_names=names,
-            feature_names=feats, n_samples=n, data=self._block(np.arange(keep)),
+            feature_names=feats, n_samples=n, n_outputs=result.n_outputs,
+            data=self._block(np.arange(keep)),
             metrics=self._metrics_state(result), **view,
         )
         self._embedded = keep
@@ -239,9 +241,11 @@ class AttributionComparison(XaiWidget):
         r = self.result
         i = 0
         name = (self.class_names[int(r.target[i])] if self.class_names else str(r.target[i]))
+        info = (f"output: {float(r.prob[i]):.3g}" if r.n_outputs == 1 else
+                f"target: {html.escape(name)} · p={float(r.prob[i]):.3f}")
         parts = [f"<div class='xai-static'><h4>{html.escape(self.title)}</h4>",
-                 f"<p>sample 0 of {self.n_samples} · target: {html.escape(name)} · "
-                 f"p={float(r.prob[i]):.3f}</p><div style='display:flex;gap:8px;flex-wrap:wrap'>"]
+                 f"<p>sample 0 of {self.n_samples} · {info}</p>"
+                 "<div style='display:flex;gap:8px;flex-wrap:wrap'>"]
         if r.kind == "image":
             img = _display_image(r.inputs[i:i + 1], self._display_size)[0].transpose(1, 2, 0)
             lo, hi = img.min(), img.max()
