@@ -3,15 +3,24 @@
 from ._probe import ModelProbe, preserved_model
 from ._wire import PayloadTooLargeWarning
 from .compare import AttributionResult, compare_attributions
-from .widgets import AttributionComparison
+from .concepts import ConceptExtractor, ConceptTree, ConceptTreeReport
+from .masks import MaskExplainer, lam_tradeoff
+from .widgets import AttributionComparison, ConceptTreeWidget, MaskHeatmap
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AttributionComparison",
     "AttributionResult",
+    "ConceptExtractor",
+    "ConceptTree",
+    "ConceptTreeReport",
+    "ConceptTreeWidget",
+    "MaskExplainer",
+    "MaskHeatmap",
     "ModelProbe",
     "PayloadTooLargeWarning",
     "compare_attributions",
+    "lam_tradeoff",
     "preserved_model",
 ]

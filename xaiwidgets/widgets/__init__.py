@@ -1,5 +1,7 @@
 """Widgets: views built from estimators and explainers."""
 
 from .comparison import AttributionComparison
+from .masks import MaskHeatmap
+from .tree import ConceptTreeWidget
 
-__all__ = ["AttributionComparison"]
+__all__ = ["AttributionComparison", "ConceptTreeWidget", "MaskHeatmap"]

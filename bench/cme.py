@@ -1,0 +1,150 @@
+"""CME extraction time and peak memory for 10k and 40k sprites, and their ratio.
+
+Run: ``python bench/cme.py``. Extraction = ``ConceptExtractor.fit`` (label spreading, 200 labelled +
+1,000 unlabelled images, 5 layers x 5 concepts, 5-fold CV) + ``predict_concepts`` (with the model's
+predictions) over all N images, streamed in batches of 256.
+
+Memory is measured as resident set size, not with tracemalloc: torch allocates activations outside
+Python's allocator, so tracemalloc would miss exactly the buffers that matter. Each N runs in a
+fresh child process; the images are rendered (uint8) before the measurement starts, then the peak
+RSS counter (Linux ``VmHWM``) is reset, so the reported peak is what extraction adds on top of its
+inputs. What extraction *keeps* (predicted concepts and predictions, the fitted extractor) is
+measured separately by size. Flat memory in N means: peak minus kept does not grow with N.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SIZES = (10_000, 40_000)
+
+
+def _rss_kb(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak() -> bool:
+    try:  # "5" resets VmHWM, the peak RSS (Linux >= 4.0)
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def child(n: int) -> dict:
+    import numpy as np
+    import torch
+
+    from xaiwidgets import ConceptExtractor
+    from xaiwidgets.datasets.sprites import CME_SMALL_SKIP_GRID, SHAPE_NAMES, Sprites
+    from xaiwidgets.examples import SpritesCNN
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    sprites = Sprites()
+    # Sampling with replacement from the 36,864-image grid: 40k needs more than the grid has.
+    grid = sprites.grid_indices(CME_SMALL_SKIP_GRID)
+    idx = np.random.default_rng(0).choice(grid, size=n, replace=True)
+    images = sprites.render(idx)  # uint8 (n, 64, 64): 4 KB per image
+    classes = sprites.latents_classes(idx)
+    concepts = {
+        "shape": np.array(SHAPE_NAMES)[classes[:, 1]],
+        "scale": np.round(sprites.scale_values[classes[:, 2]], 1),
+        "orientation": classes[:, 3],
+        "posX": classes[:, 4] // 8,
+        "posY": classes[:, 5] // 8,
+    }
+    # Extraction cost does not depend on the weights, so an untrained model will do.
+    model = SpritesCNN(n_classes=18).eval()
+
+    class Batches:
+        """Re-iterable float batches made on the fly: never a float copy of all N images."""
+
+        def __iter__(self):
+            for s in range(0, n, 256):
+                yield torch.from_numpy(images[s:s + 256, None].astype(np.float32))
+
+    layers = ["relu1", "relu2", "relu3", "relu4", "fc2"]
+    cme = ConceptExtractor(layers, method="label_spreading", n_labelled=200, n_unlabelled=1000,
+                           progress=False, random_state=0)
+    rss_before = _rss_kb("VmRSS")
+    exact = _reset_peak()
+    t0 = time.perf_counter()
+    cme.fit(model, Batches(), concepts)
+    t1 = time.perf_counter()
+    pred, model_pred = cme.predict_concepts(Batches(), return_predictions=True)
+    t2 = time.perf_counter()
+    peak = _rss_kb("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kept = sum(v.nbytes for v in pred.values()) + model_pred.nbytes
+    state = len(pickle.dumps({k: v for k, v in vars(cme).items() if k != "model_"}))
+    per_image = sum(a.numel() for a in _first_activations(model, layers))
+    return {
+        "n": n, "fit_s": t1 - t0, "predict_s": t2 - t1, "peak_delta_mb": (peak - rss_before) / 1e3,
+        "kept_mb": kept / 1e6, "state_mb": state / 1e6, "exact_peak": exact,
+        "raw_activation_mb": n * per_image * 4 / 1e6,
+    }
+
+
+def _first_activations(model, layers):
+    """One image's activation of each layer: what flattening them all would store per image."""
+    import torch
+
+    out = []
+    hooks = [dict(model.named_modules())[name].register_forward_hook(
+        lambda m, i, o: out.append(o[0])) for name in layers]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 1, 64, 64))
+    finally:
+        for h in hooks:
+            h.remove()
+    return out
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        print(json.dumps(child(int(sys.argv[2]))))
+        return
+    # One thread everywhere (torch, OpenBLAS, MKL): timings then don't depend on contention.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    rows = []
+    for n in SIZES:
+        out = subprocess.run([sys.executable, __file__, "--child", str(n)], env=env, check=True,
+                             capture_output=True, text=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print("CME extraction on procedural dSprites (SpritesCNN, 5 layers x 5 concepts, label "
+          "spreading 200 + 1,000), one thread")
+    print(f"{'N':>7} {'fit s':>7} {'predict s':>10} {'total s':>8} {'peak +RSS MB':>13} "
+          f"{'kept MB':>8} {'extractor MB':>13} {'raw activations MB':>19}")
+    for r in rows:
+        print(f"{r['n']:>7,} {r['fit_s']:>7.1f} {r['predict_s']:>10.1f} "
+              f"{r['fit_s'] + r['predict_s']:>8.1f} {r['peak_delta_mb']:>13.1f} "
+              f"{r['kept_mb']:>8.2f} {r['state_mb']:>13.2f} {r['raw_activation_mb']:>19,.0f}")
+    a, b = rows
+    t = (b["fit_s"] + b["predict_s"]) / (a["fit_s"] + a["predict_s"])
+    flat = (a["peak_delta_mb"] - a["kept_mb"], b["peak_delta_mb"] - b["kept_mb"])
+    print(f"ratio 40k/10k: time x{t:.2f} (N x4), peak memory x"
+          f"{b['peak_delta_mb'] / a['peak_delta_mb']:.2f}; peak minus kept: "
+          f"{flat[0]:.1f} MB -> {flat[1]:.1f} MB")
+    if not (a["exact_peak"] and b["exact_peak"]):
+        print("note: /proc/self/clear_refs unavailable; peaks are ru_maxrss since process start")
+
+
+if __name__ == "__main__":
+    main()

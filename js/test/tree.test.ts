@@ -1,0 +1,190 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import widget, { classColor } from "../src/tree";
+import { createModel } from "../src/standalone";
+import { f32, FakeModel, i32, quantize, wire } from "./fixtures";
+
+// The tree of treelayout.test.ts: 0 -> (1, 2); 1 -> (3, 4); 4 -> (5, 6).
+const YES = [1, 3, -1, -1, 5, -1, -1];
+const NO = [2, 4, -1, -1, 6, -1, -1];
+const TESTS = ["shape = heart", "scale <= 0.7", "", "", "<b>posX</b> <= 3", "", ""];
+const CONCEPT = [0, 1, -1, -1, 2, -1, -1];
+const LEAF = [3, 2, 5, 6, 2, 3, 5, 5]; // 8 samples
+const N = LEAF.length;
+
+function thumbBlock(indices: number[], side = 4) {
+  const K = indices.length;
+  // Item k: a diagonal of 1s on 0s, so every thumbnail has two colours.
+  const values = Array.from({ length: K * side * side }, (_, i) => (Math.floor(i / side) % side === i % side ? 1 : 0));
+  return { index: i32([K], indices), images: quantize([K, side, side, 1], values, false) };
+}
+
+function traits(over: Record<string, unknown> = {}): Record<string, unknown> {
+  const M = YES.length;
+  return {
+    title: "Sprites <i>tree</i>",
+    concept_names: ["shape", "scale", "<b>posX</b>"],
+    concept_values: [["ellipse", "heart", "square"], ["0.5", "0.7", "1"], ["0", "3", "7"]],
+    class_names: ["square", "<img src=x onerror=alert(1)>", "heart"],
+    tree: {
+      yes: i32([M], YES), no: i32([M], NO), concept: i32([M], CONCEPT), test: TESTS,
+      value: i32([M], [0, 1, 2, 0, 1, 1, 2]),
+      count: i32([M], [8, 6, 2, 2, 4, 3, 1]),
+      dist: wire("int32", [M, 3], Int32Array.from([3, 3, 2, 3, 3, 0, 0, 0, 2, 2, 0, 0, 1, 3, 0, 0, 3, 0, 1, 0, 0])),
+      fidelity: f32([M], [0.75, 0.5, 1, 1, 0.5, 1, 0]),
+      n_train: i32([M], [80, 60, 20, 20, 40, 30, 10]),
+    },
+    samples: {
+      n: N, leaf: i32([N], LEAF), model_pred: i32([N], [0, 2, 1, 0, 2, 0, 1, 1]),
+      tree_pred: i32([N], [0, 2, 1, 2, 2, 0, 1, 1]), concepts: i32([N, 3], Array.from({ length: N * 3 }, (_, i) => i % 3)),
+    },
+    accuracy: {
+      layers: ["conv1", "conv2"], concepts: ["shape", "scale", "<b>posX</b>"],
+      values: f32([2, 3], [0.5, 0.9, 0.8, 0.99, 0.6, 0.7]), best: i32([3], [1, 0, 0]),
+    },
+    summary: { n: N, depth: 3, n_leaves: 4, fidelity: 0.75, accuracy: null },
+    thumbs: thumbBlock([0, 1]),
+    request: {}, fetched: {}, selected: -1, collapse_depth: 5, n_thumbnails: 4,
+    ...over,
+  };
+}
+
+function mount(model: unknown) {
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  const cleanup = widget.render({ model: model as never, el });
+  return { el, cleanup };
+}
+
+const nodes = (el: Element) => [...el.querySelectorAll<SVGGElement>("g.xai-node")];
+const node = (el: Element, i: number) => el.querySelector<SVGGElement>(`g.xai-node[data-node="${i}"]`)!;
+const click = (e: Element) => e.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+
+afterEach(() => document.body.replaceChildren());
+
+describe("ConceptTreeWidget view", () => {
+  it("draws every node with its test as text, and becomes ready", () => {
+    const { el } = mount(new FakeModel(traits()));
+    expect(el.dataset.xaiReady).toBe("1");
+    expect(nodes(el).map((n) => Number(n.dataset.node))).toEqual([0, 1, 3, 4, 5, 6, 2]);
+    const texts = [...el.querySelectorAll("svg text.xai-node-test")].map((t) => t.textContent);
+    expect(texts).toContain("shape = heart");
+    expect(texts).toContain("scale <= 0.7");
+    expect(texts).toContain("<b>posX</b> <= 3"); // literally: data is never parsed as HTML
+    expect(el.querySelector("svg b, img")).toBeNull();
+    expect(node(el, 3).querySelector("text.xai-node-test")!.textContent).toBe("→ square");
+    expect(node(el, 0).querySelector("text.xai-node-meta")!.textContent).toContain("n=8");
+    expect(el.querySelectorAll("path.xai-edge")).toHaveLength(6);
+    expect(el.querySelector(".xai-title")!.textContent).toBe("Sprites <i>tree</i>");
+  });
+
+  it("class distribution bars have one segment per class present, coloured by class", () => {
+    const { el } = mount(new FakeModel(traits()));
+    const segs = [...node(el, 0).querySelectorAll("rect[data-class]")];
+    expect(segs.map((r) => r.getAttribute("data-class"))).toEqual(["0", "1", "2"]);
+    expect(segs.map((r) => r.getAttribute("fill"))).toEqual([classColor(0), classColor(1), classColor(2)]);
+    const widths = segs.map((r) => Number(r.getAttribute("width")));
+    expect(widths[0] / widths[2]).toBeCloseTo(3 / 2);
+    expect(node(el, 2).querySelectorAll("rect[data-class]")).toHaveLength(1);
+  });
+
+  it("collapses beyond collapse_depth, and the toggle expands locally", () => {
+    const model = new FakeModel(traits({ collapse_depth: 2 }));
+    const { el } = mount(model);
+    expect(nodes(el)).toHaveLength(5);
+    const toggle = node(el, 4).querySelector(".xai-toggle")!;
+    expect(toggle.textContent).toBe("+");
+    click(toggle);
+    expect(nodes(el)).toHaveLength(7);
+    click(node(el, 1).querySelector(".xai-toggle")!);
+    expect(nodes(el).map((n) => Number(n.dataset.node))).toEqual([0, 1, 2]);
+    click(el.querySelector(".xai-expand")!);
+    expect(nodes(el)).toHaveLength(7);
+    expect(model.saved).toEqual([]); // view-only: no kernel round-trip
+  });
+
+  it("clicking a node shows its samples: embedded at once, the rest fetched from the kernel", () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    click(node(el, 1));
+    expect(node(el, 1).classList.contains("xai-selected")).toBe(true);
+    expect(el.querySelector(".xai-detail-title")!.textContent).toBe("node 1: scale <= 0.7?");
+    // Samples reaching node 1 (leaves 3..6): 0, 2, 3, 5 (n_thumbnails = 4); 0 is embedded.
+    const shown = () => [...el.querySelectorAll<HTMLCanvasElement>("canvas.xai-thumb")].map((c) => Number(c.dataset.index));
+    expect(shown()).toEqual([0]);
+    expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(3);
+    expect(model.saved).toHaveLength(1);
+    const req = model.saved[0].request as { seq: number; indices: number[] };
+    expect(req.indices).toEqual([2, 3, 5]);
+    model.kernelSet("fetched", { ...thumbBlock([2, 3, 5]), seq: req.seq });
+    expect(shown()).toEqual([0, 2, 3, 5]);
+    expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(0);
+    const c = el.querySelector<HTMLCanvasElement>('canvas.xai-thumb[data-index="3"]')!;
+    expect([c.width, c.height]).toEqual([4, 4]);
+    expect(c.classList.contains("xai-wrong")).toBe(true); // tree 2 vs model 0
+    // Everything node 0 and node 1 show is cached now: no second request.
+    click(node(el, 0));
+    click(node(el, 1));
+    expect(model.saved).toHaveLength(1);
+  });
+
+  it("standalone: only embedded thumbnails, no requests, an offline note", () => {
+    const model = createModel(traits() as Record<string, unknown>);
+    const { el } = mount(model);
+    click(node(el, 1));
+    expect(el.querySelectorAll("canvas.xai-thumb")).toHaveLength(1);
+    expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(0);
+    expect(el.querySelector(".xai-thumb-note")!.textContent).toContain("offline: 1 embedded");
+    expect(model.get("request")).toEqual({});
+  });
+
+  it("highlights the path of the selected sample, from the kernel or a thumbnail click", () => {
+    const model = new FakeModel(traits({ collapse_depth: 1, selected: 2 }));
+    const { el } = mount(model);
+    // Sample 2 ends in leaf 5: its ancestors were expanded to show the path.
+    const onPath = () => nodes(el).filter((n) => n.classList.contains("xai-path")).map((n) => Number(n.dataset.node));
+    expect(onPath()).toEqual([0, 1, 4, 5]);
+    expect(el.querySelectorAll("path.xai-edge.xai-path")).toHaveLength(3);
+    expect(el.querySelector(".xai-sample-info")!.textContent).toContain("sample 2");
+    model.kernelSet("selected", 1);
+    expect(onPath()).toEqual([0, 2]);
+    click(node(el, 0));
+    click(el.querySelector('canvas.xai-thumb[data-index="0"]')!);
+    expect(onPath()).toEqual([0, 1, 3]);
+    expect(model.saved.some((d) => d.selected === 0)).toBe(true);
+  });
+
+  it("accuracy heatmap: one cell per layer and concept, best outlined, linked to the tree", () => {
+    const { el } = mount(new FakeModel(traits()));
+    const cells = [...el.querySelectorAll<HTMLTableCellElement>("table.xai-acc td")];
+    expect(cells.map((c) => c.textContent)).toEqual(["0.50", "0.90", "0.80", "0.99", "0.60", "0.70"]);
+    expect(cells.filter((c) => c.classList.contains("xai-best")).map((c) => cells.indexOf(c))).toEqual([1, 2, 3]);
+    expect(el.querySelector("table.xai-acc th[scope=col][data-concept='2']")!.textContent).toBe("<b>posX</b>");
+    click(el.querySelector("table.xai-acc th[data-concept='1']")!);
+    expect(nodes(el).filter((n) => n.classList.contains("xai-linked")).map((n) => Number(n.dataset.node))).toEqual([1]);
+    click(el.querySelector("table.xai-acc th[data-concept='1']")!);
+    expect(nodes(el).filter((n) => n.classList.contains("xai-linked"))).toHaveLength(0);
+  });
+
+  it("zoom buttons and fit change only the viewport transform", () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    const g = el.querySelector("g.xai-viewport")!;
+    const before = g.getAttribute("transform");
+    click(el.querySelector(".xai-zoom-in")!);
+    expect(g.getAttribute("transform")).not.toBe(before);
+    click(el.querySelector(".xai-fit")!);
+    expect(g.getAttribute("transform")).toBe(before);
+    expect(model.saved).toEqual([]);
+  });
+
+  it("a malformed tree reports instead of throwing, and cleanup removes listeners", () => {
+    const model = new FakeModel(traits({ tree: { yes: { dtype: "int32", shape: [9], data: new Uint8Array(4) } } }));
+    const { el, cleanup } = mount(model);
+    expect(el.dataset.xaiReady).toBe("1");
+    expect(el.querySelector(".xai-status")!.textContent).toContain("could not read the tree");
+    expect(nodes(el)).toHaveLength(0);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+});

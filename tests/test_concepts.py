@@ -1,0 +1,325 @@
+"""CME estimators: ConceptExtractor, ConceptTree and their metrics, on data with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from test_probe import assert_untouched, snapshot
+from torch import nn
+
+from xaiwidgets.concepts import (
+    ConceptExtractor,
+    ConceptTree,
+    concept_accuracy,
+    default_layers,
+    mpo_curve,
+    pool_activation,
+)
+
+
+class Toy(nn.Module):
+    """Inputs are 4 random signs. ``keep`` sees x0 and x2, ``noise`` sees x1 and x2 (only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keep = nn.Linear(4, 6)
+        self.noise = nn.Linear(4, 6)
+        self.bn = nn.BatchNorm1d(12)
+        self.head = nn.Linear(12, 2)
+        with torch.no_grad():
+            self.keep.weight[:, [1, 3]] = 0
+            self.noise.weight[:, [0, 3]] = 0
+        self.keep.weight.requires_grad_(False)  # a frozen layer must stay frozen
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.bn(torch.cat([self.keep(x), self.noise(x)], dim=1)))
+
+
+@pytest.fixture
+def toy() -> nn.Module:
+    torch.manual_seed(0)
+    m = Toy().train()  # left in train mode, as users often do
+    m.head.register_forward_hook(lambda *a: None)  # a user's hook must survive
+    return m
+
+
+def toy_data(n: int, seed: int = 0) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    # Signs plus noise: distinct points, so a knn graph connects them.
+    signs = rng.choice([-1.0, 1.0], size=(n, 4))
+    x = torch.from_numpy(signs + 0.2 * rng.standard_normal((n, 4))).float()
+    concepts = {
+        "a": (signs[:, 0] > 0).astype(np.int64),                  # only in `keep`
+        "b": np.where(signs[:, 1] > 0, "hi", "lo"),               # only in `noise`, strings
+        "c": np.where(signs[:, 2] > 0, 0.75, 0.25),               # in both: a tie
+    }
+    return x, concepts
+
+
+@pytest.mark.parametrize("method", ["logistic", "label_spreading"])
+def test_extractor_finds_the_layer_that_encodes_each_concept(toy, method):
+    x, concepts = toy_data(300)
+    before = snapshot(toy)
+    cme = ConceptExtractor(["keep", "noise"], method=method, n_labelled=60, n_unlabelled=120,
+                           progress=False).fit(toy, x, concepts)
+    assert_untouched(toy, before)
+    assert cme.accuracy_.shape == (2, 3)
+    assert cme.concept_names_ == ["a", "b", "c"]
+    a, b, c = cme.accuracy_.T
+    assert a[0] == 1.0 and a[1] < 0.75       # a is in `keep` only
+    assert b[1] == 1.0 and b[0] < 0.75       # b is in `noise` only
+    assert c[0] == c[1] == 1.0               # c is in both ...
+    assert cme.best_layer_ == {"a": "keep", "b": "noise", "c": "keep"}  # ... tie -> earliest
+    assert len(cme.labelled_indices_) == 60
+    assert cme.n_unlabelled_ == (120 if method == "label_spreading" else 0)
+
+    x_test, truth = toy_data(200, seed=1)
+    pred, model_pred = cme.predict_concepts(x_test, return_predictions=True)
+    assert_untouched(toy, before)
+    assert pred["b"].dtype.kind == "U" and set(pred["b"]) <= {"hi", "lo"}
+    assert pred["c"].dtype.kind == "f"
+    assert concept_accuracy(truth, pred) == {"a": 1.0, "b": 1.0, "c": 1.0}
+    with torch.no_grad():
+        toy.eval()
+        expected = toy(x_test).argmax(1).numpy()
+        toy.train()
+    np.testing.assert_array_equal(model_pred, expected)
+
+
+def test_ties_go_to_the_earliest_layer_in_the_given_order(toy):
+    x, concepts = toy_data(200)
+    cme = ConceptExtractor(["noise", "keep"], method="logistic", n_labelled=80,
+                           progress=False).fit(toy, x, {"c": concepts["c"]})
+    np.testing.assert_array_equal(cme.accuracy_, [[1.0], [1.0]])
+    assert cme.best_layer_ == {"c": "noise"}
+
+
+def test_streamed_inputs_give_the_same_probes_as_arrays(toy):
+    x, concepts = toy_data(300)
+    kw = dict(method="label_spreading", n_labelled=50, n_unlabelled=100, batch_size=64,
+              progress=False)
+    ref = ConceptExtractor(["keep", "noise"], **kw).fit(toy, x, concepts)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=37)
+    streamed = ConceptExtractor(["keep", "noise"], **kw).fit(toy, loader, concepts)
+    np.testing.assert_allclose(streamed.accuracy_, ref.accuracy_)
+    a = ref.predict_concepts(x)
+    b = streamed.predict_concepts(iter([x[:150], x[150:]]))
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_unlabelled_pool_can_come_from_other_inputs(toy):
+    x, concepts = toy_data(100)
+    extra, _ = toy_data(500, seed=3)
+    cme = ConceptExtractor(["keep"], n_labelled=40, n_unlabelled=200, progress=False)
+    cme.fit(toy, x, concepts, unlabelled=extra)
+    assert cme.n_unlabelled_ == 200
+    cme.fit(toy, x, concepts, unlabelled=[extra[:64], extra[64:128], extra[128:]])
+    assert cme.n_unlabelled_ == 200  # the first 200 of a stream
+
+
+def test_conv_maps_are_pooled_to_a_grid_of_means_and_maxes():
+    a = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).reshape(2, 3, 4, 4)
+    out = pool_activation(a, 2)
+    assert out.shape == (2, 3 * 4 * 2)
+    # channel 0, top-left 2x2 cell of sample 0 holds 0, 1, 4, 5
+    assert out[0, 0] == 2.5 and out[0, 12] == 5.0
+    assert pool_activation(torch.ones(5, 7), 2).shape == (5, 7)
+
+
+def test_default_layers_skip_normalisation_and_containers(toy, cnn):
+    assert default_layers(toy) == ["keep", "noise", "head"]
+    assert default_layers(cnn) == ["conv", "fc"]
+
+
+def test_extractor_on_a_cnn_leaves_it_untouched(cnn):
+    x = torch.rand(60, 1, 8, 8)
+    concepts = {"bright": (x.mean((1, 2, 3)) > 0.5).long().numpy()}
+    before = snapshot(cnn)
+    cme = ConceptExtractor(None, n_labelled=30, n_unlabelled=20, progress=False)
+    cme.fit(cnn, x, concepts)
+    assert cme.layers_ == ["conv", "fc"]
+    assert cme.n_features_in_ == {"conv": 4 * 2 * 4, "fc": 3}
+    cme.predict_concepts(x[:7])
+    assert_untouched(cnn, before)
+
+
+# ---------------------------------------------------------------------- bad input
+
+
+def test_concept_length_must_match_the_inputs(toy):
+    x, concepts = toy_data(50)
+    concepts["a"] = concepts["a"][:49]
+    with pytest.raises(ValueError, match=r"'concepts'.*X has 50 samples.*'a' has 49"):
+        ConceptExtractor(["keep"], n_labelled=20, progress=False).fit(toy, x, concepts)
+    _, ok = toy_data(50)
+    with pytest.raises(ValueError, match=r"'concepts'.*X has 40 samples.*50 labels"):
+        ConceptExtractor(["keep"], n_labelled=10, progress=False).fit(toy, iter([x[:40]]), ok)
+
+
+def test_a_concept_with_one_value_is_an_error(toy):
+    x, concepts = toy_data(50)
+    concepts["color"] = np.ones(50)
+    with pytest.raises(ValueError, match=r"concept 'color' has a single value \(.*1.*\).*drop"):
+        ConceptExtractor(["keep"], n_labelled=20, progress=False).fit(toy, x, concepts)
+
+
+def test_unknown_layer_names_are_an_error(toy):
+    x, concepts = toy_data(50)
+    with pytest.raises(ValueError, match=r"'layers'.*no layer 'kep'.*Did you mean \['keep'\]"):
+        ConceptExtractor(["kep"], n_labelled=20, progress=False).fit(toy, x, concepts)
+
+
+class TupleLayer(nn.Module):
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return x, x
+
+
+class TupleModel(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pair = TupleLayer()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.pair(x)[0])
+
+
+def test_layers_that_do_not_return_tensors_are_an_error_and_the_model_is_restored():
+    model = TupleModel().train()
+    before = snapshot(model)
+    x, concepts = toy_data(50)
+    with pytest.raises(TypeError, match=r"'layers'.*'pair' \(TupleLayer\) returns tuple"):
+        ConceptExtractor(["pair"], n_labelled=20, progress=False).fit(model, x, concepts)
+    assert_untouched(model, before)
+
+
+def test_fewer_labelled_samples_than_classes_is_an_error(toy):
+    x, concepts = toy_data(50)
+    concepts["d"] = np.arange(50) % 5
+    with pytest.raises(ValueError, match=r"'n_labelled'.*'d' has 5 values.*got n_labelled=4"):
+        ConceptExtractor(["keep"], n_labelled=4, progress=False).fit(toy, x, concepts)
+    with pytest.raises(ValueError, match=r"'n_labelled'.*at most the 50 samples"):
+        ConceptExtractor(["keep"], n_labelled=51, progress=False).fit(toy, x, concepts)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"method": "knn"}, r"'method'.*label_spreading.*'knn'"),
+    ({"n_labelled": 0}, r"'n_labelled'.*>= 1 or None, got 0"),
+    ({"cv": 1}, r"'cv'.*>= 2, got 1"),
+    ({"pool": 1.5}, r"'pool'.*integer >= 1, got 1.5"),
+])
+def test_bad_hyper_parameters_are_named(toy, kwargs, match):
+    x, concepts = toy_data(30)
+    with pytest.raises(ValueError, match=match):
+        kwargs = {"n_labelled": 20, **kwargs}
+        ConceptExtractor(["keep"], progress=False, **kwargs).fit(toy, x, concepts)
+
+
+def test_bad_concepts_and_unfitted_use(toy):
+    x, _ = toy_data(30)
+    with pytest.raises(TypeError, match=r"'concepts'.*dict mapping concept names.*ndarray"):
+        ConceptExtractor(["keep"]).fit(toy, x, np.zeros((30, 2)))
+    with pytest.raises(ValueError, match=r"concept 'a' must be a 1-D array.*\(30, 2\)"):
+        ConceptExtractor(["keep"]).fit(toy, x, {"a": np.zeros((30, 2))})
+    with pytest.raises(TypeError, match=r"'model'.*torch.nn.Module"):
+        ConceptExtractor(["keep"]).fit("model", x, {"a": np.arange(30) % 2})
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ConceptExtractor().predict_concepts(x)
+
+
+# ---------------------------------------------------------------------- tree
+
+
+def rule_data(n: int = 400, seed: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    c = {"shape": rng.choice(["square", "ellipse", "heart"], n),
+         "scale": rng.choice([0.5, 0.6, 0.7, 0.8, 0.9, 1.0], n),
+         "posX": rng.integers(0, 4, n)}
+    y = np.where(c["shape"] == "heart", np.where(c["scale"] <= 0.7, 2, 1), 0)
+    return c, y
+
+
+def test_tree_recovers_a_rule_and_says_it_in_words():
+    c, y = rule_data()
+    tree = ConceptTree(max_depth=3).fit(c, y)
+    assert tree.score(c, y) == 1.0
+    assert tree.depth_ <= 3 and tree.n_leaves_ == 3
+    nodes = tree.nodes()
+    assert nodes["test"][0] == "shape = heart"
+    inner = [t for t in nodes["test"] if t and t != "shape = heart"]
+    assert inner == ["scale <= 0.7"]
+    # "yes" children hold the samples for which the test is true.
+    leaf = tree.apply(c)
+    yes_leaves = set(_subtree_leaves(nodes, int(nodes["yes"][0])))
+    assert set(leaf[c["shape"] == "heart"]) <= yes_leaves
+    assert not set(leaf[c["shape"] != "heart"]) & yes_leaves
+    assert tree.feature_names_[:3] == ["shape = ellipse", "shape = heart", "shape = square"]
+    assert "if shape = heart:" in tree.export_text()
+    assert tree.concept_importances_["posX"] == 0.0
+
+
+def _subtree_leaves(nodes: dict, i: int) -> list[int]:
+    if nodes["yes"][i] == -1:
+        return [i]
+    yes, no = int(nodes["yes"][i]), int(nodes["no"][i])
+    return _subtree_leaves(nodes, yes) + _subtree_leaves(nodes, no)
+
+
+def test_categorical_numeric_concepts_are_one_hot():
+    c, _ = rule_data()
+    y = (c["posX"] == 2).astype(int)
+    tree = ConceptTree(max_depth=1, categorical=["posX"]).fit(c, y)
+    assert tree.nodes()["test"][0] == "posX = 2"
+    assert ConceptTree(max_depth=1).fit(c, y).score(c, y) < 1.0  # one threshold cannot
+
+
+def test_evaluate_reports_fidelity_mpo_reference_and_intervention():
+    truth, y_model = rule_data(600)
+    pred = {k: v.copy() for k, v in truth.items()}
+    pred["shape"][:60] = "square"          # 60 wrong shapes (some were squares already)
+    pred["scale"][30:90] = 1.0             # overlapping wrong scales
+    wrong = (pred["shape"] != truth["shape"]).astype(int) + (pred["scale"] != truth["scale"])
+    tree = ConceptTree(max_depth=4).fit(truth, y_model, true_concepts=truth)
+    y_true = y_model.copy()
+    y_true[::10] = 0
+    r = tree.evaluate(pred, y_model, y_true=y_true, true_concepts=truth)
+    expected_fid = float(np.mean(tree.predict(pred) == y_model))
+    assert r.fidelity == expected_fid < 1.0
+    assert r.reference_fidelity == 1.0
+    assert r.model_accuracy == float(np.mean(y_model == y_true))
+    np.testing.assert_allclose(r.mpo, [1.0, np.mean(wrong >= 1), np.mean(wrong >= 2), 0.0])
+    assert r.concept_accuracy["posX"] == 1.0
+    assert r.concept_accuracy["shape"] == float(np.mean(pred["shape"] == truth["shape"]))
+    assert r.intervention_order[0] == "shape" and r.intervention_order[-1] == "posX"
+    assert r.intervention_fidelity[0] == r.fidelity
+    assert r.intervention_fidelity[-1] == 1.0  # every concept corrected
+    assert len(r.intervention_accuracy) == 4
+    assert r.summary()["depth"] == r.depth
+
+
+def test_mpo_and_concept_accuracy_by_hand():
+    true = {"a": np.array([1, 1, 0, 0]), "b": np.array([0.5, 0.7, 0.5, 0.7])}
+    pred = {"a": np.array([1, 0, 1, 0]), "b": np.array([0.5, 0.5, 0.7, 0.7])}
+    np.testing.assert_allclose(mpo_curve(true, pred), [1.0, 0.5, 0.5])
+    assert concept_accuracy(true, pred) == {"a": 0.5, "b": 0.5}
+    assert concept_accuracy({"a": np.array([0, 0, 0, 1])}, {"a": np.array([0, 0, 0, 0])},
+                            balanced=True) == {"a": 0.5}
+
+
+def test_tree_bad_input():
+    c, y = rule_data(50)
+    with pytest.raises(ValueError, match=r"'y'.*shape \(50,\), got shape \(49,\)"):
+        ConceptTree().fit(c, y[:49])
+    with pytest.raises(ValueError, match=r"'categorical'.*unknown concepts \['size'\]"):
+        ConceptTree(categorical=["size"]).fit(c, y)
+    with pytest.raises(ValueError, match=r"'max_depth'.*>= 1 or None, got 0"):
+        ConceptTree(max_depth=0).fit(c, y)
+    tree = ConceptTree().fit(c, y)
+    with pytest.raises(ValueError, match=r"'concepts'.*missing concepts \['posX'\]"):
+        tree.predict({k: v for k, v in c.items() if k != "posX"})
+    with pytest.raises(ValueError, match=r"'true_concepts'.*concepts has 50 samples"):
+        tree.evaluate(c, y, true_concepts={k: v[:10] for k, v in c.items()})
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ConceptTree().predict(c)

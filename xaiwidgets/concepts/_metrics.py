@@ -1,0 +1,65 @@
+"""Metrics of concept-based model extraction (CME, methods.md section 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import accuracy_score, balanced_accuracy_score
+
+from ._labels import check_concepts
+
+__all__ = ["concept_accuracy", "mispredicted_concepts", "mpo_curve"]
+
+
+def _pair(true: Mapping[str, Any], pred: Mapping[str, Any]) -> tuple[dict, dict]:
+    true = check_concepts(true, name="true")
+    pred = check_concepts(pred, len(next(iter(true.values()))), name="pred", n_from="true")
+    missing = [k for k in true if k not in pred]
+    if missing:
+        raise ValueError(f"argument 'pred': missing concepts {missing}; expected the concepts "
+                         f"of 'true': {list(true)}")
+    return true, pred
+
+
+def concept_accuracy(
+    true: Mapping[str, Any], pred: Mapping[str, Any], *, balanced: bool = False
+) -> dict[str, float]:
+    """Per-concept accuracy (or balanced accuracy) of predicted concept labels.
+
+    Parameters
+    ----------
+    true, pred : dict of str to array-like of shape (N,)
+        Ground-truth and predicted labels; ``pred`` must have every concept of ``true``.
+    balanced : bool, default=False
+        Mean per-value recall instead of accuracy: fairer for concepts with rare values.
+    """
+    true, pred = _pair(true, pred)
+    out = {}
+    for k, v in true.items():
+        # Codes, not values: sklearn refuses float labels such as scale = 0.7 ("continuous").
+        _, codes = np.unique(np.concatenate([v, pred[k]]), return_inverse=True)
+        t, p = codes[:len(v)], codes[len(v):]
+        out[k] = float(balanced_accuracy_score(t, p) if balanced else accuracy_score(t, p))
+    return out
+
+
+def mispredicted_concepts(true: Mapping[str, Any], pred: Mapping[str, Any]) -> np.ndarray:
+    """Number of wrongly predicted concepts of each sample, shape (N,)."""
+    true, pred = _pair(true, pred)
+    return np.sum([np.asarray(v) != np.asarray(pred[k]) for k, v in true.items()], axis=0)
+
+
+def mpo_curve(true: Mapping[str, Any], pred: Mapping[str, Any],
+              concepts: Sequence[str] | None = None) -> np.ndarray:
+    """Mis-prediction overlap: ``MPO[m]`` = fraction of samples with at least m wrong concepts.
+
+    ``MPO[0] = 1`` always; perfect concept predictions give ``[1, 0, 0, ...]``. Returns K + 1
+    values for m = 0..K (K concepts).
+    """
+    true, pred = _pair(true, pred)
+    if concepts is not None:
+        true = {k: true[k] for k in concepts}
+    wrong = mispredicted_concepts(true, pred)
+    return np.array([np.mean(wrong >= m) for m in range(len(true) + 1)])
