@@ -10,9 +10,11 @@ import base64
 import io
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from PIL import Image
 
-__all__ = ["colorize", "png_data_uri"]
+__all__ = ["colorize", "display_image", "png_data_uri"]
 
 # Anchor colours: RdBu (blue = negative, red = positive) and viridis for unsigned maps.
 _ANCHORS = {
@@ -51,3 +53,14 @@ def png_data_uri(rgb: np.ndarray, *, size: int = 140) -> str:
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def display_image(a: np.ndarray, size: int) -> np.ndarray:
+    """(K, C, H, W) -> (K, C, h, w) area-downsampled so the longer side is at most ``size``."""
+    h, w = a.shape[-2:]
+    if max(h, w) <= size:
+        return a
+    scale = size / max(h, w)
+    out = F.interpolate(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)),
+                        size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
+    return out.numpy()

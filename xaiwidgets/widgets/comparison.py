@@ -8,12 +8,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 import traitlets as t
 from torch import nn
 
-from .._static import colorize, png_data_uri
+from .._static import colorize, display_image, png_data_uri
 from .._wire import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     array_to_wire,
@@ -27,17 +25,6 @@ from ._base import XaiWidget
 __all__ = ["AttributionComparison"]
 
 COLORMAPS = ("RdBu", "coolwarm", "viridis", "magma", "gray")
-
-
-def _display_image(a: np.ndarray, size: int) -> np.ndarray:
-    """(K, C, H, W) -> (K, C, h, w) area-downsampled so the longer side is at most ``size``."""
-    h, w = a.shape[-2:]
-    if max(h, w) <= size:
-        return a
-    scale = size / max(h, w)
-    out = F.interpolate(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)),
-                        size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
-    return out.numpy()
 
 
 class AttributionComparison(XaiWidget):
@@ -173,7 +160,7 @@ class AttributionComparison(XaiWidget):
     def _display_attr(self, a: np.ndarray) -> np.ndarray:
         kind = self.result.kind
         if kind == "image":
-            return _display_image(a.sum(axis=1, keepdims=True), self._display_size)[:, 0]
+            return display_image(a.sum(axis=1, keepdims=True), self._display_size)[:, 0]
         if kind == "sequence":
             return a.reshape(a.shape[0], a.shape[1], -1).sum(axis=2)
         return a.reshape(a.shape[0], -1)
@@ -190,7 +177,7 @@ class AttributionComparison(XaiWidget):
         }
         x = r.inputs[idx]
         if r.kind == "image":
-            img = _display_image(x, self._display_size).transpose(0, 2, 3, 1)
+            img = display_image(x, self._display_size).transpose(0, 2, 3, 1)
             block["inputs"] = quantize(img, signed=False)
         elif r.kind == "tabular":
             block["inputs"] = array_to_wire(x.astype(np.float32))
@@ -247,7 +234,7 @@ class AttributionComparison(XaiWidget):
                  f"<p>sample 0 of {self.n_samples} · {info}</p>"
                  "<div style='display:flex;gap:8px;flex-wrap:wrap'>"]
         if r.kind == "image":
-            img = _display_image(r.inputs[i:i + 1], self._display_size)[0].transpose(1, 2, 0)
+            img = display_image(r.inputs[i:i + 1], self._display_size)[0].transpose(1, 2, 0)
             lo, hi = img.min(), img.max()
             gray = ((img - lo) / ((hi - lo) or 1) * 255).astype(np.uint8)
             gray = gray[..., 0] if gray.shape[-1] == 1 else gray

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import traitlets as t
 
-from .._static import png_data_uri
+from .._static import display_image, png_data_uri
 from .._validation import as_tensor
 from .._wire import (
     DEFAULT_MAX_PAYLOAD_BYTES,
@@ -24,7 +24,6 @@ from .._wire import (
 from ..concepts._labels import check_concepts, format_value
 from ..concepts._tree import ConceptTree
 from ._base import XaiWidget
-from .comparison import _display_image
 
 __all__ = ["ConceptTreeWidget"]
 
@@ -274,7 +273,7 @@ class ConceptTreeWidget(XaiWidget):
         block: dict[str, Any] = {"index": array_to_wire(idx.astype(np.int32))}
         if self._image_kind and len(idx):
             x = self.images[torch.from_numpy(idx)].detach().cpu().float().numpy()
-            img = _display_image(x, self._thumb_size).transpose(0, 2, 3, 1)
+            img = display_image(x, self._thumb_size).transpose(0, 2, 3, 1)
             block["images"] = quantize(img, signed=False)
         return block
 
@@ -334,7 +333,7 @@ class ConceptTreeWidget(XaiWidget):
             first = self.node_samples(0, 6)
             imgs = []
             for i in first:
-                x = _display_image(self.images[int(i):int(i) + 1].float().numpy(), 64)[0]
+                x = display_image(self.images[int(i):int(i) + 1].float().numpy(), 64)[0]
                 g = x.transpose(1, 2, 0)
                 lo, hi = g.min(), g.max()
                 g = ((g - lo) / ((hi - lo) or 1) * 255).astype(np.uint8)
