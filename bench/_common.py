@@ -27,8 +27,12 @@ def notebook_cnn(epochs: int = 3) -> tuple[torch.nn.Module, np.ndarray, np.ndarr
     return model, x_test, y_test
 
 
-def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    """Best wall time of ``repeat`` runs: the least noisy estimate on a shared machine."""
+def best_of(fn: Callable[[], object], repeat: int = 3, *, warmup: bool = False) -> float:
+    """Best wall time of ``repeat`` runs: the least noisy estimate on a shared machine.
+
+    ``warmup`` runs ``fn`` once first, untimed (allocations, lazy imports)."""
+    if warmup:
+        fn()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

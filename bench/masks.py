@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import best_of
 
 from xaiwidgets import MaskExplainer, preserved_model
 from xaiwidgets._methods import METHODS, quiet_captum
@@ -29,16 +29,6 @@ from xaiwidgets.examples import MnistCNN, train_classifier
 BATCH = 256
 REPEATS = 3
 BASELINES = ("integrated_gradients", "occlusion", "gradient_shap", "saliency")
-
-
-def best_of(fn, repeats: int = REPEATS) -> float:
-    fn()  # warm-up (allocations, lazy imports)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -58,7 +48,7 @@ def main() -> None:
     explainer = MaskExplainer(model, lam=0.05, epochs=2, lr=3e-3, progress=False)
     explainer.fit(torch.from_numpy(mnist.images[train]))
 
-    seconds = {"MaskExplainer": best_of(lambda: explainer.attribute(x))}
+    seconds = {"MaskExplainer": best_of(lambda: explainer.attribute(x), REPEATS, warmup=True)}
     for name in BASELINES:
         label, factory = METHODS[name]
         explain = factory(model, "image")
@@ -67,7 +57,7 @@ def main() -> None:
             with preserved_model(model), quiet_captum():
                 explain(x, target)
 
-        seconds[label] = best_of(run)
+        seconds[label] = best_of(run, REPEATS, warmup=True)
 
     ig = seconds["Integrated Gradients"]
     rows = {k: {"seconds_per_batch": s, "explanations_per_second": BATCH / s,

@@ -14,6 +14,7 @@ from torch import nn
 __all__ = [
     "as_tensor",
     "check_inputs",
+    "check_labels",
     "check_layer_names",
     "check_model",
     "check_model_output",
@@ -166,6 +167,17 @@ def check_targets(target: Any, n: int, n_outputs: int, name: str = "target") -> 
             f"{n_outputs} outputs; got {int(t[i])} at sample {i}"
         )
     return t
+
+
+def check_labels(y: Any, n: int, name: str) -> np.ndarray:
+    """One label per sample: a (N,) array (tensors are moved to numpy)."""
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    arr = np.asarray(y)
+    if arr.ndim != 1 or len(arr) != n:
+        raise ValueError(f"argument '{name}': expected one label per sample, shape ({n},), got "
+                         f"shape {arr.shape}")
+    return arr
 
 
 def check_layer_names(model: nn.Module, layers: Sequence[str], name: str = "layers") -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier
 
+from .._validation import check_labels
 from ._labels import check_concepts, format_value
 from ._metrics import concept_accuracy, mpo_curve
 
@@ -102,16 +103,6 @@ class ConceptTreeReport:
         return out
 
 
-def _check_labels(y: Any, n: int, name: str) -> np.ndarray:
-    if hasattr(y, "detach"):
-        y = y.detach().cpu().numpy()
-    arr = np.asarray(y)
-    if arr.ndim != 1 or len(arr) != n:
-        raise ValueError(f"argument '{name}': expected one label per sample, shape ({n},), got "
-                         f"shape {arr.shape}")
-    return arr
-
-
 class ConceptTree:
     """A decision tree from concepts to a model's predictions: CME's concept-to-output step.
 
@@ -200,7 +191,7 @@ class ConceptTree:
                              f"{self.min_samples_leaf!r}")
         concepts = check_concepts(concepts)
         n = len(next(iter(concepts.values())))
-        y = _check_labels(y, n, "y")
+        y = check_labels(y, n, "y")
         names = list(concepts)
         categorical = set(self.categorical or [])
         unknown = sorted(categorical - set(names))
@@ -263,7 +254,7 @@ class ConceptTree:
         """Fraction of samples where the tree agrees with ``y`` (fidelity when ``y`` holds the
         model's predictions)."""
         pred = self.predict(concepts)
-        return float(np.mean(pred == _check_labels(y, len(pred), "y")))
+        return float(np.mean(pred == check_labels(y, len(pred), "y")))
 
     @property
     def depth_(self) -> int:
@@ -362,7 +353,7 @@ class ConceptTree:
         """
         x = self._encode(concepts)
         n = len(x)
-        y_model = _check_labels(y_model, n, "y_model")
+        y_model = check_labels(y_model, n, "y_model")
         pred = self.estimator_.predict(x)
         report: dict[str, Any] = {
             "fidelity": float(np.mean(pred == y_model)), "accuracy": None, "model_accuracy": None,
@@ -372,7 +363,7 @@ class ConceptTree:
             "n_samples": n,
         }
         if y_true is not None:
-            y_true = _check_labels(y_true, n, "y_true")
+            y_true = check_labels(y_true, n, "y_true")
             report["accuracy"] = float(np.mean(pred == y_true))
             report["model_accuracy"] = float(np.mean(y_model == y_true))
         if true_concepts is not None:

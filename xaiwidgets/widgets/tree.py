@@ -12,7 +12,7 @@ import torch
 import traitlets as t
 
 from .._static import display_image, png_data_uri
-from .._validation import as_tensor
+from .._validation import as_tensor, check_labels
 from .._wire import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     array_from_wire,
@@ -29,16 +29,6 @@ __all__ = ["ConceptTreeWidget"]
 
 # The most thumbnails one request may ask for: keeps one kernel answer small.
 MAX_REQUEST = 256
-
-
-def _labels(y: Any, n: int, name: str) -> np.ndarray:
-    if hasattr(y, "detach"):
-        y = y.detach().cpu().numpy()
-    arr = np.asarray(y)
-    if arr.ndim != 1 or len(arr) != n:
-        raise ValueError(f"argument '{name}': expected one label per sample, shape ({n},), got "
-                         f"shape {arr.shape}")
-    return arr
 
 
 class ConceptTreeWidget(XaiWidget):
@@ -131,8 +121,8 @@ class ConceptTreeWidget(XaiWidget):
         if missing:
             raise ValueError(f"argument 'concepts': missing concepts {missing}; the tree uses "
                              f"{tree.concept_names_}")
-        model_pred = _labels(model_pred, n, "model_pred")
-        y = None if y_true is None else _labels(y_true, n, "y_true")
+        model_pred = check_labels(model_pred, n, "model_pred")
+        y = None if y_true is None else check_labels(y_true, n, "y_true")
         if not -1 <= selected < n:
             raise ValueError(f"argument 'selected': expected a sample index in [-1, {n}), got "
                              f"{selected}")
