@@ -18,12 +18,7 @@ from xaiwidgets._wire import dequantize
 FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

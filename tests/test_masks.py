@@ -21,14 +21,7 @@ from xaiwidgets.masks import (
 FAST = {"epochs": 3, "batch_size": 32, "lr": 1e-2, "progress": False}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # These models are tiny: intra-op threads only add contention (on a busy 2-core CI machine
-    # a 2-thread backward of an 8x8 conv was 50x slower than a 1-thread one).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class LeftHalf(nn.Module):
