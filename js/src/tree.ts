@@ -380,9 +380,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const gi = s("g", { class: `xai-node${leaf ? " xai-leaf" : ""}`, "data-node": i, transform: `translate(${x0},${y0})` });
     const box = s("rect", { class: "xai-box", width: NODE.nodeW, height: NODE.nodeH });
     const full = leaf ? `→ ${className(names, tree.value[i])}` : tree.test[i];
-    const title = s("title", { text: `${full}\n${tree.count[i]} samples · fidelity ${pct(tree.fidelity[i])}${tree.accuracy ? ` · accuracy ${pct(tree.accuracy[i])}` : ""}` });
+    const title = s("title", { text: `${full}\n${tree.count[i]} samples · fidelity ${pct(tree.fidelity[i])}${tree.accuracy ? ` · accuracy ${pct(tree.accuracy[i])}` : ""}${leaf ? "" : `\nmajority: ${className(names, tree.value[i])}`}` });
     const test = s("text", { class: "xai-node-test", x: 6, y: 15, text: clip(full, 24) });
-    const meta = s("text", { class: "xai-node-meta", x: 6, y: 30, text: `n=${tree.count[i]} · fid ${pct(tree.fidelity[i])}${!leaf ? ` · → ${clip(className(names, tree.value[i]), 10)}` : ""}` });
+    // Count and fidelity only: with the majority class too the line overflowed the box; the
+    // class bar below shows the distribution and the tooltip names the majority.
+    const meta = s("text", { class: "xai-node-meta", x: 6, y: 30, text: `n=${tree.count[i]} · fid ${pct(tree.fidelity[i])}` });
     gi.append(box, title, test, meta, distBar(i, 6, 38, NODE.nodeW - 12, 10));
     if (!leaf) {
       const closed = collapsed.has(i);

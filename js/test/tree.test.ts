@@ -73,7 +73,8 @@ describe("ConceptTreeWidget view", () => {
     expect(texts).toContain("<b>posX</b> <= 3"); // literally: data is never parsed as HTML
     expect(el.querySelector("svg b, img")).toBeNull();
     expect(node(el, 3).querySelector("text.xai-node-test")!.textContent).toBe("→ square");
-    expect(node(el, 0).querySelector("text.xai-node-meta")!.textContent).toContain("n=8");
+    expect(node(el, 0).querySelector("text.xai-node-meta")!.textContent).toMatch(/^n=8 · fid \S+$/);
+    expect(node(el, 0).querySelector("title")!.textContent).toContain("majority: ");
     expect(el.querySelectorAll("path.xai-edge")).toHaveLength(6);
     expect(el.querySelector(".xai-title")!.textContent).toBe("Sprites <i>tree</i>");
   });
