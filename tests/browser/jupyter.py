@@ -471,7 +471,12 @@ def open_and_run_notebook(
     while True:
         try:
             model = server.read_notebook(path)
-            if model["last_modified"] != before:
+            code = [c for c in model["content"]["cells"] if c["cell_type"] == "code"]
+            # A save we did not see start (same timestamp as `before`) is fine as long as it
+            # holds the finished run: every non-empty code cell has its execution count.
+            if model["last_modified"] != before or all(
+                code[i].get("execution_count") is not None for i in wanted
+            ):
                 break
         except RuntimeError:  # HTTP 400 "Unreadable Notebook": we caught it mid-write
             pass
