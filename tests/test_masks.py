@@ -160,33 +160,52 @@ def test_float_sequences_and_custom_generator(rnn):
     assert ex.attribute(x[:4]).shape == (4, 5, 3)
 
 
-def test_hard_objective_scores_the_binarised_mask(images):
+@pytest.mark.parametrize("necessity, penalty", [(0.0, None), (1.5, None), (1.5, 0.1), (0.0, 0.2)])
+def test_objective_terms(images, necessity, penalty):
     model = LeftHalf()
-    ex = MaskExplainer(model, lam=0.0, hard=1.0, **FAST).fit(images)
+    ex = MaskExplainer(model, lam=0.3, necessity=necessity, logit_penalty=penalty,
+                       **FAST).fit(images)
     x = images[:16]
-    ref = model(x).argmax(1)
     with torch.no_grad():
+        ref = model(x).argmax(1)
         loss, m = ex._objective(x, ref)
-        flat = m.reshape(16, -1)
-        count = torch.round(flat.sum(1)).long().clamp(min=1)
-        top = torch.argsort(flat, dim=1, descending=True, stable=True)
-        binary = torch.zeros_like(flat)
-        for i in range(16):
-            binary[i, top[i, :count[i]]] = 1.0
-        expected = torch.nn.functional.cross_entropy(model(binary.reshape(16, 1, 8, 8) * x), ref)
+        F = torch.nn.functional
+        expected = F.cross_entropy(model(m[:, None] * x), ref) + 0.3 * m.mean()
+        # deletion term: the probability of the model's class once the kept pixels are removed
+        gone = F.softmax(model((1 - m[:, None]) * x), dim=1)[torch.arange(16), ref]
+        expected = expected + necessity * gone.mean()
+        # None means 0.01 with the deletion term and 0 without
+        weight = penalty if penalty is not None else (0.01 if necessity else 0.0)
+        expected = expected + weight * (torch.logit(m, eps=1e-6) ** 2).mean()
     torch.testing.assert_close(loss, expected)
-    ex.set_params(hard=0.0)
+
+
+def test_necessity_masks_keep_what_the_model_needs(images):
+    # the deletion term must not undo the method: masks still rank the half the model reads
+    # first, so keeping their top half preserves the predictions and removing it loses them
+    model = LeftHalf()
+    ex = MaskExplainer(model, lam=0.2, necessity=1.0, **FAST).fit(images)
+    m = ex.mask(images[:80])
+    assert m[..., :4].mean() > m[..., 4:].mean() + 0.2
+    assert hard_mask_preservation(model, images[:80], m[:, None], keep=0.5) > 0.9
+    top = m.reshape(80, -1) >= m.reshape(80, -1).median(dim=1, keepdim=True).values
     with torch.no_grad():
-        soft, _ = ex._objective(x, ref)
-        expected = torch.nn.functional.cross_entropy(model(m[:, None] * x), ref)
-    torch.testing.assert_close(soft, expected)
+        ref = model(images[:80]).argmax(1)
+        gone = model(images[:80] * ~top.reshape(80, 1, 8, 8)).argmax(1)
+    assert (gone == ref).float().mean() < 0.6
 
 
-def test_nested_levels_give_graded_masks(images):
-    ex = MaskExplainer(LeftHalf(), lam=0.05, levels=3, **FAST).fit(images)
-    assert ex._level_masks(images[:2]).shape == (2, 3, 8, 8)
-    m = ex.mask(images[:2])
-    torch.testing.assert_close(m, ex._level_masks(images[:2]).mean(1))
+def test_hard_masks_keep_at_most_the_fraction():
+    from xaiwidgets.masks import _topk_mask
+
+    scores = torch.arange(10.0).repeat(3, 1)
+    valid = torch.ones(3, 10, dtype=torch.bool)
+    valid[1, 7:] = False  # 7 real locations: 40 % of 7 is 2.8, so 2 are kept, never 3
+    kept = _topk_mask(scores, valid, 0.4)
+    assert kept.sum(1).tolist() == [4.0, 2.0, 4.0]
+    assert kept[1].tolist() == [0, 0, 0, 0, 0, 1, 1, 0, 0, 0]
+    assert _topk_mask(scores, valid, 0.3).sum(1).tolist() == [3.0, 2.0, 3.0]  # 0.3*10 is 2.999..
+    assert _topk_mask(scores, valid, 0.01).sum(1).tolist() == [1.0, 1.0, 1.0]  # at least one
 
 
 def test_seeded_and_global_rng_untouched(images):
@@ -229,8 +248,13 @@ def test_bad_input_is_a_clear_error(images, token_ids):
         MaskExplainer(model, epochs=0).fit(images)
     with pytest.raises(ValueError, match="argument 'validation_fraction'"):
         MaskExplainer(model, validation_fraction=1.5).fit(images)
-    with pytest.raises(ValueError, match=r"argument 'hard': expected a number in \[0, 1\]"):
-        MaskExplainer(model, hard=2.0).fit(images)
+    with pytest.raises(ValueError, match=r"argument 'necessity': expected >= 0, got -1"):
+        MaskExplainer(model, necessity=-1).fit(images)
+    with pytest.raises(ValueError, match=r"argument 'logit_penalty': expected >= 0, got -0.5"):
+        MaskExplainer(model, logit_penalty=-0.5).fit(images)
+    with pytest.raises(ValueError, match=r"argument 'necessity': the deletion term needs a "
+                                         r"classifier .* one output; got necessity=1.0"):
+        MaskExplainer(Regressor(), necessity=1.0, **FAST).fit(token_ids)
 
     ex = MaskExplainer(model, **FAST).fit(images)
     with pytest.raises(ValueError, match=r"fitted on \(N, C, H, W\) float images, got \(N, T\) "
@@ -266,10 +290,12 @@ def test_model_untouched_when_fit_fails(images):
             self.conv = nn.Conv2d(1, 2, 3, padding=1)
 
         def forward(self, x):
-            return torch.sigmoid(self.conv(x))  # 2 masks, but levels=1
+            return torch.sigmoid(self.conv(x))  # 2 values per pixel
 
-    with pytest.raises(ValueError, match="argument 'generator': expected the generator to "
-                                         "return masks of shape"):
+    with pytest.raises(ValueError, match=r"argument 'generator': expected the generator to "
+                                         r"return one mask value per location, shaped "
+                                         r"\(N, 1, 8, 8\) or \(N, 8, 8\) with N = \d+, got "
+                                         r"\(\d+, 2, 8, 8\)"):
         MaskExplainer(model, generator=Wrong(), **FAST).fit(images)
     assert_untouched(model, before)
     tokens = _user_model(KeyToken())
@@ -304,7 +330,8 @@ def test_hard_mask_preservation_and_tradeoff(images):
 
 def test_generators_shapes():
     assert ImageMaskGenerator(3)(torch.rand(2, 3, 13, 9)).shape == (2, 1, 13, 9)
-    assert SequenceMaskGenerator(4, arch="conv", levels=2)(torch.rand(2, 7, 4)).shape == (2, 7, 2)
+    assert SequenceMaskGenerator(4, arch="conv")(torch.rand(2, 7, 4)).shape == (2, 7)
+    assert SequenceMaskGenerator(4, arch="gru")(torch.rand(2, 7, 4)).shape == (2, 7)
     with pytest.raises(ValueError, match="argument 'arch'"):
         SequenceMaskGenerator(4, arch="lstm")
 

@@ -5,7 +5,9 @@ A secondary network ``g(x) -> m in [0, 1]`` (one value per input location: a pix
 channels, or a token / character position) is trained so that the frozen model still predicts
 what it predicted on the masked input, with as small a mask as possible:
 
-    loss = l(f(x~), f(x)) + lam * mean(m) [+ tv * TV(m) for images]
+    loss = l(f(x~), f(x)) + lam * mean(m)
+           [+ necessity * p(f(x with the mask's locations removed) = f(x))]   (classifiers)
+           [+ logit_penalty * mean(logit(m) ** 2)] [+ tv * TV(m) for images]
 
 * images: ``x~ = m * x + (1 - m) * baseline`` (baseline 0 in the model's input space);
 * token ids: the mask scales the model's own embedding vectors, ``e~_t = m_t * e_t`` (a forward
@@ -14,6 +16,11 @@ what it predicted on the masked input, with as small a mask as possible:
 * ``l`` is the cross-entropy to the frozen model's predicted class for classifiers, and the
   squared error to the frozen model's own output for one-output (regression) models, divided by
   the variance of those outputs on the training data so that ``lam`` means the same for any units.
+* the paper's objective is the first two terms. ``necessity`` adds the "deletion" term of
+  ``methods.md`` (the locations the mask keeps must also be *needed*: removing them should
+  destroy the prediction), and ``logit_penalty`` keeps mask values graded rather than saturated
+  at 0/1, so that they rank locations (which deletion curves measure) and the all-ones mask that
+  trivially removes everything stays expensive.
 
 The model is never updated: training runs inside :func:`xaiwidgets.preserved_model` (eval mode,
 frozen parameters, every hook and flag restored on exit, even on errors). Once fitted, explaining
@@ -60,20 +67,18 @@ class ImageMaskGenerator(nn.Module):
     Features at full, half and quarter resolution (3x3 convolutions, stride 2 down) are mixed by
     1x1 convolutions into one mask logit per pixel (the coarse ones bilinearly upsampled): the
     mask sees local detail and the context of about a quarter of a 28x28 image, for about the
-    cost of one forward pass of a small CNN. (Each scale is reduced to ``levels`` channels
-    *before* upsampling, which equals a 1x1 convolution of the upsampled concatenation, since
-    both are linear, at a fraction of the cost.)
+    cost of one forward pass of a small CNN. (Each scale is reduced to one channel *before*
+    upsampling, which equals a 1x1 convolution of the upsampled concatenation, since both are
+    linear, at a fraction of the cost.)
 
     Parameters
     ----------
     in_channels : int
     hidden : int, default=8
         Channels at full resolution (twice as many at lower resolutions).
-    levels : int, default=1
-        Number of masks produced (one per sparsity level, see ``MaskExplainer(levels=...)``).
     """
 
-    def __init__(self, in_channels: int, hidden: int = 8, levels: int = 1) -> None:
+    def __init__(self, in_channels: int, hidden: int = 8) -> None:
         super().__init__()
         self.full = nn.Sequential(nn.Conv2d(in_channels, hidden, 3, padding=1), nn.ReLU())
         self.down1 = nn.Sequential(nn.Conv2d(hidden, 2 * hidden, 3, stride=2, padding=1),
@@ -81,9 +86,9 @@ class ImageMaskGenerator(nn.Module):
         self.down2 = nn.Sequential(
             nn.Conv2d(2 * hidden, 2 * hidden, 3, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(2 * hidden, 2 * hidden, 3, padding=1), nn.ReLU())
-        self.out = nn.Conv2d(hidden, levels, 1)
-        self.out_half = nn.Conv2d(2 * hidden, levels, 1, bias=False)
-        self.out_quarter = nn.Conv2d(2 * hidden, levels, 1, bias=False)
+        self.out = nn.Conv2d(hidden, 1, 1)
+        self.out_half = nn.Conv2d(2 * hidden, 1, 1, bias=False)
+        self.out_quarter = nn.Conv2d(2 * hidden, 1, 1, bias=False)
         nn.init.constant_(self.out.bias, 3.0)  # start near m = 1 (the prediction is preserved)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -108,12 +113,9 @@ class SequenceMaskGenerator(nn.Module):
     arch : {"gru", "conv"}, default="gru"
         A bidirectional GRU (every position sees the whole sequence) or two 1-D convolutions of
         width 5 (faster, local context only).
-    levels : int, default=1
-        Number of masks produced: (N, T) for one, (N, T, levels) otherwise.
     """
 
-    def __init__(self, in_features: int, hidden: int = 32, arch: str = "gru",
-                 levels: int = 1) -> None:
+    def __init__(self, in_features: int, hidden: int = 32, arch: str = "gru") -> None:
         super().__init__()
         if arch not in ("gru", "conv"):
             raise ValueError(f"argument 'arch': expected 'gru' or 'conv', got {arch!r}")
@@ -125,8 +127,7 @@ class SequenceMaskGenerator(nn.Module):
             self.body = nn.Sequential(nn.Conv1d(in_features, hidden, 5, padding=2), nn.ReLU(),
                                       nn.Conv1d(hidden, hidden, 5, padding=2), nn.ReLU())
             width = hidden
-        self.levels = levels
-        self.out = nn.Linear(width, levels)
+        self.out = nn.Linear(width, 1)
         nn.init.constant_(self.out.bias, 3.0)
 
     def forward(self, e: torch.Tensor) -> torch.Tensor:
@@ -134,8 +135,7 @@ class SequenceMaskGenerator(nn.Module):
             h, _ = self.body(e)
         else:
             h = self.body(e.transpose(1, 2)).transpose(1, 2)
-        m = torch.sigmoid(self.out(h))
-        return m[..., 0] if self.levels == 1 else m
+        return torch.sigmoid(self.out(h))[..., 0]
 
 
 # --------------------------------------------------------------------------- reports
@@ -331,8 +331,8 @@ def _topk_mask(scores: torch.Tensor, valid: torch.Tensor, keep: float | torch.Te
     n_valid = valid.sum(dim=1)
     if isinstance(keep, torch.Tensor):
         k = keep.long()
-    else:
-        k = torch.round(keep * n_valid.double()).long()
+    else:  # "keep at most this fraction": round down (1e-9 absorbs 0.3 * 10 = 2.9999...)
+        k = torch.floor(keep * n_valid.double() + 1e-9).long()
     k = torch.minimum(torch.clamp(k, min=1), n_valid)
     rank = torch.empty_like(order)
     rank.scatter_(1, order, torch.arange(s.shape[1], device=s.device).expand_as(order))
@@ -361,23 +361,18 @@ class MaskExplainer:
         Weight of the mask-size term ``mean(m)``; larger gives smaller masks. Must be >= 0.
     tv : float, default=0.0
         Weight of a total-variation term that smooths image masks (ignored for sequences).
-    hard : float, default=0.0
-        Share of the preservation loss computed through the *binarised* mask (the top
-        ``round(sum(m))`` locations set to 1, the rest to 0, with a straight-through gradient)
-        instead of the soft one (an extension, not in the paper).
-        Soft masks can keep a prediction with values no hard mask reproduces; ``hard > 0``
-        trains masks whose 0/1 version keeps it too, which is what the hard-mask (top-k)
-        evaluation measures. 0 is the paper's soft objective.
-    levels : int, default=1
-        Nested masks (an extension, not in the paper). With ``levels = K > 1`` the generator
-        outputs K masks trained with ``lam * level_ratio**k`` (k = 0..K-1), from a generous to a
-        very sparse one, and the explanation is their mean. A location kept even under the
-        strongest size penalty ranks above one kept only under the mildest, so the mask also
-        *orders* the important locations (which deletion curves reward) instead of being nearly
-        binary. Training costs K masked forward passes per step; explaining still costs one
-        generator pass. 1 is the paper's single mask.
-    level_ratio : float, default=4.0
-        Factor between the size penalties of consecutive levels.
+    necessity : float, default=0.0
+        Classifiers only: weight of a deletion term (an extension, not in the paper), the
+        model's probability for its own class when the mask's locations are *removed*
+        (``x * (1 - m) + baseline * m``; token embeddings scaled by ``1 - m``). The paper's
+        objective asks for locations that *suffice* to keep the prediction; this term also asks
+        that they be *needed*, which orders locations the way deletion curves measure. 0 is the
+        paper's objective.
+    logit_penalty : float or None, default=None
+        Weight of ``mean(logit(m) ** 2)`` (an extension): keeps mask values graded instead of
+        saturated at 0 or 1, so they rank locations, and keeps the all-ones mask (which removes
+        everything and so satisfies ``necessity`` trivially) from paying off. None: 0.01 when
+        ``necessity > 0``, else 0.
     generator : nn.Module, {"conv", "gru"} or None, default=None
         The mask generator. None: :class:`ImageMaskGenerator` for images and a BiGRU
         :class:`SequenceMaskGenerator` for sequences; "conv" / "gru" pick the sequence
@@ -442,9 +437,8 @@ class MaskExplainer:
         lam: float = 0.05,
         *,
         tv: float = 0.0,
-        hard: float = 0.0,
-        levels: int = 1,
-        level_ratio: float = 4.0,
+        necessity: float = 0.0,
+        logit_penalty: float | None = None,
         generator: nn.Module | str | None = None,
         layer: str | nn.Module | None = None,
         pad_id: int | None = None,
@@ -461,9 +455,8 @@ class MaskExplainer:
         self.model = model
         self.lam = lam
         self.tv = tv
-        self.hard = hard
-        self.levels = levels
-        self.level_ratio = level_ratio
+        self.necessity = necessity
+        self.logit_penalty = logit_penalty
         self.generator = generator
         self.layer = layer
         self.pad_id = pad_id
@@ -478,7 +471,7 @@ class MaskExplainer:
         self.progress = progress
 
     # -- sklearn-style parameters ------------------------------------------------------------
-    _PARAMS = ("model", "lam", "tv", "hard", "levels", "level_ratio", "generator", "layer",
+    _PARAMS = ("model", "lam", "tv", "necessity", "logit_penalty", "generator", "layer",
                "pad_id", "baseline", "hidden", "epochs", "batch_size", "lr",
                "validation_fraction", "patience", "seed", "progress")
 
@@ -505,22 +498,21 @@ class MaskExplainer:
     # -- validation --------------------------------------------------------------------------
     def _check_params(self) -> None:
         check_model(self.model)
-        for name, lo in (("lam", 0.0), ("tv", 0.0), ("hard", 0.0), ("level_ratio", 0.0),
-                         ("lr", None),
-                         ("baseline", None)):
+        for name, lo in (("lam", 0.0), ("tv", 0.0), ("necessity", 0.0),
+                         ("logit_penalty", 0.0), ("lr", None), ("baseline", None)):
             v = getattr(self, name)
+            if name == "logit_penalty" and v is None:
+                continue
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise TypeError(f"argument '{name}': expected a finite number, got {v!r}")
             if lo is not None and v < lo:
                 raise ValueError(f"argument '{name}': expected >= {lo:g}, got {v!r}")
         if self.lr <= 0:
             raise ValueError(f"argument 'lr': expected > 0, got {self.lr!r}")
-        for name in ("epochs", "batch_size", "hidden", "levels"):
+        for name in ("epochs", "batch_size", "hidden"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"argument '{name}': expected a positive int, got {v!r}")
-        if not 0.0 <= self.hard <= 1.0:
-            raise ValueError(f"argument 'hard': expected a number in [0, 1], got {self.hard!r}")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise ValueError("argument 'validation_fraction': expected a number in [0, 1), got "
                              f"{self.validation_fraction!r}")
@@ -577,56 +569,45 @@ class MaskExplainer:
                 return self._embedding(x).detach()
         return x
 
-    def _level_masks(self, x: torch.Tensor) -> torch.Tensor:
-        """Generator output as (N, K, H, W) for images or (N, K, T) for sequences."""
+    def _masks(self, x: torch.Tensor) -> torch.Tensor:
+        """Generator output as (N, H, W) for images or (N, T) for sequences."""
         m = self.generator_(self._generator_input(x))
-        k = self.levels
         if self.kind_ == "image":
-            locs = (x.shape[2], x.shape[3])
-            m = m[:, None] if m.ndim == 3 else m
-            ok = m.ndim == 4 and tuple(m.shape) == (x.shape[0], k, *locs)
-            want = f"({x.shape[0]}, {k}, {locs[0]}, {locs[1]})" + (
-                f" or ({x.shape[0]}, {locs[0]}, {locs[1]})" if k == 1 else "")
+            want = (x.shape[0], x.shape[2], x.shape[3])
+            m = m[:, 0] if m.ndim == 4 and m.shape[1] == 1 else m
         else:
-            locs = (x.shape[1],)
-            m = m[..., None] if m.ndim == 2 else m
-            ok = m.ndim == 3 and tuple(m.shape) == (x.shape[0], x.shape[1], k)
-            m = m.transpose(1, 2)
-            want = f"({x.shape[0]}, {x.shape[1]}, {k})" + (
-                f" or ({x.shape[0]}, {x.shape[1]})" if k == 1 else "")
-        if not ok:
-            got = tuple(self.generator_(self._generator_input(x[:1])).shape)
-            raise ValueError(f"argument 'generator': expected the generator to return masks of "
-                             f"shape {want} (one value per location and level), got a batch "
-                             f"of shape {got[1:]} per sample")
+            want = tuple(x.shape[:2])
+            m = m[..., 0] if m.ndim == 3 and m.shape[2] == 1 else m
+        if tuple(m.shape) != want:
+            extra = (f"(N, 1, {want[1]}, {want[2]}) or " if self.kind_ == "image"
+                     else f"(N, {want[1]}, 1) or ")
+            raise ValueError(f"argument 'generator': expected the generator to return one mask "
+                             f"value per location, shaped {extra}(N, "
+                             f"{', '.join(map(str, want[1:]))}) with N = {want[0]}, got "
+                             f"{tuple(m.shape)}")
         return m
 
-    def _masks(self, x: torch.Tensor) -> torch.Tensor:
-        """The explanation mask (mean over levels) as (N, H, W) or (N, T)."""
-        return self._level_masks(x).mean(dim=1)
+    def _logit_penalty(self) -> float:
+        if self.logit_penalty is not None:
+            return float(self.logit_penalty)
+        return 0.01 if self.necessity > 0 else 0.0
 
     def _objective(self, x: torch.Tensor, ref: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(loss, mean mask) on one batch: per level, preservation + its size penalty."""
-        levels = self._level_masks(x)
+        """(loss, mask) on one batch."""
+        m = self._masks(x)
         valid = self._valid(x)
-        k = levels.shape[1]
-        loss = levels.new_zeros(())
-        for j in range(k):
-            mj = levels[:, j]
-            pres, size = self._loss_terms(self._masked_output(x, mj), ref, mj, valid)
-            pres = pres.mean()
-            if self.hard:
-                # the binary mask of the same size as the soft one: its top round(sum m)
-                # locations (straight-through: forward 0/1, gradient of the soft mask)
-                flat = mj.detach().reshape(mj.shape[0], -1)
-                count = torch.round((flat * valid).sum(1))
-                binary = _topk_mask(flat, valid, count).reshape(mj.shape)
-                straight = binary + mj - mj.detach()
-                hard_pres, _ = self._loss_terms(self._masked_output(x, straight), ref, mj, valid)
-                pres = (1 - self.hard) * pres + self.hard * hard_pres.mean()
-            loss = loss + (pres + self.lam * self.level_ratio ** j * size.mean()) / k
-        m = levels.mean(dim=1)
-        return loss + self.tv * self._tv(m), m
+        pres, size = self._loss_terms(self._masked_output(x, m), ref, m, valid)
+        loss = pres.mean() + self.lam * size.mean() + self.tv * self._tv(m)
+        if self.necessity:
+            # the prediction should not survive removing what the mask keeps
+            gone = self._masked_output(x, 1 - m)  # padding stays in place (see _masked_output)
+            loss = loss + self.necessity * F.softmax(gone, dim=1).gather(1, ref[:, None]).mean()
+        penalty = self._logit_penalty()
+        if penalty:
+            v = valid.reshape(m.shape).to(m.dtype)
+            logit = torch.logit(m, eps=1e-6)
+            loss = loss + penalty * (logit ** 2 * v).sum() / v.sum().clamp_min(1.0)
+        return loss, m
 
     def _masked_output(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
         """Model output on the input with mask ``m`` (N, H, W) / (N, T) applied."""
@@ -763,6 +744,11 @@ class MaskExplainer:
             probe = check_model_output(self.model(x[:2]), min(2, x.shape[0]))
         n_outputs = probe.shape[1]
         self.task_ = "regression" if n_outputs == 1 else "classification"
+        if self.necessity and self.task_ == "regression":
+            raise ValueError(
+                f"argument 'necessity': the deletion term needs a classifier (it lowers the "
+                f"probability of the predicted class), but the model has one output; got "
+                f"necessity={self.necessity!r}, expected 0 for regression models")
         ref = torch.cat([self._reference(x[s:s + 512]) for s in range(0, x.shape[0], 512)])
         if self.task_ == "regression":
             var = float(ref.float().var()) if ref.shape[0] > 1 else 0.0
@@ -778,9 +764,8 @@ class MaskExplainer:
         else:
             feat = x.shape[1] if self.kind_ == "image" else (
                 self._embedding.embedding_dim if self.kind_ == "tokens" else x.shape[2])
-            gen = (ImageMaskGenerator(feat, self.hidden, self.levels) if self.kind_ == "image"
-                   else SequenceMaskGenerator(feat, 4 * self.hidden, arch=self.generator or "gru",
-                                              levels=self.levels))
+            gen = (ImageMaskGenerator(feat, self.hidden) if self.kind_ == "image"
+                   else SequenceMaskGenerator(feat, 4 * self.hidden, arch=self.generator or "gru"))
         init = getattr(self, "_warm_start_state", None)
         if init is not None:
             gen.load_state_dict(init)
