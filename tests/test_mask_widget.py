@@ -49,6 +49,10 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
     html = w.to_html(tmp_path / "m.html")
     assert (tmp_path / "m.html").read_text(encoding="utf-8") == html
     assert '"Explanatory mask"' in html
+    # the export also shows the stats and the trade-off curve, outside the <noscript> fallback
+    appendix = html.split('<div class="xai-appendix">')[1].split("<noscript>")[0]
+    assert "Mask quality" in appendix and "<polyline" in appendix and "λ=" in appendix
+    assert "<script" not in appendix
 
 
 def test_heatmap_errors(image_explainer):

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from xaiwidgets import MaskExplainer, MaskHeatmap
+from xaiwidgets import MaskExplainer, MaskHeatmap, lam_tradeoff
 from xaiwidgets.datasets import Vocabulary
 from xaiwidgets.smiles import tokenize_smiles
 
@@ -41,8 +41,9 @@ def exports(tmp_path_factory):
                         nn.Linear(4 * 12 * 12, 3))
     x = torch.rand(64, 1, 12, 12)
     ex = MaskExplainer(cnn, **FAST).fit(x)
+    curve = lam_tradeoff(ex, x, x[:8], lams=(0.0, 1.0), epochs=1)
     w = MaskHeatmap.from_explainer(ex, x[:4], BASELINES, metric_samples=4, progress=False,
-                                   title="image masks")
+                                   tradeoff=curve, title="image masks")
     paths["image"] = w.to_html(out / "image.html") and out / "image.html"
 
     # text tokens (one token is markup: it must show as text)
@@ -79,7 +80,13 @@ def test_image_mask_export_paints_every_panel(page, exports):
     for s in stats:
         assert s["painted"] > 0.05 * s["width"] * s["height"], s  # not blank
     assert page.locator("table.xai-metrics tbody tr").count() == N_METHODS
-    screenshot(page.locator(".xai-root"), "masks-image-export")
+    # under the widget: the mask statistics and the lam trade-off (static SVG), visible
+    stats = page.locator(".xai-appendix table.xai-mask-stats")
+    assert stats.is_visible() and "Mask quality" in stats.inner_text()
+    curve = page.locator(".xai-appendix svg.xai-tradeoff")
+    assert curve.is_visible() and curve.locator("polyline").count() == 2
+    assert page.locator(".xai-appendix table.xai-tradeoff-table tr").count() == 3  # head + 2 λ
+    screenshot(page.locator("body"), "masks-image-export")
     assert not console.errors, console.format()
 
 

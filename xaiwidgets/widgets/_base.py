@@ -81,7 +81,8 @@ class XaiWidget(anywidget.AnyWidget):
             "buffers": [base64.b64encode(bytes(b)).decode("ascii") for b in buffers],
         }
 
-    def to_html(self, path: str | Path | None = None, *, title: str | None = None) -> str:
+    def to_html(self, path: str | Path | None = None, *, title: str | None = None,
+                appendix: str = "") -> str:
         """Write (and return) a standalone offline HTML page rendering this widget.
 
         The page inlines the widget's ES module, the small ``standalone.js`` runtime and the
@@ -94,6 +95,9 @@ class XaiWidget(anywidget.AnyWidget):
             Where to write the page. Without it only the HTML string is returned.
         title : str, optional
             The page title (default: the widget's ``title`` trait or class name).
+        appendix : str, optional
+            Static HTML placed under the widget (already escaped; e.g. tables and SVG charts of
+            views that have no ES module of their own).
         """
         esm = static_bundle(self._bundle).read_text(encoding="utf-8")
         runtime = static_bundle("standalone.js").read_text(encoding="utf-8")
@@ -101,6 +105,7 @@ class XaiWidget(anywidget.AnyWidget):
         page = _PAGE.format(
             title=html.escape(name),
             fallback=self._static_html(),
+            appendix=appendix,
             payload=_script_json(self.export_state()),
             runtime=_script_json(runtime),
             esm=_script_json(esm),
@@ -116,10 +121,14 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:16px;}}</style>
+<style>body{{font-family:system-ui,sans-serif;margin:16px;}}
+.xai-appendix table{{border-collapse:collapse;font-size:13px;}}
+.xai-appendix td,.xai-appendix th{{padding:2px 8px;text-align:right;}}
+.xai-appendix caption{{font-weight:600;}}</style>
 </head>
 <body>
 <div id="xai-root"></div>
+<div class="xai-appendix">{appendix}</div>
 <noscript>{fallback}</noscript>
 <script type="application/json" id="xai-payload">{payload}</script>
 <script type="module">

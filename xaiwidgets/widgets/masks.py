@@ -179,8 +179,9 @@ class MaskHeatmap(widgets.VBox):
         return cls(comparison, report, tradeoff)
 
     # -- output ------------------------------------------------------------------------------
-    def _static_html(self) -> str:
-        parts = [self.comparison._static_html(), "<div style='display:flex;gap:16px'>"]
+    def _extras_html(self) -> str:
+        """The trade-off curve (static SVG) and the statistics tables, as plain HTML."""
+        parts = ["<div style='display:flex;gap:16px;align-items:flex-start;margin-top:8px'>"]
         if self.tradeoff is not None:
             parts.append(self.tradeoff.to_svg())
         parts.append(self.report.to_html())
@@ -188,6 +189,9 @@ class MaskHeatmap(widgets.VBox):
             parts.append(self.tradeoff.to_html())
         parts.append("</div>")
         return "".join(parts)
+
+    def _static_html(self) -> str:
+        return self.comparison._static_html() + self._extras_html()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         data = super()._repr_mimebundle_(**kwargs)
@@ -201,5 +205,6 @@ class MaskHeatmap(widgets.VBox):
         return data
 
     def to_html(self, path: Any = None, *, title: str | None = None) -> str:
-        """Standalone offline page of the comparison (heatmaps, tokens, molecules, metrics)."""
-        return self.comparison.to_html(path, title=title)
+        """Standalone offline page: the interactive comparison (heatmaps, tokens, molecules,
+        metrics), then the trade-off curve as a static SVG and the mask statistics."""
+        return self.comparison.to_html(path, title=title, appendix=self._extras_html())
