@@ -180,6 +180,39 @@ def test_objective_terms(images, necessity, penalty):
     torch.testing.assert_close(loss, expected)
 
 
+def test_temperature_trains_through_relaxed_bernoulli_samples(images):
+    model = LeftHalf()
+    ex = MaskExplainer(model, lam=0.3, temperature=0.5, necessity=1.0, **FAST).fit(images)
+    x = images[:16]
+    F = torch.nn.functional
+    with torch.no_grad():
+        ref = model(x).argmax(1)
+        ex.generator_.train()  # training: the model sees samples of the mask
+        torch.manual_seed(5)
+        loss, m = ex._objective(x, ref)
+        torch.manual_seed(5)
+        u = torch.rand_like(m).clamp(1e-6, 1 - 1e-6)
+        z = torch.sigmoid((torch.logit(m, eps=1e-6) + torch.log(u) - torch.log1p(-u)) / 0.5)
+        gone = F.softmax(model((1 - z[:, None]) * x), dim=1)[torch.arange(16), ref]
+        expected = (F.cross_entropy(model(z[:, None] * x), ref) + 0.3 * m.mean() + gone.mean()
+                    + 0.01 * (torch.logit(m, eps=1e-6) ** 2).mean())
+        torch.testing.assert_close(loss, expected)
+        # the samples are near-binary, and keep a location about m of the time
+        many = torch.stack([ex._sample(m) for _ in range(1000)])
+        assert ((many > 0.1) & (many < 0.9)).float().mean() < 0.35
+        assert ((many > 0.5).float().mean(0) - m).abs().mean() < 0.02
+        ex.generator_.eval()  # validation and explanations use the mask itself
+        soft, _ = ex._objective(x, ref)
+        gone = F.softmax(model((1 - m[:, None]) * x), dim=1)[torch.arange(16), ref]
+        expected = (F.cross_entropy(model(m[:, None] * x), ref) + 0.3 * m.mean() + gone.mean()
+                    + 0.01 * (torch.logit(m, eps=1e-6) ** 2).mean())
+        torch.testing.assert_close(soft, expected)
+    # validation scores sampled masks too, with the same noise every epoch
+    first, again = ex._validate(x, ref), ex._validate(x, ref)
+    assert first == again and first[0] != pytest.approx(float(soft))
+    assert ex._validation_noise is None
+
+
 def test_necessity_masks_keep_what_the_model_needs(images):
     # the deletion term must not undo the method: masks still rank the half the model reads
     # first, so keeping their top half preserves the predictions and removing it loses them
@@ -250,6 +283,11 @@ def test_bad_input_is_a_clear_error(images, token_ids):
         MaskExplainer(model, validation_fraction=1.5).fit(images)
     with pytest.raises(ValueError, match=r"argument 'necessity': expected >= 0, got -1"):
         MaskExplainer(model, necessity=-1).fit(images)
+    with pytest.raises(ValueError, match=r"argument 'temperature': expected None or a number "
+                                         r"> 0, got 0"):
+        MaskExplainer(model, temperature=0).fit(images)
+    with pytest.raises(TypeError, match=r"argument 'temperature': expected a finite number"):
+        MaskExplainer(model, temperature="hot").fit(images)
     with pytest.raises(ValueError, match=r"argument 'logit_penalty': expected >= 0, got -0.5"):
         MaskExplainer(model, logit_penalty=-0.5).fit(images)
     with pytest.raises(ValueError, match=r"argument 'necessity': the deletion term needs a "
@@ -332,6 +370,10 @@ def test_generators_shapes():
     assert ImageMaskGenerator(3)(torch.rand(2, 3, 13, 9)).shape == (2, 1, 13, 9)
     assert SequenceMaskGenerator(4, arch="conv")(torch.rand(2, 7, 4)).shape == (2, 7)
     assert SequenceMaskGenerator(4, arch="gru")(torch.rand(2, 7, 4)).shape == (2, 7)
+    deep = SequenceMaskGenerator(4, hidden=6, num_layers=2)
+    assert deep.body.num_layers == 2 and deep(torch.rand(2, 7, 4)).shape == (2, 7)
+    with pytest.raises(ValueError, match="argument 'num_layers': only the 'gru' generator"):
+        SequenceMaskGenerator(4, arch="conv", num_layers=2)
     with pytest.raises(ValueError, match="argument 'arch'"):
         SequenceMaskGenerator(4, arch="lstm")
 

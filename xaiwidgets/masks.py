@@ -16,6 +16,9 @@ what it predicted on the masked input, with as small a mask as possible:
 * ``l`` is the cross-entropy to the frozen model's predicted class for classifiers, and the
   squared error to the frozen model's own output for one-output (regression) models, divided by
   the variance of those outputs on the training data so that ``lam`` means the same for any units.
+* ``temperature``: the model sees relaxed-Bernoulli ("concrete") samples of the mask while the
+  generator trains, near-binary masks that keep location j with probability m_j, instead of the
+  soft mask itself (the size term still uses m).
 * the paper's objective is the first two terms. ``necessity`` adds the "deletion" term of
   ``methods.md`` (the locations the mask keeps must also be *needed*: removing them should
   destroy the prediction), and ``logit_penalty`` keeps mask values graded rather than saturated
@@ -113,15 +116,22 @@ class SequenceMaskGenerator(nn.Module):
     arch : {"gru", "conv"}, default="gru"
         A bidirectional GRU (every position sees the whole sequence) or two 1-D convolutions of
         width 5 (faster, local context only).
+    num_layers : int, default=1
+        GRU only: stacked bidirectional layers.
     """
 
-    def __init__(self, in_features: int, hidden: int = 32, arch: str = "gru") -> None:
+    def __init__(self, in_features: int, hidden: int = 32, arch: str = "gru",
+                 num_layers: int = 1) -> None:
         super().__init__()
         if arch not in ("gru", "conv"):
             raise ValueError(f"argument 'arch': expected 'gru' or 'conv', got {arch!r}")
+        if num_layers != 1 and arch != "gru":
+            raise ValueError(f"argument 'num_layers': only the 'gru' generator stacks layers, "
+                             f"got num_layers={num_layers!r} with arch={arch!r}")
         self.arch = arch
         if arch == "gru":
-            self.body = nn.GRU(in_features, hidden, batch_first=True, bidirectional=True)
+            self.body = nn.GRU(in_features, hidden, num_layers=num_layers, batch_first=True,
+                               bidirectional=True)
             width = 2 * hidden
         else:
             self.body = nn.Sequential(nn.Conv1d(in_features, hidden, 5, padding=2), nn.ReLU(),
@@ -373,6 +383,13 @@ class MaskExplainer:
         saturated at 0 or 1, so they rank locations, and keeps the all-ones mask (which removes
         everything and so satisfies ``necessity`` trivially) from paying off. None: 0.01 when
         ``necessity > 0``, else 0.
+    temperature : float or None, default=None
+        None: the model sees the soft mask ``m`` while the generator trains (the paper). A
+        number (e.g. 0.5): it sees relaxed-Bernoulli ("concrete", Maddison et al. 2017) samples
+        at this temperature instead, near-binary masks keeping location j with probability
+        ``m_j`` (an extension). A soft mask can keep a prediction by scaling every input a
+        little, which no 0/1 mask reproduces; sampled masks are trained for the hard keep /
+        remove use that top-k evaluation (and a user reading the mask) makes of them.
     generator : nn.Module, {"conv", "gru"} or None, default=None
         The mask generator. None: :class:`ImageMaskGenerator` for images and a BiGRU
         :class:`SequenceMaskGenerator` for sequences; "conv" / "gru" pick the sequence
@@ -439,6 +456,7 @@ class MaskExplainer:
         tv: float = 0.0,
         necessity: float = 0.0,
         logit_penalty: float | None = None,
+        temperature: float | None = None,
         generator: nn.Module | str | None = None,
         layer: str | nn.Module | None = None,
         pad_id: int | None = None,
@@ -457,6 +475,7 @@ class MaskExplainer:
         self.tv = tv
         self.necessity = necessity
         self.logit_penalty = logit_penalty
+        self.temperature = temperature
         self.generator = generator
         self.layer = layer
         self.pad_id = pad_id
@@ -471,8 +490,8 @@ class MaskExplainer:
         self.progress = progress
 
     # -- sklearn-style parameters ------------------------------------------------------------
-    _PARAMS = ("model", "lam", "tv", "necessity", "logit_penalty", "generator", "layer",
-               "pad_id", "baseline", "hidden", "epochs", "batch_size", "lr",
+    _PARAMS = ("model", "lam", "tv", "necessity", "logit_penalty", "temperature", "generator",
+               "layer", "pad_id", "baseline", "hidden", "epochs", "batch_size", "lr",
                "validation_fraction", "patience", "seed", "progress")
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -499,9 +518,10 @@ class MaskExplainer:
     def _check_params(self) -> None:
         check_model(self.model)
         for name, lo in (("lam", 0.0), ("tv", 0.0), ("necessity", 0.0),
-                         ("logit_penalty", 0.0), ("lr", None), ("baseline", None)):
+                         ("logit_penalty", 0.0), ("temperature", None), ("lr", None),
+                         ("baseline", None)):
             v = getattr(self, name)
-            if name == "logit_penalty" and v is None:
+            if name in ("logit_penalty", "temperature") and v is None:
                 continue
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise TypeError(f"argument '{name}': expected a finite number, got {v!r}")
@@ -509,6 +529,9 @@ class MaskExplainer:
                 raise ValueError(f"argument '{name}': expected >= {lo:g}, got {v!r}")
         if self.lr <= 0:
             raise ValueError(f"argument 'lr': expected > 0, got {self.lr!r}")
+        if self.temperature is not None and self.temperature <= 0:
+            raise ValueError(f"argument 'temperature': expected None or a number > 0, got "
+                             f"{self.temperature!r}")
         for name in ("epochs", "batch_size", "hidden"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -587,6 +610,13 @@ class MaskExplainer:
                              f"{tuple(m.shape)}")
         return m
 
+    def _sample(self, m: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Relaxed-Bernoulli sample with keep-probability m (seeded: fit runs under ``seeded``)."""
+        u = torch.rand(m.shape, generator=generator, dtype=m.dtype).to(m.device)
+        u = u.clamp(1e-6, 1 - 1e-6)
+        noise = torch.log(u) - torch.log1p(-u)
+        return torch.sigmoid((torch.logit(m, eps=1e-6) + noise) / self.temperature)
+
     def _logit_penalty(self) -> float:
         if self.logit_penalty is not None:
             return float(self.logit_penalty)
@@ -596,11 +626,15 @@ class MaskExplainer:
         """(loss, mask) on one batch."""
         m = self._masks(x)
         valid = self._valid(x)
-        pres, size = self._loss_terms(self._masked_output(x, m), ref, m, valid)
+        # what the model sees: the mask, or near-binary samples of it while training
+        noise = getattr(self, "_validation_noise", None)
+        sampled = self.temperature is not None and (self.generator_.training or noise is not None)
+        z = self._sample(m, noise) if sampled else m
+        pres, size = self._loss_terms(self._masked_output(x, z), ref, m, valid)
         loss = pres.mean() + self.lam * size.mean() + self.tv * self._tv(m)
         if self.necessity:
             # the prediction should not survive removing what the mask keeps
-            gone = self._masked_output(x, 1 - m)  # padding stays in place (see _masked_output)
+            gone = self._masked_output(x, 1 - z)  # padding stays in place (see _masked_output)
             loss = loss + self.necessity * F.softmax(gone, dim=1).gather(1, ref[:, None]).mean()
         penalty = self._logit_penalty()
         if penalty:
@@ -828,15 +862,21 @@ class MaskExplainer:
         """(objective, mean mask size, preserved rate of the soft mask) on held-out inputs."""
         self.generator_.eval()
         loss_sum, size_sum, kept, n = 0.0, 0.0, 0, x.shape[0]
-        with torch.no_grad():
-            for s in range(0, n, 256):
-                xb, rb = x[s:s + 256], ref[s:s + 256]
-                loss, m = self._objective(xb, rb)
-                out = self._masked_output(xb, m)
-                _, size = self._loss_terms(out, rb, m, self._valid(xb))
-                loss_sum += float(loss) * xb.shape[0]
-                size_sum += float(size.sum())
-                kept += int(self._preserved(out, rb).sum())
+        # sampled masks are validated on the objective they train, with the same noise every
+        # epoch so that epochs compare (the soft mask's loss would pick the wrong epoch)
+        self._validation_noise = torch.Generator().manual_seed(self.seed)
+        try:
+            with torch.no_grad():
+                for s in range(0, n, 256):
+                    xb, rb = x[s:s + 256], ref[s:s + 256]
+                    loss, m = self._objective(xb, rb)
+                    out = self._masked_output(xb, m)
+                    _, size = self._loss_terms(out, rb, m, self._valid(xb))
+                    loss_sum += float(loss) * xb.shape[0]
+                    size_sum += float(size.sum())
+                    kept += int(self._preserved(out, rb).sum())
+        finally:
+            self._validation_noise = None
         return loss_sum / n, size_sum / n, kept / n
 
     def _preserved(self, out: torch.Tensor, ref: torch.Tensor, tol: float = 0.5) -> torch.Tensor:
