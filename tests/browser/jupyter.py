@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import nbformat
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
@@ -131,6 +132,23 @@ class JupyterServer:
 
     def read_notebook(self, path: str) -> dict[str, Any]:
         return self.api("GET", f"contents/{urllib.parse.quote(path.lstrip('/'))}?content=1")
+
+    def read_saved_notebook(self, path: str) -> tuple[int, dict[str, Any]] | None:
+        """(mtime in ns, notebook) straight from disk; None while the file is being written.
+
+        Polling the file over REST while the UI saves it is not safe: jupyter_server's atomic
+        save copies the file to ``.~name`` and rewrites it in place, and a GET that reads the
+        half-written file "recovers" it by moving that copy back over it, racing the save (seen
+        in CI: the notebook vanished and the UI showed "File Save Error"). Reading the file
+        ourselves never triggers that recovery.
+        """
+        file = self.root_dir / path.lstrip("/")
+        try:
+            mtime = file.stat().st_mtime_ns
+            # nbformat joins the multi-line strings the file stores as lists, as REST does
+            return mtime, nbformat.reads(file.read_text(encoding="utf-8"), as_version=4)
+        except (OSError, ValueError):  # missing for a moment or caught mid-write
+            return None
 
     def write_notebook(self, path: str, nb: dict[str, Any]) -> None:
         self.api(
@@ -465,21 +483,21 @@ def open_and_run_notebook(
     timings["run"] = time.monotonic() - t0 - timings["ready"]
     # Saving makes the UI's outputs readable over REST: the only unambiguous way to tell an
     # error output from plain stderr in both UIs.
-    before = server.api("GET", f"contents/{urllib.parse.quote(path)}?content=0")["last_modified"]
+    first = server.read_saved_notebook(path)
+    before = None if first is None else first[0]
     _menu(page, "File", "docmanager:save")
     saved_at = time.monotonic()
     while True:
-        try:
-            model = server.read_notebook(path)
-            code = [c for c in model["content"]["cells"] if c["cell_type"] == "code"]
-            # A save we did not see start (same timestamp as `before`) is fine as long as it
+        saved = server.read_saved_notebook(path)  # from disk: see read_saved_notebook
+        if saved is not None:
+            mtime, nb = saved
+            code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+            # A save we did not see start (same mtime as `before`) is fine as long as it
             # holds the finished run: every non-empty code cell has its execution count.
-            if model["last_modified"] != before or all(
+            if mtime != before or all(
                 code[i].get("execution_count") is not None for i in wanted
             ):
                 break
-        except RuntimeError:  # HTTP 400 "Unreadable Notebook": we caught it mid-write
-            pass
         if time.monotonic() > deadline:
             raise fail("notebook was never saved")
         if time.monotonic() - saved_at > 10:
@@ -488,7 +506,6 @@ def open_and_run_notebook(
             _menu(page, "File", "docmanager:save")
             saved_at = time.monotonic()
         time.sleep(0.2)
-    nb = model["content"]
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     cell_errors = [
         f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
