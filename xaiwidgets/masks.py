@@ -622,12 +622,13 @@ class MaskExplainer:
             return float(self.logit_penalty)
         return 0.01 if self.necessity > 0 else 0.0
 
-    def _objective(self, x: torch.Tensor, ref: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(loss, mask) on one batch."""
+    def _objective(self, x: torch.Tensor, ref: torch.Tensor,
+                   noise: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(loss, mask) on one batch. ``noise``: sample the mask from this generator even in
+        eval mode (validation of ``temperature`` masks)."""
         m = self._masks(x)
         valid = self._valid(x)
         # what the model sees: the mask, or near-binary samples of it while training
-        noise = getattr(self, "_validation_noise", None)
         sampled = self.temperature is not None and (self.generator_.training or noise is not None)
         z = self._sample(m, noise) if sampled else m
         pres, size = self._loss_terms(self._masked_output(x, z), ref, m, valid)
@@ -864,19 +865,16 @@ class MaskExplainer:
         loss_sum, size_sum, kept, n = 0.0, 0.0, 0, x.shape[0]
         # sampled masks are validated on the objective they train, with the same noise every
         # epoch so that epochs compare (the soft mask's loss would pick the wrong epoch)
-        self._validation_noise = torch.Generator().manual_seed(self.seed)
-        try:
-            with torch.no_grad():
-                for s in range(0, n, 256):
-                    xb, rb = x[s:s + 256], ref[s:s + 256]
-                    loss, m = self._objective(xb, rb)
-                    out = self._masked_output(xb, m)
-                    _, size = self._loss_terms(out, rb, m, self._valid(xb))
-                    loss_sum += float(loss) * xb.shape[0]
-                    size_sum += float(size.sum())
-                    kept += int(self._preserved(out, rb).sum())
-        finally:
-            self._validation_noise = None
+        noise = torch.Generator().manual_seed(self.seed)
+        with torch.no_grad():
+            for s in range(0, n, 256):
+                xb, rb = x[s:s + 256], ref[s:s + 256]
+                loss, m = self._objective(xb, rb, noise)
+                out = self._masked_output(xb, m)
+                _, size = self._loss_terms(out, rb, m, self._valid(xb))
+                loss_sum += float(loss) * xb.shape[0]
+                size_sum += float(size.sum())
+                kept += int(self._preserved(out, rb).sum())
         return loss_sum / n, size_sum / n, kept / n
 
     def _preserved(self, out: torch.Tensor, ref: torch.Tensor, tol: float = 0.5) -> torch.Tensor:
