@@ -12,7 +12,7 @@ from test_masks import KeyToken, LeftHalf
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
-from xaiwidgets import MaskExplainer, MaskHeatmap, lam_tradeoff
+from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
 from xaiwidgets._wire import dequantize
 
 FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
@@ -31,7 +31,7 @@ def image_explainer():
 def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer, tmp_path):
     ex, x = image_explainer
     before = snapshot(ex.model)
-    curve = lam_tradeoff(ex, x[:48], x[:16], lams=(0.05, 0.5), epochs=1)
+    curve = size_tradeoff(ex, x[:48], x[:16], values=(0.05, 0.5), epochs=1)
     w = MaskHeatmap.from_explainer(ex, x[:6], baselines=["integrated_gradients", "saliency"],
                                    tradeoff=curve, metric_samples=4, progress=False)
     assert_untouched(ex.model, before)

@@ -15,7 +15,7 @@ from xaiwidgets.masks import (
     MaskExplainer,
     SequenceMaskGenerator,
     hard_mask_preservation,
-    lam_tradeoff,
+    size_tradeoff,
 )
 
 FAST = {"epochs": 3, "batch_size": 32, "lr": 1e-2, "progress": False}
@@ -229,6 +229,49 @@ def test_necessity_masks_keep_what_the_model_needs(images):
     assert (gone == ref).float().mean() < 0.6
 
 
+def test_budget_masks_spend_a_fixed_fraction(images, token_ids):
+    # images: every mask sums to budget * H * W, and the budget goes to the half the model reads
+    model = LeftHalf()
+    ex = MaskExplainer(model, budget=0.25, temperature=0.5, **FAST).fit(images)
+    m = ex.mask(images[:40])
+    assert m.min() >= 0 and m.max() <= 1
+    np.testing.assert_allclose(m.sum((1, 2)).numpy(), 0.25 * 64, rtol=1e-3)
+    assert m[..., :4].mean() > 2 * m[..., 4:].mean(), (float(m[..., :4].mean()),
+                                                      float(m[..., 4:].mean()))
+    # locations kept for certain do not tie at 1: they keep the generator's order
+    scores = torch.linspace(-2.0, 6.0, 64).reshape(1, 8, 8)
+    kept = ex._spend_budget(torch.sigmoid(scores), images[:1]).flatten()
+    assert int((kept > 0.999).sum()) >= 5  # several saturate...
+    assert torch.all(kept.diff() > 0)  # ...and the order of the scores survives
+    assert float(kept.sum()) == pytest.approx(16.0, rel=1e-3)
+    # the size term is gone (it would be a constant) and lam has no effect on the loss
+    ref = model(images[:16]).argmax(1)
+    with torch.no_grad():
+        loss, mm = ex._objective(images[:16], ref)
+        ex.lam = 100.0
+        torch.testing.assert_close(ex._objective(images[:16], ref)[0], loss)
+        expected = torch.nn.functional.cross_entropy(model(mm[:, None] * images[:16]), ref)
+        torch.testing.assert_close(loss, expected)
+    # tokens: padding is excluded from the count and from the budget; sums follow each length
+    tok = KeyToken()
+    ids = token_ids.clone()
+    ids[:50, 3:] = 0  # some inputs with 3 tokens, the rest with 6
+    ex = MaskExplainer(tok, budget=0.5, pad_id=0, **FAST).fit(ids)
+    m = ex.mask(ids)
+    assert torch.all(m[ids == 0] == 0)
+    lengths = (ids != 0).sum(1).float()
+    np.testing.assert_allclose(m.sum(1).numpy(), (0.5 * lengths).numpy(), rtol=1e-3)
+    key = m[ids == 5].mean()
+    assert key > m[(ids != 5) & (ids != 0)].mean() + 0.2
+
+
+@pytest.mark.parametrize("budget", [0.0, 1.5, -0.2, "half", True])
+def test_budget_must_be_a_fraction(images, budget):
+    with pytest.raises(ValueError, match=r"argument 'budget': expected None or a fraction in "
+                                         r"\(0, 1\], got " + repr(budget).replace(".", r"\.")):
+        MaskExplainer(LeftHalf(), budget=budget, **FAST).fit(images)
+
+
 def test_hard_masks_keep_at_most_the_fraction():
     from xaiwidgets.masks import _topk_mask
 
@@ -262,7 +305,8 @@ def test_sklearn_style_params():
     assert ex.set_params(lam=0.5) is ex and ex.lam == 0.5
     with pytest.raises(ValueError, match="unknown parameters"):
         ex.set_params(nope=1)
-    assert "lam=0.5" in repr(ex) and "LeftHalf" in repr(ex)
+    assert "lam=0.5" in repr(ex) and "LeftHalf" in repr(ex) and "budget" not in repr(ex)
+    assert "budget=0.4" in repr(ex.set_params(budget=0.4)) and ex.get_params()["budget"] == 0.4
 
 
 def test_bad_input_is_a_clear_error(images, token_ids):
@@ -357,14 +401,27 @@ def test_hard_mask_preservation_and_tradeoff(images):
     assert rate == pytest.approx(float((classes == model(torch.zeros(1, 1, 8, 8)).argmax()).float()
                                        .mean()))
     ex = MaskExplainer(model, **FAST).fit(images)
-    curve = lam_tradeoff(ex, images, images[:64], lams=(0.0, 1.0), epochs=2)
+    curve = size_tradeoff(ex, images, images[:64], values=(0.0, 1.0), epochs=2)
     assert curve.mask_mean[1] < curve.mask_mean[0]
-    assert curve.lams.tolist() == [0.0, 1.0] and len(curve.reports) == 2
+    assert curve.values.tolist() == [0.0, 1.0] and len(curve.reports) == 2
     assert "<svg" in curve.to_svg() and "<script" not in curve.to_svg()
     fig = curve.figure()
     assert len(fig.marks) == 2
-    with pytest.raises(ValueError, match="argument 'lams'"):
-        lam_tradeoff(ex, images, images, lams=(-1.0,))
+    with pytest.raises(ValueError, match=r"argument 'values': expected one or more values "
+                                         r">= 0 \(lam\), got \[-1.0\]"):
+        size_tradeoff(ex, images, images, values=(-1.0,))
+    # a budget explainer sweeps its budget: the mean mask value is the budget
+    ex = MaskExplainer(model, budget=0.5, **FAST).fit(images)
+    curve = size_tradeoff(ex, images, images[:64], values=(0.25, 0.75), epochs=1)
+    assert curve.param == "budget"
+    np.testing.assert_allclose(curve.mask_mean, [0.25, 0.75], rtol=1e-3)
+    assert "budget=0.25" in curve.to_svg() and "<th>budget</th>" in curve.to_html()
+    # each generator's hard masks keep its own budget
+    assert curve.keep is None and "top the budget kept" in curve.to_html()
+    assert [list(r.preserved_hard) for r in curve.reports] == [[0.25], [0.75]]
+    with pytest.raises(ValueError, match=r"argument 'values': expected one or more fractions "
+                                         r"in \(0, 1\] \(budget\), got \[0.0\]"):
+        size_tradeoff(ex, images, images, values=(0.0,))
 
 
 def test_generators_shapes():

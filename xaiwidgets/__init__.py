@@ -4,7 +4,7 @@ from ._probe import ModelProbe, preserved_model
 from ._wire import PayloadTooLargeWarning
 from .compare import AttributionResult, compare_attributions
 from .concepts import ConceptExtractor, ConceptTree, ConceptTreeReport
-from .masks import MaskExplainer, lam_tradeoff
+from .masks import MaskExplainer, size_tradeoff
 from .widgets import AttributionComparison, ConceptTreeWidget, MaskHeatmap
 
 __version__ = "0.1.0"
@@ -21,6 +21,6 @@ __all__ = [
     "ModelProbe",
     "PayloadTooLargeWarning",
     "compare_attributions",
-    "lam_tradeoff",
     "preserved_model",
+    "size_tradeoff",
 ]

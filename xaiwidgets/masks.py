@@ -19,6 +19,10 @@ what it predicted on the masked input, with as small a mask as possible:
 * ``temperature``: the model sees relaxed-Bernoulli ("concrete") samples of the mask while the
   generator trains, near-binary masks that keep location j with probability m_j, instead of the
   soft mask itself (the size term still uses m).
+* ``budget``: the size is fixed instead of penalised. The generator's outputs are scores, turned
+  into keep-probabilities that sum to ``budget * L`` per input by a capped softmax; the
+  ``lam`` term is dropped. A fixed-size mask is what a top-k reading asks for, and it is how the
+  SMILES masks of notebook 04 reach the 40 % target.
 * the paper's objective is the first two terms. ``necessity`` adds the "deletion" term of
   ``methods.md`` (the locations the mask keeps must also be *needed*: removing them should
   destroy the prediction), and ``logit_penalty`` keeps mask values graded rather than saturated
@@ -57,7 +61,7 @@ __all__ = [
     "SequenceMaskGenerator",
     "TradeoffCurve",
     "hard_mask_preservation",
-    "lam_tradeoff",
+    "size_tradeoff",
 ]
 
 
@@ -207,18 +211,26 @@ class MaskReport:
 
 @dataclass
 class TradeoffCurve:
-    """Mask size against preserved predictions over a sweep of ``lam`` (see :func:`lam_tradeoff`).
-    """
+    """Mask size against preserved predictions over a sweep of ``lam`` or ``budget`` (see
+    :func:`size_tradeoff`)."""
 
-    lams: np.ndarray
+    param: str
+    values: np.ndarray
     mask_mean: np.ndarray
     frac_above_half: np.ndarray
     preserved_soft: np.ndarray
     preserved_hard: np.ndarray
-    keep: float
+    keep: float | None  # None: each budget's own fraction
     reports: list[MaskReport] = field(default_factory=list)
 
-    def figure(self, title: str = "lam trade-off: mask size vs preserved predictions") -> Any:
+    @property
+    def _kept(self) -> str:
+        return "the budget" if self.keep is None else f"{self.keep:.0%}"
+
+    def _label(self, v: float) -> str:
+        return f"λ={v:g}" if self.param == "lam" else f"budget={v:g}"
+
+    def figure(self, title: str = "trade-off: mask size vs preserved predictions") -> Any:
         """A bqplot Figure: x = mean mask value, y = preserved rate (soft and hard masks)."""
         import bqplot as bq
 
@@ -228,9 +240,9 @@ class TradeoffCurve:
         lines = bq.Lines(
             x=x, y=np.stack([self.preserved_soft[order], self.preserved_hard[order]]),
             scales={"x": x_sc, "y": y_sc}, colors=["#1f77b4", "#d62728"], marker="circle",
-            labels=["soft mask", f"hard mask, top {self.keep:.0%} kept"], display_legend=True)
+            labels=["soft mask", f"hard mask, top {self._kept} kept"], display_legend=True)
         text = bq.Label(x=x, y=self.preserved_soft[order] - 0.06,
-                        text=[f"λ={v:g}" for v in self.lams[order]],
+                        text=[self._label(v) for v in self.values[order]],
                         scales={"x": x_sc, "y": y_sc}, font_weight="normal", default_size=11,
                         align="middle")
         ax_x = bq.Axis(scale=x_sc, label="mean mask value (size)", tick_format=".2f")
@@ -267,17 +279,18 @@ class TradeoffCurve:
         for i in order:
             x, y = pt(float(xs[i]), float(self.preserved_soft[i])).split(",")
             parts.append(f"<text x='{x}' y='{float(y) - 4:.1f}' text-anchor='middle'>"
-                         f"λ={self.lams[i]:g}</text>")
+                         f"{html.escape(self._label(self.values[i]))}</text>")
         parts.append("</svg>")
         return "".join(parts)
 
     def to_html(self) -> str:
-        head = "<tr><th>λ</th><th>mean m</th><th>m &gt; 0.5</th><th>soft kept</th>" \
-               f"<th>top {self.keep:.0%} kept</th></tr>"
+        name = "λ" if self.param == "lam" else "budget"
+        head = f"<tr><th>{name}</th><th>mean m</th><th>m &gt; 0.5</th><th>soft kept</th>" \
+               f"<th>top {self._kept} kept</th></tr>"
         body = "".join(
             f"<tr><td>{lam:g}</td><td>{s:.3f}</td><td>{f:.1%}</td><td>{p:.1%}</td>"
             f"<td>{h:.1%}</td></tr>"
-            for lam, s, f, p, h in zip(self.lams, self.mask_mean, self.frac_above_half,
+            for lam, s, f, p, h in zip(self.values, self.mask_mean, self.frac_above_half,
                                        self.preserved_soft, self.preserved_hard, strict=True))
         return f"<table class='xai-tradeoff-table'>{head}{body}</table>"
 
@@ -390,6 +403,14 @@ class MaskExplainer:
         ``m_j`` (an extension). A soft mask can keep a prediction by scaling every input a
         little, which no 0/1 mask reproduces; sampled masks are trained for the hard keep /
         remove use that top-k evaluation (and a user reading the mask) makes of them.
+    budget : float in (0, 1] or None, default=None
+        None: the mask size is a penalty, ``lam * mean(m)`` (the paper). A fraction (e.g. 0.4):
+        every mask keeps this fraction of its input's locations in expectation instead (an
+        extension). The generator's outputs become scores, and the mask is
+        ``m = min(1, c * softmax(logit(g(x))))`` over each input's L locations (padding
+        excluded), with c such that ``sum(m) = budget * L`` (to 0.1 %). Training then learns
+        *which* locations to keep at a fixed size, the question a top-k reading of the mask
+        asks. ``lam`` has no effect. Best with ``temperature``.
     generator : nn.Module, {"conv", "gru"} or None, default=None
         The mask generator. None: :class:`ImageMaskGenerator` for images and a BiGRU
         :class:`SequenceMaskGenerator` for sequences; "conv" / "gru" pick the sequence
@@ -457,6 +478,7 @@ class MaskExplainer:
         necessity: float = 0.0,
         logit_penalty: float | None = None,
         temperature: float | None = None,
+        budget: float | None = None,
         generator: nn.Module | str | None = None,
         layer: str | nn.Module | None = None,
         pad_id: int | None = None,
@@ -476,6 +498,7 @@ class MaskExplainer:
         self.necessity = necessity
         self.logit_penalty = logit_penalty
         self.temperature = temperature
+        self.budget = budget
         self.generator = generator
         self.layer = layer
         self.pad_id = pad_id
@@ -490,8 +513,8 @@ class MaskExplainer:
         self.progress = progress
 
     # -- sklearn-style parameters ------------------------------------------------------------
-    _PARAMS = ("model", "lam", "tv", "necessity", "logit_penalty", "temperature", "generator",
-               "layer", "pad_id", "baseline", "hidden", "epochs", "batch_size", "lr",
+    _PARAMS = ("model", "lam", "tv", "necessity", "logit_penalty", "temperature", "budget",
+               "generator", "layer", "pad_id", "baseline", "hidden", "epochs", "batch_size", "lr",
                "validation_fraction", "patience", "seed", "progress")
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -510,8 +533,8 @@ class MaskExplainer:
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._PARAMS[1:]
-                          if k in ("lam", "tv", "epochs", "seed") or (k == "layer"
-                          and self.layer is not None))
+                          if k in ("lam", "tv", "epochs", "seed")
+                          or (k in ("layer", "budget") and getattr(self, k) is not None))
         return f"MaskExplainer(model={type(self.model).__name__}, {shown})"
 
     # -- validation --------------------------------------------------------------------------
@@ -529,6 +552,11 @@ class MaskExplainer:
                 raise ValueError(f"argument '{name}': expected >= {lo:g}, got {v!r}")
         if self.lr <= 0:
             raise ValueError(f"argument 'lr': expected > 0, got {self.lr!r}")
+        b = self.budget
+        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float))
+                              or not 0 < b <= 1):
+            raise ValueError(f"argument 'budget': expected None or a fraction in (0, 1], got "
+                             f"{b!r}")
         if self.temperature is not None and self.temperature <= 0:
             raise ValueError(f"argument 'temperature': expected None or a number > 0, got "
                              f"{self.temperature!r}")
@@ -608,7 +636,27 @@ class MaskExplainer:
                              f"value per location, shaped {extra}(N, "
                              f"{', '.join(map(str, want[1:]))}) with N = {want[0]}, got "
                              f"{tuple(m.shape)}")
+        if self.budget is not None:
+            m = self._spend_budget(m, x)
         return m
+
+    def _spend_budget(self, m: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Generator output -> keep-probabilities summing to ``budget * L`` per input."""
+        valid = self._valid(x)
+        scores = torch.logit(m.reshape(m.shape[0], -1), eps=1e-6).masked_fill(~valid, -1e4)
+        w = torch.softmax(scores, dim=1) * valid
+        target = self.budget * valid.sum(1, keepdim=True).to(m.dtype)
+        keep = (target * w).clamp(max=1.0)
+        for _ in range(8):  # hand what the clamp cut off to the unsaturated locations
+            full = keep >= 1.0
+            rest = (w * ~full).sum(1, keepdim=True).clamp_min(1e-12)
+            share = (target - full.sum(1, keepdim=True)) * w / rest
+            keep = torch.where(full, torch.ones_like(keep), share.clamp(max=1.0))
+        # saturated locations would tie at 1: a spread of at most 1e-3 below 1 keeps the
+        # generator's order, so top-k and deletion curves rank them as it does
+        top = w.amax(1, keepdim=True).clamp_min(1e-12)
+        keep = torch.where(keep >= 1.0, 1.0 - 1e-3 * (1.0 - w / top), keep)
+        return keep.masked_fill(~valid, 0.0).reshape(m.shape)
 
     def _sample(self, m: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Relaxed-Bernoulli sample with keep-probability m (seeded: fit runs under ``seeded``)."""
@@ -620,7 +668,8 @@ class MaskExplainer:
     def _logit_penalty(self) -> float:
         if self.logit_penalty is not None:
             return float(self.logit_penalty)
-        return 0.01 if self.necessity > 0 else 0.0
+        # a budget already rules out the all-ones mask that the penalty guards against
+        return 0.01 if self.necessity > 0 and self.budget is None else 0.0
 
     def _objective(self, x: torch.Tensor, ref: torch.Tensor,
                    noise: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -632,7 +681,8 @@ class MaskExplainer:
         sampled = self.temperature is not None and (self.generator_.training or noise is not None)
         z = self._sample(m, noise) if sampled else m
         pres, size = self._loss_terms(self._masked_output(x, z), ref, m, valid)
-        loss = pres.mean() + self.lam * size.mean() + self.tv * self._tv(m)
+        lam = 0.0 if self.budget is not None else self.lam  # a budget fixes the size
+        loss = pres.mean() + lam * size.mean() + self.tv * self._tv(m)
         if self.necessity:
             # the prediction should not survive removing what the mask keeps
             gone = self._masked_output(x, 1 - z)  # padding stays in place (see _masked_output)
@@ -1055,17 +1105,18 @@ def hard_mask_preservation(
     return kept / x.shape[0]
 
 
-def lam_tradeoff(
+def size_tradeoff(
     explainer: MaskExplainer,
     data: Any,
     inputs: Any,
-    lams: Sequence[float] = (0.005, 0.02, 0.05, 0.2),
+    values: Sequence[float] | None = None,
     *,
     epochs: int | None = None,
-    keep: float = 0.2,
+    keep: float | None = None,
     tol: float = 0.5,
 ) -> TradeoffCurve:
-    """Sweep ``lam``: fit one generator per value and report mask size vs preserved rate.
+    """Sweep what sets the mask size (``lam``, or ``budget`` for an explainer that has one): fit
+    one generator per value and report mask size vs preserved rate.
 
     Each generator starts from the fitted ``explainer``'s weights (warm start) and trains for
     ``epochs`` (default: the explainer's own), so a sweep costs a few epochs per value.
@@ -1076,10 +1127,13 @@ def lam_tradeoff(
         A fitted explainer; it is not changed.
     data : training inputs for the sweep (as for :meth:`MaskExplainer.fit`).
     inputs : evaluation inputs.
-    lams : sequence of float
+    values : sequence of float, optional
+        ``lam`` values (>= 0), or ``budget`` fractions in (0, 1] when ``explainer.budget`` is
+        set. Default: (0.005, 0.02, 0.05, 0.2) or (0.1, 0.2, 0.4, 0.6).
     epochs : int, optional
-    keep : float, default=0.2
-        Kept fraction of the hard masks.
+    keep : float, optional
+        Kept fraction of the hard masks. Default: 0.2 for a ``lam`` sweep; for a ``budget`` sweep,
+        each generator's own budget (the size it was trained for).
 
     Returns
     -------
@@ -1089,25 +1143,34 @@ def lam_tradeoff(
         raise TypeError(f"argument 'explainer': expected a MaskExplainer, got "
                         f"{type(explainer).__name__}")
     explainer._check_fitted()
-    lams = [float(v) for v in lams]
-    if not lams or any(v < 0 for v in lams):
-        raise ValueError(f"argument 'lams': expected one or more values >= 0, got {lams}")
+    param = "lam" if explainer.budget is None else "budget"
+    if values is None:
+        values = (0.005, 0.02, 0.05, 0.2) if param == "lam" else (0.1, 0.2, 0.4, 0.6)
+    values = [float(v) for v in values]
+    ok = (lambda v: v >= 0) if param == "lam" else (lambda v: 0 < v <= 1)
+    if not values or not all(ok(v) for v in values):
+        want = "values >= 0 (lam)" if param == "lam" else "fractions in (0, 1] (budget)"
+        raise ValueError(f"argument 'values': expected one or more {want}, got {values}")
+    if keep is None and param == "lam":
+        keep = 0.2
     reports = []
     from tqdm.auto import tqdm
 
-    for lam in tqdm(lams, desc="lam trade-off", unit="fit", disable=not explainer.progress):
+    for v in tqdm(values, desc=f"{param} trade-off", unit="fit",
+                  disable=not explainer.progress):
         params = explainer.get_params()
         generator = params["generator"]
         if isinstance(generator, nn.Module):
             params["generator"] = copy.deepcopy(explainer.generator_)
-        params.update(lam=lam, progress=False, epochs=epochs or explainer.epochs)
+        params.update({param: v, "progress": False, "epochs": epochs or explainer.epochs})
         clone = MaskExplainer(**params)
         clone._warm_start_state = copy.deepcopy(explainer.generator_.state_dict())
         clone.fit(data)
-        reports.append(clone.evaluate(inputs, keep=(keep,), tol=tol))
+        reports.append(clone.evaluate(inputs, keep=(v if keep is None else keep,), tol=tol))
     return TradeoffCurve(
-        lams=np.array(lams), mask_mean=np.array([r.mask_mean for r in reports]),
+        param=param, values=np.array(values),
+        mask_mean=np.array([r.mask_mean for r in reports]),
         frac_above_half=np.array([r.frac_above_half for r in reports]),
         preserved_soft=np.array([r.preserved_soft for r in reports]),
-        preserved_hard=np.array([r.preserved_hard[float(keep)] for r in reports]),
+        preserved_hard=np.array([next(iter(r.preserved_hard.values())) for r in reports]),
         keep=keep, reports=reports)

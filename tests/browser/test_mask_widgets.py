@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from xaiwidgets import MaskExplainer, MaskHeatmap, lam_tradeoff
+from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
 from xaiwidgets.datasets import Vocabulary
 from xaiwidgets.smiles import tokenize_smiles
 
@@ -41,7 +41,7 @@ def exports(tmp_path_factory):
                         nn.Linear(4 * 12 * 12, 3))
     x = torch.rand(64, 1, 12, 12)
     ex = MaskExplainer(cnn, **FAST).fit(x)
-    curve = lam_tradeoff(ex, x, x[:8], lams=(0.0, 1.0), epochs=1)
+    curve = size_tradeoff(ex, x, x[:8], values=(0.0, 1.0), epochs=1)
     w = MaskHeatmap.from_explainer(ex, x[:4], BASELINES, metric_samples=4, progress=False,
                                    tradeoff=curve, title="image masks")
     paths["image"] = w.to_html(out / "image.html") and out / "image.html"

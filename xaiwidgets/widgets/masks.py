@@ -124,7 +124,7 @@ class MaskHeatmap(widgets.VBox):
             Token-id SMILES inputs: also draw every molecule with atoms coloured by each
             method's values (needs RDKit). Tokens default to the SMILES tokens.
         tradeoff : TradeoffCurve, optional
-            From :func:`xaiwidgets.masks.lam_tradeoff`; shown as a bqplot chart.
+            From :func:`xaiwidgets.masks.size_tradeoff`; shown as a bqplot chart.
         keep : float, default=0.2
             Kept fraction of the hard masks in the statistics.
         tol : float, default=0.5
