@@ -417,7 +417,7 @@ def test_hard_mask_preservation_and_tradeoff(images):
     np.testing.assert_allclose(curve.mask_mean, [0.25, 0.75], rtol=1e-3)
     assert "budget=0.25" in curve.to_svg() and "<th>budget</th>" in curve.to_html()
     # each generator's hard masks keep its own budget
-    assert curve.keep is None and "top the budget kept" in curve.to_html()
+    assert curve.keep is None and "hard: top budget kept" in curve.to_html()
     assert [list(r.preserved_hard) for r in curve.reports] == [[0.25], [0.75]]
     with pytest.raises(ValueError, match=r"argument 'values': expected one or more fractions "
                                          r"in \(0, 1\] \(budget\), got \[0.0\]"):

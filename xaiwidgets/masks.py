@@ -225,7 +225,7 @@ class TradeoffCurve:
 
     @property
     def _kept(self) -> str:
-        return "the budget" if self.keep is None else f"{self.keep:.0%}"
+        return "budget" if self.keep is None else f"{self.keep:.0%}"
 
     def _label(self, v: float) -> str:
         return f"λ={v:g}" if self.param == "lam" else f"budget={v:g}"
@@ -276,9 +276,10 @@ class TradeoffCurve:
         for ys, colour in ((self.preserved_soft, "#1f77b4"), (self.preserved_hard, "#d62728")):
             pts = " ".join(pt(float(xs[i]), float(ys[i])) for i in order)
             parts.append(f"<polyline fill='none' stroke='{colour}' points='{pts}'/>")
-        for i in order:
+        for j, i in enumerate(order):  # labels alternate above / below so neighbours don't collide
             x, y = pt(float(xs[i]), float(self.preserved_soft[i])).split(",")
-            parts.append(f"<text x='{x}' y='{float(y) - 4:.1f}' text-anchor='middle'>"
+            dy = -4 if j % 2 == 0 else 12
+            parts.append(f"<text x='{x}' y='{float(y) + dy:.1f}' text-anchor='middle'>"
                          f"{html.escape(self._label(self.values[i]))}</text>")
         parts.append("</svg>")
         return "".join(parts)
@@ -286,7 +287,7 @@ class TradeoffCurve:
     def to_html(self) -> str:
         name = "λ" if self.param == "lam" else "budget"
         head = f"<tr><th>{name}</th><th>mean m</th><th>m &gt; 0.5</th><th>soft kept</th>" \
-               f"<th>top {self._kept} kept</th></tr>"
+               f"<th>hard: top {self._kept} kept</th></tr>"
         body = "".join(
             f"<tr><td>{lam:g}</td><td>{s:.3f}</td><td>{f:.1%}</td><td>{p:.1%}</td>"
             f"<td>{h:.1%}</td></tr>"

@@ -136,7 +136,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     let metrics: HTMLElement | null = null;
     if (hasMetrics(mx)) {
       try {
-        metrics = metricsSection(decodeMetrics(mx, ctx.methods));
+        const yLabel = Number(model.get("n_outputs")) === 1 ? "model output" : "probability";
+        metrics = metricsSection(decodeMetrics(mx, ctx.methods), yLabel);
       } catch (err) {
         metrics = h("div", { class: "xai-status", text: `metrics unavailable: ${String(err)}` });
       }

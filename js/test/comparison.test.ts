@@ -221,6 +221,12 @@ describe("metrics", () => {
     expect(el.querySelector(".xai-curve-legend")!.textContent).toContain("<b>x</b>");
   });
 
+  it("labels the curves' y axis by what they score", () => {
+    const yAxis = (el: HTMLElement) => $$(el, "svg.xai-curves")[0].querySelector("text[transform]")!.textContent;
+    expect(yAxis(mountWith(new FakeModel(traits({ metrics }))).el)).toBe("probability");
+    expect(yAxis(mountWith(new FakeModel(traits({ metrics, n_outputs: 1 }))).el)).toBe("model output");
+  });
+
   it("does not double an arrow already in the label", () => {
     const mx = { ...metrics, labels: ["Deletion AUC ↓", "Insertion AUC"] };
     const { el } = mountWith(new FakeModel(traits({ metrics: mx })));

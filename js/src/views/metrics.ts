@@ -43,7 +43,7 @@ const W = 240;
 const H = 150;
 const BOX = { left: 34, top: 18, width: W - 44, height: H - 48 };
 
-export function curveChart(title: string, xLabel: string, xs: ArrayLike<number>, ys: ArrayLike<number>, methods: string[]): SVGSVGElement {
+export function curveChart(title: string, xLabel: string, xs: ArrayLike<number>, ys: ArrayLike<number>, methods: string[], yLabel = "probability"): SVGSVGElement {
   const S = xs.length;
   let y1 = 1;
   let y0 = 0;
@@ -64,7 +64,7 @@ export function curveChart(title: string, xLabel: string, xs: ArrayLike<number>,
     s("text", { x: left, y: top + height + 12, "text-anchor": "middle", text: fmt(x0) }),
     s("text", { x: left + width, y: top + height + 12, "text-anchor": "middle", text: fmt(x1) }),
     s("text", { x: left + width / 2, y: top + height + 26, "text-anchor": "middle", text: xLabel }),
-    s("text", { x: 10, y: top + height / 2, "text-anchor": "middle", transform: `rotate(-90 10 ${top + height / 2})`, text: "probability" }),
+    s("text", { x: 10, y: top + height / 2, "text-anchor": "middle", transform: `rotate(-90 10 ${top + height / 2})`, text: yLabel }),
   ]);
   methods.forEach((method, m) => {
     const row = Array.from({ length: S }, (_, i) => ys[m * S + i]);
@@ -86,12 +86,13 @@ export function curveLegend(methods: string[]): HTMLElement {
   }));
 }
 
-export function metricsSection(mx: Metrics): HTMLElement {
+/** `yLabel`: what the curves score ("probability" of the target, or a one-output model's "output"). */
+export function metricsSection(mx: Metrics, yLabel = "probability"): HTMLElement {
   const el = h("div", { class: "xai-metrics-wrap" }, [metricsTable(mx)]);
   if (mx.fractions && (mx.deletion || mx.insertion)) {
     const charts = h("div", { class: "xai-charts" });
-    if (mx.deletion) charts.appendChild(curveChart("Deletion (mean)", "fraction of features removed", mx.fractions, mx.deletion, mx.methods));
-    if (mx.insertion) charts.appendChild(curveChart("Insertion (mean)", "fraction of features inserted", mx.fractions, mx.insertion, mx.methods));
+    if (mx.deletion) charts.appendChild(curveChart("Deletion (mean)", "fraction of features removed", mx.fractions, mx.deletion, mx.methods, yLabel));
+    if (mx.insertion) charts.appendChild(curveChart("Insertion (mean)", "fraction of features inserted", mx.fractions, mx.insertion, mx.methods, yLabel));
     charts.appendChild(curveLegend(mx.methods));
     el.appendChild(charts);
   }
