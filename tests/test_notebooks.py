@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,25 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+NUM = r"([-\d.]+)"
+
+# the issue targets each notebook prints: (pattern of its line, test on the numbers it captures)
+TARGETS = {
+    "02_masks_images.ipynb": [
+        (rf"hard top-20% preserved: {NUM}%", lambda kept: kept >= 90),
+        (rf"deletion AUC: mask {NUM}, IG {NUM}, Saliency {NUM}",
+         lambda mask, ig, sal: mask < sal and mask <= ig),
+    ],
+    "03_masks_text.ipynb": [
+        (rf"test accuracy: {NUM}%", lambda acc: acc >= 70),
+        (rf"hard masks keeping 30% of tokens: {NUM}%", lambda kept: kept >= 85),
+    ],
+    "04_masks_smiles.ipynb": [
+        (rf"test R\^2: {NUM}", lambda r2: r2 >= 0.6),
+        (rf"hard masks keeping 40% of characters: \|delta\| <= 0.5 logS on {NUM}%",
+         lambda kept: kept >= 80),
+    ],
+}
 
 
 def test_every_tutorial_is_listed():
@@ -32,6 +52,12 @@ def test_notebook_runs(name, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                      for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    for pattern, meets in TARGETS.get(name, []):
+        found = re.search(pattern, printed)
+        assert found, f"{name} no longer prints a line matching {pattern!r}"
+        assert meets(*map(float, found.groups())), f"{name}: target missed: {found.group(0)}"
     ours = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
             and "xai-static" in o["data"].get("text/html", "")]
