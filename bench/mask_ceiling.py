@@ -41,55 +41,42 @@ from xaiwidgets.smiles import tokenize_smiles
 KEEP, TOL, T = 0.4, 0.5, 96
 
 
-def predict_kept(model: torch.nn.Module, ids: torch.Tensor, kept: torch.Tensor) -> torch.Tensor:
-    """The model's output with the embeddings of positions where ``kept`` is 0 zeroed."""
-    handle = model.embedding.register_forward_hook(lambda m, i, o: o * kept[..., None])
-    try:
-        with torch.no_grad():
-            return model(ids)[:, 0]
-    finally:
-        handle.remove()
-
-
-def greedy_rate(model, ids, valid, ref) -> float:
+def greedy_rate(masker: xw.MaskExplainer, ids, valid, ref) -> float:
     ok = []
-    for i in range(ids.shape[0]):
-        alive = torch.nonzero(valid[i])[:, 0].tolist()
-        k = max(1, math.floor(KEEP * len(alive) + 1e-9))
-        kept = torch.ones(ids.shape[1])
-        while len(alive) > k:
-            trials = kept.repeat(len(alive), 1)
-            trials[torch.arange(len(alive)), alive] = 0.0
-            moved = (predict_kept(model, ids[i:i + 1].expand(len(alive), -1), trials)
-                     - ref[i]).abs()
-            j = int(moved.argmin())
-            kept = trials[j]
-            alive.pop(j)
-        ok.append(float((predict_kept(model, ids[i:i + 1], kept[None]) - ref[i]).abs()) <= TOL)
+
+    def predict_kept(rows: torch.Tensor, kept: torch.Tensor) -> torch.Tensor:
+        return masker._masked_output(rows, kept)[:, 0]  # zeroed embeddings where kept is 0
+
+    with masker._masking(), torch.no_grad():
+        for i in range(ids.shape[0]):
+            alive = torch.nonzero(valid[i])[:, 0].tolist()
+            k = max(1, math.floor(KEEP * len(alive) + 1e-9))
+            kept = torch.ones(ids.shape[1])
+            while len(alive) > k:
+                trials = kept.repeat(len(alive), 1)
+                trials[torch.arange(len(alive)), alive] = 0.0
+                moved = (predict_kept(ids[i:i + 1].expand(len(alive), -1), trials)
+                         - ref[i]).abs()
+                j = int(moved.argmin())
+                kept = trials[j]
+                alive.pop(j)
+            ok.append(float((predict_kept(ids[i:i + 1], kept[None]) - ref[i]).abs()) <= TOL)
     return float(np.mean(ok))
 
 
-def per_molecule_budget(model, ids, pad_id, ref, scale, steps=300) -> torch.Tensor:
+def per_molecule_budget(masker: xw.MaskExplainer, ids, ref, scale, steps=300) -> torch.Tensor:
     """Scores from optimising the notebook's objective (budget 0.4, relaxed-Bernoulli samples at
     temperature 0.5) for each molecule's own logits."""
-    ex = xw.MaskExplainer(model, budget=KEEP, temperature=0.5, pad_id=pad_id)
-    ex.kind_ = "tokens"
-    valid = ids != pad_id
     theta = torch.zeros(ids.shape, requires_grad=True)
     opt = torch.optim.Adam([theta], lr=0.1)
     noise = torch.Generator().manual_seed(0)
-    kept = {}
-    handle = model.embedding.register_forward_hook(lambda m, i, o: o * kept["z"][..., None])
-    try:
+    with masker._masking():  # the model frozen, the embedding hook in place
         for _ in range(steps):
-            keep = ex._spend_budget(torch.sigmoid(theta), ids)
-            kept["z"] = torch.where(valid, ex._sample(keep, noise), torch.ones_like(keep))
-            loss = ((model(ids)[:, 0] - ref) ** 2).mean() / scale
+            z = masker._sample(masker._spend_budget(torch.sigmoid(theta), ids), noise)
+            loss = ((masker._masked_output(ids, z)[:, 0] - ref) ** 2).mean() / scale
             opt.zero_grad()
             loss.backward()
             opt.step()
-    finally:
-        handle.remove()
     return theta.detach()
 
 
@@ -135,16 +122,15 @@ def main() -> None:
              "mask, sampled (lam 0.2)": top(sampled.mask(x)),
              "mask, budget (notebook)": top(budget.mask(x)),
              "random": top(torch.rand(x.shape, generator=torch.Generator().manual_seed(0)))}
-    for p in model.parameters():
-        p.requires_grad_(False)
+    # applies masks as the library does: zeroed embeddings, padding left in place
+    masker = xw.MaskExplainer._masker(model, "tokens", budget=KEEP, temperature=0.5,
+                                      pad_id=vocab.pad_id)
     start = time.perf_counter()
-    theta = per_molecule_budget(model, x, vocab.pad_id, ref, budget.output_scale_)
+    theta = per_molecule_budget(masker, x, ref, budget.output_scale_)
     per_seconds = time.perf_counter() - start
-    for p in model.parameters():
-        p.requires_grad_(True)
     rates["per-molecule budget, 300 steps"] = top(theta)
     start = time.perf_counter()
-    rates["greedy search"] = greedy_rate(model, x, valid, ref)
+    rates["greedy search"] = greedy_rate(masker, x, valid, ref)
     seconds = time.perf_counter() - start
     print(f"SMILES model: test R^2 {report.test_r2:.3f}; {len(x)} test molecules; keep at most "
           f"{KEEP:.0%} of the characters, preserved = |delta| <= {TOL} logS")

@@ -36,6 +36,7 @@ costs one generator forward pass (see ``bench/masks.py``).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import math
@@ -695,6 +696,36 @@ class MaskExplainer:
             loss = loss + penalty * (logit ** 2 * v).sum() / v.sum().clamp_min(1.0)
         return loss, m
 
+    @classmethod
+    def _masker(cls, model: nn.Module, kind: str, **params: Any) -> MaskExplainer:
+        """An unfitted explainer that only applies masks: ``_masked_output`` inside
+        ``_masking()`` (for rankings that do not come from a generator)."""
+        ex = cls(model, **params)
+        ex.kind_ = kind
+        ex._bind_layer()
+        return ex
+
+    def _bind_layer(self) -> None:
+        """Token ids: find the embedding layer whose output the mask scales."""
+        if self.kind_ == "tokens":
+            self.layer_, self._embedding = _find_embedding(self.model, self.layer)
+        else:
+            self.layer_ = None
+
+    @contextlib.contextmanager
+    def _masking(self) -> Iterator[None]:
+        """The model preserved (see :func:`preserved_model`) and, for token ids, the embedding
+        hook that applies ``_masked_output``'s mask in place; both undone on exit."""
+        with preserved_model(self.model):
+            handle = (self._embedding.register_forward_hook(self._embedding_hook)
+                      if self.kind_ == "tokens" else None)
+            try:
+                yield
+            finally:
+                if handle is not None:
+                    handle.remove()
+                self._hook_mask = None
+
     def _masked_output(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
         """Model output on the input with mask ``m`` (N, H, W) / (N, T) applied."""
         if self.kind_ == "image":
@@ -807,21 +838,11 @@ class MaskExplainer:
             n_val = max(1, round(self.validation_fraction * x.shape[0]))
             x_val, x = x[perm[:n_val]], x[perm[n_val:]]
         self.kind_ = kind
+        self._bind_layer()
         start = time.perf_counter()
-        with preserved_model(self.model):
-            handle = None
-            if kind == "tokens":
-                self.layer_, self._embedding = _find_embedding(self.model, self.layer)
-                handle = self._embedding.register_forward_hook(self._embedding_hook)
-            else:
-                self.layer_ = None
-            try:
-                return self._train(x.to(device), None if x_val is None else x_val.to(device),
-                                   gen_seed, start, tqdm)
-            finally:
-                if handle is not None:
-                    handle.remove()
-                self._hook_mask = None
+        with self._masking():
+            return self._train(x.to(device), None if x_val is None else x_val.to(device),
+                               gen_seed, start, tqdm)
 
     def _train(self, x: torch.Tensor, x_val: torch.Tensor | None, gen_seed: torch.Generator,
                start: float, tqdm: Any) -> dict[str, Any]:
@@ -944,17 +965,10 @@ class MaskExplainer:
             self.generator_.eval()
             with torch.no_grad():
                 return [fn(b) for b in self._batches(x)]
-        with preserved_model(self.model):
-            handle = (self._embedding.register_forward_hook(self._embedding_hook)
-                      if self.kind_ == "tokens" else None)
-            try:
-                self.generator_.eval()
-                with torch.no_grad():
-                    return [fn(b) for b in self._batches(x)]
-            finally:
-                if handle is not None:
-                    handle.remove()
-                self._hook_mask = None
+        with self._masking():
+            self.generator_.eval()
+            with torch.no_grad():
+                return [fn(b) for b in self._batches(x)]
 
     def mask(self, inputs: Any) -> torch.Tensor:
         """Mask per location: (N, H, W) for images, (N, T) for sequences; 0 at padding."""
@@ -1079,30 +1093,19 @@ def hard_mask_preservation(
     if a.shape[0] != x.shape[0]:
         raise ValueError(f"argument 'attributions': expected {x.shape[0]} samples, got "
                          f"{a.shape[0]}")
-    ex = MaskExplainer(model, baseline=baseline, layer=embedding, pad_id=pad_id)
-    ex.kind_ = kind
+    ex = MaskExplainer._masker(model, kind, baseline=baseline, layer=embedding, pad_id=pad_id)
     if kind == "image":
         scores = a.sum(1).reshape(x.shape[0], -1)
         shape: tuple[int, ...] = (x.shape[0], x.shape[2], x.shape[3])
     else:
         scores = a.reshape(x.shape[0], x.shape[1], -1).sum(2)
         shape = tuple(x.shape[:2])
-    kept = 0
-    with preserved_model(model):
-        handle = None
-        if kind == "tokens":
-            ex.layer_, ex._embedding = _find_embedding(model, embedding)
-            handle = ex._embedding.register_forward_hook(ex._embedding_hook)
-        try:
-            with torch.no_grad():
-                out0 = check_model_output(model(x), x.shape[0])
-                ex.task_ = "regression" if out0.shape[1] == 1 else "classification"
-                ref = out0.argmax(1) if ex.task_ == "classification" else out0
-                hard = _topk_mask(scores, ex._valid(x), keep).reshape(shape)
-                kept = int(ex._preserved(ex._masked_output(x, hard), ref, tol).sum())
-        finally:
-            if handle is not None:
-                handle.remove()
+    with ex._masking(), torch.no_grad():
+        out0 = check_model_output(model(x), x.shape[0])
+        ex.task_ = "regression" if out0.shape[1] == 1 else "classification"
+        ref = out0.argmax(1) if ex.task_ == "classification" else out0
+        hard = _topk_mask(scores, ex._valid(x), keep).reshape(shape)
+        kept = int(ex._preserved(ex._masked_output(x, hard), ref, tol).sum())
     return kept / x.shape[0]
 
 
