@@ -228,8 +228,12 @@ class TradeoffCurve:
     def _kept(self) -> str:
         return "budget" if self.keep is None else f"{self.keep:.0%}"
 
+    @property
+    def _name(self) -> str:
+        return "λ" if self.param == "lam" else "budget"
+
     def _label(self, v: float) -> str:
-        return f"λ={v:g}" if self.param == "lam" else f"budget={v:g}"
+        return f"{self._name}={v:g}"
 
     def figure(self, title: str = "trade-off: mask size vs preserved predictions") -> Any:
         """A bqplot Figure: x = mean mask value, y = preserved rate (soft and hard masks)."""
@@ -286,8 +290,7 @@ class TradeoffCurve:
         return "".join(parts)
 
     def to_html(self) -> str:
-        name = "λ" if self.param == "lam" else "budget"
-        head = f"<tr><th>{name}</th><th>mean m</th><th>m &gt; 0.5</th><th>soft kept</th>" \
+        head = f"<tr><th>{self._name}</th><th>mean m</th><th>m &gt; 0.5</th><th>soft kept</th>" \
                f"<th>hard: top {self._kept} kept</th></tr>"
         body = "".join(
             f"<tr><td>{lam:g}</td><td>{s:.3f}</td><td>{f:.1%}</td><td>{p:.1%}</td>"
