@@ -11,8 +11,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import best_of, notebook_cnn
 
-from xaiwidgets._methods import METHODS, quiet_captum, resolve_methods
-from xaiwidgets._probe import preserved_model
+from xaiwidgets._core.captum import quiet_captum
+from xaiwidgets.attributions.methods import METHODS, resolve_methods
+from xaiwidgets._core.probe import preserved_model
 
 BATCH = 32
 

@@ -80,18 +80,18 @@ def child(n: int) -> dict:
                 yield torch.from_numpy(images[s:s + 256, None].astype(np.float32))
 
     layers = ["relu1", "relu2", "relu3", "relu4", "fc2"]
-    cme = ConceptExtractor(layers, method="label_spreading", n_labelled=200, n_unlabelled=1000,
-                           progress=False, random_state=0)
+    cme = ConceptExtractor(model, layers, method="label_spreading", n_labelled=200, n_unlabelled=1000,
+                           progress=False, seed=0)
     rss_before = _rss_kb("VmRSS")
     exact = _reset_peak()
     t0 = time.perf_counter()
-    cme.fit(model, Batches(), concepts)
+    cme.fit(Batches(), concepts)
     t1 = time.perf_counter()
     pred, model_pred = cme.predict_concepts(Batches(), return_predictions=True)
     t2 = time.perf_counter()
     peak = _rss_kb("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kept = sum(v.nbytes for v in pred.values()) + model_pred.nbytes
-    state = len(pickle.dumps({k: v for k, v in vars(cme).items() if k != "model_"}))
+    state = len(pickle.dumps({k: v for k, v in vars(cme).items() if k.endswith("_")}))
     per_image = sum(a.numel() for a in _first_activations(model, layers))
     return {
         "n": n, "fit_s": t1 - t0, "predict_s": t2 - t1, "peak_delta_mb": (peak - rss_before) / 1e3,

@@ -36,7 +36,7 @@ import xaiwidgets as xw
 from xaiwidgets.datasets import Vocabulary, load_solubility
 from xaiwidgets.examples import SmilesRegressor, train_regressor
 from xaiwidgets.masks import SequenceMaskGenerator, hard_mask_preservation
-from xaiwidgets.smiles import tokenize_smiles
+from xaiwidgets.datasets.smiles import tokenize_smiles
 
 KEEP, TOL, T = 0.4, 0.5, 96
 

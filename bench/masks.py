@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import best_of
 
 from xaiwidgets import MaskExplainer, preserved_model
-from xaiwidgets._methods import METHODS, quiet_captum
+from xaiwidgets._core.captum import quiet_captum
+from xaiwidgets.attributions.methods import METHODS
 from xaiwidgets.datasets import load_mnist
 from xaiwidgets.examples import MnistCNN, train_classifier
 

@@ -14,7 +14,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import best_of
 
-from xaiwidgets._wire import payload_nbytes, quantize
+from xaiwidgets.widgets._traits import payload_nbytes, quantize
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from torch import nn
 
 from xaiwidgets import compare_attributions
 from xaiwidgets import metrics as M
+from xaiwidgets._core.modality import location_scores
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_deletion_curve_endpoints_are_input_and_baseline_scores(known_linear):
 def test_image_features_are_pixels_across_channels():
     a = torch.zeros(1, 3, 2, 2)
     a[0, :, 0, 1] = 1.0
-    scores = M.feature_scores(a, torch.zeros(1, 3, 2, 2), "image")
+    scores = location_scores(a, torch.zeros(1, 3, 2, 2), "image")
     assert scores.shape == (1, 4) and scores[0].argmax() == 1 and scores[0, 1] == 3
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import synced
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
 from xaiwidgets import AttributionComparison, compare_attributions
 from xaiwidgets import metrics as M
-from xaiwidgets._wire import dequantize
+from xaiwidgets.widgets._traits import dequantize
 
 
 class TokenGRU(nn.Module):
@@ -55,7 +56,7 @@ def test_every_named_method_runs_at_the_layer_and_leaves_the_model_untouched(ids
     r = compare_attributions(model, ids, methods=ALL, layer="embedding", metric_samples=4,
                              progress=False)
     assert_untouched(model, before)
-    assert r.kind == "sequence" and r.inputs.dtype == np.int64
+    assert r.kind == "tokens" and r.inputs.dtype == np.int64
     for name, a in r.attributions.items():
         expected = (5, 7) if name in ("Occlusion", "Feature Ablation") else (5, 7, 5)
         assert a.shape == expected, name
@@ -96,8 +97,9 @@ def test_token_widget_sums_the_embedding_dimension(ids):
                              layer="embedding", metrics=["deletion_auc", "infidelity"],
                              progress=False)
     w = AttributionComparison(r, tokens=[[f"w{j}" for j in row] for row in ids.tolist()])
-    ig = w.data["attributions"]["Integrated Gradients"]
-    assert ig["shape"] == [5, 7] and w.data["attributions"]["Occlusion"]["shape"] == [5, 7]
+    data = synced(w, "data")
+    ig = data["attributions"]["Integrated Gradients"]
+    assert ig["shape"] == [5, 7] and data["attributions"]["Occlusion"]["shape"] == [5, 7]
     expected = r.attributions["Integrated Gradients"].sum(axis=2)
     np.testing.assert_allclose(dequantize(ig), expected, atol=np.abs(expected).max() / 200)
     assert "<td>nan</td>" in w._static_html()  # infidelity: NaN, not a fake number

@@ -8,13 +8,9 @@ import numpy as np
 import pytest
 
 from xaiwidgets.datasets import Vocabulary, load_rotten_tomatoes, load_solubility
+from xaiwidgets.datasets.smiles import atom_token_positions, tokenize_smiles
 from xaiwidgets.datasets.text import tokenize_words
-from xaiwidgets.smiles import (
-    atom_token_positions,
-    draw_molecule_svg,
-    svg_data_uri,
-    tokenize_smiles,
-)
+from xaiwidgets.widgets._molecules import draw_molecule_svg, svg_data_uri
 
 
 def test_rotten_tomatoes_is_the_real_labelled_set():

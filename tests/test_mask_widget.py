@@ -8,12 +8,13 @@ import json
 import numpy as np
 import pytest
 import torch
+from helpers import synced
 from test_masks import KeyToken, LeftHalf
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
 from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
-from xaiwidgets._wire import dequantize
+from xaiwidgets.widgets._traits import dequantize
 
 FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
 
@@ -37,7 +38,7 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
     assert_untouched(ex.model, before)
     assert w.result.methods == ["Explanatory mask", "Integrated Gradients", "Saliency"]
     assert w.comparison.methods == w.result.methods and w.comparison.kind == "image"
-    mask = dequantize(w.comparison.data["attributions"]["Explanatory mask"])
+    mask = dequantize(synced(w.comparison, "data")["attributions"]["Explanatory mask"])
     np.testing.assert_allclose(mask, ex.mask(x[:6]).numpy(), atol=1 / 255 + 1e-6)
     assert w.report.n == 6 and 0.2 in w.report.preserved_hard
     assert w.chart is not None and w.chart in w.children[1].children
@@ -84,14 +85,14 @@ class Smiles(nn.Module):
 
 def test_smiles_heatmap_draws_one_molecule_per_method_and_sample(tmp_path):
     from xaiwidgets.datasets import Vocabulary
-    from xaiwidgets.smiles import tokenize_smiles
+    from xaiwidgets.datasets.smiles import tokenize_smiles
 
     smiles = ["CCO", "c1ccccc1Cl", "CC(=O)O", "CCN", "ClCCl", "c1ccncc1"] * 4
     vocab = Vocabulary.build([tokenize_smiles(s) for s in smiles], min_count=1)
     ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=12))
     torch.manual_seed(0)
     model = Smiles(len(vocab))
-    ex = MaskExplainer(model, pad_id=0, generator="conv", **FAST).fit(ids)
+    ex = MaskExplainer(model, pad_id=0, generator="conv", task="regression", **FAST).fit(ids)
     assert ex.task_ == "regression"
     w = MaskHeatmap.from_explainer(ex, ids[:3], baselines=["integrated_gradients", "occlusion"],
                                    smiles=smiles[:3], metric_samples=3, progress=False)
@@ -120,7 +121,7 @@ def test_token_heatmap_uses_the_explainers_layer_and_pad(tmp_path):
     w = MaskHeatmap.from_explainer(ex, ids[:4], tokens=[[str(t) for t in r] for r in
                                                        ids[:4].tolist()],
                                    metric_samples=4, progress=False)
-    assert w.result.kind == "sequence"
+    assert w.result.kind == "tokens" and w.result.pad_id == 0
     assert "token id 0" in w.result.baseline
     assert w.result.attributions["Integrated Gradients"].shape == (4, 6, 4)
     assert np.isnan(w.result.summary()["Explanatory mask"]["infidelity"])

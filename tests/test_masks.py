@@ -12,11 +12,15 @@ from torch import nn
 import xaiwidgets as xw
 from xaiwidgets.masks import (
     ImageMaskGenerator,
+    Masker,
     MaskExplainer,
     SequenceMaskGenerator,
     hard_mask_preservation,
+    sample_concrete,
     size_tradeoff,
+    spend_budget,
 )
+from xaiwidgets.widgets.masks import tradeoff_figure, tradeoff_svg, tradeoff_table
 
 FAST = {"epochs": 3, "batch_size": 32, "lr": 1e-2, "progress": False}
 
@@ -99,7 +103,7 @@ def test_image_masks_find_the_half_the_model_uses(images):
     model = _user_model(LeftHalf())
     before = snapshot(model)
     ex = MaskExplainer(model, lam=0.2, **FAST).fit(images)
-    assert ex is not None and ex.kind_ == "image" and ex.task_ == "classification"
+    assert ex is not None and ex.kind_ == "image" and ex.task_ == "multiclass"
     assert_untouched(model, before)
     masks = ex.attribute(images[:40])
     assert masks.shape == (40, 1, 8, 8) and masks.min() >= 0 and masks.max() <= 1
@@ -140,7 +144,10 @@ def test_token_masks_rank_the_key_token_and_skip_padding(token_ids):
 def test_regression_uses_squared_error_to_the_models_output(token_ids):
     model = Regressor()
     before = snapshot(model)
-    ex = MaskExplainer(model, lam=0.05, pad_id=0, **FAST).fit(token_ids)
+    with pytest.raises(ValueError, match=r"'task'.*one output"):
+        MaskExplainer(model, lam=0.05, pad_id=0, **FAST).fit(token_ids)
+    assert_untouched(model, before)
+    ex = MaskExplainer(model, lam=0.05, pad_id=0, task="regression", **FAST).fit(token_ids)
     assert ex.task_ == "regression" and ex.n_outputs_ == 1
     with torch.no_grad():
         var = float(model.eval()(token_ids[ex.history_ and slice(None)]).var())
@@ -160,22 +167,30 @@ def test_float_sequences_and_custom_generator(rnn):
     assert ex.attribute(x[:4]).shape == (4, 5, 3)
 
 
+def _image_masker(model: nn.Module) -> Masker:
+    return Masker(model, "image")
+
+
 @pytest.mark.parametrize("necessity, penalty", [(0.0, None), (1.5, None), (1.5, 0.1), (0.0, 0.2)])
 def test_objective_terms(images, necessity, penalty):
     model = LeftHalf()
     ex = MaskExplainer(model, lam=0.3, necessity=necessity, logit_penalty=penalty,
                        **FAST).fit(images)
+    objective = ex._objective()
+    # None means 0.01 with the deletion term and 0 without
+    weight = penalty if penalty is not None else (0.01 if necessity else 0.0)
+    assert objective.logit_penalty == weight and objective.lam == 0.3
     x = images[:16]
-    with torch.no_grad():
+    m = ex.mask(x)
+    masker = _image_masker(model)
+    with masker.active(), torch.no_grad():
         ref = model(x).argmax(1)
-        loss, m = ex._objective(x, ref)
+        loss = objective(masker, x, ref, m, masker.valid(x), sample=True)
         F = torch.nn.functional
         expected = F.cross_entropy(model(m[:, None] * x), ref) + 0.3 * m.mean()
         # deletion term: the probability of the model's class once the kept pixels are removed
         gone = F.softmax(model((1 - m[:, None]) * x), dim=1)[torch.arange(16), ref]
         expected = expected + necessity * gone.mean()
-        # None means 0.01 with the deletion term and 0 without
-        weight = penalty if penalty is not None else (0.01 if necessity else 0.0)
         expected = expected + weight * (torch.logit(m, eps=1e-6) ** 2).mean()
     torch.testing.assert_close(loss, expected)
 
@@ -183,13 +198,16 @@ def test_objective_terms(images, necessity, penalty):
 def test_temperature_trains_through_relaxed_bernoulli_samples(images):
     model = LeftHalf()
     ex = MaskExplainer(model, lam=0.3, temperature=0.5, necessity=1.0, **FAST).fit(images)
+    objective = ex._objective()
     x = images[:16]
+    m = ex.mask(x)
+    masker = _image_masker(model)
     F = torch.nn.functional
-    with torch.no_grad():
+    with masker.active(), torch.no_grad():
+        valid = masker.valid(x)
         ref = model(x).argmax(1)
-        ex.generator_.train()  # training: the model sees samples of the mask
-        torch.manual_seed(5)
-        loss, m = ex._objective(x, ref)
+        torch.manual_seed(5)  # training: the model sees samples of the mask
+        loss = objective(masker, x, ref, m, valid, sample=True)
         torch.manual_seed(5)
         u = torch.rand_like(m).clamp(1e-6, 1 - 1e-6)
         z = torch.sigmoid((torch.logit(m, eps=1e-6) + torch.log(u) - torch.log1p(-u)) / 0.5)
@@ -198,20 +216,18 @@ def test_temperature_trains_through_relaxed_bernoulli_samples(images):
                     + 0.01 * (torch.logit(m, eps=1e-6) ** 2).mean())
         torch.testing.assert_close(loss, expected)
         # the samples are near-binary, and keep a location about m of the time
-        many = torch.stack([ex._sample(m) for _ in range(1000)])
+        many = torch.stack([sample_concrete(m, 0.5) for _ in range(1000)])
         assert ((many > 0.1) & (many < 0.9)).float().mean() < 0.35
         assert ((many > 0.5).float().mean(0) - m).abs().mean() < 0.02
-        ex.generator_.eval()  # eval mode, no noise given: the mask itself
-        soft, _ = ex._objective(x, ref)
+        soft = objective(masker, x, ref, m, valid, sample=False)  # no sampling: the mask itself
         gone = F.softmax(model((1 - m[:, None]) * x), dim=1)[torch.arange(16), ref]
         expected = (F.cross_entropy(model(m[:, None] * x), ref) + 0.3 * m.mean() + gone.mean()
                     + 0.01 * (torch.logit(m, eps=1e-6) ** 2).mean())
         torch.testing.assert_close(soft, expected)
-    # validation scores sampled masks too, with the same noise every epoch
-    first, again = ex._validate(x, ref), ex._validate(x, ref)
-    assert first == again and first[0] != pytest.approx(float(soft))
-    with torch.no_grad():  # and leaves explanations on the mask itself
-        torch.testing.assert_close(ex._objective(x, ref)[0], soft)
+        # validation scores sampled masks too, with the same noise every epoch
+        first = ex._validate(x, ref, masker, objective)
+        again = ex._validate(x, ref, masker, objective)
+    assert first == again and first["loss"] != pytest.approx(float(soft))
 
 
 def test_necessity_masks_keep_what_the_model_needs(images):
@@ -240,17 +256,22 @@ def test_budget_masks_spend_a_fixed_fraction(images, token_ids):
                                                       float(m[..., 4:].mean()))
     # locations kept for certain do not tie at 1: they keep the generator's order
     scores = torch.linspace(-2.0, 6.0, 64).reshape(1, 8, 8)
-    kept = ex._spend_budget(torch.sigmoid(scores), images[:1]).flatten()
+    kept = spend_budget(torch.sigmoid(scores), torch.ones(1, 64, dtype=torch.bool),
+                        0.25).flatten()
     assert int((kept > 0.999).sum()) >= 5  # several saturate...
     assert torch.all(kept.diff() > 0)  # ...and the order of the scores survives
     assert float(kept.sum()) == pytest.approx(16.0, rel=1e-3)
     # the size term is gone (it would be a constant) and lam has no effect on the loss
-    ref = model(images[:16]).argmax(1)
-    with torch.no_grad():
-        loss, mm = ex._objective(images[:16], ref)
+    masker = _image_masker(model)
+    x = images[:16]
+    mm = ex.mask(x)
+    with masker.active(), torch.no_grad():
+        ref = model(x).argmax(1)
+        loss = ex._objective()(masker, x, ref, mm, masker.valid(x), sample=False)
         ex.lam = 100.0
-        torch.testing.assert_close(ex._objective(images[:16], ref)[0], loss)
-        expected = torch.nn.functional.cross_entropy(model(mm[:, None] * images[:16]), ref)
+        torch.testing.assert_close(
+            ex._objective()(masker, x, ref, mm, masker.valid(x), sample=False), loss)
+        expected = torch.nn.functional.cross_entropy(model(mm[:, None] * x), ref)
         torch.testing.assert_close(loss, expected)
     # tokens: padding is excluded from the count and from the budget; sums follow each length
     tok = KeyToken()
@@ -267,13 +288,14 @@ def test_budget_masks_spend_a_fixed_fraction(images, token_ids):
 
 @pytest.mark.parametrize("budget", [0.0, 1.5, -0.2, "half", True])
 def test_budget_must_be_a_fraction(images, budget):
-    with pytest.raises(ValueError, match=r"argument 'budget': expected None or a fraction in "
-                                         r"\(0, 1\], got " + repr(budget).replace(".", r"\.")):
+    with pytest.raises((ValueError, TypeError),
+                       match=r"argument 'budget': expected a number in \(0, 1\] or None, got "
+                       + repr(budget).replace(".", r"\.")):
         MaskExplainer(LeftHalf(), budget=budget, **FAST).fit(images)
 
 
 def test_hard_masks_keep_at_most_the_fraction():
-    from xaiwidgets.masks import _topk_mask
+    from xaiwidgets.metrics import topk_mask as _topk_mask
 
     scores = torch.arange(10.0).repeat(3, 1)
     valid = torch.ones(3, 10, dtype=torch.bool)
@@ -303,7 +325,7 @@ def test_sklearn_style_params():
     params = ex.get_params()
     assert params["model"] is model and params["lam"] == 0.3 and params["epochs"] == 2
     assert ex.set_params(lam=0.5) is ex and ex.lam == 0.5
-    with pytest.raises(ValueError, match="unknown parameters"):
+    with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
         ex.set_params(nope=1)
     assert "lam=0.5" in repr(ex) and "LeftHalf" in repr(ex) and "budget" not in repr(ex)
     assert "budget=0.4" in repr(ex.set_params(budget=0.4)) and ex.get_params()["budget"] == 0.4
@@ -311,33 +333,35 @@ def test_sklearn_style_params():
 
 def test_bad_input_is_a_clear_error(images, token_ids):
     model = LeftHalf()
-    with pytest.raises(NotFittedError, match=r"not fitted yet: call fit\(train_data\)"):
+    with pytest.raises(NotFittedError, match=r"not fitted yet: call fit\(\.\.\.\) before"):
         MaskExplainer(model).attribute(images)
-    with pytest.raises(ValueError, match=r"argument 'lam': expected >= 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"argument 'lam': expected a number >= 0, got -0.1"):
         MaskExplainer(model, lam=-0.1).fit(images)
-    with pytest.raises(TypeError, match="argument 'lam': expected a finite number"):
+    with pytest.raises(TypeError, match="argument 'lam': expected a number >= 0, got 'big'"):
         MaskExplainer(model, lam="big").fit(images)
     with pytest.raises(ValueError, match="argument 'data': expected at least one"):
         MaskExplainer(model).fit(torch.rand(0, 1, 8, 8))
     empty = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.rand(0, 1, 8, 8)))
     with pytest.raises(ValueError, match="argument 'data': expected at least one non-empty"):
         MaskExplainer(model).fit(empty)
-    with pytest.raises(ValueError, match="argument 'epochs': expected a positive int"):
+    with pytest.raises(ValueError, match="argument 'epochs': expected an integer >= 1, got 0"):
         MaskExplainer(model, epochs=0).fit(images)
     with pytest.raises(ValueError, match="argument 'validation_fraction'"):
         MaskExplainer(model, validation_fraction=1.5).fit(images)
-    with pytest.raises(ValueError, match=r"argument 'necessity': expected >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"argument 'necessity': expected a number >= 0, got -1"):
         MaskExplainer(model, necessity=-1).fit(images)
-    with pytest.raises(ValueError, match=r"argument 'temperature': expected None or a number "
-                                         r"> 0, got 0"):
+    with pytest.raises(ValueError, match=r"argument 'temperature': expected a number > 0 or None, "
+                                         r"got 0"):
         MaskExplainer(model, temperature=0).fit(images)
-    with pytest.raises(TypeError, match=r"argument 'temperature': expected a finite number"):
+    with pytest.raises(TypeError, match=r"argument 'temperature': expected a number > 0 or "
+                                        r"None, got 'hot'"):
         MaskExplainer(model, temperature="hot").fit(images)
-    with pytest.raises(ValueError, match=r"argument 'logit_penalty': expected >= 0, got -0.5"):
+    with pytest.raises(ValueError, match=r"argument 'logit_penalty': expected a number >= 0 "
+                                         r"or None, got -0.5"):
         MaskExplainer(model, logit_penalty=-0.5).fit(images)
     with pytest.raises(ValueError, match=r"argument 'necessity': the deletion term needs a "
-                                         r"classifier .* one output; got necessity=1.0"):
-        MaskExplainer(Regressor(), necessity=1.0, **FAST).fit(token_ids)
+                                         r"classifier .* regression; got necessity=1.0"):
+        MaskExplainer(Regressor(), necessity=1.0, task="regression", **FAST).fit(token_ids)
 
     ex = MaskExplainer(model, **FAST).fit(images)
     with pytest.raises(ValueError, match=r"fitted on \(N, C, H, W\) float images, got \(N, T\) "
@@ -346,16 +370,17 @@ def test_bad_input_is_a_clear_error(images, token_ids):
     with pytest.raises(ValueError, match=r"expected shape \(N, 1, \*, \*\) like the training "
                                          r"inputs, got \(2, 3, 8, 8\)"):
         ex.attribute(torch.rand(2, 3, 8, 8))
-    with pytest.raises(ValueError, match="argument 'keep': expected fractions in"):
+    with pytest.raises(ValueError, match=r"argument 'keep': expected a number in \(0, 1\], "
+                                         r"got 1.5"):
         ex.evaluate(images, keep=1.5)
 
     # a sequence mask needs an embedding layer to mask in
-    with pytest.raises(ValueError, match=r"argument 'model': token-id inputs are masked in the "
+    with pytest.raises(ValueError, match=r"argument 'model': token-id inputs are explained in the "
                                          "model's embedding space, but LeftHalf has no "
                                          "nn.Embedding"):
         MaskExplainer(model).fit(token_ids)
-    with pytest.raises(ValueError, match=r"argument 'layer': .* is a Linear, expected an "
-                                         "nn.Embedding"):
+    with pytest.raises(ValueError, match=r"argument 'layer': .*needs an torch.Embedding layer; "
+                                         "'head' is a Linear"):
         MaskExplainer(KeyToken(), layer="head").fit(token_ids)
     with pytest.raises(ValueError, match="argument 'layer': model has no layer 'emb'"):
         MaskExplainer(KeyToken(), layer="emb").fit(token_ids)
@@ -383,7 +408,8 @@ def test_model_untouched_when_fit_fails(images):
     assert_untouched(model, before)
     tokens = _user_model(KeyToken())
     before = snapshot(tokens)
-    with pytest.raises(RuntimeError, match="channels"):  # a 2-D conv fed (N, T, E) embeddings
+    with pytest.raises(ValueError, match=r"'generator': Wrong failed on token embeddings of "
+                                         r"shape \(\d+, 4, 4\): .*channels"):  # 2-D conv
         MaskExplainer(tokens, generator=Wrong(), **FAST).fit(torch.randint(1, 9, (20, 4)))
     assert_untouched(tokens, before)
 
@@ -404,23 +430,23 @@ def test_hard_mask_preservation_and_tradeoff(images):
     curve = size_tradeoff(ex, images, images[:64], values=(0.0, 1.0), epochs=2)
     assert curve.mask_mean[1] < curve.mask_mean[0]
     assert curve.values.tolist() == [0.0, 1.0] and len(curve.reports) == 2
-    assert "<svg" in curve.to_svg() and "<script" not in curve.to_svg()
-    fig = curve.figure()
+    assert "<svg" in tradeoff_svg(curve) and "<script" not in tradeoff_svg(curve)
+    fig = tradeoff_figure(curve)
     assert len(fig.marks) == 2
-    with pytest.raises(ValueError, match=r"argument 'values': expected one or more values "
-                                         r">= 0 \(lam\), got \[-1.0\]"):
+    with pytest.raises(ValueError, match=r"argument 'values': expected a number >= 0, "
+                                         r"got -1.0"):
         size_tradeoff(ex, images, images, values=(-1.0,))
     # a budget explainer sweeps its budget: the mean mask value is the budget
     ex = MaskExplainer(model, budget=0.5, **FAST).fit(images)
     curve = size_tradeoff(ex, images, images[:64], values=(0.25, 0.75), epochs=1)
     assert curve.param == "budget"
     np.testing.assert_allclose(curve.mask_mean, [0.25, 0.75], rtol=1e-3)
-    assert "budget=0.25" in curve.to_svg() and "<th>budget</th>" in curve.to_html()
+    assert "budget=0.25" in tradeoff_svg(curve) and "<th>budget</th>" in tradeoff_table(curve)
     # each generator's hard masks keep its own budget
-    assert curve.keep is None and "hard: top budget kept" in curve.to_html()
+    assert curve.keep is None and "hard: top budget kept" in tradeoff_table(curve)
     assert [list(r.preserved_hard) for r in curve.reports] == [[0.25], [0.75]]
-    with pytest.raises(ValueError, match=r"argument 'values': expected one or more fractions "
-                                         r"in \(0, 1\] \(budget\), got \[0.0\]"):
+    with pytest.raises(ValueError, match=r"argument 'values': expected a number in \(0, 1\], "
+                                         r"got 0.0"):
         size_tradeoff(ex, images, images, values=(0.0,))
 
 

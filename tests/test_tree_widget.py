@@ -7,12 +7,14 @@ import json
 import numpy as np
 import pytest
 import torch
+from helpers import fetch, synced
+from sklearn.exceptions import NotFittedError
 from test_probe import assert_untouched, snapshot
 
 from xaiwidgets import PayloadTooLargeWarning
-from xaiwidgets._wire import array_from_wire, dequantize
 from xaiwidgets.concepts import ConceptExtractor, ConceptTree
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
+from xaiwidgets.widgets._traits import array_from_wire, dequantize
 from xaiwidgets.widgets.tree import ConceptTreeWidget
 
 
@@ -42,24 +44,25 @@ def test_state_describes_the_tree_and_its_samples(fitted):
     m = len(nodes["test"])
     assert w.tree["test"] == list(nodes["test"])
     assert {"shape = heart", "shape = square"} <= set(w.tree["test"])
-    yes, no = array_from_wire(w.tree["yes"]), array_from_wire(w.tree["no"])
-    count = array_from_wire(w.tree["count"])
-    dist = array_from_wire(w.tree["dist"])
+    yes, no = w.tree["yes"], w.tree["no"]
+    count = w.tree["count"]
+    dist = w.tree["dist"]
     assert count[0] == len(d.images) == w.samples["n"]
     for i in np.flatnonzero(yes >= 0):
         assert count[yes[i]] + count[no[i]] == count[i]
     np.testing.assert_array_equal(dist.sum(axis=1), count)
     assert dist.shape == (m, 3)
     np.testing.assert_array_equal(dist[0], np.bincount(model_pred, minlength=3))
-    fid = array_from_wire(w.tree["fidelity"])
+    fid = w.tree["fidelity"]
     assert fid[0] == pytest.approx(1 - 12 / len(d.images))
     assert w.summary["fidelity"] == pytest.approx(fid[0])
     assert w.summary["accuracy"] == 1.0 and w.summary["depth"] == tree.depth_
     assert w.class_names == list(SHAPE_NAMES)
-    leaf = array_from_wire(w.samples["leaf"])
+    leaf = w.samples["leaf"]
     np.testing.assert_array_equal(leaf, tree.apply(concepts))
-    np.testing.assert_array_equal(array_from_wire(w.samples["model_pred"]), model_pred)
-    assert w.samples["concepts"]["shape"] == [len(d.images), 2]
+    np.testing.assert_array_equal(w.samples["model_pred"], model_pred)
+    assert w.samples["concepts"].shape == (len(d.images), 2)
+    assert synced(w, "samples")["concepts"]["shape"] == [len(d.images), 2]  # binary on the wire
     assert w.concept_values[0] == ["ellipse", "heart", "square"]
     assert w.accuracy == {}
 
@@ -67,27 +70,28 @@ def test_state_describes_the_tree_and_its_samples(fitted):
 def test_embedded_and_fetched_thumbnails(fitted):
     tree, d, concepts = fitted
     w = ConceptTreeWidget(tree, d.images, concepts, d.target, embed_per_node=2, n_thumbnails=5)
-    embedded = array_from_wire(w.thumbs["index"])
+    embedded = w.thumbs["index"]
     # The first two samples (in data order) of every node are embedded.
     for i in range(len(w.tree["test"])):
         assert set(w.node_samples(i, 2)) <= set(embedded)
-    imgs = dequantize(w.thumbs["images"])
+    imgs = dequantize(synced(w, "thumbs")["images"])
     assert imgs.shape == (len(embedded), 64, 64, 1)
     np.testing.assert_allclose(imgs[..., 0], d.images[embedded, 0], atol=1e-6)
 
-    w.request = {"seq": 7, "indices": [5, 3, 3, -1, 10_000, "x"]}
-    assert w.fetched["seq"] == 7
-    np.testing.assert_array_equal(array_from_wire(w.fetched["index"]), [3, 5])
-    np.testing.assert_allclose(dequantize(w.fetched["images"])[1, ..., 0], d.images[5, 0])
+    reply = fetch(w, "thumbs", seq=7, indices=[5, 3, 3, -1, 10_000, "x"])
+    assert reply["seq"] == 7 and reply["type"] == "xai-fetched"
+    np.testing.assert_array_equal(array_from_wire(reply["block"]["index"]), [3, 5])
+    np.testing.assert_allclose(dequantize(reply["block"]["images"])[1, ..., 0], d.images[5, 0])
+    assert "error" in fetch(w, "samples", indices=[1])  # unknown requests are answered too
 
 
 def test_thumbnails_are_downsampled_and_capped(fitted):
     tree, d, concepts = fitted
     w = ConceptTreeWidget(tree, d.images, concepts, d.target, thumb_size=32)
-    assert w.thumbs["images"]["shape"][1:] == [32, 32, 1]
+    assert synced(w, "thumbs")["images"]["shape"][1:] == [32, 32, 1]
     with pytest.warns(PayloadTooLargeWarning, match="embedding the first 3"):
         small = ConceptTreeWidget(tree, d.images, concepts, d.target, max_payload_bytes=3 * 4150)
-    kept = array_from_wire(small.thumbs["index"])
+    kept = small.thumbs["index"]
     assert len(kept) == 3
     # Shallow nodes first: the root's first samples survive the cap.
     np.testing.assert_array_equal(kept, small.node_samples(0, 3))
@@ -97,18 +101,18 @@ def test_from_estimator_with_an_extractor_adds_the_heatmap_and_leaves_the_model(
     d, concepts = sprites
     x = torch.from_numpy(d.images[:, :, ::8, ::8].copy())  # 8x8 for the tiny CNN fixture
     before = snapshot(cnn)
-    cme = ConceptExtractor(["conv", "fc"], n_labelled=60, n_unlabelled=60,
-                           progress=False).fit(cnn, x, concepts)
+    cme = ConceptExtractor(cnn, ["conv", "fc"], n_labelled=60, n_unlabelled=60,
+                           progress=False).fit(x, concepts)
     pred, model_pred = cme.predict_concepts(x, return_predictions=True)
     tree = ConceptTree(max_depth=2).fit(pred, model_pred)
     w = ConceptTreeWidget.from_estimator(tree, x, extractor=cme, title="tiny")
     assert_untouched(cnn, before)
     acc = w.accuracy
     assert acc["layers"] == ["conv", "fc"] and acc["concepts"] == ["shape", "scale"]
-    np.testing.assert_allclose(array_from_wire(acc["values"]), cme.accuracy_, rtol=1e-6)
-    best = array_from_wire(acc["best"])
+    np.testing.assert_allclose(acc["values"], cme.accuracy_, rtol=1e-6)
+    best = acc["best"]
     assert [cme.layers_[b] for b in best] == [cme.best_layer_[k] for k in ("shape", "scale")]
-    np.testing.assert_array_equal(array_from_wire(w.samples["leaf"]), tree.apply(pred))
+    np.testing.assert_array_equal(w.samples["leaf"], tree.apply(pred))
 
 
 def test_static_fallback_and_standalone_export(fitted, tmp_path):
@@ -131,14 +135,14 @@ def test_tabular_inputs_get_no_thumbnails(fitted):
     tree, d, concepts = fitted
     w = ConceptTreeWidget(tree, np.zeros((len(d.target), 5), np.float32), concepts, d.target)
     assert w.n_thumbnails == 0 and "images" not in w.thumbs
-    w.request = {"seq": 1, "indices": [0, 1]}
-    assert "images" not in w.fetched and w.fetched["seq"] == 1
+    reply = fetch(w, "thumbs", indices=[0, 1])
+    assert "images" not in reply["block"] and reply["seq"] == 1
     assert "<img" not in w._static_html()
 
 
 def test_bad_input_is_named(fitted):
     tree, d, concepts = fitted
-    with pytest.raises(TypeError, match=r"'tree'.*fitted ConceptTree.*not fitted"):
+    with pytest.raises(NotFittedError, match=r"ConceptTree is not fitted"):
         ConceptTreeWidget(ConceptTree(), d.images, concepts, d.target)
     with pytest.raises(ValueError, match=r"'concepts'.*X has 240 samples.*'shape' has 10"):
         ConceptTreeWidget(tree, d.images, {"shape": concepts["shape"][:10],
@@ -147,7 +151,7 @@ def test_bad_input_is_named(fitted):
         ConceptTreeWidget(tree, d.images, {"shape": concepts["shape"]}, d.target)
     with pytest.raises(ValueError, match=r"'model_pred'.*\(240,\), got shape \(3,\)"):
         ConceptTreeWidget(tree, d.images, concepts, d.target[:3])
-    with pytest.raises(ValueError, match=r"'class_names'.*a name for class 2, got 2 names"):
+    with pytest.raises(ValueError, match=r"'class_names'.*at least 3 names.*got 2"):
         ConceptTreeWidget(tree, d.images, concepts, d.target, class_names=["a", "b"])
     with pytest.raises(ValueError, match=r"'extractor': needed"):
         ConceptTreeWidget.from_estimator(tree, d.images)

@@ -29,20 +29,22 @@ class NaNOut(nn.Module):
         ("cnn", torch.rand(0, 1, 8, 8), {}, ValueError,
          r"argument 'inputs': expected at least one"),
         ("cnn", torch.rand(8, 8), {"kind": "image"}, ValueError,
-         r"argument 'inputs': kind='image' expects shape \(N, C, H, W\), got shape \(8, 8\)"),
+         r"argument 'inputs': kind='image' expects \(N, C, H, W\) float images, got Tensor of "
+         r"dtype torch.float32 and shape \(8, 8\)"),
         ("cnn", torch.rand(8), {}, ValueError, r"argument 'inputs': expected a batch"),
         ("cnn", torch.randint(0, 255, (2, 1, 8, 8), dtype=torch.uint8), {}, TypeError,
-         r"argument 'inputs': expected a floating-point tensor, got Tensor of dtype torch.uint8 "
-         r"and shape \(2, 1, 8, 8\)\. Integer images"),
+         r"argument 'inputs': expected \(N, C, H, W\) float images, got Tensor of dtype "
+         r"torch.uint8 and shape \(2, 1, 8, 8\)\. Integer images"),
         ("cnn", torch.full((2, 1, 8, 8), float("nan")), {}, ValueError,
          r"argument 'inputs': contains NaN or Inf values \(samples \[0, 1\]"),
         ("cnn", torch.full((2, 1, 8, 8), float("inf")), {}, ValueError, r"NaN or Inf"),
         ("cnn", [[1.0]], {}, TypeError, r"argument 'inputs': expected a torch.Tensor or numpy"),
-        ("cnn", torch.rand(2, 1, 2, 2, 2), {}, ValueError, r"cannot tell the modality of shape"),
+        ("cnn", torch.rand(2, 1, 2, 2, 2), {}, ValueError,
+         r"cannot tell the kind of input from shape"),
         ("cnn", torch.rand(2, 1, 8, 8), {"kind": "video"}, ValueError,
          r"argument 'kind': expected one of"),
         ("cnn", torch.rand(2, 1, 8, 8), {"target": 3}, ValueError,
-         r"argument 'target': targets must be in \[0, 3\) for a model with 3 outputs; got 3 at "
+         r"argument 'target': targets must be in \[0, 3\) for a model with 3 classes; got 3 at "
          r"sample 0"),
         ("cnn", torch.rand(2, 1, 8, 8), {"target": [0, -1]}, ValueError, r"got -1 at sample 1"),
         ("cnn", torch.rand(2, 1, 8, 8), {"target": [0, 1, 2]}, ValueError,
@@ -63,10 +65,10 @@ class NaNOut(nn.Module):
         ("cnn", torch.rand(2, 1, 8, 8), {"metrics": ["aopc"]}, ValueError,
          r"argument 'metrics': unknown metrics \['aopc'\]"),
         ("tuple", torch.rand(2, 1, 8, 8), {}, TypeError,
-         r"argument 'model': expected the model to return a tensor of shape \(N, classes\), got "
+         r"argument 'model': expected the model to return a tensor of shape \(N, outputs\), got "
          r"tuple"),
         ("three_d", torch.rand(2, 1, 8, 8), {}, ValueError,
-         r"argument 'model': expected the model output to have shape \(N, classes\) = \(2, C\), "
+         r"argument 'model': expected the model output to have shape \(N, outputs\) = \(2, C\), "
          r"got \(2, 1, 8, 8\)"),
         ("nan", torch.rand(2, 1, 8, 8), {}, ValueError, r"the model returned NaN or Inf"),
         ("not_a_model", torch.rand(2, 1, 8, 8), {}, TypeError,
@@ -87,7 +89,8 @@ def test_explainer_returning_wrong_shape_is_named(cnn):
         def attribute(self, inputs, target=None):
             return inputs[:1]
 
-    with pytest.raises(ValueError, match=r"argument 'methods': 'bad one' returned \(1, 1, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"argument 'methods': 'bad one' returned Tensor of "
+                                         r"dtype torch.float32 and shape \(1, 1, 8, 8\)"):
         compare_attributions(cnn, torch.rand(2, 1, 8, 8), methods=[Bad()], progress=False)
 
 

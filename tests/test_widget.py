@@ -4,10 +4,11 @@ import re
 import numpy as np
 import pytest
 import torch
+from helpers import fetch, synced
 from ipywidgets.widgets.widget import _remove_buffers
 
 from xaiwidgets import AttributionComparison, PayloadTooLargeWarning, compare_attributions
-from xaiwidgets._wire import array_from_wire, dequantize, payload_nbytes
+from xaiwidgets.widgets._traits import array_from_wire, dequantize, payload_nbytes
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def test_state_carries_binary_tensors_not_json_lists(result):
     assert len(buffers) >= 2 + 3 * 2 + 4  # inputs, attributions (with lo/hi), index/target...
     text = json.dumps(state)
     assert not re.search(r"\[(\s*-?\d+(\.\d+)?\s*,){20,}", text), "a numeric list leaked to JSON"
-    block = w.data
+    block = synced(w, "data")
     assert array_from_wire(block["index"]).tolist() == list(range(6))
     assert block["inputs"]["shape"] == [6, 8, 8, 1]
     heat = block["attributions"]["Saliency"]
@@ -39,21 +40,23 @@ def test_payload_cap_warns_and_fetches_lazily(result):
     per_sample = payload_nbytes(AttributionComparison(result)._block(np.array([0])))
     with pytest.warns(PayloadTooLargeWarning, match="embedding the first 2 and fetching"):
         w = AttributionComparison(result, max_payload_bytes=2 * per_sample + 1)
-    assert array_from_wire(w.data["index"]).tolist() == [0, 1]
-    w.sample = 5  # what the view does for a sample it has not got
-    assert array_from_wire(w.fetched["index"]).tolist() == [5]
+    assert w.data["index"].tolist() == [0, 1]
+    block = fetch(w, "sample", index=5)["block"]  # what the view asks for a sample it lacks
+    assert array_from_wire(block["index"]).tolist() == [5]
     np.testing.assert_allclose(
-        dequantize(w.fetched["attributions"]["Integrated Gradients"])[0],
+        dequantize(block["attributions"]["Integrated Gradients"])[0],
         result.attributions["Integrated Gradients"][5].sum(axis=0), atol=1e-3)
-    assert array_from_wire(w.fetched["target"]).tolist() == [2]
+    assert array_from_wire(block["target"]).tolist() == [2]
+    assert "must be in [0, 6)" in fetch(w, "sample", index=6)["error"]
 
 
 def test_large_images_are_downsampled_for_display(cnn):
     r = compare_attributions(cnn, torch.rand(1, 1, 300, 450), methods=["saliency"], metrics=[],
                              progress=False)
     w = AttributionComparison(r, display_size=224)
-    assert w.data["inputs"]["shape"] == [1, 149, 224, 1]
-    assert w.data["attributions"]["Saliency"]["shape"] == [1, 149, 224]
+    data = synced(w, "data")
+    assert data["inputs"]["shape"] == [1, 149, 224, 1]
+    assert data["attributions"]["Saliency"]["shape"] == [1, 149, 224]
 
 
 def test_sequence_and_tabular_blocks(rnn, linear):
@@ -61,16 +64,17 @@ def test_sequence_and_tabular_blocks(rnn, linear):
                              progress=False)
     w = AttributionComparison(r, tokens=[["the", "<b>cat</b>", "sat", "."], list("abcd")])
     assert w.data["tokens"][0][1] == "<b>cat</b>"  # kept verbatim: the view uses textContent
-    assert w.data["attributions"]["Saliency"]["shape"] == [2, 4]
+    assert synced(w, "data")["attributions"]["Saliency"]["shape"] == [2, 4]
     r = compare_attributions(linear, torch.rand(3, 5), methods=["saliency"], metrics=[],
                              progress=False)
     w = AttributionComparison(r, feature_names=list("vwxyz"))
-    assert w.data["inputs"]["dtype"] == "float32" and w.data["inputs"]["shape"] == [3, 5]
+    data = synced(w, "data")
+    assert data["inputs"]["dtype"] == "float32" and data["inputs"]["shape"] == [3, 5]
 
 
 def test_metrics_state(result):
     w = AttributionComparison(result)
-    m = w.metrics
+    m = synced(w, "metrics")
     assert m["names"] == ["deletion_auc", "insertion_auc", "infidelity", "sensitivity", "seconds"]
     assert m["higher_is_better"] == [False, True, False, False, False]
     mean = array_from_wire(m["mean"])
@@ -117,9 +121,11 @@ def test_front_end_bundles_are_built():
 
 def test_one_output_models_report_the_raw_output():
     model = torch.nn.Linear(4, 1)
+    with pytest.raises(ValueError, match=r"'task'.*one output.*'regression' or.*'binary'"):
+        compare_attributions(model, torch.rand(3, 4), methods=["saliency"], progress=False)
     r = compare_attributions(model, torch.rand(3, 4), methods=["saliency"], metrics=[],
-                             progress=False)
-    assert r.n_outputs == 1
+                             task="regression", progress=False)
+    assert r.n_outputs == 1 and r.task == "regression"
     with torch.no_grad():
         expected = model(torch.from_numpy(r.inputs))[:, 0].numpy()
     np.testing.assert_allclose(r.prob, expected, rtol=1e-6)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from xaiwidgets._wire import (
+from xaiwidgets.widgets._traits import (
     array_from_wire,
     array_to_wire,
     dequantize,

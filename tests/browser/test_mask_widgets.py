@@ -9,7 +9,7 @@ from torch import nn
 
 from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
 from xaiwidgets.datasets import Vocabulary
-from xaiwidgets.smiles import tokenize_smiles
+from xaiwidgets.datasets.smiles import tokenize_smiles
 
 from .jupyter import canvas_stats, open_html_file, screenshot, wait_for_widgets
 

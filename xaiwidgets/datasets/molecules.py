@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import package_file
+from ._base import package_file
 
 __all__ = ["MoleculeDataset", "load_solubility"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import package_file
+from ._base import package_file
 
 __all__ = ["TextDataset", "Vocabulary", "load_rotten_tomatoes", "tokenize_words"]
 

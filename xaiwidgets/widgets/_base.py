@@ -1,9 +1,16 @@
-"""Base class of every xaiwidgets widget: static fallback and standalone export.
+"""Base class of every xaiwidgets widget: strict keywords, the lazy-fetch channel, the static
+fallback and the standalone export.
 
 A widget's live view is its ESM bundle in ``xaiwidgets/static/``. Where no widget manager runs
 (nbconvert, GitHub, an untrusted notebook) the ``text/html`` entry of the mimebundle shows a static
 snapshot instead, and ``to_html`` writes a self-contained offline page that runs the same bundle
 against the widget's saved state (no CDN, no kernel).
+
+**Lazy fetch.** Data that is not embedded in the state (samples beyond the payload cap,
+thumbnails of a tree node) is asked for with one custom-message protocol: the view sends
+``{"type": "xai-fetch", "seq", "what", "args"}`` and :meth:`XaiWidget._fetch` answers with
+``{"type": "xai-fetched", "seq", "what", "block" | "error", "buffer_paths"}`` plus the binary
+buffers (``js/src/lib/fetch.ts``). Fetched data never enters the saved widget state.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
-from ipywidgets.widgets.widget import _remove_buffers
+
+from ._traits import split_buffers
 
 __all__ = ["STATIC", "XaiWidget", "static_bundle"]
 
@@ -42,18 +50,57 @@ def _script_json(value: Any) -> str:
     return json.dumps(value).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
+def check_view_options(cls: type, options: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Widget keywords are strict: a misspelt option is an error, not a silent default."""
+    import difflib
+
+    unknown = [k for k in options if k not in allowed]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise TypeError(f"{cls.__name__}: unknown option {unknown[0]!r}{hint}; view options are "
+                        f"{list(allowed)}")
+
+
 class XaiWidget(anywidget.AnyWidget):
-    """Common behaviour: ``_repr_mimebundle_`` adds a static ``text/html`` snapshot, and
-    :meth:`to_html` exports a standalone page. Subclasses set ``_esm`` and implement
-    :meth:`_static_html`."""
+    """Common behaviour: strict keywords, the fetch channel, a static ``text/html`` snapshot in
+    ``_repr_mimebundle_`` and :meth:`to_html`. Subclasses set ``_bundle``, implement
+    :meth:`_static_html` and, if they fetch, :meth:`_fetch`."""
 
     _bundle: str = ""
 
     def __init__(self, **kwargs: Any) -> None:
+        # traitlets only warns about unknown keywords: a misspelt option must fail loudly
+        check_view_options(type(self), kwargs, tuple(self.trait_names()))
         # Read per instance (not at class creation) so that importing xaiwidgets for its
         # computations works even where the front end was never built.
         self._esm = static_bundle(self._bundle).read_text(encoding="utf-8")
         super().__init__(**kwargs)
+        self.on_msg(self._on_custom)
+
+    # -- lazy fetch ------------------------------------------------------------------------
+    def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The block answering a fetch request (arrays / heatmaps, encoded like the state)."""
+        raise ValueError(f"{type(self).__name__} cannot fetch {what!r}")
+
+    def _on_custom(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("type") != "xai-fetch":
+            return
+        from ._traits import to_wire
+
+        reply: dict[str, Any] = {"type": "xai-fetched", "seq": content.get("seq"),
+                                 "what": content.get("what")}
+        try:
+            args = content.get("args") or {}
+            block = to_wire(self._fetch(str(content.get("what")),
+                                        args if isinstance(args, dict) else {}))
+        except Exception as err:  # the view shows it; the comm must survive a bad request
+            reply["error"] = f"{type(err).__name__}: {err}"
+            self.send(reply)
+            return
+        stripped, paths, buffers = split_buffers(block)
+        reply.update(block=stripped, buffer_paths=paths)
+        self.send(reply, buffers)
 
     # -- static fallback -------------------------------------------------------------------
     def _static_html(self) -> str:
@@ -74,7 +121,7 @@ class XaiWidget(anywidget.AnyWidget):
         state = {k: v for k, v in self.get_state().items()
                  if k not in _NOT_EXPORTED and not k.startswith("_model")
                  and not k.startswith("_view")}
-        stripped, paths, buffers = _remove_buffers(state)
+        stripped, paths, buffers = split_buffers(state)
         return {
             "state": stripped,
             "buffer_paths": paths,

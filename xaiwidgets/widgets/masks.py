@@ -16,10 +16,13 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from .._wire import DEFAULT_MAX_PAYLOAD_BYTES
-from ..compare import AttributionResult, compare_attributions
+from .._core.validation import check_number, describe
+from ..attributions.compare import AttributionResult, compare_attributions
+from ..attributions.methods import METHODS
 from ..masks import MaskExplainer, MaskReport, TradeoffCurve
-from .comparison import AttributionComparison
+from ._base import check_view_options
+from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
+from .comparison import VIEW_OPTIONS, AttributionComparison
 
 __all__ = ["MaskHeatmap"]
 
@@ -47,7 +50,7 @@ class _PictureComparison(AttributionComparison):
         page = super()._static_html()
         if not self._pictures:
             return page
-        from ..smiles import svg_data_uri
+        from ._molecules import svg_data_uri
 
         figs = "".join(
             f"<figure style='margin:0'><img src='{svg_data_uri(pics[0])}' "
@@ -82,8 +85,8 @@ class MaskHeatmap(widgets.VBox):
         self.result = comparison.result
         self.report = report
         self.tradeoff = tradeoff
-        self.chart = tradeoff.figure() if tradeoff is not None else None
-        table = report.to_html() + (tradeoff.to_html() if tradeoff is not None else "")
+        self.chart = tradeoff_figure(tradeoff) if tradeoff is not None else None
+        table = report_table(report) + (tradeoff_table(tradeoff) if tradeoff is not None else "")
         self.stats = widgets.HTML(value=table)
         row = [w for w in (self.chart, self.stats) if w is not None]
         super().__init__(children=[comparison, widgets.HBox(row)], **kwargs)
@@ -124,7 +127,7 @@ class MaskHeatmap(widgets.VBox):
             Token-id SMILES inputs: also draw every molecule with atoms coloured by each
             method's values (needs RDKit). Tokens default to the SMILES tokens.
         tradeoff : TradeoffCurve, optional
-            From :func:`xaiwidgets.masks.size_tradeoff`; shown as a bqplot chart.
+            From :func:`xaiwidgets.size_tradeoff`; shown as a bqplot chart.
         keep : float, default=0.2
             Kept fraction of the hard masks in the statistics.
         tol : float, default=0.5
@@ -136,7 +139,12 @@ class MaskHeatmap(widgets.VBox):
         """
         if not isinstance(explainer, MaskExplainer):
             raise TypeError(f"argument 'explainer': expected a fitted MaskExplainer, got "
-                            f"{type(explainer).__name__}")
+                            f"{describe(explainer)}")
+        check_view_options(cls, dict(view or {}), VIEW_OPTIONS)
+        check_number(keep, "keep", low=0.0, high=1.0, low_open=True)
+        if tradeoff is not None and not isinstance(tradeoff, TradeoffCurve):
+            raise TypeError(f"argument 'tradeoff': expected a TradeoffCurve from "
+                            f"xw.size_tradeoff(...), got {describe(tradeoff)}")
         x = explainer._check_inputs(inputs)  # not fitted / wrong modality: clear errors first
         if isinstance(baselines, Mapping):
             methods: dict[str, Any] = {explainer.label: explainer, **baselines}
@@ -144,14 +152,13 @@ class MaskHeatmap(widgets.VBox):
             methods = {explainer.label: explainer}
             for b in baselines:
                 methods[b if isinstance(b, str) else str(getattr(b, "label", type(b).__name__))] = b
-            from .._methods import METHODS
-
             methods = {(METHODS[k][0] if k in METHODS else k): v for k, v in methods.items()}
         kwargs = dict(compare_kwargs)
+        kwargs.setdefault("task", explainer.task_)
         if explainer.kind_ == "tokens":
             kwargs.setdefault("layer", explainer.layer_)
             kwargs.setdefault("baseline", explainer.pad_id if explainer.pad_id is not None else 0)
-            kwargs.setdefault("kind", "sequence")
+            kwargs.setdefault("pad_id", explainer.pad_id)
         result = compare_attributions(explainer.model, x, target, methods, **kwargs)
         report = explainer.evaluate(x, keep=(keep,), tol=tol)
 
@@ -162,7 +169,8 @@ class MaskHeatmap(widgets.VBox):
                 raise ValueError(f"argument 'smiles': expected one SMILES string per token-id "
                                  f"sample ({x.shape[0]}), got {len(smiles)} for "
                                  f"{explainer.kind_} inputs")
-            from ..smiles import draw_molecule_svg, tokenize_smiles
+            from ..datasets.smiles import tokenize_smiles
+            from ._molecules import draw_molecule_svg
 
             if tokens is None:
                 steps = x.shape[1]
@@ -183,10 +191,10 @@ class MaskHeatmap(widgets.VBox):
         """The trade-off curve (static SVG) and the statistics tables, as plain HTML."""
         parts = ["<div style='display:flex;gap:16px;align-items:flex-start;margin-top:8px'>"]
         if self.tradeoff is not None:
-            parts.append(self.tradeoff.to_svg())
-        parts.append(self.report.to_html())
+            parts.append(tradeoff_svg(self.tradeoff))
+        parts.append(report_table(self.report))
         if self.tradeoff is not None:
-            parts.append(self.tradeoff.to_html())
+            parts.append(tradeoff_table(self.tradeoff))
         parts.append("</div>")
         return "".join(parts)
 
@@ -208,3 +216,86 @@ class MaskHeatmap(widgets.VBox):
         """Standalone offline page: the interactive comparison (heatmaps, tokens, molecules,
         metrics), then the trade-off curve as a static SVG and the mask statistics."""
         return self.comparison.to_html(path, title=title, appendix=self._extras_html())
+
+
+# -- drawing reports and trade-off curves (static HTML / SVG and the bqplot chart) ---------------
+
+def report_table(report: MaskReport) -> str:
+    """The mask statistics as an HTML table (escaped text, no script)."""
+    what = ("prediction kept" if not report.is_regression
+            else f"|Δ prediction| ≤ {report.tol:g}")
+    rows = [("samples", f"{report.n}"), ("mean mask value", f"{report.mask_mean:.3f}"),
+            ("locations with m > 0.5", f"{report.frac_above_half:.1%}"),
+            (f"{what}: soft mask", f"{report.preserved_soft:.1%}")]
+    rows += [(f"{what}: top {k:.0%} kept (hard)", f"{v:.1%}")
+             for k, v in report.preserved_hard.items()]
+    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+                   for a, b in rows)
+    return f"<table class='xai-mask-stats'><caption>Mask quality</caption>{body}</table>"
+
+
+def tradeoff_table(curve: TradeoffCurve) -> str:
+    head = (f"<tr><th>{html.escape(curve.name)}</th><th>mean m</th><th>m &gt; 0.5</th>"
+            f"<th>soft kept</th><th>hard: top {html.escape(curve.kept)} kept</th></tr>")
+    body = "".join(
+        f"<tr><td>{v:g}</td><td>{s:.3f}</td><td>{f:.1%}</td><td>{p:.1%}</td><td>{h:.1%}</td></tr>"
+        for v, s, f, p, h in zip(curve.values, curve.mask_mean, curve.frac_above_half,
+                                 curve.preserved_soft, curve.preserved_hard, strict=True))
+    return f"<table class='xai-tradeoff-table'>{head}{body}</table>"
+
+
+def tradeoff_svg(curve: TradeoffCurve, width: int = 360, height: int = 240) -> str:
+    """A static inline SVG of the trade-off curve (for notebook snapshots; no script)."""
+    pad = 36
+    xs = curve.mask_mean
+    x_hi = max(float(xs.max()) * 1.1, 1e-6)
+
+    def pt(x: float, y: float) -> str:
+        return (f"{pad + x / x_hi * (width - 2 * pad):.1f},"
+                f"{height - pad - y * (height - 2 * pad):.1f}")
+
+    order = np.argsort(xs)
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+             "class='xai-tradeoff' font-size='10' font-family='sans-serif'>",
+             f"<line x1='{pad}' y1='{height - pad}' x2='{width - pad}' y2='{height - pad}' "
+             "stroke='#888'/>",
+             f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{height - pad}' stroke='#888'/>",
+             f"<text x='{width / 2}' y='{height - 6}' text-anchor='middle'>mean mask value "
+             f"(0 – {x_hi:.2f})</text>",
+             f"<text x='4' y='{pad - 8}'>preserved (0–100%)</text>"]
+    for ys, colour in ((curve.preserved_soft, "#1f77b4"), (curve.preserved_hard, "#d62728")):
+        pts = " ".join(pt(float(xs[i]), float(ys[i])) for i in order)
+        parts.append(f"<polyline fill='none' stroke='{colour}' points='{pts}'/>")
+    for j, i in enumerate(order):  # labels alternate above / below so neighbours don't collide
+        x, y = pt(float(xs[i]), float(curve.preserved_soft[i])).split(",")
+        dy = -4 if j % 2 == 0 else 12
+        parts.append(f"<text x='{x}' y='{float(y) + dy:.1f}' text-anchor='middle'>"
+                     f"{html.escape(curve.label(curve.values[i]))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def tradeoff_figure(curve: TradeoffCurve,
+                    title: str = "trade-off: mask size vs preserved predictions") -> Any:
+    """A bqplot Figure: x = mean mask value, y = preserved rate (soft and hard masks)."""
+    import bqplot as bq
+
+    x_sc, y_sc = bq.LinearScale(min=0.0), bq.LinearScale(min=0.0, max=1.0)
+    order = np.argsort(curve.mask_mean)
+    x = curve.mask_mean[order]
+    lines = bq.Lines(
+        x=x, y=np.stack([curve.preserved_soft[order], curve.preserved_hard[order]]),
+        scales={"x": x_sc, "y": y_sc}, colors=["#1f77b4", "#d62728"], marker="circle",
+        labels=["soft mask", f"hard mask, top {curve.kept} kept"], display_legend=True)
+    text = bq.Label(x=x, y=curve.preserved_soft[order] - 0.06,
+                    text=[curve.label(v) for v in curve.values[order]],
+                    scales={"x": x_sc, "y": y_sc}, font_weight="normal", default_size=11,
+                    align="middle")
+    ax_x = bq.Axis(scale=x_sc, label="mean mask value (size)", tick_format=".2f")
+    ax_y = bq.Axis(scale=y_sc, orientation="vertical", label="preserved rate",
+                   tick_format=".0%")
+    fig = bq.Figure(marks=[lines, text], axes=[ax_x, ax_y], title=title,
+                    legend_location="bottom-right",
+                    fig_margin={"top": 50, "bottom": 50, "left": 60, "right": 20})
+    fig.layout.width, fig.layout.height = "480px", "340px"
+    return fig

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,19 +10,14 @@ import numpy as np
 import torch
 import traitlets as t
 
-from .._static import display_image, png_data_uri
-from .._validation import as_tensor, check_labels
-from .._wire import (
-    DEFAULT_MAX_PAYLOAD_BYTES,
-    array_from_wire,
-    array_to_wire,
-    payload_nbytes,
-    quantize,
-    warn_payload,
-)
-from ..concepts._labels import check_concepts, format_value
-from ..concepts._tree import ConceptTree
+from .._core.labels import check_concepts
+from .._core.rules import format_value
+from .._core.validation import as_tensor, check_class_names, check_int, check_labels, describe
+from ..concepts.extract import ConceptExtractor
+from ..concepts.tree import ConceptTree
 from ._base import XaiWidget
+from ._html import display_image, png_data_uri
+from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["ConceptTreeWidget"]
 
@@ -75,13 +69,11 @@ class ConceptTreeWidget(XaiWidget):
     concept_names = t.List(t.Unicode()).tag(sync=True)
     concept_values = t.List(t.List(t.Unicode())).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
-    tree = t.Dict().tag(sync=True)
-    samples = t.Dict().tag(sync=True)
-    accuracy = t.Dict().tag(sync=True)
+    tree = wire_trait()
+    samples = wire_trait()
+    accuracy = wire_trait()
     summary = t.Dict().tag(sync=True)
-    thumbs = t.Dict().tag(sync=True)
-    request = t.Dict().tag(sync=True)
-    fetched = t.Dict().tag(sync=True)
+    thumbs = wire_trait()
     selected = t.Int(-1).tag(sync=True)
     collapse_depth = t.Int(3).tag(sync=True)
     n_thumbnails = t.Int(12).tag(sync=True)
@@ -104,16 +96,16 @@ class ConceptTreeWidget(XaiWidget):
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         selected: int = -1,
     ) -> None:
-        if not isinstance(tree, ConceptTree) or not hasattr(tree, "estimator_"):
-            raise TypeError("argument 'tree': expected a fitted ConceptTree, got "
-                            f"{type(tree).__name__}" + (
-                                " that is not fitted" if isinstance(tree, ConceptTree) else ""))
+        if not isinstance(tree, ConceptTree):
+            raise TypeError(f"argument 'tree': expected a fitted ConceptTree, got "
+                            f"{describe(tree)}")
+        tree._check_fitted("a ConceptTreeWidget")
         for name, value, low in (("collapse_depth", collapse_depth, 0),
                                  ("n_thumbnails", n_thumbnails, 0),
                                  ("embed_per_node", embed_per_node, 0),
-                                 ("thumb_size", thumb_size, 4)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                raise ValueError(f"argument '{name}': expected an integer >= {low}, got {value!r}")
+                                 ("thumb_size", thumb_size, 4),
+                                 ("max_payload_bytes", max_payload_bytes, 1)):
+            check_int(value, name, low=low)
         images = as_tensor(X, "X")
         n = len(images)
         concepts = check_concepts(concepts, n, n_from="X")
@@ -121,74 +113,56 @@ class ConceptTreeWidget(XaiWidget):
         if missing:
             raise ValueError(f"argument 'concepts': missing concepts {missing}; the tree uses "
                              f"{tree.concept_names_}")
-        model_pred = check_labels(model_pred, n, "model_pred")
-        y = None if y_true is None else check_labels(y_true, n, "y_true")
-        if not -1 <= selected < n:
-            raise ValueError(f"argument 'selected': expected a sample index in [-1, {n}), got "
-                             f"{selected}")
+        check_int(selected, "selected", low=-1, high=n - 1)
         self.concept_tree = tree
         self.images = images
         self._thumb_size = int(thumb_size)
         self._image_kind = images.ndim == 4
 
-        # Classes: every label the tree, the model or the truth uses, by sorted label.
-        parts = [np.asarray(tree.classes_), model_pred] + ([y] if y is not None else [])
-        labels = np.unique(np.concatenate([np.asarray(p).astype(tree.classes_.dtype)
-                                           for p in parts]))
-        names = [self._class_name(lab, class_names) for lab in labels]
+        stats = tree.node_statistics(concepts, model_pred, y_true=y_true)
+        labels = stats.classes
+        names = self._class_names(labels, class_names)
+        model_pred = check_labels(model_pred, n, "model_pred")
+        y = None if y_true is None else check_labels(y_true, n, "y_true")
 
         def code(a: np.ndarray) -> np.ndarray:
             return np.searchsorted(labels, np.asarray(a).astype(labels.dtype)).astype(np.int32)
 
         nodes = tree.nodes()
-        encoded = tree.encoder_.transform({k: concepts[k] for k in tree.concept_names_})
-        path = tree.estimator_.decision_path(encoded).tocsc()  # (N, M) 0/1
-        leaf = tree.estimator_.apply(encoded)
-        tree_pred = tree.estimator_.predict(encoded)
-        count = np.asarray(path.sum(axis=0)).ravel()
-        onehot = np.zeros((n, len(labels)))
-        onehot[np.arange(n), code(model_pred)] = 1
-        dist = np.asarray(path.T @ onehot)
-        agree = (tree_pred == model_pred).astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fidelity = np.asarray(path.T @ agree).ravel() / count
-            accuracy = (np.asarray(path.T @ (tree_pred == y).astype(np.float64)).ravel() / count
-                        if y is not None else None)
         tree_state: dict[str, Any] = {
-            "yes": array_to_wire(nodes["yes"].astype(np.int32)),
-            "no": array_to_wire(nodes["no"].astype(np.int32)),
-            "concept": array_to_wire(nodes["concept"].astype(np.int32)),
+            "yes": nodes["yes"].astype(np.int32),
+            "no": nodes["no"].astype(np.int32),
+            "concept": nodes["concept"].astype(np.int32),
             "test": list(nodes["test"]),
-            "value": array_to_wire(code(tree.classes_[nodes["value"]])),
-            "count": array_to_wire(count.astype(np.int32)),
-            "dist": array_to_wire(dist.astype(np.int32)),
-            "fidelity": array_to_wire(fidelity.astype(np.float32)),
-            "n_train": array_to_wire(nodes["n_train"].astype(np.int32)),
+            "value": code(tree.classes_[nodes["value"]]),
+            "count": stats.count.astype(np.int32),
+            "dist": stats.dist.astype(np.int32),
+            "fidelity": stats.fidelity.astype(np.float32),
+            "n_train": nodes["n_train"].astype(np.int32),
         }
-        if accuracy is not None:
-            tree_state["accuracy"] = array_to_wire(accuracy.astype(np.float32))
+        if stats.accuracy is not None:
+            tree_state["accuracy"] = stats.accuracy.astype(np.float32)
         value_tables = [np.unique(concepts[k]) for k in tree.concept_names_]
         concept_codes = np.stack([np.searchsorted(v, concepts[k]) for v, k in
                                   zip(value_tables, tree.concept_names_, strict=True)], axis=1)
         samples: dict[str, Any] = {
             "n": n,
-            "leaf": array_to_wire(leaf.astype(np.int32)),
-            "model_pred": array_to_wire(code(model_pred)),
-            "tree_pred": array_to_wire(code(tree_pred)),
-            "concepts": array_to_wire(concept_codes.astype(np.int32)),
+            "leaf": stats.leaf.astype(np.int32),
+            "model_pred": code(model_pred),
+            "tree_pred": code(stats.tree_pred),
+            "concepts": concept_codes.astype(np.int32),
         }
         if y is not None:
-            samples["target"] = array_to_wire(code(y))
+            samples["target"] = code(y)
+        agree = stats.tree_pred == model_pred
         summary = {"n": n, "depth": tree.depth_, "n_leaves": tree.n_leaves_,
                    "fidelity": float(agree.mean()),
-                   "accuracy": None if y is None else float(np.mean(tree_pred == y)),
+                   "accuracy": None if y is None else float(np.mean(stats.tree_pred == y)),
                    "model_accuracy": None if y is None else float(np.mean(model_pred == y))}
-        self._path = path
-        self._fidelity = fidelity
-        self._count = count
+        self.stats = stats
         self._nodes = nodes
         self._names = names
-        thumbs = self._embedded(path, embed_per_node, max_payload_bytes)
+        thumbs = self._embedded(embed_per_node, max_payload_bytes)
         super().__init__(
             title=title, concept_names=list(tree.concept_names_),
             concept_values=[[format_value(v) for v in vt] for vt in value_tables],
@@ -198,7 +172,6 @@ class ConceptTreeWidget(XaiWidget):
             # Only (N, C, H, W) images have thumbnails; other inputs show none (nothing to fetch).
             n_thumbnails=int(n_thumbnails) if self._image_kind else 0,
         )
-        self.observe(self._on_request, names=["request"])
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
@@ -229,48 +202,51 @@ class ConceptTreeWidget(XaiWidget):
         return cls(tree, X, concepts, model_pred, y_true=y_true, extractor=extractor, **kwargs)
 
     @staticmethod
-    def _class_name(label: Any, class_names: Sequence[str] | None) -> str:
-        if class_names is not None and isinstance(label, (numbers.Integral, np.integer)):
-            if not 0 <= int(label) < len(class_names):
-                raise ValueError(f"argument 'class_names': expected a name for class {label}, got "
-                                 f"{len(class_names)} names")
-            return str(class_names[int(label)])
-        return format_value(label)
+    def _class_names(labels: np.ndarray, class_names: Any) -> list[str]:
+        """Display names of the sorted class labels (integer labels index ``class_names``)."""
+        if class_names is None or labels.dtype.kind not in "iu":
+            return [format_value(v) for v in labels]
+        if len(labels) and labels.min() < 0:
+            raise ValueError(f"argument 'class_names': class labels must be >= 0 to be named, got "
+                             f"{int(labels.min())}")
+        table = check_class_names(class_names, int(labels.max()) + 1 if len(labels) else 0)
+        return [table[int(v)] for v in labels]
 
     @staticmethod
     def _accuracy_state(extractor: Any, concept_names: list[str]) -> dict[str, Any]:
         if extractor is None:
             return {}
-        if not hasattr(extractor, "accuracy_"):
-            raise TypeError("argument 'extractor': expected a fitted ConceptExtractor")
+        if not isinstance(extractor, ConceptExtractor):
+            raise TypeError(f"argument 'extractor': expected a fitted ConceptExtractor, got "
+                            f"{describe(extractor)}")
+        extractor._check_fitted("a ConceptTreeWidget")
         cols = [extractor.concept_names_.index(k) for k in concept_names
                 if k in extractor.concept_names_]
         names = [extractor.concept_names_[j] for j in cols]
         values = extractor.accuracy_[:, cols]
         best = [extractor.layers_.index(extractor.best_layer_[k]) for k in names]
         return {"layers": list(extractor.layers_), "concepts": names,
-                "values": array_to_wire(values.astype(np.float32)),
-                "best": array_to_wire(np.asarray(best, dtype=np.int32))}
+                "values": values.astype(np.float32),
+                "best": np.asarray(best, dtype=np.int32)}
 
     # -- thumbnails ------------------------------------------------------------------------
     def node_samples(self, node: int, limit: int | None = None) -> np.ndarray:
         """Indices of the shown samples reaching ``node``, in data order."""
-        col = self._path.getcol(node)
-        idx = np.sort(col.indices)
-        return idx if limit is None else idx[:limit]
+        return self.stats.node_samples(node, limit)
 
     def _thumb_block(self, idx: np.ndarray) -> dict[str, Any]:
-        block: dict[str, Any] = {"index": array_to_wire(idx.astype(np.int32))}
+        block: dict[str, Any] = {"index": idx.astype(np.int32)}
         if self._image_kind and len(idx):
             x = self.images[torch.from_numpy(idx)].detach().cpu().float().numpy()
             img = display_image(x, self._thumb_size).transpose(0, 2, 3, 1)
-            block["images"] = quantize(img, signed=False)
+            block["images"] = Heatmap(img, signed=False)
         return block
 
-    def _embedded(self, path: Any, per_node: int, cap: int) -> dict[str, Any]:
+    def _embedded(self, per_node: int, cap: int) -> dict[str, Any]:
         if not self._image_kind or per_node == 0:
             return self._thumb_block(np.zeros(0, dtype=np.int64))
-        per = [np.sort(path.getcol(i).indices)[:per_node] for i in range(path.shape[1])]
+        n_nodes = self.stats.path.shape[1]
+        per = [self.stats.node_samples(i, per_node) for i in range(n_nodes)]
         chosen = np.unique(np.concatenate(per)) if per else np.zeros(0, dtype=np.int64)
         one = payload_nbytes(self._thumb_block(chosen[:1])) if len(chosen) else 0
         keep = len(chosen) if one == 0 else int(min(len(chosen), cap // one))
@@ -283,15 +259,17 @@ class ConceptTreeWidget(XaiWidget):
             chosen = np.sort(np.array(list(first)[:keep], dtype=np.int64))
         return self._thumb_block(chosen)
 
-    def _on_request(self, change: dict[str, Any]) -> None:
-        req = change["new"] or {}
-        raw = req.get("indices") or []
+    def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
+        """``what="thumbs"``, ``args={"indices": [...]}``: thumbnails of those samples (at most
+        :data:`MAX_REQUEST`; out-of-range and non-integer indices are dropped)."""
+        if what != "thumbs":
+            return super()._fetch(what, args)
+        raw = args.get("indices") or []
         n = len(self.images)
         idx = np.array(sorted({int(i) for i in raw if isinstance(i, (int, float))
-                               and 0 <= int(i) < n}), dtype=np.int64)[:MAX_REQUEST]
-        block = self._thumb_block(idx)
-        block["seq"] = int(req.get("seq", 0))
-        self.fetched = block
+                               and not isinstance(i, bool) and 0 <= int(i) < n}),
+                       dtype=np.int64)[:MAX_REQUEST]
+        return self._thumb_block(idx)
 
     # -- static fallback -------------------------------------------------------------------
     def _static_html(self) -> str:
@@ -304,8 +282,8 @@ class ConceptTreeWidget(XaiWidget):
                  + "</p>"]
 
         def walk(i: int, depth: int) -> str:
-            cnt = int(self._count[i])
-            fid = "" if cnt == 0 else f", fidelity {100 * self._fidelity[i]:.0f}%"
+            cnt = int(self.stats.count[i])
+            fid = "" if cnt == 0 else f", fidelity {100 * self.stats.fidelity[i]:.0f}%"
             pred = html.escape(self._names[self.tree_value(i)])
             if nodes["yes"][i] == -1:
                 return f"<li>→ {pred} (n={cnt}{fid})</li>"
@@ -336,12 +314,12 @@ class ConceptTreeWidget(XaiWidget):
 
     def tree_value(self, node: int) -> int:
         """Index (into ``class_names``) of the class a node predicts."""
-        return int(array_from_wire(self.tree["value"])[node])
+        return int(self.tree["value"][node])
 
     def _static_accuracy(self) -> str:
         acc = self.accuracy
-        values = array_from_wire(acc["values"])
-        best = array_from_wire(acc["best"])
+        values = acc["values"]
+        best = acc["best"]
         head = "".join(f"<th>{html.escape(c)}</th>" for c in acc["concepts"])
         rows = []
         for i, layer in enumerate(acc["layers"]):

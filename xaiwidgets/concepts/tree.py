@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.tree import DecisionTreeClassifier
 
-from .._validation import check_labels
-from ._labels import check_concepts, format_value
-from ._metrics import concept_accuracy, mpo_curve
+from .._core.estimator import XaiEstimator
+from .._core.labels import check_concepts
+from .._core.random import check_seed
+from .._core.rules import equality_test, format_value, threshold_test, tree_nodes
+from .._core.validation import check_int, check_labels, check_number, describe
+from ..metrics.fidelity import concept_accuracy, mpo_curve
 
-__all__ = ["ConceptTree", "ConceptTreeReport"]
+__all__ = ["ConceptTree", "ConceptTreeReport", "NodeStatistics"]
 
 
 class _ConceptEncoder:
@@ -32,6 +35,21 @@ class _ConceptEncoder:
             else:
                 self.features.append((k, "num", None))
 
+    def check_known(self, concepts: dict[str, np.ndarray], name: str) -> None:
+        """Categorical values the tree never saw would silently go down the "no" branch of
+        every test: refuse them."""
+        for k in self.names:
+            if any(kind == "eq" for c, kind, _ in self.features if c == k):
+                unknown = np.setdiff1d(np.unique(concepts[k]), self.values[k])
+                if len(unknown):
+                    raise ValueError(f"argument '{name}': concept {k!r} has values "
+                                     f"{[format_value(v) for v in unknown[:5]]} the tree was "
+                                     f"not fitted on; known values: "
+                                     f"{[format_value(v) for v in self.values[k][:10]]}")
+            elif concepts[k].dtype.kind not in "biuf":
+                raise TypeError(f"argument '{name}': concept {k!r} is numeric in the tree, got "
+                                f"values of dtype {concepts[k].dtype}")
+
     def transform(self, concepts: dict[str, np.ndarray]) -> np.ndarray:
         n = len(next(iter(concepts.values())))
         out = np.zeros((n, len(self.features)))
@@ -43,10 +61,8 @@ class _ConceptEncoder:
         """Words of a split and whether "yes" is sklearn's left child."""
         k, kind, v = self.features[feature]
         if kind == "eq":
-            return f"{k} = {format_value(v)}", False
-        known = self.values[k][self.values[k].astype(np.float64) <= threshold]
-        shown = format_value(known.max()) if len(known) else f"{threshold:.3g}"
-        return f"{k} <= {shown}", True
+            return equality_test(k, v)
+        return threshold_test(k, threshold, self.values[k].astype(np.float64))
 
 
 @dataclass
@@ -103,7 +119,47 @@ class ConceptTreeReport:
         return out
 
 
-class ConceptTree:
+@dataclass
+class NodeStatistics:
+    """How a set of samples flows through a :class:`ConceptTree` (see
+    :meth:`ConceptTree.node_statistics`).
+
+    Attributes
+    ----------
+    path : scipy.sparse.csc_matrix of shape (N, n_nodes)
+        1 where a sample passes through a node.
+    leaf : ndarray of shape (N,)
+        Leaf reached by each sample.
+    tree_pred : ndarray of shape (N,)
+        The tree's class for each sample.
+    classes : ndarray
+        Every label the tree, the model or the truth uses (sorted); ``dist`` columns follow it.
+    count : ndarray of shape (n_nodes,)
+        Samples reaching each node.
+    dist : ndarray of shape (n_nodes, n_classes)
+        Per node, how many of its samples the model puts in each class.
+    fidelity : ndarray of shape (n_nodes,)
+        Per node, agreement of the tree with the model (NaN where no sample arrives).
+    accuracy : ndarray or None
+        Per node, accuracy of the tree against ``y_true`` (when given).
+    """
+
+    path: sparse.csc_matrix
+    leaf: np.ndarray
+    tree_pred: np.ndarray
+    classes: np.ndarray
+    count: np.ndarray
+    dist: np.ndarray
+    fidelity: np.ndarray
+    accuracy: np.ndarray | None
+
+    def node_samples(self, node: int, limit: int | None = None) -> np.ndarray:
+        """Indices of the samples reaching ``node``, in data order."""
+        idx = np.sort(self.path.getcol(node).indices)
+        return idx if limit is None else idx[:limit]
+
+
+class ConceptTree(XaiEstimator):
     """A decision tree from concepts to a model's predictions: CME's concept-to-output step.
 
     Trained on concepts *predicted from the model's hidden layers* (see
@@ -124,7 +180,8 @@ class ConceptTree:
         such as those whose two leaves predict the same class. 0 disables it.
     categorical : sequence of str, optional
         Numeric concepts to treat as categories (one-hot) rather than ordered values.
-    random_state : int, default=0
+    seed : int, default=0
+        Seeds sklearn's tie-breaking between equally good splits.
 
     Attributes
     ----------
@@ -138,6 +195,7 @@ class ConceptTree:
         Encoded columns, e.g. ``["shape = ellipse", "shape = heart", ..., "scale"]``.
     concept_importances_ : dict of str to float
         Impurity importance summed over each concept's columns.
+    depth_, n_leaves_ : int
     """
 
     def __init__(
@@ -148,14 +206,14 @@ class ConceptTree:
         class_weight: Any = None,
         ccp_alpha: float = 1e-3,
         categorical: Sequence[str] | None = None,
-        random_state: int = 0,
+        seed: int = 0,
     ) -> None:
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.class_weight = class_weight
         self.ccp_alpha = ccp_alpha
         self.categorical = categorical
-        self.random_state = random_state
+        self.seed = seed
 
     # ------------------------------------------------------------------ fit
     def _tree(self) -> DecisionTreeClassifier:
@@ -163,7 +221,7 @@ class ConceptTree:
                                       min_samples_leaf=self.min_samples_leaf,
                                       class_weight=self.class_weight,
                                       ccp_alpha=self.ccp_alpha,
-                                      random_state=self.random_state)
+                                      random_state=self.seed)
 
     def fit(self, concepts: Mapping[str, Any], y: Any, *,
             true_concepts: Mapping[str, Any] | None = None) -> ConceptTree:
@@ -179,19 +237,21 @@ class ConceptTree:
         true_concepts : dict, optional
             Ground-truth concepts of the same samples: also fits :attr:`reference_`.
         """
-        if self.max_depth is not None and (
-                isinstance(self.max_depth, bool) or not isinstance(self.max_depth, numbers.Integral)
-                or self.max_depth < 1):
-            raise ValueError(f"argument 'max_depth': expected an integer >= 1 or None, got "
-                             f"{self.max_depth!r}")
-        if (isinstance(self.min_samples_leaf, bool)
-                or not isinstance(self.min_samples_leaf, numbers.Integral)
-                or self.min_samples_leaf < 1):
-            raise ValueError(f"argument 'min_samples_leaf': expected an integer >= 1, got "
-                             f"{self.min_samples_leaf!r}")
+        check_int(self.max_depth, "max_depth", low=1, allow_none=True)
+        check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
+        check_number(self.ccp_alpha, "ccp_alpha", low=0.0)
+        check_seed(self.seed)
+        if self.class_weight is not None and not (
+                self.class_weight == "balanced" or isinstance(self.class_weight, Mapping)):
+            raise ValueError(f"argument 'class_weight': expected None, 'balanced' or a dict, got "
+                             f"{describe(self.class_weight)}")
+        if isinstance(self.categorical, str):
+            raise TypeError(f"argument 'categorical': expected a list of concept names, got the "
+                            f"string {self.categorical!r}")
         concepts = check_concepts(concepts)
         n = len(next(iter(concepts.values())))
         y = check_labels(y, n, "y")
+        self._forget_fit()
         names = list(concepts)
         categorical = set(self.categorical or [])
         unknown = sorted(categorical - set(names))
@@ -218,6 +278,8 @@ class ConceptTree:
         if truth is not None:
             self.reference_ = self._tree().fit(self.encoder_.transform(truth), y)
         self.concept_importances_ = self._importances(self.estimator_)
+        self.depth_ = int(self.estimator_.get_depth())
+        self.n_leaves_ = int(self.estimator_.get_n_leaves())
         return self
 
     def _importances(self, est: DecisionTreeClassifier) -> dict[str, float]:
@@ -227,17 +289,14 @@ class ConceptTree:
         return out
 
     # ------------------------------------------------------------------ use
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "estimator_"):
-            raise RuntimeError("ConceptTree is not fitted yet: call fit(concepts, y) first")
-
     def _encode(self, concepts: Mapping[str, Any], name: str = "concepts") -> np.ndarray:
-        self._check_fitted()
+        self._check_fitted("predict(), apply(), nodes() or evaluate()")
         concepts = check_concepts(concepts, name=name)
         missing = [k for k in self.concept_names_ if k not in concepts]
         if missing:
             raise ValueError(f"argument '{name}': missing concepts {missing}; the tree was fitted "
                              f"on {self.concept_names_}")
+        self.encoder_.check_known(concepts, name)
         return self.encoder_.transform(concepts)
 
     def predict(self, concepts: Mapping[str, Any]) -> np.ndarray:
@@ -256,16 +315,6 @@ class ConceptTree:
         pred = self.predict(concepts)
         return float(np.mean(pred == check_labels(y, len(pred), "y")))
 
-    @property
-    def depth_(self) -> int:
-        self._check_fitted()
-        return int(self.estimator_.get_depth())
-
-    @property
-    def n_leaves_(self) -> int:
-        self._check_fitted()
-        return int(self.estimator_.get_n_leaves())
-
     def nodes(self) -> dict[str, Any]:
         """The tree as arrays, node 0 the root, in words.
 
@@ -277,26 +326,53 @@ class ConceptTree:
             :attr:`concept_names_` (-1 for leaves); ``value``: index into :attr:`classes_` of the
             class the node predicts; ``n_train``: training samples reaching the node; ``depth``.
         """
-        self._check_fitted()
-        t = self.estimator_.tree_
-        m = t.node_count
-        yes = np.full(m, -1, dtype=np.int64)
-        no = np.full(m, -1, dtype=np.int64)
-        concept = np.full(m, -1, dtype=np.int64)
-        tests = [""] * m
-        depth = np.zeros(m, dtype=np.int64)
-        for i in range(m):
-            left, right = t.children_left[i], t.children_right[i]
-            if left == -1:
-                continue
-            text, yes_left = self.encoder_.test(int(t.feature[i]), float(t.threshold[i]))
-            tests[i] = text
-            yes[i], no[i] = (left, right) if yes_left else (right, left)
-            concept[i] = self.concept_names_.index(self.encoder_.features[t.feature[i]][0])
-            depth[left] = depth[right] = depth[i] + 1
-        return {"yes": yes, "no": no, "test": tests, "concept": concept,
-                "value": t.value[:, 0, :].argmax(axis=1).astype(np.int64),
-                "n_train": t.n_node_samples.astype(np.int64), "depth": depth}
+        self._check_fitted("nodes()")
+        nodes = tree_nodes(self.estimator_, self.encoder_.test)
+        concept = np.full(len(nodes["feature"]), -1, dtype=np.int64)
+        split = nodes["feature"] >= 0
+        concept[split] = [self.concept_names_.index(self.encoder_.features[f][0])
+                          for f in nodes["feature"][split]]
+        nodes["concept"] = concept
+        return nodes
+
+    def node_statistics(self, concepts: Mapping[str, Any], model_pred: Any, *,
+                        y_true: Any = None) -> NodeStatistics:
+        """How the samples with these (predicted) concepts flow through the tree: per node the
+        samples reaching it, the model's class mix there, and the tree's fidelity / accuracy.
+
+        Parameters
+        ----------
+        concepts : dict
+            Concepts of the samples, as the tree sees them.
+        model_pred : array-like of shape (N,)
+            The model's predictions for them.
+        y_true : array-like of shape (N,), optional
+        """
+        x = self._encode(concepts)
+        n = len(x)
+        model_pred = check_labels(model_pred, n, "model_pred")
+        y = None if y_true is None else check_labels(y_true, n, "y_true")
+        parts = [np.asarray(self.classes_), model_pred] + ([y] if y is not None else [])
+        try:
+            classes = np.unique(np.concatenate([np.asarray(p).astype(self.classes_.dtype)
+                                                for p in parts]))
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"argument 'model_pred': labels must be of the tree's class type "
+                            f"({self.classes_.dtype}), got {model_pred.dtype}") from err
+        path = self.estimator_.decision_path(x).tocsc()
+        leaf = self.estimator_.apply(x)
+        tree_pred = self.estimator_.predict(x)
+        count = np.asarray(path.sum(axis=0)).ravel().astype(np.int64)
+        onehot = np.zeros((n, len(classes)))
+        onehot[np.arange(n), np.searchsorted(classes, model_pred.astype(classes.dtype))] = 1
+        dist = np.asarray(path.T @ onehot).astype(np.int64)
+        agree = (tree_pred == model_pred).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fidelity = np.asarray(path.T @ agree).ravel() / count
+            accuracy = (np.asarray(path.T @ (tree_pred == y).astype(np.float64)).ravel() / count
+                        if y is not None else None)
+        return NodeStatistics(path=path, leaf=leaf, tree_pred=tree_pred, classes=classes,
+                              count=count, dist=dist, fidelity=fidelity, accuracy=accuracy)
 
     def export_text(self, class_names: Sequence[str] | None = None) -> str:
         """The rules as indented text; ``class_names[label]`` names integer class labels."""
@@ -304,7 +380,7 @@ class ConceptTree:
         lines: list[str] = []
 
         def name(label: Any) -> str:
-            if class_names is not None and isinstance(label, (numbers.Integral, np.integer)):
+            if class_names is not None and isinstance(label, (int, np.integer)):
                 return str(class_names[int(label)])
             return format_value(label)
 

@@ -1,8 +1,11 @@
-"""Binary wire format shared by every widget (see ``js/README.md``).
+"""The one wire layer: typed traits, binary arrays, quantised heatmaps (see ``js/README.md``).
 
-Arrays travel as ``{"dtype", "shape", "data"}`` dicts whose ``data`` is raw bytes, so ipywidgets
-sends them as binary websocket frames instead of JSON lists. Heatmaps are quantised to uint8 with a
-per-item ``(lo, hi)`` range: a 224x224 heatmap costs 50,176 bytes instead of ~200 KB of float32.
+Widgets keep numpy arrays (and :class:`Heatmap` values) in their state traits; the
+:func:`wire_trait` serializer encodes them when the state is synced. Arrays travel as
+``{"dtype", "shape", "data"}`` dicts whose ``data`` is raw bytes, so ipywidgets sends them as
+binary websocket frames instead of JSON lists. Heatmaps are quantised to uint8 with a per-item
+``(lo, hi)`` range: a 224x224 heatmap costs 50,176 bytes instead of ~200 KB of float32. The JS
+side decodes every array the same way (``js/src/lib/wire.ts``).
 """
 
 from __future__ import annotations
@@ -11,15 +14,20 @@ import warnings
 from typing import Any
 
 import numpy as np
+import traitlets as t
 
 __all__ = [
     "DEFAULT_MAX_PAYLOAD_BYTES",
+    "Heatmap",
     "PayloadTooLargeWarning",
     "array_from_wire",
     "array_to_wire",
     "dequantize",
     "payload_nbytes",
     "quantize",
+    "split_buffers",
+    "to_wire",
+    "wire_trait",
 ]
 
 #: Default cap on the bytes of tensors embedded in one widget's state. Beyond it widgets embed
@@ -131,7 +139,10 @@ def dequantize(wire: dict[str, Any]) -> np.ndarray:
 
 
 def payload_nbytes(state: Any) -> int:
-    """Bytes of binary buffers nested anywhere in ``state`` (what the wire will carry)."""
+    """Bytes of binary buffers nested anywhere in ``state`` (what the wire will carry); arrays
+    and heatmaps not yet encoded are measured as :func:`to_wire` would encode them."""
+    if isinstance(state, (Heatmap, np.ndarray)) or hasattr(state, "detach"):
+        return payload_nbytes(to_wire(state))
     if isinstance(state, (bytes, bytearray, memoryview)):
         return memoryview(state).nbytes
     if isinstance(state, dict):
@@ -154,3 +165,68 @@ def warn_payload(what: str, nbytes: int, cap: int, kept: int, total: int) -> Non
         PayloadTooLargeWarning,
         stacklevel=3,
     )
+
+
+class Heatmap:
+    """Values that cross the wire quantised to uint8 (one ``(lo, hi)`` range per item).
+
+    Parameters
+    ----------
+    values : array-like of shape (K, ...)
+    signed : bool, optional
+        Symmetric range around 0 (default: if any value is negative).
+    """
+
+    __slots__ = ("signed", "values")
+
+    def __init__(self, values: Any, *, signed: bool | None = None) -> None:
+        self.values = _as_numpy(values)
+        self.signed = signed
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Heatmap) and self.signed == other.signed
+                and self.values.shape == other.values.shape
+                and bool(np.array_equal(self.values, other.values)))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def to_wire(value: Any) -> Any:
+    """Encode a state value for the wire: arrays and tensors become wire arrays, heatmaps
+    quantised arrays, numpy scalars Python numbers; dicts and lists are encoded item by item."""
+    if isinstance(value, Heatmap):
+        return quantize(value.values, signed=value.signed)
+    if isinstance(value, np.ndarray) or hasattr(value, "detach"):
+        return array_to_wire(value)
+    if isinstance(value, dict):
+        return {k: to_wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_wire(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def wire_trait(default: Any = None) -> t.Dict:
+    """A synced dict trait whose arrays and heatmaps are encoded by :func:`to_wire`."""
+    return t.Dict(default or {}).tag(sync=True, to_json=lambda v, _widget: to_wire(v))
+
+
+def split_buffers(state: Any) -> tuple[Any, list[list[str | int]], list[bytes]]:
+    """``(state without binary leaves, paths to them, the buffers)``: the layout ipywidgets'
+    messages and our standalone pages use (``js/src/lib/buffers.ts`` puts them back)."""
+    paths: list[list[str | int]] = []
+    buffers: list[bytes] = []
+
+    def walk(v: Any, path: list[str | int]) -> Any:
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            paths.append(path)
+            buffers.append(bytes(v))
+            return None
+        if isinstance(v, dict):
+            return {k: walk(x, [*path, k]) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [walk(x, [*path, i]) for i, x in enumerate(v)]
+        return v
+
+    return walk(state, []), paths, buffers

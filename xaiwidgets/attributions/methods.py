@@ -1,19 +1,19 @@
 """Named Captum attribution methods with documented defaults, and adapters for user explainers.
 
 Every method is reduced to one callable ``explain(inputs, target) -> attributions`` shaped like the
-inputs (or like the embedding output for token-id inputs explained at a layer). Any object with
-Captum's ``attribute(inputs, target=...)`` signature plugs in the same way.
+inputs (or like the embedding output for token-id inputs explained at a layer), where ``target``
+is a class index for every classifier (one-logit binary models included, see
+:meth:`xaiwidgets._core.task.Task.for_attribution`). Any object with Captum's
+``attribute(inputs, target=...)`` signature plugs in the same way.
 """
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 from captum.attr import (
     DeepLift,
@@ -30,7 +30,10 @@ from captum.attr import (
 )
 from torch import nn
 
-__all__ = ["LAYER_METHODS", "METHODS", "Method", "quiet_captum", "resolve_methods", "seeded"]
+from .._core.task import Task
+from .._core.validation import describe
+
+__all__ = ["LAYER_METHODS", "METHODS", "Method", "resolve_methods"]
 
 Explain = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -42,31 +45,6 @@ class Method:
     name: str
     label: str
     explain: Explain
-
-
-@contextlib.contextmanager
-def quiet_captum() -> Iterator[None]:
-    """Silence Captum's per-call notices about things we do on purpose (inputs get
-    requires_grad; DeepLift hooks are added and removed)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Input Tensor .* did not already require")
-        warnings.filterwarnings("ignore", message="Setting forward, backward hooks")
-        warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU")
-        yield
-
-
-@contextlib.contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Seed torch's and numpy's global RNGs inside, and restore the user's states on exit
-    (Captum samples from both: GradientSHAP draws its alphas with ``np.random``)."""
-    np_state = np.random.get_state()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        np.random.seed(seed)
-        try:
-            yield
-        finally:
-            np.random.set_state(np_state)
 
 
 def _occlusion_window(x: torch.Tensor, kind: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -236,11 +214,28 @@ LAYER_METHODS: dict[str, LayerExplain] = {
 }
 
 
-def _from_explainer(obj: Any, label: str) -> Method:
+def _from_explainer(obj: Any, label: str, task: Task) -> Method:
     attribute = obj.attribute
+    try:
+        params = inspect.signature(attribute).parameters
+        takes_target = "target" in params or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    except (TypeError, ValueError):  # builtins without a signature: assume Captum's
+        takes_target = True
 
     def explain(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return attribute(x, target=t)
+        if not takes_target:  # e.g. explainers of the model's own prediction
+            return attribute(x)
+        if task.kind == "multiclass":
+            return attribute(x, target=t)
+        # A one-output model: Captum explainers built on it explain output 0, the logit
+        # (class-1 evidence) of a binary model. Signed maps are negated for class-0 targets;
+        # unsigned ones (importance, e.g. |gradient|) have no direction to flip.
+        a = attribute(x, target=torch.zeros_like(t))
+        if task.kind == "binary" and isinstance(a, torch.Tensor) and bool((a < 0).any()):
+            sign = (2 * t - 1).to(a.dtype).reshape(-1, *([1] * (a.ndim - 1)))
+            a = a * sign
+        return a
 
     return Method(name=label, label=label, explain=explain)
 
@@ -255,21 +250,29 @@ def resolve_methods(
     kind: str,
     name: str = "methods",
     *,
+    task: Task | None = None,
     layer: nn.Module | None = None,
     baseline_id: int = 0,
 ) -> list[Method]:
     """Turn names, Captum-style explainers or ``{label: name_or_explainer}`` into Methods.
 
-    With ``layer`` (token-id inputs), names map to :data:`LAYER_METHODS` at that layer."""
-    if isinstance(methods, (str, bytes)) or not isinstance(methods, (Sequence, Mapping)):
+    Named methods explain ``task.for_attribution(model)``, so ``target`` is a class index for
+    every classifier. With ``layer`` (token-id inputs), names map to :data:`LAYER_METHODS` at
+    that layer."""
+    task = task or Task("multiclass", 2)
+    if methods is None or isinstance(methods, (str, bytes)) or not isinstance(
+            methods, (Sequence, Mapping)):
         raise TypeError(f"argument '{name}': expected a list of method names or explainers, got "
-                        f"{type(methods).__name__}")
+                        f"{describe(methods)}")
     items = list(methods.items()) if isinstance(methods, Mapping) else [(None, m) for m in methods]
     if not items:
         raise ValueError(f"argument '{name}': expected at least one method, got none. Known "
                          f"names: {sorted(METHODS)}")
+    forward = task.for_attribution(model)
     resolved: list[Method] = []
     for label, m in items:
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"argument '{name}': labels must be str, got {describe(label)}")
         if isinstance(m, str):
             if m not in METHODS:
                 raise ValueError(f"argument '{name}': unknown method {m!r}; expected one of "
@@ -280,15 +283,18 @@ def resolve_methods(
                 if m not in LAYER_METHODS:
                     raise ValueError(f"argument '{name}': {m!r} has no layer variant for token-id "
                                      f"inputs; expected one of {sorted(LAYER_METHODS)}")
-                explain = LAYER_METHODS[m](model, layer, baseline_id)
+                explain = LAYER_METHODS[m](forward, layer, baseline_id)
             else:
-                explain = factory(model, kind)
+                explain = factory(forward, kind)
             resolved.append(Method(name=m, label=label or default_label, explain=explain))
+        elif isinstance(m, type):
+            raise TypeError(f"argument '{name}': got the class {m.__name__}, expected an "
+                            f"instance bound to the model, e.g. {m.__name__}(model)")
         elif callable(getattr(m, "attribute", None)):
-            resolved.append(_from_explainer(m, label or _label_of(m)))
+            resolved.append(_from_explainer(m, label or _label_of(m), task))
         else:
-            raise TypeError(f"argument '{name}': {m!r} is neither a known method name nor an "
-                            "object with attribute(inputs, target=...)")
+            raise TypeError(f"argument '{name}': {describe(m)} is neither a known method name nor "
+                            "an object with attribute(inputs, target=...)")
     labels = [m.label for m in resolved]
     dupes = sorted({x for x in labels if labels.count(x) > 1})
     if dupes:

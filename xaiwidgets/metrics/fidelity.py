@@ -1,4 +1,5 @@
-"""Metrics of concept-based model extraction (CME, methods.md section 2)."""
+"""Fidelity of an extracted model to the model it explains, and concept-prediction quality
+(concept accuracy, mis-prediction overlap) for concept-based extractions such as CME."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
-from ._labels import check_concepts
+from .._core.labels import check_concepts
+from .._core.validation import check_labels
 
-__all__ = ["concept_accuracy", "mispredicted_concepts", "mpo_curve"]
+__all__ = ["concept_accuracy", "fidelity", "mispredicted_concepts", "mpo_curve"]
+
+
+def fidelity(pred: Any, reference: Any) -> float:
+    """Fraction of samples where an extracted model's predictions ``pred`` agree with the
+    explained model's own predictions ``reference``."""
+    ref = np.asarray(reference) if not hasattr(reference, "detach") else (
+        reference.detach().cpu().numpy())
+    ref = check_labels(ref, len(ref), "reference")
+    p = check_labels(pred, len(ref), "pred")
+    if len(ref) == 0:
+        raise ValueError("argument 'reference': expected at least one sample, got 0")
+    return float(np.mean(p == ref))
 
 
 def _pair(true: Mapping[str, Any], pred: Mapping[str, Any]) -> tuple[dict, dict]:

@@ -1,15 +1,14 @@
 """CME step 1: which concepts a model's hidden layers encode, and a concept predictor from them.
 
 For every layer and concept a probe is fitted on the layer's activations, captured in place with
-:class:`~xaiwidgets.ModelProbe`. Two departures from the reference code (methods.md section 2,
-bugs 1 and 2): conv maps are pooled to a small grid and PCA-reduced first (label spreading on raw
-flattened activations sees all-zero rbf affinities), and layers are compared by stratified k-fold
+:class:`~xaiwidgets.ModelProbe`. Two departures from the reference code (``docs/methods/cme.md``):
+conv maps are pooled to a small grid and PCA-reduced first (label spreading on raw flattened
+activations sees all-zero rbf affinities), and layers are compared by stratified k-fold
 cross-validated accuracy instead of one 15 % split.
 """
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -27,9 +26,20 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading
 from torch import nn
 
-from .._probe import ModelProbe, iter_input_batches
-from .._validation import as_tensor, check_layer_names, check_model, check_model_output
-from ._labels import check_concepts, encode_concept
+from .._core.estimator import XaiEstimator
+from .._core.labels import check_concepts, encode_concept
+from .._core.probe import ModelProbe, iter_input_batches
+from .._core.random import check_seed
+from .._core.task import TASKS, infer_task
+from .._core.validation import (
+    as_tensor,
+    check_bool,
+    check_int,
+    check_layer_names,
+    check_model,
+    check_model_output,
+    check_option,
+)
 
 __all__ = ["ConceptExtractor", "default_layers", "pool_activation"]
 
@@ -66,15 +76,6 @@ def pool_activation(a: torch.Tensor, grid: int) -> torch.Tensor:
     return a.reshape(a.shape[0], -1)
 
 
-def _check_int(value: Any, name: str, low: int, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"argument '{name}': expected an integer >= {low}{extra}, got {value!r}")
-    return int(value)
-
-
 class _LabelSpreading(LabelSpreading):
     """LabelSpreading that never predicts from NaN.
 
@@ -98,14 +99,7 @@ class _LabelSpreading(LabelSpreading):
         return p
 
 
-def _predictions(out: Any, n: int) -> np.ndarray:
-    out = check_model_output(out, n)
-    if out.shape[1] == 1:  # one logit: binary classifier
-        return (out[:, 0] > 0).long().numpy()
-    return out.argmax(dim=1).numpy()
-
-
-class ConceptExtractor:
+class ConceptExtractor(XaiEstimator):
     """Concept probes on a model's hidden layers; per concept the layer that encodes it best.
 
     CME's input-to-concept step (Kazhdan et al., 2020): for each layer and each concept a probe
@@ -116,6 +110,8 @@ class ConceptExtractor:
 
     Parameters
     ----------
+    model : nn.Module
+        The trained model; used in place and left exactly as found (never copied).
     layers : sequence of str, optional
         Module names (``model.named_modules()``) to probe. Default: every leaf module with
         weights except normalisation layers. Prefer the outputs of nonlinearities (e.g. ``ReLU``
@@ -142,15 +138,15 @@ class ConceptExtractor:
         Folds of the stratified cross-validation (fewer when a class has fewer samples).
     batch_size : int, default=256
         Inputs per forward pass.
+    task : {"auto", "multiclass", "binary", "regression"}, default="auto"
+        How the model's outputs give its predictions (one-output models need "binary").
     progress : bool, default=True
         Show tqdm progress bars.
-    random_state : int, default=0
+    seed : int, default=0
         Seeds the labelled/unlabelled draw, the folds and PCA.
 
     Attributes
     ----------
-    model_ : nn.Module
-        The model given to :meth:`fit` (a reference, never a copy).
     layers_ : list of str
     concept_names_ : list of str
     concept_values_ : dict of str to np.ndarray
@@ -173,13 +169,14 @@ class ConceptExtractor:
 
     Examples
     --------
-    >>> cme = ConceptExtractor(layers=["relu1", "relu2", "fc1"]).fit(model, x_train, concepts)
+    >>> cme = ConceptExtractor(model, ["relu1", "relu2", "fc1"]).fit(x_train, concepts)
     >>> cme.accuracy_                          # (3 layers, K concepts)
     >>> predicted = cme.predict_concepts(x_test)   # {"shape": array([...]), ...}
     """
 
     def __init__(
         self,
+        model: nn.Module,
         layers: Sequence[str] | None = None,
         *,
         method: str = "label_spreading",
@@ -190,9 +187,11 @@ class ConceptExtractor:
         n_neighbors: int = 7,
         cv: int = 5,
         batch_size: int = 256,
+        task: str = "auto",
         progress: bool = True,
-        random_state: int = 0,
+        seed: int = 0,
     ) -> None:
+        self.model = model
         self.layers = layers
         self.method = method
         self.n_labelled = n_labelled
@@ -202,20 +201,24 @@ class ConceptExtractor:
         self.n_neighbors = n_neighbors
         self.cv = cv
         self.batch_size = batch_size
+        self.task = task
         self.progress = progress
-        self.random_state = random_state
+        self.seed = seed
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"argument 'method': expected one of {METHODS}, got {self.method!r}")
-        _check_int(self.n_labelled, "n_labelled", 1, allow_none=True)
-        _check_int(self.n_unlabelled, "n_unlabelled", 0)
-        _check_int(self.pool, "pool", 1)
-        _check_int(self.n_components, "n_components", 1)
-        _check_int(self.n_neighbors, "n_neighbors", 1)
-        _check_int(self.cv, "cv", 2)
-        _check_int(self.batch_size, "batch_size", 1)
+        check_model(self.model)
+        check_option(self.method, "method", METHODS)
+        check_int(self.n_labelled, "n_labelled", low=1, allow_none=True)
+        check_int(self.n_unlabelled, "n_unlabelled", low=0)
+        check_int(self.pool, "pool", low=1)
+        check_int(self.n_components, "n_components", low=1)
+        check_int(self.n_neighbors, "n_neighbors", low=1)
+        check_int(self.cv, "cv", low=2)
+        check_int(self.batch_size, "batch_size", low=1)
+        check_option(self.task, "task", TASKS)
+        check_bool(self.progress, "progress")
+        check_seed(self.seed)
 
     def _reducers(self, model: nn.Module, layers: list[str]) -> dict[str, Callable[[Any], Any]]:
         modules = dict(model.named_modules())
@@ -248,59 +251,24 @@ class ConceptExtractor:
         self, model: nn.Module, layers: list[str], data: Any, keep: np.ndarray | None,
         n: int | None, size: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Pooled activations of the samples ``keep`` (sorted; None = all) of ``data``.
-
-        Arrays are indexed before the forward pass; other iterables are streamed and only the
-        kept rows survive each batch, so memory holds one batch of raw activations plus the kept
-        pooled rows. ``n``: expected length of a streamed ``data``; ``size``: at most this many
-        rows when ``keep`` is None and ``data`` is not an array.
-        """
+        """Pooled activations of the samples ``keep`` (sorted; None = all) of ``data``, in
+        preallocated buffers (:meth:`ModelProbe.gather`). ``n``: expected length of a streamed
+        ``data``; ``size``: at most this many rows of a stream when ``keep`` is None."""
         probe = ModelProbe(model, layers, reduce=self._reducers(model, layers))
-        if isinstance(data, (torch.Tensor, np.ndarray)):
-            data = as_tensor(data, "X")
-            if keep is not None:
-                data = data[torch.from_numpy(keep)]
-            keep, n, size = None, None, len(data)  # an array's length was checked already
-        capacity = len(keep) if keep is not None else int(size or 0)
-        # Rows go into buffers allocated once: many small long-lived arrays interleaved with each
-        # batch's large transient ones fragment the C heap, and RSS then grows with N.
-        out: dict[str, np.ndarray] = {}
-        filled = seen = 0
-        total = -(-capacity // self.batch_size) if keep is None else None
-        for batch, _, acts in self._bar(probe.iter_batches(data, batch_size=self.batch_size),
-                                        desc="activations", unit="batch", total=total):
-            b = len(batch)
-            if keep is None:
-                rows: Any = slice(None)
-                k = b
-            else:
-                lo, hi = np.searchsorted(keep, [seen, seen + b])
-                rows = torch.from_numpy(keep[lo:hi] - seen)
-                k = int(hi - lo)
-            seen += b
-            if k == 0:
-                continue
-            for layer in layers:
-                a = acts[layer][rows]
-                if layer not in out:
-                    out[layer] = np.empty((capacity, a.shape[1]), dtype=np.float32)
-                out[layer][filled:filled + k] = a.numpy()
-            filled += k
+        acts, seen = probe.gather(data, rows=keep, limit=size, batch_size=self.batch_size,
+                                  progress=self.progress)
         if n is not None and seen != n:
             raise ValueError(f"argument 'concepts': expected one label per sample, but X has "
                              f"{seen} samples while the concepts have {n} labels")
-        return {layer: out[layer][:filled] if layer in out else np.zeros((0, 0), np.float32)
-                for layer in layers}
+        return acts
 
     # ------------------------------------------------------------------ fit
-    def fit(self, model: nn.Module, X: Any, concepts: Mapping[str, Any], *,
+    def fit(self, X: Any, concepts: Mapping[str, Any], *,
             unlabelled: Any = None) -> ConceptExtractor:
         """Capture activations, fit one probe per (layer, concept) and pick the best layers.
 
         Parameters
         ----------
-        model : nn.Module
-            The trained model; used in place and left exactly as found.
         X : tensor, array, DataLoader or iterable of batches
             Inputs as the model expects them, in the same order as the concept labels.
             Tensors and arrays are indexed directly; other iterables are streamed once.
@@ -316,9 +284,12 @@ class ConceptExtractor:
         self
         """
         self._check_params()
-        model = check_model(model)
+        model = self.model
         layers = (default_layers(model) if self.layers is None
                   else check_layer_names(model, self.layers))
+        if hasattr(X, "to_numpy") or (isinstance(X, (list, tuple)) and X
+                                       and isinstance(X[0], (torch.Tensor, np.ndarray))):
+            X = as_tensor(X, "X")
         n_x = len(X) if isinstance(X, (torch.Tensor, np.ndarray)) else None
         concepts = check_concepts(concepts, n_x, n_from="X")
         n = len(next(iter(concepts.values())))
@@ -329,7 +300,8 @@ class ConceptExtractor:
                     f"argument 'concepts': concept {k!r} has a single value ({values[0]!r}) in all "
                     f"{n} samples; a probe cannot learn it, so drop it from the concepts")
 
-        rng = np.random.default_rng(self.random_state)
+        self._forget_fit()
+        rng = np.random.default_rng(self.seed)
         order = rng.permutation(n)
         n_lab = n if self.n_labelled is None else self.n_labelled
         if n_lab > n:
@@ -364,7 +336,6 @@ class ConceptExtractor:
         n_total = len(feats[layers[0]])
         self.n_unlabelled_ = n_total - n_lab
 
-        self.model_ = model
         self.layers_ = layers
         self.concept_names_ = list(concepts)
         self.concept_values_ = {k: v for k, (v, _) in encoded.items()}
@@ -415,13 +386,13 @@ class ConceptExtractor:
         k = max(1, min(self.n_components, n_total - 1, feats.shape[1]))
         scaled = StandardScaler().fit(feats)
         z = scaled.transform(feats)
-        pca = PCA(n_components=k, random_state=self.random_state).fit(z)
+        pca = PCA(n_components=k, random_state=self.seed).fit(z)
         # Directions without variance (a rank-deficient layer's numerical noise) are dropped: the
         # logistic probe standardises its inputs and would blow them up to unit variance.
         var = pca.explained_variance_
         keep = int(np.sum(var > 1e-6 * var[0])) if var[0] > 0 else 1
         if keep < k:
-            pca = PCA(n_components=max(1, keep), random_state=self.random_state).fit(z)
+            pca = PCA(n_components=max(1, keep), random_state=self.seed).fit(z)
         # Not whitened for label spreading: knn on whitened components weighs noise directions
         # like the dominant ones (measured: lower probe accuracy on dSprites).
         self.reducers_[layer] = Pipeline([("scale", scaled), ("pca", pca)])
@@ -441,7 +412,7 @@ class ConceptExtractor:
         unl = np.arange(n_lab, n_total)
         y = np.concatenate([y_lab, np.full(len(unl), -1, dtype=np.int64)])
         splits = min(self.cv, n_lab)
-        folds = StratifiedKFold(n_splits=splits, shuffle=True, random_state=self.random_state)
+        folds = StratifiedKFold(n_splits=splits, shuffle=True, random_state=self.seed)
         with warnings.catch_warnings():
             # Rare concept values (fewer members than folds) are expected with few labels.
             warnings.filterwarnings("ignore", message="The least populated class",
@@ -459,11 +430,6 @@ class ConceptExtractor:
         return float(np.mean(scores)), probe
 
     # ------------------------------------------------------------------ predict
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "accuracy_"):
-            raise RuntimeError("ConceptExtractor is not fitted yet: call fit(model, X, concepts) "
-                               "first")
-
     def predict_concepts(
         self, X: Any, *, return_predictions: bool = False
     ) -> dict[str, np.ndarray] | tuple[dict[str, np.ndarray], np.ndarray]:
@@ -475,8 +441,8 @@ class ConceptExtractor:
         ----------
         X : tensor, array, DataLoader or iterable of batches
         return_predictions : bool, default=False
-            Also return the model's predicted classes (argmax of its output; ``output > 0`` for
-            a one-output model), from the same forward passes.
+            Also return the model's predicted classes (read with ``task``), from the same
+            forward passes.
 
         Returns
         -------
@@ -485,9 +451,12 @@ class ConceptExtractor:
         predictions : np.ndarray of shape (N,)
             Only with ``return_predictions=True``.
         """
-        self._check_fitted()
+        self._check_fitted("predict_concepts()")
         layers = [layer for layer in self.layers_ if layer in self.best_layer_.values()]
-        probe = ModelProbe(self.model_, layers, reduce=self._reducers(self.model_, layers))
+        probe = ModelProbe(self.model, layers, reduce=self._reducers(self.model, layers))
+        if hasattr(X, "to_numpy"):
+            X = as_tensor(X, "X")
+        task = None
         sized = isinstance(X, (torch.Tensor, np.ndarray))
         # Preallocated (or doubled when N is unknown): see _collect on heap fragmentation.
         capacity = len(X) if sized else 4096
@@ -508,7 +477,9 @@ class ConceptExtractor:
                     if self.best_layer_[k] == layer:
                         codes[filled:filled + b, j] = self.probes_[layer, k].predict(z)
             if return_predictions:
-                preds[filled:filled + b] = _predictions(out, b)
+                out = check_model_output(out, b)
+                task = task or infer_task(self.task, out.shape[1])
+                preds[filled:filled + b] = task.predict(out).numpy()
             filled += b
         result = {k: self.concept_values_[k][codes[:filled, j]]
                   for j, k in enumerate(self.concept_names_)}

@@ -1,7 +1,8 @@
-"""Concept labels: validation and encoding shared by the extractor and the tree.
+"""Named label tables (concepts, attributes): validation and encoding.
 
-Concepts are always a mapping ``{name: (N,) array}``. Values may be numbers (ordinal: a tree splits
-them with thresholds, ``scale <= 0.7``) or strings (categorical: one-hot, ``shape = heart``).
+A table is a mapping ``{name: (N,) array}`` (or a DataFrame). Values may be numbers (ordinal: a
+tree splits them with thresholds, ``scale <= 0.7``) or strings (categorical: one-hot,
+``shape = heart``). Missing labels (NaN, None) are refused with the samples that hold them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_concepts", "encode_concept", "format_value"]
+__all__ = ["check_concepts", "encode_concept"]
+
+
+def _missing(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.kind == "f":
+        return np.isnan(arr)
+    if arr.dtype.kind == "O":
+        return np.array([v is None or (isinstance(v, float) and v != v) for v in arr],
+                        dtype=bool)
+    return np.zeros(arr.shape, dtype=bool)
 
 
 def _describe(x: Any) -> str:
@@ -34,6 +44,8 @@ def check_concepts(
     name, n_from : str
         Argument names used in error messages.
     """
+    if hasattr(concepts, "columns") and hasattr(concepts, "to_numpy"):  # a DataFrame
+        concepts = {str(c): concepts[c].to_numpy() for c in concepts.columns}
     if not isinstance(concepts, Mapping):
         raise TypeError(f"argument '{name}': expected a dict mapping concept names to arrays of "
                         f"one label per sample, got {_describe(concepts)}")
@@ -45,6 +57,11 @@ def check_concepts(
             raise TypeError(f"argument '{name}': concept names must be str, got {key!r}")
         if hasattr(values, "detach"):
             values = values.detach().cpu().numpy()
+        elif hasattr(values, "to_numpy"):
+            values = values.to_numpy()
+        if isinstance(values, (str, bytes)):
+            raise TypeError(f"argument '{name}': concept {key!r} must be an array of one label "
+                            f"per sample, got the string {values[:20]!r}")
         arr = np.asarray(values)
         if arr.ndim != 1:
             raise ValueError(f"argument '{name}': concept {key!r} must be a 1-D array of one label "
@@ -52,10 +69,18 @@ def check_concepts(
         if arr.dtype.kind not in "biufUSO":
             raise TypeError(f"argument '{name}': concept {key!r} must hold numbers or strings, got "
                             f"dtype {arr.dtype}")
-        if arr.dtype.kind == "O":
-            arr = arr.astype(str)
+        missing = _missing(arr)
+        if missing.any():
+            raise ValueError(f"argument '{name}': concept {key!r} has missing labels (NaN / None) "
+                             f"at samples {np.flatnonzero(missing)[:10].tolist()}; drop those "
+                             "samples or give them a value")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise ValueError(f"argument '{name}': concept {key!r} contains NaN or Inf labels")
+            raise ValueError(f"argument '{name}': concept {key!r} contains Inf labels")
+        if arr.dtype.kind == "O":
+            kinds = {type(v) for v in arr}
+            numeric = all(issubclass(k, (int, float, np.number)) and not issubclass(k, bool)
+                          for k in kinds)
+            arr = arr.astype(np.float64) if numeric else arr.astype(str)
         out[key] = arr
     lengths = {k: len(v) for k, v in out.items()}
     expected = n if n is not None else next(iter(lengths.values()))
@@ -74,12 +99,3 @@ def encode_concept(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(sorted unique values, integer codes)`` of one concept's labels."""
     uniques, codes = np.unique(values, return_inverse=True)
     return uniques, codes.astype(np.int64).reshape(-1)
-
-
-def format_value(v: Any) -> str:
-    """Short display text of a concept value (3 significant digits for floats)."""
-    if isinstance(v, (float, np.floating)):
-        return f"{float(v):.3g}"
-    if isinstance(v, (bytes, np.bytes_)):
-        return v.decode(errors="replace")
-    return str(v)

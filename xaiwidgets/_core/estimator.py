@@ -1,0 +1,186 @@
+"""The one estimator contract (scikit-learn's), and persistence without the user's model.
+
+Every fitted object derives from :class:`XaiEstimator`: ``__init__`` stores its arguments as
+given, ``fit`` returns self and leaves learned state in attributes ending in ``_``,
+``get_params`` / ``set_params`` / ``repr`` / :func:`sklearn.base.clone` work, and using an
+unfitted estimator raises :class:`sklearn.exceptions.NotFittedError`.
+
+A model-bound explainer takes the model first in ``__init__``. Cloning keeps that model (and any
+submodule of it, such as a ``layer``) by reference: ``clone`` never copies the user's model.
+``save`` writes the fitted state (generators, probes, trees) but never the model; ``load``
+re-binds it to a model given by the caller, after checking that its parameters have the same
+names and shapes as the one the estimator was fitted on.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
+from torch import nn
+
+from .validation import check_model, describe
+
+__all__ = ["XaiEstimator", "model_signature"]
+
+E = TypeVar("E", bound="XaiEstimator")
+
+_FORMAT = "xaiwidgets-estimator"
+_FORMAT_VERSION = 1
+
+
+def model_signature(model: nn.Module) -> list[tuple[str, tuple[int, ...], str]]:
+    """Names, shapes and dtypes of a model's parameters and buffers (what ``load`` compares)."""
+    return [(k, tuple(v.shape), str(v.dtype).replace("torch.", ""))
+            for k, v in model.state_dict().items()]
+
+
+def _submodule_name(value: Any, model: Any) -> str | None:
+    if isinstance(value, nn.Module) and isinstance(model, nn.Module):
+        for name, m in model.named_modules():
+            if m is value:
+                return name
+    return None
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, nn.Module):
+        return f"{type(value).__name__}(...)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class XaiEstimator(BaseEstimator):
+    """Base of every xaiwidgets estimator (see the module docstring)."""
+
+    # -- contract helpers ------------------------------------------------------------------
+    def _check_fitted(self, what: str = "this") -> None:
+        fitted = [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]
+        if not fitted:
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call fit(...) before {what} "
+                "(or load a saved one with {0}.load(path{1}))".format(
+                    type(self).__name__, ", model=model" if self._bound_model() else ""))
+
+    def _forget_fit(self) -> None:
+        """Drop every fitted attribute, so that a failed refit never leaves a half-updated
+        estimator that looks fitted."""
+        for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, k)
+
+    def _bound_model(self) -> nn.Module | None:
+        model = self.get_params(deep=False).get("model")
+        return model if isinstance(model, nn.Module) else None
+
+    def _rebind(self) -> None:
+        """After :meth:`load`: restore private references into the model (subclasses)."""
+
+    # -- clone and repr --------------------------------------------------------------------
+    def __sklearn_clone__(self: E) -> E:
+        params = self.get_params(deep=False)
+        model = params.get("model")
+        copied = {k: v if k == "model" or _submodule_name(v, model) is not None
+                  else clone(v, safe=False) for k, v in params.items()}
+        return type(self)(**copied)
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        # sklearn's repr prints a module's full architecture; show it by class name, and only
+        # the parameters that differ from their defaults (plus the model).
+        params = self.get_params(deep=False)
+        defaults = {k: p.default for k, p in inspect.signature(type(self).__init__)
+                    .parameters.items()}
+        shown = []
+        for k, v in params.items():
+            d = defaults.get(k, inspect.Parameter.empty)
+            same = d is not inspect.Parameter.empty and type(d) is type(v) and (
+                d is v or (not isinstance(v, (np.ndarray, nn.Module, torch.Tensor)) and d == v))
+            if k == "model" or not same:
+                shown.append(f"{k}={_short(v)}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        # The short repr, not sklearn's HTML diagram (which would print the whole model).
+        return {"text/plain": repr(self)}
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted estimator to ``path`` (never the user's model).
+
+        The file holds the parameters, the fitted attributes and the model's parameter
+        signature; it is a pickle (``torch.save``), so load only files you trust. Custom
+        modules (e.g. your own mask generator) are stored by reference to their class, which
+        must be importable when loading.
+
+        Returns
+        -------
+        Path
+        """
+        self._check_fitted("save()")
+        params = self.get_params(deep=False)
+        model = params.pop("model", None)
+        stored: dict[str, Any] = {}
+        for k, v in params.items():
+            sub = _submodule_name(v, model)
+            stored[k] = ("__submodule__", sub) if sub is not None else v
+        fitted = {k: v for k, v in vars(self).items()
+                  if k.endswith("_") and not k.startswith("_")}
+        payload = {
+            "format": _FORMAT, "version": _FORMAT_VERSION,
+            "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            "params": stored, "fitted": fitted,
+            "model": model_signature(model) if isinstance(model, nn.Module) else None,
+        }
+        path = Path(path)
+        torch.save(payload, path)
+        return path
+
+    @classmethod
+    def load(cls: type[E], path: str | Path, model: nn.Module | None = None) -> E:
+        """Read an estimator written by :meth:`save`, re-bound to ``model``.
+
+        Parameters
+        ----------
+        path : str or Path
+        model : nn.Module, optional
+            Required for estimators that explain a model: the same architecture (parameter
+            names and shapes are checked) with the weights the estimator was fitted on.
+        """
+        payload = torch.load(Path(path), map_location="cpu", weights_only=False)
+        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+            raise ValueError(f"argument 'path': {str(path)!r} is not a saved xaiwidgets "
+                             "estimator")
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if payload["class"] != name:
+            raise TypeError(f"argument 'path': the file holds a {payload['class']}, not a "
+                            f"{name}; load it with that class")
+        params = dict(payload["params"])
+        if payload["model"] is not None:
+            if model is None:
+                raise ValueError(f"argument 'model': a {cls.__name__} explains a model, which is "
+                                 "never saved with it; pass the model it was fitted on, "
+                                 f"{cls.__name__}.load(path, model=model)")
+            check_model(model)
+            want, got = payload["model"], model_signature(model)
+            if want != got:
+                diff = next((f"{w} vs {g}" for w, g in zip(want, got, strict=False) if w != g),
+                            f"{len(want)} vs {len(got)} tensors")
+                raise ValueError(f"argument 'model': not the architecture this {cls.__name__} "
+                                 f"was fitted on (parameter names / shapes differ: {diff})")
+            modules = dict(model.named_modules())
+            for k, v in params.items():
+                if isinstance(v, tuple) and len(v) == 2 and v[0] == "__submodule__":
+                    params[k] = modules[v[1]]
+            params["model"] = model
+        elif model is not None:
+            raise ValueError(f"argument 'model': a {cls.__name__} is fitted without a model, got "
+                             f"{describe(model)}")
+        est = cls(**params)
+        for k, v in payload["fitted"].items():
+            setattr(est, k, v)
+        est._rebind()
+        return est

@@ -1,0 +1,398 @@
+"""Wrap a user's model in place and leave it exactly as found; capture its activations.
+
+``preserved_model`` is the one place that touches the user's model: it switches to eval mode,
+freezes parameters (so nothing accumulates in ``.grad`` and no parameter gradients are computed),
+disables cuDNN for recurrent models (cuDNN refuses RNN backward in eval mode), re-enables
+gradients even under a caller's ``torch.no_grad()`` / ``torch.inference_mode()`` (gradient
+explainers need them), and on exit, success or error, restores every module's ``.training``,
+every parameter's ``requires_grad`` and ``.grad``, and removes any hook that appeared while it
+was active. ``ModelProbe`` builds on it: the one activation collector (preallocated buffers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .validation import as_tensor, check_int, check_layer_names, check_model, describe
+
+__all__ = [
+    "ModelProbe",
+    "find_embedding",
+    "iter_input_batches",
+    "model_device",
+    "model_dtype",
+    "preserved_model",
+    "resolve_layer",
+]
+
+# Every per-module hook dict torch keeps; hooks added while preserved are removed on exit.
+_HOOK_DICTS = (
+    "_forward_hooks",
+    "_forward_pre_hooks",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_forward_pre_hooks_with_kwargs",
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
+
+
+def model_device(model: nn.Module) -> torch.device:
+    for tensor in (*model.parameters(), *model.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+def model_dtype(model: nn.Module) -> torch.dtype:
+    """The floating dtype the model computes in (its first floating parameter or buffer)."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.float32
+
+
+def _has_rnn(model: nn.Module) -> bool:
+    return any(isinstance(m, nn.RNNBase) for m in model.modules())
+
+
+@contextlib.contextmanager
+def preserved_model(model: nn.Module, *, freeze: bool = True) -> Iterator[nn.Module]:
+    """Context manager: the model in eval mode, restored exactly on exit.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The user's model. It is never copied.
+    freeze : bool, default=True
+        Set ``requires_grad=False`` on all parameters while inside (gradients w.r.t. inputs still
+        work; parameter gradients are neither computed nor accumulated).
+    """
+    check_model(model)
+    modules = list(model.modules())
+    training = [m.training for m in modules]
+    params = list(model.parameters())
+    requires_grad = [p.requires_grad for p in params]
+    grads = [p.grad for p in params]
+    hooks = [{name: set(getattr(m, name, {}) or {}) for name in _HOOK_DICTS} for m in modules]
+    full_backward = [getattr(m, "_is_full_backward_hook", None) for m in modules]
+    try:
+        # Gradient explainers need autograd even when the caller runs under no_grad or
+        # inference_mode; code that only predicts opens its own inference_mode inside.
+        with torch.inference_mode(False), torch.enable_grad():
+            model.eval()
+            if freeze:
+                for p in params:
+                    p.requires_grad_(False)
+            # cuDNN's RNN kernels only support backward in training mode (captum#328, #564).
+            cudnn = torch.backends.cudnn.flags(enabled=False) if _has_rnn(model) else (
+                contextlib.nullcontext())
+            with cudnn:
+                yield model
+    finally:
+        for m, before in zip(modules, hooks, strict=True):
+            for name, keys in before.items():
+                current = getattr(m, name, None)
+                if current is None:
+                    continue
+                for key in [k for k in current if k not in keys]:
+                    del current[key]
+        for m, flag, full in zip(modules, training, full_backward, strict=True):
+            m.training = flag
+            m._is_full_backward_hook = full
+        for p, flag, grad in zip(params, requires_grad, grads, strict=True):
+            p.requires_grad_(flag)
+            p.grad = grad
+
+
+def resolve_layer(
+    model: nn.Module, layer: Any, name: str = "layer", *, expect: type | None = None,
+    what: str = "",
+) -> tuple[str, nn.Module]:
+    """The one layer resolver: a name from ``model.named_modules()`` or a submodule itself ->
+    ``(name, module)``; ``expect`` checks the module's type."""
+    named = dict(model.named_modules())
+    if isinstance(layer, nn.Module):
+        names = [n for n, m in named.items() if m is layer and n]
+        if not names:
+            raise ValueError(f"argument '{name}': the {type(layer).__name__} given is not a "
+                             f"submodule of the model")
+        resolved, module = names[0], layer
+    elif isinstance(layer, str):
+        resolved = check_layer_names(model, [layer], name=name)[0]
+        module = named[resolved]
+    else:
+        raise TypeError(f"argument '{name}': expected a layer name or a submodule of the model, "
+                        f"got {describe(layer)}")
+    if expect is not None and not isinstance(module, expect):
+        raise ValueError(f"argument '{name}': {what or 'this argument'} needs an "
+                         f"{expect.__module__.split('.')[0]}.{expect.__name__} layer; "
+                         f"{resolved!r} is a {type(module).__name__}")
+    return resolved, module
+
+
+def find_embedding(model: nn.Module, layer: Any = None, name: str = "layer"
+                   ) -> tuple[str, nn.Embedding]:
+    """The token embedding: ``layer`` (name or module) or the model's only ``nn.Embedding``."""
+    if layer is not None:
+        resolved, module = resolve_layer(model, layer, name, expect=nn.Embedding,
+                                         what="token-id inputs are explained at a token "
+                                              "embedding, so it")
+        return resolved, module  # type: ignore[return-value]
+    found = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Embedding)]
+    if not found:
+        raise ValueError(
+            "argument 'model': token-id inputs are explained in the model's embedding space, "
+            f"but {type(model).__name__} has no nn.Embedding layer; pass float inputs or name "
+            f"the embedding with {name}=...")
+    if len(found) > 1:
+        raise ValueError(
+            f"argument '{name}': the model has {len(found)} nn.Embedding layers "
+            f"{[n for n, _ in found]}; pass {name}=<name> to pick the token embedding")
+    return found[0]  # type: ignore[return-value]
+
+
+def iter_input_batches(
+    data: Any, batch_size: int, name: str = "data"
+) -> Iterator[torch.Tensor]:
+    """Yield input batches from a tensor, a numpy array, a DataFrame, a DataLoader or any
+    iterable of batches.
+
+    Batches that are tuples/lists/dicts yield their first element / ``"x"``/``"inputs"`` entry:
+    the inputs of the usual ``(x, y)`` pairs. A plain list of tensors is refused: it could be a
+    list of samples or a list of batches, and guessing wrong is silent.
+    """
+    check_int(batch_size, "batch_size", low=1)
+    if isinstance(data, (torch.Tensor, np.ndarray)) or hasattr(data, "to_numpy"):
+        t = as_tensor(data, name)
+        if t.ndim == 0 or t.shape[0] == 0:
+            raise ValueError(f"argument '{name}': expected at least one sample, got shape "
+                             f"{tuple(t.shape)}")
+        for start in range(0, t.shape[0], batch_size):
+            yield t[start:start + batch_size]
+        return
+    if isinstance(data, (list, tuple)) and data and all(
+            isinstance(v, (torch.Tensor, np.ndarray)) for v in data):
+        raise TypeError(
+            f"argument '{name}': got a {type(data).__name__} of {len(data)} tensors, which could "
+            "be samples or batches; pass torch.stack(samples) for samples, or a DataLoader for "
+            "batches")
+    if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+        raise TypeError(f"argument '{name}': expected a tensor, array, DataLoader or iterable of "
+                        f"batches, got {describe(data)}")
+    seen = False
+    for batch in data:
+        if isinstance(batch, (tuple, list)):
+            batch = batch[0]
+        elif isinstance(batch, dict):
+            key = next((k for k in ("x", "inputs", "input") if k in batch), None)
+            if key is None:
+                raise ValueError(f"argument '{name}': dict batches need an 'x' or 'inputs' key, "
+                                 f"got keys {sorted(batch)}")
+            batch = batch[key]
+        t = as_tensor(batch, name)
+        if t.ndim == 0 or t.shape[0] == 0:
+            continue
+        seen = True
+        yield t
+    if not seen:
+        raise ValueError(f"argument '{name}': expected at least one non-empty batch, got none")
+
+
+def _to_tensor_output(layer: str, module: nn.Module, output: Any) -> torch.Tensor:
+    if isinstance(output, torch.Tensor):
+        return output
+    # Recurrent layers return (sequence of hidden states, final state): the sequence is the
+    # activation users mean.
+    if isinstance(module, nn.RNNBase) and isinstance(output, tuple):
+        out = output[0]
+        if isinstance(out, nn.utils.rnn.PackedSequence):
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        return out
+    raise TypeError(
+        f"argument 'layers': layer {layer!r} ({type(module).__name__}) returns "
+        f"{type(output).__name__}, expected a tensor; pick a submodule that returns a tensor or "
+        f"pass a reducer that maps its output to one via reduce={{{layer!r}: fn}}"
+    )
+
+
+class ModelProbe:
+    """Capture named layers' activations of a model, in place, in batches.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The user's model; left exactly as found (see :func:`preserved_model`).
+    layers : sequence of str
+        Names from ``model.named_modules()``.
+    reduce : callable or dict of str to callable, optional
+        Applied to each batch's activation before it is kept (e.g. global average pooling of
+        conv maps), so memory grows with the reduced size, not the raw activation size.
+
+    Examples
+    --------
+    >>> probe = ModelProbe(model, ["conv1", "fc1"], reduce=ModelProbe.spatial_mean)
+    >>> acts = probe.collect(images, batch_size=256)     # {"conv1": (N, C), "fc1": (N, 64)}
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        layers: Sequence[str] | str,
+        *,
+        reduce: Callable[[Any], torch.Tensor]
+        | dict[str, Callable[[Any], torch.Tensor]]
+        | None = None,
+    ) -> None:
+        self.model = check_model(model)
+        self.layers = check_layer_names(model, layers)
+        if isinstance(reduce, dict):
+            unknown = set(reduce) - set(self.layers)
+            if unknown:
+                raise ValueError(f"argument 'reduce': keys {sorted(unknown)} are not among "
+                                 f"layers {self.layers}")
+        elif reduce is not None and not callable(reduce):
+            raise TypeError(f"argument 'reduce': expected a function or a dict of functions, got "
+                            f"{describe(reduce)}")
+        self.reduce = reduce
+
+    @staticmethod
+    def spatial_mean(a: torch.Tensor) -> torch.Tensor:
+        """Global average pool over every axis after the channel axis; (N, C, ...) -> (N, C)."""
+        return a.flatten(2).mean(dim=2) if a.ndim > 2 else a
+
+    def _reducer(self, layer: str) -> Callable[[Any], torch.Tensor] | None:
+        if isinstance(self.reduce, dict):
+            return self.reduce.get(layer)
+        return self.reduce
+
+    def iter_batches(
+        self, data: Any, *, batch_size: int = 256, forward: Callable[..., Any] | None = None,
+    ) -> Iterator[tuple[torch.Tensor, Any, dict[str, torch.Tensor]]]:
+        """Yield ``(inputs, outputs, {layer: activation})`` per batch, detached, on CPU.
+
+        ``forward(model, batch)`` replaces ``model(batch)`` (e.g. to pass lengths as well).
+        """
+        modules = dict(self.model.named_modules())
+        device = model_device(self.model)
+        with preserved_model(self.model):
+            captured: dict[str, torch.Tensor] = {}
+
+            def make_hook(layer: str) -> Callable[..., None]:
+                reducer = self._reducer(layer)
+
+                def hook(module: nn.Module, _inp: Any, output: Any) -> None:
+                    out = reducer(output) if reducer is not None else output
+                    captured[layer] = _to_tensor_output(layer, module, out).detach()
+
+                return hook
+
+            handles = [modules[n].register_forward_hook(make_hook(n)) for n in self.layers]
+            try:
+                for batch in iter_input_batches(data, batch_size):
+                    captured.clear()
+                    with torch.inference_mode():
+                        b = batch.to(device)
+                        out = forward(self.model, b) if forward is not None else self.model(b)
+                    missing = [n for n in self.layers if n not in captured]
+                    if missing:
+                        raise RuntimeError(f"argument 'layers': layers {missing} were not called "
+                                           "by the model's forward pass")
+                    acts = {n: captured[n].cpu() for n in self.layers}
+                    yield batch, out.detach().cpu() if isinstance(out, torch.Tensor) else out, acts
+            finally:
+                for h in handles:
+                    h.remove()
+
+    def gather(
+        self, data: Any, *, rows: np.ndarray | None = None, limit: int | None = None,
+        batch_size: int = 256, progress: bool = False, flatten: bool = True,
+        desc: str = "activations",
+    ) -> tuple[dict[str, np.ndarray], int]:
+        """Activations of the samples ``rows`` (sorted indices; None = all) of ``data`` and the
+        number of samples seen.
+
+        Rows go into buffers allocated once (float32): many small long-lived arrays interleaved
+        with each batch's large transient ones fragment the C heap, and RSS then grows with N.
+        Arrays are indexed before the forward pass; other iterables are streamed, keeping only
+        the wanted rows of each batch. ``limit``: stop after this many rows of a stream.
+        """
+        if rows is not None:
+            rows = np.asarray(rows, dtype=np.int64)
+        if isinstance(data, (torch.Tensor, np.ndarray)) or hasattr(data, "to_numpy"):
+            data = as_tensor(data, "data")
+            total_n = len(data)
+            if rows is not None:
+                data = data[torch.from_numpy(rows)]
+            rows, limit = None, len(data)
+        else:
+            total_n = None
+        capacity = len(rows) if rows is not None else limit
+        out: dict[str, np.ndarray] = {}
+        stream = self.iter_batches(data, batch_size=batch_size)
+        batches: Iterable[Any] = stream
+        if progress:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(stream, desc=desc, unit="batch",
+                           total=-(-capacity // batch_size) if capacity and rows is None else None)
+        counts = [0, 0]  # rows kept, samples seen
+        try:
+            self._fill(batches, out, rows, limit, capacity, flatten, counts)
+        finally:
+            stream.close()  # hooks off and the model restored now, not when garbage-collected
+        filled, seen = counts
+        result = {n: out[n][:filled] if n in out else np.zeros((0, 0), np.float32)
+                  for n in self.layers}
+        return result, (seen if total_n is None else total_n)
+
+    def _fill(self, batches: Iterable[Any], out: dict[str, np.ndarray], rows: np.ndarray | None,
+              limit: int | None, capacity: int | None, flatten: bool, counts: list[int]) -> None:
+        filled = seen = 0
+        for batch, _, acts in batches:
+            b = len(batch)
+            if rows is None:
+                take: Any = slice(0, b if limit is None else min(b, limit - filled))
+                k = b if limit is None else min(b, limit - filled)
+            else:
+                lo, hi = np.searchsorted(rows, [seen, seen + b])
+                take = torch.from_numpy(rows[lo:hi] - seen)
+                k = int(hi - lo)
+            seen += b
+            if k > 0:
+                for layer in self.layers:
+                    a = acts[layer][take]
+                    a = a.reshape(a.shape[0], -1) if flatten else a
+                    if layer not in out:
+                        out[layer] = np.empty((capacity or max(k, 1024), *a.shape[1:]),
+                                              dtype=np.float32)
+                    buf = out[layer]
+                    if filled + k > len(buf):  # unknown length: grow geometrically
+                        grown = np.empty((max(filled + k, 2 * len(buf)), *buf.shape[1:]),
+                                         dtype=np.float32)
+                        grown[:filled] = buf[:filled]
+                        out[layer] = buf = grown
+                    buf[filled:filled + k] = a.float().numpy()
+                filled += k
+            counts[:] = [filled, seen]
+            if limit is not None and filled >= limit and rows is None:
+                break
+
+    def collect(
+        self, data: Any, *, batch_size: int = 256, progress: bool = False, flatten: bool = True
+    ) -> dict[str, np.ndarray]:
+        """Activations of every layer for all of ``data``, as float32 numpy arrays ``(N, ...)``.
+
+        With ``flatten=True`` each activation is reshaped to ``(N, features)``.
+        """
+        acts, _ = self.gather(data, batch_size=batch_size, progress=progress, flatten=flatten)
+        return acts

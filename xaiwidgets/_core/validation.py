@@ -1,0 +1,347 @@
+"""One vocabulary of argument checks. Every message has the same form: the argument's name, what
+was expected and what was given. A silent wrong explanation is worse than an error.
+
+Floating inputs are cast to the model's floating dtype (numpy arrays are float64 by default;
+a float64 model gets float64 inputs), so dtype mismatches never surface from inside torch.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = [
+    "as_tensor",
+    "check_bool",
+    "check_class_names",
+    "check_finite_tensor",
+    "check_int",
+    "check_labels",
+    "check_layer_names",
+    "check_model",
+    "check_model_output",
+    "check_names",
+    "check_number",
+    "check_option",
+    "check_targets",
+    "check_token_ids",
+    "describe",
+]
+
+
+def describe(x: Any) -> str:
+    """A short description of a value for error messages: type, dtype and shape, or the repr."""
+    if isinstance(x, (torch.Tensor, np.ndarray)):
+        return f"{type(x).__name__} of dtype {x.dtype} and shape {tuple(x.shape)}"
+    if hasattr(x, "shape") and hasattr(x, "dtypes"):  # a DataFrame
+        return f"{type(x).__name__} of shape {tuple(x.shape)}"
+    if isinstance(x, (bool, int, float, str, type(None))) or isinstance(x, np.generic):
+        return repr(x)
+    if isinstance(x, type):
+        return f"the class {x.__name__}"
+    return type(x).__name__
+
+
+# -- scalars ---------------------------------------------------------------------------------
+
+def check_int(
+    value: Any, name: str, *, low: int | None = None, high: int | None = None,
+    allow_none: bool = False,
+) -> int | None:
+    """An integer (bools refused) within ``[low, high]``; returned as a Python int."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        rng = _range_words(low, high)
+        raise TypeError(f"argument '{name}': expected an integer{rng}"
+                        f"{' or None' if allow_none else ''}, got {describe(value)}")
+    v = int(value)
+    if (low is not None and v < low) or (high is not None and v > high):
+        raise ValueError(f"argument '{name}': expected an integer{_range_words(low, high)}"
+                         f"{' or None' if allow_none else ''}, got {v!r}")
+    return v
+
+
+def check_number(
+    value: Any, name: str, *, low: float | None = None, high: float | None = None,
+    low_open: bool = False, high_open: bool = False, allow_none: bool = False,
+) -> float | None:
+    """A finite real number (bools refused) within the given bounds; returned as float."""
+    if value is None and allow_none:
+        return None
+    rng = _range_words(low, high, low_open, high_open)
+    none = " or None" if allow_none else ""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"argument '{name}': expected a number{rng}{none}, got {describe(value)}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"argument '{name}': expected a finite number{rng}{none}, got {v!r}")
+    too_low = low is not None and (v <= low if low_open else v < low)
+    too_high = high is not None and (v >= high if high_open else v > high)
+    if too_low or too_high:
+        raise ValueError(f"argument '{name}': expected a number{rng}{none}, got {v!r}")
+    return v
+
+
+def check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"argument '{name}': expected True or False, got {describe(value)}")
+    return bool(value)
+
+
+def check_option(value: Any, name: str, options: Sequence[Any]) -> Any:
+    """One of ``options``; types must match too (``True`` is not ``1``, ``"1"`` is not ``1``)."""
+    for o in options:
+        if (o is None and value is None) or (
+                o is not None and type(value) is type(o) and value == o):
+            return value
+    close = (difflib.get_close_matches(value, [o for o in options if isinstance(o, str)], 1)
+             if isinstance(value, str) else [])
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"argument '{name}': expected one of {list(options)}, got "
+                     f"{describe(value)}{hint}")
+
+
+def _range_words(low: Any, high: Any, low_open: bool = False, high_open: bool = False) -> str:
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {high:g}"
+    return ""
+
+
+# -- models and tensors ----------------------------------------------------------------------
+
+def check_model(model: Any, name: str = "model") -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(
+            f"argument '{name}': expected a torch.nn.Module (xaiwidgets wraps it in place with "
+            f"hooks and restores it), got {describe(model)}"
+        )
+    return model
+
+
+def as_tensor(x: Any, name: str) -> torch.Tensor:
+    """Tensors, numpy arrays, DataFrames / Series (their values) and lists of equally shaped
+    samples (stacked) become one tensor; anything else is an error naming ``name``.
+
+    Tensors made under ``torch.inference_mode()`` are copied out of it, so gradient-based
+    explainers can use them.
+    """
+    if isinstance(x, torch.Tensor):
+        t = x
+    elif isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"argument '{name}': expected numbers, got {describe(x)}")
+        t = torch.from_numpy(np.ascontiguousarray(x))
+    elif hasattr(x, "to_numpy") and hasattr(x, "shape"):  # pandas DataFrame / Series
+        values = x.to_numpy()
+        if values.dtype.kind not in "biuf":
+            raise TypeError(f"argument '{name}': expected numeric columns, got a "
+                            f"{type(x).__name__} with dtype {values.dtype} values; convert "
+                            "or drop the non-numeric columns first")
+        t = torch.from_numpy(np.ascontiguousarray(values))
+    elif isinstance(x, (list, tuple)) and x and all(isinstance(v, (torch.Tensor, np.ndarray))
+                                                    for v in x):
+        shapes = sorted({tuple(v.shape) for v in x})
+        if len(shapes) != 1:
+            raise ValueError(f"argument '{name}': a list of samples must share one shape to be "
+                             f"stacked, got shapes {shapes[:4]}")
+        t = torch.stack([as_tensor(v, name) for v in x])
+    else:
+        raise TypeError(f"argument '{name}': expected a torch.Tensor or numpy array, got "
+                        f"{describe(x)}")
+    if t.is_inference():
+        with torch.inference_mode(False):
+            t = t.clone()
+    if t.is_complex():
+        raise TypeError(f"argument '{name}': expected real numbers, got {describe(t)}")
+    return t
+
+
+def check_finite_tensor(t: torch.Tensor, name: str) -> torch.Tensor:
+    if t.is_floating_point() and not torch.isfinite(t).all():
+        bad = (~torch.isfinite(t)).reshape(t.shape[0], -1).any(dim=1).nonzero().flatten()
+        raise ValueError(
+            f"argument '{name}': contains NaN or Inf values (samples {bad[:10].tolist()}"
+            f"{'...' if len(bad) > 10 else ''})")
+    return t
+
+
+def check_token_ids(ids: torch.Tensor, embedding: nn.Module | None, name: str = "inputs"
+                    ) -> torch.Tensor:
+    """Token ids must index the embedding table (``[0, num_embeddings)``)."""
+    if embedding is None or not isinstance(embedding, nn.Embedding) or ids.numel() == 0:
+        return ids
+    lo, hi = int(ids.min()), int(ids.max())
+    if lo < 0 or hi >= embedding.num_embeddings:
+        bad = int(lo) if lo < 0 else hi
+        raise ValueError(f"argument '{name}': token ids must be in [0, "
+                         f"{embedding.num_embeddings}) for the model's embedding of "
+                         f"{embedding.num_embeddings} rows, got id {bad}")
+    return ids
+
+
+def check_model_output(out: Any, n: int, name: str = "model") -> torch.Tensor:
+    """The model must return one tensor of shape (N, outputs), finite."""
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(
+            f"argument '{name}': expected the model to return a tensor of shape (N, outputs), "
+            f"got {describe(out)}. Wrap the model so that forward returns one tensor."
+        )
+    if out.ndim != 2 or out.shape[0] != n:
+        raise ValueError(
+            f"argument '{name}': expected the model output to have shape (N, outputs) = "
+            f"({n}, C), got {tuple(out.shape)}. For a single-output model return (N, 1)."
+        )
+    if not torch.isfinite(out).all():
+        raise ValueError(f"argument '{name}': the model returned NaN or Inf for these inputs")
+    return out
+
+
+# -- labels and names ------------------------------------------------------------------------
+
+def check_targets(target: Any, n: int, n_classes: int, name: str = "target") -> torch.Tensor:
+    """A (N,) int64 tensor of class indices in ``[0, n_classes)`` from an int or N ints."""
+    if isinstance(target, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"argument '{name}': expected an int or N ints, got {describe(target)}")
+    if isinstance(target, numbers.Integral):
+        t = torch.full((n,), int(target), dtype=torch.long)
+    elif isinstance(target, (torch.Tensor, np.ndarray, Sequence)) or hasattr(target, "to_numpy"):
+        arr = target.detach().cpu().numpy() if isinstance(target, torch.Tensor) else (
+            target.to_numpy() if hasattr(target, "to_numpy") else np.asarray(target))
+        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)  # 1.0, 2.0: integral floats are fine
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"argument '{name}': expected integer class indices, got "
+                            f"{describe(arr)}")
+        t = torch.as_tensor(arr).reshape(-1).long()
+        if t.numel() != n:
+            raise ValueError(f"argument '{name}': expected one target per sample ({n}), got "
+                             f"{t.numel()}")
+    else:
+        raise TypeError(f"argument '{name}': expected an int or a sequence of N ints, got "
+                        f"{describe(target)}")
+    bad = (t < 0) | (t >= n_classes)
+    if bad.any():
+        i = int(bad.nonzero()[0])
+        raise ValueError(f"argument '{name}': targets must be in [0, {n_classes}) for a model "
+                         f"with {n_classes} classes; got {int(t[i])} at sample {i}")
+    return t
+
+
+def check_labels(y: Any, n: int, name: str) -> np.ndarray:
+    """One label per sample, a (N,) numpy array with no NaN / None."""
+    if isinstance(y, torch.Tensor):
+        y = y.detach().cpu().numpy()
+    elif hasattr(y, "to_numpy"):
+        y = y.to_numpy()
+    if isinstance(y, (str, bytes)):
+        raise TypeError(f"argument '{name}': expected one label per sample, got the string "
+                        f"{y[:20]!r}")
+    arr = np.asarray(y)
+    if arr.ndim != 1 or len(arr) != n:
+        raise ValueError(f"argument '{name}': expected one label per sample, shape ({n},), got "
+                         f"shape {arr.shape}")
+    missing = _missing(arr)
+    if missing.any():
+        raise ValueError(f"argument '{name}': labels must not be missing (NaN / None), got "
+                         f"missing labels at samples {np.flatnonzero(missing)[:10].tolist()}")
+    return arr
+
+
+def _missing(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.kind == "f":
+        return ~np.isfinite(arr)
+    if arr.dtype.kind == "O":
+        return np.array([v is None or (isinstance(v, float) and not math.isfinite(v))
+                         for v in arr], dtype=bool)
+    return np.zeros(arr.shape, dtype=bool)
+
+
+def check_class_names(class_names: Any, n_classes: int, name: str = "class_names"
+                      ) -> list[str]:
+    """Display names of ``n_classes`` classes: a sequence of at least that many, or a mapping
+    ``{class index: name}`` covering every class. None gives ``[]`` (views show indices)."""
+    if class_names is None:
+        return []
+    if isinstance(class_names, (str, bytes)):
+        raise TypeError(f"argument '{name}': expected a list of names (one per class), got the "
+                        f"string {class_names[:30]!r}; pass e.g. {list(str(class_names)[:2])!r}"
+                        " or a dict {0: 'cat', 1: 'dog'}")
+    if isinstance(class_names, Mapping):
+        keys = list(class_names)
+        bad = [k for k in keys if isinstance(k, bool) or not isinstance(k, numbers.Integral)]
+        if bad:
+            raise TypeError(f"argument '{name}': a dict of class names needs integer class "
+                            f"indices as keys, got key {bad[0]!r}")
+        missing = [c for c in range(n_classes) if c not in class_names]
+        if missing:
+            raise ValueError(f"argument '{name}': expected a name for each of the {n_classes} "
+                             f"classes, missing classes {missing[:10]}")
+        top = max([int(k) for k in keys] + [n_classes - 1])
+        return [str(class_names.get(i, i)) for i in range(top + 1)]
+    if not isinstance(class_names, Sequence) and not isinstance(class_names, np.ndarray):
+        raise TypeError(f"argument '{name}': expected a list of names (one per class), got "
+                        f"{describe(class_names)}")
+    names = [str(c) for c in class_names]
+    if len(names) < n_classes:
+        raise ValueError(f"argument '{name}': expected at least {n_classes} names (one per "
+                         f"class), got {len(names)}")
+    return names
+
+
+def check_names(names: Any, n: int, name: str, what: str) -> list[str]:
+    """Exactly ``n`` display names (feature names, concept names...); None gives ``[]``."""
+    if names is None:
+        return []
+    if isinstance(names, (str, bytes)):
+        raise TypeError(f"argument '{name}': expected a list of {n} names (one per {what}), got "
+                        f"the string {names[:30]!r}")
+    if hasattr(names, "tolist") and not isinstance(names, (list, tuple)):
+        names = names.tolist()
+    if not isinstance(names, Sequence):
+        raise TypeError(f"argument '{name}': expected a list of {n} names (one per {what}), got "
+                        f"{describe(names)}")
+    out = [str(v) for v in names]
+    if len(out) != n:
+        raise ValueError(f"argument '{name}': expected {n} names (one per {what}), got "
+                         f"{len(out)}")
+    return out
+
+
+def check_layer_names(model: nn.Module, layers: Any, name: str = "layers") -> list[str]:
+    """Every name must be a submodule of ``model`` (as in ``model.named_modules()``)."""
+    if isinstance(layers, str):
+        layers = [layers]
+    if not isinstance(layers, (Sequence, np.ndarray)):
+        raise TypeError(f"argument '{name}': expected layer names (a str or a list of str), got "
+                        f"{describe(layers)}")
+    layers = list(layers)
+    if not layers:
+        raise ValueError(f"argument '{name}': expected at least one layer name, got none")
+    known = [k for k, _ in model.named_modules() if k]
+    for layer in layers:
+        if not isinstance(layer, str):
+            raise TypeError(f"argument '{name}': expected layer names (str), got "
+                            f"{describe(layer)}")
+        if layer not in known:
+            close = difflib.get_close_matches(layer, known, n=3)
+            hint = f" Did you mean {close}?" if close else ""
+            raise ValueError(
+                f"argument '{name}': model has no layer {layer!r}.{hint} Known layers: "
+                f"{known[:20]}{' ...' if len(known) > 20 else ''}"
+            )
+    dupes = sorted({x for x in layers if layers.count(x) > 1})
+    if dupes:
+        raise ValueError(f"argument '{name}': expected each layer once, got {dupes} twice")
+    return layers

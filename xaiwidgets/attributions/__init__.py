@@ -1,0 +1,24 @@
+"""Captum attribution methods side by side: named methods with documented defaults, and
+:func:`compare_attributions`, which runs them (and any Captum-style explainer) on the same
+inputs and scores them with :mod:`xaiwidgets.metrics`."""
+
+from .compare import (
+    DEFAULT_METHODS,
+    METRICS,
+    AttributionResult,
+    compare_attributions,
+    metric_info,
+)
+from .methods import LAYER_METHODS, METHODS, Method, resolve_methods
+
+__all__ = [
+    "DEFAULT_METHODS",
+    "LAYER_METHODS",
+    "METHODS",
+    "METRICS",
+    "AttributionResult",
+    "Method",
+    "compare_attributions",
+    "metric_info",
+    "resolve_methods",
+]

@@ -1,0 +1,376 @@
+"""Run several attribution methods on the same model, inputs and targets, and score them.
+
+This is the computation behind :class:`xaiwidgets.AttributionComparison`; it needs no widget.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._core.captum import quiet_captum
+from .._core.modality import check_inputs
+from .._core.probe import preserved_model, resolve_layer
+from .._core.random import check_seed, seeded
+from .._core.task import Task, infer_task
+from .._core.validation import (
+    as_tensor,
+    check_bool,
+    check_int,
+    check_model,
+    check_model_output,
+    check_number,
+    check_targets,
+    describe,
+)
+from ..metrics import faithfulness as _faith
+from ..metrics import robustness as _robust
+from .methods import Method, resolve_methods
+
+__all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions",
+           "metric_info"]
+
+DEFAULT_METHODS = ("integrated_gradients", "saliency", "occlusion", "gradient_shap", "deeplift")
+
+#: metric name -> (label, higher_is_better) for classifiers; see :func:`metric_info`.
+METRICS: dict[str, tuple[str, bool]] = {
+    "deletion_auc": ("Deletion AUC ↓", False),
+    "insertion_auc": ("Insertion AUC ↑", True),
+    "infidelity": ("Infidelity ↓", False),
+    "sensitivity": ("Max-sensitivity ↓", False),
+    "seconds": ("s / explanation", False),
+}
+
+_REGRESSION = {
+    "deletion_auc": ("Deletion |Δ output| AUC ↑", True),
+    "insertion_auc": ("Insertion |Δ output| AUC ↓", False),
+}
+
+
+def metric_info(task: str) -> dict[str, tuple[str, bool]]:
+    """Metric name -> (label, higher_is_better) for a task. For a regression the curves track
+    how far the output moves (``|f(x') - f(x)|``), so deletion is better when *higher*."""
+    return {**METRICS, **(_REGRESSION if task == "regression" else {})}
+
+
+@dataclass
+class AttributionResult:
+    """Attributions of several methods on the same inputs, with quality metrics.
+
+    Attributes
+    ----------
+    kind : {"image", "tabular", "sequence", "tokens"}
+    inputs : ndarray
+        The inputs, on CPU, as the model saw them.
+    target, pred : ndarray of int, shape (N,)
+        Explained class and the model's predicted class (regression: 0 and 0).
+    prob : ndarray of float, shape (N,)
+        Probability of the target class (regression: the model's output).
+    methods : list of str
+        Method labels, in order.
+    attributions : dict of str to ndarray
+        Per method, attributions shaped like the inputs (or like the explained layer).
+    seconds_per_sample : dict of str to float
+    metrics : dict of str to dict of str to ndarray
+        ``metrics[method][metric]``: per-sample values on ``metric_indices``.
+    metric_indices : ndarray of int
+    fractions : ndarray
+        x axis of the deletion/insertion curves.
+    deletion_curves, insertion_curves : dict of str to ndarray (n_metric_samples, steps + 1)
+    baseline : str
+        What the metrics replace removed locations by, in words.
+    n_outputs : int
+    task : {"multiclass", "binary", "regression"}
+    pad_id : int or None
+        Token ids: the padding id (padding positions are not locations).
+    """
+
+    kind: str
+    inputs: np.ndarray
+    target: np.ndarray
+    pred: np.ndarray
+    prob: np.ndarray
+    methods: list[str]
+    attributions: dict[str, np.ndarray]
+    seconds_per_sample: dict[str, float]
+    metrics: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    metric_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fractions: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    deletion_curves: dict[str, np.ndarray] = field(default_factory=dict)
+    insertion_curves: dict[str, np.ndarray] = field(default_factory=dict)
+    baseline: str = ""
+    n_outputs: int = 0
+    task: str = "multiclass"
+    pad_id: int | None = None
+
+    @property
+    def metric_labels(self) -> dict[str, tuple[str, bool]]:
+        """Metric name -> (label, higher_is_better) for this result's task."""
+        return metric_info(self.task)
+
+    def valid(self) -> np.ndarray:
+        """(N, L) bool: the locations of each sample (token padding excluded)."""
+        x = self.inputs
+        if self.kind == "tokens" and self.pad_id is not None:
+            return x != self.pad_id
+        size = x.shape[2] * x.shape[3] if self.kind == "image" else x.shape[1]
+        return np.ones((x.shape[0], size), dtype=bool)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Mean of every metric per method: ``{method: {metric: mean}}`` (NaN where a metric is
+        undefined, e.g. infidelity on token ids)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN, no noise
+            return {m: {k: float(np.nanmean(v)) for k, v in d.items()}
+                    for m, d in self.metrics.items()}
+
+
+def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
+    outs = []
+    with preserved_model(model), torch.inference_mode():
+        for s in range(0, x.shape[0], batch_size):
+            xb = x[s:s + batch_size]
+            outs.append(check_model_output(model(xb), xb.shape[0]).detach())
+    return torch.cat(outs)
+
+
+def _explain_all(
+    method: Method, model: nn.Module, x: torch.Tensor, target: torch.Tensor, batch_size: int,
+    seed: int, bar: Any,
+) -> tuple[np.ndarray, float]:
+    chunks = []
+    start = time.perf_counter()
+    with preserved_model(model), seeded(seed), quiet_captum():
+        for s in range(0, x.shape[0], batch_size):
+            xb, tb = x[s:s + batch_size], target[s:s + batch_size]
+            a = method.explain(xb, tb)
+            if not isinstance(a, torch.Tensor) or a.ndim == 0 or a.shape[0] != xb.shape[0]:
+                got = describe(a)
+                raise ValueError(f"argument 'methods': {method.label!r} returned {got}, expected "
+                                 f"attributions for {xb.shape[0]} samples shaped like the inputs")
+            if a.is_floating_point() and not torch.isfinite(a).all():
+                bad = (~torch.isfinite(a)).reshape(a.shape[0], -1).any(1).nonzero().flatten()
+                raise ValueError(f"argument 'methods': {method.label!r} returned NaN or Inf "
+                                 f"attributions for samples {(bad + s)[:10].tolist()}")
+            chunks.append(a.detach().float().cpu())
+            bar.update(1)
+    seconds = (time.perf_counter() - start) / x.shape[0]
+    return torch.cat(chunks).numpy(), seconds
+
+
+def _check_metrics(metrics: Any) -> list[str]:
+    names = [m for m in METRICS if m != "seconds"]
+    if metrics is None or isinstance(metrics, (str, bytes)) or not isinstance(metrics, Sequence):
+        raise TypeError(f"argument 'metrics': expected a list of metric names (any of {names}, "
+                        f"or [] for none), got {describe(metrics)}")
+    unknown = [m for m in metrics if m not in names]
+    if unknown:
+        raise ValueError(f"argument 'metrics': unknown metrics {unknown}; expected any of "
+                         f"{names}")
+    return list(metrics)
+
+
+def compare_attributions(
+    model: nn.Module,
+    inputs: Any,
+    target: Any = None,
+    methods: Sequence[Any] | Mapping[str, Any] = DEFAULT_METHODS,
+    *,
+    metrics: Sequence[str] = ("deletion_auc", "insertion_auc", "infidelity", "sensitivity"),
+    metric_samples: int = 32,
+    sensitivity_samples: int = 8,
+    baseline: float = 0.0,
+    steps: int = 20,
+    kind: str | None = None,
+    task: str = "auto",
+    layer: str | nn.Module | None = None,
+    pad_id: int | None = None,
+    batch_size: int = 32,
+    seed: int = 0,
+    progress: bool = True,
+) -> AttributionResult:
+    """Explain ``inputs`` with every method and score each explanation on the model.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The trained model; used in place and left exactly as found.
+    inputs : Tensor, ndarray or DataFrame
+        (N, C, H, W) images, (N, F) tabular rows or (N, T, F) sequences, as the model expects
+        them (already normalised; floats are cast to the model's dtype); or (N, T) integer
+        token ids with ``layer``.
+    target : int or sequence of int, optional
+        Class to explain per sample. Default: the model's predicted class. Regression: unused.
+    methods : list or dict
+        Names from :data:`xaiwidgets.attributions.methods.METHODS` and/or objects with Captum's
+        ``attribute(inputs, target=...)`` (an instance, e.g. ``IntegratedGradients(model)``);
+        a dict gives them display labels.
+    metrics : sequence of str
+        Any of ``deletion_auc``, ``insertion_auc``, ``infidelity``, ``sensitivity`` (``[]`` for
+        none); seconds per explanation are always measured.
+    metric_samples : int, default=32
+        Metrics are computed on the first ``metric_samples`` samples (they re-run the model).
+    sensitivity_samples : int, default=8
+        Max-sensitivity re-runs the explainer 5 times per sample, so it uses only the first
+        ``sensitivity_samples`` of those.
+    baseline : float, default=0.0
+        Value that removed locations take in the deletion/insertion metrics. For token ids: the
+        token id (e.g. the pad id) that replaces removed tokens in the metrics and in
+        occlusion / feature ablation, and whose sequence is the baseline of the gradient methods.
+    steps : int, default=20
+        Points on the deletion/insertion curves (>= 1).
+    kind : {"image", "tabular", "sequence", "tokens"}, optional
+        Default: from the shape and dtype.
+    task : {"auto", "multiclass", "binary", "regression"}, default="auto"
+        How to read the outputs (see :mod:`xaiwidgets._core.task`); required for one-output
+        models. Regression metrics track ``|f(x') - f(x)|``.
+    layer : str or nn.Module, optional
+        Token-id inputs only: the embedding layer. Named methods then run as Captum's layer
+        variants there (LayerIntegratedGradients, LayerGradientXActivation, LayerDeepLift,
+        GradientSHAP in embedding space) and give (N, T, E) attributions; occlusion and
+        feature ablation replace token ids by ``baseline`` and give (N, T). Infidelity and
+        max-sensitivity perturb inputs with noise, which token ids cannot take: NaN.
+    pad_id : int, optional
+        Token ids: positions holding it are padding; the metrics never count or remove them.
+    batch_size : int, default=32
+        Samples per forward/backward pass, in explanations and metrics alike.
+    seed : int, default=0
+        Seeds sampling methods and metric perturbations (the global RNG is left untouched).
+    progress : bool, default=True
+
+    Returns
+    -------
+    AttributionResult
+    """
+    check_model(model)
+    names = _check_metrics(metrics)
+    metric_samples = int(check_int(metric_samples, "metric_samples", low=0))  # type: ignore
+    sensitivity_samples = int(check_int(sensitivity_samples, "sensitivity_samples",  # type: ignore
+                                        low=0))
+    steps = int(check_int(steps, "steps", low=1))  # type: ignore[arg-type]
+    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    baseline = float(check_number(baseline, "baseline"))  # type: ignore[arg-type]
+    seed = check_seed(seed)
+    progress = check_bool(progress, "progress")
+    raw = as_tensor(inputs, "inputs")
+    token_ids = raw.ndim == 2 and not raw.is_floating_point()
+    if token_ids and layer is None and kind in (None, "sequence", "tokens"):
+        raise ValueError(
+            f"argument 'layer': integer inputs of shape {tuple(raw.shape)} look like token ids; "
+            "explain them at the model's embedding layer with layer=<embedding name or module> "
+            "(or pass float inputs)")
+    layer_module = None
+    if layer is not None:
+        if not token_ids:
+            raise ValueError(f"argument 'layer': only for (N, T) integer token ids, got inputs "
+                             f"{describe(raw)}")
+        _, layer_module = resolve_layer(model, layer)
+        if not baseline.is_integer():
+            raise ValueError(f"argument 'baseline': token-id inputs need an integer baseline "
+                             f"token id (e.g. the pad id), got {baseline!r}")
+    if pad_id is not None:
+        check_int(pad_id, "pad_id", low=0)
+        if not token_ids:
+            raise ValueError(f"argument 'pad_id': only for (N, T) token ids, got inputs "
+                             f"{describe(raw)}")
+    x, kind = check_inputs(raw, kind="tokens" if token_ids and kind is None else kind,
+                           model=model, embedding=layer_module)
+    n = x.shape[0]
+    out = _predict(model, x, batch_size)
+    t = infer_task(task, out.shape[1])
+    if t.is_classifier:
+        pred = t.predict(out)
+        target_t = pred.clone() if target is None else check_targets(
+            target, n, t.n_classes).to(x.device)
+        prob = t.target_score(out, target_t)
+    else:
+        if target is not None and not (isinstance(target, int) and target == 0):
+            raise ValueError(f"argument 'target': a regression model has no classes to choose; "
+                             f"leave target=None, got {describe(target)}")
+        pred = target_t = torch.zeros(n, dtype=torch.long, device=x.device)
+        prob = out[:, 0]
+    resolved = resolve_methods(model, methods, kind, task=t, layer=layer_module,
+                               baseline_id=int(baseline) if layer_module is not None else 0)
+
+    from tqdm.auto import tqdm
+
+    n_batches = -(-n // batch_size)
+    attributions: dict[str, np.ndarray] = {}
+    seconds: dict[str, float] = {}
+    with tqdm(total=n_batches * len(resolved), desc="attributions", unit="batch",
+              disable=not progress) as bar:
+        for m in resolved:
+            bar.set_postfix_str(m.label)
+            attributions[m.label], seconds[m.label] = _explain_all(
+                m, model, x, target_t, batch_size, seed, bar)
+
+    k = min(n, metric_samples)
+    s = min(k, sensitivity_samples)
+    result = AttributionResult(
+        kind=kind, inputs=x.detach().cpu().numpy(), target=target_t.cpu().numpy(),
+        pred=pred.cpu().numpy(), prob=prob.detach().cpu().numpy(),
+        methods=[m.label for m in resolved], attributions=attributions,
+        seconds_per_sample=seconds, n_outputs=int(out.shape[1]), task=t.kind, pad_id=pad_id,
+        baseline=(f"deletion/insertion replace locations by {baseline:g} in the model's input "
+                  f"space; max-sensitivity on the first {s} samples"
+                  if layer_module is None else
+                  f"deletion/insertion replace tokens by token id {int(baseline)}"
+                  + ("" if pad_id is None else f" (padding, id {pad_id}, stays)")
+                  + "; infidelity and max-sensitivity are undefined on token ids (NaN)"),
+    )
+    if k and names:
+        _score(result, model, x[:k], target_t[:k], resolved, names, task=t, baseline=baseline,
+               steps=steps, seed=seed, progress=progress, sensitivity_samples=s,
+               batch_size=batch_size, pad_id=pad_id)
+    return result
+
+
+def _score(
+    result: AttributionResult, model: nn.Module, x: torch.Tensor, target: torch.Tensor,
+    methods: list[Method], names: Sequence[str], *, task: Task, baseline: float, steps: int,
+    seed: int, progress: bool, sensitivity_samples: int, batch_size: int, pad_id: int | None,
+) -> None:
+    from tqdm.auto import tqdm
+
+    k = x.shape[0]
+    result.metric_indices = np.arange(k)
+    token_ids = result.kind == "tokens"
+    for m in tqdm(methods, desc="metrics", unit="method", disable=not progress):
+        a = torch.from_numpy(result.attributions[m.label][:k]).to(x.device)
+        values: dict[str, np.ndarray] = {}
+        if "deletion_auc" in names or "insertion_auc" in names:
+            curve = {"task": task, "baseline": baseline, "steps": steps, "pad_id": pad_id,
+                     "batch_size": batch_size}
+            frac, dele = _faith.deletion_curve(model, x, a, target, result.kind, **curve)
+            _, ins = _faith.insertion_curve(model, x, a, target, result.kind, **curve)
+            result.fractions = frac
+            result.deletion_curves[m.label], result.insertion_curves[m.label] = dele, ins
+            if "deletion_auc" in names:
+                values["deletion_auc"] = np.trapezoid(dele, frac, axis=1)
+            if "insertion_auc" in names:
+                values["insertion_auc"] = np.trapezoid(ins, frac, axis=1)
+        if "infidelity" in names:
+            if a.shape != x.shape or token_ids:
+                values["infidelity"] = np.full(k, np.nan)  # layer attributions: not defined
+            else:
+                values["infidelity"] = _robust.infidelity(model, x, a.to(x.dtype), target,
+                                                          task=task, seed=seed,
+                                                          batch_size=batch_size)
+        if "sensitivity" in names and token_ids:
+            values["sensitivity"] = np.full(k, np.nan)  # no noise can be added to token ids
+        elif "sensitivity" in names and sensitivity_samples:
+            s = sensitivity_samples
+            with seeded(seed):
+                sens = _robust.sensitivity(m.explain, model, x[:s], target[:s], seed=seed,
+                                           n_perturb_samples=5, batch_size=batch_size)
+            # NaN beyond the subset: summaries use nanmean and report their own n.
+            values["sensitivity"] = np.concatenate([sens, np.full(k - s, np.nan)])
+        values["seconds"] = np.full(k, result.seconds_per_sample[m.label])
+        result.metrics[m.label] = values

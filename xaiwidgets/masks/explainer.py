@@ -1,0 +1,544 @@
+"""MaskExplainer: explanatory masks (Phillips, Goh & Hodas, arXiv 1911.06876) for a frozen
+PyTorch model, trained once and then explaining in one generator pass.
+
+The method in the project's words, with its defaults and extensions: ``docs/methods/masks.md``.
+The model is never updated: training runs inside :func:`xaiwidgets.preserved_model` (eval mode,
+frozen parameters, every hook and flag restored on exit, even on errors).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from .._core.estimator import XaiEstimator
+from .._core.modality import SHAPES, Masker, check_inputs, infer_kind
+from .._core.probe import find_embedding, iter_input_batches, model_device, model_dtype
+from .._core.random import check_seed, seeded
+from .._core.task import TASKS, Task, infer_task
+from .._core.training import train_loop, validation_split
+from .._core.validation import (
+    as_tensor,
+    check_bool,
+    check_int,
+    check_model,
+    check_model_output,
+    check_number,
+    check_option,
+    describe,
+)
+from ..metrics.faithfulness import topk_mask
+from .generators import ImageMaskGenerator, SequenceMaskGenerator, TabularMaskGenerator
+from .objective import MaskObjective, mask_size, spend_budget
+from .report import MaskReport
+
+__all__ = ["MaskExplainer"]
+
+_BATCH = 256  # inputs per evaluation pass
+
+
+class MaskExplainer(XaiEstimator):
+    """Explanatory masks for a frozen PyTorch model: train a mask generator once, then explain in
+    one forward pass.
+
+    A scikit-learn estimator (:meth:`fit` returns self, learned state ends in ``_``, ``clone``
+    keeps the model by reference) and a Captum-style explainer (:meth:`attribute` returns masks
+    shaped like the inputs), so it plugs into :func:`xaiwidgets.compare_attributions` and
+    :class:`xaiwidgets.AttributionComparison` like any Captum method.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The trained model to explain. It is used in place and never updated: parameters, buffers,
+        training flags, ``requires_grad`` and hooks are exactly as before after ``fit`` and
+        ``attribute``, whether they succeed or fail.
+    lam : float, default=0.05
+        Weight of the mask-size term ``mean(m)``; larger gives smaller masks. Must be >= 0.
+    task : {"auto", "multiclass", "binary", "regression"}, default="auto"
+        How to read the model's outputs (required for one-output models). Classifiers keep
+        their predicted class (cross-entropy); a regression keeps its output (squared error
+        divided by the variance of the outputs on the training data, so ``lam`` means the same
+        in any units).
+    tv : float, default=0.0
+        Weight of a total-variation term that smooths image masks (ignored otherwise).
+    necessity : float, default=0.0
+        Classifiers only: weight of a deletion term (an extension, not in the paper), the
+        model's probability for its own class when the mask's locations are *removed*. The
+        paper's objective asks for locations that *suffice*; this term also asks that they be
+        *needed*, which orders locations the way deletion curves measure.
+    logit_penalty : float or None, default=None
+        Weight of ``mean(logit(m) ** 2)`` (an extension): keeps mask values graded so they rank
+        locations. None: 0.01 when ``necessity > 0`` and no ``budget``, else 0.
+    temperature : float or None, default=None
+        None: the model sees the soft mask while the generator trains (the paper). A number
+        (e.g. 0.5): it sees relaxed-Bernoulli samples at this temperature, near-binary masks
+        keeping location j with probability ``m_j`` (an extension).
+    budget : float in (0, 1] or None, default=None
+        None: the size is a penalty, ``lam * mean(m)`` (the paper). A fraction: every mask keeps
+        this fraction of its input's locations in expectation (a capped softmax over the
+        generator's scores, padding excluded); ``lam`` then has no effect. Best with
+        ``temperature``.
+    generator : nn.Module, {"conv", "gru"} or None, default=None
+        None: :class:`ImageMaskGenerator` for images, :class:`TabularMaskGenerator` for rows
+        and a BiGRU :class:`SequenceMaskGenerator` for sequences; "conv" / "gru" pick the
+        sequence architecture. A module is trained in place; it receives the images, rows, float
+        sequences or the model's token embeddings (N, T, E) and returns values in [0, 1] shaped
+        (N, 1, H, W) / (N, H, W), (N, F) or (N, T) / (N, T, 1).
+    layer : str or nn.Module, optional
+        Token ids only: the model's ``nn.Embedding`` whose output is masked. Default: the
+        model's only ``nn.Embedding``.
+    pad_id : int, optional
+        Token ids only: positions holding this id are padding: not explained (mask 0), not
+        counted in the size, left untouched in the model input.
+    baseline : float, default=0.0
+        Value that masked-out pixels / columns / steps take (0 in the model's input space, the
+        data mean for standardised inputs). Token embeddings are scaled to 0.
+    hidden : int, default=8
+        Width of the default generators (sequence generators use ``4 * hidden``).
+    epochs : int, default=10
+    batch_size : int, default=64
+    lr : float, default=1e-3
+        Adam learning rate.
+    validation_fraction : float, default=0.1
+        Fraction of the training inputs held out (seeded) for early stopping; 0 disables it.
+    patience : int or None, default=3
+        Stop after this many epochs without a better validation loss (None: all epochs).
+    warm_start : bool, default=False
+        Refit from the current generator instead of a new one (scikit-learn's convention).
+    seed : int, default=0
+        Seeds initialisation, validation split, shuffling and mask samples (the global RNG
+        state is restored).
+    progress : bool, default=True
+        Show a tqdm progress bar.
+
+    Attributes
+    ----------
+    generator_ : nn.Module
+        The trained generator (eval mode).
+    kind_ : {"image", "tabular", "sequence", "tokens"}
+    task_ : {"multiclass", "binary", "regression"}
+    input_shape_ : tuple
+        Per-sample shape fitted on (None where any size works: H, W or T).
+    n_outputs_ : int
+    layer_ : str or None
+        Name of the masked embedding (token ids).
+    output_scale_ : float
+        Regression: the variance of the model's outputs on the training data.
+    history_ : dict of str to list of float
+        Per epoch: ``loss``, ``val_loss``, ``val_mask_mean``, ``val_preserved``.
+    best_epoch_, n_epochs_ : int
+    fit_seconds_ : float
+    """
+
+    label = "Explanatory mask"
+
+    def __init__(
+        self,
+        model: nn.Module,
+        lam: float = 0.05,
+        *,
+        task: str = "auto",
+        tv: float = 0.0,
+        necessity: float = 0.0,
+        logit_penalty: float | None = None,
+        temperature: float | None = None,
+        budget: float | None = None,
+        generator: nn.Module | str | None = None,
+        layer: str | nn.Module | None = None,
+        pad_id: int | None = None,
+        baseline: float = 0.0,
+        hidden: int = 8,
+        epochs: int = 10,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        validation_fraction: float = 0.1,
+        patience: int | None = 3,
+        warm_start: bool = False,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> None:
+        self.model = model
+        self.lam = lam
+        self.task = task
+        self.tv = tv
+        self.necessity = necessity
+        self.logit_penalty = logit_penalty
+        self.temperature = temperature
+        self.budget = budget
+        self.generator = generator
+        self.layer = layer
+        self.pad_id = pad_id
+        self.baseline = baseline
+        self.hidden = hidden
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.warm_start = warm_start
+        self.seed = seed
+        self.progress = progress
+
+    # -- validation --------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        check_model(self.model)
+        for name in ("lam", "tv", "necessity"):
+            check_number(getattr(self, name), name, low=0.0)
+        check_number(self.logit_penalty, "logit_penalty", low=0.0, allow_none=True)
+        check_number(self.temperature, "temperature", low=0.0, low_open=True, allow_none=True)
+        check_number(self.budget, "budget", low=0.0, high=1.0, low_open=True, allow_none=True)
+        check_number(self.baseline, "baseline")
+        check_number(self.lr, "lr", low=0.0, low_open=True)
+        check_number(self.validation_fraction, "validation_fraction", low=0.0, high=1.0,
+                     high_open=True)
+        for name in ("epochs", "batch_size", "hidden"):
+            check_int(getattr(self, name), name, low=1)
+        check_int(self.patience, "patience", low=1, allow_none=True)
+        check_int(self.pad_id, "pad_id", low=0, allow_none=True)
+        check_option(self.task, "task", TASKS)
+        check_bool(self.warm_start, "warm_start")
+        check_bool(self.progress, "progress")
+        check_seed(self.seed)
+        g = self.generator
+        if not (g is None or isinstance(g, nn.Module) or g in ("gru", "conv")):
+            raise ValueError(f"argument 'generator': expected None, 'gru', 'conv' or an "
+                             f"nn.Module, got {describe(g)}")
+
+    def _check_inputs(self, inputs: Any, name: str = "inputs") -> torch.Tensor:
+        self._check_fitted("attribute(), mask() or evaluate()")
+        raw = as_tensor(inputs, name)
+        kind = infer_kind(raw)
+        if kind != self.kind_:
+            got = SHAPES[kind] + " (" + describe(raw) + ")" if kind else describe(raw)
+            raise ValueError(f"argument '{name}': this MaskExplainer was fitted on "
+                             f"{SHAPES[self.kind_]}, got {got}")
+        x, _ = check_inputs(raw, name, kind=self.kind_, model=self.model,
+                            embedding=self._embedding)
+        for want, have in zip(self.input_shape_, x.shape[1:], strict=True):
+            if want is not None and want != have:
+                exp = "(N, " + ", ".join("*" if w is None else str(w)
+                                         for w in self.input_shape_) + ")"
+                raise ValueError(f"argument '{name}': expected shape {exp} like the training "
+                                 f"inputs, got {tuple(x.shape)}")
+        self.masker().check_valid(x, name)
+        return x
+
+    # -- building blocks ---------------------------------------------------------------------
+    def _rebind(self) -> None:
+        self._embedding = (find_embedding(self.model, self.layer_)[1]
+                           if self.kind_ == "tokens" else None)
+        self.generator_.to(device=model_device(self.model))
+
+    def masker(self, baseline: float | None = None) -> Masker:
+        """The :class:`~xaiwidgets.masks.Masker` this explainer removes locations with (the
+        model, kind, baseline, embedding and padding it was fitted with)."""
+        self._check_fitted("masker()")
+        return Masker(self.model, self.kind_,
+                      baseline=self.baseline if baseline is None else baseline,
+                      embedding=self._embedding, pad_id=self.pad_id)
+
+    def _task(self) -> Task:
+        return Task(self.task_, self.n_outputs_)
+
+    def _logit_penalty(self) -> float:
+        if self.logit_penalty is not None:
+            return float(self.logit_penalty)
+        # a budget already rules out the all-ones mask that the penalty guards against
+        return 0.01 if self.necessity > 0 and self.budget is None else 0.0
+
+    def _objective(self) -> MaskObjective:
+        return MaskObjective(task=self._task(), lam=float(self.lam), tv=float(self.tv),
+                             necessity=float(self.necessity), logit_penalty=self._logit_penalty(),
+                             temperature=self.temperature, budget=self.budget,
+                             output_scale=self.output_scale_)
+
+    def _generator_input(self, x: torch.Tensor) -> torch.Tensor:
+        if self.kind_ == "tokens":
+            with torch.no_grad():
+                return self._embedding(x).detach()
+        return x
+
+    def _masks(self, x: torch.Tensor, masker: Masker) -> torch.Tensor:
+        """Generator output, one value per location: (N, H, W), (N, F) or (N, T)."""
+        g_in = self._generator_input(x)
+        try:
+            m = self.generator_(g_in)
+        except (RuntimeError, TypeError, ValueError) as err:
+            what = "token embeddings" if self.kind_ == "tokens" else SHAPES[self.kind_]
+            raise ValueError(f"argument 'generator': {type(self.generator_).__name__} failed on "
+                             f"{what} of shape {tuple(g_in.shape)}: {err}") from err
+        want = masker.shape(x)
+        if self.kind_ == "image" and m.ndim == 4 and m.shape[1] == 1:
+            m = m[:, 0]
+        elif self.kind_ in ("sequence", "tokens") and m.ndim == 3 and m.shape[2] == 1:
+            m = m[..., 0]
+        if tuple(m.shape) != want:
+            extra = {"image": f"(N, 1, {want[1]}, {want[2]}) or ",
+                     "tabular": "", "sequence": f"(N, {want[1]}, 1) or ",
+                     "tokens": f"(N, {want[1]}, 1) or "}[self.kind_]
+            raise ValueError(f"argument 'generator': expected the generator to return one mask "
+                             f"value per location, shaped {extra}(N, "
+                             f"{', '.join(map(str, want[1:]))}) with N = {want[0]}, got "
+                             f"{tuple(m.shape)}")
+        if self.budget is not None:
+            m = spend_budget(m, masker.valid(x), float(self.budget))
+        return m
+
+    def _reference(self, x: torch.Tensor, task: Task) -> torch.Tensor:
+        with torch.inference_mode():
+            out = check_model_output(self.model(x), x.shape[0])
+        return task.reference(out)
+
+    def _batched(self, fn: Callable[[torch.Tensor], Any], x: torch.Tensor) -> list[Any]:
+        """fn(batch) for every batch, the model preserved and the masker active."""
+        masker = self.masker()
+        with masker.active():
+            self.generator_.eval()
+            with torch.no_grad():
+                return [fn(x[s:s + _BATCH]) for s in range(0, x.shape[0], _BATCH)]
+
+    # -- fit ---------------------------------------------------------------------------------
+    def fit(self, data: Any, validation_data: Any = None) -> MaskExplainer:
+        """Train the mask generator against the frozen model's own predictions.
+
+        Parameters
+        ----------
+        data : Tensor, ndarray, DataFrame, DataLoader or iterable of batches
+            Training inputs (batches may be ``(x, y)`` pairs; labels are ignored: the targets
+            are the model's predictions). The inputs are gathered once into one tensor.
+        validation_data : same types, optional
+            Held-out inputs for early stopping. Default: ``validation_fraction`` of ``data``.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        x = torch.cat(list(iter_input_batches(data, 4096, name="data")))
+        kind = infer_kind(x)
+        if kind is None:
+            raise ValueError(f"argument 'data': expected {', '.join(SHAPES.values())}, got "
+                             f"{describe(x)}")
+        if self.pad_id is not None and kind != "tokens":
+            raise ValueError(f"argument 'pad_id': only for token-id inputs, got {SHAPES[kind]}")
+        if self.layer is not None and kind != "tokens":
+            raise ValueError(f"argument 'layer': only for token-id inputs (the mask is applied "
+                             f"to the embedding output), got {SHAPES[kind]}")
+        if isinstance(self.generator, str) and kind not in ("sequence", "tokens"):
+            raise ValueError(f"argument 'generator': {self.generator!r} is a sequence "
+                             f"generator; {SHAPES[kind]} use the default (None) or a module")
+        layer, emb = find_embedding(self.model, self.layer) if kind == "tokens" else (None, None)
+        x, _ = check_inputs(x, "data", kind=kind, model=self.model, embedding=emb)
+        x_val = None
+        if validation_data is not None:
+            x_val = torch.cat(list(iter_input_batches(validation_data, 4096,
+                                                      name="validation_data")))
+            if infer_kind(x_val) != kind or (kind != "tokens"
+                                             and x_val.shape[1:] != x.shape[1:]):
+                raise ValueError(f"argument 'validation_data': expected {SHAPES[kind]} like "
+                                 f"'data' {tuple(x.shape)}, got {describe(x_val)}")
+            x_val, _ = check_inputs(x_val, "validation_data", kind=kind, model=self.model,
+                                    embedding=emb)
+        previous = getattr(self, "generator_", None) if self.warm_start else None
+        # forget any previous fit first: a failed refit must not leave a half-updated explainer
+        self._forget_fit()
+        with seeded(self.seed):
+            state = self._fit(x, x_val, kind, layer, emb, previous)
+        for k, v in state.items():
+            setattr(self, k, v)
+        return self
+
+    def _new_generator(self, x: torch.Tensor, kind: str, emb: nn.Module | None) -> nn.Module:
+        if isinstance(self.generator, nn.Module):
+            return self.generator
+        if kind == "image":
+            return ImageMaskGenerator(x.shape[1], self.hidden)
+        if kind == "tabular":
+            return TabularMaskGenerator(x.shape[1], 4 * self.hidden)
+        feat = emb.embedding_dim if kind == "tokens" else x.shape[2]  # type: ignore[union-attr]
+        return SequenceMaskGenerator(feat, 4 * self.hidden, arch=self.generator or "gru")
+
+    def _fit(self, x: torch.Tensor, x_val: torch.Tensor | None, kind: str, layer: str | None,
+             emb: nn.Module | None, previous: nn.Module | None) -> dict[str, Any]:
+        start = time.perf_counter()
+        gen_seed = torch.Generator().manual_seed(self.seed)
+        if x_val is None:
+            train_idx, val_idx = validation_split(x.shape[0], self.validation_fraction, gen_seed)
+            if val_idx is not None:
+                x_val, x = x[val_idx], x[train_idx]
+        # the estimator's fitted state, set on self only once everything has succeeded
+        self.kind_, self.layer_, self._embedding = kind, layer, emb
+        try:
+            masker = self.masker()
+            masker.check_valid(x, "data")
+            with masker.active():
+                with torch.inference_mode():
+                    probe = check_model_output(self.model(x[:2]), min(2, x.shape[0]))
+                task = infer_task(self.task, probe.shape[1])
+                if self.necessity and not task.is_classifier:
+                    raise ValueError(
+                        f"argument 'necessity': the deletion term needs a classifier (it lowers "
+                        f"the probability of the predicted class), but the task is a "
+                        f"regression; got necessity={self.necessity!r}, expected 0")
+                ref = torch.cat([self._reference(x[s:s + 512], task)
+                                 for s in range(0, x.shape[0], 512)])
+                scale = 1.0
+                if not task.is_classifier:
+                    var = float(ref.float().var()) if ref.shape[0] > 1 else 0.0
+                    scale = var if var > 1e-12 else 1.0
+                ref_val = (None if x_val is None else torch.cat(
+                    [self._reference(x_val[s:s + 512], task)
+                     for s in range(0, x_val.shape[0], 512)]))
+                self.task_, self.n_outputs_, self.output_scale_ = (
+                    task.kind, task.n_outputs, scale)
+                gen = (copy.deepcopy(previous) if previous is not None
+                       else self._new_generator(x, kind, emb))
+                self.generator_ = gen = gen.to(device=x.device, dtype=model_dtype(self.model))
+                objective = self._objective()
+
+                def loss(idx: torch.Tensor) -> torch.Tensor:
+                    idx = idx.to(x.device)
+                    xb = x[idx]
+                    m = self._masks(xb, masker)
+                    return objective(masker, xb, ref[idx], m, masker.valid(xb), sample=True)
+
+                validate = None if x_val is None else (
+                    lambda: self._validate(x_val, ref_val, masker, objective))
+                history = train_loop(gen, loss, x.shape[0], epochs=self.epochs,
+                                     batch_size=self.batch_size, generator=gen_seed, lr=self.lr,
+                                     validate=validate, patience=self.patience,
+                                     progress=self.progress, desc="fitting mask generator")
+        finally:
+            for k in ("kind_", "layer_", "task_", "n_outputs_", "output_scale_", "generator_"):
+                self.__dict__.pop(k, None)
+        return {"kind_": kind, "layer_": layer, "_embedding": emb, "task_": task.kind,
+                "n_outputs_": task.n_outputs, "output_scale_": scale, "generator_": gen,
+                "history_": history.as_dict(), "best_epoch_": history.best_epoch,
+                "n_epochs_": history.n_epochs, "input_shape_": self._free_shape(x, kind),
+                "fit_seconds_": time.perf_counter() - start}
+
+    @staticmethod
+    def _free_shape(x: torch.Tensor, kind: str) -> tuple[int | None, ...]:
+        if kind == "image":  # channels fixed; any H, W (the default generator is convolutional)
+            return (x.shape[1], None, None)
+        if kind == "sequence":
+            return (None, x.shape[2])
+        if kind == "tabular":
+            return (x.shape[1],)
+        return (None,)
+
+    def _validate(self, x: torch.Tensor, ref: torch.Tensor, masker: Masker,
+                  objective: MaskObjective) -> dict[str, float]:
+        """Objective, mean mask size and the soft mask's preserved rate on held-out inputs.
+        Sampled masks are scored on the objective they train, with the same noise every epoch
+        so that epochs compare (the soft mask's loss would pick the wrong epoch)."""
+        loss_sum, size_sum, kept, n = 0.0, 0.0, 0, x.shape[0]
+        noise = torch.Generator().manual_seed(self.seed)
+        task = objective.task
+        with torch.no_grad():
+            for s in range(0, n, _BATCH):
+                xb, rb = x[s:s + _BATCH], ref[s:s + _BATCH]
+                valid = masker.valid(xb)
+                m = self._masks(xb, masker)
+                loss = objective(masker, xb, rb, m, valid, sample=True, noise=noise)
+                loss_sum += float(loss) * xb.shape[0]
+                size_sum += float(mask_size(m, valid).sum())
+                kept += int(task.preserved(masker.output(xb, m), rb).sum())
+        return {"loss": loss_sum / n, "mask_mean": size_sum / n, "preserved": kept / n}
+
+    # -- explain -----------------------------------------------------------------------------
+    def mask(self, inputs: Any) -> torch.Tensor:
+        """Mask per location: (N, H, W) images, (N, F) rows, (N, T) sequences; 0 at padding."""
+        x = self._check_inputs(inputs)
+        masker = self.masker()
+
+        def one(b: torch.Tensor) -> torch.Tensor:
+            return self._masks(b, masker) * masker.valid(b).reshape(masker.shape(b))
+
+        return torch.cat(self._batched(one, x)).detach()
+
+    def attribute(self, inputs: Any, target: Any = None) -> torch.Tensor:
+        """Captum-style: masks shaped like ``inputs`` (broadcast over channels / features).
+
+        Parameters
+        ----------
+        inputs : Tensor, ndarray or DataFrame
+            Inputs of the kind the generator was fitted on.
+        target : optional
+            Accepted for Captum compatibility and ignored: the mask explains the model's own
+            prediction (the class it predicts, or its output for regression).
+
+        Returns
+        -------
+        Tensor
+            Mask values in [0, 1]: (N, C, H, W), (N, F), (N, T, F) or (N, T).
+        """
+        del target
+        x = self._check_inputs(inputs)
+        m = self.mask(x)
+        if self.kind_ == "image":
+            return m[:, None].expand(-1, x.shape[1], -1, -1).contiguous()
+        if self.kind_ == "sequence":
+            return m[..., None].expand(-1, -1, x.shape[2]).contiguous()
+        return m
+
+    def evaluate(self, inputs: Any, *, keep: Sequence[float] | float = (0.2,),
+                 tol: float = 0.5) -> MaskReport:
+        """Mask size and how often the model's prediction survives soft and hard masks.
+
+        Parameters
+        ----------
+        inputs : Tensor or ndarray
+            Evaluation inputs (e.g. a test set).
+        keep : float or sequence of float, default=(0.2,)
+            Fractions of locations kept by the hard masks (top-k by mask value).
+        tol : float, default=0.5
+            Regression: a prediction counts as preserved when ``|f(x~) - f(x)| <= tol``.
+
+        Returns
+        -------
+        MaskReport
+        """
+        x = self._check_inputs(inputs)
+        keeps = [keep] if isinstance(keep, (int, float)) and not isinstance(keep, bool) else (
+            list(keep) if isinstance(keep, (list, tuple)) else None)
+        if not keeps:
+            raise ValueError(f"argument 'keep': expected a fraction in (0, 1] or a non-empty "
+                             f"list of them, got {describe(keep)}")
+        keeps = [float(check_number(k, "keep", low=0.0, high=1.0, low_open=True))  # type: ignore
+                 for k in keeps]
+        tol = float(check_number(tol, "tol", low=0.0))  # type: ignore[arg-type]
+        task = self._task()
+        masker = self.masker()
+
+        def one(b: torch.Tensor) -> dict[str, torch.Tensor]:
+            ref = task.reference(self.model(b))
+            m = self._masks(b, masker)
+            valid = masker.valid(b)
+            flat = m.reshape(m.shape[0], -1)
+            out = masker.output(b, m)
+            res = {"sum": (flat * valid).sum(1), "above": ((flat > 0.5) & valid).sum(1),
+                   "count": valid.sum(1), "soft": task.preserved(out, ref, tol),
+                   "dsoft": task.deviation(out, ref)}
+            for j, k in enumerate(keeps):
+                hard = topk_mask(flat, valid, k).reshape(m.shape)
+                out_h = masker.output(b, hard)
+                res[f"hard{j}"] = task.preserved(out_h, ref, tol)
+                res[f"dhard{j}"] = task.deviation(out_h, ref)
+            return res
+
+        parts = self._batched(one, x)
+        cat = {k: torch.cat([p[k] for p in parts]).double().cpu() for k in parts[0]}
+        count = float(cat["count"].sum())
+        return MaskReport(
+            n=x.shape[0], task=self.task_, mask_mean=float(cat["sum"].sum()) / count,
+            frac_above_half=float(cat["above"].sum()) / count,
+            preserved_soft=float(cat["soft"].mean()),
+            preserved_hard={k: float(cat[f"hard{j}"].mean()) for j, k in enumerate(keeps)},
+            tol=tol if self.task_ == "regression" else 0.0,
+            abs_delta_soft=cat["dsoft"].numpy(), abs_delta_hard=cat["dhard0"].numpy())

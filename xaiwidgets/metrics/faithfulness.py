@@ -1,0 +1,230 @@
+"""Faithfulness of any explanation, measured on the model itself.
+
+* **Deletion** (Petsiuk et al. 2018): remove locations in order of decreasing attribution
+  (replace them by the baseline) and track the model's score for the target. For classifiers
+  the score is the probability of the explained class, and a faithful explanation makes it drop
+  fast: a **lower** area is better. For a regression it is ``|f(x') - f(x)|``, how far the
+  prediction has moved: a faithful explanation moves it fast, a **higher** area is better.
+* **Insertion**: start from the baseline and insert locations in the same order; classifiers:
+  a **higher** area is better; regression: ``|f(x') - f(x)|`` falls fast, a **lower** area.
+* **Hard-mask preservation**: how often the prediction survives keeping only the top fraction
+  of locations (the same test the explanatory masks are judged by).
+
+Locations are pixels (attributions summed over channels), columns, time steps or token
+positions (padding excluded); see :mod:`xaiwidgets._core.modality`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._core.modality import Masker, check_inputs
+from .._core.probe import find_embedding, preserved_model, resolve_layer
+from .._core.task import Task, infer_task
+from .._core.validation import (
+    as_tensor,
+    check_int,
+    check_model,
+    check_model_output,
+    check_number,
+    check_targets,
+    describe,
+)
+
+__all__ = [
+    "deletion_curve",
+    "hard_mask_preservation",
+    "insertion_curve",
+    "location_ranks",
+    "topk_mask",
+]
+
+
+def check_attributions(attributions: Any, x: torch.Tensor, name: str = "attributions"
+                       ) -> torch.Tensor:
+    """Attributions for ``x``: same number of samples, finite (NaN cannot be ranked)."""
+    a = as_tensor(attributions, name).to(x.device)
+    if a.ndim == 0 or a.shape[0] != x.shape[0]:
+        raise ValueError(f"argument '{name}': expected one attribution per sample of the "
+                         f"{x.shape[0]} inputs, got {describe(a)}")
+    a = a.float()
+    if not torch.isfinite(a).all():
+        bad = (~torch.isfinite(a)).reshape(a.shape[0], -1).any(1).nonzero().flatten()
+        raise ValueError(f"argument '{name}': contains NaN or Inf (samples "
+                         f"{bad[:10].tolist()}); NaN attributions cannot be ranked")
+    return a
+
+
+def location_ranks(scores: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """(N, L) rank of each location by decreasing score (0 = most attributed); ties broken by
+    position; invalid locations (padding) rank last."""
+    s = scores.masked_fill(~valid, -math.inf)
+    order = torch.argsort(s, dim=1, descending=True, stable=True)
+    rank = torch.empty_like(order)
+    rank.scatter_(1, order, torch.arange(s.shape[1], device=s.device).expand_as(order))
+    return rank
+
+
+def topk_mask(scores: torch.Tensor, valid: torch.Tensor, keep: float | torch.Tensor
+              ) -> torch.Tensor:
+    """0/1 mask (N, L) keeping the ``keep`` fraction (at least 1) of valid locations with the
+    highest scores (or ``keep`` locations per sample, for an integer tensor). "Keep 40 %" rounds
+    down, so it never keeps more than 40 %."""
+    n_valid = valid.sum(dim=1)
+    if isinstance(keep, torch.Tensor):
+        k = keep.long()
+    else:  # 1e-9 absorbs 0.3 * 10 = 2.9999...
+        k = torch.floor(keep * n_valid.double() + 1e-9).long()
+    k = torch.minimum(torch.clamp(k, min=1), n_valid)
+    rank = location_ranks(scores, valid)
+    return ((rank < k[:, None]) & valid).float()
+
+
+def _setup(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: str | None,
+           task: str | Task, baseline: float, pad_id: int | None, layer: Any
+           ) -> tuple[torch.Tensor, torch.Tensor, Masker, Task, torch.Tensor, torch.Tensor]:
+    check_model(model)
+    emb = resolve_layer(model, layer)[1] if layer is not None else None
+    raw = as_tensor(inputs, "inputs")
+    x, kind = check_inputs(raw, kind=kind, model=model, embedding=emb)
+    a = check_attributions(attributions, x)
+    check_number(baseline, "baseline")
+    if kind == "tokens" and not float(baseline).is_integer():
+        raise ValueError(f"argument 'baseline': token ids are replaced by a baseline token id "
+                         f"(e.g. the pad id), so it must be an integer, got {baseline!r}")
+    masker = Masker(model, kind, baseline=baseline, pad_id=pad_id, at="ids")
+    masker.check_valid(x)
+    with preserved_model(model), torch.inference_mode():
+        out = check_model_output(model(x), x.shape[0])
+    t = task if isinstance(task, Task) else infer_task(task, out.shape[1])
+    if t.is_classifier:
+        tgt = t.predict(out) if target is None else check_targets(target, x.shape[0],
+                                                                  t.n_classes).to(x.device)
+    else:
+        tgt = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+    return x, a, masker, t, tgt, t.reference(out)
+
+
+def _curve(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: str | None, *,
+           insert: bool, task: str | Task, baseline: float, steps: int, batch_size: int,
+           pad_id: int | None, layer: Any) -> tuple[np.ndarray, np.ndarray]:
+    steps = int(check_int(steps, "steps", low=1))  # type: ignore[arg-type]
+    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    x, a, masker, t, tgt, ref = _setup(model, inputs, attributions, target, kind, task,
+                                       baseline, pad_id, layer)
+    valid = masker.valid(x)
+    rank = location_ranks(masker.scores(a, x), valid)
+    n_valid = valid.sum(1)
+    fractions = np.linspace(0.0, 1.0, steps + 1)
+    curve = np.empty((x.shape[0], steps + 1), dtype=np.float64)
+    with masker.active(), torch.inference_mode():
+        for s in range(0, x.shape[0], batch_size):
+            sl = slice(s, s + batch_size)
+            for j, frac in enumerate(fractions):
+                k = torch.round(frac * n_valid[sl].double()).long()
+                top = (rank[sl] < k[:, None]) & valid[sl]
+                keep = top if insert else ~top
+                out = masker.output(x[sl], keep.float())
+                score = (t.target_score(out, tgt[sl]) if t.is_classifier
+                         else t.deviation(out, ref[sl]))
+                curve[sl, j] = score.double().cpu().numpy()
+    return fractions, curve
+
+
+def deletion_curve(
+    model: nn.Module, inputs: Any, attributions: Any, target: Any = None,
+    kind: str | None = None, *, task: str | Task = "auto", baseline: float = 0.0,
+    steps: int = 20, batch_size: int = 64, pad_id: int | None = None, layer: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model score as the most-attributed locations are replaced by ``baseline``.
+
+    Parameters
+    ----------
+    model : nn.Module
+    inputs : Tensor or ndarray
+        Images, tabular rows, float sequences or (N, T) token ids.
+    attributions : Tensor or ndarray
+        Shaped like the inputs (or (N, T, E) at a token embedding).
+    target : int or sequence of int, optional
+        Explained class per sample (default: the predicted class). Ignored for regression.
+    kind : str, optional
+        Default: from the inputs' shape and dtype.
+    task : {"auto", "multiclass", "binary", "regression"} or Task
+    baseline : float, default=0.0
+        What a removed location becomes (for token ids: the token id).
+    steps : int, default=20
+    batch_size : int, default=64
+        Inputs per forward pass: memory holds one batch of masked inputs.
+    pad_id : int, optional
+        Token ids: padding positions are not locations and stay in place.
+
+    Returns
+    -------
+    fractions : ndarray of shape (steps + 1,)
+        Fraction of locations removed.
+    curve : ndarray of shape (N, steps + 1)
+        Score per sample (see the module docstring); its area,
+        ``np.trapezoid(curve, fractions)``, is the deletion AUC.
+    """
+    return _curve(model, inputs, attributions, target, kind, insert=False, task=task,
+                  baseline=baseline, steps=steps, batch_size=batch_size, pad_id=pad_id,
+                  layer=layer)
+
+
+def insertion_curve(
+    model: nn.Module, inputs: Any, attributions: Any, target: Any = None,
+    kind: str | None = None, *, task: str | Task = "auto", baseline: float = 0.0,
+    steps: int = 20, batch_size: int = 64, pad_id: int | None = None, layer: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model score as the most-attributed locations are inserted into ``baseline`` (same
+    arguments and returns as :func:`deletion_curve`)."""
+    return _curve(model, inputs, attributions, target, kind, insert=True, task=task,
+                  baseline=baseline, steps=steps, batch_size=batch_size, pad_id=pad_id,
+                  layer=layer)
+
+
+def hard_mask_preservation(
+    model: nn.Module, inputs: Any, attributions: Any, *, keep: float = 0.2,
+    task: str | Task = "auto", baseline: float = 0.0, tol: float = 0.5,
+    embedding: str | nn.Module | None = None, pad_id: int | None = None,
+    batch_size: int = 256,
+) -> float:
+    """Fraction of samples whose prediction survives keeping only the top ``keep`` locations of
+    *any* attribution.
+
+    The rest of the input is set to ``baseline`` (images, rows, float sequences) or its
+    embedding is zeroed (token ids, through ``embedding``, the model's only ``nn.Embedding`` by
+    default), exactly as the explanatory masks remove locations. Regression: preserved means
+    ``|delta| <= tol``.
+    """
+    check_model(model)
+    keep = float(check_number(keep, "keep", low=0.0, high=1.0, low_open=True))  # type: ignore
+    tol = float(check_number(tol, "tol", low=0.0))  # type: ignore[arg-type]
+    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    raw = as_tensor(inputs, "inputs")
+    emb = None
+    if not raw.is_floating_point() and raw.ndim == 2:
+        _, emb = find_embedding(model, embedding, "embedding")
+    elif embedding is not None:
+        raise ValueError("argument 'embedding': only for (N, T) token-id inputs, got "
+                         f"{describe(raw)}")
+    x, kind = check_inputs(raw, model=model, embedding=emb)
+    a = check_attributions(attributions, x)
+    masker = Masker(model, kind, baseline=baseline, embedding=emb, pad_id=pad_id)
+    masker.check_valid(x)
+    scores = masker.scores(a, x)
+    kept = 0
+    with masker.active(), torch.inference_mode():
+        out0 = check_model_output(model(x[:batch_size]), min(batch_size, x.shape[0]))
+        t = task if isinstance(task, Task) else infer_task(task, out0.shape[1])
+        for s in range(0, x.shape[0], batch_size):
+            xb = x[s:s + batch_size]
+            ref = t.reference(model(xb))
+            hard = topk_mask(scores[s:s + batch_size], masker.valid(xb), keep)
+            kept += int(t.preserved(masker.output(xb, hard), ref, tol).sum())
+    return kept / x.shape[0]
