@@ -6,6 +6,7 @@ import { COLORMAPS, hasColormap } from "./lib/colormap";
 import { h } from "./lib/dom";
 import { className, fmt } from "./lib/format";
 import { nearestIn, stepIn } from "./lib/layout";
+import { Fetcher, isStandalone } from "./lib/fetch";
 import { decodeMetrics, hasMetrics } from "./lib/metrics";
 import { applyTheme } from "./lib/theme";
 import { ImageView } from "./views/image";
@@ -16,6 +17,7 @@ import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./views/t
 
 export interface ComparisonTraits {
   kind: "image" | "tabular" | "sequence";
+  task: "multiclass" | "binary" | "regression";
   title: string;
   methods: string[];
   class_names: string[];
@@ -24,7 +26,6 @@ export interface ComparisonTraits {
   n_outputs: number;
   data: WireBlock | Record<string, never>;
   sample: number;
-  fetched: WireBlock | Record<string, never>;
   metrics: unknown;
   colormap: string;
   opacity: number;
@@ -34,16 +35,24 @@ export interface ComparisonTraits {
 
 type Model = AnyModel<ComparisonTraits> & { standalone?: boolean };
 
-/** No kernel behind the model: standalone HTML export (or a model without `send`). */
-export function isStandalone(model: Model): boolean {
-  return model.standalone === true || typeof model.send !== "function";
-}
+export { isStandalone };
 
 const HINT = "hover a panel to read values";
-const KERNEL_TIMEOUT_MS = 15000;
 
 /** Traits whose change needs the whole view rebuilt (not just a redraw). */
 const STRUCTURE = ["kind", "title", "methods", "class_names", "feature_names", "n_samples", "metrics"] as const;
+
+/** "0-3, 7" for sorted indices. */
+function rangeText(idx: number[]): string {
+  const parts: string[] = [];
+  for (let a = 0; a < idx.length; ) {
+    let b = a;
+    while (b + 1 < idx.length && idx[b + 1] === idx[b] + 1) b++;
+    parts.push(a === b ? `${idx[a]}` : `${idx[a]}–${idx[b]}`);
+    a = b + 1;
+  }
+  return parts.join(", ");
+}
 
 function clamp01(x: unknown, dflt: number): number {
   const v = Number(x);
@@ -57,23 +66,22 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let wanted = -1; // sample the user asked for
   let shown: Sample | null = null;
   let view: ModalityView | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let ui: ReturnType<typeof buildUI> | null = null;
 
   const store = new SampleStore();
+  const fetcher = new Fetcher(model);
   let problem = "";
   /** A malformed block must not take the whole view down: report it and keep the rest. */
-  const addBlock = (name: "data" | "fetched") => {
+  const addBlock = (block: unknown, name: string) => {
     try {
-      store.add(model.get(name) as WireBlock);
+      store.add(block as WireBlock);
     } catch (err) {
-      problem = `could not read \`${name}\`: ${err instanceof Error ? err.message : String(err)}`;
+      problem = `could not read ${name}: ${err instanceof Error ? err.message : String(err)}`;
       console.error("xaiwidgets:", err);
       if (ui) ui.status.textContent = problem;
     }
   };
-  addBlock("data");
-  addBlock("fetched");
+  addBlock(model.get("data"), "`data`");
 
   const settings: Settings = {
     colormap: hasColormap(model.get("colormap")) ? model.get("colormap") : "RdBu",
@@ -136,7 +144,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     let metrics: HTMLElement | null = null;
     if (hasMetrics(mx)) {
       try {
-        const yLabel = Number(model.get("n_outputs")) === 1 ? "model output" : "probability";
+        const yLabel = model.get("task") === "regression" ? "|Δ output|" : "probability";
         metrics = metricsSection(decodeMetrics(mx, ctx.methods), yLabel);
       } catch (err) {
         metrics = h("div", { class: "xai-status", text: `metrics unavailable: ${String(err)}` });
@@ -203,15 +211,21 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     else go(wanted + dir);
   }
 
-  /** Navigates to sample i; asks the kernel for it unless cached (`ask` false: Python chose i). */
-  function go(i: number, ask = true): void {
+  /** Navigates to sample i, fetching it unless cached (view-only: Python is not told). */
+  function go(i: number): void {
     const n = nSamples();
     if (!Number.isFinite(i) || n === 0) return;
     i = Math.max(0, Math.min(n - 1, i));
     if (standalone && !store.has(i)) {
+      // An offline page has only the embedded samples: say so, never show another one instead.
       const avail = available();
       if (!avail.length) return;
-      i = nearestIn(avail, i);
+      if (wanted < 0) i = nearestIn(avail, i);
+      else {
+        if (ui) ui.status.textContent = `sample ${i} is not in this offline page (${avail.length} embedded: ${rangeText(avail)})`;
+        syncNav();
+        return;
+      }
     }
     wanted = i;
     syncNav();
@@ -219,14 +233,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (s) return paint(s);
     el.classList.add("xai-loading");
     if (ui) ui.status.textContent = `loading sample ${i}…`;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (ui && wanted === i && !store.has(i)) ui.status.textContent = `sample ${i}: no answer from the kernel yet (is it running?)`;
-    }, KERNEL_TIMEOUT_MS);
-    if (ask) {
-      model.set("sample", i);
-      model.save_changes();
-    }
+    fetcher.fetch("sample", { index: i }).then((block) => {
+      addBlock(block, `sample ${i}`);
+      if (ui) syncNav();
+      const got = store.get(wanted);
+      if (got && got !== shown) paint(got);
+    }, (err: unknown) => {
+      if (ui && wanted === i && !store.has(i)) ui.status.textContent = `sample ${i}: ${err instanceof Error ? err.message : String(err)}`;
+    });
   }
 
   function syncNav(): void {
@@ -238,7 +252,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function paint(s: Sample): void {
-    clearTimeout(timer);
     shown = s;
     el.classList.remove("xai-loading");
     if (!ui || !view) return;
@@ -248,8 +261,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const t = s.block.target[s.k];
     const p = s.block.pred[s.k];
     const prob = s.block.prob[s.k];
-    if (Number(model.get("n_outputs")) === 1) {
-      // one-output models (regressions): no classes, `prob` carries the raw output
+    if (model.get("task") === "regression") {
+      // regressions: no classes, `prob` carries the raw output
       ui.info.classList.remove("xai-wrong");
       ui.info.title = "the model's output for this sample";
       ui.info.replaceChildren(h("span", { class: "xai-pred", text: `output: ${fmt(prob)}` }));
@@ -280,23 +293,17 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   // Model listeners (removed by the cleanup).
   const handlers: [string, () => void][] = [
-    ["change:fetched", () => {
-      addBlock("fetched");
-      if (ui) syncNav();
-      const s = store.get(wanted);
-      if (s && s !== shown) paint(s);
-    }],
     ["change:data", () => {
       // New data may come from a new model or new methods: fetched samples would be stale.
       store.clear();
-      addBlock("data");
+      addBlock(model.get("data"), "`data`");
       const s = store.get(wanted);
       if (s) paint(s);
       else if (wanted >= 0 && store.indices().length) go(store.indices()[0]);
     }],
     ["change:sample", () => {
       const i = Number(model.get("sample"));
-      if (i !== wanted) go(i, false);
+      if (i !== wanted) go(i);
     }],
     ...STRUCTURE.map((name): [string, () => void] => [`change:${name}`, rebuild]),
   ];
@@ -306,7 +313,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   return () => {
     ac.abort();
-    clearTimeout(timer);
+    fetcher.dispose();
     for (const [ev, cb] of handlers) model.off(ev as never, cb);
   };
 }

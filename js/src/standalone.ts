@@ -1,7 +1,9 @@
 // Offline pages (js/README.md "Standalone export"): rebuild the widget state the kernel would
 // have sent, then run the widget's own ESM against a minimal in-page model.
 
-export type BufferPath = (string | number)[];
+import { type BufferPath, putBuffers } from "./lib/buffers";
+
+export { putBuffers };
 
 export interface StandalonePayload {
   state: Record<string, unknown>;
@@ -16,16 +18,6 @@ export function base64ToBytes(b64: string): Uint8Array {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-/** Same semantics as ipywidgets' put_buffers: buffers[i] is stored at state[path[0]]...[path[-1]]. */
-export function putBuffers(state: Record<string, unknown>, paths: BufferPath[], buffers: (DataView | ArrayBuffer | ArrayBufferView)[]): void {
-  paths.forEach((path, i) => {
-    let obj = state as Record<string | number, unknown>;
-    for (const key of path.slice(0, -1)) obj = obj[key] as Record<string | number, unknown>;
-    const b = buffers[i];
-    obj[path[path.length - 1]] = b instanceof DataView ? b : ArrayBuffer.isView(b) ? new DataView(b.buffer, b.byteOffset, b.byteLength) : new DataView(b);
-  });
 }
 
 export interface StandaloneModel {

@@ -5,6 +5,7 @@ import type { AnyModel } from "@anywidget/types";
 import { getLUT, lutColor, PALETTE, textColorOn } from "./lib/colormap";
 import { h, putRGBA, s } from "./lib/dom";
 import { className } from "./lib/format";
+import { Fetcher, isStandalone } from "./lib/fetch";
 import { inputRGBA } from "./lib/heatmap";
 import { applyTheme } from "./lib/theme";
 import {
@@ -35,8 +36,6 @@ export interface TreeTraits {
   accuracy: Record<string, unknown>;
   summary: Record<string, unknown>;
   thumbs: Record<string, unknown>;
-  request: Record<string, unknown>;
-  fetched: Record<string, unknown>;
   selected: number;
   collapse_depth: number;
   n_thumbnails: number;
@@ -46,7 +45,6 @@ type Model = AnyModel<TreeTraits> & { standalone?: boolean };
 
 export const NODE = { nodeW: 150, nodeH: 58, gapX: 14, gapY: 34 };
 const VIEW_H = 440;
-const KERNEL_TIMEOUT_MS = 15000;
 const CSS = `
 .xai-root .xai-tree-main { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 .xai-root svg.xai-tree { border: 1px solid var(--xai-border); background: var(--xai-bg); cursor: grab;
@@ -93,10 +91,7 @@ export function classColor(i: number): string {
   return all[((i % all.length) + all.length) % all.length];
 }
 
-/** No kernel behind the model: standalone HTML export (or a model without `send`). */
-export function isStandalone(model: { standalone?: boolean; send?: unknown }): boolean {
-  return model.standalone === true || typeof model.send !== "function";
-}
+export { isStandalone };
 
 interface TreeData {
   yes: Int32Array;
@@ -193,9 +188,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let selectedNode = 0;
   let sample = -1;
   let linkedConcept = -1;
-  let seq = 0;
-  let pending = new Set<number>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const fetcher = new Fetcher(model);
+  const pending = new Set<number>();
   let ui: ReturnType<typeof buildUI> | null = null;
 
   function load(): string {
@@ -578,32 +572,27 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function requestThumbs(indices: number[]): void {
-    indices.forEach((k) => pending.add(k));
-    seq += 1;
-    model.set("request", { seq, indices });
-    model.save_changes();
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (ui && pending.size) ui.status.textContent = "thumbnails: no answer from the kernel yet (is it running?)";
-    }, KERNEL_TIMEOUT_MS);
-  }
-
-  function onFetched(): void {
-    let added = 0;
-    try {
-      const block = model.get("fetched") as Record<string, unknown>;
-      added = addThumbs(cache, block);
-      if (block?.index) for (const k of decodeInt(block.index as WireArray)) pending.delete(k);
-    } catch (err) {
-      console.error("xaiwidgets:", err);
-      if (ui) ui.status.textContent = `could not read thumbnails: ${String(err)}`;
-      return;
-    }
-    if (!pending.size) clearTimeout(timer);
-    if (ui && added) {
-      ui.status.textContent = "";
-      paintThumbs(selectedNode, samplesAt(selectedNode, samples.leaf, euler.tin, euler.tout, Math.max(0, Number(model.get("n_thumbnails")) || 0)));
-    }
+    const ask = indices.filter((k) => !pending.has(k));
+    if (!ask.length) return;
+    ask.forEach((k) => pending.add(k));
+    fetcher.fetch("thumbs", { indices: ask }).then((block) => {
+      ask.forEach((k) => pending.delete(k));
+      let added = 0;
+      try {
+        added = addThumbs(cache, block);
+      } catch (err) {
+        console.error("xaiwidgets:", err);
+        if (ui) ui.status.textContent = `could not read thumbnails: ${String(err)}`;
+        return;
+      }
+      if (ui && added) {
+        ui.status.textContent = "";
+        paintThumbs(selectedNode, samplesAt(selectedNode, samples.leaf, euler.tin, euler.tout, Math.max(0, Number(model.get("n_thumbnails")) || 0)));
+      }
+    }, (err: unknown) => {
+      ask.forEach((k) => pending.delete(k));
+      if (ui) ui.status.textContent = `thumbnails: ${err instanceof Error ? err.message : String(err)}`;
+    });
   }
 
   // ---------------------------------------------------------------- sample path
@@ -668,7 +657,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   const handlers: [string, () => void][] = [
-    ["change:fetched", onFetched],
     ["change:selected", () => {
       const k = Number(model.get("selected"));
       if (k !== sample) selectSample(k, true);
@@ -683,8 +671,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   return () => {
     ac.abort();
-    clearTimeout(timer);
-    pending = new Set();
+    fetcher.dispose();
+    pending.clear();
     for (const [ev, cb] of handlers) model.off(ev as never, cb);
   };
 }

@@ -2,14 +2,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import widget, { isStandalone } from "../src/comparison";
 import { createModel } from "../src/standalone";
-import { FakeModel, imageBlock, metricsFor, sequenceBlock, tabularBlock } from "./fixtures";
+import { FakeModel, flush, imageBlock, metricsFor, sequenceBlock, tabularBlock } from "./fixtures";
 
 const METHODS = ["Saliency", "Integrated Gradients", "<b>x</b>"];
 
 function traits(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     kind: "image", title: "Comparison", methods: METHODS, class_names: ["cat", "<b>x</b>", "dog"],
-    feature_names: [], n_samples: 10, data: imageBlock([0, 1, 2], METHODS), sample: 0, fetched: {},
+    feature_names: [], n_samples: 10, data: imageBlock([0, 1, 2], METHODS), sample: 0,
     metrics: {}, colormap: "RdBu", opacity: 0.6, threshold: 0, overlay: true, ...over,
   };
 }
@@ -62,7 +62,7 @@ describe("AttributionComparison, image", () => {
   });
 
   it("shows the raw output, not a probability, for one-output models", () => {
-    const { el } = mountWith(new FakeModel(traits({ class_names: [], n_outputs: 1 })));
+    const { el } = mountWith(new FakeModel(traits({ class_names: [], n_outputs: 1, task: "regression" })));
     expect(el.querySelector(".xai-info")!.textContent).toBe("output: 0.93");
   });
 
@@ -83,7 +83,7 @@ describe("AttributionComparison, image", () => {
     expect(model.get("colormap")).toBe("RdBu");
   });
 
-  it("navigates embedded samples at once and fetches the others through `sample`/`fetched`", () => {
+  it("navigates embedded samples at once and fetches the others through the fetch channel", async () => {
     const model = new FakeModel(traits());
     const { el } = mountWith(model);
     const { next, num, prev } = nav(el);
@@ -94,11 +94,13 @@ describe("AttributionComparison, image", () => {
 
     num.value = "7";
     num.dispatchEvent(new Event("change"));
-    expect(model.saved).toEqual([{ sample: 7 }]);
+    expect(model.saved).toEqual([]); // view-only: the fetch is a message, not a state change
+    expect(model.sent).toEqual([{ type: "xai-fetch", seq: 1, what: "sample", args: { index: 7 } }]);
     expect(el.classList.contains("xai-loading")).toBe(true);
     expect(el.querySelector(".xai-status")!.textContent).toMatch(/loading/);
 
-    model.kernelSet("fetched", imageBlock([7], METHODS));
+    model.reply(imageBlock([7], METHODS));
+    await flush();
     expect(el.classList.contains("xai-loading")).toBe(false);
     expect(el.querySelector(".xai-info")!.textContent).toContain("target: <b>x</b>");
 
@@ -107,30 +109,35 @@ describe("AttributionComparison, image", () => {
     num.dispatchEvent(new Event("change"));
     num.value = "7";
     num.dispatchEvent(new Event("change"));
-    expect(model.saved).toHaveLength(1);
+    expect(model.sent).toHaveLength(1);
   });
 
-  it("ignores a fetched block for another sample and clamps the range", () => {
+  it("shows only the sample last asked for and clamps the range", async () => {
     const model = new FakeModel(traits());
     const { el } = mountWith(model);
     const { num } = nav(el);
+    num.value = "4";
+    num.dispatchEvent(new Event("change"));
     num.value = "99";
     num.dispatchEvent(new Event("change"));
     expect(num.value).toBe("9");
-    model.kernelSet("fetched", imageBlock([4], METHODS));
+    model.reply(imageBlock([4], METHODS), 0); // a late answer to the first request
+    await flush();
     expect(el.classList.contains("xai-loading")).toBe(true);
-    model.kernelSet("fetched", imageBlock([9], METHODS));
+    expect(num.value).toBe("9");
+    model.reply(imageBlock([9], METHODS), 1);
+    await flush();
     expect(el.classList.contains("xai-loading")).toBe(false);
   });
 
-  it("warns when the kernel does not answer", () => {
+  it("warns when the kernel does not answer", async () => {
     vi.useFakeTimers();
     const model = new FakeModel(traits());
     const { el } = mountWith(model);
     const { num } = nav(el);
     num.value = "5";
     num.dispatchEvent(new Event("change"));
-    vi.advanceTimersByTime(20000);
+    await vi.advanceTimersByTimeAsync(20000);
     expect(el.querySelector(".xai-status")!.textContent).toMatch(/no answer/);
   });
 
@@ -159,14 +166,15 @@ describe("AttributionComparison, image", () => {
     expect(op.disabled).toBe(false);
   });
 
-  it("follows a sample chosen by Python without echoing it back", () => {
+  it("follows a sample chosen by Python without echoing it back", async () => {
     const model = new FakeModel(traits());
     const { el } = mountWith(model);
     model.kernelSet("sample", 2);
     expect(nav(el).num.value).toBe("2");
     model.kernelSet("sample", 8);
     expect(el.classList.contains("xai-loading")).toBe(true);
-    model.kernelSet("fetched", imageBlock([8], METHODS));
+    model.reply(imageBlock([8], METHODS));
+    await flush();
     expect(el.classList.contains("xai-loading")).toBe(false);
     expect(model.saved).toEqual([]);
   });
@@ -224,7 +232,7 @@ describe("metrics", () => {
   it("labels the curves' y axis by what they score", () => {
     const yAxis = (el: HTMLElement) => $$(el, "svg.xai-curves")[0].querySelector("text[transform]")!.textContent;
     expect(yAxis(mountWith(new FakeModel(traits({ metrics }))).el)).toBe("probability");
-    expect(yAxis(mountWith(new FakeModel(traits({ metrics, n_outputs: 1 }))).el)).toBe("model output");
+    expect(yAxis(mountWith(new FakeModel(traits({ metrics, n_outputs: 1, task: "regression" }))).el)).toBe("|Δ output|");
   });
 
   it("does not double an arrow already in the label", () => {
@@ -297,8 +305,12 @@ describe("standalone", () => {
     next.click();
     expect(num.value).toBe("6");
     expect(next.disabled).toBe(true);
+    // a sample that is not embedded is refused with a note; the view keeps what it shows
     num.value = "2";
     num.dispatchEvent(new Event("change"));
+    expect(num.value).toBe("6");
+    expect(el.querySelector(".xai-status")!.textContent).toBe("sample 2 is not in this offline page (3 embedded: 0, 3, 6)");
+    prev.click();
     expect(num.value).toBe("3");
     prev.click();
     expect(num.value).toBe("0");

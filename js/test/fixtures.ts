@@ -1,4 +1,4 @@
-// Builders that mirror what xaiwidgets/_wire.py sends, for tests only.
+// Builders that mirror what xaiwidgets/widgets/_traits.py sends, for tests only.
 import type { WireBlock } from "../src/lib/block";
 import type { DType, TypedArray, WireArray, WireQuantized } from "../src/lib/wire";
 
@@ -139,7 +139,17 @@ export class FakeModel {
     this.saved.push(this.dirty);
     this.dirty = {};
   }
-  send() {}
+  /** Custom messages the view sent (fetch requests). */
+  sent: Record<string, unknown>[] = [];
+  send(content: unknown) {
+    this.sent.push(content as Record<string, unknown>);
+  }
+  /** What the kernel does with fetch request `i` (default: the last): answer it with `block`. */
+  reply(block: unknown, i = this.sent.length - 1) {
+    const req = this.sent[i];
+    const msg = { type: "xai-fetched", seq: req.seq, what: req.what, block, buffer_paths: [] };
+    this.listeners.get("msg:custom")?.forEach((cb) => cb(msg, []));
+  }
   /** What the kernel does: update a trait and notify the view. */
   kernelSet(k: string, v: unknown) {
     this.state[k] = v;
@@ -151,3 +161,6 @@ export class FakeModel {
     return n;
   }
 }
+
+/** Lets pending promise callbacks (fetch replies) run. */
+export const flush = () => new Promise<void>((r) => setTimeout(r, 0));

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import widget, { classColor } from "../src/tree";
 import { createModel } from "../src/standalone";
-import { f32, FakeModel, i32, quantize, wire } from "./fixtures";
+import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
 
 // The tree of treelayout.test.ts: 0 -> (1, 2); 1 -> (3, 4); 4 -> (5, 6).
 const YES = [1, 3, -1, -1, 5, -1, -1];
@@ -44,7 +44,7 @@ function traits(over: Record<string, unknown> = {}): Record<string, unknown> {
     },
     summary: { n: N, depth: 3, n_leaves: 4, fidelity: 0.75, accuracy: null },
     thumbs: thumbBlock([0, 1]),
-    request: {}, fetched: {}, selected: -1, collapse_depth: 5, n_thumbnails: 4,
+    selected: -1, collapse_depth: 5, n_thumbnails: 4,
     ...over,
   };
 }
@@ -104,7 +104,7 @@ describe("ConceptTreeWidget view", () => {
     expect(model.saved).toEqual([]); // view-only: no kernel round-trip
   });
 
-  it("clicking a node shows its samples: embedded at once, the rest fetched from the kernel", () => {
+  it("clicking a node shows its samples: embedded at once, the rest fetched from the kernel", async () => {
     const model = new FakeModel(traits());
     const { el } = mount(model);
     click(node(el, 1));
@@ -114,10 +114,9 @@ describe("ConceptTreeWidget view", () => {
     const shown = () => [...el.querySelectorAll<HTMLCanvasElement>("canvas.xai-thumb")].map((c) => Number(c.dataset.index));
     expect(shown()).toEqual([0]);
     expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(3);
-    expect(model.saved).toHaveLength(1);
-    const req = model.saved[0].request as { seq: number; indices: number[] };
-    expect(req.indices).toEqual([2, 3, 5]);
-    model.kernelSet("fetched", { ...thumbBlock([2, 3, 5]), seq: req.seq });
+    expect(model.sent).toEqual([{ type: "xai-fetch", seq: 1, what: "thumbs", args: { indices: [2, 3, 5] } }]);
+    model.reply(thumbBlock([2, 3, 5]));
+    await flush();
     expect(shown()).toEqual([0, 2, 3, 5]);
     expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(0);
     const c = el.querySelector<HTMLCanvasElement>('canvas.xai-thumb[data-index="3"]')!;
@@ -126,7 +125,7 @@ describe("ConceptTreeWidget view", () => {
     // Everything node 0 and node 1 show is cached now: no second request.
     click(node(el, 0));
     click(node(el, 1));
-    expect(model.saved).toHaveLength(1);
+    expect(model.sent).toHaveLength(1);
   });
 
   it("standalone: only embedded thumbnails, no requests, an offline note", () => {
@@ -136,7 +135,7 @@ describe("ConceptTreeWidget view", () => {
     expect(el.querySelectorAll("canvas.xai-thumb")).toHaveLength(1);
     expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(0);
     expect(el.querySelector(".xai-thumb-note")!.textContent).toContain("offline: 1 embedded");
-    expect(model.get("request")).toEqual({});
+    expect(model.get("request")).toBeUndefined();
   });
 
   it("highlights the path of the selected sample, from the kernel or a thumbnail click", () => {

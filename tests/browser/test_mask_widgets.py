@@ -62,7 +62,8 @@ def exports(tmp_path_factory):
     smiles = ["CCO", "c1ccccc1Cl", "CC(=O)O", "c1ccncc1Br"] * 8
     vocab = Vocabulary.build([tokenize_smiles(s) for s in smiles], min_count=1)
     ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=12))
-    ex = MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv", **FAST).fit(ids)
+    ex = MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv", task="regression",
+                       **FAST).fit(ids)
     w = MaskHeatmap.from_explainer(ex, ids[:4], BASELINES, smiles=smiles[:4], metric_samples=4,
                                    progress=False, title="smiles masks")
     w.to_html(out / "smiles.html")

@@ -34,8 +34,8 @@ def exported(tmp_path_factory):
     torch.manual_seed(0)
     model = SpritesCNN(3, width=4).eval()
     x = torch.from_numpy(d.images)
-    cme = ConceptExtractor(["relu1", "relu4"], n_labelled=60, n_unlabelled=60,
-                           progress=False).fit(model, x, concepts)
+    cme = ConceptExtractor(model, ["relu1", "relu4"], n_labelled=60, n_unlabelled=60,
+                           progress=False).fit(x, concepts)
     # Tree on the true concepts: its rules (and so the DOM) are known exactly.
     tree = ConceptTree(max_depth=2).fit(concepts, d.target)
     w = ConceptTreeWidget(tree, x, concepts, d.target, extractor=cme, class_names=SHAPE_NAMES,
@@ -111,8 +111,8 @@ SMALL = textwrap.dedent('''
     model = SpritesCNN(3, width=8)
     train_classifier(model, x[:400], d.target[:400], x[400:], d.target[400:], epochs=3,
                      lr=1e-2, one_cycle=True, progress=False)
-    cme = xw.ConceptExtractor(["relu3", "relu4"], n_labelled=100, n_unlabelled=100,
-                              progress=False).fit(model, x[:400], {k: v[:400] for k, v in
+    cme = xw.ConceptExtractor(model, ["relu3", "relu4"], n_labelled=100, n_unlabelled=100,
+                              progress=False).fit(x[:400], {k: v[:400] for k, v in
                                                                    concepts.items()})
     pred, model_pred = cme.predict_concepts(x[:400], return_predictions=True)
     tree = xw.ConceptTree(max_depth=3).fit(pred, model_pred)
