@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import best_of, notebook_cnn
 
 from xaiwidgets._core.captum import quiet_captum
-from xaiwidgets.attributions.methods import METHODS, resolve_methods
 from xaiwidgets._core.probe import preserved_model
+from xaiwidgets.attributions.methods import METHODS, resolve_methods
 
 BATCH = 32
 

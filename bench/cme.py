@@ -80,8 +80,8 @@ def child(n: int) -> dict:
                 yield torch.from_numpy(images[s:s + 256, None].astype(np.float32))
 
     layers = ["relu1", "relu2", "relu3", "relu4", "fc2"]
-    cme = ConceptExtractor(model, layers, method="label_spreading", n_labelled=200, n_unlabelled=1000,
-                           progress=False, seed=0)
+    cme = ConceptExtractor(model, layers, method="label_spreading", n_labelled=200,
+                           n_unlabelled=1000, progress=False, seed=0)
     rss_before = _rss_kb("VmRSS")
     exact = _reset_peak()
     t0 = time.perf_counter()

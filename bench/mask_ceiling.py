@@ -34,20 +34,20 @@ from rdkit import Chem
 
 import xaiwidgets as xw
 from xaiwidgets.datasets import Vocabulary, load_solubility
-from xaiwidgets.examples import SmilesRegressor, train_regressor
-from xaiwidgets.masks import SequenceMaskGenerator, hard_mask_preservation
 from xaiwidgets.datasets.smiles import tokenize_smiles
+from xaiwidgets.examples import SmilesRegressor, train_regressor
+from xaiwidgets.masks import SequenceMaskGenerator, sample_concrete, spend_budget
 
 KEEP, TOL, T = 0.4, 0.5, 96
 
 
-def greedy_rate(masker: xw.MaskExplainer, ids, valid, ref) -> float:
+def greedy_rate(masker: xw.Masker, ids, valid, ref) -> float:
     ok = []
 
     def predict_kept(rows: torch.Tensor, kept: torch.Tensor) -> torch.Tensor:
-        return masker._masked_output(rows, kept)[:, 0]  # zeroed embeddings where kept is 0
+        return masker.output(rows, kept)[:, 0]  # zeroed embeddings where kept is 0
 
-    with masker._masking(), torch.no_grad():
+    with masker.active(), torch.no_grad():
         for i in range(ids.shape[0]):
             alive = torch.nonzero(valid[i])[:, 0].tolist()
             k = max(1, math.floor(KEEP * len(alive) + 1e-9))
@@ -64,16 +64,17 @@ def greedy_rate(masker: xw.MaskExplainer, ids, valid, ref) -> float:
     return float(np.mean(ok))
 
 
-def per_molecule_budget(masker: xw.MaskExplainer, ids, ref, scale, steps=300) -> torch.Tensor:
+def per_molecule_budget(masker: xw.Masker, ids, ref, scale, steps=300) -> torch.Tensor:
     """Scores from optimising the notebook's objective (budget 0.4, relaxed-Bernoulli samples at
     temperature 0.5) for each molecule's own logits."""
     theta = torch.zeros(ids.shape, requires_grad=True)
     opt = torch.optim.Adam([theta], lr=0.1)
     noise = torch.Generator().manual_seed(0)
-    with masker._masking():  # the model frozen, the embedding hook in place
+    valid = masker.valid(ids)
+    with masker.active():  # the model frozen, the embedding hook in place
         for _ in range(steps):
-            z = masker._sample(masker._spend_budget(torch.sigmoid(theta), ids), noise)
-            loss = ((masker._masked_output(ids, z)[:, 0] - ref) ** 2).mean() / scale
+            z = sample_concrete(spend_budget(torch.sigmoid(theta), valid, KEEP), 0.5, noise)
+            loss = ((masker.output(ids, z)[:, 0] - ref) ** 2).mean() / scale
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -100,15 +101,15 @@ def main() -> None:
                             target_std=float(y_all[train].std()))
     report = train_regressor(model, x_all[train], y_all[train], x_all[test], y_all[test],
                              epochs=6, seed=0, augment=random_smiles, progress=False)
-    soft = xw.MaskExplainer(model, lam=0.3, pad_id=vocab.pad_id, epochs=8, lr=3e-3,
-                            patience=3, seed=0, progress=False).fit(x_all[train])
+    soft = xw.MaskExplainer(model, lam=0.3, task="regression", pad_id=vocab.pad_id, epochs=8,
+                            lr=3e-3, patience=3, seed=0, progress=False).fit(x_all[train])
     torch.manual_seed(0)  # as notebook 04
     generator = SequenceMaskGenerator(model.embedding.embedding_dim, hidden=64, num_layers=2)
-    sampled = xw.MaskExplainer(model, lam=0.2, temperature=0.5, generator=generator,
-                               pad_id=vocab.pad_id, epochs=40, lr=2e-3, patience=None, seed=0,
-                               progress=False).fit(x_all[train])
-    budget = xw.MaskExplainer(model, budget=KEEP, temperature=0.5, pad_id=vocab.pad_id,
-                              epochs=60, lr=3e-3, patience=None, seed=0,
+    sampled = xw.MaskExplainer(model, lam=0.2, task="regression", temperature=0.5,
+                               generator=generator, pad_id=vocab.pad_id, epochs=40, lr=2e-3,
+                               patience=None, seed=0, progress=False).fit(x_all[train])
+    budget = xw.MaskExplainer(model, task="regression", budget=KEEP, temperature=0.5,
+                              pad_id=vocab.pad_id, epochs=60, lr=3e-3, patience=None, seed=0,
                               progress=False).fit(x_all[train])
     x = x_all[test]
     valid = x != vocab.pad_id
@@ -116,15 +117,15 @@ def main() -> None:
         ref = model(x)[:, 0]
 
     def top(scores: torch.Tensor) -> float:  # the mask test of notebook 04, on any ranking
-        return hard_mask_preservation(model, x, scores, keep=KEEP, tol=TOL, pad_id=vocab.pad_id)
+        return xw.hard_mask_preservation(model, x, scores, keep=KEEP, task="regression", tol=TOL,
+                                         pad_id=vocab.pad_id)
 
     rates = {"mask, soft objective": top(soft.mask(x)),
              "mask, sampled (lam 0.2)": top(sampled.mask(x)),
              "mask, budget (notebook)": top(budget.mask(x)),
              "random": top(torch.rand(x.shape, generator=torch.Generator().manual_seed(0)))}
     # applies masks as the library does: zeroed embeddings, padding left in place
-    masker = xw.MaskExplainer._masker(model, "tokens", budget=KEEP, temperature=0.5,
-                                      pad_id=vocab.pad_id)
+    masker = budget.masker()
     start = time.perf_counter()
     theta = per_molecule_budget(masker, x, ref, budget.output_scale_)
     per_seconds = time.perf_counter() - start

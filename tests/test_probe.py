@@ -96,7 +96,8 @@ def test_probe_rnn_layer_yields_hidden_sequence(rnn):
 
 def test_probe_restores_model_when_data_is_bad(user_model):
     before = snapshot(user_model)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ValueError, match=r"argument 'data': the model could not run on .*"
+                                         r"\(2, 3, 8, 8\).*channels"):
         ModelProbe(user_model, ["conv"]).collect(torch.rand(2, 3, 8, 8))  # wrong channels
     assert_untouched(user_model, before)
 

@@ -29,6 +29,7 @@ __all__ = [
     "model_dtype",
     "preserved_model",
     "resolve_layer",
+    "run_model",
 ]
 
 # Every per-module hook dict torch keeps; hooks added while preserved are removed on exit.
@@ -59,6 +60,18 @@ def model_dtype(model: nn.Module) -> torch.dtype:
         if tensor.is_floating_point():
             return tensor.dtype
     return torch.float32
+
+
+def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any:
+    """``model(x, *args)``; when the model cannot take the inputs, an error naming the argument
+    and the inputs' shape (torch's own message kept) instead of a trace from inside torch."""
+    try:
+        return model(x, *args)
+    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+        if str(err).startswith("argument '"):  # already ours (e.g. from a probe's hook)
+            raise
+        raise ValueError(f"argument '{name}': the model could not run on {describe(x)} "
+                         f"({type(err).__name__}: {err})") from err
 
 
 def _has_rnn(model: nn.Module) -> bool:
@@ -277,6 +290,7 @@ class ModelProbe:
 
     def iter_batches(
         self, data: Any, *, batch_size: int = 256, forward: Callable[..., Any] | None = None,
+        name: str = "data",
     ) -> Iterator[tuple[torch.Tensor, Any, dict[str, torch.Tensor]]]:
         """Yield ``(inputs, outputs, {layer: activation})`` per batch, detached, on CPU.
 
@@ -298,11 +312,12 @@ class ModelProbe:
 
             handles = [modules[n].register_forward_hook(make_hook(n)) for n in self.layers]
             try:
-                for batch in iter_input_batches(data, batch_size):
+                for batch in iter_input_batches(data, batch_size, name):
                     captured.clear()
                     with torch.inference_mode():
                         b = batch.to(device)
-                        out = forward(self.model, b) if forward is not None else self.model(b)
+                        out = (forward(self.model, b) if forward is not None
+                               else run_model(self.model, b, name))
                     missing = [n for n in self.layers if n not in captured]
                     if missing:
                         raise RuntimeError(f"argument 'layers': layers {missing} were not called "
@@ -316,7 +331,7 @@ class ModelProbe:
     def gather(
         self, data: Any, *, rows: np.ndarray | None = None, limit: int | None = None,
         batch_size: int = 256, progress: bool = False, flatten: bool = True,
-        desc: str = "activations",
+        desc: str = "activations", name: str = "data",
     ) -> tuple[dict[str, np.ndarray], int]:
         """Activations of the samples ``rows`` (sorted indices; None = all) of ``data`` and the
         number of samples seen.
@@ -329,7 +344,7 @@ class ModelProbe:
         if rows is not None:
             rows = np.asarray(rows, dtype=np.int64)
         if isinstance(data, (torch.Tensor, np.ndarray)) or hasattr(data, "to_numpy"):
-            data = as_tensor(data, "data")
+            data = as_tensor(data, name)
             total_n = len(data)
             if rows is not None:
                 data = data[torch.from_numpy(rows)]
@@ -338,7 +353,7 @@ class ModelProbe:
             total_n = None
         capacity = len(rows) if rows is not None else limit
         out: dict[str, np.ndarray] = {}
-        stream = self.iter_batches(data, batch_size=batch_size)
+        stream = self.iter_batches(data, batch_size=batch_size, name=name)
         batches: Iterable[Any] = stream
         if progress:
             from tqdm.auto import tqdm

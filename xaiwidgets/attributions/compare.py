@@ -17,7 +17,7 @@ from torch import nn
 
 from .._core.captum import quiet_captum
 from .._core.modality import check_inputs
-from .._core.probe import preserved_model, resolve_layer
+from .._core.probe import preserved_model, resolve_layer, run_model
 from .._core.random import check_seed, seeded
 from .._core.task import Task, infer_task
 from .._core.validation import (
@@ -137,7 +137,7 @@ def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor
     with preserved_model(model), torch.inference_mode():
         for s in range(0, x.shape[0], batch_size):
             xb = x[s:s + batch_size]
-            outs.append(check_model_output(model(xb), xb.shape[0]).detach())
+            outs.append(check_model_output(run_model(model, xb), xb.shape[0]).detach())
     return torch.cat(outs)
 
 

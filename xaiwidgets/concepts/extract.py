@@ -249,14 +249,14 @@ class ConceptExtractor(XaiEstimator):
 
     def _collect(
         self, model: nn.Module, layers: list[str], data: Any, keep: np.ndarray | None,
-        n: int | None, size: int | None = None,
+        n: int | None, size: int | None = None, name: str = "X",
     ) -> dict[str, np.ndarray]:
         """Pooled activations of the samples ``keep`` (sorted; None = all) of ``data``, in
         preallocated buffers (:meth:`ModelProbe.gather`). ``n``: expected length of a streamed
         ``data``; ``size``: at most this many rows of a stream when ``keep`` is None."""
         probe = ModelProbe(model, layers, reduce=self._reducers(model, layers))
         acts, seen = probe.gather(data, rows=keep, limit=size, batch_size=self.batch_size,
-                                  progress=self.progress)
+                                  progress=self.progress, name=name)
         if n is not None and seen != n:
             raise ValueError(f"argument 'concepts': expected one label per sample, but X has "
                              f"{seen} samples while the concepts have {n} labels")
@@ -283,6 +283,7 @@ class ConceptExtractor(XaiEstimator):
         -------
         self
         """
+        self._forget_fit()  # a failed refit must not leave the previous fit looking current
         self._check_params()
         model = self.model
         layers = (default_layers(model) if self.layers is None
@@ -300,7 +301,6 @@ class ConceptExtractor(XaiEstimator):
                     f"argument 'concepts': concept {k!r} has a single value ({values[0]!r}) in all "
                     f"{n} samples; a probe cannot learn it, so drop it from the concepts")
 
-        self._forget_fit()
         rng = np.random.default_rng(self.seed)
         order = rng.permutation(n)
         n_lab = n if self.n_labelled is None else self.n_labelled
@@ -370,7 +370,7 @@ class ConceptExtractor(XaiEstimator):
             if m == 0:
                 raise ValueError("argument 'unlabelled': expected at least one sample, got 0")
             keep = np.sort(rng.choice(m, size=min(n_unl, m), replace=False))
-            return self._collect(model, layers, data, keep, None)
+            return self._collect(model, layers, data, keep, None, name="unlabelled")
 
         def first(batches: Any) -> Any:
             left = n_unl
@@ -380,7 +380,8 @@ class ConceptExtractor(XaiEstimator):
                 yield b[:left]
                 left -= len(b)
 
-        return self._collect(model, layers, first(data), None, None, size=n_unl)
+        return self._collect(model, layers, first(data), None, None, size=n_unl,
+                             name="unlabelled")
 
     def _fit_reducer(self, layer: str, feats: np.ndarray, n_total: int) -> np.ndarray:
         k = max(1, min(self.n_components, n_total - 1, feats.shape[1]))
@@ -464,7 +465,8 @@ class ConceptExtractor(XaiEstimator):
         preds = np.empty(capacity, dtype=np.int64)
         filled = 0
         total = -(-len(X) // self.batch_size) if sized else None
-        for batch, out, acts in self._bar(probe.iter_batches(X, batch_size=self.batch_size),
+        for batch, out, acts in self._bar(probe.iter_batches(X, batch_size=self.batch_size,
+                                                             name="X"),
                                           desc="concepts", unit="batch", total=total):
             b = len(batch)
             if filled + b > len(codes):

@@ -237,6 +237,7 @@ class ConceptTree(XaiEstimator):
         true_concepts : dict, optional
             Ground-truth concepts of the same samples: also fits :attr:`reference_`.
         """
+        self._forget_fit()  # a failed refit must not leave the previous fit looking current
         check_int(self.max_depth, "max_depth", low=1, allow_none=True)
         check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
         check_number(self.ccp_alpha, "ccp_alpha", low=0.0)
@@ -251,7 +252,6 @@ class ConceptTree(XaiEstimator):
         concepts = check_concepts(concepts)
         n = len(next(iter(concepts.values())))
         y = check_labels(y, n, "y")
-        self._forget_fit()
         names = list(concepts)
         categorical = set(self.categorical or [])
         unknown = sorted(categorical - set(names))

@@ -98,7 +98,29 @@ class Vocabulary:
         return len(self.itos)
 
     def encode(self, token_lists: Sequence[Sequence[str]], max_len: int) -> np.ndarray:
-        """(N, max_len) int64 ids, truncated and right-padded with ``pad_id``."""
+        """(N, max_len) int64 ids, truncated and right-padded with ``pad_id``.
+
+        ``token_lists`` holds one list of tokens per text (tokenize first, e.g. with
+        :func:`tokenize_words`). Strings are refused: a str, or a list of str, could be one text
+        or several, and the vocabulary does not know how they were tokenized.
+        """
+        from .._core.validation import check_int
+
+        check_int(max_len, "max_len", low=1)
+        if isinstance(token_lists, (str, bytes)):
+            raise TypeError(f"argument 'token_lists': expected token lists (one list of tokens "
+                            f"per text), got the string {token_lists[:30]!r}; tokenize it first, "
+                            "e.g. vocab.encode([tokenize_words(text)], max_len)")
+        token_lists = list(token_lists)
+        if token_lists and all(isinstance(t, str) for t in token_lists):
+            # one text's tokens, or several untokenized texts? Either reading could be wrong.
+            raise TypeError(f"argument 'token_lists': expected one list of tokens per text, got "
+                            f"a list of {len(token_lists)} strings ({token_lists[0][:20]!r}, "
+                            "...); pass [tokens] for one text, or tokenize each text first")
+        for i, toks in enumerate(token_lists):
+            if isinstance(toks, (str, bytes)) or not isinstance(toks, Sequence):
+                raise TypeError(f"argument 'token_lists': text {i} must be a list of tokens, got "
+                                f"{type(toks).__name__}")
         out = np.full((len(token_lists), max_len), self.pad_id, dtype=np.int64)
         for i, toks in enumerate(token_lists):
             ids = [self.stoi.get(t, self.unk_id) for t in toks[:max_len]]

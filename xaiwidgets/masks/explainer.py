@@ -18,7 +18,13 @@ from torch import nn
 
 from .._core.estimator import XaiEstimator
 from .._core.modality import SHAPES, Masker, check_inputs, infer_kind
-from .._core.probe import find_embedding, iter_input_batches, model_device, model_dtype
+from .._core.probe import (
+    find_embedding,
+    iter_input_batches,
+    model_device,
+    model_dtype,
+    run_model,
+)
 from .._core.random import check_seed, seeded
 from .._core.task import TASKS, Task, infer_task
 from .._core.training import train_loop, validation_split
@@ -318,6 +324,9 @@ class MaskExplainer(XaiEstimator):
         -------
         self
         """
+        previous = getattr(self, "generator_", None) if self.warm_start is True else None
+        # forget any previous fit first: a failed refit must not leave a half-updated explainer
+        self._forget_fit()
         self._check_params()
         x = torch.cat(list(iter_input_batches(data, 4096, name="data")))
         kind = infer_kind(x)
@@ -344,9 +353,6 @@ class MaskExplainer(XaiEstimator):
                                  f"'data' {tuple(x.shape)}, got {describe(x_val)}")
             x_val, _ = check_inputs(x_val, "validation_data", kind=kind, model=self.model,
                                     embedding=emb)
-        previous = getattr(self, "generator_", None) if self.warm_start else None
-        # forget any previous fit first: a failed refit must not leave a half-updated explainer
-        self._forget_fit()
         with seeded(self.seed):
             state = self._fit(x, x_val, kind, layer, emb, previous)
         for k, v in state.items():
@@ -378,7 +384,8 @@ class MaskExplainer(XaiEstimator):
             masker.check_valid(x, "data")
             with masker.active():
                 with torch.inference_mode():
-                    probe = check_model_output(self.model(x[:2]), min(2, x.shape[0]))
+                    probe = check_model_output(run_model(self.model, x[:2], "data"),
+                                               min(2, x.shape[0]))
                 task = infer_task(self.task, probe.shape[1])
                 if self.necessity and not task.is_classifier:
                     raise ValueError(

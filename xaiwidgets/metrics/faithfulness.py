@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from .._core.modality import Masker, check_inputs
-from .._core.probe import find_embedding, preserved_model, resolve_layer
+from .._core.probe import find_embedding, preserved_model, resolve_layer, run_model
 from .._core.task import Task, infer_task
 from .._core.validation import (
     as_tensor,
@@ -100,7 +100,7 @@ def _setup(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: 
     masker = Masker(model, kind, baseline=baseline, pad_id=pad_id, at="ids")
     masker.check_valid(x)
     with preserved_model(model), torch.inference_mode():
-        out = check_model_output(model(x), x.shape[0])
+        out = check_model_output(run_model(model, x), x.shape[0])
     t = task if isinstance(task, Task) else infer_task(task, out.shape[1])
     if t.is_classifier:
         tgt = t.predict(out) if target is None else check_targets(target, x.shape[0],
@@ -220,7 +220,8 @@ def hard_mask_preservation(
     scores = masker.scores(a, x)
     kept = 0
     with masker.active(), torch.inference_mode():
-        out0 = check_model_output(model(x[:batch_size]), min(batch_size, x.shape[0]))
+        out0 = check_model_output(run_model(model, x[:batch_size]),
+                                  min(batch_size, x.shape[0]))
         t = task if isinstance(task, Task) else infer_task(task, out0.shape[1])
         for s in range(0, x.shape[0], batch_size):
             xb = x[s:s + batch_size]
