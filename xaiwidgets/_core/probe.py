@@ -30,6 +30,7 @@ __all__ = [
     "preserved_model",
     "resolve_layer",
     "run_model",
+    "with_autograd",
 ]
 
 # Every per-module hook dict torch keeps; hooks added while preserved are removed on exit.
@@ -60,6 +61,20 @@ def model_dtype(model: nn.Module) -> torch.dtype:
         if tensor.is_floating_point():
             return tensor.dtype
     return torch.float32
+
+
+def with_autograd(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for public entry points: run outside any caller's ``torch.inference_mode()``
+    / ``torch.no_grad()``, so tensors made inside can take part in autograd (gradient
+    explainers, mask training)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with torch.inference_mode(False), torch.enable_grad():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any:
@@ -297,7 +312,7 @@ class ModelProbe:
         ``forward(model, batch)`` replaces ``model(batch)`` (e.g. to pass lengths as well).
         """
         modules = dict(self.model.named_modules())
-        device = model_device(self.model)
+        device, dtype = model_device(self.model), model_dtype(self.model)
         with preserved_model(self.model):
             captured: dict[str, torch.Tensor] = {}
 
@@ -315,7 +330,8 @@ class ModelProbe:
                 for batch in iter_input_batches(data, batch_size, name):
                     captured.clear()
                     with torch.inference_mode():
-                        b = batch.to(device)
+                        b = batch.to(device=device, dtype=dtype if batch.is_floating_point()
+                                     else batch.dtype)
                         out = (forward(self.model, b) if forward is not None
                                else run_model(self.model, b, name))
                     missing = [n for n in self.layers if n not in captured]

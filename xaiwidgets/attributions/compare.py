@@ -17,7 +17,7 @@ from torch import nn
 
 from .._core.captum import quiet_captum
 from .._core.modality import check_inputs
-from .._core.probe import preserved_model, resolve_layer, run_model
+from .._core.probe import preserved_model, resolve_layer, run_model, with_autograd
 from .._core.random import check_seed, seeded
 from .._core.task import Task, infer_task
 from .._core.validation import (
@@ -175,6 +175,9 @@ def _check_metrics(metrics: Any) -> list[str]:
         raise ValueError(f"argument 'metrics': unknown metrics {unknown}; expected any of "
                          f"{names}")
     return list(metrics)
+
+
+@with_autograd
 
 
 def compare_attributions(

@@ -24,6 +24,7 @@ from .._core.probe import (
     model_device,
     model_dtype,
     run_model,
+    with_autograd,
 )
 from .._core.random import check_seed, seeded
 from .._core.task import TASKS, Task, infer_task
@@ -309,6 +310,7 @@ class MaskExplainer(XaiEstimator):
                 return [fn(x[s:s + _BATCH]) for s in range(0, x.shape[0], _BATCH)]
 
     # -- fit ---------------------------------------------------------------------------------
+    @with_autograd
     def fit(self, data: Any, validation_data: Any = None) -> MaskExplainer:
         """Train the mask generator against the frozen model's own predictions.
 
@@ -343,6 +345,7 @@ class MaskExplainer(XaiEstimator):
                              f"generator; {SHAPES[kind]} use the default (None) or a module")
         layer, emb = find_embedding(self.model, self.layer) if kind == "tokens" else (None, None)
         x, _ = check_inputs(x, "data", kind=kind, model=self.model, embedding=emb)
+        Masker(self.model, kind, embedding=emb, pad_id=self.pad_id).check_valid(x, "data")
         x_val = None
         if validation_data is not None:
             x_val = torch.cat(list(iter_input_batches(validation_data, 4096,
@@ -353,6 +356,8 @@ class MaskExplainer(XaiEstimator):
                                  f"'data' {tuple(x.shape)}, got {describe(x_val)}")
             x_val, _ = check_inputs(x_val, "validation_data", kind=kind, model=self.model,
                                     embedding=emb)
+            Masker(self.model, kind, embedding=emb, pad_id=self.pad_id).check_valid(
+                x_val, "validation_data")
         with seeded(self.seed):
             state = self._fit(x, x_val, kind, layer, emb, previous)
         for k, v in state.items():
@@ -381,7 +386,6 @@ class MaskExplainer(XaiEstimator):
         self.kind_, self.layer_, self._embedding = kind, layer, emb
         try:
             masker = self.masker()
-            masker.check_valid(x, "data")
             with masker.active():
                 with torch.inference_mode():
                     probe = check_model_output(run_model(self.model, x[:2], "data"),
@@ -459,6 +463,7 @@ class MaskExplainer(XaiEstimator):
         return {"loss": loss_sum / n, "mask_mean": size_sum / n, "preserved": kept / n}
 
     # -- explain -----------------------------------------------------------------------------
+    @with_autograd
     def mask(self, inputs: Any) -> torch.Tensor:
         """Mask per location: (N, H, W) images, (N, F) rows, (N, T) sequences; 0 at padding."""
         x = self._check_inputs(inputs)
@@ -468,6 +473,8 @@ class MaskExplainer(XaiEstimator):
             return self._masks(b, masker) * masker.valid(b).reshape(masker.shape(b))
 
         return torch.cat(self._batched(one, x)).detach()
+
+    @with_autograd
 
     def attribute(self, inputs: Any, target: Any = None) -> torch.Tensor:
         """Captum-style: masks shaped like ``inputs`` (broadcast over channels / features).
@@ -493,6 +500,8 @@ class MaskExplainer(XaiEstimator):
         if self.kind_ == "sequence":
             return m[..., None].expand(-1, -1, x.shape[2]).contiguous()
         return m
+
+    @with_autograd
 
     def evaluate(self, inputs: Any, *, keep: Sequence[float] | float = (0.2,),
                  tol: float = 0.5) -> MaskReport:

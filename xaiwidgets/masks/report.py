@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.base import clone
 
+from .._core.probe import with_autograd
 from .._core.validation import check_int, check_number, describe
 
 if TYPE_CHECKING:
@@ -101,6 +102,9 @@ class TradeoffCurve:
 
     def label(self, v: float) -> str:
         return f"{self.name}={v:g}"
+
+
+@with_autograd
 
 
 def size_tradeoff(

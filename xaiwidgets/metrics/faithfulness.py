@@ -24,7 +24,13 @@ import torch
 from torch import nn
 
 from .._core.modality import Masker, check_inputs
-from .._core.probe import find_embedding, preserved_model, resolve_layer, run_model
+from .._core.probe import (
+    find_embedding,
+    preserved_model,
+    resolve_layer,
+    run_model,
+    with_autograd,
+)
 from .._core.task import Task, infer_task
 from .._core.validation import (
     as_tensor,
@@ -136,6 +142,9 @@ def _curve(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: 
     return fractions, curve
 
 
+@with_autograd
+
+
 def deletion_curve(
     model: nn.Module, inputs: Any, attributions: Any, target: Any = None,
     kind: str | None = None, *, task: str | Task = "auto", baseline: float = 0.0,
@@ -176,6 +185,9 @@ def deletion_curve(
                   layer=layer)
 
 
+@with_autograd
+
+
 def insertion_curve(
     model: nn.Module, inputs: Any, attributions: Any, target: Any = None,
     kind: str | None = None, *, task: str | Task = "auto", baseline: float = 0.0,
@@ -186,6 +198,9 @@ def insertion_curve(
     return _curve(model, inputs, attributions, target, kind, insert=True, task=task,
                   baseline=baseline, steps=steps, batch_size=batch_size, pad_id=pad_id,
                   layer=layer)
+
+
+@with_autograd
 
 
 def hard_mask_preservation(

@@ -21,7 +21,7 @@ from captum.metrics import sensitivity_max as _captum_sensitivity_max
 from torch import nn
 
 from .._core.captum import quiet_captum
-from .._core.probe import preserved_model
+from .._core.probe import preserved_model, with_autograd
 from .._core.task import Task
 from .._core.validation import check_int, check_number
 
@@ -36,6 +36,9 @@ def _gaussian_perturb(sigma: float, seed: int) -> Callable[[torch.Tensor], tuple
         return noise, x - noise
 
     return perturb
+
+
+@with_autograd
 
 
 def infidelity(
@@ -78,6 +81,9 @@ def infidelity(
                 n_perturb_samples=n_perturb_samples, normalize=True,
                 max_examples_per_batch=len(inputs[sl])).detach())
     return torch.cat(parts).double().cpu().numpy()
+
+
+@with_autograd
 
 
 def sensitivity(
