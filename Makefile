@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 PORT ?= 8888
 
-.PHONY: setup browser build lab test test-py test-js lint bench clean
+.PHONY: setup browser build lab test test-fast test-py test-js lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,7 @@ lab: setup
 
 lint: setup
 	$(BIN)/ruff check xaiwidgets tests bench
+	$(BIN)/mypy
 	cd js && npm run typecheck
 
 test-js: setup
@@ -48,6 +49,12 @@ test-py: setup browser
 	$(BIN)/python -m pytest
 
 test: setup browser lint test-js test-py
+
+# The edit loop: Python and JS unit tests, no notebooks, no browser (about a minute).
+test-fast: setup
+	$(BIN)/ruff check xaiwidgets tests bench
+	cd js && npm test
+	$(BIN)/python -m pytest -m "not browser and not notebook"
 
 bench: setup
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

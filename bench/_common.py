@@ -1,9 +1,11 @@
-"""Shared bench setup: the tutorial notebook's CNN, trained the same seeded way."""
+"""Shared bench setup: the tutorial notebook's CNN, trained the same seeded way, a timer, and
+peak-RSS readings (Linux ``/proc``)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -39,3 +41,46 @@ def best_of(fn: Callable[[], object], repeat: int = 3, *, warmup: bool = False) 
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def rss_kb(field: str = "VmRSS") -> int | None:
+    """A ``/proc/self/status`` memory field in kB (``VmRSS`` now, ``VmHWM`` the peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak() -> bool:
+    """Reset the peak RSS counter (``VmHWM``); False where the kernel does not allow it."""
+    try:  # "5" resets VmHWM, the peak RSS (Linux >= 4.0)
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def per_size(script: str, child: Callable[[int], dict],
+             sizes: tuple[int, ...]) -> list[dict] | None:
+    """Run ``child(n)`` for every size in a fresh process of ``script`` (one BLAS / OpenMP
+    thread), so each peak RSS is its own; returns the rows, or None inside a child (which prints
+    its row as JSON)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        print(json.dumps(child(int(sys.argv[2]))))
+        return None
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    rows = []
+    for n in sizes:
+        out = subprocess.run([sys.executable, script, "--child", str(n)], env=env, check=True,
+                             capture_output=True, text=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return rows

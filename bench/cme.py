@@ -14,36 +14,17 @@ measured separately by size. Flat memory in N means: peak minus kept does not gr
 
 from __future__ import annotations
 
-import json
-import os
 import pickle
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import per_size, reset_peak, rss_kb
 
 SIZES = (10_000, 40_000)
-
-
-def _rss_kb(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak() -> bool:
-    try:  # "5" resets VmHWM, the peak RSS (Linux >= 4.0)
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def child(n: int) -> dict:
@@ -82,14 +63,14 @@ def child(n: int) -> dict:
     layers = ["relu1", "relu2", "relu3", "relu4", "fc2"]
     cme = ConceptExtractor(model, layers, method="label_spreading", n_labelled=200,
                            n_unlabelled=1000, progress=False, seed=0)
-    rss_before = _rss_kb("VmRSS")
-    exact = _reset_peak()
+    rss_before = rss_kb("VmRSS")
+    exact = reset_peak()
     t0 = time.perf_counter()
     cme.fit(Batches(), concepts)
     t1 = time.perf_counter()
     pred, model_pred = cme.predict_concepts(Batches(), return_predictions=True)
     t2 = time.perf_counter()
-    peak = _rss_kb("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = rss_kb("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kept = sum(v.nbytes for v in pred.values()) + model_pred.nbytes
     state = len(pickle.dumps({k: v for k, v in vars(cme).items() if k.endswith("_")}))
     per_image = sum(a.numel() for a in _first_activations(model, layers))
@@ -117,17 +98,9 @@ def _first_activations(model, layers):
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        print(json.dumps(child(int(sys.argv[2]))))
+    rows = per_size(__file__, child, SIZES)
+    if rows is None:
         return
-    # One thread everywhere (torch, OpenBLAS, MKL): timings then don't depend on contention.
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
-    rows = []
-    for n in SIZES:
-        out = subprocess.run([sys.executable, __file__, "--child", str(n)], env=env, check=True,
-                             capture_output=True, text=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print("CME extraction on procedural dSprites (SpritesCNN, 5 layers x 5 concepts, label "
           "spreading 200 + 1,000), one thread")
     print(f"{'N':>7} {'fit s':>7} {'predict s':>10} {'total s':>8} {'peak +RSS MB':>13} "

@@ -162,8 +162,13 @@ def test_regression_uses_squared_error_to_the_models_output(token_ids):
 def test_float_sequences_and_custom_generator(rnn):
     x = torch.rand(64, 5, 3)
     gen = SequenceMaskGenerator(3, hidden=4, arch="gru")
+    untrained = {k: v.clone() for k, v in gen.state_dict().items()}
     ex = MaskExplainer(rnn, generator=gen, **FAST).fit(x)
-    assert ex.generator_ is gen and ex.kind_ == "sequence"
+    # a copy is trained: the parameter is never changed by fit, so refits start afresh
+    assert isinstance(ex.generator_, SequenceMaskGenerator) and ex.generator_ is not gen
+    assert all(torch.equal(v, gen.state_dict()[k]) for k, v in untrained.items())
+    assert not all(torch.equal(v, ex.generator_.state_dict()[k]) for k, v in untrained.items())
+    assert ex.kind_ == "sequence"
     assert ex.attribute(x[:4]).shape == (4, 5, 3)
 
 

@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_contains_static_bundles(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    import xaiwidgets
+
     (wheel,) = tmp_path.glob("xaiwidgets-*.whl")
+    # the version lives in one place, xaiwidgets/_version.py, and the wheel carries it
+    assert wheel.name.startswith(f"xaiwidgets-{xaiwidgets.__version__}-")
     names = zipfile.ZipFile(wheel).namelist()
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     targets = config["tool"]["hatch"]["build"]["hooks"]["jupyter-builder"]["ensured-targets"]
@@ -25,3 +29,12 @@ def test_wheel_contains_static_bundles(tmp_path):
         assert target in names
     assert zipfile.ZipFile(wheel).getinfo("xaiwidgets/static/comparison.js").file_size > 10_000
     assert not any("node_modules" in n for n in names)
+
+
+def test_the_version_is_written_in_one_place():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in config["project"] and "version" in config["project"]["dynamic"]
+    assert config["tool"]["hatch"]["version"]["path"] == "xaiwidgets/_version.py"
+    import json
+
+    assert "version" not in json.loads((ROOT / "js" / "package.json").read_text())

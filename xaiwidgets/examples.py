@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._core.training import train_loop
+
 __all__ = [
     "MnistCNN",
     "RegressionReport",
@@ -121,35 +123,16 @@ def train_classifier(
     With ``one_cycle=True`` ``lr`` is the peak of a one-cycle schedule (warm-up, then annealing),
     which reaches a given accuracy in far fewer epochs. The model is left in eval mode.
     """
-    import time
-
-    from tqdm.auto import tqdm
-
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # initial dropout masks etc.: the model is the user's to train
     x_tr, y_tr = torch.as_tensor(x_train), torch.as_tensor(y_train).long()
     x_te, y_te = torch.as_tensor(x_test), torch.as_tensor(y_test).long()
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    steps = epochs * -(-len(x_tr) // batch_size)
-    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-             if one_cycle else None)
     loss_fn = nn.CrossEntropyLoss()
-    start = time.perf_counter()
-    for epoch in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
-        model.train()
-        order = torch.randperm(len(x_tr), generator=gen)
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
-            opt.zero_grad()
-            loss_fn(model(x_tr[idx]), y_tr[idx]).backward()
-            opt.step()
-            if sched is not None:
-                sched.step()
-        del epoch
-    seconds = time.perf_counter() - start
+    history = train_loop(model, lambda idx: loss_fn(model(x_tr[idx]), y_tr[idx]), len(x_tr),
+                         epochs=epochs, batch_size=batch_size, lr=lr, one_cycle=one_cycle,
+                         generator=torch.Generator().manual_seed(seed), progress=progress)
     return TrainReport(train_accuracy=_accuracy(model, x_tr, y_tr),
                        test_accuracy=_accuracy(model, x_te, y_te), epochs=epochs,
-                       seconds=seconds)
+                       seconds=history.seconds)
 
 
 def _drop_tokens(e: torch.Tensor, p: float, training: bool) -> torch.Tensor:
@@ -258,30 +241,24 @@ def train_regressor(
     the first and returns a new ``x_train`` (e.g. randomised SMILES of the same molecules).
     The model is left in eval mode.
     """
-    import time
-
-    from tqdm.auto import tqdm
-
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # initial dropout masks etc.: the model is the user's to train
     x_tr, y_tr = torch.as_tensor(x_train), torch.as_tensor(y_train).float()
     x_te, y_te = torch.as_tensor(x_test), torch.as_tensor(y_test).float()
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     scale = float(getattr(model, "target_std", torch.tensor(1.0)))
-    start = time.perf_counter()
-    x_epoch = x_tr
-    for epoch in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
+    data = {"x": x_tr}
+
+    def before_epoch(epoch: int) -> None:
         if augment is not None and epoch > 0:
-            x_epoch = torch.as_tensor(augment(epoch, gen))  # type: ignore[operator]
-        model.train()
-        order = torch.randperm(len(x_epoch), generator=gen)
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
-            opt.zero_grad()
-            loss = (((model(x_epoch[idx])[:, 0] - y_tr[idx]) / scale) ** 2).mean()
-            loss.backward()
-            opt.step()
-    seconds = time.perf_counter() - start
+            data["x"] = torch.as_tensor(augment(epoch, gen))  # type: ignore[operator]
+
+    def loss(idx: torch.Tensor) -> torch.Tensor:
+        return (((model(data["x"][idx])[:, 0] - y_tr[idx]) / scale) ** 2).mean()
+
+    history = train_loop(model, loss, lambda _epoch: len(data["x"]), epochs=epochs,
+                         batch_size=batch_size, lr=lr, generator=gen,
+                         before_epoch=before_epoch, progress=progress)
+    seconds = history.seconds
     p_te = _predict(model, x_te)
     return RegressionReport(train_r2=_r2(_predict(model, x_tr), y_tr), test_r2=_r2(p_te, y_te),
                             test_rmse=float(((p_te - y_te) ** 2).mean().sqrt()), epochs=epochs,

@@ -130,6 +130,19 @@ describe("AttributionComparison, image", () => {
     expect(el.classList.contains("xai-loading")).toBe(false);
   });
 
+  it("shows the kernel's error for a sample it cannot send", async () => {
+    const model = new FakeModel(traits());
+    const { el } = mountWith(model);
+    const { num } = nav(el);
+    num.value = "5";
+    num.dispatchEvent(new Event("change"));
+    const req = model.sent[0];
+    model.listeners.get("msg:custom")!.forEach((cb) => cb({ type: "xai-fetched", seq: req.seq, what: "sample", error: "ValueError: no such sample" }, []));
+    await flush();
+    expect(el.querySelector(".xai-status")!.textContent).toBe("sample 5: ValueError: no such sample");
+    expect(el.classList.contains("xai-loading")).toBe(true);
+  });
+
   it("warns when the kernel does not answer", async () => {
     vi.useFakeTimers();
     const model = new FakeModel(traits());

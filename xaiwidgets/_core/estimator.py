@@ -8,13 +8,15 @@ unfitted estimator raises :class:`sklearn.exceptions.NotFittedError`.
 A model-bound explainer takes the model first in ``__init__``. Cloning keeps that model (and any
 submodule of it, such as a ``layer``) by reference: ``clone`` never copies the user's model.
 ``save`` writes the fitted state (generators, probes, trees) but never the model; ``load``
-re-binds it to a model given by the caller, after checking that its parameters have the same
-names and shapes as the one the estimator was fitted on.
+re-binds it to a model given by the caller, after checking that its parameters and buffers have
+the same names, shapes and dtypes as those of the model the estimator was fitted on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,6 +74,17 @@ class XaiEstimator(BaseEstimator):
         estimator that looks fitted."""
         for k in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, k)
+
+    @contextlib.contextmanager
+    def _fitting(self) -> Iterator[None]:
+        """Around the body of ``fit``: the previous fit is forgotten first, and whatever the
+        body set is forgotten again if it raises (so a failed fit is never half fitted)."""
+        self._forget_fit()
+        try:
+            yield
+        except BaseException:
+            self._forget_fit()
+            raise
 
     def _bound_model(self) -> nn.Module | None:
         model = self.get_params(deep=False).get("model")
@@ -147,8 +160,9 @@ class XaiEstimator(BaseEstimator):
         ----------
         path : str or Path
         model : nn.Module, optional
-            Required for estimators that explain a model: the same architecture (parameter
-            names and shapes are checked) with the weights the estimator was fitted on.
+            Required for estimators that explain a model: the same architecture (names, shapes
+            and dtypes of parameters and buffers are checked) with the weights the estimator was
+            fitted on.
         """
         payload = torch.load(Path(path), map_location="cpu", weights_only=False)
         if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
@@ -170,7 +184,8 @@ class XaiEstimator(BaseEstimator):
                 diff = next((f"{w} vs {g}" for w, g in zip(want, got, strict=False) if w != g),
                             f"{len(want)} vs {len(got)} tensors")
                 raise ValueError(f"argument 'model': not the architecture this {cls.__name__} "
-                                 f"was fitted on (parameter names / shapes differ: {diff})")
+                                 f"was fitted on (parameter names / shapes / dtypes differ: "
+                                 f"{diff})")
             modules = dict(model.named_modules())
             for k, v in params.items():
                 if isinstance(v, tuple) and len(v) == 2 and v[0] == "__submodule__":

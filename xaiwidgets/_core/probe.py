@@ -12,8 +12,8 @@ was active. ``ModelProbe`` builds on it: the one activation collector (prealloca
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -186,7 +186,7 @@ def find_embedding(model: nn.Module, layer: Any = None, name: str = "layer"
         raise ValueError(
             f"argument '{name}': the model has {len(found)} nn.Embedding layers "
             f"{[n for n, _ in found]}; pass {name}=<name> to pick the token embedding")
-    return found[0]  # type: ignore[return-value]
+    return found[0]
 
 
 def iter_input_batches(
@@ -369,7 +369,7 @@ class ModelProbe:
             total_n = None
         capacity = len(rows) if rows is not None else limit
         out: dict[str, np.ndarray] = {}
-        stream = self.iter_batches(data, batch_size=batch_size, name=name)
+        stream = cast(Generator, self.iter_batches(data, batch_size=batch_size, name=name))
         batches: Iterable[Any] = stream
         if progress:
             from tqdm.auto import tqdm

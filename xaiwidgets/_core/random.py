@@ -22,7 +22,8 @@ def seeded(seed: int) -> Iterator[None]:
     """Seed torch's and numpy's global RNGs inside, and restore the caller's states on exit
     (Captum samples from both: GradientSHAP draws its alphas with ``np.random``)."""
     np_state = np.random.get_state()
-    with torch.random.fork_rng(devices=[]):
+    # torch.manual_seed seeds the CUDA generators too: fork (and restore) them when there are
+    with torch.random.fork_rng(devices=None if torch.cuda.is_available() else []):
         torch.manual_seed(seed)
         np.random.seed(seed)
         try:

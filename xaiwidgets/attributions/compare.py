@@ -141,15 +141,28 @@ def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor
     return torch.cat(outs)
 
 
+#: Bytes a method's expanded batch may take (inputs, gradients and activations, estimated as
+#: 3 x the expanded inputs): beyond it the method explains fewer samples per pass.
+WORK_BYTES = 64 * 2**20
+
+
+def method_batch(method: Method, x: torch.Tensor, batch_size: int) -> int:
+    """Samples per pass for ``method``: at most ``batch_size``, fewer for large inputs when the
+    method expands each sample (GradientSHAP x20, occlusion x16, IG x10...)."""
+    per_sample = 3 * max(1, x[:1].numel()) * max(4, x.element_size())
+    return max(1, min(batch_size, WORK_BYTES // (method.expansion * per_sample)))
+
+
 def _explain_all(
     method: Method, model: nn.Module, x: torch.Tensor, target: torch.Tensor, batch_size: int,
     seed: int, bar: Any,
 ) -> tuple[np.ndarray, float]:
-    chunks = []
+    out: np.ndarray | None = None  # filled in place: no list of chunks plus a concatenated copy
+    step = method_batch(method, x, batch_size)
     start = time.perf_counter()
     with preserved_model(model), seeded(seed), quiet_captum():
-        for s in range(0, x.shape[0], batch_size):
-            xb, tb = x[s:s + batch_size], target[s:s + batch_size]
+        for s in range(0, x.shape[0], step):
+            xb, tb = x[s:s + step], target[s:s + step]
             a = method.explain(xb, tb)
             if not isinstance(a, torch.Tensor) or a.ndim == 0 or a.shape[0] != xb.shape[0]:
                 got = describe(a)
@@ -159,10 +172,19 @@ def _explain_all(
                 bad = (~torch.isfinite(a)).reshape(a.shape[0], -1).any(1).nonzero().flatten()
                 raise ValueError(f"argument 'methods': {method.label!r} returned NaN or Inf "
                                  f"attributions for samples {(bad + s)[:10].tolist()}")
-            chunks.append(a.detach().float().cpu())
-            bar.update(1)
+            a = a.detach().cpu()
+            if out is None:
+                dtype = np.float64 if a.dtype == torch.float64 else np.float32
+                out = np.empty((x.shape[0], *a.shape[1:]), dtype=dtype)
+            elif tuple(a.shape[1:]) != out.shape[1:]:
+                raise ValueError(f"argument 'methods': {method.label!r} returned attributions "
+                                 f"of shape {tuple(a.shape)} for one batch and "
+                                 f"{out.shape[1:]} per sample for another")
+            out[s:s + xb.shape[0]] = a.numpy()
+            bar.update(xb.shape[0])
     seconds = (time.perf_counter() - start) / x.shape[0]
-    return torch.cat(chunks).numpy(), seconds
+    assert out is not None
+    return out, seconds
 
 
 def _check_metrics(metrics: Any) -> list[str]:
@@ -178,8 +200,6 @@ def _check_metrics(metrics: Any) -> list[str]:
 
 
 @with_autograd
-
-
 def compare_attributions(
     model: nn.Module,
     inputs: Any,
@@ -243,7 +263,10 @@ def compare_attributions(
     pad_id : int, optional
         Token ids: positions holding it are padding; the metrics never count or remove them.
     batch_size : int, default=32
-        Samples per forward/backward pass, in explanations and metrics alike.
+        Samples per pass, in explanations and metrics alike. Methods that expand each sample
+        (GradientSHAP's 20 samples, occlusion's 16 perturbations, IG's 10-step chunks) use
+        fewer per pass when the expanded batch would exceed :data:`WORK_BYTES` (64 MiB), so
+        memory stays bounded for large inputs.
     seed : int, default=0
         Seeds sampling methods and metric perturbations (the global RNG is left untouched).
     progress : bool, default=True
@@ -304,10 +327,9 @@ def compare_attributions(
 
     from tqdm.auto import tqdm
 
-    n_batches = -(-n // batch_size)
     attributions: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
-    with tqdm(total=n_batches * len(resolved), desc="attributions", unit="batch",
+    with tqdm(total=n * len(resolved), desc="attributions", unit="sample",
               disable=not progress) as bar:
         for m in resolved:
             bar.set_postfix_str(m.label)
@@ -372,7 +394,8 @@ def _score(
             s = sensitivity_samples
             with seeded(seed):
                 sens = _robust.sensitivity(m.explain, model, x[:s], target[:s], seed=seed,
-                                           n_perturb_samples=5, batch_size=batch_size)
+                                           n_perturb_samples=5,
+                                           batch_size=method_batch(m, x, batch_size))
             # NaN beyond the subset: summaries use nanmean and report their own n.
             values["sensitivity"] = np.concatenate([sens, np.full(k - s, np.nan)])
         values["seconds"] = np.full(k, result.seconds_per_sample[m.label])

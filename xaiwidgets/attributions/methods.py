@@ -40,11 +40,20 @@ Explain = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 @dataclass(frozen=True)
 class Method:
-    """One attribution method ready to run: a display label and ``explain(inputs, target)``."""
+    """One attribution method ready to run: a display label, ``explain(inputs, target)`` and
+    how many copies of each sample it pushes through the model at once (``expansion``), so the
+    caller can keep the expanded batch within memory."""
 
     name: str
     label: str
     explain: Explain
+    expansion: int = 1
+
+
+#: copies of each sample per model pass (IG: its internal batch; GradientSHAP: its samples;
+#: occlusion / ablation: perturbations per evaluation; DeepLift: inputs and baselines)
+EXPANSION = {"integrated_gradients": 10, "gradient_shap": 20, "occlusion": 16,
+             "feature_ablation": 16, "deeplift": 2}
 
 
 def _occlusion_window(x: torch.Tensor, kind: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -85,7 +94,7 @@ def _gradient_shap(model: nn.Module, kind: str) -> Explain:
     gs = GradientShap(model)
 
     def explain(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        # Baseline distribution: the zero input and the batch mean (documented in the README).
+        # Baseline distribution: the zero input and the batch mean (docs/methods/attributions.md).
         baselines = torch.cat([torch.zeros_like(x[:1]), x.mean(dim=0, keepdim=True)])
         return gs.attribute(x, baselines=baselines, target=t, n_samples=20, stdevs=0.0)
 
@@ -112,7 +121,7 @@ def _feature_ablation(model: nn.Module, kind: str) -> Explain:
     return lambda x, t: fa.attribute(x, baselines=0.0, target=t, perturbations_per_eval=16)
 
 
-#: name -> (label, factory(model, kind) -> explain). Defaults are documented in the README.
+#: name -> (label, factory(model, kind) -> explain); defaults: docs/methods/attributions.md.
 METHODS: dict[str, tuple[str, Callable[[nn.Module, str], Explain]]] = {
     "integrated_gradients": ("Integrated Gradients", _integrated_gradients),
     "saliency": ("Saliency", _saliency),
@@ -286,7 +295,8 @@ def resolve_methods(
                 explain = LAYER_METHODS[m](forward, layer, baseline_id)
             else:
                 explain = factory(forward, kind)
-            resolved.append(Method(name=m, label=label or default_label, explain=explain))
+            resolved.append(Method(name=m, label=label or default_label, explain=explain,
+                                   expansion=EXPANSION.get(m, 1)))
         elif isinstance(m, type):
             raise TypeError(f"argument '{name}': got the class {m.__name__}, expected an "
                             f"instance bound to the model, e.g. {m.__name__}(model)")

@@ -283,13 +283,15 @@ class ConceptExtractor(XaiEstimator):
         -------
         self
         """
-        self._forget_fit()  # a failed refit must not leave the previous fit looking current
+        with self._fitting():
+            return self._fit(X, concepts, unlabelled)
+
+    def _fit(self, X: Any, concepts: Mapping[str, Any], unlabelled: Any) -> ConceptExtractor:
         self._check_params()
         model = self.model
         layers = (default_layers(model) if self.layers is None
                   else check_layer_names(model, self.layers))
-        if hasattr(X, "to_numpy") or (isinstance(X, (list, tuple)) and X
-                                       and isinstance(X[0], (torch.Tensor, np.ndarray))):
+        if hasattr(X, "to_numpy"):  # a DataFrame
             X = as_tensor(X, "X")
         n_x = len(X) if isinstance(X, (torch.Tensor, np.ndarray)) else None
         concepts = check_concepts(concepts, n_x, n_from="X")
@@ -341,8 +343,8 @@ class ConceptExtractor(XaiEstimator):
         self.concept_values_ = {k: v for k, (v, _) in encoded.items()}
         self.labelled_indices_ = labelled
         self.n_features_in_ = {k: int(feats[k].shape[1]) for k in layers}
-        self.reducers_ = {}
-        self.probes_ = {}
+        self.reducers_: dict[str, Pipeline] = {}
+        self.probes_: dict[tuple[str, str], Any] = {}
         acc = np.zeros((len(layers), len(concepts)))
         y_lab = {k: codes[labelled] for k, (_, codes) in encoded.items()}
         bar = self._bar(total=len(layers) * len(concepts), desc="probes", unit="probe") if (
@@ -418,7 +420,8 @@ class ConceptExtractor(XaiEstimator):
             # Rare concept values (fewer members than folds) are expected with few labels.
             warnings.filterwarnings("ignore", message="The least populated class",
                                     category=UserWarning)
-            # Held-out labelled rows join the unlabelled ones: the probe never sees their labels.
+            # Each fold trains on its labelled rows plus every unlabelled row; the held-out
+            # labelled rows are left out of fitting altogether.
             cv = [(np.concatenate([tr, unl]), te) for tr, te in folds.split(z[:n_lab], y_lab)]
             probe = self._probe(n_total)
             with warnings.catch_warnings():
@@ -481,6 +484,10 @@ class ConceptExtractor(XaiEstimator):
             if return_predictions:
                 out = check_model_output(out, b)
                 task = task or infer_task(self.task, out.shape[1])
+                if not task.is_classifier:
+                    raise ValueError("argument 'task': a concept tree explains a classifier's "
+                                     "predicted classes; got task='regression' (its outputs "
+                                     "are not classes)")
                 preds[filled:filled + b] = task.predict(out).numpy()
             filled += b
         result = {k: self.concept_values_[k][codes[:filled, j]]

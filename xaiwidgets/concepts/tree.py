@@ -237,7 +237,11 @@ class ConceptTree(XaiEstimator):
         true_concepts : dict, optional
             Ground-truth concepts of the same samples: also fits :attr:`reference_`.
         """
-        self._forget_fit()  # a failed refit must not leave the previous fit looking current
+        with self._fitting():
+            return self._fit(concepts, y, true_concepts)
+
+    def _fit(self, concepts: Mapping[str, Any], y: Any,
+             true_concepts: Mapping[str, Any] | None) -> ConceptTree:
         check_int(self.max_depth, "max_depth", low=1, allow_none=True)
         check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
         check_number(self.ccp_alpha, "ccp_alpha", low=0.0)

@@ -55,7 +55,7 @@ def load_solubility() -> MoleculeDataset:
             raise FileNotFoundError(f"{exc}; install the pinned version with `{_INSTALL}`"
                                     ) from exc
     smiles, target, split_of, names, classes = [], [], [], [], []
-    RDLogger.DisableLog("rdApp.*")
+    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]  # missing from RDKit's stubs
     try:
         for split, path in paths.items():
             for mol in Chem.SDMolSupplier(str(path)):
@@ -68,7 +68,7 @@ def load_solubility() -> MoleculeDataset:
                 classes.append(mol.GetProp("SOL_classification")
                                if mol.HasProp("SOL_classification") else "")
     finally:
-        RDLogger.EnableLog("rdApp.*")
+        RDLogger.EnableLog("rdApp.*")  # type: ignore[attr-defined]
     return MoleculeDataset(
         smiles=smiles, target=np.asarray(target, dtype=np.float32), split=np.asarray(split_of),
         names=names, solubility_class=classes,

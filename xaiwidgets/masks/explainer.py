@@ -93,9 +93,10 @@ class MaskExplainer(XaiEstimator):
     generator : nn.Module, {"conv", "gru"} or None, default=None
         None: :class:`ImageMaskGenerator` for images, :class:`TabularMaskGenerator` for rows
         and a BiGRU :class:`SequenceMaskGenerator` for sequences; "conv" / "gru" pick the
-        sequence architecture. A module is trained in place; it receives the images, rows, float
-        sequences or the model's token embeddings (N, T, E) and returns values in [0, 1] shaped
-        (N, 1, H, W) / (N, H, W), (N, F) or (N, T) / (N, T, 1).
+        sequence architecture. A module is copied and the copy trained (``generator_``); it
+        receives the images, rows, float sequences or the model's token embeddings (N, T, E)
+        and returns values in [0, 1] shaped (N, 1, H, W) / (N, H, W), (N, F) or (N, T) /
+        (N, T, 1).
     layer : str or nn.Module, optional
         Token ids only: the model's ``nn.Embedding`` whose output is masked. Default: the
         model's only ``nn.Embedding``.
@@ -106,7 +107,7 @@ class MaskExplainer(XaiEstimator):
         Value that masked-out pixels / columns / steps take (0 in the model's input space, the
         data mean for standardised inputs). Token embeddings are scaled to 0.
     hidden : int, default=8
-        Width of the default generators (sequence generators use ``4 * hidden``).
+        Width of the default generators (row and sequence generators use ``4 * hidden``).
     epochs : int, default=10
     batch_size : int, default=64
     lr : float, default=1e-3
@@ -265,7 +266,7 @@ class MaskExplainer(XaiEstimator):
                              output_scale=self.output_scale_)
 
     def _generator_input(self, x: torch.Tensor) -> torch.Tensor:
-        if self.kind_ == "tokens":
+        if self.kind_ == "tokens" and self._embedding is not None:
             with torch.no_grad():
                 return self._embedding(x).detach()
         return x
@@ -327,8 +328,11 @@ class MaskExplainer(XaiEstimator):
         self
         """
         previous = getattr(self, "generator_", None) if self.warm_start is True else None
-        # forget any previous fit first: a failed refit must not leave a half-updated explainer
-        self._forget_fit()
+        with self._fitting():
+            return self._fit_checked(data, validation_data, previous)
+
+    def _fit_checked(self, data: Any, validation_data: Any, previous: nn.Module | None
+                     ) -> MaskExplainer:
         self._check_params()
         x = torch.cat(list(iter_input_batches(data, 4096, name="data")))
         kind = infer_kind(x)
@@ -366,12 +370,13 @@ class MaskExplainer(XaiEstimator):
 
     def _new_generator(self, x: torch.Tensor, kind: str, emb: nn.Module | None) -> nn.Module:
         if isinstance(self.generator, nn.Module):
-            return self.generator
+            # a copy is trained: fit never changes its parameters, and refits start afresh
+            return copy.deepcopy(self.generator)
         if kind == "image":
             return ImageMaskGenerator(x.shape[1], self.hidden)
         if kind == "tabular":
             return TabularMaskGenerator(x.shape[1], 4 * self.hidden)
-        feat = emb.embedding_dim if kind == "tokens" else x.shape[2]  # type: ignore[union-attr]
+        feat = emb.embedding_dim if isinstance(emb, nn.Embedding) else x.shape[2]
         return SequenceMaskGenerator(feat, 4 * self.hidden, arch=self.generator or "gru")
 
     def _fit(self, x: torch.Tensor, x_val: torch.Tensor | None, kind: str, layer: str | None,
@@ -383,7 +388,8 @@ class MaskExplainer(XaiEstimator):
             if val_idx is not None:
                 x_val, x = x[val_idx], x[train_idx]
         # the estimator's fitted state, set on self only once everything has succeeded
-        self.kind_, self.layer_, self._embedding = kind, layer, emb
+        self.kind_, self.layer_ = kind, layer
+        self._embedding = emb if isinstance(emb, nn.Embedding) else None
         try:
             masker = self.masker()
             with masker.active():
@@ -418,8 +424,10 @@ class MaskExplainer(XaiEstimator):
                     m = self._masks(xb, masker)
                     return objective(masker, xb, ref[idx], m, masker.valid(xb), sample=True)
 
-                validate = None if x_val is None else (
-                    lambda: self._validate(x_val, ref_val, masker, objective))
+                validate = None
+                if x_val is not None and ref_val is not None:
+                    xv, rv = x_val, ref_val
+                    validate = lambda: self._validate(xv, rv, masker, objective)  # noqa: E731
                 history = train_loop(gen, loss, x.shape[0], epochs=self.epochs,
                                      batch_size=self.batch_size, generator=gen_seed, lr=self.lr,
                                      validate=validate, patience=self.patience,
@@ -475,7 +483,6 @@ class MaskExplainer(XaiEstimator):
         return torch.cat(self._batched(one, x)).detach()
 
     @with_autograd
-
     def attribute(self, inputs: Any, target: Any = None) -> torch.Tensor:
         """Captum-style: masks shaped like ``inputs`` (broadcast over channels / features).
 
@@ -502,7 +509,6 @@ class MaskExplainer(XaiEstimator):
         return m
 
     @with_autograd
-
     def evaluate(self, inputs: Any, *, keep: Sequence[float] | float = (0.2,),
                  tol: float = 0.5) -> MaskReport:
         """Mask size and how often the model's prediction survives soft and hard masks.

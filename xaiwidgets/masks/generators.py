@@ -41,7 +41,7 @@ class ImageMaskGenerator(nn.Module):
         self.out = nn.Conv2d(hidden, 1, 1)
         self.out_half = nn.Conv2d(2 * hidden, 1, 1, bias=False)
         self.out_quarter = nn.Conv2d(2 * hidden, 1, 1, bias=False)
-        nn.init.constant_(self.out.bias, 3.0)  # start near m = 1 (the prediction is preserved)
+        nn.init.constant_(self.out.bias, 3.0)  # type: ignore[arg-type]  # start near m = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         a = self.full(x)
@@ -78,6 +78,7 @@ class SequenceMaskGenerator(nn.Module):
             raise ValueError(f"argument 'num_layers': only the 'gru' generator stacks layers, "
                              f"got num_layers={num_layers!r} with arch={arch!r}")
         self.arch = arch
+        self.body: nn.Module
         if arch == "gru":
             self.body = nn.GRU(in_features, hidden, num_layers=num_layers, batch_first=True,
                                bidirectional=True)
@@ -87,7 +88,7 @@ class SequenceMaskGenerator(nn.Module):
                                       nn.Conv1d(hidden, hidden, 5, padding=2), nn.ReLU())
             width = hidden
         self.out = nn.Linear(width, 1)
-        nn.init.constant_(self.out.bias, 3.0)
+        nn.init.constant_(self.out.bias, 3.0)  # start near m = 1
 
     def forward(self, e: torch.Tensor) -> torch.Tensor:
         if self.arch == "gru":
@@ -111,7 +112,7 @@ class TabularMaskGenerator(nn.Module):
         super().__init__()
         self.body = nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU())
         self.out = nn.Linear(hidden, in_features)
-        nn.init.constant_(self.out.bias, 3.0)
+        nn.init.constant_(self.out.bias, 3.0)  # start near m = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.out(self.body(x)))

@@ -28,7 +28,8 @@ class MaskReport:
         Number of samples.
     task : {"multiclass", "binary", "regression"}
     mask_mean : float
-        Mean mask value over every explained location (the size term of the loss).
+        Mean mask value over all explained locations of all inputs, pooled (the loss averages
+        each input's own mean instead; the two differ when padded lengths vary).
     frac_above_half : float
         Fraction of locations with m > 0.5.
     preserved_soft : float
@@ -105,8 +106,6 @@ class TradeoffCurve:
 
 
 @with_autograd
-
-
 def size_tradeoff(
     explainer: MaskExplainer,
     data: Any,

@@ -143,8 +143,6 @@ def _curve(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: 
 
 
 @with_autograd
-
-
 def deletion_curve(
     model: nn.Module, inputs: Any, attributions: Any, target: Any = None,
     kind: str | None = None, *, task: str | Task = "auto", baseline: float = 0.0,
@@ -186,8 +184,6 @@ def deletion_curve(
 
 
 @with_autograd
-
-
 def insertion_curve(
     model: nn.Module, inputs: Any, attributions: Any, target: Any = None,
     kind: str | None = None, *, task: str | Task = "auto", baseline: float = 0.0,
@@ -201,8 +197,6 @@ def insertion_curve(
 
 
 @with_autograd
-
-
 def hard_mask_preservation(
     model: nn.Module, inputs: Any, attributions: Any, *, keep: float = 0.2,
     task: str | Task = "auto", baseline: float = 0.0, tol: float = 0.5,

@@ -39,8 +39,6 @@ def _gaussian_perturb(sigma: float, seed: int) -> Callable[[torch.Tensor], tuple
 
 
 @with_autograd
-
-
 def infidelity(
     model: nn.Module,
     inputs: torch.Tensor,
@@ -84,8 +82,6 @@ def infidelity(
 
 
 @with_autograd
-
-
 def sensitivity(
     explain: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     model: nn.Module,

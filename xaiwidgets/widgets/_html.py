@@ -49,7 +49,7 @@ def png_data_uri(rgb: np.ndarray, *, size: int = 140) -> str:
     img = Image.fromarray(np.ascontiguousarray(rgb))
     scale = max(1, size // max(img.size))
     if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

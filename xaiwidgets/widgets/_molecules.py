@@ -72,8 +72,8 @@ def draw_molecule_svg(
     radii = {i: 0.45 for i in colours}
     drawer = rdMolDraw2D.MolDraw2DSVG(*size)
     opts = drawer.drawOptions()
-    opts.clearBackground = True
-    opts.legendFontSize = 14
+    opts.clearBackground = True  # type: ignore[assignment]  # RDKit's stubs are wrong here
+    opts.legendFontSize = 14  # type: ignore[assignment]
     rdMolDraw2D.PrepareAndDrawMolecule(
         drawer, mol, legend=legend, highlightAtoms=list(colours), highlightAtomColors=colours,
         highlightAtomRadii=radii, highlightBonds=[])

@@ -36,7 +36,7 @@ __all__ = [
 DEFAULT_MAX_PAYLOAD_BYTES = 8 * 1024 * 1024
 
 # JS has no practical int64/float64 typed-array story for our needs: downcast once, here.
-_DOWNCAST = {
+_DOWNCAST: dict[np.dtype[Any], np.dtype[Any]] = {
     np.dtype("int64"): np.dtype("int32"),
     np.dtype("uint64"): np.dtype("uint32"),
     np.dtype("float64"): np.dtype("float32"),
@@ -70,7 +70,7 @@ def array_to_wire(array: Any) -> dict[str, Any]:
         ``{"dtype": str, "shape": list[int], "data": bytes}``.
     """
     a = _as_numpy(array)
-    target = _DOWNCAST.get(a.dtype, a.dtype)
+    target: np.dtype[Any] = _DOWNCAST.get(a.dtype, a.dtype)
     if target.name not in _WIRE_DTYPES:
         raise TypeError(
             f"array_to_wire: argument 'array' has dtype {a.dtype}, expected a numeric dtype "

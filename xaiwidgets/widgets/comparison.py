@@ -131,10 +131,10 @@ class AttributionComparison(XaiWidget):
     ) -> AttributionComparison:
         """Explain ``inputs`` with every method, score them, and build the widget.
 
-        ``compare_kwargs`` go to :func:`xaiwidgets.compare.compare_attributions` (``metrics``,
-        ``metric_samples``, ``baseline``, ``steps``, ``kind``, ``batch_size``, ``seed``,
-        ``progress``, ``task``, ``pad_id``). ``view`` sets initial ``colormap`` / ``opacity`` /
-        ``threshold`` / ``overlay``.
+        ``compare_kwargs`` go to :func:`xaiwidgets.compare_attributions` (``metrics``,
+        ``metric_samples``, ``sensitivity_samples``, ``baseline``, ``steps``, ``kind``, ``task``,
+        ``layer``, ``pad_id``, ``batch_size``, ``seed``, ``progress``). ``view`` sets the initial
+        ``colormap`` / ``opacity`` / ``threshold`` / ``overlay``.
         """
         check_view_options(cls, dict(view or {}), VIEW_OPTIONS)
         result = compare_attributions(model, inputs, target, methods, **compare_kwargs)
