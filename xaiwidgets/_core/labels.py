@@ -12,16 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from .validation import missing_labels
+
 __all__ = ["check_concepts", "encode_concept"]
-
-
-def _missing(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype.kind == "f":
-        return np.isnan(arr)
-    if arr.dtype.kind == "O":
-        return np.array([v is None or (isinstance(v, float) and v != v) for v in arr],
-                        dtype=bool)
-    return np.zeros(arr.shape, dtype=bool)
 
 
 def _describe(x: Any) -> str:
@@ -69,7 +62,7 @@ def check_concepts(
         if arr.dtype.kind not in "biufUSO":
             raise TypeError(f"argument '{name}': concept {key!r} must hold numbers or strings, got "
                             f"dtype {arr.dtype}")
-        missing = _missing(arr)
+        missing = missing_labels(arr)
         if missing.any():
             raise ValueError(f"argument '{name}': concept {key!r} has missing labels (NaN / None) "
                              f"at samples {np.flatnonzero(missing)[:10].tolist()}; drop those "

@@ -252,19 +252,20 @@ def check_labels(y: Any, n: int, name: str) -> np.ndarray:
     if arr.ndim != 1 or len(arr) != n:
         raise ValueError(f"argument '{name}': expected one label per sample, shape ({n},), got "
                          f"shape {arr.shape}")
-    missing = _missing(arr)
+    missing = missing_labels(arr)
     if missing.any():
         raise ValueError(f"argument '{name}': labels must not be missing (NaN / None), got "
                          f"missing labels at samples {np.flatnonzero(missing)[:10].tolist()}")
     return arr
 
 
-def _missing(arr: np.ndarray) -> np.ndarray:
+def missing_labels(arr: np.ndarray) -> np.ndarray:
+    """(N,) bool: labels that are NaN or None."""
     if arr.dtype.kind == "f":
-        return ~np.isfinite(arr)
+        return np.isnan(arr)
     if arr.dtype.kind == "O":
-        return np.array([v is None or (isinstance(v, float) and not math.isfinite(v))
-                         for v in arr], dtype=bool)
+        return np.array([v is None or (isinstance(v, float) and math.isnan(v)) for v in arr],
+                        dtype=bool)
     return np.zeros(arr.shape, dtype=bool)
 
 
