@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from test_probe import assert_untouched, snapshot
 from torch import nn
 
 from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
-from xaiwidgets.widgets._traits import dequantize
+from xaiwidgets.widgets._traits import array_from_wire, dequantize
 
 FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
 
@@ -83,9 +84,10 @@ class Smiles(nn.Module):
         return self.head(self.embedding(ids).sum(1))
 
 
-def test_smiles_heatmap_draws_one_molecule_per_method_and_sample(tmp_path):
+def test_smiles_heatmap_sends_each_molecule_once_as_coordinates(tmp_path):
     from xaiwidgets.datasets import Vocabulary
-    from xaiwidgets.datasets.smiles import tokenize_smiles
+    from xaiwidgets.datasets.smiles import atom_token_positions, tokenize_smiles
+    from xaiwidgets.widgets._traits import payload_nbytes
 
     smiles = ["CCO", "c1ccccc1Cl", "CC(=O)O", "CCN", "ClCCl", "c1ccncc1"] * 4
     vocab = Vocabulary.build([tokenize_smiles(s) for s in smiles], min_count=1)
@@ -98,19 +100,120 @@ def test_smiles_heatmap_draws_one_molecule_per_method_and_sample(tmp_path):
                                    smiles=smiles[:3], metric_samples=3, progress=False)
     block = w.comparison.data
     assert block["tokens"][1][:3] == ["c", "1", "c"] and block["tokens"][0][3:] == [""] * 9
-    assert block["picture_type"] == "image/svg+xml"
-    pics = block["pictures"]
-    assert list(pics) == w.result.methods and all(len(v) == 3 for v in pics.values())
-    svg = pics["Explanatory mask"][0].decode()
-    assert "<svg" in svg and "<script" not in svg
-    # the exported page carries the pictures as base64 buffers, and no raw SVG markup
+    assert "pictures" not in block and "picture_type" not in block
+    state = synced(w.comparison, "data")
+    mols = state["molecules"]
+    atoms = array_from_wire(mols["atoms"])
+    assert atoms.tolist() == [0, 3, 10, 14]  # CCO, c1ccccc1Cl, CC(=O)O: one molecule per sample
+    assert array_from_wire(mols["bonds"]).tolist() == [0, 2, 9, 12]
+    xy = array_from_wire(mols["xy"])
+    assert xy.shape == (14, 2) and mols["xy"]["dtype"] == "float32" and np.isfinite(xy).all()
+    assert mols["labels"] == [["", "", "OH"], [""] * 6 + ["Cl"], ["", "", "O", "OH"]]
+    order = array_from_wire(mols["order"])
+    assert order[2:9].tolist() == [1, 2, 1, 2, 1, 1, 2] and order[10] == 2  # Kekulé, C=O
+    # binary buffers, never JSON lists
+    assert all(isinstance(mols[k]["data"], bytes) for k in ("atoms", "xy", "token", "pairs"))
+    # an atom's value is its token's value: the token heatmap at the atom's token position
+    token = array_from_wire(mols["token"])
+    for k, smi in enumerate(smiles[:3]):
+        assert token[atoms[k]:atoms[k + 1]].tolist() == atom_token_positions(smi)
+    ig = dequantize(state["attributions"]["Integrated Gradients"])
+    raw = w.result.attributions["Integrated Gradients"].sum(axis=2)
+    pos = atom_token_positions(smiles[1])
+    np.testing.assert_allclose(ig[1, pos], raw[1, pos], atol=np.abs(raw[1]).max() / 255 + 1e-6)
+    # far smaller than the SVG pictures sent before (one per method and sample)
+    from xaiwidgets.widgets._molecules import draw_molecule_svg
+
+    n_methods = len(w.result.methods)
+    svg = sum(len(draw_molecule_svg(s, [None] * len(tokenize_smiles(s))).encode())
+              for s in smiles[:3]) * n_methods
+    assert payload_nbytes(block["molecules"]) * 10 < svg
+    # the exported page carries the coordinates as base64 buffers, and no SVG markup at all
     page = w.to_html(tmp_path / "s.html")
     payload = json.loads(page.split('id="xai-payload">')[1].split("</script>")[0])
     paths = ["/".join(map(str, p)) for p in payload["buffer_paths"]]
-    assert "data/pictures/Explanatory mask/0" in paths
-    i = paths.index("data/pictures/Explanatory mask/0")
-    assert base64.b64decode(payload["buffers"][i]).decode() == svg
-    assert "data:image/svg+xml;base64," in w._static_html()
+    assert "data/molecules/xy/data" in paths
+    i = paths.index("data/molecules/xy/data")
+    assert base64.b64decode(payload["buffers"][i]) == state["molecules"]["xy"]["data"]
+    # the static snapshot keeps inert RDKit pictures, one per method
+    snap = w.comparison._static_html()
+    assert snap.count("<img src='data:image/svg+xml;base64,") == n_methods
+    assert "<svg" not in snap.split("Mask quality")[0] and "<script" not in snap
+
+
+def _padded_result():
+    """Token ids with padding whose attributions are huge at the padding (as Saliency can be)."""
+    from xaiwidgets.attributions.compare import AttributionResult
+
+    ids = np.array([[5, 6, 7, 8, 0, 0, 0, 0], [5, 9, 0, 0, 0, 0, 0, 0]])
+    real = ids != 0
+    sal = np.where(real, np.array([[0.1, 0.4, 0.2, 0.3] + [0] * 4, [0.5, 0.2] + [0] * 6]), 50.0)
+    ig = np.where(real, np.array([[-0.5, 0.25, 1.0, -0.1] + [0] * 4, [0.2, -0.4] + [0] * 6]),
+                  -30.0)
+    return AttributionResult(
+        kind="tokens", inputs=ids, target=np.array([1, 0]), pred=np.array([1, 1]),
+        prob=np.array([0.9, 0.4]), methods=["Saliency", "IG"],
+        attributions={"Saliency": sal[..., None].repeat(3, axis=2) / 3,
+                      "IG": ig[..., None].repeat(3, axis=2) / 3},
+        seconds_per_sample={"Saliency": 0.0, "IG": 0.0}, n_outputs=2, pad_id=0)
+
+
+def test_padding_is_neither_shown_nor_ranged():
+    from xaiwidgets import AttributionComparison
+
+    words = [["the", "<b>plot</b>", "is", "dull"] + ["<pad>"] * 4, ["a", "film"] + [""] * 6]
+    w = AttributionComparison(_padded_result(), tokens=words, class_names=["neg", "pos"])
+    state = synced(w, "data")
+    valid = array_from_wire(state["valid"])
+    assert valid.tolist() == [[1] * 4 + [0] * 4, [1] * 2 + [0] * 6]
+    sal, ig = state["attributions"]["Saliency"], state["attributions"]["IG"]
+    # ranges over the real tokens only: padding (50, -30) never sets them
+    assert not sal["signed"] and ig["signed"]
+    np.testing.assert_allclose(array_from_wire(sal["lo"]), [0.1, 0.2], rtol=1e-6)
+    np.testing.assert_allclose(array_from_wire(sal["hi"]), [0.4, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(array_from_wire(ig["hi"]), [1.0, 0.4], rtol=1e-6)
+    np.testing.assert_allclose(dequantize(ig)[0, :4], [-0.5, 0.25, 1.0, -0.1], atol=1 / 255)
+    # a fetched sample reads the same as the embedded one
+    from helpers import fetch
+
+    one = fetch(w, "sample", index=1)["block"]
+    assert array_from_wire(one["attributions"]["Saliency"]["hi"]).tolist() == pytest.approx(
+        [0.5]) and one["attributions"]["Saliency"]["signed"] is False
+    # a sequence without padding sends no mask
+    full = AttributionComparison(_padded_result(), tokens=[["x"] * 8] * 2)
+    assert "valid" in synced(full, "data")  # pad_id still marks the padding
+    res = _padded_result()
+    res.pad_id = None
+    assert "valid" not in synced(AttributionComparison(res), "data")
+
+
+def test_token_snapshot_is_coloured_text_without_padding_or_script():
+    from xaiwidgets import AttributionComparison
+    from xaiwidgets.widgets._html import live_lut
+
+    words = [["the", "<b>plot</b>", "is", "dull"] + ["<pad>"] * 4, ["a", "film"] + [""] * 6]
+    w = AttributionComparison(_padded_result(), tokens=words, colormap="viridis")
+    page = w._repr_mimebundle_()[0]["text/html"]
+    assert "<script" not in page and "<b>plot</b>" not in page
+    assert "&lt;b&gt;plot&lt;/b&gt;" in page
+    assert "&lt;pad&gt;" not in page and "+0" not in page and "<table><caption>" not in page
+    seq = page.split("<div class='xai-seq'")[1].split("<table")[0]
+    spans = re.findall(r"<span style='([^']*)'>([^<]*)</span>", seq)
+    toks = [t for st, t in spans if "padding:0 3px" in st]
+    assert toks == ["the", "&lt;b&gt;plot&lt;/b&gt;", "is", "dull"] * 2  # a line per method
+    # the live view's colormap: IG's largest value (1.0, code 255) is viridis' last entry,
+    # drawn at the opacity over white
+    lut = live_lut("viridis", True)
+    top = np.floor(lut[255] * 0.6 + 255 * 0.4 + 0.5).astype(int)
+    assert f"background:#{top[0]:02x}{top[1]:02x}{top[2]:02x}" in seq
+    # one colour bar per method, with its range over the real tokens
+    assert seq.count("linear-gradient(to right") == 2
+    assert ">0.1</span>" in seq and ">0.4</span>" in seq and ">-1</span>" in seq
+    assert ">50</span>" not in seq and ">-30</span>" not in seq
+    # a threshold leaves weak tokens uncoloured
+    w.threshold = 0.9
+    strong = w._static_html().split("<div class='xai-seq'")[1].split("<table")[0]
+    assert strong.count("background:") < seq.count("background:")
 
 
 def test_token_heatmap_uses_the_explainers_layer_and_pad(tmp_path):

@@ -63,3 +63,32 @@ def test_notebook_runs(name, tmp_path):
             and "xai-static" in o["data"].get("text/html", "")]
     # every xaiwidgets output carries its static snapshot for nbconvert/GitHub
     assert ours, "each tutorial shows at least one xaiwidgets widget"
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers a run printed, without timings and file sizes (they are not results)."""
+    text = re.sub(r"[-\d.]+ ?(s|ms|MB|KB)\b", "", text)
+    return re.findall(r"-?\d+\.\d+|-?\d+", text)
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_running_a_notebook_twice_in_one_kernel_prints_the_same_numbers(tmp_path):
+    """Every training cell seeds itself, so "Run All" again gives the same results."""
+    name = "01_attributions_side_by_side.ipynb"
+    shutil.copy(NOTEBOOKS / name, tmp_path / name)
+    nb = nbformat.read(tmp_path / name, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={
+        "metadata": {"path": str(tmp_path)}})
+    runs = []
+    with client.setup_kernel():
+        for _ in range(2):
+            printed = []
+            for i, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                client.execute_cell(cell, i)
+                printed += [o.get("text", "") for o in cell.get("outputs", [])
+                            if o.get("output_type") == "stream"]
+            runs.append(_numbers("".join(printed)))
+    assert runs[0] and runs[0] == runs[1]

@@ -16,13 +16,17 @@ from ._core.training import train_loop
 
 __all__ = [
     "MnistCNN",
+    "RNNReport",
     "RegressionReport",
     "SentimentRNN",
+    "SequenceLSTM",
     "SmilesRegressor",
     "SpritesCNN",
+    "StepLSTM",
     "TrainReport",
     "train_classifier",
     "train_regressor",
+    "train_rnn",
 ]
 
 
@@ -263,3 +267,122 @@ def train_regressor(
     return RegressionReport(train_r2=_r2(_predict(model, x_tr), y_tr), test_r2=_r2(p_te, y_te),
                             test_rmse=float(((p_te - y_te) ** 2).mean().sqrt()), epochs=epochs,
                             seconds=seconds)
+
+
+class _Standardise(nn.Module):
+    """Fixed ``(x - mean) / std`` per feature (buffers), so models take inputs in their units
+    and explanations speak in those units."""
+
+    def __init__(self, n_features: int, mean: object = None, std: object = None) -> None:
+        super().__init__()
+        m = torch.zeros(n_features) if mean is None else torch.as_tensor(mean).float()
+        sd = torch.ones(n_features) if std is None else torch.as_tensor(std).float()
+        self.register_buffer("mean", m.reshape(-1))
+        self.register_buffer("std", sd.reshape(-1).clamp_min(1e-12))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+class StepLSTM(nn.Module):
+    """One prediction per step: (N, T, F) -> (N, T, C) logits (e.g. room occupancy).
+
+    ``mean`` / ``std`` standardise the inputs inside the model (raw units in, raw units in the
+    explanations).
+    """
+
+    def __init__(self, n_features: int, n_classes: int = 2, hidden: int = 32,
+                 mean: object = None, std: object = None) -> None:
+        super().__init__()
+        self.scale = _Standardise(n_features, mean, std)
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, _ = self.lstm(self.scale(x))
+        return self.head(h)
+
+
+class SequenceLSTM(nn.Module):
+    """One prediction per sequence from padded sequences and their lengths: (N, T, F) and (N,)
+    -> (N, C) logits (e.g. mortality). The batch is packed inside, so padding is never read;
+    the head reads the last valid state of the top layer (``head`` applied to any step's state
+    is the model's prediction had the sequence stopped there)."""
+
+    def __init__(self, n_features: int, n_classes: int = 2, hidden: int = 32,
+                 num_layers: int = 1, mean: object = None, std: object = None) -> None:
+        super().__init__()
+        self.scale = _Standardise(n_features, mean, std)
+        self.lstm = nn.LSTM(n_features, hidden, num_layers=num_layers, batch_first=True)
+        self.head = nn.Linear(hidden, n_classes)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        z = self.scale(x)
+        if lengths is None:
+            lengths = torch.full((len(x),), x.shape[1], dtype=torch.long)
+        packed = nn.utils.rnn.pack_padded_sequence(z, torch.as_tensor(lengths).cpu(),
+                                                   batch_first=True, enforce_sorted=False)
+        _, (h, _) = self.lstm(packed)
+        return self.head(h[-1])
+
+
+@dataclass
+class RNNReport:
+    train_accuracy: float
+    test_accuracy: float
+    epochs: int
+    seconds: float
+
+
+def _rnn_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                  lengths: torch.Tensor | None) -> float:
+    model.eval()
+    with torch.inference_mode():
+        out = model(x) if lengths is None else model(x, lengths)
+    pred = out.argmax(-1)
+    keep = y >= 0
+    return float((pred[keep] == y[keep]).float().mean())
+
+
+def train_rnn(
+    model: nn.Module,
+    x_train: np.ndarray | torch.Tensor,
+    y_train: np.ndarray | torch.Tensor,
+    x_test: np.ndarray | torch.Tensor,
+    y_test: np.ndarray | torch.Tensor,
+    *,
+    lengths_train: np.ndarray | torch.Tensor | None = None,
+    lengths_test: np.ndarray | torch.Tensor | None = None,
+    epochs: int = 20,
+    batch_size: int = 32,
+    lr: float = 5e-3,
+    balanced: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+) -> RNNReport:
+    """Train an RNN classifier with Adam and cross-entropy, seeded; returns accuracies.
+
+    ``y`` is ``(N,)`` for one output per sequence, or ``(N, T)`` per step (-1 = padding,
+    ignored). With ``lengths_*`` the model is called as ``model(x, lengths)``. ``balanced``
+    weights the classes by their inverse frequency. The model is left in eval mode.
+    """
+    torch.manual_seed(seed)
+    x_tr, y_tr = torch.as_tensor(x_train).float(), torch.as_tensor(y_train).long()
+    x_te, y_te = torch.as_tensor(x_test).float(), torch.as_tensor(y_test).long()
+    l_tr = None if lengths_train is None else torch.as_tensor(lengths_train).long()
+    l_te = None if lengths_test is None else torch.as_tensor(lengths_test).long()
+    weight = None
+    if balanced:
+        counts = torch.bincount(y_tr[y_tr >= 0]).float()
+        weight = counts.sum() / (len(counts) * counts.clamp_min(1))
+    loss_fn = nn.CrossEntropyLoss(weight=weight, ignore_index=-1)
+
+    def loss(idx: torch.Tensor) -> torch.Tensor:
+        out = model(x_tr[idx]) if l_tr is None else model(x_tr[idx], l_tr[idx])
+        return loss_fn(out.reshape(-1, out.shape[-1]), y_tr[idx].reshape(-1))
+
+    history = train_loop(model, loss, len(x_tr), epochs=epochs, batch_size=batch_size, lr=lr,
+                         generator=torch.Generator().manual_seed(seed), progress=progress)
+    return RNNReport(train_accuracy=_rnn_accuracy(model, x_tr, y_tr, l_tr),
+                     test_accuracy=_rnn_accuracy(model, x_te, y_te, l_te), epochs=epochs,
+                     seconds=history.seconds)

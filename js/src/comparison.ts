@@ -1,16 +1,30 @@
 // AttributionComparison view (js/README.md). All view settings are local; the kernel is only
 // asked for samples that were not embedded in the state.
 import type { AnyModel } from "@anywidget/types";
-import { SampleStore, type Sample, type WireBlock } from "./lib/block";
+import { decodeBlock, SampleStore, type Sample, type WireBlock } from "./lib/block";
 import { COLORMAPS, hasColormap } from "./lib/colormap";
 import { h } from "./lib/dom";
 import { className, fmt } from "./lib/format";
 import { nearestIn, stepIn } from "./lib/layout";
 import { Fetcher, isStandalone } from "./lib/fetch";
+import { SIGN_MODES, type SignMode } from "./lib/scale";
 import { decodeMetrics, hasMetrics } from "./lib/metrics";
 import { applyTheme } from "./lib/theme";
+import { Tooltip } from "./lib/tooltip";
+import { decodeFloat, type WireArray } from "./lib/wire";
+import { lineChart } from "./views/lines";
+
+interface WireChart {
+  title?: string;
+  x_label?: string;
+  y_label?: string;
+  xs: WireArray;
+  series?: { name: string; color: string; ys: WireArray }[];
+  point_labels?: string[];
+  y_percent?: boolean;
+}
 import { ImageView } from "./views/image";
-import { metricsSection } from "./views/metrics";
+import { MetricsTable, metricsSection } from "./views/metrics";
 import { SequenceView } from "./views/sequence";
 import { TabularView } from "./views/tabular";
 import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./views/types";
@@ -20,24 +34,31 @@ export interface ComparisonTraits {
   task: "multiclass" | "binary" | "regression";
   title: string;
   methods: string[];
+  method_colors: string[];
   class_names: string[];
   feature_names: string[];
   n_samples: number;
   n_outputs: number;
+  n_classes: number;
+  explainable: boolean;
   data: WireBlock | Record<string, never>;
   sample: number;
   metrics: unknown;
+  extras: unknown;
   colormap: string;
   opacity: number;
   threshold: number;
   overlay: boolean;
+  sign: string;
+  shared_scale: boolean;
+  clip_outliers: boolean;
 }
 
 type Model = AnyModel<ComparisonTraits> & { standalone?: boolean };
 
 export { isStandalone };
 
-const HINT = "hover a panel to read values";
+const HINT = "hover a panel to read its values";
 
 /** Traits whose change needs the whole view rebuilt (not just a redraw). */
 const STRUCTURE = ["kind", "title", "methods", "class_names", "feature_names", "n_samples", "metrics"] as const;
@@ -67,6 +88,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let shown: Sample | null = null;
   let view: ModalityView | null = null;
   let ui: ReturnType<typeof buildUI> | null = null;
+  let tooltip: Tooltip | null = null;
+  let explainTarget = -1; // -1: as computed; else the class the user chose to explain
+  const explained = new Map<string, Sample>();
+  const pointer = { clientX: 0, clientY: 0 };
 
   const store = new SampleStore();
   const fetcher = new Fetcher(model);
@@ -88,15 +113,24 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     opacity: clamp01(model.get("opacity"), 0.6),
     threshold: clamp01(model.get("threshold"), 0),
     overlay: model.get("overlay") !== false,
+    sign: (SIGN_MODES as readonly string[]).includes(String(model.get("sign"))) ? (model.get("sign") as SignMode) : "all",
+    shared: model.get("shared_scale") === true,
+    clip: model.get("clip_outliers") === true,
   };
 
   applyTheme(el);
+  el.addEventListener("pointermove", (e) => {
+    pointer.clientX = e.clientX;
+    pointer.clientY = e.clientY;
+  }, { signal, capture: true });
   // JupyterLab's command-mode shortcuts listen on the document: keys meant for our controls must
   // not reach them (Enter would never commit the number, arrows would also move between cells).
   el.addEventListener("keydown", (e) => {
     const t = e.target as Element | null;
     if (t && t.closest("input, select, button")) e.stopPropagation();
   }, { signal });
+
+  const colors = () => (model.get("method_colors") ?? []).map(String);
 
   function nSamples(): number {
     return Math.max(0, Math.floor(Number(model.get("n_samples")) || 0)) || store.indices().length;
@@ -128,6 +162,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       title ? h("h3", { class: "xai-title", text: title }) : null,
       h("div", { class: "xai-nav" }, [h("span", { text: "sample" }), prev, num, next, h("span", { text: `of ${n}${offline}` })]),
       info,
+      explainPicker(),
+      h("span", { class: "xai-tools" }, [downloadButton(), helpButton()]),
     ]);
     prev.addEventListener("click", () => step(-1), { signal });
     next.addEventListener("click", () => step(1), { signal });
@@ -138,20 +174,109 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }, { signal });
 
     const controls = buildControls(kind);
-    const readout = h("div", { class: "xai-readout", text: HINT });
     const status = h("div", { class: "xai-status", role: "status" });
     const mx = model.get("metrics");
     let metrics: HTMLElement | null = null;
+    let table: MetricsTable | null = null;
     if (hasMetrics(mx)) {
       try {
         const yLabel = model.get("task") === "regression" ? "|Δ output|" : "probability";
-        metrics = metricsSection(decodeMetrics(mx, ctx.methods), yLabel);
+        const section = metricsSection(decodeMetrics(mx, ctx.methods), yLabel, colors(), signal);
+        metrics = section.el;
+        table = section.table;
       } catch (err) {
         metrics = h("div", { class: "xai-status", text: `metrics unavailable: ${String(err)}` });
       }
     }
-    el.append(header, controls, status, view.el, readout, ...(metrics ? [metrics] : []));
-    return { prev, next, num, info, readout, status };
+    tooltip = new Tooltip(el);
+    const more = extrasSection(tooltip);
+    el.append(header, controls, status, view.el, ...(metrics ? [metrics] : []), ...(more ? [more] : []));
+    el.append(tooltip.el); // last, above everything
+    return { prev, next, num, info, status, table };
+  }
+
+  /** Charts and tables passed as `extras` (e.g. the masks' size trade-off and statistics). */
+  function extrasSection(tip: Tooltip): HTMLElement | null {
+    const x = (model.get("extras") ?? {}) as { charts?: WireChart[]; tables?: { caption?: string; rows?: string[][] }[] };
+    const parts: HTMLElement[] = [];
+    try {
+      for (const c of x.charts ?? []) {
+        const pct = (v: number) => `${Math.round(100 * v)}%`;
+        parts.push(lineChart({
+          title: String(c.title ?? ""), xLabel: String(c.x_label ?? ""), yLabel: String(c.y_label ?? ""),
+          xs: decodeFloat(c.xs), pointLabels: (c.point_labels ?? []).map(String),
+          series: (c.series ?? []).map((sr) => ({ name: String(sr.name), color: String(sr.color), ys: decodeFloat(sr.ys) })),
+          yFormat: c.y_percent ? pct : undefined, yMin: c.y_percent ? 0 : undefined, yMax: c.y_percent ? 1 : undefined,
+        }, tip, signal));
+      }
+    } catch (err) {
+      parts.push(h("div", { class: "xai-status", text: `chart unavailable: ${String(err)}` }));
+    }
+    for (const t of x.tables ?? []) {
+      parts.push(h("table", { class: "xai-stats" }, [
+        h("caption", { text: String(t.caption ?? "") }),
+        h("tbody", {}, (t.rows ?? []).map((row) => h("tr", {}, [h("th", { scope: "row", text: String(row[0] ?? "") }), h("td", { text: String(row[1] ?? "") })]))),
+      ]));
+    }
+    return parts.length ? h("div", { class: "xai-extras" }, parts) : null;
+  }
+
+  /** Explain another class than the predicted one (computed in the kernel on demand). */
+  function explainPicker(): HTMLElement | null {
+    const C = Math.floor(Number(model.get("n_classes")) || 0);
+    if (standalone || model.get("explainable") !== true || C < 2) return null;
+    const names = model.get("class_names") ?? [];
+    const pick = h("select", { class: "xai-explain", "aria-label": "class to explain" }, [
+      h("option", { value: "-1", text: "as computed" }),
+      ...Array.from({ length: C }, (_, c) => h("option", { value: String(c), text: className(names, c) })),
+    ]);
+    pick.value = String(explainTarget);
+    pick.addEventListener("change", () => {
+      explainTarget = Number(pick.value);
+      const i = wanted;
+      wanted = -2; // force a repaint of the same sample
+      go(i);
+    }, { signal });
+    return h("label", { class: "xai-explain-label", title: "show the evidence for another class (computed by the kernel for this sample)" }, ["explain", pick]);
+  }
+
+  function downloadButton(): HTMLElement | null {
+    if (standalone) return null; // already an offline page
+    const b = h("button", { type: "button", class: "xai-download", text: "⤓ HTML", title: "download this widget as a standalone offline HTML page" });
+    b.addEventListener("click", () => {
+      b.disabled = true;
+      fetcher.fetch("page", {}).then((block) => {
+        const html = String((block as { html?: unknown }).html ?? "");
+        const a = h("a", { href: URL.createObjectURL(new Blob([html], { type: "text/html" })), download: `${String(model.get("title") || "xaiwidgets").replace(/[^\w.-]+/g, "_")}.html` });
+        el.append(a);
+        a.click();
+        setTimeout(() => {
+          URL.revokeObjectURL(a.href);
+          a.remove();
+        }, 1000);
+      }, (err: unknown) => {
+        if (ui) ui.status.textContent = `download: ${err instanceof Error ? err.message : String(err)}`;
+      }).finally(() => {
+        b.disabled = false;
+      });
+    }, { signal });
+    return b;
+  }
+
+  function helpButton(): HTMLElement {
+    const b = h("button", { type: "button", class: "xai-help-toggle", text: "?", title: "what am I looking at?", "aria-expanded": "false" });
+    const text = h("div", { class: "xai-help" }, [
+      h("p", { text: "Each panel is one method's attribution for the sample: which inputs push the model towards the explained class (red) or away from it (blue, on diverging colormaps)." }),
+      h("p", { text: "show: keep only positive or negative evidence, or its magnitude · shared scale: one colour range for all methods, so their magnitudes compare · clip outliers: saturate the top 1 % of |values| · threshold: hide weak values (the greyed part of each colour bar)." }),
+      h("p", { text: "The table scores each method on the model itself; its caption says what the numbers mean. Hover a panel for values; click a column header to sort." }),
+    ]);
+    text.hidden = true;
+    b.addEventListener("click", () => {
+      text.hidden = !text.hidden;
+      b.setAttribute("aria-expanded", String(!text.hidden));
+      if (!text.hidden) el.querySelector(".xai-header")?.after(text);
+    }, { signal });
+    return b;
   }
 
   function buildControls(kind: string): HTMLElement {
@@ -179,11 +304,25 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       syncOpacity();
       update({ overlay: overlay.checked });
     }, { signal });
+    const sign = h("select", { class: "xai-sign", "aria-label": "sign", title: "which part of signed attributions to show (Captum's sign modes)" },
+      SIGN_MODES.map((m) => h("option", { value: m, text: m })));
+    sign.value = settings.sign;
+    sign.addEventListener("change", () => update({ sign: sign.value as SignMode }), { signal });
+    const check = (cls: string, on: boolean, text: string, tip: string, key: "shared" | "clip") => {
+      const box = h("input", { type: "checkbox", class: cls });
+      box.checked = on;
+      box.addEventListener("change", () => update({ [key]: box.checked }), { signal });
+      return h("label", { title: tip }, [box, text]);
+    };
     return h("div", { class: "xai-controls" }, [
       h("label", {}, ["colormap", cmap]),
+      h("label", {}, ["show", sign]),
       opacity,
       slider("xai-threshold", settings.threshold, "threshold"),
       kind === "image" ? h("label", {}, [overlay, "overlay on input"]) : null,
+      check("xai-shared", settings.shared, "shared scale", "one colour scale for every method of this sample (else one per method)", "shared"),
+      check("xai-clip", settings.clip, "clip outliers", "saturate values beyond the 99th percentile of |value|, so a few extreme cells do not wash out the rest", "clip"),
+      h("span", { class: "xai-hint", text: HINT }),
     ]);
   }
 
@@ -192,18 +331,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (shown) view?.draw(shown, settings);
   }
 
+  /** The values under the pointer, in a tooltip at the cursor (refreshed by every redraw). */
   function showReadout(parts: ReadoutPart[] | null): void {
-    if (!ui) return;
-    if (!parts) {
-      ui.readout.textContent = HINT;
-      return;
-    }
-    const nodes: Node[] = [];
-    parts.forEach(([label, value], i) => {
-      if (i) nodes.push(document.createTextNode("  ·  "));
-      nodes.push(h("b", { text: label }), document.createTextNode(` ${value}`));
-    });
-    ui.readout.replaceChildren(...nodes);
+    if (!tooltip) return;
+    if (!parts) return tooltip.hide();
+    tooltip.show(pointer, parts);
   }
 
   function step(dir: 1 | -1): void {
@@ -229,18 +361,33 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
     wanted = i;
     syncNav();
-    const s = store.get(i);
+    const s = current(i);
     if (s) return paint(s);
     el.classList.add("xai-loading");
-    if (ui) ui.status.textContent = `loading sample ${i}…`;
-    fetcher.fetch("sample", { index: i }).then((block) => {
-      addBlock(block, `sample ${i}`);
+    const target = explainTarget;
+    if (ui) ui.status.textContent = target < 0 ? `loading sample ${i}…` : `explaining sample ${i} for ${className(model.get("class_names") ?? [], target)}…`;
+    const request = target < 0 ? fetcher.fetch("sample", { index: i }) : fetcher.fetch("explain", { index: i, target });
+    request.then((block) => {
+      if (target < 0) addBlock(block, `sample ${i}`);
+      else {
+        try {
+          explained.set(`${i}:${target}`, { block: decodeBlock(block as unknown as WireBlock), k: 0, index: i });
+        } catch (err) {
+          if (ui) ui.status.textContent = `could not read the explanation: ${String(err)}`;
+          return;
+        }
+      }
       if (ui) syncNav();
-      const got = store.get(wanted);
+      const got = current(wanted);
       if (got && got !== shown) paint(got);
     }, (err: unknown) => {
-      if (ui && wanted === i && !store.has(i)) ui.status.textContent = `sample ${i}: ${err instanceof Error ? err.message : String(err)}`;
+      if (ui && wanted === i && !current(i)) ui.status.textContent = `sample ${i}: ${err instanceof Error ? err.message : String(err)}`;
     });
+  }
+
+  /** The sample as shown: as computed, or explained for the class chosen in the view. */
+  function current(i: number): Sample | undefined {
+    return explainTarget < 0 ? store.get(i) : explained.get(`${i}:${explainTarget}`);
   }
 
   function syncNav(): void {
@@ -256,23 +403,31 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     el.classList.remove("xai-loading");
     if (!ui || !view) return;
     ui.status.textContent = "";
+    ui.table?.setSample(s.block.index[s.k]);
     view.draw(s, settings);
     const names = model.get("class_names") ?? [];
     const t = s.block.target[s.k];
     const p = s.block.pred[s.k];
     const prob = s.block.prob[s.k];
+    const truth = s.block.truth?.[s.k];
+    const known = truth !== undefined && Number.isFinite(truth);
     if (model.get("task") === "regression") {
       // regressions: no classes, `prob` carries the raw output
       ui.info.classList.remove("xai-wrong");
       ui.info.title = "the model's output for this sample";
-      ui.info.replaceChildren(h("span", { class: "xai-pred", text: `output: ${fmt(prob)}` }));
-    } else {
-      ui.info.classList.toggle("xai-wrong", t !== p);
-      ui.info.title = "p = model probability of the target class";
       ui.info.replaceChildren(
-        h("span", { class: "xai-target", text: `target: ${className(names, t)}` }),
+        h("span", { class: "xai-pred", text: `output: ${fmt(prob)}` }),
+        ...(known ? [" · ", h("span", { class: "xai-truth", text: `true: ${fmt(truth)} (error ${fmt(prob - truth)})` })] : []),
+      );
+    } else {
+      const wrong = known && truth !== p;
+      ui.info.classList.toggle("xai-wrong", wrong);
+      ui.info.title = "explained: the class whose evidence the maps show · p = model probability of it";
+      ui.info.replaceChildren(
+        h("span", { class: "xai-target", text: `explained: ${className(names, t)}` }),
         " · ",
         h("span", { class: "xai-pred", text: `pred: ${className(names, p)} (p=${Number.isFinite(prob) ? prob.toFixed(2) : "n/a"})` }),
+        ...(known ? [" · ", h("span", { class: "xai-truth", text: `true: ${className(names, truth)}${wrong ? " ✗ misclassified" : ""}` })] : []),
       );
     }
     el.dataset.xaiReady = "1";

@@ -1,30 +1,17 @@
-// ConceptTreeWidget view (js/README.md "ConceptTreeWidget state"). Collapse, pan/zoom, hover,
-// node selection and path highlighting are local; the kernel is only asked for thumbnails that
-// were not embedded.
+// ConceptTreeWidget view (js/README.md "ConceptTreeWidget state"): the shell around the shared
+// TreeView (views/treeview.ts). Collapse, zoom, scrolling, hover, node selection and path
+// highlighting are local; the kernel is only asked for thumbnails that were not embedded.
 import type { AnyModel } from "@anywidget/types";
-import { getLUT, lutColor, PALETTE, textColorOn } from "./lib/colormap";
-import { h, putRGBA, s } from "./lib/dom";
+import { classPalette, getLUT, lutColor, textColorOn, type ClassGroups } from "./lib/colormap";
+import { h, putRGBA } from "./lib/dom";
 import { className } from "./lib/format";
 import { Fetcher, isStandalone } from "./lib/fetch";
 import { inputRGBA } from "./lib/heatmap";
 import { applyTheme } from "./lib/theme";
-import {
-  clip,
-  collapsedBeyond,
-  eulerIntervals,
-  fitView,
-  isLeaf,
-  layoutTree,
-  nodeCount,
-  parentsOf,
-  pathTo,
-  revealed,
-  samplesAt,
-  zoomAt,
-  type TreeLayout,
-  type View,
-} from "./lib/treelayout";
+import { Tooltip, type TipLine } from "./lib/tooltip";
+import { collapsedBeyond, eulerIntervals, nodeCount, pathTo, revealed, samplesAt } from "./lib/treelayout";
 import { decodeArray, decodeFloat, decodeInt, decodeQuantized, type WireArray, type WireQuantized } from "./lib/wire";
+import { TREE_CSS, TreeView, type Orientation, type TreeNodes } from "./views/treeview";
 
 export interface TreeTraits {
   title: string;
@@ -39,56 +26,56 @@ export interface TreeTraits {
   selected: number;
   collapse_depth: number;
   n_thumbnails: number;
+  orientation: string;
+  class_groups: Record<string, unknown>;
 }
 
 type Model = AnyModel<TreeTraits> & { standalone?: boolean };
 
-export const NODE = { nodeW: 150, nodeH: 58, gapX: 14, gapY: 34 };
-const VIEW_H = 440;
-const CSS = `
-.xai-root .xai-tree-main { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.xai-root svg.xai-tree { border: 1px solid var(--xai-border); background: var(--xai-bg); cursor: grab;
-  flex: 1 1 520px; min-width: 320px; touch-action: none; user-select: none; }
-.xai-root svg.xai-tree.xai-panning { cursor: grabbing; }
-.xai-root svg.xai-tree text { fill: var(--xai-fg); font-family: var(--xai-font); font-size: 11px; }
-.xai-root svg.xai-tree .xai-edge { stroke: var(--xai-border); stroke-width: 1.5; fill: none; }
-.xai-root svg.xai-tree .xai-edge.xai-path { stroke: var(--xai-accent); stroke-width: 3.5; }
-.xai-root svg.xai-tree .xai-edge-label { fill: var(--xai-fg2); font-size: 10px; }
-.xai-root svg.xai-tree .xai-node rect.xai-box { fill: var(--xai-bg2); stroke: var(--xai-border); rx: 4; cursor: pointer; }
-.xai-root svg.xai-tree .xai-node.xai-leaf rect.xai-box { stroke-dasharray: 3 2; }
-.xai-root svg.xai-tree .xai-node.xai-path rect.xai-box { stroke: var(--xai-accent); stroke-width: 2.5; }
-.xai-root svg.xai-tree .xai-node.xai-selected rect.xai-box { stroke: var(--xai-fg); stroke-width: 2.5; }
-.xai-root svg.xai-tree .xai-node.xai-linked rect.xai-box { fill: var(--xai-bg); stroke: #f28e2b; stroke-width: 2.5; }
-.xai-root svg.xai-tree .xai-node > text, .xai-root svg.xai-tree .xai-dist-bar { pointer-events: none; }
-.xai-root svg.xai-tree .xai-node-test { font-weight: 600; }
-.xai-root svg.xai-tree .xai-node-meta { fill: var(--xai-fg2); font-size: 10px; }
-.xai-root svg.xai-tree .xai-toggle circle { fill: var(--xai-bg); stroke: var(--xai-border); cursor: pointer; }
-.xai-root svg.xai-tree .xai-toggle text { font-size: 11px; font-weight: 700; pointer-events: none; }
-.xai-root .xai-side { flex: 0 1 300px; min-width: 240px; display: flex; flex-direction: column; gap: 6px; }
-.xai-root .xai-node-detail h4 { margin: 0 0 2px 0; font-size: 1em; }
-.xai-root .xai-thumbs { display: flex; flex-wrap: wrap; gap: 3px; }
-.xai-root canvas.xai-thumb { width: 48px; height: 48px; image-rendering: pixelated; outline: 1px solid var(--xai-border); cursor: pointer; }
+const CSS = `${TREE_CSS}
+.xai-root .xai-tree-below { display: flex; flex-wrap: wrap; gap: 10px 24px; align-items: flex-start; margin-top: 8px; }
+.xai-root .xai-node-detail { flex: 1 1 440px; min-width: 280px; display: flex; flex-direction: column; gap: 4px; }
+.xai-root .xai-side { flex: 1 1 300px; min-width: 240px; display: flex; flex-direction: column; gap: 8px; }
+.xai-root .xai-node-detail h4 { margin: 0; font-size: 1em; }
+.xai-root .xai-thumbs { display: flex; flex-wrap: wrap; gap: 6px; }
+.xai-root .xai-thumb-card { display: flex; flex-direction: column; width: 100px; font-size: 11px; line-height: 1.25; }
+.xai-root .xai-thumb-card span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--xai-fg2); }
+.xai-root .xai-thumb-card .xai-thumb-index { color: var(--xai-fg); font-weight: 600; }
+.xai-root .xai-thumb-card.xai-misclassified .xai-thumb-true { color: var(--xai-bad); }
+.xai-root canvas.xai-thumb { width: 64px; height: 64px; image-rendering: pixelated; outline: 1px solid var(--xai-border); cursor: pointer; }
 .xai-root canvas.xai-thumb.xai-wrong { outline: 2px solid var(--xai-bad); }
-.xai-root canvas.xai-thumb.xai-current { outline: 2px solid var(--xai-accent); }
-.xai-root .xai-thumb-slot { width: 48px; height: 48px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
-.xai-root .xai-legend-classes { display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 0.9em; }
-.xai-root .xai-dist { display: flex; height: 8px; width: 100%; outline: 1px solid var(--xai-border); }
+.xai-root canvas.xai-thumb.xai-current { outline: 3px solid var(--xai-tree-path); }
+.xai-root .xai-thumb-slot { width: 64px; height: 64px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
+.xai-root .xai-legend-classes { display: grid; grid-template-columns: auto 1fr; gap: 3px 10px; font-size: 0.9em; align-items: center; }
+.xai-root .xai-legend-classes .xai-legend-title { grid-column: 1 / -1; }
+.xai-root .xai-legend-row { display: flex; flex-wrap: wrap; gap: 2px 10px; }
+.xai-root .xai-legend-item { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
+.xai-root .xai-legend-item i { display: inline-block; width: 14px; height: 12px; border: 1px solid var(--xai-border); }
+.xai-root .xai-legend-group { font-weight: 600; }
+.xai-root .xai-dist { display: flex; height: 10px; width: 100%; outline: 1px solid var(--xai-border); }
+.xai-root .xai-controls input.xai-sample { width: 6em; }
+.xai-root .xai-controls input.xai-depth { width: 4em; }
 .xai-root table.xai-acc { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.9em; }
 .xai-root table.xai-acc th, .xai-root table.xai-acc td { padding: 2px 6px; text-align: center; }
 .xai-root table.xai-acc th[scope=row] { text-align: right; font-weight: 400; font-family: var(--xai-mono); }
 .xai-root table.xai-acc th[scope=col] { cursor: pointer; }
 .xai-root table.xai-acc td { cursor: pointer; min-width: 3.2em; }
 .xai-root table.xai-acc td.xai-best { outline: 2px solid var(--xai-fg); outline-offset: -2px; font-weight: 700; }
-.xai-root table.xai-acc .xai-linked { box-shadow: inset 0 -3px 0 #f28e2b; }
-.xai-root .xai-hint { color: var(--xai-fg2); font-size: 0.85em; }
+.xai-root table.xai-acc .xai-linked { box-shadow: inset 0 -3px 0 var(--xai-fg); text-decoration: underline; }
+.xai-root .xai-acc-wrap h4 { margin: 12px 0 4px 0; font-size: 1em; }
 .xai-root .xai-sample-info { font-size: 0.9em; }
 `;
 
-/** Categorical colours: Tableau 10, then lighter companions for up to 20 classes. */
-const EXTRA = ["#a0cbe8", "#ffbe7d", "#ff9d9a", "#8cd17d", "#b6992d", "#f1ce63", "#86bcb6", "#d4a6c8", "#fabfd2", "#d7b5a6"];
-export function classColor(i: number): string {
-  const all = [...PALETTE, ...EXTRA];
-  return all[((i % all.length) + all.length) % all.length];
+/** Class colours: structured by `class_groups` when given (hue per group, lightness per level). */
+export function classColors(n: number, groups?: Record<string, unknown> | null): string[] {
+  const g = groups && Array.isArray(groups.group) && Array.isArray(groups.level)
+    ? ({ group: groups.group as number[], level: groups.level as number[] } satisfies ClassGroups) : null;
+  return classPalette(n, g);
+}
+
+/** The colour of class i with no structure (kept for callers of the old export). */
+export function classColor(i: number, n = Math.max(i + 1, 10)): string {
+  return classPalette(n)[i];
 }
 
 export { isStandalone };
@@ -104,6 +91,8 @@ interface TreeData {
   nClasses: number;
   fidelity: Float32Array | Float64Array;
   accuracy: Float32Array | Float64Array | null;
+  nTrain: Int32Array | null;
+  merged: string[][];
 }
 
 interface SampleData {
@@ -126,17 +115,21 @@ interface Thumb {
 
 export function decodeTree(w: Record<string, unknown>): TreeData {
   const dist = decodeArray(w.dist as WireArray);
+  const test = ((w.test as unknown[]) ?? []).map(String);
+  const merged = Array.isArray(w.merged) ? (w.merged as unknown[]).map((m) => (Array.isArray(m) ? m.map(String) : [])) : [];
   return {
     yes: decodeInt(w.yes as WireArray),
     no: decodeInt(w.no as WireArray),
     concept: decodeInt(w.concept as WireArray),
-    test: ((w.test as unknown[]) ?? []).map(String),
+    test,
     value: decodeInt(w.value as WireArray),
     count: decodeInt(w.count as WireArray),
     dist: Int32Array.from(dist.data),
     nClasses: dist.shape[1] ?? 0,
     fidelity: decodeFloat(w.fidelity as WireArray),
     accuracy: w.accuracy ? decodeFloat(w.accuracy as WireArray) : null,
+    nTrain: w.n_train ? decodeInt(w.n_train as WireArray) : null,
+    merged,
   };
 }
 
@@ -164,6 +157,32 @@ export function addThumbs(cache: Map<number, Thumb>, block: Record<string, unkno
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(v >= 0.9995 || v === 0 ? 0 : 1)}%` : "n/a");
+/** Whole percent (node boxes are narrow; the tooltip and the detail panel give one decimal). */
+const pct0 = (v: number) => {
+  if (!Number.isFinite(v)) return "n/a";
+  const r = Math.round(100 * v);
+  return r === 100 && v < 1 ? ">99%" : r === 0 && v > 0 ? "<1%" : `${r}%`;
+};
+const ORIENTATIONS = ["auto", "top-down", "left-right"] as const;
+const EMPTY_TREE: TreeData = { yes: new Int32Array(0), no: new Int32Array(0), concept: new Int32Array(0), test: [], value: new Int32Array(0), count: new Int32Array(0), dist: new Int32Array(0), nClasses: 0, fidelity: new Float32Array(0), accuracy: null, nTrain: null, merged: [] };
+const EMPTY_SAMPLES: SampleData = { n: 0, leaf: new Int32Array(0), modelPred: new Int32Array(0), treePred: new Int32Array(0), target: null, concepts: new Int32Array(0), nConcepts: 0 };
+
+/** What the TreeView draws for a concept tree: tests, "n · fid" lines, bars, merged notes. */
+export function treeNodes(tree: TreeData, names: readonly string[]): TreeNodes {
+  const M = nodeCount(tree);
+  const meta: string[] = [];
+  const tip: TipLine[][] = [];
+  for (let i = 0; i < M; i++) {
+    meta.push(`n=${tree.count[i]} · fid ${pct0(tree.fidelity[i])}`);
+    const lines: TipLine[] = [["fidelity", `${pct(tree.fidelity[i])} of the samples here: the tree agrees with the model`]];
+    if (tree.accuracy) lines.push(["accuracy", `${pct(tree.accuracy[i])} (the tree against the true labels)`]);
+    if (tree.nTrain) lines.push(["training samples", String(tree.nTrain[i])]);
+    if (tree.yes[i] >= 0) lines.push(["predicts", className(names, tree.value[i])]);
+    lines.push("bar: the model's predictions here (hover a colour)");
+    tip.push(lines);
+  }
+  return { yes: tree.yes, no: tree.no, test: tree.test, value: tree.value, count: tree.count, dist: tree.dist, nClasses: tree.nClasses, meta, merged: tree.merged, tip };
+}
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const ac = new AbortController();
@@ -177,20 +196,17 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   const cache = new Map<number, Thumb>();
-  let tree: TreeData;
-  let samples: SampleData;
-  let parent: Int32Array;
+  let tree: TreeData = EMPTY_TREE;
+  let samples: SampleData = EMPTY_SAMPLES;
   let euler: { tin: Int32Array; tout: Int32Array };
-  let collapsed = new Set<number>();
-  let layout: TreeLayout;
-  let view: View = { scale: 1, tx: 0, ty: 0 };
-  let userMoved = false; // once the user pans or zooms, resizes no longer refit
+  let colors: string[] = [];
   let selectedNode = 0;
   let sample = -1;
   let linkedConcept = -1;
   const fetcher = new Fetcher(model);
   const pending = new Set<number>();
   let ui: ReturnType<typeof buildUI> | null = null;
+  let tooltip: Tooltip | null = null;
 
   function load(): string {
     let problem = "";
@@ -199,13 +215,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       samples = decodeSamples(model.get("samples") ?? {});
     } catch (err) {
       console.error("xaiwidgets:", err);
-      tree = { yes: new Int32Array(0), no: new Int32Array(0), concept: new Int32Array(0), test: [], value: new Int32Array(0), count: new Int32Array(0), dist: new Int32Array(0), nClasses: 0, fidelity: new Float32Array(0), accuracy: null };
-      samples = { n: 0, leaf: new Int32Array(0), modelPred: new Int32Array(0), treePred: new Int32Array(0), target: null, concepts: new Int32Array(0), nConcepts: 0 };
+      tree = EMPTY_TREE;
+      samples = EMPTY_SAMPLES;
       problem = `could not read the tree: ${err instanceof Error ? err.message : String(err)}`;
     }
-    parent = parentsOf(tree);
     euler = eulerIntervals(tree);
-    collapsed = collapsedBeyond(tree, Math.max(0, Number(model.get("collapse_depth")) || 0));
+    colors = classColors(Math.max(tree.nClasses, classNames().length), model.get("class_groups") as Record<string, unknown>);
     cache.clear();
     try {
       addThumbs(cache, model.get("thumbs"));
@@ -214,22 +229,24 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
     const sel = Number(model.get("selected"));
     sample = Number.isInteger(sel) && sel >= 0 && sel < samples.n ? sel : -1;
-    if (sample >= 0) collapsed = revealed(collapsed, parent, samples.leaf[sample]);
     selectedNode = 0;
     return problem;
   }
 
   const classNames = () => (model.get("class_names") ?? []).map(String);
   const conceptNames = () => (model.get("concept_names") ?? []).map(String);
+  const depthSetting = () => Math.max(0, Number(model.get("collapse_depth")) || 0);
 
   function buildUI(problem: string) {
     for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
+    tooltip = new Tooltip(el);
     const title = String(model.get("title") ?? "");
     const sm = (model.get("summary") ?? {}) as Record<string, unknown>;
     const facts: string[] = [];
     if (sm.n !== undefined) facts.push(`${sm.n} samples`);
     if (sm.depth !== undefined) facts.push(`depth ${sm.depth}`);
     if (sm.n_leaves !== undefined) facts.push(`${sm.n_leaves} leaves`);
+    if (typeof sm.merged === "number" && sm.merged > 0) facts.push(`${sm.merged} split${sm.merged > 1 ? "s" : ""} merged (same class on both sides)`);
     if (typeof sm.fidelity === "number") facts.push(`fidelity to the model ${pct(sm.fidelity)}`);
     if (typeof sm.accuracy === "number") facts.push(`accuracy ${pct(sm.accuracy)}`);
     const header = h("div", { class: "xai-header" }, [
@@ -237,50 +254,76 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       h("span", { class: "xai-info xai-summary", text: facts.join(" · ") }),
     ]);
     const btn = (cls: string, text: string, tip: string) => h("button", { type: "button", class: cls, text, title: tip });
-    const fit = btn("xai-fit", "fit", "fit the tree in view");
-    const zin = btn("xai-zoom-in", "+", "zoom in");
-    const zout = btn("xai-zoom-out", "−", "zoom out");
-    const expand = btn("xai-expand", "expand all", "show every node");
+    const fit = btn("xai-fit", "reset", "zoom 100%, scrolled to the root");
+    const zin = btn("xai-zoom-in", "+", "zoom in (ctrl + wheel)");
+    const zout = btn("xai-zoom-out", "−", "zoom out (not below legible text)");
+    const expand = btn("xai-expand", "expand all", "show every node (the view scrolls)");
     const depthIn = h("input", { type: "number", class: "xai-depth", min: 0, max: 64, step: 1, "aria-label": "collapse below depth" });
-    depthIn.value = String(Math.max(0, Number(model.get("collapse_depth")) || 0));
-    const sampleIn = h("input", { type: "number", class: "xai-sample", min: -1, max: Math.max(0, samples.n - 1), step: 1, "aria-label": "sample" });
-    sampleIn.value = String(sample);
+    depthIn.value = String(depthSetting());
+    const layoutSel = h("select", { class: "xai-orientation", "aria-label": "layout" });
+    for (const o of ORIENTATIONS) layoutSel.append(h("option", { value: o, text: o }));
+    const want = String(model.get("orientation") ?? "auto");
+    layoutSel.value = (ORIENTATIONS as readonly string[]).includes(want) ? want : "auto";
+    const sampleIn = h("input", { type: "number", class: "xai-sample", min: 0, max: Math.max(0, samples.n - 1), step: 1, placeholder: "none", "aria-label": "sample" });
+    sampleIn.value = sample >= 0 ? String(sample) : "";
+    const clear = btn("xai-sample-clear", "×", "clear the sample");
     const controls = h("div", { class: "xai-controls" }, [
-      fit, zin, zout, expand,
+      h("span", {}, [fit, " ", zin, " ", zout, " ", expand]),
       h("label", {}, ["collapse below depth", depthIn]),
-      h("label", { title: "highlight the path of one sample (-1: none)" }, ["sample", sampleIn]),
-      h("span", { class: "xai-hint", text: "drag to pan · ctrl+wheel to zoom · click a node for its samples · ± to collapse" }),
+      h("label", {}, ["layout", layoutSel]),
+      h("label", { title: `highlight the path of one sample (0-${Math.max(0, samples.n - 1)}); empty: none` }, ["sample", sampleIn, clear]),
     ]);
-    fit.addEventListener("click", () => {
-      userMoved = false;
-      fitAll();
+    const hint = h("div", { class: "xai-hint", text: "click a node for its samples · ± collapses · drag or scroll to move · hover a bar for its classes" });
+    fit.addEventListener("click", () => view.resetView(), { signal });
+    zin.addEventListener("click", () => {
+      view.zoom(1.25);
+      zout.disabled = !view.canZoomOut;
     }, { signal });
-    zin.addEventListener("click", () => zoomCentre(1.25), { signal });
-    zout.addEventListener("click", () => zoomCentre(0.8), { signal });
-    expand.addEventListener("click", () => {
-      collapsed = new Set();
-      relayout(true);
+    zout.addEventListener("click", () => {
+      view.zoom(0.8);
+      zout.disabled = !view.canZoomOut;
     }, { signal });
+    zout.disabled = true;
+    expand.addEventListener("click", () => view.expandAll(), { signal });
     depthIn.addEventListener("change", () => {
       const d = Math.max(0, Math.round(Number(depthIn.value) || 0));
-      collapsed = collapsedBeyond(tree, d);
-      if (sample >= 0) collapsed = revealed(collapsed, parent, samples.leaf[sample]);
-      relayout(true);
+      let c = collapsedBeyond(tree, d);
+      if (sample >= 0) c = revealed(c, view.parents(), samples.leaf[sample]);
+      view.setCollapsed(c);
     }, { signal });
-    sampleIn.addEventListener("change", () => selectSample(Math.round(Number(sampleIn.value))), { signal });
+    layoutSel.addEventListener("change", () => view.setOrientation(layoutSel.value as Orientation | "auto"), { signal });
+    sampleIn.addEventListener("change", () => {
+      const raw = sampleIn.value.trim();
+      selectSample(raw === "" ? -1 : Math.round(Number(raw)));
+    }, { signal });
+    clear.addEventListener("click", () => selectSample(-1), { signal });
 
-    const svg = s("svg", { class: "xai-tree", height: VIEW_H, role: "img", "aria-label": "concept tree" });
-    const g = s("g", { class: "xai-viewport" });
-    svg.append(g);
+    const status = h("div", { class: "xai-status", role: "status", text: problem });
+    const treeBox = h("div", { class: "xai-tree-main" });
     const detail = h("div", { class: "xai-node-detail" });
     const info = h("div", { class: "xai-sample-info" });
     const legend = h("div", { class: "xai-legend-classes" });
-    const side = h("div", { class: "xai-side" }, [detail, info, legend]);
-    const status = h("div", { class: "xai-status", role: "status", text: problem });
+    const side = h("div", { class: "xai-side" }, [info, legend]);
     const acc = accuracySection();
-    el.append(header, controls, status, h("div", { class: "xai-tree-main" }, [svg, side]), acc ?? "");
-    attachPanZoom(svg);
-    return { svg, g, detail, info, legend, status, sampleIn, acc };
+    el.append(header, controls, hint, status, treeBox, h("div", { class: "xai-tree-below" }, [detail, side]), acc ?? "");
+    const names = classNames();
+    let collapsed = collapsedBeyond(tree, depthSetting());
+    const view = new TreeView(treeBox, {
+      nodes: treeNodes(tree, names),
+      classNames: names,
+      classColor: (c) => colors[c] ?? "#888888",
+      orientation: layoutSel.value as Orientation | "auto",
+      collapsed,
+      tooltip: tooltip ?? undefined,
+      onSelect: (i) => selectNode(i),
+      onHover: (i) => hoverConcept(i >= 0 ? tree.concept[i] : -1),
+      segmentTip: (_i, c, v, total) => [[className(names, c), `${v} of ${total} samples here (${pct(v / total)})`], "the model's prediction"],
+    }, signal);
+    if (sample >= 0) {
+      collapsed = revealed(collapsed, view.parents(), samples.leaf[sample]);
+      view.setCollapsed(collapsed);
+    }
+    return { view, detail, info, legend, status, sampleIn, acc };
   }
 
   // ---------------------------------------------------------------- accuracy heatmap
@@ -330,176 +373,36 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function linkConcept(j: number): void {
+    if (!ui) return;
     linkedConcept = linkedConcept === j ? -1 : j;
     if (linkedConcept >= 0) {
       // Reveal every node testing the concept so the link is visible.
-      for (let i = 0; i < nodeCount(tree); i++) if (tree.concept[i] === linkedConcept) collapsed = revealed(collapsed, parent, i);
-      relayout(false);
+      let c = new Set(ui.view.collapsed);
+      for (let i = 0; i < nodeCount(tree); i++) if (tree.concept[i] === linkedConcept) c = revealed(c, ui.view.parents(), i);
+      if (c.size !== ui.view.collapsed.size) ui.view.setCollapsed(c);
     }
     decorate();
-  }
-
-  // ---------------------------------------------------------------- tree drawing
-  function relayout(refit: boolean): void {
-    if (!ui) return;
-    layout = layoutTree(tree, collapsed, NODE);
-    const { g } = ui;
-    g.replaceChildren();
-    const names = classNames();
-    const edges = s("g", { class: "xai-edges" });
-    const nodes = s("g", { class: "xai-nodes" });
-    for (const i of layout.visible) {
-      if (isLeaf(tree, i) || collapsed.has(i)) continue;
-      for (const [child, label] of [[tree.yes[i], "yes"], [tree.no[i], "no"]] as const) {
-        const x1 = layout.x[i];
-        const y1 = layout.y[i] + NODE.nodeH;
-        const x2 = layout.x[child];
-        const y2 = layout.y[child];
-        const my = (y1 + y2) / 2;
-        edges.append(s("path", { class: "xai-edge", "data-from": i, "data-to": child, d: `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}` }));
-        edges.append(s("text", { class: "xai-edge-label", x: (x1 + x2) / 2 + (label === "yes" ? -4 : 4), y: my, "text-anchor": label === "yes" ? "end" : "start", text: label }));
-      }
-    }
-    for (const i of layout.visible) nodes.append(nodeGroup(i, names));
-    g.append(edges, nodes);
-    if (refit) fitAll();
-    else applyView();
-    decorate();
-  }
-
-  function nodeGroup(i: number, names: string[]): SVGGElement {
-    const leaf = isLeaf(tree, i);
-    const x0 = layout.x[i] - NODE.nodeW / 2;
-    const y0 = layout.y[i];
-    const gi = s("g", { class: `xai-node${leaf ? " xai-leaf" : ""}`, "data-node": i, transform: `translate(${x0},${y0})` });
-    const box = s("rect", { class: "xai-box", width: NODE.nodeW, height: NODE.nodeH });
-    const full = leaf ? `→ ${className(names, tree.value[i])}` : tree.test[i];
-    const title = s("title", { text: `${full}\n${tree.count[i]} samples · fidelity ${pct(tree.fidelity[i])}${tree.accuracy ? ` · accuracy ${pct(tree.accuracy[i])}` : ""}${leaf ? "" : `\nmajority: ${className(names, tree.value[i])}`}` });
-    const test = s("text", { class: "xai-node-test", x: 6, y: 15, text: clip(full, 24) });
-    // Count and fidelity only: with the majority class too the line overflowed the box; the
-    // class bar below shows the distribution and the tooltip names the majority.
-    const meta = s("text", { class: "xai-node-meta", x: 6, y: 30, text: `n=${tree.count[i]} · fid ${pct(tree.fidelity[i])}` });
-    gi.append(box, title, test, meta, distBar(i, 6, 38, NODE.nodeW - 12, 10));
-    if (!leaf) {
-      const closed = collapsed.has(i);
-      const tg = s("g", { class: "xai-toggle", "data-node": i, transform: `translate(${NODE.nodeW / 2},${NODE.nodeH})` }, [
-        s("circle", { r: 7 }),
-        s("text", { "text-anchor": "middle", y: 4, text: closed ? "+" : "−" }),
-      ]);
-      tg.setAttribute("aria-label", closed ? "expand" : "collapse");
-      tg.addEventListener("click", (ev) => {
-        ev.stopPropagation();
-        if (collapsed.has(i)) collapsed.delete(i);
-        else collapsed.add(i);
-        relayout(false);
-      }, { signal });
-      gi.append(tg);
-    }
-    gi.addEventListener("click", () => selectNode(i), { signal });
-    gi.addEventListener("mouseenter", () => hoverConcept(tree.concept[i]), { signal });
-    gi.addEventListener("mouseleave", () => hoverConcept(-1), { signal });
-    return gi;
-  }
-
-  function distBar(i: number, x: number, y: number, w: number, hgt: number): SVGGElement {
-    const g = s("g", { class: "xai-dist-bar" });
-    const C = tree.nClasses;
-    let total = 0;
-    for (let c = 0; c < C; c++) total += tree.dist[i * C + c];
-    g.append(s("rect", { x, y, width: w, height: hgt, fill: "none", stroke: "currentColor", "stroke-opacity": 0.25 }));
-    if (!total) return g;
-    let cx = x;
-    for (let c = 0; c < C; c++) {
-      const v = tree.dist[i * C + c];
-      if (!v) continue;
-      const cw = (w * v) / total;
-      g.append(s("rect", { x: cx, y, width: cw, height: hgt, fill: classColor(c), "data-class": c }));
-      cx += cw;
-    }
-    return g;
   }
 
   function hoverConcept(j: number): void {
     if (!ui?.acc) return;
-    for (const c of ui.acc.querySelectorAll("[data-concept]")) c.classList.toggle("xai-linked", j >= 0 && Number((c as HTMLElement).dataset.concept) === j || (j < 0 && Number((c as HTMLElement).dataset.concept) === linkedConcept));
+    for (const c of ui.acc.querySelectorAll("[data-concept]")) {
+      const k = Number((c as HTMLElement).dataset.concept);
+      c.classList.toggle("xai-linked", j >= 0 ? k === j : k === linkedConcept);
+    }
   }
 
-  /** Classes for selection, sample path and concept link, without redrawing. */
+  /** Selection, sample path and concept link, without redrawing. */
   function decorate(): void {
     if (!ui) return;
-    const path = new Set(sample >= 0 ? pathTo(parent, samples.leaf[sample]) : []);
-    for (const n of ui.g.querySelectorAll<SVGGElement>("g.xai-node")) {
-      const i = Number(n.dataset.node);
-      n.classList.toggle("xai-path", path.has(i));
-      n.classList.toggle("xai-selected", i === selectedNode);
-      n.classList.toggle("xai-linked", linkedConcept >= 0 && tree.concept[i] === linkedConcept);
-    }
-    for (const e of ui.g.querySelectorAll<SVGPathElement>("path.xai-edge")) {
-      e.classList.toggle("xai-path", path.has(Number(e.dataset.from)) && path.has(Number(e.dataset.to)));
-    }
+    const linked: number[] = [];
+    if (linkedConcept >= 0) for (let i = 0; i < nodeCount(tree); i++) if (tree.concept[i] === linkedConcept) linked.push(i);
+    ui.view.decorate({
+      selected: selectedNode,
+      path: sample >= 0 ? pathTo(ui.view.parents(), samples.leaf[sample]) : [],
+      linked,
+    });
     hoverConcept(-1);
-  }
-
-  // ---------------------------------------------------------------- pan / zoom
-  function viewport(): { w: number; h: number } {
-    const r = ui?.svg.getBoundingClientRect();
-    return { w: r && r.width > 0 ? r.width : 640, h: r && r.height > 0 ? r.height : VIEW_H };
-  }
-
-  function applyView(): void {
-    ui?.g.setAttribute("transform", `translate(${view.tx},${view.ty}) scale(${view.scale})`);
-  }
-
-  function fitAll(): void {
-    const { w, h: vh } = viewport();
-    view = fitView(layout.width, layout.height, w, vh);
-    applyView();
-  }
-
-  function zoomCentre(f: number): void {
-    userMoved = true;
-    const { w, h: vh } = viewport();
-    view = zoomAt(view, f, w / 2, vh / 2);
-    applyView();
-  }
-
-  function attachPanZoom(svg: SVGSVGElement): void {
-    let drag: { x: number; y: number; tx: number; ty: number; moved: boolean } | null = null;
-    svg.addEventListener("pointerdown", (ev) => {
-      if ((ev.target as Element).closest?.(".xai-node")) return; // clicks on nodes select them
-      drag = { x: ev.clientX, y: ev.clientY, tx: view.tx, ty: view.ty, moved: false };
-      svg.classList.add("xai-panning");
-      svg.setPointerCapture?.(ev.pointerId);
-    }, { signal });
-    svg.addEventListener("pointermove", (ev) => {
-      if (!drag) return;
-      view = { ...view, tx: drag.tx + ev.clientX - drag.x, ty: drag.ty + ev.clientY - drag.y };
-      userMoved = true;
-      applyView();
-    }, { signal });
-    const end = () => {
-      drag = null;
-      svg.classList.remove("xai-panning");
-    };
-    svg.addEventListener("pointerup", end, { signal });
-    svg.addEventListener("pointercancel", end, { signal });
-    // Plain wheel scrolls the notebook as usual; ctrl/cmd + wheel (and pinch) zooms.
-    svg.addEventListener("wheel", (ev) => {
-      if (!ev.ctrlKey && !ev.metaKey) return;
-      ev.preventDefault();
-      const r = svg.getBoundingClientRect();
-      view = zoomAt(view, Math.exp(-ev.deltaY * 0.002), ev.clientX - r.left, ev.clientY - r.top);
-      userMoved = true;
-      applyView();
-    }, { signal, passive: false });
-    // Notebook front ends often render into a detached element: fit again once it has a size.
-    if (typeof ResizeObserver !== "undefined") {
-      const ro = new ResizeObserver(() => {
-        if (!userMoved && layout) fitAll();
-      });
-      ro.observe(svg);
-      signal.addEventListener("abort", () => ro.disconnect());
-    }
   }
 
   // ---------------------------------------------------------------- node detail & thumbnails
@@ -514,7 +417,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (!ui || !nodeCount(tree)) return;
     const i = selectedNode;
     const names = classNames();
-    const leaf = isLeaf(tree, i);
+    const leaf = tree.yes[i] < 0;
     const C = tree.nClasses;
     const dist = h("div", { class: "xai-dist" });
     let total = 0;
@@ -522,21 +425,26 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     for (let c = 0; c < C; c++) {
       const v = tree.dist[i * C + c];
       if (!v || !total) continue;
-      const part = h("span", { title: `${className(names, c)}: ${v}` });
-      part.style.cssText = `flex:${v} 0 0;background:${classColor(c)}`;
+      const part = h("span", { "data-class": c });
+      part.style.cssText = `flex:${v} 0 0;background:${colors[c] ?? "#888"}`;
+      part.addEventListener("mousemove", (ev) => tooltip?.show(ev, [[className(names, c), `${v} of ${total} (${pct(v / total)})`]]), { signal });
+      part.addEventListener("mouseleave", () => tooltip?.hide(), { signal });
       dist.append(part);
     }
     const top = [...Array(C).keys()].filter((c) => tree.dist[i * C + c] > 0).sort((a, b) => tree.dist[i * C + b] - tree.dist[i * C + a]).slice(0, 4);
     const want = samplesAt(i, samples.leaf, euler.tin, euler.tout, Math.max(0, Number(model.get("n_thumbnails")) || 0));
     const thumbs = h("div", { class: "xai-thumbs" });
-    ui.detail.replaceChildren(
+    const merged = tree.merged[i] ?? [];
+    const parts: (HTMLElement | null)[] = [
       h("h4", { class: "xai-detail-title", text: leaf ? `leaf ${i}: → ${className(names, tree.value[i])}` : `node ${i}: ${tree.test[i]}?` }),
       h("div", { class: "xai-detail-stats", text: `${tree.count[i]} samples · fidelity ${pct(tree.fidelity[i])}${tree.accuracy ? ` · accuracy ${pct(tree.accuracy[i])}` : ""}` }),
+      merged.length ? h("div", { class: "xai-hint xai-detail-merged", text: `merged for display (both sides predict ${className(names, tree.value[i])}): ${merged.join("; ")}` }) : null,
       dist,
       h("div", { class: "xai-hint", text: `model predicts: ${top.map((c) => `${className(names, c)} ${tree.dist[i * C + c]}`).join(", ") || "no samples"}` }),
       thumbs,
       h("div", { class: "xai-hint xai-thumb-note" }),
-    );
+    ];
+    ui.detail.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
     paintThumbs(i, want);
     const missing = want.filter((k) => !cache.has(k));
     if (ask && missing.length && !standalone) requestThumbs(missing);
@@ -548,6 +456,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const note = ui.detail.querySelector(".xai-thumb-note");
     if (!box) return;
     box.replaceChildren();
+    const names = classNames();
     let shown = 0;
     for (const k of want) {
       const t = cache.get(k);
@@ -555,12 +464,24 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         if (!standalone) box.append(h("div", { class: "xai-thumb-slot", title: `sample ${k}: loading` }));
         continue;
       }
-      const c = h("canvas", { class: "xai-thumb", "data-index": k, title: `sample ${k}` });
+      const c = h("canvas", { class: "xai-thumb", "data-index": k, title: `sample ${k}: click to trace its path` });
       putRGBA(c, inputRGBA(t.q, t.offset, t.h, t.w, t.c), t.w, t.h);
       if (samples.treePred[k] !== samples.modelPred[k]) c.classList.add("xai-wrong");
       if (k === sample) c.classList.add("xai-current");
       c.addEventListener("click", () => selectSample(k), { signal });
-      box.append(c);
+      const pred = className(names, samples.modelPred[k]);
+      const card = h("figure", { class: "xai-thumb-card", "data-index": k }, [
+        c,
+        h("span", { class: "xai-thumb-index", text: `#${k}` }),
+        h("span", { class: "xai-thumb-pred", text: `pred ${pred}`, title: `the model predicts ${pred}` }),
+      ]);
+      card.style.margin = "0";
+      if (samples.target) {
+        const truth = className(names, samples.target[k]);
+        card.append(h("span", { class: "xai-thumb-true", text: `true ${truth}`, title: `the true class is ${truth}` }));
+        if (samples.target[k] !== samples.modelPred[k]) card.classList.add("xai-misclassified");
+      }
+      box.append(card);
       shown++;
     }
     if (note && !want.length) note.textContent = "";
@@ -599,12 +520,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function selectSample(k: number, fromKernel = false): void {
     if (!Number.isFinite(k) || k < 0 || k >= samples.n) k = -1;
     sample = k;
-    if (ui) ui.sampleIn.value = String(k);
-    if (k >= 0) {
-      const before = collapsed.size;
-      collapsed = revealed(collapsed, parent, samples.leaf[k]);
-      if (collapsed.size !== before) relayout(false);
-    }
+    if (ui) ui.sampleIn.value = k >= 0 ? String(k) : "";
+    if (k >= 0 && ui) ui.view.reveal(samples.leaf[k]);
     decorate();
     showSampleInfo();
     if (ui) for (const c of ui.detail.querySelectorAll<HTMLCanvasElement>("canvas.xai-thumb")) c.classList.toggle("xai-current", Number(c.dataset.index) === k);
@@ -617,7 +534,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function showSampleInfo(): void {
     if (!ui) return;
     if (sample < 0) {
-      ui.info.replaceChildren(h("span", { class: "xai-hint", text: "no sample selected" }));
+      ui.info.replaceChildren(h("span", { class: "xai-hint", text: "no sample selected: click a thumbnail or type an index" }));
       return;
     }
     const names = classNames();
@@ -637,19 +554,36 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function legend(): void {
     if (!ui) return;
     const names = classNames();
-    const items = [...Array(tree.nClasses).keys()].map((c) => {
-      const sw = h("span", { class: "xai-swatch" });
-      sw.style.background = classColor(c);
-      sw.style.height = "10px";
-      return h("span", {}, [sw, className(names, c)]);
-    });
-    ui.legend.replaceChildren(h("span", { class: "xai-hint", text: "model's predictions:" }), ...items);
+    const n = Math.max(tree.nClasses, 0);
+    const item = (c: number, text: string) => {
+      const sw = h("i");
+      sw.style.background = colors[c] ?? "#888";
+      const it = h("span", { class: "xai-legend-item", "data-class": c, title: className(names, c) }, [sw, text]);
+      return it;
+    };
+    const groups = (model.get("class_groups") ?? {}) as Record<string, unknown>;
+    const gid = Array.isArray(groups.group) ? (groups.group as number[]) : null;
+    const rows: HTMLElement[] = [h("span", { class: "xai-hint xai-legend-title", text: "bars: the model's predictions, one colour per class" })];
+    if (gid && gid.length === n) {
+      const glabels = ((groups.groups as unknown[]) ?? []).map(String);
+      const levels = ((groups.levels as unknown[]) ?? []).map(String);
+      const level = (groups.level as number[]) ?? [];
+      glabels.forEach((g, k) => {
+        const members = [...Array(n).keys()].filter((c) => gid[c] === k).sort((a, b) => level[a] - level[b]);
+        rows.push(h("span", { class: "xai-legend-group", text: g }));
+        rows.push(h("span", { class: "xai-legend-row" }, members.map((c) => item(c, levels.length ? levels[level[c]] ?? className(names, c) : className(names, c)))));
+      });
+    } else {
+      rows.push(h("span", { class: "xai-legend-row", style: "grid-column: 1 / -1" }, [...Array(n).keys()].map((c) => item(c, className(names, c)))));
+    }
+    ui.legend.replaceChildren(...rows);
   }
 
   function rebuild(): void {
     const problem = load();
     ui = buildUI(problem);
-    relayout(true);
+    ui.view.draw();
+    decorate();
     legend();
     showDetail();
     showSampleInfo();
@@ -661,7 +595,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       const k = Number(model.get("selected"));
       if (k !== sample) selectSample(k, true);
     }],
-    ...["tree", "samples", "title", "class_names", "concept_names", "concept_values", "accuracy", "summary", "thumbs", "collapse_depth"].map(
+    ...["tree", "samples", "title", "class_names", "concept_names", "concept_values", "accuracy", "summary", "thumbs", "collapse_depth", "orientation", "class_groups"].map(
       (n): [string, () => void] => [`change:${n}`, rebuild],
     ),
     ["change:n_thumbnails", () => showDetail()],

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import widget, { isStandalone } from "../src/comparison";
 import { createModel } from "../src/standalone";
-import { FakeModel, flush, imageBlock, metricsFor, sequenceBlock, tabularBlock } from "./fixtures";
+import { f32, FakeModel, flush, i32, imageBlock, metricsFor, sequenceBlock, tabularBlock, validMask } from "./fixtures";
 
 const METHODS = ["Saliency", "Integrated Gradients", "<b>x</b>"];
 
@@ -51,14 +51,14 @@ describe("AttributionComparison, image", () => {
   it("shows names from the data as literal text, never as HTML", () => {
     const { el } = mountWith(new FakeModel(traits({ sample: 1 })));
     const info = el.querySelector(".xai-info")!;
-    expect(info.textContent).toBe("target: <b>x</b> · pred: dog (p=0.93)");
+    expect(info.textContent).toBe("explained: <b>x</b> · pred: dog (p=0.93)");
     expect(el.querySelector(".xai-info b, .xai-panels b, .xai-caption b")).toBeNull();
     expect($$(el, ".xai-caption").map((c) => c.textContent)).toContain("<b>x</b>");
   });
 
   it("falls back to class indices without class_names", () => {
     const { el } = mountWith(new FakeModel(traits({ class_names: [] })));
-    expect(el.querySelector(".xai-info")!.textContent).toBe("target: 0 · pred: 1 (p=0.93)");
+    expect(el.querySelector(".xai-info")!.textContent).toBe("explained: 0 · pred: 1 (p=0.93)");
   });
 
   it("shows the raw output, not a probability, for one-output models", () => {
@@ -102,7 +102,7 @@ describe("AttributionComparison, image", () => {
     model.reply(imageBlock([7], METHODS));
     await flush();
     expect(el.classList.contains("xai-loading")).toBe(false);
-    expect(el.querySelector(".xai-info")!.textContent).toContain("target: <b>x</b>");
+    expect(el.querySelector(".xai-info")!.textContent).toContain("explained: <b>x</b>");
 
     // Cached now: going back and forth asks nothing more.
     num.value = "0";
@@ -128,6 +128,46 @@ describe("AttributionComparison, image", () => {
     model.reply(imageBlock([9], METHODS), 1);
     await flush();
     expect(el.classList.contains("xai-loading")).toBe(false);
+  });
+
+  it("flags a misclassified sample when true labels are given", () => {
+    const data = imageBlock([0, 1, 2], METHODS) as unknown as Record<string, unknown>;
+    data.truth = f32([3], [2, 2, 0]); // the fixture predicts 1, 2, 0
+    const { el } = mountWith(new FakeModel(traits({ data })));
+    const info = el.querySelector(".xai-info")!;
+    expect(info.textContent).toContain("true: dog ✗ misclassified");
+    expect(info.classList.contains("xai-wrong")).toBe(true);
+    (el.querySelector(".xai-next") as HTMLButtonElement).click();
+    expect(info.textContent).toContain("true: dog");
+    expect(info.classList.contains("xai-wrong")).toBe(false);
+  });
+
+  it("explains another class on demand through the kernel, and back", async () => {
+    const model = new FakeModel(traits({ n_classes: 3, explainable: true }));
+    const { el } = mountWith(model);
+    const pick = el.querySelector("select.xai-explain") as HTMLSelectElement;
+    expect([...pick.options].map((o) => o.textContent)).toEqual(["as computed", "cat", "<b>x</b>", "dog"]);
+    pick.value = "2";
+    pick.dispatchEvent(new Event("change"));
+    expect(model.sent[model.sent.length - 1]).toEqual({ type: "xai-fetch", seq: 1, what: "explain", args: { index: 0, target: 2 } });
+    const block = imageBlock([0], METHODS) as unknown as Record<string, unknown>;
+    block.target = i32([1], [2]);
+    model.reply(block);
+    await flush();
+    expect(el.querySelector(".xai-info")!.textContent).toContain("explained: dog");
+    pick.value = "-1";
+    pick.dispatchEvent(new Event("change"));
+    expect(el.querySelector(".xai-info")!.textContent).toContain("explained: cat");
+    expect(model.sent).toHaveLength(1); // the computed explanation was embedded
+  });
+
+  it("has no explain picker, download button or kernel calls in an offline page", () => {
+    const { el } = mountWith(createModel(traits({ n_classes: 3, explainable: true })));
+    expect(el.querySelector("select.xai-explain")).toBeNull();
+    expect(el.querySelector(".xai-download")).toBeNull();
+    const help = el.querySelector(".xai-help-toggle") as HTMLButtonElement;
+    help.click();
+    expect((el.querySelector(".xai-help") as HTMLElement).hidden).toBe(false);
   });
 
   it("shows the kernel's error for a sample it cannot send", async () => {
@@ -159,12 +199,19 @@ describe("AttributionComparison, image", () => {
     const { el } = mountWith(model);
     const wrap = el.querySelector("canvas.xai-heatmap")!.parentElement!;
     wrap.dispatchEvent(new MouseEvent("mousemove", { clientX: 0, clientY: 0, bubbles: true }));
-    const text = el.querySelector(".xai-readout")!.textContent!;
+    const tip = el.querySelector<HTMLElement>(".xai-tooltip")!;
+    expect(tip.hidden).toBe(false);
+    const text = tip.textContent!;
     expect(text).toMatch(/row 0, col 0/);
     expect(text).toMatch(/input \(/);
     for (const m of METHODS) expect(text).toContain(m);
+    // the tooltip follows the sample shown: the next sample's values replace the old ones
+    const before = text;
+    (el.querySelector(".xai-next") as HTMLButtonElement).click();
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).not.toBe(before);
     wrap.dispatchEvent(new MouseEvent("mouseleave"));
-    expect(el.querySelector(".xai-readout")!.textContent).toMatch(/hover/);
+    expect(tip.hidden).toBe(true);
     expect(model.saved).toEqual([]);
   });
 
@@ -224,22 +271,45 @@ describe("AttributionComparison, image", () => {
 describe("metrics", () => {
   const metrics = metricsFor(METHODS, [[0.2, 0.9], [0.1, 0.5], [0.3, 0.95]], [false, true]);
 
-  it("renders rows = methods, mean ± std cells and the best cell per column", () => {
-    const { el } = mountWith(new FakeModel(traits({ metrics })));
+  it("renders means with intervals and ranks, and marks best only where Python's paired test did", () => {
+    // column 0: row 1 has the lowest mean but Python's test did not support it: no best
+    const mx = metricsFor(METHODS, [[0.2, 0.9], [0.1, 0.5], [0.3, 0.95]], [false, true], [[0, 0], [0, 0], [0, 1]]);
+    const { el } = mountWith(new FakeModel(traits({ metrics: mx, method_colors: ["#111111", "#222222", "#333333"] })));
     const table = el.querySelector("table.xai-metrics")!;
     const rows = $$(table, "tbody tr");
     expect(rows.map((r) => r.querySelector("th")!.textContent)).toEqual(METHODS);
-    expect(rows[0].querySelectorAll("td")[0].textContent).toBe("0.2 ± 0.02");
+    const cell = rows[0].querySelectorAll("td")[0];
+    expect(cell.querySelector(".xai-mean")!.textContent).toBe("0.2");
+    expect(cell.querySelector(".xai-ci")!.textContent).toBe("[0.15, 0.25]");
     const best = $$(table, "td.best");
-    expect(best).toHaveLength(2);
-    expect(best[0].parentElement).toBe(rows[1]); // lowest of column 0
-    expect(best[1].parentElement).toBe(rows[2]); // highest of column 1
+    expect(best).toHaveLength(1);
+    expect(best[0].parentElement).toBe(rows[2]);
+    expect(best[0].title).toMatch(/paired Wilcoxon/);
+    expect((rows[1].querySelector(".xai-swatch") as HTMLElement).style.background).toMatch(/#222222|rgb\(34, 34, 34\)/);
     expect(table.querySelector("thead")!.textContent).toContain("Metric <i>0</i>");
-    expect(table.querySelector("caption")!.textContent).toMatch(/n = 16.*baseline: zeros/);
+    expect(table.querySelector("caption")!.textContent).toMatch(/Means over 16 samples\. Baseline: zeros\./);
     const charts = $$(el, "svg.xai-curves");
     expect(charts).toHaveLength(2);
     expect(charts[0].querySelectorAll("polyline")).toHaveLength(3);
+    expect(charts[0].querySelector("polyline")!.getAttribute("stroke")).toBe("#111111");
     expect(el.querySelector(".xai-curve-legend")!.textContent).toContain("<b>x</b>");
+  });
+
+  it("shows the selected sample's own values beside the means and follows the sample", () => {
+    const { el } = mountWith(new FakeModel(traits({ metrics })));
+    const sampleValues = () => $$(el, "table.xai-metrics .xai-sample-value").map((c) => c.textContent);
+    expect(sampleValues()[0]).toBe("sample: 0"); // method 0, metric 0, sample 0
+    (el.querySelector(".xai-next") as HTMLButtonElement).click();
+    expect(sampleValues()[0]).toBe("sample: 0.01");
+  });
+
+  it("sorts the table by a clicked column, best first, then reversed", () => {
+    const { el } = mountWith(new FakeModel(traits({ metrics })));
+    const names = () => $$(el, "table.xai-metrics tbody th").map((t) => t.textContent);
+    $$(el, "table.xai-metrics thead th")[2].click(); // Metric 1, higher is better
+    expect(names()).toEqual([METHODS[2], METHODS[0], METHODS[1]]);
+    $$(el, "table.xai-metrics thead th")[2].click();
+    expect(names()).toEqual([METHODS[1], METHODS[0], METHODS[2]]);
   });
 
   it("labels the curves' y axis by what they score", () => {
@@ -274,7 +344,7 @@ describe("tabular and sequence", () => {
     expect(el.querySelector(".xai-bar-labels b")).toBeNull();
     expect(el.querySelector(".xai-overlay")).toBeNull();
     $$(el, ".xai-bar-labels span")[1].dispatchEvent(new MouseEvent("mousemove"));
-    const text = el.querySelector(".xai-readout")!.textContent!;
+    const text = el.querySelector(".xai-tooltip")!.textContent!;
     expect(text).toContain("feature <b>x</b>");
     expect(text).toMatch(/input 0\.1/);
     expect(el.dataset.xaiReady).toBe("1");
@@ -295,7 +365,7 @@ describe("tabular and sequence", () => {
     expect(rows[0].querySelector("b")).toBeNull();
     expect($$(rows[0], ".xai-token")[0].style.background).not.toBe("");
     $$(rows[1], ".xai-token")[1].dispatchEvent(new MouseEvent("mouseover", { bubbles: true }));
-    expect(el.querySelector(".xai-readout")!.textContent).toContain("token 1 <b>x</b>");
+    expect(el.querySelector(".xai-tooltip")!.textContent).toContain("token 1 <b>x</b>");
     expect($$(el, ".xai-token.xai-hover")).toHaveLength(3);
     expect(el.querySelector(".xai-overlay")).toBeNull();
   });
@@ -342,36 +412,22 @@ describe("robustness", () => {
   });
 });
 
-describe("pictures (e.g. molecules)", () => {
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><script>alert(1)</script></svg>';
-  const bytes = (s: string) => new TextEncoder().encode(s);
-
-  it("decodes per-method picture bytes into data: URIs and shows them in inert <img>s", () => {
-    const tokens = [["C", "C", "O", ""], ["c", "1", "", ""]];
-    const block = {
-      ...sequenceBlock([0, 1], METHODS, tokens),
-      picture_type: "image/svg+xml",
-      pictures: { [METHODS[0]]: [bytes(svg), bytes("<svg/>")] },
-    };
+describe("sequence padding", () => {
+  // sequence view (views/sequence.ts): padding is dropped, never drawn or ranged
+  it("drops padded positions (valid mask or empty token) from tokens, strips and hover", () => {
+    const tokens = [["the", "<b>x</b>", "cat", "pad", "pad"], ["a", "", "c", "d", "e"]];
+    const block = { ...sequenceBlock([0, 1], METHODS, tokens), valid: validMask([3, 5], 5) };
     const { el } = mountWith(new FakeModel(traits({ kind: "sequence", data: block })));
-    const imgs = $$(el, "img.xai-picture") as HTMLImageElement[];
-    expect(imgs.map((i) => i.dataset.method)).toEqual(METHODS);
-    expect(imgs[0].hidden).toBe(false);
-    expect(imgs[0].getAttribute("src")).toBe(`data:image/svg+xml;base64,${btoa(svg)}`);
-    expect(imgs[1].hidden).toBe(true); // no picture for that method
-    expect(el.querySelector("script")).toBeNull(); // never injected as markup
-    // padding tokens ("") are hidden, real ones shown
-    const spans = $$($$(el, ".xai-tokens")[0], ".xai-token");
-    expect(spans.filter((s) => !s.hidden).map((s) => s.textContent)).toEqual(["C", "C", "O"]);
-  });
-
-  it("ignores pictures of an unsupported type", () => {
-    const block = {
-      ...sequenceBlock([0], METHODS, [["a", "b"]]),
-      picture_type: "text/html",
-      pictures: { [METHODS[0]]: [bytes("<b>x</b>")] },
-    };
-    const { el } = mountWith(new FakeModel(traits({ kind: "sequence", data: block })));
-    expect(($$(el, "img.xai-picture") as HTMLImageElement[]).every((i) => i.hidden)).toBe(true);
+    const rows = $$(el, ".xai-tokens");
+    expect(rows.map((r) => $$(r, ".xai-token").map((t) => t.textContent))).toEqual(METHODS.map(() => ["the", "<b>x</b>", "cat"]));
+    expect(el.querySelector(".xai-tokens b")).toBeNull();
+    expect($$(el, "canvas.xai-heatmap.xai-strip").map((c) => c.dataset.method)).toEqual(METHODS);
+    (el.querySelector(".xai-next") as HTMLButtonElement).click();
+    // sample 1: no padding in the mask, but its empty token is padding too
+    expect($$(rows[0], ".xai-token").map((t) => t.dataset.i)).toEqual(["0", "2", "3", "4"]);
+    $$(rows[2], ".xai-token")[1].dispatchEvent(new MouseEvent("mouseover", { bubbles: true }));
+    expect(el.querySelector(".xai-tooltip")!.textContent).toContain("token 2 c");
+    expect($$(el, ".xai-token.xai-hover").map((t) => t.dataset.i)).toEqual(["2", "2", "2"]);
+    expect(el.querySelector("img")).toBeNull(); // no pictures any more: molecules are drawn
   });
 });

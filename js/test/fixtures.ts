@@ -90,18 +90,28 @@ export function sequenceBlock(indices: number[], methods: string[], tokens: stri
   };
 }
 
-export function metricsFor(methods: string[], mean: number[][], higher: boolean[]) {
+export function metricsFor(methods: string[], mean: number[][], higher: boolean[], best: number[][] = []) {
   const M = methods.length;
   const Q = higher.length;
   const S = 5;
+  const K = 4;
+  const flat = mean.flat();
   return {
     names: higher.map((_, q) => `m${q}`),
     labels: higher.map((_, q) => `Metric <i>${q}</i>`),
     higher_is_better: higher,
-    mean: f32([M, Q], mean.flat()),
-    std: f32([M, Q], mean.flat().map((v) => v / 10)),
+    paired: higher.map(() => true),
+    mean: f32([M, Q], flat),
+    low: f32([M, Q], flat.map((v) => v - 0.05)),
+    high: f32([M, Q], flat.map((v) => v + 0.05)),
+    rank: wire("int32", [M, Q], Int32Array.from(flat.map(() => 1))),
+    best: wire("uint8", [M, Q], Uint8Array.from(Array.from({ length: M * Q }, (_, i) => (best[Math.floor(i / Q)]?.[i % Q] ? 1 : 0)))),
+    p_best: f32([Q], higher.map(() => 0.01)),
     n: 16,
+    samples: wire("int32", [K], Int32Array.from([0, 1, 2, 3])),
+    values: f32([M, Q, K], ramp(M * Q * K, (i) => i / 100)),
     baseline: "zeros",
+    sentence: "Means over 16 samples.",
     curves: {
       fractions: f32([S], ramp(S, (i) => i / (S - 1))),
       deletion: f32([M, S], ramp(M * S, (i) => 1 - (i % S) / (S - 1))),
@@ -164,3 +174,56 @@ export class FakeModel {
 
 /** Lets pending promise callbacks (fetch replies) run. */
 export const flush = () => new Promise<void>((r) => setTimeout(r, 0));
+
+// -- sequences: padding masks and molecules (views/sequence.ts, views/molecule.ts) -------------
+
+export interface TestMolecule {
+  xy: number[]; // 2 per atom, y up
+  token: number[];
+  labels: string[];
+  pairs: number[]; // 2 per bond
+  order: number[];
+}
+
+/** CCO: C0-C1-O2 with the hydroxyl labelled (tokens 0, 1, 2). */
+export const ETHANOL: TestMolecule = {
+  xy: [-0.87, -0.5, 0, 0, 0.87, -0.5], token: [0, 1, 2], labels: ["", "", "OH"], pairs: [0, 1, 1, 2], order: [1, 1],
+};
+
+/** c1ccccc1Cl in Kekulé form: six ring atoms (tokens 0, 2..6) and a chlorine (token 8). */
+export const CHLOROBENZENE: TestMolecule = (() => {
+  const xy: number[] = [];
+  for (let i = 0; i < 6; i++) xy.push(Math.cos((Math.PI / 3) * i), Math.sin((Math.PI / 3) * i));
+  xy.push(2, 0);
+  return {
+    xy, token: [0, 2, 3, 4, 5, 6, 8], labels: ["", "", "", "", "", "", "Cl"],
+    pairs: [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 0, 0, 6], order: [2, 1, 2, 1, 2, 1, 1],
+  };
+})();
+
+/** The `molecules` field of a block (Python `_molecules.molecule_block`); null: no molecule. */
+export function moleculesWire(mols: (TestMolecule | null)[]) {
+  const atoms = [0];
+  const bonds = [0];
+  const all = mols.map((m) => m ?? { xy: [], token: [], labels: [], pairs: [], order: [] });
+  for (const m of all) {
+    atoms.push(atoms[atoms.length - 1] + m.token.length);
+    bonds.push(bonds[bonds.length - 1] + m.order.length);
+  }
+  const A = atoms[atoms.length - 1];
+  const B = bonds[bonds.length - 1];
+  return {
+    atoms: i32([mols.length + 1], atoms),
+    bonds: i32([mols.length + 1], bonds),
+    xy: f32([A, 2], all.flatMap((m) => m.xy)),
+    token: wire("int16", [A], Int16Array.from(all.flatMap((m) => m.token))),
+    labels: all.map((m) => m.labels),
+    pairs: wire("uint16", [B, 2], Uint16Array.from(all.flatMap((m) => m.pairs))),
+    order: wire("uint8", [B], Uint8Array.from(all.flatMap((m) => m.order))),
+  };
+}
+
+/** uint8 (K, T) padding mask: 1 for the first lengths[k] positions. */
+export function validMask(lengths: number[], T: number) {
+  return wire("uint8", [lengths.length, T], Uint8Array.from(lengths.flatMap((n) => ramp(T, (p) => (p < n ? 1 : 0)))));
+}

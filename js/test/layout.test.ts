@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { className, featureName, fmt, meanStd } from "../src/lib/format";
+import { className, featureName, fmt } from "../src/lib/format";
 import {
   barExtent, barRowHeight, cellAt, legendLabels, mapCell, nearestIn, panelSize, PANEL_WIDTH, polylinePoints, stepIn,
 } from "../src/lib/layout";
-import { bestMask } from "../src/lib/metrics";
+import { dataRange, decodeMetrics, sortRows } from "../src/lib/metrics";
+import { metricsFor } from "./fixtures";
 import { barColorIndex } from "../src/views/tabular";
 
 describe("layout", () => {
@@ -65,8 +66,6 @@ describe("formatting and metrics", () => {
     expect(fmt(-0.00123456)).toBe("-0.00123");
     expect(fmt(1.5e-7)).toBe("1.50e-7");
     expect(fmt(NaN)).toBe("n/a");
-    expect(meanStd(0.3333, 0.01234)).toBe("0.333 ± 0.0123");
-    expect(meanStd(0.0339, Number.NaN)).toBe("0.0339");
   });
 
   it("names classes and features, falling back to indices", () => {
@@ -76,12 +75,14 @@ describe("formatting and metrics", () => {
     expect(featureName(["age"], 0)).toBe("age");
   });
 
-  it("marks the best row per column using higher_is_better; ties all win; NaN never", () => {
-    // rows = methods (3), columns = metrics (3)
-    const mean = [0.2, 0.9, NaN, 0.1, 0.5, NaN, 0.3, 0.9, NaN];
-    const best = bestMask(mean, 3, 3, [false, true, true]);
-    expect(best).toEqual([false, true, false, true, false, false, false, true, false]);
-    const shown = bestMask([0.19701, 0.19699], 2, 1, [false], (a, b) => fmt(a) === fmt(b));
-    expect(shown).toEqual([true, true]);
+  it("sorts rows best first per column direction, NaN last, and fits curve axes to the data", () => {
+    const mx = decodeMetrics(metricsFor(["a", "b", "c"], [[0.2, 0.9], [0.1, NaN], [0.3, 0.95]], [false, true]) as never, []);
+    expect(sortRows(mx, 0)).toEqual([1, 0, 2]); // lower is better
+    expect(sortRows(mx, 1)).toEqual([2, 0, 1]); // higher is better; NaN last
+    expect(sortRows(mx, 1, true)).toEqual([0, 2, 1]);
+    const [lo, hi] = dataRange([0.4, 0.5, NaN, 0.6]);
+    expect(lo).toBeCloseTo(0.39);
+    expect(hi).toBeCloseTo(0.61);
+    expect(dataRange([2, 2])).toEqual([1.5, 2.5]);
   });
 });

@@ -87,11 +87,18 @@ def test_standalone_export_renders_and_interacts_offline(page, exported):
     after = canvas_stats(page, ".xai-root canvas.xai-heatmap")[0]
     assert after["painted"] < before["painted"], (before, after)
 
-    # hover read-out names every method
+    # a tooltip at the cursor names every method, and follows the next sample
     box = page.locator("canvas.xai-heatmap").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    readout = page.locator(".xai-readout").inner_text()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    tip = page.locator(".xai-root .xai-tooltip")
+    readout = tip.inner_text()
     assert "Integrated Gradients" in readout and "DeepLift" in readout
+    tip_box = tip.bounding_box()
+    assert abs(tip_box["x"] - x) < 40 and abs(tip_box["y"] - y) < 40  # at the cursor
+    layout_before = page.locator(".xai-root .xai-panels").bounding_box()
+    page.keyboard.press("Escape")
+    assert page.locator(".xai-root .xai-panels").bounding_box() == layout_before  # no shift
 
     # sample navigation repaints
     shown = _pixels(page)

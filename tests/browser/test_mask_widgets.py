@@ -3,8 +3,13 @@ from disk (file://) the way a user double-clicking the page sees them."""
 
 from __future__ import annotations
 
+import io
+import re
+
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torch import nn
 
 from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
@@ -18,6 +23,11 @@ pytestmark = pytest.mark.browser
 FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
 BASELINES = ["integrated_gradients", "saliency", "occlusion", "gradient_shap"]
 N_METHODS = 1 + len(BASELINES)
+# furosemide first (rings, S(=O)(=O), Cl, NH), then small ones; padded to 48 tokens
+SMILES = ["NS(=O)(=O)c1cc(C(=O)O)c(NCc2ccco2)cc1Cl", "CCO", "c1ccccc1Cl", "CC(=O)O",
+          "c1ccncc1Br"]
+# JupyterLab's default notebook width: the widget root is 968 px wide (pages have 16 px margins)
+DEFAULT = {"width": 968 + 32, "height": 900}
 
 
 class TokenModel(nn.Module):
@@ -49,8 +59,8 @@ def exports(tmp_path_factory):
     # text tokens (one token is markup: it must show as text)
     words = ["good", "bad", "<b>plot</b>", "film", "great", "dull"]
     vocab = Vocabulary(words)
-    ids = torch.randint(2, len(vocab), (64, 6), generator=torch.Generator().manual_seed(0))
-    ids[:, 5] = 0
+    ids = torch.randint(2, len(vocab), (64, 12), generator=torch.Generator().manual_seed(0))
+    ids[:, 5:] = 0  # 5 words, 7 padding positions
     ex = MaskExplainer(TokenModel(len(vocab), 2), pad_id=0, generator="conv", **FAST).fit(ids)
     tokens = [[w if w != vocab.PAD else "" for w in vocab.decode(r)] for r in ids[:4].tolist()]
     w = MaskHeatmap.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
@@ -59,12 +69,12 @@ def exports(tmp_path_factory):
     paths["text"] = out / "text.html"
 
     # SMILES molecules (regression)
-    smiles = ["CCO", "c1ccccc1Cl", "CC(=O)O", "c1ccncc1Br"] * 8
+    smiles = SMILES * 8
     vocab = Vocabulary.build([tokenize_smiles(s) for s in smiles], min_count=1)
-    ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=12))
+    ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=48))
     ex = MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv", task="regression",
                        **FAST).fit(ids)
-    w = MaskHeatmap.from_explainer(ex, ids[:4], BASELINES, smiles=smiles[:4], metric_samples=4,
+    w = MaskHeatmap.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
                                    progress=False, title="smiles masks")
     w.to_html(out / "smiles.html")
     paths["smiles"] = out / "smiles.html"
@@ -91,47 +101,194 @@ def test_image_mask_export_paints_every_panel(page, exports):
     assert not console.errors, console.format()
 
 
-def test_text_mask_export_shows_tokens_as_text(page, exports):
+# -- sequences: tokens, padding, strips, molecules ----------------------------------------------
+
+_STRIP_JS = """(root) => {
+  // per method: is there a bar under every token, and nothing anywhere else (no padding)?
+  const out = [];
+  for (const wrap of root.querySelectorAll('.xai-tokens-wrap')) {
+    const cv = wrap.querySelector('canvas.xai-strip');
+    const W = cv.width, H = cv.height;
+    const px = cv.getContext('2d').getImageData(0, 0, W, H).data;
+    const sx = W / wrap.clientWidth, sy = H / wrap.clientHeight;
+    const at = (x, y) => { const i = (Math.floor(y * sy) * W + Math.floor(x * sx)) * 4;
+                           return [px[i], px[i + 1], px[i + 2], px[i + 3]]; };
+    const wr = wrap.getBoundingClientRect();
+    const spans = [...wrap.querySelectorAll('.xai-token')];
+    let opaque = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i]) opaque++;
+    let barArea = 0, under = 0, same = 0;
+    for (const s of spans) {
+      const r = s.getBoundingClientRect();
+      barArea += r.width * 3 * sx * sy;
+      const c = at(r.left - wr.left + r.width / 2, r.bottom - wr.top - 1.5);
+      if (c[3] === 255) under++;
+      const bg = getComputedStyle(s).backgroundColor.match(/[\\d.]+/g).map(Number);
+      if (bg.length >= 3 && Math.abs(bg[0] - c[0]) <= 2 && Math.abs(bg[1] - c[1]) <= 2
+          && Math.abs(bg[2] - c[2]) <= 2) same++;
+    }
+    const last = spans[spans.length - 1].getBoundingClientRect();
+    const after = at(Math.min(wrap.clientWidth - 1, last.right - wr.left + 6),
+                     last.bottom - wr.top - 1.5);
+    const card = getComputedStyle(wrap.closest('.xai-seq-row')).backgroundColor;
+    out.push({tokens: spans.length, under, same, opaque, barArea, afterLast: after[3],
+              area: W * H, card});
+  }
+  return out;
+}"""
+
+
+def _lum(css: str) -> float:
+    r, g, b = (float(v) for v in re.findall(r"[\d.]+", css)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def _cards_per_row(page) -> list[int]:
+    """Cards of the sequence grid per row, top to bottom, and that none leaves the widget."""
+    root = page.locator(".xai-root").bounding_box()
+    boxes = page.eval_on_selector_all(
+        ".xai-seq > .xai-seq-row", "cs => cs.map(c => c.getBoundingClientRect().toJSON())")
+    assert all(b["right"] <= root["x"] + root["width"] + 0.5 for b in boxes), boxes
+    rows: dict[int, int] = {}
+    for b in boxes:
+        rows[round(b["top"])] = rows.get(round(b["top"]), 0) + 1
+    return [rows[k] for k in sorted(rows)]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_mask_export_shows_real_tokens_with_aligned_strips(page, exports, scheme):
+    page.set_viewport_size(DEFAULT)
+    page.emulate_media(color_scheme=scheme)
     console = open_html_file(page, exports["text"])
     wait_for_widgets(page)
+    assert page.locator(".xai-root").bounding_box()["width"] == 968
     rows = page.locator(".xai-tokens")
     assert rows.count() == N_METHODS
-    first = rows.first.locator(".xai-token:visible")
-    texts = first.all_inner_texts()
-    assert len(texts) == 5 and all(t for t in texts)  # the pad position is hidden
-    page_text = page.locator(".xai-root").inner_text()
+    texts = rows.first.locator(".xai-token").all_inner_texts()
+    assert len(texts) == 5 and all(texts)  # the 7 padding positions are not there at all
     if "<b>plot</b>" in " ".join(page.locator(".xai-token").all_inner_texts()):
         assert page.locator(".xai-root .xai-tokens b").count() == 0  # text, never markup
-    assert "Explanatory mask" in page_text
-    strips = canvas_stats(page, "canvas.xai-strip")
-    assert len(strips) == N_METHODS and all(s["opaque"] > 0 for s in strips)
+    assert "Explanatory mask" in page.locator(".xai-root").inner_text()
+    # the strip: one bar under each real token, in its colour; nothing past the last one
+    strips = page.evaluate(_STRIP_JS, page.locator(".xai-root").element_handle())
+    assert len(strips) == N_METHODS
+    for s in strips:
+        assert s["tokens"] == 5 and s["under"] == 5 and s["afterLast"] == 0, s
+        assert s["same"] == 5, s  # each bar is its token's colour (at full opacity)
+        assert s["opaque"] <= s["barArea"] * 1.2 + 10 and s["opaque"] < 0.3 * s["area"], s
+    # no white bar in dark mode: the strip shows the card's theme background around its bars
+    cards = {s["card"] for s in strips}
+    assert len(cards) == 1
+    assert (_lum(cards.pop()) < 0.2) if scheme == "dark" else (_lum(strips[0]["card"]) > 0.9)
+    assert len(canvas_stats(page, "canvas.xai-heatmap.xai-strip")) == N_METHODS
+    # methods side by side, no card alone on a row
+    per_row = _cards_per_row(page)
+    assert sum(per_row) == N_METHODS and (len(per_row) == 1 or min(per_row) >= 2), per_row
     # infidelity / sensitivity are undefined on token ids: shown as n/a, never a number
     assert page.locator("table.xai-metrics").inner_text().count("n/a") >= 2 * N_METHODS
-    screenshot(page.locator(".xai-root"), "masks-text-export")
+    shot = screenshot(page.locator(".xai-root"), f"text-{scheme}")
+    assert Image.open(shot).size[0] >= 968
     assert not console.errors, console.format()
 
 
-def test_smiles_export_loads_one_molecule_per_method(page, exports):
+def _texts(locator) -> list[str]:
+    return locator.evaluate_all("es => es.map(e => e.textContent)")
+
+
+def _png(locator) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
+
+
+def _reddish(img: np.ndarray) -> int:
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    return int(((r > g + 60) & (r > b + 60)).sum())
+
+
+def test_smiles_export_draws_molecules_that_follow_the_controls(page, exports):
+    page.set_viewport_size(DEFAULT)
     console = open_html_file(page, exports["smiles"])
     wait_for_widgets(page)
-    imgs = page.locator("img.xai-picture")
-    assert imgs.count() == N_METHODS
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('img.xai-picture')]"
-        ".every(i => i.complete && i.naturalWidth > 0)")
-    info = page.eval_on_selector_all(
-        "img.xai-picture",
-        "is => is.map(i => [i.dataset.method, i.naturalWidth, i.src.slice(0, 26), i.hidden])")
-    for method, width, src, hidden in info:
-        assert width > 0 and src == "data:image/svg+xml;base64," and not hidden, method
-    # molecules are images, never injected markup
-    assert page.locator(".xai-seq svg, .xai-root script").count() == 0
-    # characters: the first sample is CCO
-    assert page.locator(".xai-tokens").first.locator(".xai-token:visible").all_inner_texts() == [
-        "C", "C", "O"]
-    # another sample repaints another molecule
-    before = imgs.first.get_attribute("src")
+    mols = page.locator("svg.xai-molecule")
+    assert mols.count() == N_METHODS
+    n_atoms = 21  # furosemide's heavy atoms
+    for i in range(N_METHODS):
+        assert mols.nth(i).is_visible()
+        assert mols.nth(i).locator("circle.xai-atom").count() == n_atoms
+    labels = _texts(mols.first.locator("text.xai-atom-label"))
+    assert sorted(labels) == sorted(["NH₂", "S", "O", "O", "O", "OH", "NH", "O", "Cl"])
+    # drawn in the page, not pictures: no <img>, no markup from the data
+    assert page.locator(".xai-seq img, .xai-root script, .xai-seq foreignObject").count() == 0
+    # characters: the first sample's SMILES tokens, without padding
+    assert page.locator(".xai-tokens").first.locator(".xai-token").all_inner_texts() == \
+        tokenize_smiles(SMILES[0])
+    # five methods at 968 px: 3 + 2, nothing alone, nothing wider than the widget
+    assert _cards_per_row(page) == [3, 2]
+    box = mols.first.bounding_box()
+    assert box["width"] > 200 and box["height"] > 120  # legible, not a thumbnail
+
+    # a viridis switch recolours the molecule (pixels): RdBu's reds are gone
+    ig = mols.nth(1)
+    before = _png(ig)
+    assert _reddish(before) > 200
+    page.locator("select.xai-colormap").select_option("viridis")
+    after = _png(ig)
+    assert _reddish(after) < 0.1 * _reddish(before)
+    assert (np.abs(after - before).sum(axis=2) > 30).sum() > 500
+    # threshold hides atoms, opacity fades them
+    th = page.locator("input.xai-threshold")
+    th.fill("0.8")
+    th.dispatch_event("input")
+    hidden = ig.locator("circle.xai-atom.xai-hidden").count()
+    assert 0 < hidden < n_atoms
+    assert (np.abs(_png(ig) - after).sum(axis=2) > 30).sum() > 200
+    th.fill("0")
+    th.dispatch_event("input")
+    assert ig.locator("circle.xai-atom.xai-hidden").count() == 0
+
+    # hovering a character highlights its atom in every molecule, with a tooltip at the cursor
+    cl = page.locator(".xai-tokens").first.locator(".xai-token", has_text="Cl")
+    cl.hover()
+    rings = page.locator("circle.xai-atom-hit.xai-hover")
+    assert rings.count() == N_METHODS
+    assert set(page.eval_on_selector_all("circle.xai-atom-hit.xai-hover",
+                                         "cs => cs.map(c => c.dataset.atom)")) == {"20"}
+    tip = page.locator(".xai-root .xai-tooltip")
+    assert tip.is_visible() and "atom 20 Cl" in tip.inner_text()
+    for m in ("Explanatory mask", "Integrated Gradients", "GradientSHAP"):
+        assert m in tip.inner_text()
+    # ...and the ring is drawn (the accent colour appears around the chlorine)
+    ring = page.locator("svg.xai-molecule").nth(2).locator("circle.xai-atom-hit.xai-hover")
+    rb = ring.bounding_box()
+    near = page.screenshot(clip={"x": rb["x"] - 2, "y": rb["y"] - 2, "width": rb["width"] + 4,
+                                 "height": rb["height"] + 4})
+    img = np.asarray(Image.open(io.BytesIO(near)).convert("RGB")).astype(int)
+    accent = (img[..., 2] > 180) & (img[..., 0] < 90) & (img[..., 1] > 80) & (img[..., 1] < 160)
+    assert accent.sum() > 20
+    # hovering an atom highlights its character in every row
+    page.mouse.move(0, 0)
+    atom = mols.nth(3).locator('circle.xai-atom-hit[data-atom="1"]')  # the S (token 1)
+    atom.hover()
+    hot = page.eval_on_selector_all(".xai-token.xai-hover", "ts => ts.map(t => t.textContent)")
+    assert hot == ["S"] * N_METHODS
+
+    # another sample draws another molecule
     page.locator(".xai-next").click()
-    assert imgs.first.get_attribute("src") != before
-    screenshot(page.locator(".xai-root"), "masks-smiles-export")
+    assert mols.first.locator("circle.xai-atom").count() == 3  # CCO
+    assert _texts(mols.first.locator("text.xai-atom-label")) == ["OH"]
+    assert not console.errors, console.format()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_smiles_screenshots(page, exports, scheme):
+    page.set_viewport_size(DEFAULT)
+    page.emulate_media(color_scheme=scheme)
+    console = open_html_file(page, exports["smiles"])
+    wait_for_widgets(page)
+    bonds = page.eval_on_selector("svg.xai-molecule line", "l => getComputedStyle(l).stroke")
+    label = page.eval_on_selector("svg.xai-molecule text", "t => getComputedStyle(t).fill")
+    bg = page.eval_on_selector(".xai-seq-row", "c => getComputedStyle(c).backgroundColor")
+    # bonds and labels in the theme's text colour, on its background
+    assert bonds == label and abs(_lum(bonds) - _lum(bg)) > 0.6
+    assert (_lum(bg) < 0.2) if scheme == "dark" else (_lum(bg) > 0.9)
+    screenshot(page.locator(".xai-root"), f"smiles-{scheme}")
     assert not console.errors, console.format()

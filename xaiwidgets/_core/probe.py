@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -23,6 +24,7 @@ from .validation import as_tensor, check_int, check_layer_names, check_model, de
 
 __all__ = [
     "ModelProbe",
+    "StepStates",
     "find_embedding",
     "iter_input_batches",
     "model_device",
@@ -245,6 +247,8 @@ def _to_tensor_output(layer: str, module: nn.Module, output: Any) -> torch.Tenso
         out = output[0]
         if isinstance(out, nn.utils.rnn.PackedSequence):
             out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        elif not module.batch_first and out.ndim == 3:
+            out = out.transpose(0, 1)  # (T, N, H) -> (N, T, H): rows are always samples
         return out
     raise TypeError(
         f"argument 'layers': layer {layer!r} ({type(module).__name__}) returns "
@@ -305,11 +309,14 @@ class ModelProbe:
 
     def iter_batches(
         self, data: Any, *, batch_size: int = 256, forward: Callable[..., Any] | None = None,
-        name: str = "data",
+        name: str = "data", lengths: torch.Tensor | None = None,
     ) -> Iterator[tuple[torch.Tensor, Any, dict[str, torch.Tensor]]]:
         """Yield ``(inputs, outputs, {layer: activation})`` per batch, detached, on CPU.
 
-        ``forward(model, batch)`` replaces ``model(batch)`` (e.g. to pass lengths as well).
+        ``forward(model, batch)`` replaces ``model(batch)``. With ``lengths`` (one per sample of
+        a tensor ``data``, sliced along with it) the call is ``forward(model, batch, lengths)``.
+        Recurrent layers' activations are batch-first ``(N, T, H)`` whatever the layer's
+        ``batch_first`` (and unpacked from a ``PackedSequence``).
         """
         modules = dict(self.model.named_modules())
         device, dtype = model_device(self.model), model_dtype(self.model)
@@ -327,13 +334,18 @@ class ModelProbe:
 
             handles = [modules[n].register_forward_hook(make_hook(n)) for n in self.layers]
             try:
-                for batch in iter_input_batches(data, batch_size, name):
+                for start, batch in enumerate(iter_input_batches(data, batch_size, name)):
                     captured.clear()
                     with torch.inference_mode():
                         b = batch.to(device=device, dtype=dtype if batch.is_floating_point()
                                      else batch.dtype)
-                        out = (forward(self.model, b) if forward is not None
-                               else run_model(self.model, b, name))
+                        if lengths is not None:
+                            lb = lengths[start * batch_size:start * batch_size + len(b)]
+                            out = (forward(self.model, b, lb) if forward is not None
+                                   else run_model(self.model, b, name, lb))
+                        else:
+                            out = (forward(self.model, b) if forward is not None
+                                   else run_model(self.model, b, name))
                     missing = [n for n in self.layers if n not in captured]
                     if missing:
                         raise RuntimeError(f"argument 'layers': layers {missing} were not called "
@@ -427,3 +439,100 @@ class ModelProbe:
         """
         acts, _ = self.gather(data, batch_size=batch_size, progress=progress, flatten=flatten)
         return acts
+
+    def step_states(
+        self, data: Any, lengths: Any = None, *, batch_size: int = 256,
+        forward: Callable[..., Any] | None = None, progress: bool = False,
+        desc: str = "hidden states", name: str = "sequences",
+    ) -> StepStates:
+        """Per-step hidden states of recurrent layers for padded sequences ``(N, T, F)``.
+
+        Only the first ``lengths[i]`` steps of sequence i are kept: padding never becomes a
+        state. States go into float32 buffers of ``(sum(lengths), H)`` rows allocated once,
+        sequence after sequence, step after step (``offsets`` says where each one starts).
+        Each layer must return ``(N, T', H)`` with ``T' >= max(lengths)`` of the batch (recurrent
+        layers do, also when the model packs its input: see :meth:`iter_batches`).
+
+        Parameters
+        ----------
+        data : tensor or array of shape (N, T, F)
+        lengths : array-like of shape (N,), optional
+            Valid steps per sequence (default: all T). Sliced along with the batches and given
+            to ``forward(model, batch, lengths)``.
+        forward : callable, optional
+            ``forward(model, batch)`` (or with lengths, see above) instead of ``model(batch)``.
+
+        Returns
+        -------
+        StepStates
+        """
+        x = as_tensor(data, name)
+        n, t_max = int(x.shape[0]), int(x.shape[1]) if x.ndim >= 2 else 0
+        lens = (torch.full((n,), t_max, dtype=torch.long) if lengths is None
+                else torch.as_tensor(np.asarray(lengths), dtype=torch.long).reshape(-1))
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lens.numpy(), out=offsets[1:])
+        states: dict[str, np.ndarray] = {}
+        outputs: np.ndarray | None = None
+        stream = cast(Generator, self.iter_batches(
+            x, batch_size=batch_size, forward=forward, name=name,
+            lengths=lens if lengths is not None else None))
+        batches: Iterable[Any] = stream
+        if progress:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(stream, desc=desc, unit="batch", total=-(-n // batch_size))
+        row = 0
+        try:
+            for k, (batch, out, acts) in enumerate(batches):
+                b = len(batch)
+                lb = lens[k * batch_size:k * batch_size + b]
+                valid = torch.arange(int(lb.max()))[None, :] < lb[:, None]  # (b, T_batch)
+                for layer in self.layers:
+                    a = acts[layer]
+                    if a.ndim != 3 or a.shape[0] != b or a.shape[1] < valid.shape[1]:
+                        raise ValueError(
+                            f"argument 'layer': expected {layer!r} to return hidden states "
+                            f"(N, T, H) = ({b}, >= {valid.shape[1]}, H) for this batch, got "
+                            f"shape {tuple(a.shape)}")
+                    flat = a[:, :valid.shape[1]][valid]
+                    if layer not in states:
+                        states[layer] = np.empty((int(offsets[-1]), a.shape[2]), np.float32)
+                    states[layer][row:row + len(flat)] = flat.float().numpy()
+                if isinstance(out, torch.Tensor) and out.shape[:1] == (b,):
+                    o = out.float()
+                    if outputs is None:
+                        shape = (n, t_max, *o.shape[2:]) if o.ndim >= 3 else (n, *o.shape[1:])
+                        outputs = np.zeros(shape, dtype=np.float32)
+                    if o.ndim >= 3:
+                        keep = min(o.shape[1], t_max)
+                        outputs[k * batch_size:k * batch_size + b, :keep] = o[:, :keep].numpy()
+                    elif outputs.ndim == o.ndim:
+                        outputs[k * batch_size:k * batch_size + b] = o.numpy()
+                row += int(valid.sum())
+        finally:
+            stream.close()
+        return StepStates(states=states, lengths=lens.numpy().astype(np.int64),
+                          offsets=offsets, outputs=outputs)
+
+
+@dataclass
+class StepStates:
+    """What :meth:`ModelProbe.step_states` captured.
+
+    Attributes
+    ----------
+    states : dict of str to ndarray of shape (S, H), float32
+        Hidden states of the valid steps (S = ``lengths.sum()``), sequence by sequence.
+    lengths : ndarray of shape (N,)
+    offsets : ndarray of shape (N + 1,)
+        Sequence i's states are rows ``offsets[i]:offsets[i + 1]``.
+    outputs : ndarray or None
+        The model's outputs, float32: ``(N, C)``, or ``(N, T, C)`` for per-step outputs (zero
+        beyond each length); None when the model does not return one tensor.
+    """
+
+    states: dict[str, np.ndarray]
+    lengths: np.ndarray
+    offsets: np.ndarray
+    outputs: np.ndarray | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,15 @@ def validation_split(n: int, fraction: float, generator: torch.Generator, *, min
     return perm[n_val:], perm[:n_val]
 
 
+def _batch_len(batch: Any) -> int:
+    """Samples in a batch: an index tensor, or the first tensor of a tuple / list / dict."""
+    if isinstance(batch, (tuple, list)) and batch:
+        return _batch_len(batch[0])
+    if isinstance(batch, dict) and batch:
+        return _batch_len(next(iter(batch.values())))
+    return len(batch)
+
+
 def train_loop(
     modules: nn.Module | Sequence[nn.Module],
     loss_fn: Callable[[torch.Tensor], torch.Tensor],
@@ -72,6 +81,7 @@ def train_loop(
     before_epoch: Callable[[int], None] | None = None,
     progress: bool = True,
     desc: str = "training",
+    batches: Callable[[int], Iterable[Any]] | None = None,
 ) -> History:
     """Train ``modules`` by minimising ``loss_fn(batch_indices)``.
 
@@ -96,6 +106,11 @@ def train_loop(
         ``lr`` is the peak of a one-cycle schedule (warm-up, then annealing).
     before_epoch : callable, optional
         ``before_epoch(epoch)`` runs before every epoch (e.g. to re-augment the data).
+    batches : callable, optional
+        ``batches(epoch)`` -> an iterable of batches (e.g. a DataLoader, which shuffles
+        itself): ``loss_fn`` then receives each batch instead of index tensors, and the epoch
+        loss is averaged over the samples of the batches (a batch's first tensor gives its
+        size). ``n`` then only sizes the one-cycle schedule.
     """
     mods = [modules] if isinstance(modules, nn.Module) else list(modules)
     params = [p for m in mods for p in m.parameters() if p.requires_grad]
@@ -116,19 +131,25 @@ def train_loop(
                 before_epoch(epoch)
             for m in mods:
                 m.train()
-            count = size(epoch)
-            order = torch.randperm(count, generator=generator)
-            total = 0.0
-            for s in range(0, count, batch_size):
-                idx = order[s:s + batch_size]
+            if batches is None:
+                count = size(epoch)
+                order = torch.randperm(count, generator=generator)
+                chunks: Iterable[Any] = (order[s:s + batch_size]
+                                         for s in range(0, count, batch_size))
+            else:
+                chunks = batches(epoch)
+            total, seen = 0.0, 0
+            for idx in chunks:
                 loss = loss_fn(idx)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 if sched is not None:
                     sched.step()
-                total += float(loss.detach()) * len(idx)
-            history.loss.append(total / max(1, count))
+                b = _batch_len(idx)
+                total += float(loss.detach()) * b
+                seen += b
+            history.loss.append(total / max(1, seen))
             history.n_epochs = epoch + 1
             post: dict[str, Any] = {"loss": f"{history.loss[-1]:.3f}"}
             if validate is None:

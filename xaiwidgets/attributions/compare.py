@@ -24,6 +24,7 @@ from .._core.validation import (
     as_tensor,
     check_bool,
     check_int,
+    check_labels,
     check_model,
     check_model_output,
     check_number,
@@ -32,6 +33,7 @@ from .._core.validation import (
 )
 from ..metrics import faithfulness as _faith
 from ..metrics import robustness as _robust
+from ..metrics.stats import MetricSummary, summarize
 from .methods import Method, resolve_methods
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions",
@@ -90,6 +92,8 @@ class AttributionResult:
     task : {"multiclass", "binary", "regression"}
     pad_id : int or None
         Token ids: the padding id (padding positions are not locations).
+    y_true : ndarray or None
+        True labels, when given (``y=``).
     """
 
     kind: str
@@ -109,6 +113,7 @@ class AttributionResult:
     n_outputs: int = 0
     task: str = "multiclass"
     pad_id: int | None = None
+    y_true: np.ndarray | None = None
 
     @property
     def metric_labels(self) -> dict[str, tuple[str, bool]]:
@@ -122,6 +127,17 @@ class AttributionResult:
             return x != self.pad_id
         size = x.shape[2] * x.shape[3] if self.kind == "image" else x.shape[1]
         return np.ones((x.shape[0], size), dtype=bool)
+
+    def metric_summary(self, *, level: float = 0.95, alpha: float = 0.05,
+                       seed: int = 0) -> MetricSummary:
+        """The metric table with its uncertainty: means, bootstrap intervals, ranks, and
+        "best" only where a paired test over the same samples supports it (see
+        :func:`xaiwidgets.metrics.summarize`). Seconds per explanation are one measurement per
+        method: no interval and no test."""
+        info = self.metric_labels
+        names = [k for k in info if self.metrics and k in self.metrics[self.methods[0]]]
+        return summarize(self.metrics, {k: info[k][1] for k in names}, metrics=names,
+                         paired={"seconds": False}, level=level, alpha=alpha, seed=seed)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean of every metric per method: ``{method: {metric: mean}}`` (NaN where a metric is
@@ -218,6 +234,7 @@ def compare_attributions(
     batch_size: int = 32,
     seed: int = 0,
     progress: bool = True,
+    y: Any = None,
 ) -> AttributionResult:
     """Explain ``inputs`` with every method and score each explanation on the model.
 
@@ -270,6 +287,9 @@ def compare_attributions(
     seed : int, default=0
         Seeds sampling methods and metric perturbations (the global RNG is left untouched).
     progress : bool, default=True
+    y : array-like of shape (N,), optional
+        True labels (class indices, or a regression's targets): kept on the result so views can
+        flag the samples the model gets wrong. They never change what is explained.
 
     Returns
     -------
@@ -322,6 +342,14 @@ def compare_attributions(
                              f"leave target=None, got {describe(target)}")
         pred = target_t = torch.zeros(n, dtype=torch.long, device=x.device)
         prob = out[:, 0]
+    truth = None
+    if y is not None:
+        truth = check_labels(y, n, "y")
+        if t.is_classifier:
+            truth = check_targets(truth, n, t.n_classes, name="y").numpy()
+        elif truth.dtype.kind not in "biuf":
+            raise TypeError(f"argument 'y': a regression's true values must be numbers, got "
+                            f"dtype {truth.dtype}")
     resolved = resolve_methods(model, methods, kind, task=t, layer=layer_module,
                                baseline_id=int(baseline) if layer_module is not None else 0)
 
@@ -343,6 +371,7 @@ def compare_attributions(
         pred=pred.cpu().numpy(), prob=prob.detach().cpu().numpy(),
         methods=[m.label for m in resolved], attributions=attributions,
         seconds_per_sample=seconds, n_outputs=int(out.shape[1]), task=t.kind, pad_id=pad_id,
+        y_true=truth,
         baseline=(f"deletion/insertion replace locations by {baseline:g} in the model's input "
                   f"space; max-sensitivity on the first {s} samples"
                   if layer_module is None else

@@ -13,11 +13,19 @@ from sklearn.tree import DecisionTreeClassifier
 from .._core.estimator import XaiEstimator
 from .._core.labels import check_concepts
 from .._core.random import check_seed
-from .._core.rules import equality_test, format_value, threshold_test, tree_nodes
+from .._core.rules import (
+    equality_test,
+    format_value,
+    merge_same_class,
+    threshold_test,
+    tree_nodes,
+)
 from .._core.validation import check_int, check_labels, check_number, describe
 from ..metrics.fidelity import concept_accuracy, mpo_curve
 
 __all__ = ["ConceptTree", "ConceptTreeReport", "NodeStatistics"]
+
+_merge = merge_same_class  # nodes() has a keyword of the same name
 
 
 class _ConceptEncoder:
@@ -319,8 +327,15 @@ class ConceptTree(XaiEstimator):
         pred = self.predict(concepts)
         return float(np.mean(pred == check_labels(y, len(pred), "y")))
 
-    def nodes(self) -> dict[str, Any]:
+    def nodes(self, *, merge_same_class: bool = False) -> dict[str, Any]:
         """The tree as arrays, node 0 the root, in words.
+
+        Parameters
+        ----------
+        merge_same_class : bool, default=False
+            Show every split whose two sides predict the same class as a leaf (bottom-up, so
+            nested ones merge too). Node ids stay those of the fitted tree; the merged nodes'
+            descendants become unreachable. Predictions are unchanged.
 
         Returns
         -------
@@ -329,9 +344,13 @@ class ConceptTree(XaiEstimator):
             the split in words (``""`` for leaves); ``concept``: index into
             :attr:`concept_names_` (-1 for leaves); ``value``: index into :attr:`classes_` of the
             class the node predicts; ``n_train``: training samples reaching the node; ``depth``.
+            With ``merge_same_class=True`` also ``merged`` (per node, the tests merged into it)
+            and ``shown`` (per node, the node that shows it: itself or its merged ancestor).
         """
         self._check_fitted("nodes()")
         nodes = tree_nodes(self.estimator_, self.encoder_.test)
+        if merge_same_class:
+            nodes = _merge(nodes)
         concept = np.full(len(nodes["feature"]), -1, dtype=np.int64)
         split = nodes["feature"] >= 0
         concept[split] = [self.concept_names_.index(self.encoder_.features[f][0])

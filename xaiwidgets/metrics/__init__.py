@@ -11,8 +11,11 @@ from .faithfulness import (
 )
 from .fidelity import concept_accuracy, fidelity, mispredicted_concepts, mpo_curve
 from .robustness import infidelity, sensitivity
+from .stats import MetricSummary, bootstrap_interval, summarize
 
 __all__ = [
+    "MetricSummary",
+    "bootstrap_interval",
     "concept_accuracy",
     "deletion_curve",
     "fidelity",
@@ -23,5 +26,6 @@ __all__ = [
     "mispredicted_concepts",
     "mpo_curve",
     "sensitivity",
+    "summarize",
     "topk_mask",
 ]

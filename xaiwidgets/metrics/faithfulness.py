@@ -9,6 +9,9 @@
   a **higher** area is better; regression: ``|f(x') - f(x)|`` falls fast, a **lower** area.
 * **Hard-mask preservation**: how often the prediction survives keeping only the top fraction
   of locations (the same test the explanatory masks are judged by).
+* **Faithfulness correlation** ("probability drops", Alvarez-Melis & Jaakkola 2018): remove
+  each location alone (replace it by a baseline, e.g. the training median) and correlate the
+  drop of the explained class's probability with the location's relevance; higher is better.
 
 Locations are pixels (attributions summed over channels), columns, time steps or token
 positions (padding excluded); see :mod:`xaiwidgets._core.modality`.
@@ -34,6 +37,7 @@ from .._core.probe import (
 from .._core.task import Task, infer_task
 from .._core.validation import (
     as_tensor,
+    check_finite_tensor,
     check_int,
     check_model,
     check_model_output,
@@ -44,6 +48,7 @@ from .._core.validation import (
 
 __all__ = [
     "deletion_curve",
+    "faithfulness_correlation",
     "hard_mask_preservation",
     "insertion_curve",
     "location_ranks",
@@ -238,3 +243,109 @@ def hard_mask_preservation(
             hard = topk_mask(scores[s:s + batch_size], masker.valid(xb), keep)
             kept += int(t.preserved(masker.output(xb, hard), ref, tol).sum())
     return kept / x.shape[0]
+
+
+def row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise Pearson correlation of two (N, L) arrays; NaN where either row is constant."""
+    a = a - a.mean(1, keepdims=True)
+    b = b - b.mean(1, keepdims=True)
+    den = np.sqrt((a * a).sum(1) * (b * b).sum(1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 1e-12, (a * b).sum(1) / np.where(den > 0, den, 1.0), np.nan)
+
+
+@with_autograd
+def faithfulness_correlation(
+    model: nn.Module, explain: Any, inputs: Any, target: Any = None, *,
+    attributions: Any = None, baseline: Any = 0.0, task: str | Task = "auto",
+    kind: str | None = None, batch_size: int = 256, seed: int = 0,
+) -> np.ndarray:
+    """Per sample, the Pearson correlation of each location's relevance with the drop of the
+    explained class's probability when that location alone is removed.
+
+    ``drop_l = p_t(x) - p_t(x with location l replaced by the baseline)`` (a regression: the
+    output); locations are columns or pixels (attributions summed over channels). Higher is
+    more faithful; NaN where the relevances or the drops are constant.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Left exactly as found.
+    explain : callable, explainer or None
+        ``explain(x, target)`` or an object with ``attribute(x, target=...)``; None with
+        ``attributions``.
+    inputs : Tensor, ndarray or DataFrame
+        (N, F) rows or (N, C, H, W) images.
+    target : int or sequence of int, optional
+        Explained class (default: the predicted class).
+    attributions : array-like, optional
+        Precomputed attributions shaped like the inputs (then ``explain`` is not called).
+    baseline : float or array-like, default=0.0
+        What a removed location becomes: a number, or one value per feature (e.g. the training
+        median, shape (F,)) or per input element.
+    task : {"auto", "multiclass", "binary", "regression"} or Task
+    kind : str, optional
+    batch_size : int, default=256
+        Model inputs per forward pass.
+    seed : int, default=0
+        Seeds the global RNGs while ``explain`` runs (restored on exit).
+
+    Returns
+    -------
+    ndarray of shape (N,)
+    """
+    from .._core.random import check_seed, seeded
+    from .robustness import as_explain
+
+    check_model(model)
+    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    seed = check_seed(seed)
+    x, kind = check_inputs(inputs, kind=kind, model=model, allow_tokens=False)
+    n = x.shape[0]
+    if isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
+        check_number(baseline, "baseline")
+        b = torch.full((), float(baseline), dtype=x.dtype, device=x.device)
+    else:
+        b = check_finite_tensor(as_tensor(baseline, "baseline"), "baseline").to(x)
+        try:
+            torch.broadcast_shapes(b.shape, x.shape[1:])
+        except RuntimeError:
+            raise ValueError(f"argument 'baseline': expected a number or values broadcastable "
+                             f"to one sample {tuple(x.shape[1:])}, got {describe(b)}") from None
+    masker = Masker(model, kind)
+    with masker.active():
+        with torch.no_grad():  # not inference_mode: the targets go into autograd explainers
+            out = torch.cat([check_model_output(run_model(model, x[s:s + batch_size]),
+                                                len(x[s:s + batch_size]))
+                             for s in range(0, n, batch_size)])
+        t = task if isinstance(task, Task) else infer_task(task, out.shape[1])
+        tgt = (t.predict(out).long() if target is None or not t.is_classifier
+               else check_targets(target, n, t.n_classes).to(x.device))
+        if not t.is_classifier:
+            tgt = torch.zeros(n, dtype=torch.long, device=x.device)
+        if attributions is None:
+            if explain is None:
+                raise ValueError("argument 'explain': pass an explainer, or attributions=")
+            fn = as_explain(explain, t)
+            with seeded(seed):
+                a = torch.cat([as_tensor(fn(x[s:s + batch_size], tgt[s:s + batch_size]),
+                                         "explain").detach()
+                               for s in range(0, n, batch_size)])
+        else:
+            a = as_tensor(attributions, "attributions")
+        a = check_attributions(a, x)
+        scores = masker.scores(a, x)
+        p0 = t.target_score(out, tgt)
+        n_loc = scores.shape[1]
+        drops = torch.empty(n, n_loc, dtype=torch.float64)
+        # one forward pass per `batch_size` (sample, removed location) pairs
+        pairs = torch.cartesian_prod(torch.arange(n), torch.arange(n_loc)).to(x.device)
+        with torch.inference_mode():
+            for s in range(0, len(pairs), batch_size):
+                i, loc = pairs[s:s + batch_size].unbind(1)
+                keep = torch.ones(len(i), n_loc, device=x.device)
+                keep[torch.arange(len(i)), loc] = 0
+                removed = masker.blend(x[i] - b, keep) + b
+                p = t.target_score(model(removed), tgt[i])
+                drops[i.cpu(), loc.cpu()] = (p0[i] - p).double().cpu()
+    return row_pearson(scores.double().cpu().numpy(), drops.numpy())

@@ -4,6 +4,9 @@
   predict the change of the model's output under Gaussian perturbations of the input.
 * **Max-sensitivity** (``captum.metrics.sensitivity_max``, lower is better): the largest
   relative change of the explanation under small uniform perturbations.
+* **Local Lipschitz estimate** (Alvarez-Melis & Jaakkola 2018, lower is more stable):
+  ``max ||e(x) - e(x')|| / ||x - x'||`` over perturbations x' in a box around x (continuous)
+  or over the nearest points of a dataset (discrete), for any explainer ``e``.
 
 Perturbations come from their own seeded generators; every call pushes at most
 ``batch_size`` perturbed inputs through the model at once, so memory stays bounded.
@@ -11,6 +14,8 @@ Perturbations come from their own seeded generators; every call pushes at most
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +26,21 @@ from captum.metrics import sensitivity_max as _captum_sensitivity_max
 from torch import nn
 
 from .._core.captum import quiet_captum
-from .._core.probe import preserved_model, with_autograd
-from .._core.task import Task
-from .._core.validation import check_int, check_number
+from .._core.modality import check_inputs
+from .._core.probe import preserved_model, run_model, with_autograd
+from .._core.random import check_seed, seeded
+from .._core.task import Task, infer_task
+from .._core.validation import (
+    check_int,
+    check_model,
+    check_model_output,
+    check_number,
+    check_option,
+    check_targets,
+    describe,
+)
 
-__all__ = ["infidelity", "sensitivity"]
+__all__ = ["infidelity", "local_lipschitz", "sensitivity"]
 
 
 def _gaussian_perturb(sigma: float, seed: int) -> Callable[[torch.Tensor], tuple]:
@@ -121,3 +136,206 @@ def sensitivity(
                 n_perturb_samples=n_perturb_samples, target=target[sl],
                 max_examples_per_batch=len(inputs[sl])).detach())
     return torch.cat(parts).double().cpu().numpy()
+
+
+# -- local Lipschitz estimate --------------------------------------------------------------
+
+Explain = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def explainer_model(explain: Any) -> nn.Module | None:
+    """The model an explainer runs: a bound method's module (``senn.attribute``), a Captum
+    explainer's ``forward_func`` or an estimator's ``model``; None if none is found."""
+    for obj in (getattr(explain, "__self__", None), explain):
+        if obj is None:
+            continue
+        if isinstance(obj, nn.Module):
+            return obj
+        for name in ("forward_func", "model"):
+            m = getattr(obj, name, None)
+            if isinstance(m, nn.Module):
+                return m
+    return None
+
+
+def as_explain(explain: Any, task: Task, name: str = "explain") -> Explain:
+    """``explain(x, target)`` from a callable of that signature or an object with Captum's
+    ``attribute(x, target=...)`` (binary / one-output models handled as in
+    :func:`xaiwidgets.compare_attributions`)."""
+    if callable(getattr(explain, "attribute", None)) and not inspect.ismethod(explain):
+        from ..attributions.methods import _from_explainer
+
+        return _from_explainer(explain, "", task).explain
+    if callable(explain):
+        return explain  # type: ignore[no-any-return]
+    raise TypeError(f"argument '{name}': expected explain(inputs, target) -> attributions or an "
+                    f"object with attribute(inputs, target=...), got {describe(explain)}")
+
+
+def _flat_explanation(e: Any, n: int, name: str) -> torch.Tensor:
+    if isinstance(e, tuple) and e:
+        e = e[0]
+    if not isinstance(e, torch.Tensor) or e.ndim == 0 or e.shape[0] != n:
+        raise ValueError(f"argument '{name}': expected one explanation per input ({n}), got "
+                         f"{describe(e)}")
+    e = e.detach().reshape(n, -1).double()
+    if not torch.isfinite(e).all():
+        raise ValueError(f"argument '{name}': the explainer returned NaN or Inf")
+    return e
+
+
+@with_autograd
+def local_lipschitz(
+    explain: Any,
+    inputs: Any,
+    target: Any = None,
+    *,
+    model: nn.Module | None = None,
+    task: str | Task = "auto",
+    mode: str = "continuous",
+    eps: float = 0.1,
+    n_samples: int = 20,
+    data: Any = None,
+    radius: float | None = None,
+    represent: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    clip: bool = True,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> np.ndarray:
+    """Local Lipschitz estimate of an explanation, per input (lower is more stable).
+
+    ``L(x) = max_x' ||e(x) - e(x')|| / ||r(x) - r(x')||`` where ``e`` is the explanation of the
+    class explained at x (the same class at every x') and ``r`` the representation the
+    explanation is over: the inputs themselves by default, or e.g. a SENN's concepts.
+
+    Parameters
+    ----------
+    explain : callable or explainer
+        ``explain(x, target) -> attributions`` (e.g. ``senn.attribute``), or an object with
+        Captum's ``attribute(x, target=...)`` (e.g. ``IntegratedGradients(model)``).
+    inputs : Tensor, ndarray or DataFrame
+        (N, F) rows or (N, C, H, W) images (float).
+    target : int or sequence of int, optional
+        Class explained per input. Default: ``model``'s predicted class.
+    model : nn.Module, optional
+        The model the explainer runs (default: found on ``explain``: a bound method's module,
+        a Captum explainer's ``forward_func``). Every call runs inside
+        :func:`xaiwidgets.preserved_model`, so it is left exactly as found.
+    task : {"auto", "multiclass", "binary", "regression"} or Task
+        How to read ``model``'s outputs for the default target.
+    mode : {"continuous", "discrete"}, default="continuous"
+        ``"continuous"``: ``n_samples`` points drawn uniformly in the box
+        ``x +- eps * max(std, 1e-3)`` per dimension (std over ``data``), clipped to the range
+        of ``data`` (the reference's search box; random search instead of its Gaussian-process
+        optimiser). ``"discrete"``: the ``n_samples`` nearest points of ``data`` (other than x
+        itself; within ``radius`` if given), as for COMPAS in the paper.
+    eps : float, default=0.1
+    n_samples : int, default=20
+    data : Tensor or ndarray, optional
+        Reference data (default: ``inputs``): the spread and range of the box, or the
+        neighbours of the discrete estimate.
+    radius : float, optional
+        Discrete mode: only neighbours within this Euclidean distance count.
+    represent : callable, optional
+        ``r(x)`` for the denominator (default: the inputs, flattened).
+    clip : bool, default=True
+        Continuous mode: keep perturbations inside the range of ``data``.
+    batch_size : int, default=256
+        Inputs per explainer call.
+    seed : int, default=0
+        Seeds the perturbations (own generator) and the global RNGs during explainer calls
+        (restored on exit).
+
+    Returns
+    -------
+    ndarray of shape (N,)
+        NaN for an input without a usable neighbour.
+    """
+    check_option(mode, "mode", ("continuous", "discrete"))
+    eps = float(check_number(eps, "eps", low=0.0, low_open=True))  # type: ignore[arg-type]
+    n_samples = int(check_int(n_samples, "n_samples", low=1))  # type: ignore[arg-type]
+    check_number(radius, "radius", low=0.0, low_open=True, allow_none=True)
+    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    seed = check_seed(seed)
+    if represent is not None and not callable(represent):
+        raise TypeError(f"argument 'represent': expected a function of the inputs, got "
+                        f"{describe(represent)}")
+    model = explainer_model(explain) if model is None else check_model(model)
+    x, _ = check_inputs(inputs, model=model, allow_tokens=False)
+    n = x.shape[0]
+    ref = x if data is None else check_inputs(data, "data", model=model, allow_tokens=False)[0]
+    if tuple(ref.shape[1:]) != tuple(x.shape[1:]):
+        raise ValueError(f"argument 'data': expected samples shaped like the inputs "
+                         f"{tuple(x.shape[1:])}, got {describe(ref)}")
+    guard = preserved_model(model) if model is not None else contextlib.nullcontext()
+    with guard:
+        out = None
+        if model is not None:
+            with torch.no_grad():  # not inference_mode: targets go into autograd explainers
+                out = check_model_output(run_model(model, x[:batch_size]), min(n, batch_size))
+        t_ = task if isinstance(task, Task) else (infer_task(task, out.shape[1]) if out is not None
+                                                 else Task("multiclass", 2))
+        if target is None:
+            if model is None:
+                raise ValueError("argument 'target': pass the class explained per input, or "
+                                 "model= to explain its predicted class")
+            with torch.no_grad():
+                tgt = torch.cat([t_.predict(run_model(model, x[s:s + batch_size]))
+                                 for s in range(0, n, batch_size)]).long()
+        else:
+            tgt = check_targets(target, n, t_.n_classes if t_.is_classifier else 1).to(x.device)
+        fn = as_explain(explain, t_)
+        rep = represent or (lambda v: v)
+
+        def run(v: torch.Tensor, t: torch.Tensor, what: Callable[..., Any]) -> torch.Tensor:
+            parts = [_flat_explanation(what(v[s:s + batch_size], t[s:s + batch_size]) if
+                                       what is fn else what(v[s:s + batch_size]),
+                                       len(v[s:s + batch_size]),
+                                       "explain" if what is fn else "represent")
+                     for s in range(0, len(v), batch_size)]
+            return torch.cat(parts)
+
+        gen = torch.Generator().manual_seed(seed)
+        result = np.full(n, np.nan)
+        flat_ref = ref.reshape(len(ref), -1)
+        scale = (ref.std(0, unbiased=False) if len(ref) > 1 else torch.zeros_like(ref[0])
+                 ).clamp_min(1e-3)
+        lo, hi = ref.min(0).values, ref.max(0).values
+        chunk = max(1, batch_size // n_samples)
+        with seeded(seed), quiet_captum():
+            for s in range(0, n, chunk):
+                xc, tc = x[s:s + chunk], tgt[s:s + chunk]
+                c = len(xc)
+                if mode == "continuous":
+                    u = torch.rand((c, n_samples, *x.shape[1:]), generator=gen,
+                                   dtype=x.dtype).to(x.device)
+                    xp = xc[:, None] + (2 * u - 1) * eps * scale
+                    if clip:
+                        xp = torch.maximum(torch.minimum(xp, hi), lo)
+                    xp = xp.reshape(c * n_samples, *x.shape[1:])
+                    k = n_samples
+                else:
+                    d = torch.cdist(xc.reshape(c, -1).double(), flat_ref.double())
+                    d = d.masked_fill(d < 1e-12, float("inf"))
+                    if radius is not None:
+                        d = d.masked_fill(d > radius, float("inf"))
+                    k = min(n_samples, len(ref))
+                    dist, idx = torch.topk(d, k, dim=1, largest=False)
+                    xp = ref[idx.reshape(-1)]
+                tp = tc.repeat_interleave(k)
+                e0 = run(xc, tc, fn).repeat_interleave(k, dim=0)
+                r0 = run(xc, tc, rep).repeat_interleave(k, dim=0)
+                num = (run(xp, tp, fn) - e0).norm(dim=1)
+                den = (run(xp, tp, rep) - r0).norm(dim=1)
+                ratio = torch.where(den > 1e-12, num / den.clamp_min(1e-300),
+                                    torch.full_like(num, float("nan")))
+                if mode == "discrete":
+                    ratio = torch.where(torch.isfinite(dist.reshape(-1)), ratio,
+                                        torch.full_like(ratio, float("nan")))
+                ratio = ratio.reshape(c, k)
+                ok = torch.isfinite(ratio).any(1)
+                best = torch.where(torch.isfinite(ratio), ratio,
+                                   torch.full_like(ratio, -1.0)).max(1).values
+                result[s:s + c] = torch.where(ok, best, torch.full_like(best, float("nan"))
+                                              ).cpu().numpy()
+    return result

@@ -7,14 +7,18 @@ two colormaps and nearest-neighbour upscaling.
 from __future__ import annotations
 
 import base64
+import html
 import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 
-__all__ = ["colorize", "display_image", "png_data_uri"]
+__all__ = ["SnapshotRow", "colorbar_html", "colorize", "display_image", "live_lut", "png_data_uri",
+           "quantize_item", "sequence_snapshot", "visible_codes"]
 
 # Anchor colours: RdBu (blue = negative, red = positive) and viridis for unsigned maps.
 _ANCHORS = {
@@ -64,3 +68,160 @@ def display_image(a: np.ndarray, size: int) -> np.ndarray:
     out = F.interpolate(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)),
                         size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
     return out.numpy()
+
+
+# -- the live view's colormaps (js/src/lib/colormap.ts), for snapshots that match it ------------
+# Keep these anchors identical to colormap.ts (tests/test_mask_widget.py compares them).
+LIVE_ANCHORS: dict[str, list[str]] = {
+    "rdbu": ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
+             "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"],
+    "coolwarm": ["#3b4cc0", "#5977e3", "#7b9ff9", "#9ebeff", "#c0d4f5", "#dddcdc",
+                 "#f2cbb7", "#f7ac8e", "#ee8468", "#d65244", "#b40426"],
+    "viridis": ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80",
+                "#5ec962", "#addc30", "#fde725"],
+    "magma": ["#000004", "#1c1044", "#4f127b", "#812581", "#b5367a", "#e55964",
+              "#fb8761", "#fec287", "#fcfdbf"],
+    "gray": ["#000000", "#ffffff"],
+}
+_DIVERGING = {"rdbu", "coolwarm"}
+
+
+def live_lut(name: str, signed: bool) -> np.ndarray:
+    """(256, 3) uint8: the LUT ``lutFor(name, signed)`` of the live view, entry for entry.
+
+    Unknown names fall back to RdBu; unsigned data on a diverging map uses its upper half."""
+    key = str(name).lower().removesuffix("_r")
+    key = "gray" if key in ("grey", "greys", "grays") else key
+    key = key if key in LIVE_ANCHORS else "rdbu"
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in LIVE_ANCHORS[key]],
+                   dtype=np.float64)
+    segs = len(rgb) - 1
+    t = np.arange(256) / 255 * segs
+    j = np.minimum(np.floor(t).astype(int), segs - 1)
+    f = (t - j)[:, None]
+    lut = np.floor(rgb[j] + (rgb[j + 1] - rgb[j]) * f + 0.5).clip(0, 255).astype(np.uint8)
+    if not signed and key in _DIVERGING:
+        lut = lut[128 + (np.arange(256) >> 1)]
+    return lut
+
+
+def quantize_item(values: np.ndarray, signed: bool) -> tuple[np.ndarray, float, float]:
+    """Codes 0-255 and the ``(lo, hi)`` range of one item, as ``_traits.quantize`` sends it."""
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not v.size:
+        return np.zeros(0, dtype=np.uint8), 0.0, 0.0
+    if signed:
+        hi = float(np.abs(v).max())
+        lo = -hi
+    else:
+        lo, hi = float(v.min()), float(v.max())
+    span = hi - lo
+    q = np.rint((v - lo) / (span if span > 0 else 1.0) * 255.0).clip(0, 255).astype(np.uint8)
+    return q, lo, hi
+
+
+def visible_codes(q: np.ndarray, signed: bool, threshold: float) -> np.ndarray:
+    """The live view's threshold rule (``lib/heatmap.ts``): |q - 127.5| / 127.5 (signed) or
+    q / 255 (unsigned) below ``threshold`` is hidden; 0 hides nothing."""
+    q = np.asarray(q, dtype=np.float64)
+    mag = np.abs(q - 127.5) / 127.5 if signed else q / 255.0
+    return np.ones(q.shape, dtype=bool) if threshold <= 0 else mag >= threshold
+
+
+def _hex(rgb: np.ndarray) -> str:
+    return "#" + "".join(f"{int(c):02x}" for c in rgb)
+
+
+def blend_on_white(rgb: np.ndarray, alpha: float) -> np.ndarray:
+    """The colour ``rgb`` drawn at ``alpha`` over white (snapshots use opaque colours, so they
+    read the same on a light or a dark page)."""
+    a = float(np.clip(alpha, 0.0, 1.0))
+    return np.floor(np.asarray(rgb, dtype=np.float64) * a + 255.0 * (1 - a) + 0.5).astype(int)
+
+
+def _text_on(rgb: np.ndarray) -> str:
+    r, g, b = (np.asarray(rgb, dtype=np.float64) / 255.0).tolist()
+    return "#fff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "#000"
+
+
+def _num(x: float) -> str:
+    """3 significant digits, like the live view's ``fmt``."""
+    if not np.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    a = abs(x)
+    return f"{x:.3g}" if 1e-3 <= a < 1e5 else f"{x:.2e}".replace("e+", "e")
+
+
+def colorbar_html(lut: np.ndarray, lo: float, hi: float, signed: bool, width: int = 160) -> str:
+    """A colour bar as a CSS gradient (no ids, no script) with its value range under it."""
+    stops = ",".join(f"{_hex(lut[i])} {i / 255:.1%}" for i in np.linspace(0, 255, 17).astype(int))
+    labels = [_num(lo), "0", _num(hi)] if signed else [_num(lo), _num(hi)]
+    spans = "".join(f"<span>{html.escape(t)}</span>" for t in labels)
+    return (f"<div class='xai-colorbar' style='width:{width}px;flex:none'>"
+            f"<div style='height:8px;border:1px solid #8888;background:linear-gradient(to right,"
+            f"{stops})'></div><div style='display:flex;justify-content:space-between;"
+            f"font-size:11px;opacity:0.8'>{spans}</div></div>")
+
+
+@dataclass
+class SnapshotRow:
+    """One method of a token snapshot: the real tokens only (padding already dropped)."""
+
+    method: str
+    positions: np.ndarray  # (L,) positions of the real tokens in the input
+    words: list[str]  # (L,) their text
+    values: np.ndarray  # (L,) the method's value per real token
+    signed: bool
+
+
+def sequence_snapshot(
+    rows: Sequence[SnapshotRow],
+    *,
+    length: int,
+    colormap: str = "RdBu",
+    opacity: float = 0.6,
+    threshold: float = 0.0,
+    picture: Callable[[list[str | None]], str] | None = None,
+) -> str:
+    """Tokens highlighted per method with inline styles, as the live sequence view shows them.
+
+    Every row is one line of tokens (each a ``<span style="background:...">``, text escaped)
+    coloured from the live view's LUT, with the colour range over the real tokens only, and a
+    colour bar with that range. ``picture`` (e.g. an RDKit molecule) gets one ``#rrggbb`` or
+    ``None`` per input position and returns an image ``src`` (a ``data:`` URI, shown in an
+    ``<img>``: never markup); rows then become cards side by side.
+    """
+    cards = []
+    for row in rows:
+        lut = live_lut(colormap, row.signed)
+        q, lo, hi = quantize_item(row.values, row.signed)
+        show = visible_codes(q, row.signed, threshold)
+        colours: list[str | None] = [None] * length
+        spans = []
+        for p, w, c, s in zip(row.positions, row.words, q, show, strict=True):
+            style = "padding:0 3px;margin:0 2px 2px 0;border-radius:2px;white-space:pre;" \
+                    "display:inline-block"
+            if s:
+                rgb = blend_on_white(lut[c], opacity)
+                colours[int(p)] = _hex(rgb)
+                style += f";background:{_hex(rgb)};color:{_text_on(rgb)}"
+            spans.append(f"<span style='{style}'>{html.escape(w)}</span>")
+        head = (f"<div style='display:flex;justify-content:space-between;align-items:flex-end;"
+                f"gap:8px'><b>{html.escape(row.method)}</b>"
+                f"{colorbar_html(lut, lo, hi, row.signed)}</div>")
+        img = ""
+        if picture is not None:
+            img = (f"<img src='{html.escape(picture(colours))}' alt='{html.escape(row.method)}'"
+                   " style='display:block;max-width:100%;margin:4px auto'>")
+        tokens = ("<div style='font-family:ui-monospace,monospace;font-size:13px;"
+                  f"line-height:1.7'>{''.join(spans)}</div>")
+        # cards side by side: as wide as a molecule, or as the line of tokens (monospace)
+        basis = 260 if picture is not None else max(
+            260, min(960, 16 + sum(8 * len(w) + 8 for w in row.words)))
+        box = (f"flex:1 1 {basis}px;max-width:100%;box-sizing:border-box;"
+               "border:1px solid #8884;border-radius:4px;padding:6px 8px")
+        cards.append(f"<div class='xai-seq-row' style='{box}'>{head}{img}{tokens}</div>")
+    return ("<div class='xai-seq' style='display:flex;flex-wrap:wrap;gap:10px;width:100%'>"
+            + "".join(cards) + "</div>")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import html
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,13 +13,16 @@ from torch import nn
 from .._core.validation import check_class_names, check_int, check_names, describe
 from ..attributions.compare import DEFAULT_METHODS, AttributionResult, compare_attributions
 from ._base import XaiWidget, check_view_options
-from ._html import colorize, display_image, png_data_uri
+from ._colors import method_color, method_colors
+from ._html import SnapshotRow, colorize, display_image, png_data_uri, sequence_snapshot
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["AttributionComparison"]
 
 COLORMAPS = ("RdBu", "coolwarm", "viridis", "magma", "gray")
-VIEW_OPTIONS = ("colormap", "opacity", "threshold", "overlay")
+SIGN_MODES = ("all", "positive", "negative", "absolute")
+VIEW_OPTIONS = ("colormap", "opacity", "threshold", "overlay", "sign", "shared_scale",
+                "clip_outliers")
 
 
 class AttributionComparison(XaiWidget):
@@ -45,7 +47,19 @@ class AttributionComparison(XaiWidget):
     display_size : int, default=224
         Images larger than this (longer side) are area-downsampled for display.
     colormap, opacity, threshold, overlay
-        Initial view settings.
+        Initial view settings (the view changes them locally, with no kernel round-trip).
+    sign : {"all", "positive", "negative", "absolute"}, default="all"
+        Captum's sign modes: which part of signed attributions is shown.
+    shared_scale : bool, default=False
+        One colour scale for every method of the sample (else one per method).
+    clip_outliers : bool, default=False
+        Saturate values beyond the 99th percentile of ``|value|``.
+    extras : dict, optional
+        More panels under the metrics, drawn by the same view live and in exports:
+        ``{"charts": [chart, ...], "tables": [{"caption": str, "rows": [[str, str], ...]}]}``
+        where a chart is ``{"title", "x_label", "y_label", "xs": array, "series": [{"name",
+        "ys": array, "color"}], "point_labels": [str] (optional), "y_percent": bool}``
+        (e.g. the explanatory masks' size trade-off and statistics).
     """
 
     _bundle = "comparison.js"
@@ -54,17 +68,24 @@ class AttributionComparison(XaiWidget):
     task = t.Unicode("multiclass").tag(sync=True)
     title = t.Unicode("").tag(sync=True)
     methods = t.List(t.Unicode()).tag(sync=True)
+    method_colors = t.List(t.Unicode()).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
     n_samples = t.Int(0).tag(sync=True)
     n_outputs = t.Int(0).tag(sync=True)
+    n_classes = t.Int(0).tag(sync=True)
+    explainable = t.Bool(False).tag(sync=True)
     data = wire_trait()
     sample = t.Int(0).tag(sync=True)
     metrics = wire_trait()
+    extras = wire_trait()
     colormap = t.Enum(COLORMAPS, default_value="RdBu").tag(sync=True)
     opacity = t.Float(0.6, min=0.0, max=1.0).tag(sync=True)
     threshold = t.Float(0.0, min=0.0, max=1.0).tag(sync=True)
     overlay = t.Bool(True).tag(sync=True)
+    sign = t.Enum(SIGN_MODES, default_value="all").tag(sync=True)
+    shared_scale = t.Bool(False).tag(sync=True)
+    clip_outliers = t.Bool(False).tag(sync=True)
 
     def __init__(
         self,
@@ -76,6 +97,7 @@ class AttributionComparison(XaiWidget):
         title: str = "Attributions side by side",
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         display_size: int = 224,
+        extras: Mapping[str, Any] | None = None,
         **view: Any,
     ) -> None:
         if not isinstance(result, AttributionResult):
@@ -89,8 +111,7 @@ class AttributionComparison(XaiWidget):
                                           low=1))
         n = len(result.target)
         self._tokens = self._check_tokens(tokens, result)
-        n_classes = (0 if result.task == "regression"
-                     else int(max(result.target.max(), result.pred.max())) + 1)
+        n_classes = {"multiclass": result.n_outputs, "binary": 2}.get(result.task, 0)
         names = check_class_names(class_names, n_classes)
         n_cols = result.inputs.shape[1] if result.kind == "tabular" else 0
         feats = (check_names(feature_names, n_cols, "feature_names", "column")
@@ -104,10 +125,11 @@ class AttributionComparison(XaiWidget):
             warn_payload(type(self).__name__, per_sample * n, max_payload_bytes, keep, n)
         super().__init__(
             kind="sequence" if result.kind == "tokens" else result.kind, task=result.task,
-            title=title, methods=list(result.methods), class_names=names,
-            feature_names=feats, n_samples=n, n_outputs=result.n_outputs,
+            title=title, methods=list(result.methods),
+            method_colors=method_colors(result.methods), class_names=names,
+            feature_names=feats, n_samples=n, n_outputs=result.n_outputs, n_classes=n_classes,
             data=self._block(np.arange(keep)),
-            metrics=self._metrics_state(result), **view,
+            metrics=self._metrics_state(result), extras=self._check_extras(extras), **view,
         )
         self._embedded = keep
 
@@ -138,9 +160,29 @@ class AttributionComparison(XaiWidget):
         """
         check_view_options(cls, dict(view or {}), VIEW_OPTIONS)
         result = compare_attributions(model, inputs, target, methods, **compare_kwargs)
-        return cls(result, class_names=class_names, feature_names=feature_names, tokens=tokens,
-                   title=title, max_payload_bytes=max_payload_bytes, display_size=display_size,
-                   **dict(view or {}))
+        widget = cls(result, class_names=class_names, feature_names=feature_names, tokens=tokens,
+                     title=title, max_payload_bytes=max_payload_bytes, display_size=display_size,
+                     **dict(view or {}))
+        widget.enable_explain(model, methods, **compare_kwargs)
+        return widget
+
+    def enable_explain(self, model: nn.Module, methods: Sequence[Any] | Mapping[str, Any],
+                       **compare_kwargs: Any) -> None:
+        """Let the view ask for the explanation of another class than the one shown (fetched
+        on demand: :func:`~xaiwidgets.compare_attributions` on that one sample, no metrics).
+        ``from_model`` does it; call it on a widget built from a result to enable the choice."""
+        if self.result.task == "regression":
+            return
+        kw = {k: v for k, v in compare_kwargs.items()
+              if k not in ("metrics", "metric_samples", "sensitivity_samples", "progress", "y")}
+        inputs = self.result.inputs
+
+        def explain(i: int, target: int) -> AttributionResult:
+            return compare_attributions(model, inputs[i:i + 1], [target], methods, metrics=[],
+                                        progress=False, **kw)
+
+        self._explain = explain
+        self.explainable = True
 
     @staticmethod
     def _check_tokens(tokens: Any, result: AttributionResult) -> list[list[str]] | None:
@@ -177,41 +219,119 @@ class AttributionComparison(XaiWidget):
             "target": r.target[idx],
             "pred": r.pred[idx],
             "prob": r.prob[idx],
-            "attributions": {m: Heatmap(self._display_attr(r.attributions[m][idx]))
-                             for m in r.methods},
+            "attributions": {m: self._heatmap(m, idx) for m in r.methods},
         }
+        if r.y_true is not None:
+            block["truth"] = r.y_true[idx].astype(np.float32)
         x = r.inputs[idx]
         if r.kind == "image":
             img = display_image(x, self._display_size).transpose(0, 2, 3, 1)
             block["inputs"] = Heatmap(img, signed=False)
         elif r.kind == "tabular":
             block["inputs"] = x.astype(np.float32)
-        elif self._tokens is not None:
-            block["tokens"] = [self._tokens[i] for i in idx]
-        else:
-            block["tokens"] = [[f"t{s}" for s in range(x.shape[1])] for _ in idx]
+        else:  # sequence / tokens (views/sequence.ts): padding travels as a mask, not as data
+            block["tokens"] = self._words(idx)
+            valid = self._valid()
+            if valid is not None:
+                block["valid"] = valid[idx].astype(np.uint8)
         return block
+
+    # -- sequences: padding is never data (sequence view) ------------------------------------
+    def _words(self, idx: np.ndarray) -> list[list[str]]:
+        if self._tokens is not None:
+            return [self._tokens[int(i)] for i in idx]
+        return [[f"t{s}" for s in range(self.result.inputs.shape[1])] for _ in idx]
+
+    def _valid(self) -> np.ndarray | None:
+        """(N, T) bool: the real positions of a sequence (neither ``pad_id`` nor a ``""``
+        token); None for other kinds or when every position is real."""
+        r = self.result
+        if r.kind not in ("sequence", "tokens"):
+            return None
+        cached = getattr(self, "_valid_cache", None)
+        if cached is None:
+            valid = r.valid()[:, :r.inputs.shape[1]].copy()
+            if self._tokens is not None:
+                valid &= np.array([[w != "" for w in row] for row in self._tokens], dtype=bool)
+            cached = self._valid_cache = (valid,)
+        return None if cached[0].all() else cached[0]
+
+    def _heatmap(self, m: str, idx: np.ndarray, values: np.ndarray | None = None) -> Heatmap:
+        """A method's values for samples ``idx``. Sequences: signedness and every sample's
+        colour range come from its real positions only (padding is filled with a value inside
+        that range, and the view hides it)."""
+        a = self._display_attr(self.result.attributions[m][idx] if values is None else values)
+        valid = self._valid()
+        if self.result.kind not in ("sequence", "tokens"):
+            return Heatmap(a)
+        signed = self._signed(m)
+        if valid is None:
+            return Heatmap(a, signed=signed)
+        v = valid[idx]
+        if signed:
+            fill = np.zeros((len(idx), 1))
+        else:
+            fill = np.where(v, a, np.inf).min(axis=1, keepdims=True)
+            fill = np.where(np.isfinite(fill), fill, 0.0)
+        return Heatmap(np.where(v, a, fill), signed=signed)
+
+    def _signed(self, m: str) -> bool:
+        """Sequences: a method is signed if any real position of any sample is negative (one
+        answer for embedded and fetched samples alike)."""
+        cache: dict[str, bool] = self.__dict__.setdefault("_signed_cache", {})
+        if m not in cache:
+            a = self._display_attr(self.result.attributions[m])
+            valid = self._valid()
+            cache[m] = bool((a[valid] < 0).any() if valid is not None else (a < 0).any())
+        return cache[m]
+
+    @staticmethod
+    def _check_extras(extras: Mapping[str, Any] | None) -> dict[str, Any]:
+        if extras is None:
+            return {}
+        if not isinstance(extras, Mapping) or set(extras) - {"charts", "tables"}:
+            raise ValueError("argument 'extras': expected a dict with 'charts' and/or 'tables', "
+                             f"got {describe(extras)}")
+        out: dict[str, Any] = {"charts": [], "tables": []}
+        for c in extras.get("charts", []):
+            xs = np.asarray(c["xs"], dtype=np.float32)
+            series = [{"name": str(sr["name"]), "color": str(sr.get("color", "#4e79a7")),
+                       "ys": np.asarray(sr["ys"], dtype=np.float32)} for sr in c["series"]]
+            if any(len(sr["ys"]) != len(xs) for sr in series):
+                raise ValueError("argument 'extras': every chart series needs one value per x")
+            out["charts"].append({"title": str(c.get("title", "")),
+                                  "x_label": str(c.get("x_label", "")),
+                                  "y_label": str(c.get("y_label", "")), "xs": xs,
+                                  "series": series, "y_percent": bool(c.get("y_percent")),
+                                  "point_labels": [str(v) for v in c.get("point_labels", [])]})
+        for tb in extras.get("tables", []):
+            out["tables"].append({"caption": str(tb.get("caption", "")),
+                                  "rows": [[str(a), str(b)] for a, b in tb["rows"]]})
+        return out
 
     @staticmethod
     def _metrics_state(r: AttributionResult) -> dict[str, Any]:
         if not r.metrics:
             return {}
-        info = r.metric_labels
-        names = [k for k in info if k in r.metrics[r.methods[0]]]
-        with warnings.catch_warnings():  # all-NaN metrics (e.g. infidelity on token ids): NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.array([[np.nanmean(r.metrics[m][k]) for k in names] for m in r.methods])
-            # timings are one measurement per method: no spread to report (the view shows the mean)
-            std = np.array([[np.nan if k == "seconds" else np.nanstd(r.metrics[m][k])
-                             for k in names] for m in r.methods])
+        summ = r.metric_summary()
+        per_sample = np.stack([np.stack([np.asarray(r.metrics[m][k], dtype=np.float32)
+                                         for k in summ.metrics]) for m in r.methods])
         state: dict[str, Any] = {
-            "names": names,
-            "labels": [info[k][0] for k in names],
-            "higher_is_better": [info[k][1] for k in names],
-            "mean": mean.astype(np.float32),
-            "std": std.astype(np.float32),
-            "n": len(r.metric_indices),
+            "names": summ.metrics,
+            "labels": [r.metric_labels[k][0] for k in summ.metrics],
+            "higher_is_better": summ.higher_is_better,
+            "paired": summ.paired,
+            "mean": summ.mean.astype(np.float32),
+            "low": summ.low.astype(np.float32),
+            "high": summ.high.astype(np.float32),
+            "rank": summ.rank.astype(np.int32),
+            "best": summ.best.astype(np.uint8),
+            "p_best": summ.p_best.astype(np.float32),
+            "n": int(summ.n.max()) if summ.n.size else 0,
+            "samples": r.metric_indices.astype(np.int32),
+            "values": per_sample,  # (M, Q, K): each metric sample's own values
             "baseline": r.baseline,
+            "sentence": summ.sentence(),
         }
         if r.deletion_curves:
             state["curves"] = {
@@ -222,14 +342,33 @@ class AttributionComparison(XaiWidget):
         return state
 
     def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
-        """``what="sample"``, ``args={"index": i}``: the block of sample i."""
-        if what != "sample":
+        """``"sample"`` (``{index}``): the block of one sample; ``"explain"`` (``{index,
+        target}``): that sample explained for class ``target``; ``"page"``: the standalone
+        HTML export (``{"html": str}``)."""
+        if what == "page":
+            return {"html": self.to_html()}
+        if what not in ("sample", "explain"):
             return super()._fetch(what, args)
         i = args.get("index")
         if isinstance(i, bool) or not isinstance(i, (int, float)) or not (
                 0 <= int(i) < self.n_samples):
             raise ValueError(f"sample index must be in [0, {self.n_samples}), got {i!r}")
-        return self._block(np.array([int(i)]))
+        idx = np.array([int(i)])
+        block = self._block(idx)
+        if what == "sample":
+            return block
+        explain = getattr(self, "_explain", None)
+        target = args.get("target")
+        if explain is None:
+            raise ValueError("this widget was built from a result: call enable_explain(model, "
+                             "methods) to explain other classes")
+        if isinstance(target, bool) or not isinstance(target, (int, float)) or not (
+                0 <= int(target) < max(self.n_classes, 1)):
+            raise ValueError(f"class must be in [0, {self.n_classes}), got {target!r}")
+        sub = explain(int(i), int(target))
+        block.update(target=sub.target, prob=sub.prob, attributions={
+            m: self._heatmap(m, idx, sub.attributions[m]) for m in sub.methods})
+        return block
 
     # -- static fallback -------------------------------------------------------------------
     def _static_html(self) -> str:
@@ -250,6 +389,8 @@ class AttributionComparison(XaiWidget):
             for m in r.methods:
                 a = self._display_attr(r.attributions[m][i:i + 1])[0]
                 parts.append(_figure(m, png_data_uri(colorize(a, signed=bool((a < 0).any())))))
+        elif r.kind in ("sequence", "tokens"):
+            parts.append(self._static_sequence(i))
         else:
             labels = self.feature_names or (self._tokens[i] if self._tokens else None)
             for m in r.methods:
@@ -265,17 +406,42 @@ class AttributionComparison(XaiWidget):
                      "</p></div>")
         return "".join(parts)
 
+    def _static_sequence(self, i: int) -> str:
+        """Sample i's tokens, one line per method, coloured with inline styles (``_html.py``)."""
+        valid = self._valid()
+        pos = np.flatnonzero(valid[i]) if valid is not None else np.arange(
+            self.result.inputs.shape[1])
+        words = self._words(np.array([i]))[0]
+        rows = [SnapshotRow(m, pos, [words[p] for p in pos],
+                            self._display_attr(self.result.attributions[m][i:i + 1])[0][pos],
+                            self._signed(m)) for m in self.result.methods]
+        return sequence_snapshot(rows, length=len(words), colormap=self.colormap,
+                                 opacity=self.opacity, threshold=self.threshold,
+                                 picture=self._snapshot_picture(i))
+
+    def _snapshot_picture(self, i: int) -> Callable[[list[str | None]], str] | None:
+        """Subclasses: a picture per method for sample i's snapshot (gets each position's
+        colour, returns an ``<img>`` src); e.g. molecules (``masks._MoleculeComparison``)."""
+        return None
+
     def _static_metrics(self) -> str:
         r = self.result
-        info = r.metric_labels
-        names = [k for k in info if k in r.metrics[r.methods[0]]]
-        summary = r.summary()
-        head = "".join(f"<th>{html.escape(info[k][0])}</th>" for k in names)
-        body = "".join(
-            f"<tr><td>{html.escape(m)}</td>"
-            + "".join(f"<td>{summary[m][k]:.3g}</td>" for k in names) + "</tr>"
-            for m in r.methods)
-        return f"<table><tr><th>method</th>{head}</tr>{body}</table>"
+        summ = r.metric_summary()
+        head = "".join(f"<th>{html.escape(r.metric_labels[k][0])}</th>" for k in summ.metrics)
+        rows = []
+        for i, m in enumerate(r.methods):
+            cells = []
+            for q in range(len(summ.metrics)):
+                mean, lo, hi = summ.mean[i, q], summ.low[i, q], summ.high[i, q]
+                text = f"{mean:.3g}" + (f" [{lo:.3g}, {hi:.3g}]" if np.isfinite(lo) else "")
+                style = " style='font-weight:700'" if summ.best[i, q] else ""
+                cells.append(f"<td{style}>{html.escape(text)}</td>")
+            swatch = (f"<span style='display:inline-block;width:10px;height:10px;"
+                      f"background:{method_color(m)};margin-right:4px'></span>")
+            rows.append(f"<tr><td>{swatch}{html.escape(m)}</td>{''.join(cells)}</tr>")
+        return (f"<table><tr><th>method</th>{head}</tr>{''.join(rows)}"
+                f"<caption style='caption-side:bottom;text-align:left'>"
+                f"{html.escape(summ.sentence())}</caption></table>")
 
 
 def _figure(caption: str, uri: str) -> str:

@@ -4,13 +4,14 @@ The first panel is the explanatory mask (the explainer is Captum-compatible, so 
 the same :func:`~xaiwidgets.compare_attributions` as the baselines and gets the same metrics).
 Next to it: the mask statistics (size, preserved predictions with soft and hard masks) and, when
 a lam sweep is given, the trade-off curve as a bqplot chart. For SMILES every method also gets
-the molecule drawn by RDKit with atoms coloured by that method's values.
+the molecule, drawn in the browser from RDKit's 2-D coordinates with atoms coloured by that
+method's values (the view's colormap, threshold and opacity apply).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -29,34 +30,31 @@ __all__ = ["MaskHeatmap"]
 DEFAULT_BASELINES = ("integrated_gradients", "saliency", "occlusion", "gradient_shap")
 
 
-class _PictureComparison(AttributionComparison):
-    """AttributionComparison whose sequence blocks also carry one picture per method and sample
-    (SVG bytes; the view shows them as ``data:`` URIs in ``<img>``, never as markup)."""
+class _MoleculeComparison(AttributionComparison):
+    """AttributionComparison whose sequence blocks also carry each sample's molecule: RDKit's
+    2-D coordinates, atom labels and token positions, and bonds (``molecules`` in the block;
+    the browser draws and colours them). Static snapshots show RDKit pictures in ``<img>``."""
 
-    def __init__(self, result: AttributionResult, *,
-                 pictures: Mapping[str, Sequence[str]] | None = None, **kwargs: Any) -> None:
-        self._pictures = {m: list(v) for m, v in (pictures or {}).items()}
+    def __init__(self, result: AttributionResult, *, smiles: Sequence[str],
+                 **kwargs: Any) -> None:
+        from ._molecules import molecule_geometry
+
+        self._smiles = [str(s) for s in smiles]
+        self._geometry = [molecule_geometry(s) for s in self._smiles]
         super().__init__(result, **kwargs)
 
     def _block(self, idx: np.ndarray) -> dict[str, Any]:
+        from ._molecules import molecule_block
+
         block = super()._block(idx)
-        if self._pictures:
-            block["picture_type"] = "image/svg+xml"
-            block["pictures"] = {m: [pics[int(i)].encode("utf-8") for i in idx]
-                                 for m, pics in self._pictures.items()}
+        block["molecules"] = molecule_block([self._geometry[int(i)] for i in idx])
         return block
 
-    def _static_html(self) -> str:
-        page = super()._static_html()
-        if not self._pictures:
-            return page
-        from ._molecules import svg_data_uri
+    def _snapshot_picture(self, i: int) -> Callable[[list[str | None]], str] | None:
+        from ._molecules import draw_molecule_svg, svg_data_uri
 
-        figs = "".join(
-            f"<figure style='margin:0'><img src='{svg_data_uri(pics[0])}' "
-            f"alt='{html.escape(m)}'><figcaption>{html.escape(m)}</figcaption></figure>"
-            for m, pics in self._pictures.items())
-        return page + f"<div style='display:flex;gap:8px;flex-wrap:wrap'>{figs}</div>"
+        smiles = self._smiles[i]
+        return lambda colours: svg_data_uri(draw_molecule_svg(smiles, colours))
 
 
 class MaskHeatmap(widgets.VBox):
@@ -146,6 +144,12 @@ class MaskHeatmap(widgets.VBox):
             raise TypeError(f"argument 'tradeoff': expected a TradeoffCurve from "
                             f"xw.size_tradeoff(...), got {describe(tradeoff)}")
         x = explainer._check_inputs(inputs)  # not fitted / wrong modality: clear errors first
+        if smiles is not None:
+            smiles = [str(s) for s in smiles]
+            if explainer.kind_ != "tokens" or len(smiles) != x.shape[0]:
+                raise ValueError(f"argument 'smiles': expected one SMILES string per token-id "
+                                 f"sample ({x.shape[0]}), got {len(smiles)} for "
+                                 f"{explainer.kind_} inputs")
         if isinstance(baselines, Mapping):
             methods: dict[str, Any] = {explainer.label: explainer, **baselines}
         else:
@@ -162,28 +166,17 @@ class MaskHeatmap(widgets.VBox):
         result = compare_attributions(explainer.model, x, target, methods, **kwargs)
         report = explainer.evaluate(x, keep=(keep,), tol=tol)
 
-        pictures = None
+        extra: dict[str, Any] = {}
         if smiles is not None:
-            smiles = [str(s) for s in smiles]
-            if explainer.kind_ != "tokens" or len(smiles) != x.shape[0]:
-                raise ValueError(f"argument 'smiles': expected one SMILES string per token-id "
-                                 f"sample ({x.shape[0]}), got {len(smiles)} for "
-                                 f"{explainer.kind_} inputs")
             from ..datasets.smiles import tokenize_smiles
-            from ._molecules import draw_molecule_svg
 
             if tokens is None:
                 steps = x.shape[1]
                 tokens = [(tokenize_smiles(s) + [""] * steps)[:steps] for s in smiles]
-            pictures = {}
-            for m in result.methods:
-                a = result.attributions[m]
-                per_token = a.reshape(a.shape[0], a.shape[1], -1).sum(axis=2)
-                pictures[m] = [draw_molecule_svg(s, per_token[i][:len(tokenize_smiles(s))])
-                               for i, s in enumerate(smiles)]
-        comparison = _PictureComparison(
-            result, pictures=pictures, class_names=class_names, tokens=tokens, title=title,
-            max_payload_bytes=max_payload_bytes, **dict(view or {}))
+            extra["smiles"] = smiles
+        kind = _MoleculeComparison if smiles is not None else AttributionComparison
+        comparison = kind(result, class_names=class_names, tokens=tokens, title=title,
+                          max_payload_bytes=max_payload_bytes, **extra, **dict(view or {}))
         return cls(comparison, report, tradeoff)
 
     # -- output ------------------------------------------------------------------------------

@@ -12,17 +12,169 @@ import traitlets as t
 
 from .._core.labels import check_concepts
 from .._core.rules import format_value
-from .._core.validation import as_tensor, check_class_names, check_int, check_labels, describe
+from .._core.validation import (
+    as_tensor,
+    check_bool,
+    check_class_names,
+    check_int,
+    check_labels,
+    check_option,
+    describe,
+)
 from ..concepts.extract import ConceptExtractor
 from ..concepts.tree import ConceptTree
 from ._base import XaiWidget
 from ._html import display_image, png_data_uri
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
-__all__ = ["ConceptTreeWidget"]
+__all__ = ["ConceptTreeWidget", "class_groups"]
 
 # The most thumbnails one request may ask for: keeps one kernel answer small.
 MAX_REQUEST = 256
+
+ORIENTATIONS = ("auto", "top-down", "left-right")
+# Tried in order; a name like "heart@0.8" is group "heart", level "0.8".
+SEPARATORS = ("@", "|", ":", "/", " x ", "_")
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _ranks(values: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Index of each value among the distinct ones: numeric order when all are numbers, else
+    order of first appearance."""
+    distinct = list(dict.fromkeys(values))
+    nums = [_as_float(v) for v in distinct]
+    if all(v is not None for v in nums):
+        distinct = [d for _, d in sorted(zip(nums, distinct, strict=True),
+                                         key=lambda p: p[0])]  # type: ignore[arg-type,return-value]
+    pos = {v: k for k, v in enumerate(distinct)}
+    return [pos[v] for v in values], distinct
+
+
+def class_groups(names: Sequence[str], groups: Any = None) -> dict[str, Any]:
+    """The class structure the tree views colour by: a hue per group, a lightness per level.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Class display names, in class-code order.
+    groups : None, False, sequence or mapping
+        ``None``: inferred from the names when they all contain one separator (the first of
+        :data:`SEPARATORS` that splits every name in two: ``"heart@0.8"`` is group ``heart``,
+        level ``0.8``; levels sort numerically when they are numbers). ``False``: no structure.
+        A sequence: one group label per class. A mapping: class name -> group label (every class
+        needs one). With explicit groups, a class's level is its rank within its group.
+
+    Returns
+    -------
+    dict
+        ``{}`` when there is no structure (fewer than 2 groups, or one class per group), else
+        ``group`` and ``level`` (one int per class), ``groups`` (group labels) and ``levels``
+        (level labels, ``[]`` for explicit groups).
+    """
+    names = [str(n) for n in names]
+    if groups is False or len(names) < 2:
+        return {}
+    if groups is None:
+        for sep in SEPARATORS:
+            parts = [n.split(sep) for n in names]
+            if all(len(p) == 2 and p[0] and p[1] for p in parts):
+                gid, glabels = _ranks_in_order([p[0] for p in parts])
+                level, levels = _ranks([p[1] for p in parts])
+                if 2 <= len(glabels) < len(names):
+                    return {"group": gid, "level": level, "groups": glabels, "levels": levels}
+        return {}
+    if isinstance(groups, Mapping):
+        missing = [n for n in names if n not in groups]
+        if missing:
+            raise ValueError(f"argument 'class_groups': expected a group for every class, got "
+                             f"none for {missing[:5]}")
+        labels = [str(groups[n]) for n in names]
+    elif isinstance(groups, Sequence) and not isinstance(groups, str):
+        if len(groups) != len(names):
+            raise ValueError(f"argument 'class_groups': expected one group label per class "
+                             f"({len(names)}), got {len(groups)}")
+        labels = [str(g) for g in groups]
+    else:
+        raise TypeError(f"argument 'class_groups': expected None, False, a sequence of group "
+                        f"labels or a dict of class name to group, got {describe(groups)}")
+    gid, glabels = _ranks_in_order(labels)
+    seen: dict[int, int] = {}
+    level = []
+    for g in gid:
+        level.append(seen.get(g, 0))
+        seen[g] = seen.get(g, 0) + 1
+    if len(glabels) < 2 and len(names) > 1 and max(seen.values()) < 2:
+        return {}
+    return {"group": gid, "level": level, "groups": glabels, "levels": []}
+
+
+# -- class colours: the same numbers as js/src/lib/colormap.ts classPalette (static snapshots
+# show the live view's colours; tests/test_tree_widget.py compares both with fixed values).
+GROUP_HUES = (55, 145, 335, 105, 195, 20, 170, 80)
+_LIGHT, _DARK = 0.86, 0.44
+
+
+def _js_round(x: float) -> int:
+    return int(np.floor(x + 0.5))
+
+
+def _oklch_hex(L: float, C: float, hue: float) -> str:
+    hr = hue * np.pi / 180
+
+    def linear(c: float) -> list[float]:
+        a, b = c * np.cos(hr), c * np.sin(hr)
+        l_ = (L + 0.3963377774 * a + 0.2158037573 * b) ** 3
+        m_ = (L - 0.1055613458 * a - 0.0638541728 * b) ** 3
+        s_ = (L - 0.0894841775 * a - 1.291485548 * b) ** 3
+        return [4.0767416621 * l_ - 3.3077115913 * m_ + 0.2309699292 * s_,
+                -1.2684380046 * l_ + 2.6097574011 * m_ - 0.3413193965 * s_,
+                -0.0041960863 * l_ - 0.7034186147 * m_ + 1.707614701 * s_]
+
+    def hexed(lin: list[float]) -> str:
+        srgb = [12.92 * v if v <= 0.0031308 else 1.055 * max(v, 0) ** (1 / 2.4) - 0.055
+                for v in lin]
+        return "#" + "".join(f"{_js_round(min(1.0, max(0.0, v)) * 255):02x}" for v in srgb)
+
+    c = C
+    for _ in range(40):
+        lin = linear(c)
+        if all(-1e-4 <= v <= 1 + 1e-4 for v in lin) or c <= 0:
+            return hexed(lin)
+        c = max(0.0, c - C / 40)
+    return hexed(linear(0.0))
+
+
+def class_palette(n: int, groups: Mapping[str, Any] | None = None) -> list[str]:
+    """One colour per class, as the live view draws them: with :func:`class_groups`, a hue per
+    group and a lightness per level (level 0 the lightest); else well separated hues."""
+    out: list[str] = []
+    if groups and len(groups.get("group", [])) == n and len(groups.get("level", [])) == n and n:
+        n_levels = max(1, *(int(v) + 1 for v in groups["level"]))
+        for g, lv in zip(groups["group"], groups["level"], strict=True):
+            g, lv = max(0, int(g)), max(0, int(lv))
+            rnd = g // len(GROUP_HUES)
+            hue = GROUP_HUES[g % len(GROUP_HUES)] + rnd * 12
+            L = 0.66 if n_levels == 1 else _LIGHT - (_LIGHT - _DARK) * lv / (n_levels - 1)
+            out.append(_oklch_hex(L, 0.09 if rnd % 2 else 0.15, hue))
+        return out
+    rounds = (0.68, 0.84, 0.5)
+    for c in range(n):
+        rnd = c // len(GROUP_HUES)
+        out.append(_oklch_hex(rounds[rnd % 3], 0.14,
+                              GROUP_HUES[c % len(GROUP_HUES)] + 7 * (rnd // 3)))
+    return out
+
+
+def _ranks_in_order(values: Sequence[str]) -> tuple[list[int], list[str]]:
+    distinct = list(dict.fromkeys(values))
+    pos = {v: k for k, v in enumerate(distinct)}
+    return [pos[v] for v in values], distinct
 
 
 class ConceptTreeWidget(XaiWidget):
@@ -54,6 +206,15 @@ class ConceptTreeWidget(XaiWidget):
     title : str
     collapse_depth : int, default=3
         Nodes deeper than this start collapsed (expand them in the view).
+    orientation : {"auto", "top-down", "left-right"}, default="auto"
+        Layout of the tree; "auto" draws top-down when that fits the output's width, else
+        left-right (the view has a switch).
+    merge_same_class : bool, default=True
+        Draw every split whose two sides predict the same class as one leaf that says so
+        (:meth:`ConceptTree.nodes` with ``merge_same_class=True``; predictions are unchanged).
+    class_groups : None, False, sequence or dict, optional
+        Class structure for the colours (hue per group, lightness per level); inferred from
+        names like ``"heart@0.8"`` by default. See :func:`class_groups`.
     n_thumbnails : int, default=12
         Thumbnails shown per node.
     embed_per_node : int, default=4
@@ -77,6 +238,8 @@ class ConceptTreeWidget(XaiWidget):
     selected = t.Int(-1).tag(sync=True)
     collapse_depth = t.Int(3).tag(sync=True)
     n_thumbnails = t.Int(12).tag(sync=True)
+    orientation = t.Unicode("auto").tag(sync=True)
+    class_groups = t.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -95,6 +258,9 @@ class ConceptTreeWidget(XaiWidget):
         thumb_size: int = 64,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         selected: int = -1,
+        orientation: str = "auto",
+        merge_same_class: bool = True,
+        class_groups: Any = None,
     ) -> None:
         if not isinstance(tree, ConceptTree):
             raise TypeError(f"argument 'tree': expected a fitted ConceptTree, got "
@@ -106,6 +272,8 @@ class ConceptTreeWidget(XaiWidget):
                                  ("thumb_size", thumb_size, 4),
                                  ("max_payload_bytes", max_payload_bytes, 1)):
             check_int(value, name, low=low)
+        check_option(orientation, "orientation", ORIENTATIONS)
+        check_bool(merge_same_class, "merge_same_class")
         images = as_tensor(X, "X")
         n = len(images)
         concepts = check_concepts(concepts, n, n_from="X")
@@ -128,7 +296,9 @@ class ConceptTreeWidget(XaiWidget):
         def code(a: np.ndarray) -> np.ndarray:
             return np.searchsorted(labels, np.asarray(a).astype(labels.dtype)).astype(np.int32)
 
-        nodes = tree.nodes()
+        nodes = tree.nodes(merge_same_class=merge_same_class)
+        merged = nodes.get("merged", [[] for _ in nodes["test"]])
+        shown = nodes.get("shown", np.arange(len(nodes["test"])))
         tree_state: dict[str, Any] = {
             "yes": nodes["yes"].astype(np.int32),
             "no": nodes["no"].astype(np.int32),
@@ -139,6 +309,7 @@ class ConceptTreeWidget(XaiWidget):
             "dist": stats.dist.astype(np.int32),
             "fidelity": stats.fidelity.astype(np.float32),
             "n_train": nodes["n_train"].astype(np.int32),
+            "merged": [list(m) for m in merged],
         }
         if stats.accuracy is not None:
             tree_state["accuracy"] = stats.accuracy.astype(np.float32)
@@ -147,7 +318,8 @@ class ConceptTreeWidget(XaiWidget):
                                   zip(value_tables, tree.concept_names_, strict=True)], axis=1)
         samples: dict[str, Any] = {
             "n": n,
-            "leaf": stats.leaf.astype(np.int32),
+            # the leaf each sample reaches in the tree as drawn (a merged node, if merged)
+            "leaf": shown[stats.leaf].astype(np.int32),
             "model_pred": code(model_pred),
             "tree_pred": code(stats.tree_pred),
             "concepts": concept_codes.astype(np.int32),
@@ -155,7 +327,10 @@ class ConceptTreeWidget(XaiWidget):
         if y is not None:
             samples["target"] = code(y)
         agree = stats.tree_pred == model_pred
-        summary = {"n": n, "depth": tree.depth_, "n_leaves": tree.n_leaves_,
+        drawn = _reachable(nodes)
+        summary = {"n": n, "depth": int(nodes["depth"][drawn].max()) if len(drawn) else 0,
+                   "n_leaves": int(np.sum(nodes["yes"][drawn] < 0)),
+                   "merged": int(sum(len(m) for m in merged)),
                    "fidelity": float(agree.mean()),
                    "accuracy": None if y is None else float(np.mean(stats.tree_pred == y)),
                    "model_accuracy": None if y is None else float(np.mean(model_pred == y))}
@@ -169,11 +344,14 @@ class ConceptTreeWidget(XaiWidget):
             class_names=names, tree=tree_state, samples=samples,
             accuracy=self._accuracy_state(extractor, tree.concept_names_), summary=summary,
             thumbs=thumbs, selected=int(selected), collapse_depth=int(collapse_depth),
+            orientation=orientation, class_groups=_class_groups(names, class_groups, labels,
+                                                                class_names),
             # Only (N, C, H, W) images have thumbnails; other inputs show none (nothing to fetch).
             n_thumbnails=int(n_thumbnails) if self._image_kind else 0,
         )
 
     # -- construction ----------------------------------------------------------------------
+    # (helpers below the class: _reachable, _class_groups)
     @classmethod
     def from_estimator(
         cls,
@@ -273,28 +451,50 @@ class ConceptTreeWidget(XaiWidget):
 
     # -- static fallback -------------------------------------------------------------------
     def _static_html(self) -> str:
+        """The tree as nested lists with the live view's class colours (a bar per node) and
+        its legend; merged splits say so; the first samples as thumbnails."""
         nodes = self._nodes
         s = self.summary
+        colors = class_palette(len(self._names), self.class_groups)
+        merged = self.tree["merged"]
         parts = [f"<div class='xai-static'><h4>{html.escape(self.title)}</h4>",
                  f"<p>{s['n']} samples · depth {s['depth']} · {s['n_leaves']} leaves · "
                  f"fidelity to the model {100 * s['fidelity']:.1f}%"
                  + (f" · accuracy {100 * s['accuracy']:.1f}%" if s["accuracy"] is not None else "")
+                 + (f" · {s['merged']} split{'s' if s['merged'] > 1 else ''} merged (same class "
+                    "on both sides)" if s.get("merged") else "")
                  + "</p>"]
+        dist = self.stats.dist
+
+        def bar(i: int) -> str:
+            total = int(dist[i].sum())
+            if not total:
+                return ""
+            segs = "".join(
+                f"<span title='{html.escape(self._names[c])}: {int(v)}' style='display:"
+                f"inline-block;height:10px;width:{120 * v / total:.1f}px;"
+                f"background:{colors[c]}'></span>"
+                for c, v in enumerate(dist[i]) if v)
+            return (f" <span style='display:inline-flex;vertical-align:middle;width:120px;"
+                    f"outline:1px solid #8888'>{segs}</span>")
 
         def walk(i: int, depth: int) -> str:
             cnt = int(self.stats.count[i])
             fid = "" if cnt == 0 else f", fidelity {100 * self.stats.fidelity[i]:.0f}%"
             pred = html.escape(self._names[self.tree_value(i)])
             if nodes["yes"][i] == -1:
-                return f"<li>→ {pred} (n={cnt}{fid})</li>"
+                note = (f" <em>({len(merged[i])} split{'s' if len(merged[i]) > 1 else ''} merged:"
+                        f" {html.escape('; '.join(merged[i]))})</em>" if merged[i] else "")
+                return f"<li>→ {pred} (n={cnt}{fid}){bar(i)}{note}</li>"
             test = html.escape(nodes["test"][i])
             if depth >= 6:
-                return f"<li>{test}? … (n={cnt})</li>"
-            return (f"<li>{test}? (n={cnt}{fid})<ul>"
+                return f"<li>{test}? … (n={cnt}){bar(i)}</li>"
+            return (f"<li>{test}? (n={cnt}{fid}){bar(i)}<ul>"
                     f"<li>yes<ul>{walk(int(nodes['yes'][i]), depth + 1)}</ul></li>"
                     f"<li>no<ul>{walk(int(nodes['no'][i]), depth + 1)}</ul></li></ul></li>")
 
         parts.append(f"<ul>{walk(0, 0)}</ul>")
+        parts.append(self._static_legend(colors))
         if self.accuracy:
             parts.append(self._static_accuracy())
         if self._image_kind and len(self.images):
@@ -306,11 +506,34 @@ class ConceptTreeWidget(XaiWidget):
                 lo, hi = g.min(), g.max()
                 g = ((g - lo) / ((hi - lo) or 1) * 255).astype(np.uint8)
                 g = g[..., 0] if g.shape[-1] == 1 else g
-                imgs.append(f"<img src='{png_data_uri(g, size=64)}' alt='sample {int(i)}'>")
-            parts.append(f"<div style='display:flex;gap:4px'>{''.join(imgs)}</div>")
+                pred = html.escape(self._names[int(self.samples["model_pred"][int(i)])])
+                imgs.append(f"<figure style='margin:0;font-size:11px'><img src='"
+                            f"{png_data_uri(g, size=64)}' alt='sample {int(i)}'><figcaption>"
+                            f"#{int(i)} pred {pred}</figcaption></figure>")
+            parts.append(f"<div style='display:flex;gap:6px'>{''.join(imgs)}</div>")
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
                      "</p></div>")
         return "".join(parts)
+
+    def _static_legend(self, colors: list[str]) -> str:
+        def item(c: int, text: str) -> str:
+            return (f"<span style='white-space:nowrap;margin-right:10px'><span style='display:"
+                    f"inline-block;width:14px;height:12px;vertical-align:middle;background:"
+                    f"{colors[c]}'></span> {html.escape(text)}</span>")
+
+        g = self.class_groups
+        rows = []
+        if g:
+            for k, label in enumerate(g["groups"]):
+                members = sorted((c for c in range(len(self._names)) if g["group"][c] == k),
+                                 key=lambda c: g["level"][c])
+                cells = "".join(item(c, g["levels"][g["level"][c]] if g["levels"]
+                                     else self._names[c]) for c in members)
+                rows.append(f"<div><b>{html.escape(label)}</b> {cells}</div>")
+        else:
+            rows.append("<div>" + "".join(item(c, n) for c, n in enumerate(self._names)) + "</div>")
+        return ("<div class='xai-static-legend'><p>bars: the model's predictions, one colour per "
+                f"class</p>{''.join(rows)}</div>")
 
     def tree_value(self, node: int) -> int:
         """Index (into ``class_names``) of the class a node predicts."""
@@ -329,3 +552,26 @@ class ConceptTreeWidget(XaiWidget):
             rows.append(f"<tr><th>{html.escape(layer)}</th>{cells}</tr>")
         return ("<table><caption>cross-validated concept accuracy per layer (bold: chosen)"
                 f"</caption><tr><th>layer</th>{head}</tr>{''.join(rows)}</table>")
+
+
+def _reachable(nodes: Mapping[str, Any]) -> np.ndarray:
+    """Ids of the nodes reachable from the root (a merged tree hides some)."""
+    yes, no = nodes["yes"], nodes["no"]
+    out, stack = [], [0] if len(yes) else []
+    while stack:
+        i = stack.pop()
+        out.append(i)
+        if yes[i] >= 0:
+            stack += [int(no[i]), int(yes[i])]
+    return np.array(sorted(out), dtype=np.int64)
+
+
+def _class_groups(names: list[str], groups: Any, labels: np.ndarray,
+                  class_names: Any) -> dict[str, Any]:
+    """:func:`class_groups` for the widget's classes; a sequence given with ``class_names`` is
+    indexed like it (by class label) and reordered to the widget's classes."""
+    if (isinstance(groups, Sequence) and not isinstance(groups, str) and class_names is not None
+            and labels.dtype.kind in "iu" and len(groups) == len(class_names)
+            and len(groups) != len(names)):
+        groups = [groups[int(v)] for v in labels]
+    return class_groups(names, groups)

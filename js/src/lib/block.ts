@@ -1,7 +1,6 @@
 // Blocks of samples (js/README.md "AttributionComparison state") and the JS-side sample cache.
 import {
-  asBytes,
-  type Bytes,
+  decodeArray,
   decodeFloat,
   decodeInt,
   decodeQuantized,
@@ -15,13 +14,39 @@ export interface WireBlock {
   target: WireArray;
   pred: WireArray;
   prob: WireArray;
+  /** True labels (classes, or a regression's target), NaN where unknown; absent: none given. */
+  truth?: WireArray;
   inputs?: WireQuantized | WireArray;
   tokens?: string[][];
   attributions: Record<string, WireQuantized>;
-  /** Optional per-method pictures, one per sample (e.g. RDKit molecule SVGs), as raw bytes. */
-  pictures?: Record<string, Bytes[]>;
-  /** MIME type of `pictures`; only image/svg+xml and image/png are shown. */
-  picture_type?: string;
+  /** Sequences: uint8 (K, T), 1 at real positions, 0 at padding (absent: every position real). */
+  valid?: WireArray;
+  /** SMILES: every sample's molecule (concatenated over the K samples, see WireMolecules). */
+  molecules?: WireMolecules;
+}
+
+/**
+ * Molecules of K samples (Python `_molecules.molecule_block`): sample k owns atoms
+ * atoms[k]..atoms[k+1] and bonds bonds[k]..bonds[k+1] of the concatenated arrays.
+ */
+export interface WireMolecules {
+  atoms: WireArray; // int32 (K + 1,)
+  bonds: WireArray; // int32 (K + 1,)
+  xy: WireArray; // float32 (A, 2), y up, median bond length 1
+  token: WireArray; // int16 (A,): the SMILES token of each atom
+  labels: string[][]; // per sample, per atom: "" (a plain carbon) or the text to draw
+  pairs: WireArray; // uint16 (B, 2): atom indices within the sample's molecule
+  order: WireArray; // uint8 (B,): 1, 2, 3 (Kekulé), 4 aromatic without a Kekulé form
+}
+
+export interface Molecules {
+  atoms: Int32Array;
+  bonds: Int32Array;
+  xy: Float32Array | Float64Array;
+  token: Int32Array;
+  labels: string[][];
+  pairs: Int32Array;
+  order: Int32Array;
 }
 
 export interface TabularInputs {
@@ -34,22 +59,33 @@ export interface Block {
   target: Int32Array;
   pred: Int32Array;
   prob: Float32Array | Float64Array;
+  truth?: Float32Array | Float64Array;
   image?: Quantized; // (K, H, W, C)
   tabular?: TabularInputs; // (K, F)
   tokens?: string[][];
   attributions: Map<string, Quantized>;
-  /** method -> one `data:` URI per sample (shown in an inert <img>, never as markup). */
-  pictures?: Map<string, string[]>;
+  /** Sequences: 1 at real positions, 0 at padding, K x validSize (absent: all real). */
+  valid?: Uint8Array;
+  validSize?: number;
+  molecules?: Molecules;
 }
 
-const PICTURE_TYPES = new Set(["image/svg+xml", "image/png"]);
-
-/** Base64 of raw bytes (chunked: String.fromCharCode has an argument limit). */
-export function bytesToBase64(data: Bytes): string {
-  const bytes = asBytes(data);
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
+function decodeMolecules(w: WireMolecules): Molecules {
+  const m: Molecules = {
+    atoms: decodeInt(w.atoms),
+    bonds: decodeInt(w.bonds),
+    xy: decodeFloat(w.xy),
+    token: decodeInt(w.token),
+    labels: Array.isArray(w.labels) ? w.labels.map((l) => (Array.isArray(l) ? l.map(String) : [])) : [],
+    pairs: decodeInt(w.pairs),
+    order: decodeInt(w.order),
+  };
+  const nA = m.atoms[m.atoms.length - 1] ?? 0;
+  const nB = m.bonds[m.bonds.length - 1] ?? 0;
+  if (m.xy.length < 2 * nA || m.token.length < nA || m.pairs.length < 2 * nB || m.order.length < nB) {
+    throw new Error("xaiwidgets: molecule arrays shorter than their offsets");
+  }
+  return m;
 }
 
 /** One sample: item k of a block. */
@@ -76,6 +112,7 @@ export function decodeBlock(w: WireBlock): Block {
     prob: decodeFloat(w.prob),
     attributions: new Map(),
   };
+  if (w.truth) b.truth = decodeFloat(w.truth);
   if (w.inputs) {
     if (isQuantized(w.inputs)) b.image = decodeQuantized(w.inputs);
     else {
@@ -86,13 +123,12 @@ export function decodeBlock(w: WireBlock): Block {
   }
   if (Array.isArray(w.tokens)) b.tokens = w.tokens.map((t) => (Array.isArray(t) ? t.map(String) : []));
   for (const [name, a] of Object.entries(w.attributions ?? {})) b.attributions.set(name, decodeQuantized(a));
-  const mime = String(w.picture_type ?? "image/svg+xml");
-  if (w.pictures && typeof w.pictures === "object" && PICTURE_TYPES.has(mime)) {
-    b.pictures = new Map();
-    for (const [name, items] of Object.entries(w.pictures)) {
-      if (Array.isArray(items)) b.pictures.set(name, items.map((x) => `data:${mime};base64,${bytesToBase64(x)}`));
-    }
+  if (w.valid) {
+    const v = decodeArray(w.valid);
+    b.valid = v.data instanceof Uint8Array ? v.data : Uint8Array.from(v.data);
+    b.validSize = v.shape[1] ?? 0;
   }
+  if (w.molecules && typeof w.molecules === "object") b.molecules = decodeMolecules(w.molecules);
   return b;
 }
 

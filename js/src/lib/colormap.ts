@@ -97,3 +97,118 @@ export function textColorOn(lut: LUT, i: number, alpha = 1): string {
 /** Categorical line colours (Tableau 10) for per-method curves. */
 export const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                         "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+
+// ------------------------------------------------------------------ class palettes (trees)
+// Categorical colours built in OKLCH (perceptual lightness, chroma, hue) so that a class
+// structure can be drawn: one hue per group (e.g. the shape of "heart@0.8"), one lightness per
+// level (its scale). Highlights (a sample's path) use a hue no class colour uses.
+
+/** The colour of a highlighted path in the tree views: a blue no class palette entry is near. */
+export const TREE_PATH_COLOR = "#2f6fe4";
+
+/** Group hues in OKLCH degrees, in order of use: orange, green, magenta, olive, teal, red,
+ * sea green, amber. Blue (about 225-290 degrees) is left to the path highlight. */
+export const GROUP_HUES = [55, 145, 335, 105, 195, 20, 170, 80];
+
+function linToSrgb(c: number): number {
+  return c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
+}
+
+function srgbToLin(c: number): number {
+  return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+}
+
+function oklabToLinear(L: number, a: number, b: number): [number, number, number] {
+  const l = (L + 0.3963377774 * a + 0.2158037573 * b) ** 3;
+  const m = (L - 0.1055613458 * a - 0.0638541728 * b) ** 3;
+  const s = (L - 0.0894841775 * a - 1.291485548 * b) ** 3;
+  return [
+    4.0767416621 * l - 3.3077115913 * m + 0.2309699292 * s,
+    -1.2684380046 * l + 2.6097574011 * m - 0.3413193965 * s,
+    -0.0041960863 * l - 0.7034186147 * m + 1.707614701 * s,
+  ];
+}
+
+function toHex(rgb: number[]): string {
+  return `#${rgb.map((c) => Math.round(Math.max(0, Math.min(1, c)) * 255).toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** OKLCH (L in 0..1, chroma, hue in degrees) as sRGB hex; chroma is reduced until it fits sRGB. */
+export function oklch(L: number, C: number, hue: number): string {
+  const hr = (hue * Math.PI) / 180;
+  let c = C;
+  for (let k = 0; k < 40; k++) {
+    const lin = oklabToLinear(L, c * Math.cos(hr), c * Math.sin(hr));
+    if (lin.every((v) => v >= -1e-4 && v <= 1 + 1e-4) || c <= 0) return toHex(lin.map(linToSrgb));
+    c = Math.max(0, c - C / 40);
+  }
+  return toHex(oklabToLinear(L, 0, 0).map(linToSrgb));
+}
+
+/** OKLCH [L, C, hue] of an sRGB hex colour. */
+export function toOklch(hexColor: string): [number, number, number] {
+  const [r, g, b] = hex(hexColor).map((v) => srgbToLin(v / 255));
+  const l = Math.cbrt(0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b);
+  const m = Math.cbrt(0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b);
+  const s = Math.cbrt(0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b);
+  const L = 0.2104542553 * l + 0.793617785 * m - 0.0040720468 * s;
+  const a = 1.9779984951 * l - 2.428592205 * m + 0.4505937099 * s;
+  const bb = 0.0259040371 * l + 0.7827717662 * m - 0.808675766 * s;
+  return [L, Math.hypot(a, bb), ((Math.atan2(bb, a) * 180) / Math.PI + 360) % 360];
+}
+
+/** CIELAB (D65) of an sRGB hex colour. */
+export function toLab(hexColor: string): [number, number, number] {
+  const [r, g, b] = hex(hexColor).map((v) => srgbToLin(v / 255));
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const x = f((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
+  const y = f(0.2126 * r + 0.7152 * g + 0.0722 * b);
+  const z = f((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
+  return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+}
+
+/** CIE76 colour difference (Euclidean in CIELAB): about 2 is just noticeable, 10+ is distinct. */
+export function deltaE(a: string, b: string): number {
+  const p = toLab(a);
+  const q = toLab(b);
+  return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
+
+/** Class structure: per class a group (e.g. the shape) and a level within it (the scale). */
+export interface ClassGroups {
+  group: ArrayLike<number>;
+  level: ArrayLike<number>;
+}
+
+const LIGHT = 0.86;
+const DARK = 0.44;
+
+/**
+ * One colour per class. With `groups`, a hue per group and a lightness per level (level 0 the
+ * lightest); classes of the same group read as one family in the legend and the bars. Without,
+ * well separated hues (a second and third round of lighter and darker ones beyond eight classes).
+ * No colour is near {@link TREE_PATH_COLOR}.
+ */
+export function classPalette(n: number, groups?: ClassGroups | null): string[] {
+  const out: string[] = [];
+  const valid = groups && groups.group.length === n && groups.level.length === n && n > 0;
+  if (valid) {
+    let nLevels = 1;
+    for (let c = 0; c < n; c++) nLevels = Math.max(nLevels, Number(groups.level[c]) + 1);
+    for (let c = 0; c < n; c++) {
+      const g = Math.max(0, Number(groups.group[c]));
+      const lv = Math.max(0, Number(groups.level[c]));
+      const round = Math.floor(g / GROUP_HUES.length);
+      const hue = GROUP_HUES[g % GROUP_HUES.length] + round * 12;
+      const L = nLevels === 1 ? 0.66 : LIGHT - ((LIGHT - DARK) * lv) / (nLevels - 1);
+      out.push(oklch(L, round % 2 ? 0.09 : 0.15, hue));
+    }
+    return out;
+  }
+  const rounds = [0.68, 0.84, 0.5];
+  for (let c = 0; c < n; c++) {
+    const round = Math.floor(c / GROUP_HUES.length);
+    out.push(oklch(rounds[round % rounds.length], 0.14, GROUP_HUES[c % GROUP_HUES.length] + 7 * Math.floor(round / 3)));
+  }
+  return out;
+}

@@ -8,11 +8,6 @@ export function fmt(x: number, digits = 3): string {
   return x.toExponential(Math.max(0, digits - 1)).replace("e+", "e");
 }
 
-/** "mean ± std"; a NaN std means "a single measurement" (e.g. timings), so only the mean. */
-export function meanStd(mean: number, std: number): string {
-  return Number.isNaN(std) ? fmt(mean) : `${fmt(mean)} ± ${fmt(std)}`;
-}
-
 export function className(names: readonly string[], i: number): string {
   return names && i >= 0 && i < names.length ? String(names[i]) : String(i);
 }

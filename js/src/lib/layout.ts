@@ -90,3 +90,14 @@ export function stepIn(avail: readonly number[], cur: number, dir: 1 | -1): numb
   }
   return cur;
 }
+
+/**
+ * Columns for n equal panels of width w (gap g) in a row of `width` px: as many as fit, then
+ * balanced so the last row is never a lonely panel (6 panels in room for 5 -> 3 + 3, not 5 + 1).
+ */
+export function gridColumns(n: number, w: number, g: number, width: number): number {
+  if (n <= 0) return 1;
+  const fit = Math.max(1, Math.floor((width + g) / (w + g)));
+  const rows = Math.ceil(n / Math.min(fit, n));
+  return Math.ceil(n / rows);
+}

@@ -1,14 +1,23 @@
-// Faithfulness metrics (js/README.md `metrics`): decoding and the "best per column" rule.
-import { decodeFloat, type WireArray } from "./wire";
+// Faithfulness metrics (js/README.md `metrics`): decoding. Python decides "best" (a paired test
+// over the same samples, xaiwidgets/metrics/stats.py); the view never re-derives it from means.
+import { decodeArray, decodeFloat, decodeInt, type WireArray } from "./wire";
 
 export interface WireMetrics {
   names?: string[];
   labels?: string[];
   higher_is_better?: boolean[];
+  paired?: boolean[];
   mean: WireArray;
-  std?: WireArray;
+  low?: WireArray;
+  high?: WireArray;
+  rank?: WireArray;
+  best?: WireArray;
+  p_best?: WireArray;
   n?: number;
+  samples?: WireArray;
+  values?: WireArray;
   baseline?: string;
+  sentence?: string;
   methods?: string[];
   curves?: { fractions: WireArray; deletion?: WireArray; insertion?: WireArray };
 }
@@ -17,12 +26,21 @@ export interface Metrics {
   methods: string[];
   labels: string[];
   higher: boolean[];
+  paired: boolean[];
   M: number;
   Q: number;
   mean: ArrayLike<number>;
-  std: ArrayLike<number> | null;
+  low: ArrayLike<number> | null;
+  high: ArrayLike<number> | null;
+  rank: ArrayLike<number> | null;
+  best: ArrayLike<number> | null;
+  pBest: ArrayLike<number> | null;
   n: number | null;
+  /** Global indices of the metric samples, and their values (M, Q, K). */
+  samples: Int32Array | null;
+  values: ArrayLike<number> | null;
   baseline: string | null;
+  sentence: string | null;
   fractions: ArrayLike<number> | null;
   deletion: ArrayLike<number> | null;
   insertion: ArrayLike<number> | null;
@@ -37,43 +55,58 @@ export function decodeMetrics(w: WireMetrics, methods: string[]): Metrics {
   const names = w.names ?? [];
   const labels = Array.from({ length: Q }, (_, q) => String(w.labels?.[q] ?? names[q] ?? `metric ${q}`));
   const rows = Array.isArray(w.methods) ? w.methods : methods;
+  const opt = (a: WireArray | undefined) => (a ? decodeFloat(a) : null);
   return {
     methods: Array.from({ length: M }, (_, m) => String(rows[m] ?? `method ${m}`)),
     labels,
     higher: Array.from({ length: Q }, (_, q) => Boolean(w.higher_is_better?.[q])),
+    paired: Array.from({ length: Q }, (_, q) => w.paired?.[q] !== false),
     M,
     Q,
     mean: decodeFloat(w.mean),
-    std: w.std ? decodeFloat(w.std) : null,
+    low: opt(w.low),
+    high: opt(w.high),
+    rank: w.rank ? decodeInt(w.rank) : null,
+    best: w.best ? decodeArray(w.best).data : null,
+    pBest: opt(w.p_best),
     n: typeof w.n === "number" ? w.n : null,
+    samples: w.samples ? decodeInt(w.samples) : null,
+    values: opt(w.values),
     baseline: w.baseline == null ? null : String(w.baseline),
+    sentence: w.sentence == null ? null : String(w.sentence),
     fractions: w.curves?.fractions ? decodeFloat(w.curves.fractions) : null,
     deletion: w.curves?.deletion ? decodeFloat(w.curves.deletion) : null,
     insertion: w.curves?.insertion ? decodeFloat(w.curves.insertion) : null,
   };
 }
 
-/**
- * best[m * Q + q]: row m has the best mean of column q. Ties (per `same`: pass a comparison of
- * the displayed strings so equal-looking cells get equal emphasis) all win; NaN never does.
- */
-export function bestMask(
-  mean: ArrayLike<number>,
-  M: number,
-  Q: number,
-  higher: boolean[],
-  same: (a: number, b: number) => boolean = (a, b) => a === b,
-): boolean[] {
-  const best = new Array<boolean>(M * Q).fill(false);
-  for (let q = 0; q < Q; q++) {
-    let top = NaN;
-    for (let m = 0; m < M; m++) {
-      const v = mean[m * Q + q];
-      if (Number.isNaN(v)) continue;
-      if (Number.isNaN(top) || (higher[q] ? v > top : v < top)) top = v;
-    }
-    if (Number.isNaN(top)) continue;
-    for (let m = 0; m < M; m++) best[m * Q + q] = !Number.isNaN(mean[m * Q + q]) && same(mean[m * Q + q], top);
+/** Row order sorting column q (best first, NaN last); `reverse` flips it. */
+export function sortRows(mx: Metrics, q: number, reverse = false): number[] {
+  const rows = [...Array(mx.M).keys()];
+  const key = (m: number) => {
+    const v = mx.mean[m * mx.Q + q];
+    return Number.isNaN(v) ? Infinity : mx.higher[q] ? -v : v;
+  };
+  rows.sort((a, b) => (key(a) === key(b) ? a - b : key(a) < key(b) ? -1 : 1));
+  if (reverse) {
+    const finite = rows.filter((m) => Number.isFinite(key(m))).reverse();
+    return [...finite, ...rows.filter((m) => !Number.isFinite(key(m)))];
   }
-  return best;
+  return rows;
+}
+
+/** Data range of curves with 5 % padding (degenerate ranges widened), for fitted axes. */
+export function dataRange(ys: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < ys.length; i++) {
+    const v = ys[i];
+    if (!Number.isFinite(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (!Number.isFinite(lo)) return [0, 1];
+  if (hi - lo < 1e-9) return [lo - 0.5, hi + 0.5];
+  const pad = 0.05 * (hi - lo);
+  return [lo - pad, hi + pad];
 }

@@ -16,7 +16,14 @@ export const CSS = `
   --xai-mono: var(--jp-code-font-family, var(--vscode-editor-font-family, ui-monospace, monospace));
   color: var(--xai-fg); background: var(--xai-bg); font-family: var(--xai-font);
   font-size: var(--jp-ui-font-size1, 13px); line-height: 1.4; padding: 8px; box-sizing: border-box;
+  position: relative;
 }
+.xai-root .xai-tooltip { position: absolute; z-index: 20; pointer-events: none; max-width: 320px;
+  padding: 4px 8px; border-radius: 4px; background: var(--xai-bg); color: var(--xai-fg);
+  border: 1px solid var(--xai-border); box-shadow: 0 2px 8px rgba(0,0,0,0.18);
+  font-family: var(--xai-mono); font-size: 0.85em; line-height: 1.35; white-space: pre-wrap; }
+.xai-root .xai-tooltip[hidden] { display: none; }
+.xai-root .xai-tooltip b { font-weight: 600; }
 @media (prefers-color-scheme: dark) {
   .xai-root {
     --xai-fb-fg: #e6edf3; --xai-fb-fg2: #9198a1; --xai-fb-bg: #0d1117; --xai-fb-bg2: #161b22;
@@ -40,6 +47,7 @@ export const CSS = `
 .xai-root .xai-controls input[type=range] { width: 90px; accent-color: var(--xai-accent); }
 .xai-root .xai-controls .xai-val { min-width: 2.6em; font-variant-numeric: tabular-nums; }
 .xai-root .xai-panels { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.xai-root .xai-panels.xai-grid { display: grid; justify-content: start; }
 .xai-root .xai-panel { margin: 0; display: flex; flex-direction: column; gap: 2px; }
 .xai-root .xai-canvas-wrap { position: relative; line-height: 0; background: var(--xai-bg2);
   outline: 1px solid var(--xai-border); }
@@ -50,33 +58,88 @@ export const CSS = `
 .xai-root .xai-legend { display: flex; flex-direction: column; gap: 1px; }
 .xai-root canvas.xai-colorbar { width: 100%; height: 8px; image-rendering: pixelated; display: block;
   outline: 1px solid var(--xai-border); }
+.xai-root .xai-legend-bar { position: relative; }
+.xai-root .xai-legend-band { position: absolute; top: 0; height: 100%; background: var(--xai-bg);
+  opacity: 0.7; background-image: repeating-linear-gradient(45deg, var(--xai-border) 0 2px, transparent 2px 4px); }
+.xai-root .xai-legend-band[hidden], .xai-root .xai-legend-note[hidden] { display: none; }
+.xai-root .xai-legend-note { font-size: 0.8em; color: var(--xai-fg2); }
 .xai-root .xai-legend-labels { display: flex; justify-content: space-between; font-size: 0.85em;
   color: var(--xai-fg2); font-variant-numeric: tabular-nums; }
 .xai-root .xai-readout { min-height: 1.4em; margin: 6px 0; font-family: var(--xai-mono); font-size: 0.9em;
   color: var(--xai-fg2); white-space: pre-wrap; }
 .xai-root .xai-readout b { color: var(--xai-fg); font-weight: 600; }
 .xai-root .xai-status { color: var(--xai-fg2); font-style: italic; }
+.xai-root .xai-hint { color: var(--xai-fg2); font-size: 0.85em; }
+.xai-root .xai-tools { margin-left: auto; display: inline-flex; gap: 4px; }
+.xai-root .xai-help { max-width: 720px; margin: 0 0 8px 0; padding: 6px 10px; border-left: 3px solid var(--xai-accent);
+  background: var(--xai-bg2); color: var(--xai-fg2); font-size: 0.9em; }
+.xai-root .xai-help p { margin: 2px 0; }
+.xai-root .xai-help[hidden] { display: none; }
+.xai-root .xai-info.xai-wrong .xai-truth { color: var(--xai-bad); font-weight: 600; }
 .xai-root.xai-loading .xai-panels { opacity: 0.35; }
 .xai-root .xai-bars { display: inline-grid; gap: 2px 12px; align-items: start; }
 .xai-root .xai-bar-labels { display: flex; flex-direction: column; text-align: right; font-size: 0.9em; }
 .xai-root .xai-bar-labels span.xai-hover { color: var(--xai-accent); }
 .xai-root .xai-bar-labels span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 14em; }
 .xai-root canvas.xai-barchart { display: block; cursor: crosshair; }
-.xai-root .xai-seq { display: flex; flex-direction: column; gap: 10px; }
-.xai-root .xai-seq-row { display: flex; flex-direction: column; gap: 2px; }
-.xai-root .xai-seq-row .xai-caption { text-align: left; }
-.xai-root .xai-tokens { display: flex; flex-wrap: wrap; gap: 2px; font-family: var(--xai-mono); }
-.xai-root .xai-token { padding: 0 3px; border-radius: 2px; white-space: pre; cursor: default; }
-.xai-root .xai-token.xai-hover { outline: 1px solid var(--xai-accent); }
-.xai-root canvas.xai-strip { width: 100%; max-width: 720px; height: 10px; image-rendering: pixelated; display: block; }
-.xai-root .xai-token[hidden], .xai-root img.xai-picture[hidden] { display: none; }
-.xai-root img.xai-picture { display: block; max-width: 280px; background: #fff; border: 1px solid var(--xai-border); border-radius: 4px; margin-top: 2px; }
+/* -- sequence and molecule views (views/sequence.ts, views/molecule.ts) -- */
+.xai-root .xai-seq { display: grid; grid-template-columns: repeat(var(--xai-seq-cols, 1), minmax(0, 1fr));
+  gap: 10px; align-items: start; }
+.xai-root .xai-seq-row { display: flex; flex-direction: column; gap: 4px; min-width: 0; padding: 6px 8px;
+  border: 1px solid var(--xai-border); border-radius: 4px; background: var(--xai-bg); }
+.xai-root .xai-seq-head { display: flex; align-items: flex-start; justify-content: space-between; gap: 8px; }
+.xai-root .xai-seq-head .xai-caption { text-align: left; flex: 1 1 auto; min-width: 0; }
+.xai-root .xai-seq-head .xai-legend { flex: 0 0 130px; }
+.xai-root .xai-seq-head .xai-legend[hidden] { display: none; }
+.xai-root .xai-tokens-wrap { position: relative; }
+.xai-root .xai-tokens { display: flex; flex-wrap: wrap; gap: 3px 2px; font-family: var(--xai-mono); }
+.xai-root .xai-token { padding: 0 3px 4px; border-radius: 2px; white-space: pre; cursor: default; }
+.xai-root .xai-token.xai-hover { outline: 2px solid var(--xai-accent); }
+.xai-root canvas.xai-strip { position: absolute; left: 0; top: 0; width: 100%; height: 100%; display: block;
+  pointer-events: none; }
+.xai-root svg.xai-molecule { display: block; width: 100%; height: auto; margin: 0 auto; overflow: visible; }
+.xai-root svg.xai-molecule line { stroke: var(--xai-fg); stroke-width: 1.4px; vector-effect: non-scaling-stroke;
+  stroke-linecap: round; }
+.xai-root svg.xai-molecule line.xai-dashed { stroke-dasharray: 3 2; }
+.xai-root svg.xai-molecule .xai-atom.xai-hidden { display: none; }
+.xai-root svg.xai-molecule .xai-atom-label { fill: var(--xai-fg); text-anchor: middle; dominant-baseline: central;
+  font-family: var(--xai-font); paint-order: stroke; stroke: var(--xai-bg); stroke-width: 0.12px;
+  stroke-linejoin: round; pointer-events: none; }
+.xai-root svg.xai-molecule .xai-atom-hit { fill: transparent; stroke: none; }
+.xai-root svg.xai-molecule .xai-atom-hit.xai-hover { stroke: var(--xai-accent); stroke-width: 2.5px;
+  vector-effect: non-scaling-stroke; }
+/* -- end of sequence and molecule views -- */
 .xai-root .xai-metrics-wrap { margin-top: 12px; }
 .xai-root table.xai-metrics { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .xai-root table.xai-metrics caption { caption-side: bottom; text-align: left; color: var(--xai-fg2); font-size: 0.85em; padding-top: 4px; }
 .xai-root table.xai-metrics th, .xai-root table.xai-metrics td { padding: 2px 10px; border-bottom: 1px solid var(--xai-border); text-align: right; }
 .xai-root table.xai-metrics th[scope=row] { text-align: left; }
 .xai-root table.xai-metrics td.best { font-weight: 700; }
+.xai-root table.xai-metrics td.best .xai-mean::before { content: "★ "; color: var(--xai-accent); }
+.xai-root table.xai-metrics th.xai-sortable { cursor: pointer; user-select: none; }
+.xai-root table.xai-metrics th[aria-sort=ascending]::after { content: " ▴"; }
+.xai-root table.xai-metrics th[aria-sort=descending]::after { content: " ▾"; }
+.xai-root table.xai-metrics td { vertical-align: top; }
+.xai-root table.xai-metrics .xai-ci, .xai-root table.xai-metrics .xai-sample-value { color: var(--xai-fg2);
+  font-size: 0.8em; font-weight: 400; }
+.xai-root table.xai-metrics .xai-sample-value { color: var(--xai-accent); }
+.xai-root table.xai-metrics .xai-rank { color: var(--xai-fg2); font-weight: 400; margin-left: 2px; }
+.xai-root table.xai-metrics caption { max-width: 720px; }
+.xai-root .xai-swatch-sq { width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
+.xai-root svg.xai-curves .xai-grid, .xai-root svg.xai-lines .xai-grid { stroke: var(--xai-border); stroke-opacity: 0.5; }
+.xai-root .xai-extras { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; margin-top: 12px; }
+.xai-root .xai-linechart { display: flex; flex-direction: column; gap: 4px; }
+.xai-root svg.xai-lines { overflow: visible; }
+.xai-root svg.xai-lines text { fill: var(--xai-fg2); font-size: 11px; font-family: var(--xai-font); }
+.xai-root svg.xai-lines .xai-chart-title { fill: var(--xai-fg); font-weight: 600; font-size: 12px; }
+.xai-root svg.xai-lines .xai-axis { stroke: var(--xai-fg2); fill: none; }
+.xai-root svg.xai-lines .xai-point-label { fill: var(--xai-fg); font-size: 10px; }
+.xai-root svg.xai-lines .xai-point { stroke: var(--xai-bg); stroke-width: 1; }
+.xai-root table.xai-stats { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+.xai-root table.xai-stats caption { font-weight: 600; text-align: left; padding-bottom: 4px; }
+.xai-root table.xai-stats th, .xai-root table.xai-stats td { padding: 2px 10px; border-bottom: 1px solid var(--xai-border); }
+.xai-root table.xai-stats th { text-align: left; font-weight: 400; }
+.xai-root table.xai-stats td { text-align: right; }
 .xai-root .xai-charts { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 12px; margin-top: 8px; }
 .xai-root svg.xai-curves { overflow: visible; }
 .xai-root svg.xai-curves text { fill: var(--xai-fg2); font-size: 10px; font-family: var(--xai-font); }

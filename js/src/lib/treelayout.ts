@@ -7,11 +7,18 @@ export interface TreeShape {
   no: ArrayLike<number>;
 }
 
+export type Orientation = "top-down" | "left-right";
+
 export interface LayoutOptions {
   nodeW: number;
   nodeH: number;
+  /** Gap between neighbouring boxes along x (between slots top-down, between depths left-right). */
   gapX: number;
+  /** Gap along y (between depths top-down, between slots left-right). */
   gapY: number;
+  /** "top-down" (default): depths are rows, the root on top; "left-right": depths are columns,
+   * the root on the left, yes children above no children. */
+  orientation?: Orientation;
 }
 
 export interface TreeLayout {
@@ -121,8 +128,9 @@ export function revealed(collapsed: ReadonlySet<number>, parent: ArrayLike<numbe
 
 /**
  * Tidy layout of the visible tree: visible leaves (collapsed nodes count as leaves) take
- * consecutive slots left to right in pre-order; a parent sits midway between its two children;
- * rows are depths.
+ * consecutive slots in pre-order (left to right top-down, top to bottom left-right); a parent
+ * sits midway between its two children; depths are rows (top-down) or columns (left-right).
+ * `x` is always a box's centre and `y` its top edge.
  */
 export function layoutTree(t: TreeShape, collapsed: ReadonlySet<number>, o: LayoutOptions): TreeLayout {
   const n = nodeCount(t);
@@ -130,24 +138,34 @@ export function layoutTree(t: TreeShape, collapsed: ReadonlySet<number>, o: Layo
   const y = new Float64Array(n).fill(NaN);
   const visible = preorder(t, collapsed);
   const depth = depthsOf(t);
+  const lr = o.orientation === "left-right";
+  // Along the slot axis (a) and the depth axis (d): position of a box's start edge.
+  const slotStep = lr ? o.nodeH + o.gapY : o.nodeW + o.gapX;
+  const depthStep = lr ? o.nodeW + o.gapX : o.nodeH + o.gapY;
+  const a = new Float64Array(n).fill(NaN);
   let slot = 0;
   let maxDepth = 0;
   for (const i of visible) {
-    y[i] = depth[i] * (o.nodeH + o.gapY);
     maxDepth = Math.max(maxDepth, depth[i]);
-    if (isLeaf(t, i) || collapsed.has(i)) x[i] = slot++ * (o.nodeW + o.gapX) + o.nodeW / 2;
+    if (isLeaf(t, i) || collapsed.has(i)) a[i] = slot++ * slotStep;
   }
   for (let k = visible.length - 1; k >= 0; k--) {
     const i = visible[k];
-    if (Number.isNaN(x[i])) x[i] = (x[t.yes[i]] + x[t.no[i]]) / 2;
+    if (Number.isNaN(a[i])) a[i] = (a[t.yes[i]] + a[t.no[i]]) / 2;
   }
-  return {
-    x,
-    y,
-    visible,
-    width: Math.max(0, slot * (o.nodeW + o.gapX) - o.gapX),
-    height: visible.length ? (maxDepth + 1) * (o.nodeH + o.gapY) - o.gapY : 0,
-  };
+  for (const i of visible) {
+    const d = depth[i] * depthStep;
+    if (lr) {
+      x[i] = d + o.nodeW / 2;
+      y[i] = a[i];
+    } else {
+      x[i] = a[i] + o.nodeW / 2;
+      y[i] = d;
+    }
+  }
+  const along = Math.max(0, slot * slotStep - (lr ? o.gapY : o.gapX));
+  const across = visible.length ? (maxDepth + 1) * depthStep - (lr ? o.gapX : o.gapY) : 0;
+  return { x, y, visible, width: lr ? across : along, height: lr ? along : across };
 }
 
 /** Indices of samples whose leaf lies under `node`, in sample order, at most `limit`. */
@@ -181,6 +199,12 @@ export function zoomAt(v: View, factor: number, px: number, py: number, min = 0.
   const scale = Math.max(min, Math.min(max, v.scale * factor));
   const k = scale / v.scale;
   return { scale, tx: px - (px - v.tx) * k, ty: py - (py - v.ty) * k };
+}
+
+/** The scale at which the smallest font of a drawing (`smallestPx` at scale 1) renders at
+ * `minPx`: zooming out below it makes text illegible, so views scroll instead. */
+export function legibleScale(smallestPx: number, minPx = 11): number {
+  return smallestPx > 0 ? minPx / smallestPx : 1;
 }
 
 /** Short label: at most `max` characters, with an ellipsis when cut. */

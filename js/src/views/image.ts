@@ -4,10 +4,13 @@ import { lutFor } from "../lib/colormap";
 import { h, localXY, putRGBA } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { compositeOver, grayRGBA, heatmapRGBA, inputRGBA, resizeRGBA } from "../lib/heatmap";
-import { panelSize } from "../lib/layout";
+import { gridColumns, PANEL_WIDTH, panelSize } from "../lib/layout";
+
+const GAP = 12; // px, as .xai-panels in theme.ts
+import { displayAll } from "../lib/scale";
 import { dequantize, type Quantized } from "../lib/wire";
 import { Legend } from "./legend";
-import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./types";
+import { CLIP_QUANTILE, type ModalityView, type ReadoutPart, type Settings, type ViewContext } from "./types";
 
 interface Panel {
   method: string | null; // null: the input panel
@@ -19,14 +22,29 @@ interface Panel {
 }
 
 export class ImageView implements ModalityView {
+  private lastHover: [number, number] | null = null;
   readonly el: HTMLElement;
   private panels: Panel[] = [];
   private sample: Sample | null = null;
 
   constructor(private ctx: ViewContext) {
-    this.el = h("div", { class: "xai-panels" });
+    this.el = h("div", { class: "xai-panels xai-grid" });
     this.panels.push(this.panel(null, "input"));
     for (const m of ctx.methods) this.panels.push(this.panel(m, m));
+    this.layout();
+    if (typeof ResizeObserver !== "undefined") {
+      const ro = new ResizeObserver(() => this.layout());
+      ro.observe(this.el);
+      ctx.signal.addEventListener("abort", () => ro.disconnect());
+    }
+  }
+
+  /** Panels on an even grid that fits the width (no panel alone on the last row). */
+  layout(width = this.el.getBoundingClientRect().width): void {
+    const panelW = Math.max(PANEL_WIDTH, ...this.panels.map((p) => p.wrap.parentElement?.getBoundingClientRect().width ?? 0));
+    const cols = width > 0 ? gridColumns(this.panels.length, panelW, GAP, width) : this.panels.length;
+    this.el.style.gridTemplateColumns = `repeat(${cols}, max-content)`;
+    this.el.dataset.columns = String(cols);
   }
 
   private panel(method: string | null, title: string): Panel {
@@ -62,34 +80,39 @@ export class ImageView implements ModalityView {
       putRGBA(inputPanel.canvas, inputRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c), inDims.w, inDims.h);
       this.size(inputPanel, inDims.h, inDims.w);
     }
-    for (const p of this.panels.slice(1)) {
+    const heat = this.panels.slice(1);
+    const shown = displayAll(heat.map((p) => block.attributions.get(p.method!)), k, { sign: st.sign, clip: st.clip ? CLIP_QUANTILE : 1 }, st.shared);
+    heat.forEach((p, j) => {
       const a = block.attributions.get(p.method!);
-      if (!a) {
+      const d = shown[j];
+      if (!a || !d) {
         p.caption.textContent = `${p.method} (n/a)`;
         putRGBA(p.canvas, new Uint8ClampedArray(4), 1, 1);
-        continue;
+        return;
       }
       p.caption.textContent = p.method;
-      const lut = lutFor(st.colormap, a.signed);
+      const lut = lutFor(st.colormap, d.signed);
       const { h: ah, w: aw } = imageDims(a);
       const overlay = st.overlay && img && inDims;
-      const heat = heatmapRGBA(a.q, k * a.itemSize, ah, aw, lut, {
+      const rgba = heatmapRGBA(d.q, 0, ah, aw, lut, {
         threshold: st.threshold,
-        signed: a.signed,
+        signed: d.signed,
         opacity: overlay ? st.opacity : 1,
       });
       if (overlay) {
         // Composite at the input's resolution so a coarse attribution keeps the image detail.
         const base = grayRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c);
-        compositeOver(base, resizeRGBA(heat, ah, aw, inDims.h, inDims.w));
+        compositeOver(base, resizeRGBA(rgba, ah, aw, inDims.h, inDims.w));
         putRGBA(p.canvas, base, inDims.w, inDims.h);
         this.size(p, inDims.h, inDims.w);
       } else {
-        putRGBA(p.canvas, heat, aw, ah);
+        putRGBA(p.canvas, rgba, aw, ah);
         this.size(p, ah, aw);
       }
-      p.legend?.update(lut, a.lo[k], a.hi[k], a.signed);
-    }
+      p.legend?.update(lut, d.lo, d.hi, d.signed, st.threshold, d.clipped);
+    });
+    // a read-out on screen follows the new sample / settings instead of going stale
+    if (this.lastHover) this.hoverAt(...this.lastHover);
   }
 
   private size(p: Panel, rows: number, cols: number): void {
@@ -103,10 +126,12 @@ export class ImageView implements ModalityView {
   hoverAt(fx: number, fy: number): void {
     const s = this.sample;
     if (!s || fx < 0 || fy < 0 || fx >= 1 || fy >= 1) {
+      this.lastHover = null;
       for (const p of this.panels) p.cursor.style.display = "none";
       this.ctx.hover(null);
       return;
     }
+    this.lastHover = [fx, fy];
     const { block, k } = s;
     const parts: ReadoutPart[] = [];
     const img = block.image;

@@ -5,9 +5,10 @@ import { ctx2d, h, localXY } from "../lib/dom";
 import { featureName, fmt } from "../lib/format";
 import { isVisible } from "../lib/heatmap";
 import { barExtent, barRowHeight, PANEL_WIDTH } from "../lib/layout";
-import { dequantize, dequantizeCode, type Quantized } from "../lib/wire";
+import { type Display, displayAll } from "../lib/scale";
+import { dequantize } from "../lib/wire";
 import { Legend } from "./legend";
-import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./types";
+import { CLIP_QUANTILE, type ModalityView, type ReadoutPart, type Settings, type ViewContext } from "./types";
 
 interface Chart {
   method: string;
@@ -25,6 +26,7 @@ export function barColorIndex(q: number, signed: boolean): number {
 }
 
 export class TabularView implements ModalityView {
+  private lastHover = -1;
   readonly el: HTMLElement;
   private labels = h("div", { class: "xai-bar-labels" });
   private charts: Chart[] = [];
@@ -63,16 +65,15 @@ export class TabularView implements ModalityView {
     const { block, k } = sample;
     const F = block.tabular?.nFeatures ?? block.attributions.values().next().value?.itemSize ?? 0;
     if (F !== this.nFeatures) this.setRows(F);
-    for (const c of this.charts) {
-      const a = block.attributions.get(c.method);
-      const lut = lutFor(st.colormap, a?.signed ?? true);
-      c.caption.textContent = a ? c.method : `${c.method} (n/a)`;
-      this.drawChart(c, a, k, lut, st.threshold);
-      if (a) {
-        const m = Math.max(Math.abs(a.lo[k]), Math.abs(a.hi[k]));
-        c.legend.update(lut, a.signed ? -m : a.lo[k], a.signed ? m : a.hi[k], a.signed);
-      }
-    }
+    const shown = displayAll(this.charts.map((c) => block.attributions.get(c.method)), k, { sign: st.sign, clip: st.clip ? CLIP_QUANTILE : 1 }, st.shared);
+    this.charts.forEach((c, j) => {
+      const d = shown[j];
+      const lut = lutFor(st.colormap, d?.signed ?? true);
+      c.caption.textContent = d ? c.method : `${c.method} (n/a)`;
+      this.drawChart(c, d, lut, st.threshold);
+      if (d) c.legend.update(lut, d.lo, d.hi, d.signed, st.threshold, d.clipped);
+    });
+    if (this.lastHover >= 0) this.hoverRow(this.lastHover); // keep a read-out current
   }
 
   private setRows(F: number): void {
@@ -90,7 +91,7 @@ export class TabularView implements ModalityView {
     }
   }
 
-  private drawChart(c: Chart, a: Quantized | undefined, k: number, lut: LUT, threshold: number): void {
+  private drawChart(c: Chart, a: Display | null, lut: LUT, threshold: number): void {
     const F = this.nFeatures;
     const cssW = PANEL_WIDTH;
     const cssH = Math.max(1, F * this.rowH);
@@ -106,12 +107,12 @@ export class TabularView implements ModalityView {
     g.fillStyle = "rgba(128,128,128,0.6)";
     g.fillRect(Math.floor(cssW / 2), 0, 1, cssH);
     if (!a) return;
-    // A symmetric axis per method: each chart shows its own method's ranking at full width.
-    const m = Math.max(Math.abs(a.lo[k]), Math.abs(a.hi[k]));
+    // A symmetric axis: one per method, or shared by all when the scale is shared.
+    const m = Math.max(Math.abs(a.lo), Math.abs(a.hi));
     for (let f = 0; f < F; f++) {
-      const q = a.q[k * a.itemSize + f];
+      const q = a.q[f];
       if (!isVisible(q, a.signed, threshold)) continue;
-      const v = dequantizeCode(a, k, q);
+      const v = a.lo + ((a.hi - a.lo) * q) / 255;
       const { x, w } = barExtent(v, m, cssW);
       g.fillStyle = lutColor(lut, barColorIndex(q, a.signed));
       g.fillRect(x, f * this.rowH + 2, Math.max(w, 1), this.rowH - 4);
@@ -121,6 +122,7 @@ export class TabularView implements ModalityView {
   hoverRow(f: number): void {
     const s = this.sample;
     const show = s !== null && f >= 0 && f < this.nFeatures;
+    this.lastHover = show ? f : -1;
     this.labels.querySelectorAll("span").forEach((el, i) => el.classList.toggle("xai-hover", show && i === f));
     for (const c of this.charts) {
       c.cursor.style.display = show ? "block" : "none";

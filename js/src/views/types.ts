@@ -1,4 +1,5 @@
 import type { Sample } from "../lib/block";
+import type { SignMode } from "../lib/scale";
 
 /** View settings: start from the traits, then change locally only. */
 export interface Settings {
@@ -6,7 +7,15 @@ export interface Settings {
   opacity: number;
   threshold: number;
   overlay: boolean;
+  /** Captum's sign modes: which part of a signed attribution is shown. */
+  sign: SignMode;
+  /** One colour scale for every panel of the sample (else one per method). */
+  shared: boolean;
+  /** Clip each range at the 99th percentile of |value| (outliers saturate). */
+  clip: boolean;
 }
+
+export const CLIP_QUANTILE = 0.99;
 
 /** One "label: value" pair of the hover read-out. */
 export type ReadoutPart = [label: string, value: string];

@@ -1,0 +1,408 @@
+"""MEME: states captured in place (lengths, PackedSequence, batch_first, nesting), concepts,
+transition trees, the vectorised automaton, scores, explanations, sweeps, errors, model safety."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from test_probe import assert_untouched, snapshot
+from torch import nn
+
+import xaiwidgets as xw
+from xaiwidgets.examples import SequenceLSTM, StepLSTM, train_rnn
+from xaiwidgets.meme import MEME, BidirectionalWarning, similar_ranges, sweep
+from xaiwidgets.meme.transitions import window_features
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def toy(n: int = 60, t: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two features; the label at t is "the first feature is high", which switches at a random
+    step of every sequence."""
+    rng = np.random.default_rng(seed)
+    switch = rng.integers(2, t - 2, size=n)
+    high = (np.arange(t)[None, :] >= switch[:, None]) ^ (rng.random(n) < 0.5)[:, None]
+    x = np.stack([high * 2.0 - 1.0 + rng.normal(0, 0.2, (n, t)),
+                  rng.normal(0, 1, (n, t))], axis=2).astype(np.float32)
+    return x, high.astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def step_model():
+    x, y = toy(80)
+    torch.manual_seed(0)
+    m = StepLSTM(2, hidden=8)
+    train_rnn(m, x[:60], y[:60], x[60:], y[60:], epochs=25, batch_size=16, lr=2e-2,
+              progress=False)
+    return m
+
+
+@pytest.fixture(scope="module")
+def fitted(step_model):
+    x, _ = toy(60)
+    meme = MEME(step_model, n_concepts=2, window=1, class_names=["low", "high"],
+                progress=False).fit(x, feature_names=["a", "b"])
+    return meme, x
+
+
+def naive_run(meme: MEME, x: np.ndarray, lengths: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The automaton, one sequence and one step at a time (the reference the vectorised
+    version must match)."""
+    w = window_features(x, meme.window)
+    out = np.full(x.shape[:2], -1)
+    for i in range(len(x)):
+        c = int(start[i])
+        out[i, 0] = c
+        for t in range(1, int(lengths[i])):
+            c = int(meme.transition_trees_[c].predict(w[i, t][None])[0])
+            out[i, t] = c
+    return out
+
+
+# -- fit and predict ------------------------------------------------------------------------
+
+def test_fit_names_concepts_and_predicts_per_step(fitted, step_model):
+    meme, x = fitted
+    assert meme.per_step_ and meme.layer_ == "lstm" and meme.n_concepts_ == 2
+    assert sorted(c.name for c in meme.concepts_) == ["high", "low"]
+    assert len(meme.transition_trees_) == 2
+    assert meme.window_feature_names_ == ["a@t", "b@t", "a@t-1", "b@t-1"]
+    assert np.allclose(meme.transition_matrix_.sum(axis=1), 1)
+    concepts, outputs = meme.predict(x)
+    assert concepts.shape == outputs.shape == x.shape[:2]
+    majority = np.array([c.majority for c in meme.concepts_])
+    assert np.array_equal(outputs, majority[concepts])
+    scores = meme.evaluate(x, toy(60)[1])
+    assert scores.step_fidelity >= 0.85 and scores.per_step
+    assert scores.fidelity == scores.step_fidelity
+    assert 0 <= scores.f1 <= 1 and scores.accuracy is not None
+
+
+def test_predict_is_the_step_by_step_automaton(fitted):
+    meme, x = fitted
+    lengths = np.random.default_rng(1).integers(3, x.shape[1] + 1, size=len(x))
+    concepts, _ = meme.predict(x, lengths)
+    start = concepts[:, 0]
+    assert np.array_equal(concepts, naive_run(meme, x, lengths, start))
+    assert (concepts[np.arange(x.shape[1])[None, :] >= lengths[:, None]] == -1).all()
+
+
+def test_start_concept_comes_from_each_sequences_own_first_state(fitted):
+    meme, x = fitted
+    concepts, _ = meme.predict(x)
+    first = meme.kmeans_.predict(
+        xw.ModelProbe(meme.model, ["lstm"]).step_states(x[:, :1]).states["lstm"])
+    assert np.array_equal(concepts[:, 0], first)
+    assert len(set(first.tolist())) == 2  # not one start concept for every sequence
+    tree_start = meme.set_params(start="tree").predict(x)[0][:, 0]
+    meme.set_params(start="rnn")
+    assert np.mean(tree_start == first) >= 0.9
+
+
+def test_fit_is_seeded_and_leaves_the_global_rng_alone(step_model):
+    x, _ = toy(40)
+    rng = torch.random.get_rng_state(), np.random.get_state()[1].copy()
+    a = MEME(step_model, n_concepts=3, seed=3, progress=False).fit(x)
+    assert torch.equal(rng[0], torch.random.get_rng_state())
+    assert np.array_equal(rng[1], np.random.get_state()[1])
+    b = MEME(step_model, n_concepts=3, seed=3, progress=False).fit(x)
+    assert np.array_equal(a.kmeans_.cluster_centers_, b.kmeans_.cluster_centers_)
+    assert np.array_equal(a.predict(x)[0], b.predict(x)[0])
+
+
+def test_auto_sweeps_the_number_of_concepts(step_model):
+    x, _ = toy(40)
+    meme = MEME(step_model, progress=False).fit(x)
+    assert meme.sweep_["n_concepts"] == [2, 3, 4, 5, 6]
+    assert len(meme.sweep_["silhouette"]) == len(meme.sweep_["fidelity"]) == 5
+    best = max(meme.sweep_["fidelity"])
+    assert meme.train_fidelity_ >= best - 0.01
+    sil = MEME(step_model, select="silhouette", progress=False).fit(x)
+    assert sil.n_concepts_ == 2 + int(np.nanargmax(sil.sweep_["silhouette"]))
+
+
+# -- layers, lengths, packing ---------------------------------------------------------------
+
+class Packed(nn.Module):
+    """forward(x, lengths): packs inside; the GRU is not batch-first and nested."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.ModuleDict({"gru": nn.GRU(2, 6, num_layers=2)})
+        self.head = nn.Linear(6, 2)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = nn.utils.rnn.pack_padded_sequence(x.transpose(0, 1), lengths,
+                                                   enforce_sorted=False)
+        _, h = self.body["gru"](packed)
+        return self.head(h[-1])
+
+
+class NotBatchFirst(nn.Module):
+    """forward(x) with a time-major vanilla RNN; one logit per sequence."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn = nn.RNN(2, 5)
+        self.head = nn.Linear(5, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(x.transpose(0, 1))
+        return self.head(out[-1])
+
+
+def test_padding_never_becomes_a_state_and_packed_models_get_lengths():
+    torch.manual_seed(0)
+    model = Packed()
+    x, _ = toy(30)
+    lengths = np.random.default_rng(0).integers(2, x.shape[1] + 1, size=len(x))
+    garbage = x.copy()
+    pad = np.arange(x.shape[1])[None, :] >= lengths[:, None]
+    garbage[pad] = 1e3
+    a = MEME(model, n_concepts=2, readout=model.head, progress=False).fit(x, lengths)
+    b = MEME(model, n_concepts=2, readout=model.head, progress=False).fit(garbage, lengths)
+    assert a.layer_ == "body.gru" and not a.per_step_
+    assert np.allclose(a.kmeans_.cluster_centers_, b.kmeans_.cluster_centers_)
+    assert sum(c.size for c in a.concepts_) == lengths.sum()
+    # a PackedSequence carries the same data and lengths
+    packed = nn.utils.rnn.pack_padded_sequence(torch.from_numpy(x), torch.from_numpy(lengths),
+                                               batch_first=True, enforce_sorted=False)
+    c = MEME(model, n_concepts=2, readout=model.head, progress=False).fit(packed)
+    assert np.allclose(a.kmeans_.cluster_centers_, c.kmeans_.cluster_centers_)
+    scores = a.evaluate(x, np.zeros(len(x), dtype=int), lengths=lengths)
+    assert scores.sequence_fidelity == scores.final_fidelity
+
+
+def test_time_major_rnn_states_are_per_sequence():
+    torch.manual_seed(0)
+    model = NotBatchFirst()
+    x, _ = toy(20)
+    meme = MEME(model, n_concepts=2, task="binary", progress=False).fit(x)
+    direct, _ = model.rnn(torch.from_numpy(x).transpose(0, 1))
+    states = direct.transpose(0, 1).detach().reshape(-1, 5).numpy()
+    assert np.array_equal(meme.kmeans_.predict(states),
+                          meme.kmeans_.predict(
+                              xw.ModelProbe(model, ["rnn"]).step_states(x).states["rnn"]))
+    assert meme.task_.kind == "binary"
+
+
+def test_bidirectional_layers_warn():
+    class Bi(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(2, 4, batch_first=True, bidirectional=True)
+            self.head = nn.Linear(8, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.lstm(x)[0])
+
+    x, _ = toy(20)
+    with pytest.warns(BidirectionalWarning, match="seen the steps after t"):
+        MEME(Bi(), n_concepts=2, progress=False).fit(x)
+
+
+def test_float64_arrays_work(step_model, fitted):
+    meme, x = fitted
+    a = meme.predict(x.astype(np.float64))[0]
+    assert np.array_equal(a, meme.predict(torch.from_numpy(x))[0])
+
+
+# -- explanations, persistence, sweeps, search ----------------------------------------------
+
+def test_explain_sequence_gives_every_transition_in_words(fitted):
+    meme, x = fitted
+    concepts, _ = meme.predict(x)
+    i = int(np.flatnonzero((np.diff(concepts, axis=1) != 0).any(axis=1))[0])
+    ex = meme.explain_sequence(x, i)
+    assert [s.concept for s in ex.steps] == concepts[i].tolist()
+    moves = [s for s in ex.steps if s.t > 0 and s.source != s.concept]
+    assert moves
+    for s in moves:
+        assert s.rule.endswith(f"-> {meme.concepts_[s.concept].name}")
+        assert s.conditions and all("@t" in c and (" <= " in c or " > " in c)
+                                    for c in s.conditions)
+    assert ex.steps[0].rule == f"the RNN's first state -> {ex.steps[0].name}"
+    assert "->" in ex.to_text()
+    one = meme.explain_sequence(x[i])
+    assert [s.rule for s in one.steps] == [s.rule for s in ex.steps]
+
+
+def test_transition_paths_follow_the_fitted_trees(fitted):
+    meme, x = fitted
+    w = window_features(x, meme.window).reshape(-1, 4)
+    for tree in meme.transition_trees_:
+        if tree.estimator is None:
+            continue
+        nodes = tree.nodes(meme.window_feature_names_)
+        leaf = tree.apply(w)
+        assert (nodes["yes"][leaf] == -1).all()  # every row ends at a (collapsed) leaf
+        assert np.array_equal(nodes["value"][leaf], tree.predict(w))
+
+
+def test_rename_concepts_and_the_table(fitted):
+    meme, _ = fitted
+    old = [c.name for c in meme.concepts_]
+    meme.rename_concepts({old[0]: "calm"})
+    assert meme.concepts_[0].name == "calm"
+    with pytest.raises(ValueError, match="distinct"):
+        meme.rename_concepts(["x", "x"])
+    table = meme.concept_table()
+    assert list(table["name"]) == ["calm", old[1]] and "share high" in table
+    meme.rename_concepts(old)
+    assert "from " in meme.export_text() and "start:" in meme.export_text()
+
+
+def test_save_and_load_without_the_model(fitted, step_model, tmp_path):
+    meme, x = fitted
+    path = meme.save(tmp_path / "meme.pt")
+    back = MEME.load(path, model=step_model)
+    assert np.array_equal(back.predict(x)[0], meme.predict(x)[0])
+    with pytest.raises(ValueError, match="model"):
+        MEME.load(path)
+
+
+def test_sweep_reuses_one_capture_and_reports_every_window(step_model):
+    x, y = toy(40)
+    result = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], windows=[0, 1, 2],
+                   seeds=[0, 1], test_sequences=x[30:], y_test=y[30:], progress=False)
+    assert len(result.rows) == 6
+    assert {r["window"] for r in result.rows} == {0, 1, 2}
+    mean, std = result.mean("fidelity", window=1)
+    assert 0 <= mean <= 1 and std >= 0
+    assert list(result.summary().index) == [0, 1, 2]
+
+
+def test_similar_ranges_finds_a_planted_pattern():
+    rng = np.random.default_rng(0)
+    states = rng.uniform(-1, 0, (100, 6)).astype(np.float32)
+    offsets = np.array([0, 30, 60, 100])
+    states[5:10, [1, 3]] = 0.9      # query: units 1 and 3 on at steps 5..9 of sequence 0
+    states[70:75, [1, 3]] = 0.9     # sequence 2, steps 10..14
+    hits = similar_ranges(states, offsets, 0, 5, 10)
+    assert hits[0] == {"sequence": 2, "start": 10, "stop": 15, "score": pytest.approx(1.0)}
+    concepts = np.zeros(100, dtype=int)
+    concepts[5:10] = [1, 1, 2, 2, 1]
+    concepts[40:45] = [1, 1, 2, 2, 1]
+    best = similar_ranges(states, offsets, 0, 5, 10, by="concepts", concepts=concepts)[0]
+    assert (best["sequence"], best["start"], best["score"]) == (1, 10, 1.0)
+
+
+# -- bad input and model safety --------------------------------------------------------------
+
+class NoRNN(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Linear(2, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(x.mean(1))
+
+
+BAD_FIT = [
+    (dict(n_concepts=1), {}, ValueError, r"argument 'n_concepts': expected an integer >= 2"),
+    (dict(n_concepts=10_000), {}, ValueError, r"at most the number of states \(720\)"),
+    (dict(window=-1), {}, ValueError, r"argument 'window': expected an integer >= 0"),
+    (dict(window=12), {}, ValueError, r"argument 'window': expected a window shorter"),
+    (dict(), dict(lengths=np.full(59, 5)), ValueError,
+     r"argument 'lengths': expected one length per sequence \(60\), got 59"),
+    (dict(), dict(lengths=np.full(60, 13)), ValueError,
+     r"argument 'lengths': expected lengths in \[1, 12\]"),
+    (dict(), dict(lengths=np.zeros(60)), ValueError, r"expected lengths in \[1, 12\]"),
+    (dict(), dict(feature_names=["a"]), ValueError,
+     r"argument 'feature_names': expected 2 names \(one per feature\), got 1"),
+    (dict(n_concepts="many"), {}, ValueError, r"argument 'n_concepts': expected one of"),
+    (dict(readout=nn.Linear(8, 2)), {}, ValueError, r"argument 'readout'"),
+    (dict(task="regression"), {}, ValueError, r"argument 'task'"),
+]
+
+
+@pytest.mark.parametrize(("params", "fit_kw", "exc", "match"), BAD_FIT)
+def test_bad_input_is_refused_and_the_model_is_untouched(step_model, params, fit_kw, exc,
+                                                         match):
+    x, _ = toy(60)
+    step_model.train()
+    before = snapshot(step_model)
+    meme = MEME(step_model, progress=False, **{"n_concepts": 2, **params})
+    with pytest.raises(exc, match=match):
+        meme.fit(x, **fit_kw)
+    assert_untouched(step_model, before)
+    assert not [k for k in vars(meme) if k.endswith("_") and not k.startswith("_")]
+    step_model.eval()
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_nan_or_inf_in_sequences_is_refused(step_model, value):
+    x, _ = toy(10)
+    x[3, 4, 1] = value
+    with pytest.raises(ValueError, match=r"argument 'sequences': contains NaN or Inf values "
+                                         r"\(samples \[3\]\)"):
+        MEME(step_model, n_concepts=2, progress=False).fit(x)
+
+
+def test_a_layer_that_does_not_return_states_is_refused():
+    model = NotBatchFirst()
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=r"argument 'layer': expected 'head' to return hidden "
+                                         r"states \(N, T, H\) = \(10, >= 12, H\) for this "
+                                         r"batch, got shape \(10, 1\)"):
+        MEME(model, layer="head", n_concepts=2, task="binary", progress=False).fit(toy(10)[0])
+    assert_untouched(model, before)
+
+
+def test_a_model_without_a_recurrent_layer_is_refused():
+    with pytest.raises(ValueError, match=r"argument 'model': NoRNN has no recurrent layer"):
+        MEME(NoRNN(), n_concepts=2, progress=False).fit(toy(10)[0])
+
+
+def test_predict_before_fit_and_wrong_features(step_model, fitted):
+    x, _ = toy(10)
+    with pytest.raises(NotFittedError, match=r"call fit\(...\) before predict\(\)"):
+        MEME(step_model).predict(x)
+    meme, _ = fitted
+    with pytest.raises(ValueError, match="expected 2 features per step"):
+        meme.predict(np.zeros((3, 5, 3), np.float32))
+    with pytest.raises(ValueError, match=r"argument 'sequences': kind='sequence' expects \(N, T, F\)"):
+        meme.predict(np.zeros((3, 5), np.float32))
+
+
+def test_every_entry_point_leaves_the_model_untouched(fitted, step_model):
+    meme, x = fitted
+    step_model.train()
+    step_model.head.weight.grad = torch.ones_like(step_model.head.weight)
+    step_model.lstm.weight_hh_l0.requires_grad_(False)
+    before = snapshot(step_model)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            MEME(step_model, n_concepts=2, progress=False).fit(x)
+            meme.predict(x)
+            meme.evaluate(x, toy(60)[1])
+            meme.explain_sequence(x, 0)
+            with torch.inference_mode():
+                meme.predict(x)
+        assert_untouched(step_model, before)
+    finally:
+        step_model.lstm.weight_hh_l0.requires_grad_(True)
+        step_model.head.weight.grad = None
+        step_model.eval()
+
+
+def test_sequence_models_are_labelled_per_step_by_their_readout():
+    torch.manual_seed(0)
+    x, y = toy(40)
+    model = SequenceLSTM(2, hidden=6)
+    train_rnn(model, x, y[:, -1], x, y[:, -1], lengths_train=np.full(40, 12),
+              lengths_test=np.full(40, 12), epochs=5, progress=False)
+    broadcast = MEME(model, n_concepts=2, progress=False).fit(x)
+    read = MEME(model, n_concepts=2, readout=model.head, progress=False).fit(x)
+    assert not read.per_step_
+    with torch.no_grad():
+        final = model(torch.from_numpy(x)).argmax(1).numpy()
+    # the read-out of the last state is the model's own prediction
+    s = read.evaluate(x, y[:, -1])
+    assert s.rnn_accuracy == pytest.approx(np.mean(final == y[:, -1]))
+    assert sum(c.size for c in broadcast.concepts_) == 40 * 12

@@ -1,0 +1,578 @@
+"""MEME: an RNN explained as named concepts and the input rules that move between them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+from torch import nn
+
+from .._core.estimator import XaiEstimator
+from .._core.probe import with_autograd
+from .._core.random import check_seed
+from .._core.task import TASKS
+from .._core.validation import (
+    check_bool,
+    check_class_names,
+    check_int,
+    check_names,
+    check_number,
+    check_option,
+    describe,
+)
+from .concepts import cluster_states, name_concepts, silhouette
+from .report import MemeScores, MemeTrace, SequenceExplanation, Step
+from .states import Capture, capture_states, check_sequences, find_recurrent_layer
+from .transitions import TransitionTree, fit_tree, path_words, window_features, window_names
+
+__all__ = ["MEME"]
+
+SWEEP_K = (2, 3, 4, 5, 6)
+
+
+class MEME(XaiEstimator):
+    """Model extraction for RNNs (Kazhdan et al., NeurIPS 2020 HAMLETS workshop).
+
+    The hidden states of one recurrent layer are clustered into a few **concepts**, each named
+    after the class the RNN predicts for most of its states. For every source concept a small
+    decision tree predicts the **next concept** from the input window ``x[t-w..t]``. Run from
+    each sequence's start concept, concepts and trees form an automaton whose output at every
+    step is its concept's class: a model that imitates the RNN and explains each of its moves in
+    words (``CO2@t > 812 -> occupied``). See ``docs/methods/meme.md``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The RNN classifier, left exactly as found. It returns ``(N, C)`` (one output per
+        sequence, e.g. mortality) or ``(N, T, C)`` (one per step, e.g. occupancy); one logit is a
+        binary classifier (``task="binary"``). Its forward takes ``(x)`` or ``(x, lengths)``.
+    layer : str or nn.Module, optional
+        The recurrent layer whose states are clustered (default: the model's last ``nn.RNN`` /
+        ``nn.LSTM`` / ``nn.GRU``; of a stacked one, the top layer's output). Any submodule that
+        returns ``(N, T, H)`` will do.
+    n_concepts : int or "auto", default="auto"
+        Number of concepts, >= 2; "auto" sweeps 2..6 and keeps the best by ``select``
+        (``sweep_`` holds the sweep).
+    window : int, default=0
+        Input steps before t the transition trees see (0..4 is the usual sweep).
+    purity : float, default=0.8
+        A concept is named after its majority class when that class has at least this share of
+        its states, else "uncertain".
+    max_depth : int, default=3
+        Depth of the transition trees.
+    min_samples_leaf : int, default=5
+    task : {"auto", "multiclass", "binary"}, default="auto"
+    readout : nn.Module or callable, optional
+        Sequence-level models only: the head that maps a state ``(N, H)`` to the outputs
+        ``(N, C)`` (e.g. ``model.head``). Each step is then labelled with the read-out of its
+        own state; without it every step gets the RNN's final prediction. Fidelity is scored on
+        the final step either way.
+    class_names : sequence of str or dict, optional
+        Names of the classes (concept names); default "0", "1", ...
+    select : {"silhouette", "fidelity"}, default="fidelity"
+        How ``n_concepts="auto"`` chooses: the best silhouette, or the fewest concepts within
+        one point of the best training fidelity.
+    start : {"rnn", "tree"}, default="rnn"
+        Start concept of a sequence: the concept of the RNN's own first state (one forward
+        pass over the first step), or a tree on the first input (no RNN at all).
+    max_states : int, default=50000
+        KMeans is fitted on at most this many states (a seeded sample); all are assigned.
+    max_transitions : int, default=50000
+        Training transitions per source concept (a seeded sample beyond it).
+    batch_size : int, default=256
+    seed : int, default=0
+        Seeds KMeans, the trees and every sample.
+    progress : bool, default=True
+
+    Attributes
+    ----------
+    concepts_ : list of Concept
+        One per concept: ``name``, ``size``, ``share``, ``majority`` class, ``purity``,
+        ``class_mix``. :meth:`concept_table` shows them as a DataFrame.
+    transition_trees_ : list of TransitionTree
+        Per source concept: ``.estimator`` (a ``DecisionTreeClassifier`` over
+        ``window_feature_names_``, or None for a constant / self-loop).
+    start_tree_ : TransitionTree
+        First input -> start concept (used with ``start="tree"``).
+    transition_matrix_ : ndarray of shape (K, K)
+        Training frequency of ``c[t-1] -> c[t]`` (rows sum to 1; self-transitions included).
+    kmeans_ : sklearn.cluster.KMeans
+    n_concepts_, layer_, task_, per_step_, feature_names_, window_feature_names_,
+    class_names_ : the resolved settings.
+    sweep_ : dict or None
+        ``{"n_concepts", "silhouette", "fidelity"}`` lists when ``n_concepts="auto"``.
+    train_fidelity_ : float
+        Fidelity on the training sequences (per step, or final step for sequence-level
+        models).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        layer: Any = None,
+        *,
+        n_concepts: int | str = "auto",
+        window: int = 0,
+        purity: float = 0.8,
+        max_depth: int = 3,
+        min_samples_leaf: int = 5,
+        task: str = "auto",
+        readout: Any = None,
+        class_names: Sequence[str] | Mapping[int, str] | None = None,
+        select: str = "fidelity",
+        start: str = "rnn",
+        max_states: int = 50_000,
+        max_transitions: int = 50_000,
+        batch_size: int = 256,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> None:
+        self.model = model
+        self.layer = layer
+        self.n_concepts = n_concepts
+        self.window = window
+        self.purity = purity
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.task = task
+        self.readout = readout
+        self.class_names = class_names
+        self.select = select
+        self.start = start
+        self.max_states = max_states
+        self.max_transitions = max_transitions
+        self.batch_size = batch_size
+        self.seed = seed
+        self.progress = progress
+
+    # -- parameters --------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if not isinstance(self.n_concepts, str):
+            check_int(self.n_concepts, "n_concepts", low=2)
+        else:
+            check_option(self.n_concepts, "n_concepts", ["auto"])
+        check_int(self.window, "window", low=0)
+        check_number(self.purity, "purity", low=0, high=1)
+        check_int(self.max_depth, "max_depth", low=1)
+        check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
+        check_option(self.task, "task", [t for t in TASKS if t != "regression"])
+        check_option(self.select, "select", ["silhouette", "fidelity"])
+        check_option(self.start, "start", ["rnn", "tree"])
+        check_int(self.max_states, "max_states", low=10)
+        check_int(self.max_transitions, "max_transitions", low=10)
+        check_int(self.batch_size, "batch_size", low=1)
+        check_seed(self.seed)
+        check_bool(self.progress, "progress")
+
+    # -- fit ---------------------------------------------------------------------------------
+    @with_autograd
+    def fit(self, sequences: Any, lengths: Any = None, *,
+            feature_names: Sequence[str] | None = None) -> MEME:
+        """Capture the states of ``sequences``, cluster them, and fit the transition trees.
+
+        Parameters
+        ----------
+        sequences : tensor, array or PackedSequence of shape (N, T, F)
+            Right-padded when ``lengths`` is given (a PackedSequence carries its lengths).
+        lengths : array-like of shape (N,), optional
+            Valid steps per sequence, in [1, T]; padding never becomes a state.
+        feature_names : sequence of F str, optional
+            Names in the rules (default ``x0``, ``x1``, ...).
+
+        Returns
+        -------
+        self
+        """
+        with self._fitting():
+            x, cap = self._prepare(sequences, lengths, feature_names)
+            self._extract(x, cap)
+        return self
+
+    def _prepare(self, sequences: Any, lengths: Any, feature_names: Sequence[str] | None
+                 ) -> tuple[np.ndarray, Capture]:
+        """Check everything, capture the states and set the resolved settings; returns the
+        sequences as a float32 array and the capture (what :meth:`_extract` needs)."""
+        self._check_params()
+        x, lens = self._inputs(sequences, lengths)
+        names = check_names(feature_names, int(x.shape[2]), "feature_names", "feature")
+        self.layer_, _ = find_recurrent_layer(self.model, self.layer)
+        cap, task = capture_states(self.model, self.layer_, x, lens, task=self.task,
+                                   readout=self.readout, batch_size=self.batch_size,
+                                   progress=self.progress)
+        if cap.per_step and self.readout is not None:
+            raise ValueError("argument 'readout': the model returns one output per step "
+                             "already; readout is for sequence-level models")
+        self.task_, self.per_step_ = task, cap.per_step
+        self.n_features_in_ = int(x.shape[2])
+        self.feature_names_ = names or [f"x{i}" for i in range(self.n_features_in_)]
+        labels = check_class_names(self.class_names, task.n_classes)
+        self.class_names_ = labels or [str(c) for c in range(task.n_classes)]
+        return x.detach().cpu().float().numpy(), cap
+
+    def _inputs(self, sequences: Any, lengths: Any) -> tuple[torch.Tensor, np.ndarray]:
+        x, lens = check_sequences(sequences, lengths, self.model)
+        lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
+        longest = int(lens.max())
+        if self.window >= longest:
+            raise ValueError(f"argument 'window': expected a window shorter than the longest "
+                             f"sequence ({longest} steps), i.e. <= {longest - 1}, got "
+                             f"{self.window}")
+        return x, lens
+
+    def _extract(self, x: np.ndarray, cap: Capture) -> None:
+        """Concepts and transitions from captured states (also used by :func:`sweep`)."""
+        n_states = len(cap.states)
+        if isinstance(self.n_concepts, str):
+            ks = [k for k in SWEEP_K if k < n_states]
+            if not ks:
+                raise ValueError(f"argument 'n_concepts': 'auto' needs more than 2 states, got "
+                                 f"{n_states}")
+            rows = [self._fit_k(x, cap, k) for k in ks]
+            sil = [r[1] for r in rows]
+            fid = [r[2] for r in rows]
+            if self.select == "silhouette":
+                best = int(np.nanargmax(sil))
+            else:
+                best = next(i for i, f in enumerate(fid) if f >= max(fid) - 0.01)
+            self.sweep_: dict[str, list[float]] | None = {
+                "n_concepts": [float(k) for k in ks], "silhouette": sil, "fidelity": fid}
+            state = rows[best][0]
+        else:
+            k = int(self.n_concepts)
+            if k > n_states:
+                raise ValueError(f"argument 'n_concepts': expected at most the number of "
+                                 f"states ({n_states}), got {k}")
+            self.sweep_ = None
+            state = self._fit_k(x, cap, k)[0]
+        for key, value in state.items():
+            setattr(self, key, value)
+
+    def _fit_k(self, x: np.ndarray, cap: Capture, k: int
+               ) -> tuple[dict[str, Any], float, float]:
+        """Fit everything for ``k`` concepts; return the fitted attributes, the silhouette and
+        the training fidelity."""
+        seed = int(self.seed)
+        km = cluster_states(cap.states, k, seed, self.max_states)
+        concept_of = km.predict(cap.states).astype(np.int64)
+        concepts = name_concepts(concept_of, cap.step_labels, k, self.class_names_,
+                                 float(self.purity))
+        lens, offsets = cap.lengths, cap.offsets
+        w = window_features(x, int(self.window))  # (N, T, D)
+        seq_of = np.repeat(np.arange(len(lens)), lens)
+        step_of = np.arange(len(concept_of)) - offsets[seq_of]
+        flat_w = w[seq_of, step_of]
+        moves = step_of > 0
+        src, dst = concept_of[np.flatnonzero(moves) - 1], concept_of[moves]
+        wm = flat_w[moves]
+        trees = [fit_tree(s, wm[src == s], dst[src == s], max_depth=int(self.max_depth),
+                          min_samples_leaf=int(self.min_samples_leaf), seed=seed,
+                          max_samples=int(self.max_transitions)) for s in range(k)]
+        first = offsets[:-1]
+        start_tree = fit_tree(-1, flat_w[first], concept_of[first],
+                              max_depth=int(self.max_depth),
+                              min_samples_leaf=int(self.min_samples_leaf), seed=seed,
+                              max_samples=int(self.max_transitions))
+        matrix = np.zeros((k, k))
+        np.add.at(matrix, (src, dst), 1)
+        matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        for s in range(k):  # no outgoing transitions: a self-loop
+            if matrix[s].sum() == 0:
+                matrix[s, s] = 1.0
+        state: dict[str, Any] = {
+            "kmeans_": km, "n_concepts_": k, "concepts_": concepts,
+            "transition_trees_": trees, "start_tree_": start_tree,
+            "transition_matrix_": matrix,
+            "window_feature_names_": window_names(self.feature_names_, int(self.window)),
+        }
+        # training fidelity of this candidate, started from the RNN's own first states
+        start = concept_of[first] if self.start == "rnn" else start_tree.predict(flat_w[first])
+        c, _ = _run(trees, w, lens, start)
+        out = np.array([cp.majority for cp in concepts])[c[seq_of, step_of]]
+        if cap.per_step:
+            fid = float(np.mean(out == cap.step_labels))
+        else:
+            fid = float(np.mean(out[offsets[1:] - 1] == cap.final))
+        state["train_fidelity_"] = fid
+        return state, silhouette(cap.states, concept_of, seed), fid
+
+    # -- prediction --------------------------------------------------------------------------
+    def _windows(self, sequences: Any, lengths: Any
+                 ) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        x, lens = check_sequences(sequences, lengths, self.model)
+        if int(x.shape[2]) != self.n_features_in_:
+            raise ValueError(f"argument 'sequences': expected {self.n_features_in_} features "
+                             f"per step (as in fit), got shape {tuple(x.shape)}")
+        lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
+        return x, lens, window_features(x.detach().cpu().float().numpy(), int(self.window))
+
+    def _start(self, x: torch.Tensor, w: np.ndarray) -> np.ndarray:
+        if self.start == "tree":
+            return self.start_tree_.predict(w[:, 0])
+        # the RNN's state after the first step of each sequence (one pass over one step)
+        cap, _ = capture_states(self.model, self.layer_, x[:, :1],
+                                np.ones(len(x), dtype=np.int64), task=self.task,
+                                batch_size=self.batch_size)
+        return self.kmeans_.predict(cap.states).astype(np.int64)
+
+    @with_autograd
+    def predict(self, sequences: Any, lengths: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Concept and output of the extracted model at every step.
+
+        Vectorised over sequences: each transition tree scores every step's window once, and
+        the automaton then advances all sequences together, one step at a time.
+
+        Returns
+        -------
+        concepts : ndarray of shape (N, T), int64
+            Concept ids (-1 on padding).
+        outputs : ndarray of shape (N, T), int64
+            The concept's class at every step (-1 on padding).
+        """
+        self._check_fitted("predict()")
+        x, lens, w = self._windows(sequences, lengths)
+        c, _ = _run(self.transition_trees_, w, lens, self._start(x, w))
+        return c, self._outputs(c)
+
+    def _outputs(self, c: np.ndarray) -> np.ndarray:
+        major = np.array([cp.majority for cp in self.concepts_] + [-1], dtype=np.int64)
+        return major[c]  # c == -1 (padding) picks the trailing -1
+
+    # -- evaluation --------------------------------------------------------------------------
+    @with_autograd
+    def evaluate(self, sequences: Any, y_true: Any = None, lengths: Any = None) -> MemeScores:
+        """Fidelity to the RNN (per step and per sequence), accuracy and F1.
+
+        Parameters
+        ----------
+        sequences, lengths : as in :meth:`predict`
+        y_true : array-like, optional
+            True labels: ``(N, T)`` per step for per-step models (padding ignored), ``(N,)``
+            for sequence-level models (compared with the final step).
+        """
+        self._check_fitted("evaluate()")
+        x, lens, w = self._windows(sequences, lengths)
+        cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,
+                                readout=self.readout, batch_size=self.batch_size)
+        return self._score(w, lens, cap, y_true)
+
+    def _score(self, w: np.ndarray, lens: np.ndarray, cap: Capture, y_true: Any
+               ) -> MemeScores:
+        start = (self.kmeans_.predict(cap.states[cap.offsets[:-1]]).astype(np.int64)
+                 if self.start == "rnn" else self.start_tree_.predict(w[:, 0]))
+        c, _ = _run(self.transition_trees_, w, lens, start)
+        out = self._outputs(c)
+        n = len(lens)
+        seq_of = np.repeat(np.arange(n), lens)
+        step_of = np.arange(len(seq_of)) - cap.offsets[seq_of]
+        flat = out[seq_of, step_of]
+        agree = flat == cap.step_labels
+        last = out[np.arange(n), lens - 1]
+        final_fid = float(np.mean(last == cap.final))
+        per_seq = np.add.reduceat(agree, cap.offsets[:-1]) / lens
+        binary = len(self.class_names_) == 2
+        avg = "binary" if binary else "macro"
+        if self.per_step_:
+            ref, pred = cap.step_labels, flat
+        else:
+            ref, pred = cap.final, last
+        f1 = float(f1_score(ref, pred, average=avg, zero_division=0.0))
+        acc = rnn_acc = None
+        if y_true is not None:
+            y = np.asarray(y_true.detach().cpu().numpy() if isinstance(y_true, torch.Tensor)
+                           else y_true)
+            if self.per_step_:
+                if y.shape[:1] != (n,) or y.ndim != 2 or y.shape[1] < int(lens.max()):
+                    raise ValueError(f"argument 'y_true': expected per-step labels of shape "
+                                     f"(N, T) = ({n}, {int(lens.max())}), got shape {y.shape}")
+                yt = y[seq_of, step_of]
+                acc, rnn_acc = float(np.mean(flat == yt)), float(np.mean(cap.step_labels == yt))
+            else:
+                if y.shape != (n,):
+                    raise ValueError(f"argument 'y_true': expected one label per sequence, "
+                                     f"shape ({n},), got shape {y.shape}")
+                acc, rnn_acc = float(np.mean(last == y)), float(np.mean(cap.final == y))
+        return MemeScores(
+            step_fidelity=float(np.mean(agree)),
+            sequence_fidelity=float(np.mean(per_seq)) if self.per_step_ else final_fid,
+            final_fidelity=final_fid, accuracy=acc, rnn_accuracy=rnn_acc, f1=f1,
+            n_sequences=n, n_steps=int(lens.sum()), n_concepts=self.n_concepts_,
+            window=int(self.window), per_step=bool(self.per_step_))
+
+    @with_autograd
+    def trace(self, sequences: Any, lengths: Any = None) -> MemeTrace:
+        """Everything per step of ``sequences`` at once: the extracted model's concepts,
+        outputs and tree leaves, the RNN's labels and scores, and its hidden states (one pass
+        of the RNN; what :class:`~xaiwidgets.ConceptTimeline` shows)."""
+        self._check_fitted("trace()")
+        x, lens, w = self._windows(sequences, lengths)
+        cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,
+                                readout=self.readout, batch_size=self.batch_size)
+        start = (self.kmeans_.predict(cap.states[cap.offsets[:-1]]).astype(np.int64)
+                 if self.start == "rnn" else self.start_tree_.predict(w[:, 0]))
+        c, leaves = _run(self.transition_trees_, w, lens, start)
+        if self.start == "tree":
+            leaves[:, 0] = self.start_tree_.apply(w[:, 0])
+        n, t = c.shape
+        valid = np.arange(t)[None, :] < lens[:, None]
+        rnn = np.full((n, t), -1, dtype=np.int64)
+        rnn[valid] = cap.step_labels
+        score = np.zeros((n, t), dtype=np.float32)
+        col = 1 if cap.scores.shape[1] == 2 else None
+        score[valid] = cap.scores[:, 1] if col else cap.scores.max(axis=1)
+        sources = np.full((n, t), -1, dtype=np.int64)
+        sources[:, 1:] = c[:, :-1]
+        sources[~valid] = -1
+        return MemeTrace(concepts=c, outputs=self._outputs(c), leaves=leaves, sources=sources,
+                         rnn=rnn, rnn_score=score, states=cap.states, offsets=cap.offsets,
+                         lengths=lens, final=cap.final,
+                         state_concepts=self.kmeans_.predict(cap.states).astype(np.int64))
+
+    # -- explanation -------------------------------------------------------------------------
+    def transition_nodes(self, source: int) -> dict[str, Any]:
+        """The transition tree of ``source`` (-1: the start tree) in words: ``yes`` / ``no``
+        children, ``test``, ``value`` (destination concept), ``n_train``, ``depth``."""
+        self._check_fitted("transition_nodes()")
+        check_int(source, "source", low=-1, high=self.n_concepts_ - 1)
+        tree = self.start_tree_ if source == -1 else self.transition_trees_[source]
+        return tree.nodes(self.window_feature_names_)
+
+    @with_autograd
+    def explain_sequence(self, sequences: Any, index: int = 0, *, lengths: Any = None
+                         ) -> SequenceExplanation:
+        """Per step of sequence ``index``: its concept, the extracted model's and the RNN's
+        outputs, and the tree path that chose the concept, in words.
+
+        ``sequences`` may be one sequence ``(T, F)`` or a batch ``(N, T, F)``.
+        """
+        self._check_fitted("explain_sequence()")
+        if hasattr(sequences, "ndim") and sequences.ndim == 2:
+            sequences = sequences[None]
+            lengths = None if lengths is None else np.atleast_1d(np.asarray(lengths))
+        x, lens, _ = self._windows(sequences, lengths)
+        check_int(index, "index", low=0, high=len(x) - 1)
+        one = x[index:index + 1, :int(lens[index])]
+        xo, lo, w = self._windows(one, None)
+        cap, _ = capture_states(self.model, self.layer_, xo, lo, task=self.task,
+                                readout=self.readout, batch_size=self.batch_size)
+        start = self._start(xo, w)
+        c, leaves = _run(self.transition_trees_, w, lo, start)
+        out = self._outputs(c)[0]
+        leaf = leaves[0]
+        if self.start == "tree":
+            leaf[0] = int(self.start_tree_.apply(w[:, 0])[0])
+        names = [cp.name for cp in self.concepts_]
+        steps = []
+        for t in range(int(lo[0])):
+            cpt = int(c[0, t])
+            if t == 0:
+                src = -1
+                if self.start == "rnn":
+                    rule = "the RNN's first state"
+                    words: list[str] = []
+                else:
+                    words = path_words(self.transition_nodes(-1), int(leaf[0]),
+                                       self.window_feature_names_)
+                    rule = " and ".join(words) or "always"
+            else:
+                src = int(c[0, t - 1])
+                words = path_words(self.transition_nodes(src), int(leaf[t]),
+                                   self.window_feature_names_)
+                rule = " and ".join(words) or "always"
+            steps.append(Step(t=t, concept=cpt, name=names[cpt], output=int(out[t]),
+                              rnn_output=int(cap.step_labels[t]), source=src,
+                              leaf=int(leaf[t]), conditions=words,
+                              rule=f"{rule} -> {names[cpt]}"))
+        return SequenceExplanation(steps=steps, class_names=list(self.class_names_),
+                                   concept_names=names)
+
+    # -- concepts ----------------------------------------------------------------------------
+    def rename_concepts(self, names: Sequence[str] | Mapping[Any, str]) -> MEME:
+        """Rename concepts: a list of ``n_concepts_`` names, or ``{id or old name: new}``."""
+        self._check_fitted("rename_concepts()")
+        current = [cp.name for cp in self.concepts_]
+        if isinstance(names, Mapping):
+            new = list(current)
+            for key, value in names.items():
+                if isinstance(key, str) and key in current:
+                    new[current.index(key)] = str(value)
+                elif isinstance(key, (int, np.integer)) and not isinstance(key, bool) and (
+                        0 <= int(key) < len(current)):
+                    new[int(key)] = str(value)
+                else:
+                    raise ValueError(f"argument 'names': expected concept ids in [0, "
+                                     f"{len(current) - 1}] or names among {current}, got "
+                                     f"{describe(key)}")
+        else:
+            new = check_names(names, len(current), "names", "concept")
+        if len(set(new)) != len(new):
+            raise ValueError(f"argument 'names': expected distinct concept names, got {new}")
+        for cp, name in zip(self.concepts_, new, strict=True):
+            cp.name = name
+        return self
+
+    def concept_table(self) -> Any:
+        """The concepts as a pandas DataFrame (name, size, share, class, purity, class mix)."""
+        self._check_fitted("concept_table()")
+        import pandas as pd
+
+        rows = []
+        for cp in self.concepts_:
+            row: dict[str, Any] = {"name": cp.name, "size": cp.size, "share": cp.share,
+                                   "class": self.class_names_[cp.majority],
+                                   "purity": cp.purity}
+            for c, name in enumerate(self.class_names_):
+                row[f"share {name}"] = float(cp.class_mix[c])
+            rows.append(row)
+        return pd.DataFrame(rows, index=pd.Index(range(len(rows)), name="concept"))
+
+    def export_text(self) -> str:
+        """Every concept's transition tree as indented rules."""
+        self._check_fitted("export_text()")
+        names = [cp.name for cp in self.concepts_]
+        lines = []
+        for s in [-1, *range(self.n_concepts_)]:
+            lines.append("start:" if s == -1 else f"from {names[s]}:")
+            _tree_lines(self.transition_nodes(s), names, 0, "  ", lines)
+        return "\n".join(lines)
+
+
+def _tree_lines(nodes: dict[str, Any], names: list[str], i: int, indent: str,
+                lines: list[str]) -> None:
+    if nodes["yes"][i] < 0:
+        lines.append(f"{indent}-> {names[int(nodes['value'][i])]} (n={int(nodes['n_train'][i])})")
+        return
+    test = nodes["test"][i]
+    head, _, value = test.rpartition(" <= ")
+    lines.append(f"{indent}if {test}:")
+    _tree_lines(nodes, names, int(nodes["yes"][i]), indent + "  ", lines)
+    lines.append(f"{indent}if {head} > {value}:")
+    _tree_lines(nodes, names, int(nodes["no"][i]), indent + "  ", lines)
+
+
+def _run(trees: Sequence[TransitionTree], w: np.ndarray, lengths: np.ndarray,
+         start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run the automaton: ``(concepts, leaves)`` of shape (N, T), -1 on padding.
+
+    Every tree scores every step's window once (vectorised); the recursion then advances all
+    sequences together with one indexing per step.
+    """
+    n, t = w.shape[:2]
+    flat = w.reshape(n * t, -1)
+    nxt = np.stack([tr.predict(flat).reshape(n, t) for tr in trees])   # (K, N, T)
+    leaf = np.stack([tr.apply(flat).reshape(n, t) for tr in trees])
+    c = np.empty((n, t), dtype=np.int64)
+    leaves = np.zeros((n, t), dtype=np.int64)
+    c[:, 0] = start
+    rows = np.arange(n)
+    for step in range(1, t):
+        prev = c[:, step - 1]
+        c[:, step] = nxt[prev, rows, step]
+        leaves[:, step] = leaf[prev, rows, step]
+    valid = np.arange(t)[None, :] < lengths[:, None]
+    c[~valid] = -1
+    leaves[~valid] = -1
+    return c, leaves
+

@@ -1,0 +1,143 @@
+"""SENN's training objective ``L_y + lam * L_theta + xi * L_h``.
+
+* ``L_y``: cross-entropy of the logits.
+* ``L_theta``, the robustness loss ``|| grad_x f(x) - J_h(x)^T theta(x) ||``: small when theta
+  is locally constant, i.e. when the model is locally the linear function of its concepts that
+  its explanation claims.
+* ``L_h``: reconstruction MSE of learned concepts plus ``sparsity * |h|_1`` (0 for identity
+  concepts).
+
+What is differentiated (``penalty``):
+
+``"logits"`` (default)
+    The pre-softmax logits ``f = theta^T h``, where the identity holds exactly:
+    ``grad_x f - J_h^T theta = (grad_x theta)^T h``, so only the C rows of the Jacobian of
+    ``x -> theta(x)^T h`` (h held at its value) are needed, not J_h.
+``"reference"``
+    The reference code's (``dmelis/SENN`` ``GradPenaltyTrainer``, type 3) log-softmax
+    outputs, where the penalty never vanishes even for a constant theta.
+
+How the (N, C, D) residual is reduced (``norm``):
+
+``"batch"`` (default, the reference's)
+    The un-averaged Frobenius norm of the whole batch tensor, ``||bmm(J_h, theta) - J_f||_2``:
+    the scale the paper's ``lam`` values refer to; it grows as the square root of the batch
+    size.
+``"mean"``
+    The mean over samples of the squared per-sample norms, ``mean_n ||.||_F^2``: independent
+    of the batch size.
+
+Jacobians come from one ``torch.func.vjp`` whose pullback is ``vmap``-ed over the output basis
+(the C or C + k rows at once), not from one autograd pass per output as in the reference;
+:func:`reference_penalty_loop` keeps the reference's loop for tests and ``bench/senn.py``.
+Samples must not interact in the forward pass (no BatchNorm in training mode), as in the
+reference, whose Jacobians are gradients of batch sums too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch.func import vjp, vmap
+
+from .modules import SENN
+
+__all__ = ["NORMS", "PENALTIES", "SENNLoss", "reference_penalty_loop", "robustness_penalty", "senn_loss"]
+
+PENALTIES = ("logits", "reference")
+NORMS = ("batch", "mean")
+
+
+def _reduce(resid: torch.Tensor, norm: str) -> torch.Tensor:
+    if norm == "mean":
+        return resid.pow(2).sum(dim=(1, 2)).mean()
+    return resid.norm()
+
+
+def _rows(vjp_fn: object, m: int, n: int, like: torch.Tensor) -> torch.Tensor:
+    """Per-sample Jacobian rows ``(N, m, D)`` of an (N, m) output whose samples are
+    independent: the pullback of each basis vector e_j (for all samples at once), vmapped."""
+    basis = torch.eye(m, dtype=like.dtype, device=like.device)[:, None, :].expand(m, n, m)
+    (jac,) = vmap(vjp_fn)(basis)  # type: ignore[operator]
+    return jac.movedim(0, 1).reshape(n, m, -1)
+
+
+def robustness_penalty(senn: SENN, x: torch.Tensor, penalty: str = "logits", norm: str = "batch"
+                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One forward pass with the robustness loss: ``(logits, h, theta, L_theta)``.
+
+    The penalty stays differentiable with respect to the SENN's parameters (it is trained).
+    Both forms need the C rows ``R_c = grad_x(theta_c(x)^T h)`` with h held at its value
+    (``grad_x f - J_h^T theta = R`` on the logits). The reference's log-softmax form adds a
+    single row: ``grad_x log_softmax_c - J_h^T theta_c = R_c - g`` with
+    ``g = sum_c p_c grad_x logit_c``, one pullback of the full logits; so it is computed
+    exactly with C + 1 rows instead of the reference's C + k.
+    """
+    n, c = x.shape[0], senn.n_classes
+    h = senn._concepts(x)
+
+    def linear_form(xx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        th = senn._theta(xx, h.shape[1])
+        return senn.aggregate(th, h), th
+
+    logits, pull, theta = vjp(linear_form, x, has_aux=True)
+    resid = _rows(pull, c, n, logits)  # (N, C, D) = (grad_x theta)^T h
+    if penalty == "logits":
+        return logits, h, theta, _reduce(resid, norm)
+    # g: the softmax-weighted gradient of the logits through both h and theta
+    full, pull_full = vjp(lambda xx: senn.aggregate(senn._theta(xx, h.shape[1]),
+                                                     senn._concepts(xx)), x)
+    (g,) = pull_full(torch.softmax(full, dim=1))
+    return logits, h, theta, _reduce(resid - g.reshape(n, 1, -1), norm)
+
+
+def reference_penalty_loop(senn: SENN, x: torch.Tensor
+                           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The reference's robustness loss, computed as it does: one ``autograd.grad`` pass with
+    ``create_graph=True`` per output dimension (C log-softmax outputs, then k concepts), then
+    ``||bmm(J_h, theta) - J_f||`` over the whole batch. Slow; for tests and benchmarks."""
+    x = x.detach().clone().requires_grad_(True)
+    h = senn._concepts(x)
+    theta = senn._theta(x, h.shape[1])
+    logits = senn.aggregate(theta, h)
+    out = F.log_softmax(logits, dim=1)
+
+    def jacobian(y: torch.Tensor) -> torch.Tensor:  # (N, D, m), as compute_jacobian builds it
+        cols = [torch.autograd.grad(y[:, j], x, torch.ones_like(y[:, j]), create_graph=True)[0]
+                .reshape(x.shape[0], -1) for j in range(y.shape[1])]
+        return torch.stack(cols, dim=2)
+
+    j_f, j_h = jacobian(out), jacobian(h)
+    return logits, h, theta, (torch.bmm(j_h, theta) - j_f).norm()
+
+
+@dataclass
+class SENNLoss:
+    """One batch's objective and its terms (floats, for the history)."""
+
+    total: torch.Tensor
+    logits: torch.Tensor
+    prediction: float
+    robustness: float
+    concept: float
+
+
+def senn_loss(senn: SENN, x: torch.Tensor, y: torch.Tensor, *, lam: float, xi: float,
+              sparsity: float, penalty: str = "logits", norm: str = "batch") -> SENNLoss:
+    """``L_y + lam * L_theta + xi * L_h`` on one batch (no Jacobian at all when lam == 0)."""
+    if lam > 0:
+        logits, h, _, rob = robustness_penalty(senn, x, penalty, norm)
+    else:
+        logits, h, _ = senn.parts(x)
+        rob = logits.new_zeros(())
+    pred = F.cross_entropy(logits, y)
+    concept = logits.new_zeros(())
+    decode = getattr(senn.conceptizer, "decode", None)
+    if callable(decode) and xi > 0:
+        recon = decode(h)
+        concept = F.mse_loss(recon.reshape(x.shape), x) + sparsity * h.abs().sum(dim=1).mean()
+    total = pred + lam * rob + xi * concept
+    return SENNLoss(total, logits, float(pred.detach()), float(rob.detach()),
+                    float(concept.detach()))
