@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const outdir = join(here, "..", "xaiwidgets", "static");
-const entries = ["comparison", "standalone", "tree"];
+const entries = ["comparison", "standalone", "tree", "timeline", "relevance", "redescriptions"];
 
 await build({
   entryPoints: Object.fromEntries(entries.map((n) => [n, join(here, "src", `${n}.ts`)])),

@@ -72,3 +72,18 @@ def test_the_page_download_is_the_standalone_export(cnn, images):
     w = AttributionComparison(r, title="digits")
     html = fetch(w, "page")["block"]["html"]
     assert html.startswith("<!doctype html>") and "<title>digits</title>" in html
+
+
+def test_the_image_snapshot_uses_the_live_colormap_and_has_colour_bars(cnn, images):
+    r = compare_attributions(cnn, images[:2], methods=["saliency", "integrated_gradients"],
+                             metrics=[], progress=False)
+    html = AttributionComparison(r)._static_html()
+    assert html.count("class='xai-colorbar'") == 2 and "linear-gradient" in html
+    assert "<script" not in html
+    # unsigned saliency on RdBu: the upper (neutral-to-red) half, as the live view draws it
+    from xaiwidgets.widgets._html import live_lut
+
+    half = live_lut("RdBu", False)
+    assert tuple(half[0]) == tuple(live_lut("RdBu", True)[128])
+    viridis = AttributionComparison(r, colormap="viridis")._static_html()
+    assert viridis != html and "#440154" in viridis  # viridis's first colour in its bar

@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
+from xaiwidgets._core.rules import merge_same_class
 from xaiwidgets.concepts import (
     ConceptExtractor,
     ConceptTree,
@@ -324,3 +325,63 @@ def test_tree_bad_input():
         tree.evaluate(c, y, true_concepts={k: v[:10] for k, v in c.items()})
     with pytest.raises(NotFittedError, match="not fitted"):
         ConceptTree().predict(c)
+
+
+def test_merge_same_class_turns_splits_with_one_class_into_leaves():
+    #        0: a
+    #      /     \
+    #    1: b     2 (class 1)
+    #   /   \
+    # 3: c   4 (class 0)      3 -> 5, 6 both class 0: merges, then 1 -> (3, 4) merges too
+    #  / \
+    # 5   6
+    nodes = {"yes": np.array([1, 3, -1, 5, -1, -1, -1]), "no": np.array([2, 4, -1, 6, -1, -1, -1]),
+             "test": ["a", "b", "", "c", "", "", ""], "value": np.array([0, 0, 1, 0, 0, 0, 0]),
+             "feature": np.array([0, 1, -1, 2, -1, -1, -1]),
+             "depth": np.array([0, 1, 1, 2, 2, 3, 3])}
+    m = merge_same_class(nodes)
+    assert list(m["yes"]) == [1, -1, -1, -1, -1, -1, -1]
+    assert m["merged"][1] == ["b", "c"] and m["merged"][0] == [] and m["test"][1] == ""
+    assert m["merged"][3] == []  # merged first, then hidden inside its parent's merge
+    assert list(m["feature"]) == [0, -1, -1, -1, -1, -1, -1]
+    assert list(m["shown"]) == [0, 1, 2, 1, 1, 1, 1]
+    assert list(nodes["yes"]) == [1, 3, -1, 5, -1, -1, -1]  # the input is not changed
+    # a split whose sides predict different classes stays
+    keep = {**nodes, "value": np.array([0, 0, 1, 0, 1, 0, 0])}
+    assert merge_same_class(keep)["merged"] == [[], [], [], ["c"], [], [], []]
+
+
+def test_nodes_merge_same_class_keeps_every_prediction():
+    rng = np.random.default_rng(0)
+    c = {"a": rng.integers(0, 2, 2000), "b": rng.integers(0, 2, 2000)}
+    # a = 1: mostly class 0 either way, but b still lowers the impurity: a split of one class
+    y = np.where(c["a"] == 0, 1, np.where(rng.random(2000) < np.where(c["b"] == 1, 0.95, 0.7),
+                                          0, 1))
+    tree = ConceptTree(max_depth=2, ccp_alpha=0.0, min_samples_leaf=1).fit(c, y)
+    plain, merged = tree.nodes(), tree.nodes(merge_same_class=True)
+    assert "merged" not in plain
+    assert sum(len(m) for m in merged["merged"]) == 1
+    (node,) = [i for i, m in enumerate(merged["merged"]) if m]
+    assert merged["merged"][node] == [plain["test"][node]] and merged["concept"][node] == -1
+    leaf = tree.apply(c)
+    shown = merged["shown"][leaf]
+    assert all(merged["yes"][s] == -1 for s in shown)
+    np.testing.assert_array_equal(tree.classes_[merged["value"][shown]], tree.predict(c))
+
+
+def test_intervention_chart_is_an_svg_of_the_curve_and_the_model():
+    truth, y_model = rule_data(600)
+    pred = {k: v.copy() for k, v in truth.items()}
+    pred["shape"][:60] = "square"
+    tree = ConceptTree(max_depth=4).fit(pred, y_model, true_concepts=truth)
+    r = tree.evaluate(pred, y_model, y_true=y_model, true_concepts=truth)
+    chart = r.intervention_chart(title="<b>t</b>")
+    svg = str(chart)
+    assert svg.startswith("<svg") and svg == chart._repr_html_()
+    assert svg.count("<circle") == len(r.intervention_accuracy) == 4
+    assert "&lt;b&gt;t&lt;/b&gt;" in svg and "<b>" not in svg
+    assert f"the model itself ({100 * r.model_accuracy:.1f}%)" in svg
+    assert "+shape" in svg and "currentColor" in svg  # concept names; the page's text colour
+    no_truth = tree.evaluate(pred, y_model)
+    with pytest.raises(ValueError, match="needs the accuracies"):
+        no_truth.intervention_chart()

@@ -15,7 +15,7 @@ from xaiwidgets import PayloadTooLargeWarning
 from xaiwidgets.concepts import ConceptExtractor, ConceptTree
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
-from xaiwidgets.widgets.tree import ConceptTreeWidget
+from xaiwidgets.widgets.tree import ConceptTreeWidget, class_groups, class_palette
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +159,83 @@ def test_bad_input_is_named(fitted):
         ConceptTreeWidget(tree, d.images, concepts, d.target, collapse_depth=-1)
     with pytest.raises(TypeError, match=r"'X'.*torch.Tensor or numpy array, got list"):
         ConceptTreeWidget(tree, [1, 2], concepts, d.target)
+
+
+def test_class_groups_from_names_or_given():
+    names = [f"{s}@{v}" for s in ("square", "ellipse", "heart") for v in ("1.0", "0.5", "0.75")]
+    g = class_groups(names)
+    assert g["groups"] == ["square", "ellipse", "heart"]
+    assert g["levels"] == ["0.5", "0.75", "1.0"]  # numeric levels sort by value
+    assert g["group"][:3] == [0, 0, 0] and g["level"][:3] == [2, 0, 1]
+    assert class_groups(["a|x", "a|y", "b|x"])["groups"] == ["a", "b"]
+    # no structure: plain names, one class per group, or switched off
+    assert class_groups(["cat", "dog", "bird"]) == {}
+    assert class_groups(["a@1", "b@1", "c@1"]) == {}
+    assert class_groups(names, False) == {}
+    given = class_groups(["cat", "dog", "oak", "elm"], ["animal", "animal", "tree", "tree"])
+    assert given == {"group": [0, 0, 1, 1], "level": [0, 1, 0, 1],
+                     "groups": ["animal", "tree"], "levels": []}
+    assert class_groups(["cat", "oak", "dog"], {"cat": "a", "dog": "a", "oak": "t"})["group"] == [
+        0, 1, 0]
+    with pytest.raises(ValueError, match=r"'class_groups'.*one group label per class \(3\), got 2"):
+        class_groups(["a", "b", "c"], ["x", "y"])
+    with pytest.raises(ValueError, match=r"'class_groups'.*none for \['c'\]"):
+        class_groups(["a", "b", "c"], {"a": 1, "b": 1})
+    with pytest.raises(TypeError, match=r"'class_groups'"):
+        class_groups(["a", "b"], "ab")
+
+
+def test_class_palette_is_the_live_views():
+    """The static snapshot's colours equal js/src/lib/colormap.ts classPalette (see
+    js/test/treeview.test.ts, which pins the same values)."""
+    names = [f"{s}@{v}" for s in ("square", "ellipse", "heart")
+             for v in ("0.5", "0.6", "0.7", "0.8", "0.9", "1.0")]
+    p = class_palette(18, class_groups(names))
+    assert p[:6] == ["#fec39b", "#fe9a4e", "#e17f30", "#c56502", "#a05206", "#7f3f00"]
+    assert p[12] == "#feb6ed" and len(set(p)) == 18
+    assert class_palette(3) == ["#d97e38", "#5bae5f", "#cc75ba"]
+
+
+def test_widget_state_carries_groups_orientation_and_merged_splits(sprites, tmp_path):
+    d, concepts = sprites
+    rng = np.random.default_rng(1)
+    # classes "shape@size"; the model mostly follows the shape, with label noise that makes
+    # some splits lower the impurity without changing the class (kept with ccp_alpha=0)
+    size = np.where(concepts["scale"] > 0.75, "big", "small")
+    names = [f"{s}@{z}" for s in SHAPE_NAMES for z in ("small", "big")]
+    y = d.concepts["shape"] * 2 + (size == "big")
+    noisy = np.where(rng.random(len(y)) < 0.3, d.concepts["shape"] * 2, y)
+    tree = ConceptTree(max_depth=4, ccp_alpha=0.0, min_samples_leaf=1).fit(concepts, noisy)
+    w = ConceptTreeWidget(tree, d.images, concepts, noisy, class_names=names,
+                          orientation="left-right")
+    assert w.orientation == "left-right"
+    assert w.class_groups["groups"] == list(SHAPE_NAMES) and w.class_groups["levels"] == [
+        "small", "big"]  # first appearance (not numbers)
+    merged = w.tree["merged"]
+    n_merged = sum(len(m) for m in merged)
+    assert n_merged >= 1 and w.summary["merged"] == n_merged
+    for i, m in enumerate(merged):
+        if m and w.tree["yes"][i] == -1:
+            assert w.tree["test"][i] == ""
+    # every sample's leaf is a leaf of the tree as drawn, with the tree's own prediction
+    leaf = w.samples["leaf"]
+    assert np.all(w.tree["yes"][leaf] == -1)
+    np.testing.assert_array_equal(w.tree["value"][leaf], w.samples["tree_pred"])
+    assert w.summary["n_leaves"] == tree.n_leaves_ - n_merged
+    # without merging, the fitted tree as it is
+    plain = ConceptTreeWidget(tree, d.images, concepts, noisy, class_names=names,
+                              merge_same_class=False, class_groups=False)
+    assert plain.summary["merged"] == 0 and plain.class_groups == {}
+    np.testing.assert_array_equal(plain.samples["leaf"], tree.apply(concepts))
+    # the static snapshot: colours of the live view, the legend, the merge said in words
+    snap = w._static_html()
+    colors = class_palette(len(names), w.class_groups)
+    assert f"background:{colors[0]}" in snap and "xai-static-legend" in snap
+    assert "merged" in snap and "<b>square</b>" in snap
+    with pytest.raises(ValueError, match=r"'orientation'.*'auto', 'top-down', 'left-right'"):
+        ConceptTreeWidget(tree, d.images, concepts, noisy, orientation="sideways")
+    with pytest.raises(TypeError, match=r"'merge_same_class'"):
+        ConceptTreeWidget(tree, d.images, concepts, noisy, merge_same_class="yes")
+    page = w.to_html(tmp_path / "t.html")
+    state = json.loads(page.split('id="xai-payload">')[1].split("</script>")[0])["state"]
+    assert state["orientation"] == "left-right" and state["class_groups"]["groups"]

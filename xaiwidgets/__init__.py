@@ -14,7 +14,9 @@ from .attributions import AttributionResult, compare_attributions
 from .concepts import ConceptExtractor, ConceptTree, ConceptTreeReport, NodeStatistics
 from .datasets import (
     load_digits,
+    load_icu_sepsis,
     load_mnist,
+    load_occupancy,
     load_rotten_tomatoes,
     load_solubility,
     load_sprites,
@@ -22,6 +24,8 @@ from .datasets import (
     tokenize_words,
 )
 from .masks import MaskExplainer, MaskReport, TradeoffCurve, size_tradeoff
+from .meme import MEME, MemeScores, MemeTrace, SequenceExplanation
+from .meme import sweep as meme_sweep
 from .metrics import (
     deletion_curve,
     hard_mask_preservation,
@@ -29,13 +33,26 @@ from .metrics import (
     insertion_curve,
     sensitivity,
 )
+from .redescriptions import (
+    RedescriptionMiner,
+    RedescriptionResult,
+    RuleSet,
+    View,
+    activation_view,
+    as_view,
+    prediction_view,
+)
 from .widgets import AttributionComparison, ConceptTreeWidget, MaskHeatmap
 from .widgets._traits import PayloadTooLargeWarning
+from .widgets.redescriptions import RedescriptionTable
+from .widgets.timeline import ConceptTimeline
 
 __all__ = [
+    "MEME",
     "AttributionComparison",
     "AttributionResult",
     "ConceptExtractor",
+    "ConceptTimeline",
     "ConceptTree",
     "ConceptTreeReport",
     "ConceptTreeWidget",
@@ -43,13 +60,23 @@ __all__ = [
     "MaskHeatmap",
     "MaskReport",
     "Masker",
+    "MemeScores",
+    "MemeTrace",
     "ModelProbe",
     "NodeStatistics",
     "PayloadTooLargeWarning",
+    "RedescriptionMiner",
+    "RedescriptionResult",
+    "RedescriptionTable",
+    "RuleSet",
+    "SequenceExplanation",
     "Task",
     "TradeoffCurve",
+    "View",
     "XaiEstimator",
     "__version__",
+    "activation_view",
+    "as_view",
     "compare_attributions",
     "deletion_curve",
     "hard_mask_preservation",
@@ -57,10 +84,14 @@ __all__ = [
     "infidelity",
     "insertion_curve",
     "load_digits",
+    "load_icu_sepsis",
     "load_mnist",
+    "load_occupancy",
     "load_rotten_tomatoes",
     "load_solubility",
     "load_sprites",
+    "meme_sweep",
+    "prediction_view",
     "preserved_model",
     "sensitivity",
     "size_tradeoff",

@@ -357,6 +357,7 @@ def train_rnn(
     batch_size: int = 32,
     lr: float = 5e-3,
     balanced: bool = False,
+    class_weight: object = None,
     seed: int = 0,
     progress: bool = True,
 ) -> RNNReport:
@@ -364,7 +365,8 @@ def train_rnn(
 
     ``y`` is ``(N,)`` for one output per sequence, or ``(N, T)`` per step (-1 = padding,
     ignored). With ``lengths_*`` the model is called as ``model(x, lengths)``. ``balanced``
-    weights the classes by their inverse frequency. The model is left in eval mode.
+    weights the classes by their inverse frequency; ``class_weight`` gives one weight per class
+    instead. The model is left in eval mode.
     """
     torch.manual_seed(seed)
     x_tr, y_tr = torch.as_tensor(x_train).float(), torch.as_tensor(y_train).long()
@@ -375,6 +377,8 @@ def train_rnn(
     if balanced:
         counts = torch.bincount(y_tr[y_tr >= 0]).float()
         weight = counts.sum() / (len(counts) * counts.clamp_min(1))
+    if class_weight is not None:
+        weight = torch.as_tensor(class_weight, dtype=torch.float32)
     loss_fn = nn.CrossEntropyLoss(weight=weight, ignore_index=-1)
 
     def loss(idx: torch.Tensor) -> torch.Tensor:

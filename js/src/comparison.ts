@@ -35,6 +35,7 @@ export interface ComparisonTraits {
   title: string;
   methods: string[];
   method_colors: string[];
+  mask_methods: string[];
   class_names: string[];
   feature_names: string[];
   n_samples: number;
@@ -146,6 +147,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const ctx: ViewContext = {
       methods: (model.get("methods") ?? []).map(String),
       featureNames: (model.get("feature_names") ?? []).map(String),
+      maskMethods: (model.get("mask_methods") ?? []).map(String),
       hover: showReadout,
       signal,
     };

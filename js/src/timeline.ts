@@ -102,7 +102,7 @@ const LEFT = 96; // label gutter of the canvases, CSS px
 const ROW = 40;
 const BAND = 14;
 const GAP = 6;
-const HEAT_ROW = 4;
+const HEAT_ROW = 6;
 const BAD = "#d1242f";
 
 const CSS = `
@@ -126,6 +126,7 @@ const CSS = `
 .xai-root svg.xai-tl-graph .xai-tl-edge { fill: none; stroke: var(--xai-fg2); cursor: pointer; }
 .xai-root svg.xai-tl-graph .xai-tl-edge:hover, .xai-root svg.xai-tl-graph .xai-tl-edge.xai-on { stroke: var(--xai-accent); }
 .xai-root svg.xai-tl-graph .xai-tl-edge-label { fill: var(--xai-fg2); font-size: 10px; }
+.xai-root svg.xai-tl-graph .xai-tl-arrowhead { fill: var(--xai-fg2); }
 .xai-root svg.xai-tl-graph circle.xai-tl-node { stroke-width: 3; cursor: pointer; }
 .xai-root svg.xai-tl-graph .xai-tl-node-g.xai-on circle.xai-tl-node { stroke: var(--xai-fg); stroke-width: 4; }
 .xai-root .xai-tl-tree h4 { margin: 4px 0; font-size: 1em; }
@@ -239,7 +240,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const detail = h("div", { class: "xai-tl-detail" });
     const unitsBox = h("div", { class: "xai-tl-units" });
     const matches = h("div", { class: "xai-tl-matches" });
-    const graph = s("svg", { class: "xai-tl-graph", width: 320, height: 250, role: "img", "aria-label": "concept transition graph" });
+    const graph = s("svg", { class: "xai-tl-graph", width: 330, height: 290, role: "img", "aria-label": "concept transition graph" });
     const treeBox = h("div", { class: "xai-tl-tree" });
     const side = h("div", { class: "xai-tl-side" }, [detail, unitsBox, matches, graph, treeBox]);
     el.append(header, controls, status, h("div", { class: "xai-tl-grid" }, [mainCol, side]));
@@ -395,7 +396,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (!ui || !seq) return;
     const H = seq.states.shape[1] ?? 0;
     const L = seq.length;
-    const hgt = Math.max(20, Math.min(320, H * HEAT_ROW));
+    const hgt = Math.max(48, Math.min(320, H * HEAT_ROW));
     const { ctx, w } = sizeCanvas(ui.heat, hgt);
     if (!ctx || !H) return;
     ctx.clearRect(0, 0, w, hgt);
@@ -669,18 +670,18 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const svg = ui.graph;
     svg.replaceChildren();
     const k = concepts.k;
-    const W = 320;
-    const H = 250;
+    const W = 330;
+    const H = 290;
     const cx = W / 2;
-    const cy = H / 2 + 6;
-    const R = k > 1 ? 82 : 0;
+    const cy = H / 2 + 14;
+    const R = k > 1 ? 78 : 0;
     const pos = concepts.names.map((_, j) => {
       const a = -Math.PI / 2 + (2 * Math.PI * j) / Math.max(k, 1);
       return [cx + R * Math.cos(a), cy + R * Math.sin(a)];
     });
     const rad = (j: number) => 10 + 22 * Math.sqrt(Math.max(0, concepts.share[j]));
-    const defs = s("defs", {}, [s("marker", { id: "xai-tl-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto-start-reverse" }, [s("path", { d: "M0,0 L10,5 L0,10 z", fill: "currentColor" })])]);
-    svg.append(defs, s("text", { x: 6, y: 14, text: "transitions (click a concept or an arrow)" }));
+    const defs = s("defs", {}, [s("marker", { id: "xai-tl-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, [s("path", { class: "xai-tl-arrowhead", d: "M0,0 L10,5 L0,10 z" })])]);
+    svg.append(defs, s("text", { x: 6, y: 14, text: "concept transitions (click a concept or an arrow)" }));
     for (let a = 0; a < k; a++) {
       for (let b = 0; b < k; b++) {
         const p = concepts.matrix[a * k + b];

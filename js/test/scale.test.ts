@@ -51,3 +51,13 @@ describe("sign modes and colour scales", () => {
     expect(gridColumns(3, 180, 12, 100)).toBe(1);
   });
 });
+
+describe("masks over their input", () => {
+  it("keeps the input where the mask keeps it and fades the rest to grey", async () => {
+    const { maskedInputRGBA } = await import("../src/lib/heatmap");
+    const input = Uint8ClampedArray.from([0, 0, 0, 255, 255, 255, 255, 255]); // black, white
+    const out = maskedInputRGBA(input, 1, 2, Uint8Array.from([255, 0]), 1, 2);
+    expect(Array.from(out.slice(0, 3))).toEqual([0, 0, 0]); // kept: the input itself
+    expect(Array.from(out.slice(4, 7))).toEqual([128, 128, 128]); // removed: faded to grey
+  });
+});

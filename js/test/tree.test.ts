@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import widget, { classColor } from "../src/tree";
+import widget, { classColor, classColors } from "../src/tree";
 import { createModel } from "../src/standalone";
 import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
 
@@ -73,8 +73,13 @@ describe("ConceptTreeWidget view", () => {
     expect(texts).toContain("<b>posX</b> <= 3"); // literally: data is never parsed as HTML
     expect(el.querySelector("svg b, img")).toBeNull();
     expect(node(el, 3).querySelector("text.xai-node-test")!.textContent).toBe("→ square");
-    expect(node(el, 0).querySelector("text.xai-node-meta")!.textContent).toMatch(/^n=8 · fid \S+$/);
-    expect(node(el, 0).querySelector("title")!.textContent).toContain("majority: ");
+    expect(node(el, 0).querySelector("text.xai-node-meta")!.textContent).toBe("n=8 · fid 75%");
+    // the full numbers are in the tooltip at the cursor
+    node(el, 0).querySelector("rect.xai-box")!.dispatchEvent(new MouseEvent("mousemove", { bubbles: true }));
+    const tip = el.querySelector<HTMLElement>(".xai-tooltip")!;
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain("fidelity 75.0% of the samples here");
+    expect(tip.textContent).toContain("predicts square");
     expect(el.querySelectorAll("path.xai-edge")).toHaveLength(6);
     expect(el.querySelector(".xai-title")!.textContent).toBe("Sprites <i>tree</i>");
   });
@@ -175,6 +180,83 @@ describe("ConceptTreeWidget view", () => {
     expect(g.getAttribute("transform")).not.toBe(before);
     click(el.querySelector(".xai-fit")!);
     expect(g.getAttribute("transform")).toBe(before);
+    expect(model.saved).toEqual([]);
+  });
+
+  it("the sample box is empty (a placeholder, not -1) until a sample is chosen", () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    const box = el.querySelector<HTMLInputElement>("input.xai-sample")!;
+    expect(box.value).toBe("");
+    expect(box.placeholder).toBe("none");
+    box.value = "2";
+    box.dispatchEvent(new Event("change"));
+    expect(el.querySelectorAll("g.xai-node.xai-path")).toHaveLength(4);
+    expect(model.saved.at(-1)).toEqual({ selected: 2 });
+    box.value = "";
+    box.dispatchEvent(new Event("change"));
+    expect(el.querySelectorAll("g.xai-node.xai-path")).toHaveLength(0);
+    expect(box.value).toBe("");
+    click(el.querySelector(".xai-sample-clear")!);
+    expect(model.saved.at(-1)).toEqual({ selected: -1 });
+  });
+
+  it("thumbnails are labelled with the sample index, the model's class and the true class", () => {
+    const target = i32([N], [0, 2, 2, 0, 2, 0, 1, 1]); // sample 1: model 2 = true 2; sample 0 right too
+    const { el } = mount(new FakeModel(traits({ samples: { ...(traits().samples as object), target } })));
+    click(node(el, 0));
+    const cards = [...el.querySelectorAll<HTMLElement>("figure.xai-thumb-card")];
+    expect(cards.map((c) => c.dataset.index)).toEqual(["0", "1"]);
+    expect(cards[0].querySelector(".xai-thumb-index")!.textContent).toBe("#0");
+    expect(cards[0].querySelector(".xai-thumb-pred")!.textContent).toBe("pred square");
+    expect(cards[0].querySelector(".xai-thumb-true")!.textContent).toBe("true square");
+    expect(cards[1].querySelector(".xai-thumb-pred")!.textContent).toBe("pred heart");
+    expect(cards.some((c) => c.classList.contains("xai-misclassified"))).toBe(false);
+    el.remove();
+    const wrong = i32([N], [1, 2, 2, 0, 2, 0, 1, 1]);
+    const m2 = mount(new FakeModel(traits({ samples: { ...(traits().samples as object), target: wrong } })));
+    click(node(m2.el, 0));
+    const first = m2.el.querySelector<HTMLElement>('figure.xai-thumb-card[data-index="0"]')!;
+    expect(first.classList.contains("xai-misclassified")).toBe(true);
+    expect(first.querySelector(".xai-thumb-true")!.textContent).toBe("true <img src=x onerror=alert(1)>");
+    expect(m2.el.querySelector("figure img")).toBeNull(); // class names stay text
+  });
+
+  it("class_groups structure the colours and the legend (a row per group)", () => {
+    const groups = { group: [0, 1, 0], level: [0, 0, 1], groups: ["sq", "hx"], levels: ["small", "big"] };
+    const { el } = mount(new FakeModel(traits({ class_groups: groups })));
+    const colors = classColors(3, groups);
+    const segs = [...node(el, 0).querySelectorAll("rect[data-class]")];
+    expect(segs.map((r) => r.getAttribute("fill"))).toEqual(colors);
+    expect([...el.querySelectorAll(".xai-legend-group")].map((g) => g.textContent)).toEqual(["sq", "hx"]);
+    const items = [...el.querySelectorAll<HTMLElement>(".xai-legend-item")];
+    expect(items.map((i) => [i.dataset.class, i.textContent])).toEqual([["0", "small"], ["2", "big"], ["1", "small"]]);
+  });
+
+  it("merged splits (computed in Python) are drawn as leaves that say so; the summary counts them", () => {
+    const t = traits() as Record<string, Record<string, unknown>>;
+    // node 4's split is merged: both sides predicted the same class
+    const tree = { ...t.tree, yes: i32([7], [1, 3, -1, -1, -1, -1, -1]), no: i32([7], [2, 4, -1, -1, -1, -1, -1]),
+      test: ["shape = heart", "scale <= 0.7", "", "", "", "", ""], merged: [[], [], [], [], ["<b>posX</b> <= 3"], [], []] };
+    const { el } = mount(new FakeModel(traits({ tree, summary: { ...t.summary, merged: 1 }, samples: { ...t.samples, leaf: i32([N], [3, 2, 4, 4, 2, 3, 4, 4]) } })));
+    expect(nodes(el)).toHaveLength(5);
+    expect(node(el, 4).classList.contains("xai-merged")).toBe(true);
+    expect(node(el, 4).querySelector("text.xai-node-note")!.textContent).toBe("1 split merged");
+    expect(el.querySelector(".xai-summary")!.textContent).toContain("1 split merged (same class on both sides)");
+    click(node(el, 4));
+    expect(el.querySelector(".xai-detail-merged")!.textContent).toContain("<b>posX</b> <= 3");
+  });
+
+  it("layout switch and orientation trait: top-down or left-to-right, locally", () => {
+    const model = new FakeModel(traits({ orientation: "left-right" }));
+    const { el } = mount(model);
+    const svg = el.querySelector("svg.xai-tree")!;
+    expect(svg.getAttribute("data-orientation")).toBe("left-right");
+    const sel = el.querySelector<HTMLSelectElement>("select.xai-orientation")!;
+    expect(sel.value).toBe("left-right");
+    sel.value = "top-down";
+    sel.dispatchEvent(new Event("change"));
+    expect(svg.getAttribute("data-orientation")).toBe("top-down");
     expect(model.saved).toEqual([]);
   });
 

@@ -6,6 +6,7 @@ import {
   eulerIntervals,
   fitView,
   layoutTree,
+  legibleScale,
   parentsOf,
   pathTo,
   preorder,
@@ -82,6 +83,25 @@ describe("layout", () => {
     expect(Array.from(l.y)).toEqual([0, 25, 25, 50, 50, 75, 75]);
     expect(l.width).toBe(46);
     expect(l.height).toBe(95);
+  });
+
+  it("left-to-right: depths are columns, leaves take slots top to bottom (yes above no)", () => {
+    const l = layoutTree(SHAPE, new Set(), { ...OPTS, orientation: "left-right" });
+    expect(l.visible).toEqual([0, 1, 3, 4, 5, 6, 2]);
+    // x: box centres, one column per depth (nodeW + gapX = 12); y: box tops, slots of 25
+    expect(Array.from(l.x)).toEqual([5, 17, 17, 29, 29, 41, 41]);
+    // leaves 3, 5, 6, 2 at slots 0..3 (step nodeH + gapY = 25); parents midway
+    expect(Array.from(l.y)).toEqual([46.875, 18.75, 75, 0, 37.5, 25, 50]);
+    expect(l.width).toBe(46); // 4 depths
+    expect(l.height).toBe(95); // 4 slots
+    const collapsed = layoutTree(SHAPE, new Set([1]), { ...OPTS, orientation: "left-right" });
+    expect(collapsed.height).toBe(45);
+    expect(collapsed.width).toBe(22);
+  });
+
+  it("legible scale: the zoom at which the smallest font renders at 11 px", () => {
+    expect(legibleScale(11)).toBe(1);
+    expect(legibleScale(5.5)).toBe(2);
   });
 
   it("a collapsed node is laid out as a leaf and hides its subtree", () => {

@@ -4,8 +4,11 @@ from disk (file://) the way a user double-clicking the page sees them."""
 from __future__ import annotations
 
 import io
+import json
 import re
+import textwrap
 
+import nbformat
 import numpy as np
 import pytest
 import torch
@@ -16,7 +19,13 @@ from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
 from xaiwidgets.datasets import Vocabulary
 from xaiwidgets.datasets.smiles import tokenize_smiles
 
-from .jupyter import canvas_stats, open_html_file, screenshot, wait_for_widgets
+from .jupyter import (
+    canvas_stats,
+    open_and_run_notebook,
+    open_html_file,
+    screenshot,
+    wait_for_widgets,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +40,17 @@ DEFAULT = {"width": 968 + 32, "height": 900}
 
 
 class TokenModel(nn.Module):
+    """Embedding, a convolution over neighbours, tanh: attributions vary with the context."""
+
     def __init__(self, vocab: int, outputs: int) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab, 4, padding_idx=0)
+        self.conv = nn.Conv1d(4, 4, 3, padding=1)
         self.head = nn.Linear(4, outputs)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embedding(ids).sum(1))
+        h = torch.tanh(self.conv(self.embedding(ids).transpose(1, 2)))
+        return self.head(h.sum(2))
 
 
 @pytest.fixture(scope="module")
@@ -199,9 +212,24 @@ def _png(locator) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
 
 
-def _reddish(img: np.ndarray) -> int:
-    r, g, b = img[..., 0], img[..., 1], img[..., 2]
-    return int(((r > g + 60) & (r > b + 60)).sum())
+def _votes(img: np.ndarray, alpha: float = 0.6) -> float:
+    """Share of the coloured pixels nearer RdBu than viridis (both drawn at ``alpha`` on white,
+    either half of RdBu)."""
+    from xaiwidgets.widgets._html import live_lut
+
+    def palette(lut: np.ndarray) -> np.ndarray:
+        return lut.astype(float) * alpha + 255 * (1 - alpha)
+
+    px = img.reshape(-1, 3).astype(float)
+    px = px[(px.max(axis=1) - px.min(axis=1)) > 30]  # coloured, not text or bonds
+    assert len(px) > 200, len(px)
+
+    def dist(pal: np.ndarray) -> np.ndarray:
+        return np.sqrt(((px[:, None, :] - pal[None, ::4, :]) ** 2).sum(axis=2)).min(axis=1)
+
+    rdbu = dist(palette(live_lut("RdBu", True)))
+    viridis = dist(palette(live_lut("viridis", True)))
+    return float((rdbu < viridis).mean())
 
 
 def test_smiles_export_draws_molecules_that_follow_the_controls(page, exports):
@@ -226,13 +254,13 @@ def test_smiles_export_draws_molecules_that_follow_the_controls(page, exports):
     box = mols.first.bounding_box()
     assert box["width"] > 200 and box["height"] > 120  # legible, not a thumbnail
 
-    # a viridis switch recolours the molecule (pixels): RdBu's reds are gone
+    # a viridis switch recolours the molecule (pixels): its atoms change palette
     ig = mols.nth(1)
     before = _png(ig)
-    assert _reddish(before) > 200
+    assert _votes(before) > 0.8, _votes(before)  # coloured pixels are RdBu's (at the opacity)
     page.locator("select.xai-colormap").select_option("viridis")
     after = _png(ig)
-    assert _reddish(after) < 0.1 * _reddish(before)
+    assert _votes(after) < 0.2, _votes(after)  # ...and now viridis'
     assert (np.abs(after - before).sum(axis=2) > 30).sum() > 500
     # threshold hides atoms, opacity fades them
     th = page.locator("input.xai-threshold")
@@ -292,3 +320,90 @@ def test_smiles_screenshots(page, exports, scheme):
     assert (_lum(bg) < 0.2) if scheme == "dark" else (_lum(bg) > 0.9)
     screenshot(page.locator(".xai-root"), f"smiles-{scheme}")
     assert not console.errors, console.format()
+
+
+LAB = textwrap.dedent('''
+    import torch
+    from torch import nn
+    import xaiwidgets as xw
+    from xaiwidgets.datasets import Vocabulary
+    from xaiwidgets.datasets.smiles import tokenize_smiles
+    torch.manual_seed(0)
+    FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
+    BASELINES = ["integrated_gradients", "saliency", "occlusion", "gradient_shap"]
+
+    class TokenModel(nn.Module):
+        def __init__(self, vocab, outputs):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab, 4, padding_idx=0)
+            self.conv = nn.Conv1d(4, 4, 3, padding=1)
+            self.head = nn.Linear(4, outputs)
+
+        def forward(self, ids):
+            return self.head(torch.tanh(self.conv(self.embedding(ids).transpose(1, 2))).sum(2))
+
+    words = ["good", "bad", "plot", "film", "great", "dull"]
+    vocab = Vocabulary(words)
+    ids = torch.randint(2, len(vocab), (64, 12), generator=torch.Generator().manual_seed(0))
+    ids[:, 5:] = 0
+    ex = xw.MaskExplainer(TokenModel(len(vocab), 2), pad_id=0, generator="conv", **FAST).fit(ids)
+    tokens = [[w if w != vocab.PAD else "" for w in vocab.decode(r)] for r in ids[:4].tolist()]
+    text = xw.MaskHeatmap.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
+                                         progress=False, title="text masks")
+    text
+    ''')
+
+LAB_SMILES = textwrap.dedent('''
+    smiles = %r * 8
+    vocab = Vocabulary.build([tokenize_smiles(s) for s in smiles], min_count=1)
+    ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=48))
+    ex = xw.MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv",
+                          task="regression", **FAST).fit(ids)
+    xw.MaskHeatmap.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
+                                  progress=False, title="smiles masks")
+    ''') % (SMILES,)
+
+
+@pytest.mark.slow
+def test_sequence_widgets_in_jupyterlab_dark(page, jupyter_server):
+    """JupyterLab's dark theme at its default width: theme colours, no padding, molecules."""
+    settings = (jupyter_server.home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" /
+                "apputils-extension" / "themes.jupyterlab-settings")
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"theme": "JupyterLab Dark"}), encoding="utf-8")
+    page.set_viewport_size({"width": 1280, "height": 2400})  # both widgets in view, whole
+    try:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LAB),
+                                             nbformat.v4.new_code_cell(LAB_SMILES)])
+        nbformat.write(nb, jupyter_server.root_dir / "sequences_dark.ipynb")
+        run = open_and_run_notebook(page, jupyter_server, "sequences_dark.ipynb", ui="lab",
+                                    timeout=400)
+        assert not run.cell_errors
+        roots = wait_for_widgets(page, count=2, timeout=120)
+        text, smiles = roots.nth(0), roots.nth(1)
+        assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
+        # the strip and the cards take the theme's background: no white bar
+        strips = page.evaluate(_STRIP_JS, text.element_handle())
+        assert len(strips) == N_METHODS
+        for st in strips:
+            assert st["tokens"] == 5 and st["under"] == 5 and st["afterLast"] == 0, st
+            assert _lum(st["card"]) < 0.25, st
+        # methods side by side, none alone
+        width = text.bounding_box()["width"]
+        assert width > 600
+        for root in (text, smiles):
+            tops = root.locator(".xai-seq > .xai-seq-row").evaluate_all(
+                "cs => cs.map(c => Math.round(c.getBoundingClientRect().top))")
+            per_row = [tops.count(t) for t in sorted(set(tops))]
+            assert len(per_row) == 1 or min(per_row) >= 2, per_row
+        # molecules in the theme's colours
+        mols = smiles.locator("svg.xai-molecule")
+        assert mols.count() == N_METHODS
+        bond = mols.first.locator("line").first.evaluate("l => getComputedStyle(l).stroke")
+        assert _lum(bond) > 0.6
+        shot = screenshot(text, "text-lab-dark")
+        assert Image.open(shot).size[0] > 600
+        screenshot(smiles, "smiles-lab-dark")
+        assert not run.console_errors, run.console.format()
+    finally:
+        settings.unlink(missing_ok=True)

@@ -3,7 +3,9 @@ fetched through a live kernel."""
 
 from __future__ import annotations
 
+import sys
 import textwrap
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -149,3 +151,179 @@ def test_lab_renders_and_fetches_thumbnails_through_the_kernel(page,
     assert len(stats) == 12 and all(s["painted"] > 20 for s in stats), stats
     screenshot(page.locator(".xai-root"), "tree-lab")
     assert not run.console_errors, run.console.format()
+
+
+# -------------------------------------------------------------------------- 18 classes, 968 px
+DEFAULT_WIDTH = 968  # JupyterLab 4's notebook content width at its default window size
+EXPORT_VIEWPORT = {"width": DEFAULT_WIDTH + 32, "height": 900}  # the export page has 16 px margins
+
+_TEXT_JS = """() => {
+  const svg = document.querySelector('svg.xai-tree');
+  const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim());
+  const px = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  const boxes = texts.map(t => t.getBoundingClientRect());
+  let overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1) overlaps.push([texts[i].textContent, texts[j].textContent]);
+  }
+  const outside = [];
+  for (const g of svg.querySelectorAll('g.xai-node')) {
+    const r = g.querySelector('rect.xai-box').getBoundingClientRect();
+    for (const t of g.querySelectorAll(':scope > text')) {
+      const b = t.getBoundingClientRect();
+      if (b.left < r.left - 1 || b.right > r.right + 1 || b.top < r.top - 1
+          || b.bottom > r.bottom + 1) outside.push(t.textContent);
+    }
+  }
+  const box = document.querySelector('.xai-treeview');
+  return { min: Math.min(...px), n: texts.length, overlaps, outside,
+           orientation: svg.dataset.orientation, scrollW: box.scrollWidth, clientW: box.clientWidth,
+           root: document.querySelector('.xai-root').getBoundingClientRect().width };
+}"""
+
+_CONTRAST_JS = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p);
+                            return (x + 0.05) / (y + 0.05); };
+  const box = getComputedStyle(document.querySelector('g.xai-node rect.xai-box')).fill;
+  const bg = getComputedStyle(document.querySelector('.xai-treeview')).backgroundColor;
+  const fill = (sel) => getComputedStyle(document.querySelector(sel)).fill;
+  return { test: ratio(fill('text.xai-node-test'), box),
+           meta: ratio(fill('text.xai-node-meta'), box),
+           edge: ratio(fill('text.xai-edge-label'), bg),
+           label: ratio(getComputedStyle(document.querySelector('.xai-legend-item')).color,
+                        getComputedStyle(document.querySelector('.xai-root')).backgroundColor),
+           bg };
+}"""
+
+
+@pytest.fixture(scope="module")
+def eighteen(tmp_path_factory):
+    """An 18-class (shape@scale) tree like notebook 05's: the tree is fitted to a "model" that is
+    the truth with 5 % of the labels replaced, so it has about one leaf per class, depth 6."""
+    d = load_sprites(1500, seed=1, task="shape_scale")
+    concepts = {"shape": np.array(SHAPE_NAMES)[d.concepts["shape"]],
+                "scale": np.round(np.linspace(0.5, 1, 6)[d.concepts["scale"]], 1),
+                "posX": d.concepts["posX"] // 8}
+    rng = np.random.default_rng(0)
+    pred = d.target.copy()
+    flip = rng.random(len(pred)) < 0.05
+    pred[flip] = rng.integers(0, 18, int(flip.sum()))
+    tree = ConceptTree().fit(concepts, pred)
+    shown = slice(0, 600)
+    w = ConceptTreeWidget(tree, d.images[shown], {k: v[shown] for k, v in concepts.items()},
+                          pred[shown], y_true=d.target[shown], class_names=d.target_names,
+                          title="Shape x scale: 18 classes")
+    assert tree.depth_ == 6 and tree.n_leaves_ >= 14
+    path = tmp_path_factory.mktemp("export18") / "tree18.html"
+    w.to_html(path)
+    return path, w
+
+
+def _readable(page, where: str) -> dict:
+    info = page.evaluate(_TEXT_JS)
+    assert info["min"] >= 11, f"{where}: smallest text {info['min']:.1f} px"
+    assert not info["overlaps"], f"{where}: overlapping text {info['overlaps'][:5]}"
+    assert not info["outside"], f"{where}: text outside its box {info['outside'][:5]}"
+    return info
+
+
+def test_eighteen_classes_read_at_the_default_width(chromium_browser, eighteen):
+    path, w = eighteen
+    context = chromium_browser.new_context(viewport=EXPORT_VIEWPORT)
+    try:
+        page = context.new_page()
+        console = open_html_file(page, path)
+        wait_for_widgets(page)
+        info = _readable(page, "default view")
+        assert info["root"] == DEFAULT_WIDTH
+        # deeper than wide: left-to-right, and it fits the width (no horizontal scrolling)
+        assert info["orientation"] == "left-right"
+        assert info["scrollW"] <= info["clientW"], info
+        assert page.locator("g.xai-viewport").get_attribute("transform").startswith("scale(1)")
+        # the palette follows shape@scale: a legend row per shape, six scales each
+        groups = page.locator(".xai-legend-group").all_text_contents()
+        assert groups == list(w.class_groups["groups"]) and len(groups) == 3
+        assert page.locator(".xai-legend-item").count() == 18
+        # an empty sample box, not "-1"
+        assert page.locator("input.xai-sample").input_value() == ""
+        assert page.locator("input.xai-sample").get_attribute("placeholder") == "none"
+        screenshot(page.locator(".xai-root"), "tree-light")
+
+        # every node: still legible, still no overlap; the view scrolls instead of shrinking
+        page.locator(".xai-expand").click()
+        info = _readable(page, "expand all")
+        # each merged split hides its two children
+        assert page.locator("svg.xai-tree g.xai-node").count() == (
+            len(w.tree["test"]) - 2 * w.summary["merged"])
+        assert page.locator("g.xai-viewport").get_attribute("transform").startswith("scale(1)")
+        assert info["scrollW"] <= info["clientW"], info
+        screenshot(page.locator(".xai-root"), "tree-light-expanded")
+
+        # a tooltip per bar segment, at the cursor
+        seg = page.locator("svg.xai-tree g.xai-node[data-node='0'] rect.xai-seg").nth(2)
+        box = seg.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tip = page.locator(".xai-root .xai-tooltip")
+        cls = int(seg.get_attribute("data-class"))
+        assert w.class_names[cls] in tip.inner_text() and " of 600 samples here" in tip.inner_text()
+        tb = tip.bounding_box()
+        assert abs(tb["x"] - box["x"]) < 60 and abs(tb["y"] - box["y"]) < 60
+
+        # labelled thumbnails: index, the model's and the true class under each
+        page.locator("svg.xai-tree g.xai-node[data-node='0'] rect.xai-box").click(
+            position={"x": 8, "y": 8})
+        card = page.locator("figure.xai-thumb-card").first
+        k = int(card.get_attribute("data-index"))
+        assert card.locator(".xai-thumb-index").inner_text() == f"#{k}"
+        assert card.locator(".xai-thumb-pred").inner_text() == (
+            f"pred {w.class_names[int(w.samples['model_pred'][k])]}")
+        assert card.locator(".xai-thumb-true").inner_text() == (
+            f"true {w.class_names[int(w.samples['target'][k])]}")
+        card.locator("canvas").click()
+        assert page.locator("input.xai-sample").input_value() == str(k)
+        assert page.locator("svg.xai-tree g.xai-node.xai-path").count() >= 2
+        assert not console.errors, console.format()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("theme", ["prefers-dark", "jupyterlab-dark"])
+def test_eighteen_classes_read_in_dark_mode(chromium_browser, eighteen, theme):
+    """Dark: the OS setting (exports use the widget's own dark fallbacks) and JupyterLab's dark
+    theme (its --jp-* variables, loaded from JupyterLab's own theme stylesheet)."""
+    path, _ = eighteen
+    context = chromium_browser.new_context(viewport=EXPORT_VIEWPORT, color_scheme="dark"
+                                           if theme == "prefers-dark" else "light")
+    try:
+        page = context.new_page()
+        console = open_html_file(page, path)
+        if theme == "jupyterlab-dark":
+            css = Path(sys.prefix, "share/jupyter/lab/themes/@jupyterlab/theme-dark-extension",
+                       "index.css")
+            if not css.is_file():
+                pytest.skip(f"{css} not found")
+            page.add_style_tag(content=css.read_text())
+        wait_for_widgets(page)
+        _readable(page, theme)
+        c = page.evaluate(_CONTRAST_JS)
+        lum = sum(int(v) for v in c["bg"].split("(")[1].split(")")[0].split(",")[:3]) / 3
+        assert lum < 60, c  # a dark background, not a white box
+        assert c["test"] >= 7 and c["meta"] >= 4.5 and c["edge"] >= 4.5 and c["label"] >= 4.5, c
+        page.locator(".xai-expand").click()
+        _readable(page, f"{theme}, expand all")
+        if theme == "prefers-dark":
+            page.locator(".xai-expand").click()
+            screenshot(page.locator(".xai-root"), "tree-dark")
+        else:
+            screenshot(page.locator(".xai-root"), "tree-dark-jupyterlab")
+        assert not console.errors, console.format()
+    finally:
+        context.close()

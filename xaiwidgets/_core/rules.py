@@ -185,7 +185,8 @@ def merge_same_class(nodes: dict[str, Any]) -> dict[str, Any]:
     -------
     dict
         The same keys, plus ``merged``: per node the tests of the splits merged into it (the
-        node's own first, then those below in pre-order; ``[]`` for none), and ``shown``: per
+        node's own first, then those below in pre-order; ``[]`` for none and for the nodes
+        hidden inside a merged subtree), and ``shown``: per
         node the id of the node that shows it (itself, or the merged ancestor it now lies in).
     """
     yes = np.array(nodes["yes"], copy=True)
@@ -211,17 +212,20 @@ def merge_same_class(nodes: dict[str, Any]) -> dict[str, Any]:
         tests[i] = ""
     shown = np.arange(m, dtype=np.int64)
     for i in order:  # parents before children: a node inside a merged subtree takes its root
-        if yes[i] < 0 and merged[i]:
+        if yes[i] < 0 and merged[i] and shown[i] == i:
             stack = [int(nodes["yes"][i]), int(nodes["no"][i])]
             while stack:
                 j = stack.pop()
                 shown[j] = i
                 if nodes["yes"][j] >= 0:
                     stack += [int(nodes["yes"][j]), int(nodes["no"][j])]
+    for j in range(m):  # a merged split inside a larger merge is listed once, by its root
+        if shown[j] != j:
+            merged[j] = []
     out = dict(nodes)
     out.update(yes=yes, no=no, value=value, test=tests, merged=merged, shown=shown)
     if "feature" in nodes:
         feature = np.array(nodes["feature"], copy=True)
-        feature[[i for i in range(m) if merged[i]]] = -1
+        feature[(yes < 0) & (np.asarray(nodes["yes"]) >= 0)] = -1  # every merged split
         out["feature"] = feature
     return out

@@ -4,7 +4,8 @@ Loaders locate data files inside their packages without importing those packages
 chains are heavy or their dependencies deliberately not installed) and raise a clear error naming
 the pip extra when a data package is missing. One module per modality: ``images`` (MNIST 5k,
 digits), ``text`` (Rotten Tomatoes), ``molecules`` (Huuskonen solubility, SMILES tokens) and
-``sprites`` (procedural dSprites with their latent concepts).
+``sprites`` (procedural dSprites with their latent concepts), ``timeseries`` (ICU-Sepsis
+episodes, UCI Occupancy).
 """
 
 from ._base import Dataset, package_file
@@ -13,17 +14,21 @@ from .molecules import MoleculeDataset, load_solubility
 from .smiles import atom_token_positions, tokenize_smiles
 from .sprites import Sprites, SpritesData, load_sprites
 from .text import TextDataset, Vocabulary, load_rotten_tomatoes, tokenize_words
+from .timeseries import SequenceDataset, load_icu_sepsis, load_occupancy
 
 __all__ = [
     "Dataset",
     "MoleculeDataset",
+    "SequenceDataset",
     "Sprites",
     "SpritesData",
     "TextDataset",
     "Vocabulary",
     "atom_token_positions",
     "load_digits",
+    "load_icu_sepsis",
     "load_mnist",
+    "load_occupancy",
     "load_rotten_tomatoes",
     "load_solubility",
     "load_sprites",

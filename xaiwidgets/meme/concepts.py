@@ -55,7 +55,7 @@ def cluster_states(states: np.ndarray, k: int, seed: int, max_states: int | None
     return KMeans(n_clusters=k, random_state=seed, n_init=4).fit(fit_on)
 
 
-def silhouette(states: np.ndarray, labels: np.ndarray, seed: int, sample: int = 3000) -> float:
+def silhouette(states: np.ndarray, labels: np.ndarray, seed: int, sample: int = 1500) -> float:
     """Silhouette of a clustering on a seeded sample (it is quadratic in the sample)."""
     if len(np.unique(labels)) < 2:
         return float("nan")

@@ -230,7 +230,7 @@ class MEME(XaiEstimator):
             if not ks:
                 raise ValueError(f"argument 'n_concepts': 'auto' needs more than 2 states, got "
                                  f"{n_states}")
-            rows = [self._fit_k(x, cap, k) for k in ks]
+            rows = [self._fit_k(x, cap, k, score_clusters=True) for k in ks]
             sil = [r[1] for r in rows]
             fid = [r[2] for r in rows]
             if self.select == "silhouette":
@@ -250,10 +250,10 @@ class MEME(XaiEstimator):
         for key, value in state.items():
             setattr(self, key, value)
 
-    def _fit_k(self, x: np.ndarray, cap: Capture, k: int
+    def _fit_k(self, x: np.ndarray, cap: Capture, k: int, score_clusters: bool = False
                ) -> tuple[dict[str, Any], float, float]:
-        """Fit everything for ``k`` concepts; return the fitted attributes, the silhouette and
-        the training fidelity."""
+        """Fit everything for ``k`` concepts; return the fitted attributes, the silhouette
+        (with ``score_clusters``, else NaN) and the training fidelity."""
         seed = int(self.seed)
         km = cluster_states(cap.states, k, seed, self.max_states)
         concept_of = km.predict(cap.states).astype(np.int64)
@@ -296,7 +296,8 @@ class MEME(XaiEstimator):
         else:
             fid = float(np.mean(out[offsets[1:] - 1] == cap.final))
         state["train_fidelity_"] = fid
-        return state, silhouette(cap.states, concept_of, seed), fid
+        sil = silhouette(cap.states, concept_of, seed) if score_clusters else float("nan")
+        return state, sil, fid
 
     # -- prediction --------------------------------------------------------------------------
     def _windows(self, sequences: Any, lengths: Any

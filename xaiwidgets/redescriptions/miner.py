@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from torch import nn
 
 from .._core.estimator import XaiEstimator
@@ -224,7 +225,9 @@ class RedescriptionMiner(XaiEstimator):
             from tqdm.auto import tqdm
 
             targets = tqdm(targets, desc=desc, unit="neuron")
-        found = [mine_target(j, lenc, renc, cfg) for j in targets]
+        # The products are small: BLAS threads only contend (50x slower seen on 2 busy cores).
+        with threadpool_limits(limits=1, user_api="blas"):
+            found = [mine_target(j, lenc, renc, cfg) for j in targets]
         return _assemble(found, lenc, renc, cfg, self.correction, int(self.max_per_neuron),
                          int(self.max_redescriptions))
 
@@ -370,7 +373,7 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
                     if (jaccard(inter, K.sum(1), e12.sum()) >= _REDUNDANT).any():
                         continue
                 kept.append(e12)
-                rows.append((k, i, sl, sr, float(padj[i])))
+                rows.append((k, int(i), sl, sr, float(padj[i])))
                 if len(kept) >= per_neuron:
                     break
     by_target = {t.target: t for t in found}
@@ -379,14 +382,14 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
     order = (np.lexsort((size, -J))[:cap] if rows  # the table: best J first
              else np.zeros(0, dtype=np.int64))
     rows = [rows[o] for o in order]
-    for k, i, *_ in rows[::-1]:  # best J last, so it wins
+    for k, row, *_ in rows[::-1]:  # best J last, so it wins
         t = by_target[k]
-        if t.interaction[i]:
-            summary["interaction_jaccard"][k] = float(t.jaccard[i])
+        if t.interaction[row]:
+            summary["interaction_jaccard"][k] = float(t.jaccard[row])
         else:
             summary["described"][k] = True
-            summary["jaccard"][k] = float(t.jaccard[i])
-            summary["pvalue"][k] = float(t.pvalue[i])
+            summary["jaccard"][k] = float(t.jaccard[row])
+            summary["pvalue"][k] = float(t.pvalue[row])
 
     def col(attr: str, dtype: Any) -> np.ndarray:
         return np.array([getattr(by_target[k], attr)[i] for k, i, *_ in rows], dtype=dtype)

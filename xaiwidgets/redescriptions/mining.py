@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Union
 
 import numpy as np
@@ -153,6 +154,8 @@ class _Pool:
     sizes: list[int] = field(default_factory=list)
     keys: dict[bytes, int] = field(default_factory=dict)
     _matrix: np.ndarray | None = None
+    _floats: np.ndarray | None = None
+    _counts: np.ndarray | None = None
 
     def add(self, supports: np.ndarray, makers: list[Callable[[], Query]], sizes: np.ndarray
             ) -> np.ndarray:
@@ -167,7 +170,7 @@ class _Pool:
                 self.rows.append(supports[i])
                 self.makers.append(makers[i])
                 self.sizes.append(int(sizes[i]))
-                self._matrix = None
+                self._matrix = self._floats = self._counts = None
             idx[i] = found
         return idx
 
@@ -178,8 +181,36 @@ class _Pool:
                             else np.zeros((0, self.n), dtype=bool))
         return self._matrix
 
+    @property
+    def floats(self) -> np.ndarray:
+        """The supports as float32 (matrix products count intersections)."""
+        if self._floats is None:
+            self._floats = self.matrix.astype(np.float32)
+        return self._floats
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Support sizes."""
+        if self._counts is None:
+            self._counts = self.matrix.sum(axis=1)
+        return self._counts
+
     def query(self, i: int) -> Query:
         return self.makers[i]()
+
+
+def _kept(items: list[Callable[[], Query]], keep: Any) -> list[Callable[[], Query]]:
+    return [items[i] for i in np.flatnonzero(keep)]
+
+
+def _const(q: Query) -> Callable[[], Query]:
+    return lambda: q
+
+
+def _combine(op: type[And] | type[Or], a: Callable[[], Query], b: Callable[[], Query]
+             ) -> Callable[[], Query]:
+    """A query built on demand: most pool entries are never looked at in words."""
+    return lambda: op(a(), b())
 
 
 # -- configuration and result of one target ------------------------------------------------------
@@ -235,7 +266,7 @@ class _Miner:
         self.own = left.columns_of(j)
         self.others = np.setdiff1d(np.arange(left.matrix.shape[1]), self.own)
         self.pairs: dict[tuple[int, int, bool], None] = {}
-        self.chunks: list[tuple[np.ndarray, np.ndarray, bool]] = []
+        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
 
     # -- queries from trees ------------------------------------------------------------------
     def _tree_queries(self, pool: _Pool, enc: Encoding, cols: np.ndarray, y: np.ndarray
@@ -272,8 +303,7 @@ class _Miner:
             z.append(sizes[order])
         all_s = np.concatenate(s)
         keep = all_s.any(axis=1) & ~all_s.all(axis=1)
-        idx = pool.add(all_s[keep], [mk for mk, k in zip(m, keep, strict=True) if k],
-                       np.concatenate(z)[keep])
+        idx = pool.add(all_s[keep], _kept(m, keep), np.concatenate(z)[keep])
         return np.unique(idx)
 
     def _initial(self) -> np.ndarray:
@@ -291,18 +321,19 @@ class _Miner:
                      itertools.pairwise(edges)]
         supports = np.stack([evaluate(b, enc.matrix) for b in boxes])
         keep = supports.any(axis=1)
-        makers = [(lambda b=b: b) for b, k in zip(boxes, keep, strict=True) if k]
-        return np.unique(self.L.add(supports[keep], makers, np.ones(int(keep.sum()))))
+        makers = [_const(b) for b in boxes]
+        return np.unique(self.L.add(supports[keep], _kept(makers, keep),
+                                    np.ones(int(keep.sum()))))
 
     # -- pairing -------------------------------------------------------------------------------
     def _pair(self, li: np.ndarray, ri: np.ndarray, interaction: bool = False) -> np.ndarray:
         """Record every (left, right) pair of the two index lists; return their J (L, R)."""
         if not len(li) or not len(ri):
             return np.zeros((len(li), len(ri)))
-        SL, SR = self.L.matrix[li], self.R.matrix[ri]
-        inter = intersections(SL, SR)
-        J = jaccard(inter, SL.sum(1)[:, None], SR.sum(1)[None])
-        self.chunks.append((np.repeat(li, len(ri)), np.tile(ri, len(li)), interaction))
+        inter = intersections(self.L.floats[li], self.R.floats[ri])
+        J = jaccard(inter, self.L.counts[li][:, None], self.R.counts[ri][None])
+        self.chunks.append((np.repeat(li, len(ri)), np.tile(ri, len(li)), inter.reshape(-1),
+                            interaction))
         return J
 
     def _best(self, J: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
@@ -316,15 +347,20 @@ class _Miner:
         """``base OR q`` for every q in ``pool``: the 2 best by J against the partner."""
         S = pool.matrix
         union = S | S[base]
-        inter = (union & partner_support).sum(axis=1)
-        J = jaccard(inter, union.sum(axis=1), partner_support.sum())
+        # |(b | q) & p| = |b & p| + |q & p| - |b & q & p|: products instead of (m, N) sums
+        fp = partner_support.astype(np.float32)
+        inter = np.rint(pool.floats @ fp + pool.floats[base] @ fp
+                        - pool.floats @ (fp * pool.floats[base])).astype(np.int64)
+        n_union = pool.counts + pool.counts[base] - np.rint(
+            pool.floats @ pool.floats[base]).astype(np.int64)
+        J = jaccard(inter, n_union, np.asarray(partner_support.sum()))
         J[base] = -1
         best = np.argsort(-J, kind="stable")[:2]
-        makers = [(lambda a=base, b=int(k): Or(pool.query(a), pool.query(b))) for k in best]
+        makers = [_combine(Or, partial(pool.query, base), partial(pool.query, int(k)))
+                  for k in best]
         sizes = np.array([pool.sizes[base] + pool.sizes[int(k)] for k in best])
         keep = ~union[best].all(axis=1)
-        return pool.add(union[best][keep], [m for m, k in zip(makers, keep, strict=True) if k],
-                        sizes[keep])
+        return pool.add(union[best][keep], _kept(makers, keep), sizes[keep])
 
     def _interactions(self, li: int, ri: int) -> None:
         """The target's query AND / OR a query over the other left columns, then one more
@@ -339,13 +375,12 @@ class _Miner:
         T = other.matrix[oi]
         base = self.L.matrix[li]
         supports = np.concatenate([base & T, base | T])
-        makers = ([(lambda k=int(k): And(self.L.query(li), other.query(k))) for k in oi]
-                  + [(lambda k=int(k): Or(self.L.query(li), other.query(k))) for k in oi])
+        base_q = partial(self.L.query, li)
+        makers = ([_combine(And, base_q, partial(other.query, int(k))) for k in oi]
+                  + [_combine(Or, base_q, partial(other.query, int(k))) for k in oi])
         sizes = np.array([self.L.sizes[li] + other.sizes[int(k)] for k in oi] * 2)
         keep = supports.any(axis=1) & ~supports.all(axis=1)
-        new = np.unique(self.L.add(supports[keep],
-                                   [m for m, k in zip(makers, keep, strict=True) if k],
-                                   sizes[keep]))
+        new = np.unique(self.L.add(supports[keep], _kept(makers, keep), sizes[keep]))
         new = new[~np.isin(new, [li])]
         if not len(new):
             return
@@ -376,54 +411,52 @@ class _Miner:
                 break
             J = self._pair(new_l, cur_r)
             cur_l = self._best(J, new_l, axis=1)
-        li, ri, inter_flag = self._candidates()
+        li, ri, inter, _ = self._candidates()
         if cfg.disjunction and len(li):
-            top = self._top_pairs(li, ri)
-            for a, b in top:
+            for a, b in self._top_pairs(li, ri, inter):
                 nr = self._disjunctions(self.R, b, self.L.matrix[a])
                 nl = self._disjunctions(self.L, a, self.R.matrix[b])
                 self._pair(np.array([a]), nr)
                 self._pair(nl, np.array([b]))
         if cfg.interaction:
-            li, ri, inter_flag = self._candidates()
-            for a, b in self._top_pairs(li[~inter_flag], ri[~inter_flag])[:3]:
+            li, ri, inter, fl = self._candidates()
+            for a, b in self._top_pairs(li[~fl], ri[~fl], inter[~fl])[:3]:
                 self._interactions(a, b)
         return self._result()
 
-    def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Unique (left, right) pairs recorded so far; a pair found both ways is individual."""
+    def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Unique (left, right) pairs recorded so far with their intersections; a pair found
+        both ways counts as individual."""
         if not self.chunks:
             z = np.zeros(0, dtype=np.int64)
-            return z, z, np.zeros(0, dtype=bool)
+            return z, z, z, np.zeros(0, dtype=bool)
         li = np.concatenate([c[0] for c in self.chunks])
         ri = np.concatenate([c[1] for c in self.chunks])
-        fl = np.concatenate([np.full(len(c[0]), c[2]) for c in self.chunks])
+        inter = np.concatenate([c[2] for c in self.chunks])
+        fl = np.concatenate([np.full(len(c[0]), c[3]) for c in self.chunks])
         key = li * (len(self.R.rows) + 1) + ri
         order = np.lexsort((fl, key))  # individual first among equal keys
-        key, li, ri, fl = key[order], li[order], ri[order], fl[order]
+        key = key[order]
         first = np.ones(len(key), dtype=bool)
         first[1:] = key[1:] != key[:-1]
-        return li[first], ri[first], fl[first]
+        keep = order[first]
+        return li[keep], ri[keep], inter[keep], fl[keep]
 
-    def _top_pairs(self, li: np.ndarray, ri: np.ndarray) -> list[tuple[int, int]]:
+    def _top_pairs(self, li: np.ndarray, ri: np.ndarray, inter: np.ndarray
+                   ) -> list[tuple[int, int]]:
         """The ``n_refine`` best pairs by J within the support bounds."""
         if not len(li):
             return []
         cfg = self.cfg
-        SL, SR = self.L.matrix[li], self.R.matrix[ri]
-        inter = (SL & SR).sum(axis=1)
-        J = jaccard(inter, SL.sum(1), SR.sum(1))
+        J = jaccard(inter, self.L.counts[li], self.R.counts[ri])
         J[(inter < cfg.min_support) | (inter > cfg.max_support)] = -1
         order = np.argsort(-J, kind="stable")[: cfg.n_refine]
         return [(int(li[k]), int(ri[k])) for k in order if J[k] >= 0]
 
     def _result(self) -> TargetResult:
         cfg = self.cfg
-        li, ri, fl = self._candidates()
-        SL, SR = self.L.matrix, self.R.matrix
-        n_l = SL.sum(axis=1)[li] if len(li) else np.zeros(0, dtype=np.int64)
-        n_r = SR.sum(axis=1)[ri] if len(ri) else np.zeros(0, dtype=np.int64)
-        inter = (SL[li] & SR[ri]).sum(axis=1) if len(li) else np.zeros(0, dtype=np.int64)
+        li, ri, inter, fl = self._candidates()
+        n_l, n_r = self.L.counts[li], self.R.counts[ri]
         J = jaccard(inter, n_l, n_r)
         in_bounds = (inter >= cfg.min_support) & (inter <= cfg.max_support)
         p = np.ones(len(li))

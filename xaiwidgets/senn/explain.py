@@ -310,7 +310,8 @@ def stability(
     with preserved_model(other), torch.inference_mode():
         n_out = check_model_output(run_model(other, xo[:2]), len(xo[:2])).shape[1]
     task = infer_task("auto" if n_out >= 2 else "binary", n_out)
-    resolved = resolve_methods(other, methods, "image" if x.ndim == 4 else "tabular", task=task)
+    resolved = (resolve_methods(other, methods, "image" if x.ndim == 4 else "tabular", task=task)
+                if len(methods) else [])
     common = {"mode": mode, "eps": eps, "n_samples": n_samples, "data": data,
               "batch_size": batch_size, "seed": seed}
     if space == "concepts":

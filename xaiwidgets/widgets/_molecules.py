@@ -19,8 +19,8 @@ import numpy as np
 
 from ..datasets.smiles import atom_token_positions, tokenize_smiles
 
-__all__ = ["MoleculeGeometry", "draw_molecule_svg", "molecule_block", "molecule_geometry",
-           "svg_data_uri"]
+__all__ = ["MoleculeGeometry", "check_smiles", "draw_molecule_svg", "molecule_block",
+           "molecule_geometry", "svg_data_uri"]
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -56,6 +56,11 @@ class MoleculeGeometry:
     def nbytes(self) -> int:
         """Binary bytes on the wire (without the labels, which travel as JSON text)."""
         return int(self.xy.nbytes + self.token.nbytes + self.pairs.nbytes + self.order.nbytes)
+
+
+def check_smiles(smiles: str) -> None:
+    """Raise ``ValueError`` unless RDKit parses ``smiles`` with one atom per atom token."""
+    _parse(smiles)
 
 
 def _parse(smiles: str) -> Any:

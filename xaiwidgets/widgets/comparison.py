@@ -14,7 +14,16 @@ from .._core.validation import check_class_names, check_int, check_names, descri
 from ..attributions.compare import DEFAULT_METHODS, AttributionResult, compare_attributions
 from ._base import XaiWidget, check_view_options
 from ._colors import method_color, method_colors
-from ._html import SnapshotRow, colorize, display_image, png_data_uri, sequence_snapshot
+from ._html import (
+    SnapshotRow,
+    colorbar_html,
+    display_image,
+    live_lut,
+    png_data_uri,
+    quantize_item,
+    sequence_snapshot,
+    visible_codes,
+)
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["AttributionComparison"]
@@ -60,6 +69,9 @@ class AttributionComparison(XaiWidget):
         where a chart is ``{"title", "x_label", "y_label", "xs": array, "series": [{"name",
         "ys": array, "color"}], "point_labels": [str] (optional), "y_percent": bool}``
         (e.g. the explanatory masks' size trade-off and statistics).
+    mask_methods : sequence of str, optional
+        Methods whose maps are keep-masks (e.g. ``"Explanatory mask"``): over an image they are
+        drawn as the masked input, what the model sees, rather than as a heatmap.
     """
 
     _bundle = "comparison.js"
@@ -69,6 +81,7 @@ class AttributionComparison(XaiWidget):
     title = t.Unicode("").tag(sync=True)
     methods = t.List(t.Unicode()).tag(sync=True)
     method_colors = t.List(t.Unicode()).tag(sync=True)
+    mask_methods = t.List(t.Unicode()).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
     n_samples = t.Int(0).tag(sync=True)
@@ -98,6 +111,7 @@ class AttributionComparison(XaiWidget):
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         display_size: int = 224,
         extras: Mapping[str, Any] | None = None,
+        mask_methods: Sequence[str] = (),
         **view: Any,
     ) -> None:
         if not isinstance(result, AttributionResult):
@@ -129,7 +143,8 @@ class AttributionComparison(XaiWidget):
             method_colors=method_colors(result.methods), class_names=names,
             feature_names=feats, n_samples=n, n_outputs=result.n_outputs, n_classes=n_classes,
             data=self._block(np.arange(keep)),
-            metrics=self._metrics_state(result), extras=self._check_extras(extras), **view,
+            metrics=self._metrics_state(result), extras=self._check_extras(extras),
+            mask_methods=self._check_mask_methods(mask_methods, result), **view,
         )
         self._embedded = keep
 
@@ -286,6 +301,17 @@ class AttributionComparison(XaiWidget):
         return cache[m]
 
     @staticmethod
+    def _check_mask_methods(mask_methods: Any, result: AttributionResult) -> list[str]:
+        if isinstance(mask_methods, str) or not isinstance(mask_methods, (Sequence, set)):
+            raise TypeError(f"argument 'mask_methods': expected a list of method labels, got "
+                            f"{describe(mask_methods)}")
+        unknown = [m for m in mask_methods if m not in result.methods]
+        if unknown:
+            raise ValueError(f"argument 'mask_methods': {unknown} are not among the methods "
+                             f"{result.methods}")
+        return [str(m) for m in mask_methods]
+
+    @staticmethod
     def _check_extras(extras: Mapping[str, Any] | None) -> dict[str, Any]:
         if extras is None:
             return {}
@@ -388,7 +414,7 @@ class AttributionComparison(XaiWidget):
             parts.append(_figure("input", png_data_uri(gray)))
             for m in r.methods:
                 a = self._display_attr(r.attributions[m][i:i + 1])[0]
-                parts.append(_figure(m, png_data_uri(colorize(a, signed=bool((a < 0).any())))))
+                parts.append(self._static_heatmap(m, a, gray))
         elif r.kind in ("sequence", "tokens"):
             parts.append(self._static_sequence(i))
         else:
@@ -405,6 +431,26 @@ class AttributionComparison(XaiWidget):
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
                      "</p></div>")
         return "".join(parts)
+
+    def _static_heatmap(self, method: str, a: np.ndarray, gray: np.ndarray) -> str:
+        """One method's map as the live view draws it by default: the live colormap (upper
+        half for unsigned maps on a diverging one), over the input when ``overlay`` is on, with
+        its colour bar and value range."""
+        signed = bool((a < 0).any())
+        codes, lo, hi = quantize_item(a, signed)
+        lut = live_lut(self.colormap, signed)
+        rgb = lut[codes].reshape(*a.shape, 3).astype(np.float64)
+        shown = visible_codes(codes, signed, self.threshold).reshape(a.shape)
+        if self.overlay and gray.shape[:2] == a.shape:
+            base = np.repeat(gray[..., None], 3, axis=2) if gray.ndim == 2 else gray[..., :3]
+            alpha = np.where(shown, self.opacity, 0.0)[..., None]
+            rgb = alpha * rgb + (1 - alpha) * base
+        else:  # hidden cells show the page (white), as transparent canvas cells do
+            rgb = np.where(shown[..., None], rgb, 255.0)
+        bar = colorbar_html(lut, lo, hi, signed)
+        return (f"<figure style='margin:0'><img src='{png_data_uri(rgb.astype(np.uint8))}' "
+                f"alt='{html.escape(method)}' style='image-rendering:pixelated'>"
+                f"<figcaption>{html.escape(method)}</figcaption>{bar}</figure>")
 
     def _static_sequence(self, i: int) -> str:
         """Sample i's tokens, one line per method, coloured with inline styles (``_html.py``)."""

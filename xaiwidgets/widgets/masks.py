@@ -22,6 +22,7 @@ from ..attributions.compare import AttributionResult, compare_attributions
 from ..attributions.methods import METHODS
 from ..masks import MaskExplainer, MaskReport, TradeoffCurve
 from ._base import check_view_options
+from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
 from .comparison import VIEW_OPTIONS, AttributionComparison
 
@@ -37,16 +38,21 @@ class _MoleculeComparison(AttributionComparison):
 
     def __init__(self, result: AttributionResult, *, smiles: Sequence[str],
                  **kwargs: Any) -> None:
-        from ._molecules import molecule_geometry
+        from ._molecules import check_smiles
 
         self._smiles = [str(s) for s in smiles]
-        self._geometry = [molecule_geometry(s) for s in self._smiles]
+        for s in self._smiles:  # unparsable SMILES fail here, not when a sample is fetched
+            check_smiles(s)
+        self._geometry: dict[int, MoleculeGeometry] = {}
         super().__init__(result, **kwargs)
 
     def _block(self, idx: np.ndarray) -> dict[str, Any]:
-        from ._molecules import molecule_block
+        from ._molecules import molecule_block, molecule_geometry
 
         block = super()._block(idx)
+        for i in map(int, idx):  # coordinates of the samples sent only, once each
+            if i not in self._geometry:
+                self._geometry[i] = molecule_geometry(self._smiles[i])
         block["molecules"] = molecule_block([self._geometry[int(i)] for i in idx])
         return block
 

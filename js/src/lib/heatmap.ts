@@ -110,3 +110,23 @@ export function compositeOver(base: Uint8ClampedArray, top: Uint8ClampedArray): 
   }
   return base;
 }
+
+/**
+ * What the model sees through a keep-mask: the input where the mask keeps it, faded to neutral
+ * grey where it removes it (codes of an (mh, mw) unsigned mask, resized nearest to (h, w)).
+ * Mask values on pixels that equal the baseline change nothing, and this view shows that.
+ */
+export function maskedInputRGBA(input: Uint8ClampedArray, h: number, w: number, mask: Uint8Array, mh: number, mw: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(input.length);
+  for (let y = 0; y < h; y++) {
+    const my = Math.min(mh - 1, Math.floor((y * mh) / h));
+    for (let x = 0; x < w; x++) {
+      const mx = Math.min(mw - 1, Math.floor((x * mw) / w));
+      const m = mask[my * mw + mx] / 255;
+      const j = (y * w + x) * 4;
+      for (let c = 0; c < 3; c++) out[j + c] = input[j + c] * m + 128 * (1 - m);
+      out[j + 3] = 255;
+    }
+  }
+  return out;
+}

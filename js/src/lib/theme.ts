@@ -87,9 +87,10 @@ export const CSS = `
   gap: 10px; align-items: start; }
 .xai-root .xai-seq-row { display: flex; flex-direction: column; gap: 4px; min-width: 0; padding: 6px 8px;
   border: 1px solid var(--xai-border); border-radius: 4px; background: var(--xai-bg); }
-.xai-root .xai-seq-head { display: flex; align-items: flex-start; justify-content: space-between; gap: 8px; }
-.xai-root .xai-seq-head .xai-caption { text-align: left; flex: 1 1 auto; min-width: 0; }
-.xai-root .xai-seq-head .xai-legend { flex: 0 0 130px; }
+.xai-root .xai-seq-head { display: flex; flex-wrap: wrap; align-items: flex-start; justify-content: space-between;
+  gap: 2px 8px; }
+.xai-root .xai-seq-head .xai-caption { text-align: left; flex: 0 1 auto; min-width: 0; max-width: 100%; }
+.xai-root .xai-seq-head .xai-legend { flex: 1 0 110px; max-width: 150px; margin-left: auto; }
 .xai-root .xai-seq-head .xai-legend[hidden] { display: none; }
 .xai-root .xai-tokens-wrap { position: relative; }
 .xai-root .xai-tokens { display: flex; flex-wrap: wrap; gap: 3px 2px; font-family: var(--xai-mono); }
@@ -103,7 +104,7 @@ export const CSS = `
 .xai-root svg.xai-molecule line.xai-dashed { stroke-dasharray: 3 2; }
 .xai-root svg.xai-molecule .xai-atom.xai-hidden { display: none; }
 .xai-root svg.xai-molecule .xai-atom-label { fill: var(--xai-fg); text-anchor: middle; dominant-baseline: central;
-  font-family: var(--xai-font); paint-order: stroke; stroke: var(--xai-bg); stroke-width: 0.12px;
+  font-family: var(--xai-font); paint-order: stroke; stroke: var(--xai-bg); stroke-width: 0.08px;
   stroke-linejoin: round; pointer-events: none; }
 .xai-root svg.xai-molecule .xai-atom-hit { fill: transparent; stroke: none; }
 .xai-root svg.xai-molecule .xai-atom-hit.xai-hover { stroke: var(--xai-accent); stroke-width: 2.5px;

@@ -3,7 +3,7 @@ import { imageDims, type Sample } from "../lib/block";
 import { lutFor } from "../lib/colormap";
 import { h, localXY, putRGBA } from "../lib/dom";
 import { fmt } from "../lib/format";
-import { compositeOver, grayRGBA, heatmapRGBA, inputRGBA, resizeRGBA } from "../lib/heatmap";
+import { compositeOver, grayRGBA, heatmapRGBA, inputRGBA, maskedInputRGBA, resizeRGBA } from "../lib/heatmap";
 import { gridColumns, PANEL_WIDTH, panelSize } from "../lib/layout";
 
 const GAP = 12; // px, as .xai-panels in theme.ts
@@ -99,7 +99,13 @@ export class ImageView implements ModalityView {
         signed: d.signed,
         opacity: overlay ? st.opacity : 1,
       });
-      if (overlay) {
+      if (overlay && this.ctx.maskMethods?.includes(p.method!) && !d.signed) {
+        // A keep-mask over its input: what the model sees (kept input, the rest faded)
+        const input = inputRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c);
+        putRGBA(p.canvas, maskedInputRGBA(input, inDims.h, inDims.w, d.q, ah, aw), inDims.w, inDims.h);
+        this.size(p, inDims.h, inDims.w);
+        p.caption.textContent = `${p.method} (what the model sees)`;
+      } else if (overlay) {
         // Composite at the input's resolution so a coarse attribution keeps the image detail.
         const base = grayRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c);
         compositeOver(base, resizeRGBA(rgba, ah, aw, inDims.h, inDims.w));

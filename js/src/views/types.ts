@@ -23,6 +23,8 @@ export type ReadoutPart = [label: string, value: string];
 export interface ViewContext {
   methods: string[];
   featureNames: string[];
+  /** Methods whose maps are keep-masks (explanatory masks): drawn as the masked input. */
+  maskMethods?: string[];
   /** Shows parts in the read-out; null restores the hint. */
   hover(parts: ReadoutPart[] | null): void;
   /** Aborted on cleanup: every DOM listener is registered with it. */

@@ -1,0 +1,488 @@
+// RedescriptionTable view (js/README.md "RedescriptionTable state"). Sorting, filtering (J / p
+// sliders, text, set, a heatmap cell) and selection are local; the kernel is only asked for the
+// samples (thumbnails or table rows) of a selected row that were not embedded.
+import type { AnyModel } from "@anywidget/types";
+import { getLUT, lutColor, textColorOn } from "./lib/colormap";
+import { h, putRGBA } from "./lib/dom";
+import { Fetcher, isStandalone } from "./lib/fetch";
+import { inputRGBA } from "./lib/heatmap";
+import { applyTheme } from "./lib/theme";
+import { Tooltip } from "./lib/tooltip";
+import { decodeFloat, decodeInt, decodeQuantized, type WireArray, type WireQuantized } from "./lib/wire";
+import { coverageHeatmap, type Coverage } from "./views/redescription_coverage";
+import {
+  decodeRows,
+  jCode,
+  type Filter,
+  type Part,
+  partCounts,
+  partSamples,
+  pText,
+  type Rows,
+  type SetFilter,
+  SORT_KEYS,
+  type SortKey,
+  sortRows,
+  visibleRows,
+} from "./views/redescription_rows";
+
+export interface RedescriptionTraits {
+  title: string;
+  neurons: string[];
+  attributes: string[];
+  views: Record<string, string>;
+  rows: Record<string, unknown>;
+  coverage: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  summary: Record<string, unknown>;
+  sample_kind: string;
+  sample_columns: string[];
+  samples: Record<string, unknown>;
+  n_samples: number;
+  n_show: number;
+  selected: number;
+}
+
+type Model = AnyModel<RedescriptionTraits> & { standalone?: boolean };
+
+/** Rows drawn at most (the filter narrows the rest down). */
+export const MAX_ROWS = 400;
+
+const PART_LABEL: Record<Part, string> = { left: "left rule only", both: "both rules", right: "right rule only" };
+const PART_ORDER: Part[] = ["both", "left", "right"];
+
+const CSS = `
+.xai-root .xai-rd-main { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.xai-root .xai-rd-table-wrap { flex: 1 1 640px; min-width: 360px; max-height: 440px; overflow: auto; border: 1px solid var(--xai-border); }
+.xai-root table.xai-rd-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+.xai-root table.xai-rd-table th { position: sticky; top: 0; background: var(--xai-bg2); z-index: 1; text-align: left; padding: 3px 6px; cursor: pointer; user-select: none; white-space: nowrap; border-bottom: 1px solid var(--xai-border); }
+.xai-root table.xai-rd-table th[aria-sort=ascending]::after { content: " ▴"; }
+.xai-root table.xai-rd-table th[aria-sort=descending]::after { content: " ▾"; }
+.xai-root table.xai-rd-table td { padding: 2px 6px; border-bottom: 1px solid var(--xai-border); vertical-align: top; }
+.xai-root table.xai-rd-table td.xai-rule { font-family: var(--xai-mono); font-size: 0.9em; max-width: 360px; }
+.xai-root table.xai-rd-table td.xai-num { text-align: right; white-space: nowrap; }
+.xai-root table.xai-rd-table tbody tr { cursor: pointer; }
+.xai-root table.xai-rd-table tbody tr:hover { background: var(--xai-bg2); }
+.xai-root table.xai-rd-table tbody tr.xai-selected { outline: 2px solid var(--xai-accent); outline-offset: -2px; }
+.xai-root .xai-rd-side { flex: 0 1 360px; min-width: 280px; display: flex; flex-direction: column; gap: 6px; }
+.xai-root .xai-rd-side h4 { margin: 0; font-size: 1em; }
+.xai-root .xai-rd-rule { font-family: var(--xai-mono); font-size: 0.9em; }
+.xai-root .xai-parts { display: flex; height: 18px; width: 100%; outline: 1px solid var(--xai-border); }
+.xai-root .xai-part-bar { display: flex; align-items: center; justify-content: center; font-size: 0.8em; overflow: hidden; white-space: nowrap; }
+.xai-root .xai-part-bar[data-part=left] { background: #f28e2b; color: #000; }
+.xai-root .xai-part-bar[data-part=both] { background: #59a14f; color: #000; }
+.xai-root .xai-part-bar[data-part=right] { background: #4e79a7; color: #fff; }
+.xai-root .xai-part-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 0.85em; }
+.xai-root .xai-part-legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; background: var(--c); }
+.xai-root .xai-chips { display: flex; flex-wrap: wrap; gap: 4px; }
+.xai-root .xai-chip { border: 1px solid var(--xai-border); border-radius: 9px; padding: 0 6px; font-size: 0.85em; background: var(--xai-bg2); }
+.xai-root .xai-part h5 { margin: 4px 0 2px; font-size: 0.9em; font-weight: 600; }
+.xai-root .xai-thumbs { display: flex; flex-wrap: wrap; gap: 3px; }
+.xai-root canvas.xai-thumb { width: 44px; height: 44px; image-rendering: pixelated; outline: 1px solid var(--xai-border); }
+.xai-root .xai-thumb-slot { width: 44px; height: 44px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
+.xai-root table.xai-sample-rows { border-collapse: collapse; font-size: 0.85em; font-variant-numeric: tabular-nums; }
+.xai-root table.xai-sample-rows th, .xai-root table.xai-sample-rows td { padding: 1px 5px; text-align: right; border-bottom: 1px solid var(--xai-border); white-space: nowrap; }
+.xai-root .xai-sample-scroll { max-width: 100%; overflow-x: auto; }
+.xai-root .xai-coverage-wrap { margin-top: 10px; }
+.xai-root .xai-coverage-legend { width: 200px; margin: 2px 0 4px; }
+.xai-root .xai-coverage-scroll { max-width: 100%; max-height: 420px; overflow: auto; }
+.xai-root table.xai-coverage { border-collapse: collapse; font-size: 0.8em; }
+.xai-root table.xai-coverage th { font-weight: 400; padding: 0 4px; white-space: nowrap; }
+.xai-root table.xai-coverage th[scope=row] { text-align: right; font-family: var(--xai-mono); cursor: pointer; }
+.xai-root table.xai-coverage th.xai-cov-attr { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; vertical-align: bottom; max-height: 140px; overflow: hidden; text-overflow: ellipsis; }
+.xai-root table.xai-coverage td.xai-cov-cell { width: 14px; min-width: 14px; height: 14px; padding: 0; border: 1px solid var(--xai-bg); background: var(--xai-bg2); }
+.xai-root table.xai-coverage td.xai-filled { cursor: pointer; }
+.xai-root table.xai-coverage td.xai-linked { outline: 2px solid var(--xai-fg); outline-offset: -2px; }
+.xai-root table.xai-coverage tr.xai-linked > th, .xai-root table.xai-coverage th.xai-linked { color: var(--xai-accent); font-weight: 700; }
+.xai-root .xai-filter-note { color: var(--xai-accent); }
+`;
+
+/** Thumbnails by sample index, and table rows by sample index. */
+interface Thumb { q: Uint8Array; offset: number; h: number; w: number; c: number }
+
+export function addSamples(thumbs: Map<number, Thumb>, cells: Map<number, string[]>, block: Record<string, unknown> | undefined): number {
+  if (!block || !block.index) return 0;
+  const index = decodeInt(block.index as WireArray);
+  if (block.images) {
+    const img = decodeQuantized(block.images as WireQuantized);
+    const [, hh, ww, cc] = img.shape;
+    for (let k = 0; k < index.length; k++) thumbs.set(index[k], { q: img.q, offset: k * img.itemSize, h: hh, w: ww, c: cc ?? 1 });
+  }
+  if (Array.isArray(block.cells)) {
+    const rows = block.cells as unknown[];
+    for (let k = 0; k < index.length; k++) cells.set(index[k], Array.isArray(rows[k]) ? (rows[k] as unknown[]).map(String) : []);
+  }
+  return index.length;
+}
+
+function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
+  const ac = new AbortController();
+  const { signal } = ac;
+  const standalone = isStandalone(model);
+  applyTheme(el);
+  if (!el.querySelector(":scope > style[data-xai-rd]")) {
+    const style = h("style", { "data-xai-rd": "1" });
+    style.textContent = CSS;
+    el.append(style);
+  }
+  const fetcher = new Fetcher(model);
+  const thumbs = new Map<number, Thumb>();
+  const cells = new Map<number, string[]>();
+  const pending = new Set<number>();
+  const lut = getLUT("viridis");
+  let rows: Rows;
+  let filter: Filter;
+  let sortKey: SortKey = "jaccard";
+  let descending = true;
+  let selected = -1;
+  let ui: ReturnType<typeof buildUI> | null = null;
+  let coverage: Coverage | null = null;
+  let tooltip: Tooltip | null = null;
+
+  const neurons = () => (model.get("neurons") ?? []).map(String);
+  const attributes = () => (model.get("attributes") ?? []).map(String);
+  const settings = () => (model.get("settings") ?? {}) as Record<string, unknown>;
+  const nSamples = () => Math.max(0, Number(model.get("n_samples")) || 0);
+  const nShow = () => Math.max(0, Number(model.get("n_show")) || 0);
+
+  function floorJ(): number {
+    const v = Number(settings().min_jaccard);
+    return Number.isFinite(v) ? v : 0;
+  }
+  function ceilLog10P(): number {
+    const v = Number(settings().max_pvalue);
+    return Number.isFinite(v) && v > 0 ? Math.log10(v) : 0;
+  }
+
+  function load(): string {
+    let problem = "";
+    try {
+      rows = decodeRows(model.get("rows") ?? {});
+    } catch (err) {
+      console.error("xaiwidgets:", err);
+      rows = decodeRows({});
+      problem = `could not read the redescriptions: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    thumbs.clear();
+    cells.clear();
+    try {
+      addSamples(thumbs, cells, model.get("samples"));
+    } catch (err) {
+      console.error("xaiwidgets:", err);
+    }
+    filter = { minJ: floorJ(), maxLog10P: ceilLog10P(), text: "", set: "all", neuron: -1, attribute: -1 };
+    const sel = Number(model.get("selected"));
+    selected = Number.isInteger(sel) && sel >= 0 && sel < rows.count ? sel : -1;
+    return problem;
+  }
+
+  function buildUI(problem: string) {
+    for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
+    tooltip = new Tooltip(el);
+    const title = String(model.get("title") ?? "");
+    const sm = (model.get("summary") ?? {}) as Record<string, unknown>;
+    const st = settings();
+    const facts = [`${rows.count} redescriptions`];
+    if (sm.n_neurons !== undefined) facts.push(`${sm.described} of ${sm.n_neurons} neurons described (J ≥ ${floorJ()}, p ≤ ${st.max_pvalue}${st.correction ? `, ${st.correction}-adjusted` : ""})`);
+    const header = h("div", { class: "xai-header" }, [
+      title ? h("h3", { class: "xai-title", text: title }) : null,
+      h("span", { class: "xai-info xai-summary", text: facts.join(" · ") }),
+    ]);
+    let minLog = ceilLog10P();
+    for (let i = 0; i < rows.count; i++) if (Number.isFinite(rows.log10p[i])) minLog = Math.min(minLog, rows.log10p[i]);
+    minLog = Math.floor(Math.max(minLog, -300));
+    const jIn = h("input", { type: "range", class: "xai-min-j", min: floorJ(), max: 1, step: 0.01, "aria-label": "minimum Jaccard" });
+    jIn.value = String(filter.minJ);
+    const jVal = h("span", { class: "xai-val", text: `≥ ${filter.minJ.toFixed(2)}` });
+    const pIn = h("input", { type: "range", class: "xai-max-p", min: minLog, max: ceilLog10P(), step: 0.5, "aria-label": "maximum log10 p-value" });
+    pIn.value = String(filter.maxLog10P);
+    const pVal = h("span", { class: "xai-val", text: `≤ ${pText(filter.maxLog10P)}` });
+    const text = h("input", { type: "search", class: "xai-text-filter", placeholder: "filter rules / neurons", "aria-label": "filter" });
+    const setSel = h("select", { class: "xai-set", "aria-label": "set" }, (["all", "individual", "interaction"] as SetFilter[]).map((v) => h("option", { value: v, text: v })));
+    const clear = h("button", { type: "button", class: "xai-clear", text: "clear filters", title: "show every redescription" });
+    const note = h("span", { class: "xai-filter-note xai-hint" });
+    jIn.addEventListener("input", () => {
+      filter.minJ = Number(jIn.value);
+      jVal.textContent = `≥ ${filter.minJ.toFixed(2)}`;
+      drawTable();
+    }, { signal });
+    pIn.addEventListener("input", () => {
+      filter.maxLog10P = Number(pIn.value);
+      pVal.textContent = `≤ ${pText(filter.maxLog10P)}`;
+      drawTable();
+    }, { signal });
+    text.addEventListener("input", () => {
+      filter.text = text.value;
+      drawTable();
+    }, { signal });
+    setSel.addEventListener("change", () => {
+      filter.set = setSel.value as SetFilter;
+      drawTable();
+    }, { signal });
+    clear.addEventListener("click", () => {
+      filter = { minJ: floorJ(), maxLog10P: ceilLog10P(), text: "", set: "all", neuron: -1, attribute: -1 };
+      jIn.value = String(filter.minJ);
+      pIn.value = String(filter.maxLog10P);
+      jVal.textContent = `≥ ${filter.minJ.toFixed(2)}`;
+      pVal.textContent = `≤ ${pText(filter.maxLog10P)}`;
+      text.value = "";
+      setSel.value = "all";
+      drawTable();
+    }, { signal });
+    const controls = h("div", { class: "xai-controls" }, [
+      h("label", { title: "show redescriptions with at least this Jaccard index" }, ["J", jIn, jVal]),
+      h("label", { title: "show redescriptions with at most this p-value" }, ["p", pIn, pVal]),
+      text, setSel, clear, note,
+    ]);
+    const table = h("table", { class: "xai-rd-table" });
+    const heads: [SortKey, string, string][] = [
+      ["neuron", "neuron", "the left view's column the redescription is about"],
+      ["left", "left rule", "query over the left view"],
+      ["right", "right rule", "query over the right view"],
+      ["jaccard", "J", "Jaccard index |E12| / |E1 ∪ E2|"],
+      ["p", "p", "marginal binomial p-value P[Bin(N, |E1||E2|/N²) ≥ |E12|]"],
+      ["support", "|E12|", "samples where both rules hold"],
+      ["set", "set", "individual: the left rule is about the neuron alone; interaction: it combines other neurons"],
+    ];
+    const thead = h("thead", {}, [h("tr", {}, heads.map(([key, label, tip]) => {
+      const th = h("th", { scope: "col", "data-key": key, text: label, title: tip });
+      th.addEventListener("click", () => {
+        if (sortKey === key) descending = !descending;
+        else {
+          sortKey = key;
+          descending = key === "jaccard" || key === "support";
+        }
+        drawTable();
+      }, { signal });
+      return th;
+    }))]);
+    const tbody = h("tbody");
+    table.append(thead, tbody);
+    const wrap = h("div", { class: "xai-rd-table-wrap" }, [table]);
+    const detail = h("div", { class: "xai-rd-side" });
+    const status = h("div", { class: "xai-status", role: "status", text: problem });
+    el.append(header, controls, status, h("div", { class: "xai-rd-main" }, [wrap, detail]));
+    let values: Float32Array | Float64Array = new Float32Array(0);
+    try {
+      const cov = (model.get("coverage") ?? {}) as Record<string, unknown>;
+      if (cov.values) values = decodeFloat(cov.values as WireArray);
+    } catch (err) {
+      console.error("xaiwidgets:", err);
+    }
+    coverage = coverageHeatmap({
+      values, neurons: neurons(), attributes: attributes(), lo: floorJ(), tooltip, signal,
+      onPick(neuron, attribute) {
+        filter.neuron = neuron;
+        filter.attribute = attribute;
+        drawTable();
+      },
+    });
+    el.append(coverage.el);
+    return { table, thead, tbody, detail, status, note };
+  }
+
+  function drawTable(): void {
+    if (!ui) return;
+    const names = neurons();
+    const idx = sortRows(visibleRows(rows, filter, names), rows, sortKey, descending, names);
+    for (const th of ui.thead.querySelectorAll<HTMLElement>("th")) {
+      const key = th.dataset.key as SortKey;
+      if (key === sortKey) th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+      else th.removeAttribute("aria-sort");
+    }
+    const body: HTMLTableRowElement[] = [];
+    for (const i of idx.slice(0, MAX_ROWS)) {
+      const j = rows.jaccard[i];
+      const code = jCode(j, floorJ());
+      const jCell = h("td", { class: "xai-num xai-j", text: j.toFixed(3) });
+      jCell.style.background = lutColor(lut, code);
+      jCell.style.color = textColorOn(lut, code);
+      const tr = h("tr", { "data-row": i, class: i === selected ? "xai-selected" : undefined }, [
+        h("td", { class: "xai-neuron", text: names[rows.neuron[i]] ?? String(rows.neuron[i]) }),
+        h("td", { class: "xai-rule xai-left", text: rows.leftRule[i] }),
+        h("td", { class: "xai-rule xai-right", text: rows.rightRule[i] }),
+        jCell,
+        h("td", { class: "xai-num xai-p", text: pText(rows.log10p[i]) }),
+        h("td", { class: "xai-num xai-support", text: String(rows.support[i]) }),
+        h("td", { class: "xai-set", text: rows.interaction[i] ? "interaction" : "individual" }),
+      ]);
+      tr.addEventListener("click", () => select(i), { signal });
+      body.push(tr);
+    }
+    ui.tbody.replaceChildren(...body);
+    const bits: string[] = [`${idx.length} of ${rows.count} shown`];
+    if (idx.length > MAX_ROWS) bits.push(`first ${MAX_ROWS} drawn; narrow the filter`);
+    if (filter.neuron >= 0) bits.push(`neuron ${names[filter.neuron]}${filter.attribute >= 0 ? ` × ${attributes()[filter.attribute]}` : ""}`);
+    ui.note.textContent = bits.join(" · ");
+  }
+
+  function select(i: number, fromKernel = false): void {
+    selected = i >= 0 && i < rows.count ? i : -1;
+    if (ui) for (const tr of ui.tbody.querySelectorAll<HTMLElement>("tr")) tr.classList.toggle("xai-selected", Number(tr.dataset.row) === selected);
+    showDetail(!fromKernel);
+  }
+
+  function showDetail(ask: boolean): void {
+    if (!ui) return;
+    const d = ui.detail;
+    if (selected < 0) {
+      d.replaceChildren(h("div", { class: "xai-hint", text: "click a row for its support sets and samples" }));
+      coverage?.link(-1, []);
+      return;
+    }
+    const i = selected;
+    const names = neurons();
+    const attrs = attributes();
+    const counts = partCounts(rows, i);
+    const total = counts.left + counts.both + counts.right || 1;
+    const bar = h("div", { class: "xai-parts" });
+    for (const part of ["left", "both", "right"] as Part[]) {
+      const seg = h("div", { class: "xai-part-bar", "data-part": part, text: counts[part] ? String(counts[part]) : "" });
+      seg.style.flex = `${counts[part]} 0 0`;
+      seg.addEventListener("mousemove", (ev) => tooltip?.show(ev, [PART_LABEL[part], ["samples", String(counts[part])], ["share", `${((100 * counts[part]) / total).toFixed(1)}% of the union`]]), { signal });
+      seg.addEventListener("mouseleave", () => tooltip?.hide(), { signal });
+      bar.append(seg);
+    }
+    const legend = h("div", { class: "xai-part-legend" }, (["left", "both", "right"] as Part[]).map((p) => {
+      const s = h("span", { text: `${PART_LABEL[p]} (${counts[p]})` });
+      s.style.setProperty("--c", p === "left" ? "#f28e2b" : p === "both" ? "#59a14f" : "#4e79a7");
+      return s;
+    }));
+    const used = rows.rightColumns[i] ?? [];
+    const leftUsed = rows.leftColumns[i] ?? [];
+    const chips = h("div", { class: "xai-chips" }, [
+      ...leftUsed.map((c) => h("span", { class: "xai-chip xai-chip-left", text: names[c] ?? String(c) })),
+      ...used.map((c) => h("span", { class: "xai-chip xai-chip-right", text: attrs[c] ?? String(c) })),
+    ]);
+    const parts = h("div", { class: "xai-samples" });
+    d.replaceChildren(
+      h("h4", { class: "xai-detail-title", text: `${names[rows.neuron[i]] ?? ""} · J ${rows.jaccard[i].toFixed(3)} · p ${pText(rows.log10p[i])}` }),
+      h("div", { class: "xai-rd-rule xai-detail-left", text: rows.leftRule[i] }),
+      h("div", { class: "xai-hint", text: "⇔" }),
+      h("div", { class: "xai-rd-rule xai-detail-right", text: rows.rightRule[i] }),
+      bar, legend,
+      h("div", { class: "xai-hint", text: "columns involved:" }), chips,
+      parts,
+    );
+    coverage?.link(rows.neuron[i], used);
+    paintSamples();
+    if (ask && !standalone) {
+      const missing = wanted().filter((s) => !has(s));
+      if (missing.length) request(missing);
+    }
+  }
+
+  const kind = () => String(model.get("sample_kind") ?? "none");
+  const has = (s: number) => (kind() === "image" ? thumbs.has(s) : cells.has(s));
+
+  function wanted(): number[] {
+    if (selected < 0 || kind() === "none") return [];
+    const out: number[] = [];
+    for (const p of PART_ORDER) out.push(...partSamples(rows, selected, p, nSamples(), nShow()));
+    return out;
+  }
+
+  function paintSamples(): void {
+    if (!ui || selected < 0) return;
+    const box = ui.detail.querySelector(".xai-samples");
+    if (!box || kind() === "none") return;
+    const i = selected;
+    const counts = partCounts(rows, i);
+    const sections: HTMLElement[] = [];
+    let missing = 0;
+    for (const p of PART_ORDER) {
+      const want = partSamples(rows, i, p, nSamples(), nShow());
+      const sec = h("div", { class: "xai-part", "data-part": p }, [h("h5", { text: `${PART_LABEL[p]}: ${counts[p]} samples${want.length < counts[p] ? ` (first ${want.length})` : ""}` })]);
+      if (!want.length) {
+        sec.append(h("div", { class: "xai-hint", text: "none" }));
+      } else if (kind() === "image") {
+        const strip = h("div", { class: "xai-thumbs" });
+        for (const s of want) {
+          const t = thumbs.get(s);
+          if (!t) {
+            missing++;
+            if (!standalone) strip.append(h("div", { class: "xai-thumb-slot", title: `sample ${s}: loading` }));
+            continue;
+          }
+          const c = h("canvas", { class: "xai-thumb", "data-index": s, title: `sample ${s}` });
+          putRGBA(c, inputRGBA(t.q, t.offset, t.h, t.w, t.c), t.w, t.h);
+          strip.append(c);
+        }
+        sec.append(strip);
+      } else {
+        sec.append(sampleTable(want));
+        missing += want.filter((s) => !cells.has(s)).length;
+      }
+      sections.push(sec);
+    }
+    if (standalone && missing) sections.push(h("div", { class: "xai-hint xai-offline-note", text: `(offline: ${missing} samples not embedded)` }));
+    box.replaceChildren(...sections);
+  }
+
+  function sampleTable(want: number[]): HTMLElement {
+    const cols = (model.get("sample_columns") ?? []).map(String);
+    const attrs = attributes();
+    const involved = (rows.rightColumns[selected] ?? []).map((c) => cols.indexOf(attrs[c] ?? "")).filter((c) => c >= 0);
+    const show = involved.length ? involved : cols.map((_, j) => j).slice(0, 6);
+    const table = h("table", { class: "xai-sample-rows" });
+    table.append(h("tr", {}, [h("th", { text: "sample" }), ...show.map((j) => h("th", { text: cols[j] }))]));
+    for (const s of want) {
+      const row = cells.get(s);
+      if (!row && standalone) continue;
+      table.append(h("tr", { "data-index": s }, [h("td", { text: String(s) }), ...show.map((j) => h("td", { text: row ? (row[j] ?? "") : "…" }))]));
+    }
+    return h("div", { class: "xai-sample-scroll" }, [table]);
+  }
+
+  function request(indices: number[]): void {
+    const ask = indices.filter((k) => !pending.has(k)).slice(0, 256);
+    if (!ask.length) return;
+    ask.forEach((k) => pending.add(k));
+    fetcher.fetch("samples", { indices: ask }).then((block) => {
+      ask.forEach((k) => pending.delete(k));
+      try {
+        addSamples(thumbs, cells, block);
+      } catch (err) {
+        console.error("xaiwidgets:", err);
+        if (ui) ui.status.textContent = `could not read samples: ${String(err)}`;
+        return;
+      }
+      if (ui) ui.status.textContent = "";
+      paintSamples();
+    }, (err: unknown) => {
+      ask.forEach((k) => pending.delete(k));
+      if (ui) ui.status.textContent = `samples: ${err instanceof Error ? err.message : String(err)}`;
+    });
+  }
+
+  function rebuild(): void {
+    const problem = load();
+    ui = buildUI(problem);
+    drawTable();
+    showDetail(false);
+    el.dataset.xaiReady = "1";
+  }
+
+  const handlers: [string, () => void][] = [
+    ["change:selected", () => {
+      const k = Number(model.get("selected"));
+      if (k !== selected) select(k, true);
+    }],
+    ...["rows", "coverage", "title", "neurons", "attributes", "settings", "summary", "samples", "sample_kind", "sample_columns", "n_samples"].map(
+      (n): [string, () => void] => [`change:${n}`, rebuild],
+    ),
+    ["change:n_show", () => showDetail(true)],
+  ];
+  for (const [ev, cb] of handlers) model.on(ev, cb);
+  rebuild();
+
+  return () => {
+    ac.abort();
+    fetcher.dispose();
+    pending.clear();
+    for (const [ev, cb] of handlers) model.off(ev as never, cb);
+  };
+}
+
+export { SORT_KEYS };
+export default { render };

@@ -1,0 +1,155 @@
+// The redescription table's data and its view-only operations: decoding the rows, filtering
+// (J / p sliders, text, set, a heatmap cell), sorting, and reading support sets out of the
+// bit-packed supports. Pure functions, so they are unit-testable without a DOM.
+import { decodeArray, decodeFloat, decodeInt, type WireArray } from "../lib/wire";
+
+export interface Rows {
+  count: number;
+  neuron: Int32Array;
+  interaction: Uint8Array;
+  leftRule: string[];
+  rightRule: string[];
+  jaccard: Float32Array | Float64Array;
+  log10p: Float32Array | Float64Array;
+  support: Int32Array;
+  leftSupport: Int32Array;
+  rightSupport: Int32Array;
+  leftColumns: number[][];
+  rightColumns: number[][];
+  leftBits: Uint8Array;
+  rightBits: Uint8Array;
+  /** Bytes per row of the packed supports. */
+  width: number;
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const lists = (v: unknown): number[][] => (Array.isArray(v) ? v.map((x) => (Array.isArray(x) ? x.map(Number) : [])) : []);
+
+function bits(w: unknown): { data: Uint8Array; width: number } {
+  if (!w) return { data: new Uint8Array(0), width: 0 };
+  const d = decodeArray<Uint8Array>(w as WireArray);
+  return { data: d.data instanceof Uint8Array ? d.data : Uint8Array.from(d.data), width: d.shape[1] ?? 0 };
+}
+
+export function decodeRows(w: Record<string, unknown>): Rows {
+  if (!w || !w.jaccard) {
+    return { count: 0, neuron: new Int32Array(0), interaction: new Uint8Array(0), leftRule: [], rightRule: [], jaccard: new Float32Array(0), log10p: new Float32Array(0), support: new Int32Array(0), leftSupport: new Int32Array(0), rightSupport: new Int32Array(0), leftColumns: [], rightColumns: [], leftBits: new Uint8Array(0), rightBits: new Uint8Array(0), width: 0 };
+  }
+  const left = bits(w.left_bits);
+  const right = bits(w.right_bits);
+  const jaccard = decodeFloat(w.jaccard as WireArray);
+  const inter = decodeArray(w.interaction as WireArray).data;
+  return {
+    count: jaccard.length,
+    neuron: decodeInt(w.neuron as WireArray),
+    interaction: inter instanceof Uint8Array ? inter : Uint8Array.from(inter),
+    leftRule: strings(w.left_rule),
+    rightRule: strings(w.right_rule),
+    jaccard,
+    log10p: decodeFloat(w.log10_p as WireArray),
+    support: decodeInt(w.support as WireArray),
+    leftSupport: decodeInt(w.left_support as WireArray),
+    rightSupport: decodeInt(w.right_support as WireArray),
+    leftColumns: lists(w.left_columns),
+    rightColumns: lists(w.right_columns),
+    leftBits: left.data,
+    rightBits: right.data,
+    width: left.width,
+  };
+}
+
+export type SetFilter = "all" | "individual" | "interaction";
+
+export interface Filter {
+  /** Keep J >= minJ. */
+  minJ: number;
+  /** Keep log10(p) <= maxLog10P. */
+  maxLog10P: number;
+  /** Case-insensitive substring of the neuron or either rule ("" keeps all). */
+  text: string;
+  set: SetFilter;
+  /** A heatmap cell: this neuron (and, if >= 0, a right rule testing this attribute). */
+  neuron: number;
+  attribute: number;
+}
+
+export function visibleRows(rows: Rows, f: Filter, neurons: readonly string[]): number[] {
+  const q = f.text.trim().toLowerCase();
+  const out: number[] = [];
+  for (let i = 0; i < rows.count; i++) {
+    if (!(rows.jaccard[i] >= f.minJ - 1e-6) || !(rows.log10p[i] <= f.maxLog10P + 1e-6)) continue;
+    if (f.set === "individual" && rows.interaction[i]) continue;
+    if (f.set === "interaction" && !rows.interaction[i]) continue;
+    if (f.neuron >= 0 && rows.neuron[i] !== f.neuron) continue;
+    if (f.attribute >= 0 && !(rows.rightColumns[i] ?? []).includes(f.attribute)) continue;
+    if (q) {
+      const hay = `${neurons[rows.neuron[i]] ?? ""}\n${rows.leftRule[i]}\n${rows.rightRule[i]}`.toLowerCase();
+      if (!hay.includes(q)) continue;
+    }
+    out.push(i);
+  }
+  return out;
+}
+
+export const SORT_KEYS = ["neuron", "left", "right", "jaccard", "p", "support", "set"] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+/** `idx` sorted by `key` (ties keep the mined order: best J first). */
+export function sortRows(idx: readonly number[], rows: Rows, key: SortKey, descending: boolean, neurons: readonly string[]): number[] {
+  const val = (i: number): number | string => {
+    switch (key) {
+      case "neuron": return neurons[rows.neuron[i]] ?? "";
+      case "left": return rows.leftRule[i];
+      case "right": return rows.rightRule[i];
+      case "jaccard": return rows.jaccard[i];
+      case "p": return rows.log10p[i];
+      case "support": return rows.support[i];
+      default: return rows.interaction[i];
+    }
+  };
+  const sign = descending ? -1 : 1;
+  return [...idx].sort((a, b) => {
+    const x = val(a);
+    const y = val(b);
+    const c = typeof x === "string" ? x.localeCompare(String(y), undefined, { numeric: true }) : x - (y as number);
+    return c !== 0 ? sign * c : a - b;
+  });
+}
+
+/** Sample s of row i is in a support packed by numpy's packbits (big bit order). */
+export function hasBit(data: Uint8Array, width: number, i: number, s: number): boolean {
+  return ((data[i * width + (s >> 3)] >> (7 - (s & 7))) & 1) === 1;
+}
+
+export type Part = "left" | "both" | "right";
+export const PARTS: readonly Part[] = ["left", "both", "right"];
+
+/** Samples of row i in a part of its supports: left rule only, both, right rule only. */
+export function partSamples(rows: Rows, i: number, part: Part, nSamples: number, limit = Infinity): number[] {
+  const out: number[] = [];
+  for (let s = 0; s < nSamples && out.length < limit; s++) {
+    const l = hasBit(rows.leftBits, rows.width, i, s);
+    const r = hasBit(rows.rightBits, rows.width, i, s);
+    if (part === "both" ? l && r : part === "left" ? l && !r : r && !l) out.push(s);
+  }
+  return out;
+}
+
+export function partCounts(rows: Rows, i: number): Record<Part, number> {
+  const both = rows.support[i];
+  return { left: rows.leftSupport[i] - both, both, right: rows.rightSupport[i] - both };
+}
+
+/** A p-value from its log10, as text ("3.2e-12", "0.004"). */
+export function pText(log10p: number): string {
+  if (!Number.isFinite(log10p)) return "n/a";
+  if (log10p <= -299) return "< 1e-299";
+  const p = Math.pow(10, log10p);
+  return p >= 1e-3 ? String(Number(p.toPrecision(2))) : p.toExponential(1).replace("e+", "e");
+}
+
+/** The colour code (0-255) of a Jaccard index on a scale from the mined floor `lo` to 1. */
+export function jCode(j: number, lo: number): number {
+  const span = 1 - lo > 1e-9 ? 1 - lo : 1;
+  return Math.max(0, Math.min(255, Math.round(((j - (1 - lo > 1e-9 ? lo : 0)) / span) * 255)));
+}

@@ -1,0 +1,435 @@
+"""SENNView: a self-explaining network's relevances per concept, its concept activations,
+prototypes of learned concepts and the stability of its explanation beside other methods'."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import traitlets as t
+
+from .._core.validation import (
+    as_tensor,
+    check_class_names,
+    check_int,
+    check_names,
+    describe,
+)
+from ..senn.explain import (
+    Prototypes,
+    SENNExplanation,
+    StabilityResult,
+    prototypes,
+    stability,
+)
+from ..senn.modules import SENN
+from ._base import XaiWidget
+from ._html import display_image, live_lut, png_data_uri
+from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
+
+__all__ = ["SENNView"]
+
+
+class SENNView(XaiWidget):
+    """A SENN's explanation of each sample: relevance bars per concept (or feature), the
+    concept activations beside them, prototypes of learned concepts, and a stability panel.
+
+    The view computes nothing: build it from a :class:`~xaiwidgets.senn.SENNExplanation`
+    (``senn.explain(x)``), optionally with :func:`~xaiwidgets.senn.prototypes` and
+    :func:`~xaiwidgets.senn.stability` results, or let :meth:`from_model` call them. Sample
+    selection, sorting and hover read-outs run in the browser; samples beyond the payload cap
+    are fetched from the kernel one at a time, and prototypes that were not embedded concept by
+    concept.
+
+    Parameters
+    ----------
+    explanation : SENNExplanation
+    prototypes : Prototypes, optional
+        Top samples per learned concept, with ``prototype_data`` (the data their indices
+        point into).
+    prototype_data : Tensor or ndarray, optional
+    stability : StabilityResult, optional
+        Local Lipschitz estimates of SENN and other methods on some of the samples.
+    class_names : sequence of str or dict, optional
+    feature_names : sequence of str, optional
+        Identity concepts: names of the F features (``"bias"`` names the constant concept).
+    concept_names : sequence of str, optional
+        Names of the k concepts (default: the explanation's).
+    title : str
+    sort : bool, default=False
+        Start with the bars sorted by |relevance| (a view toggle).
+    embed_prototypes : int, optional
+        Prototypes per concept embedded in the state (default: all); the rest are fetched.
+    max_payload_bytes : int, default=8 MiB
+    display_size : int, default=112
+        Longer side of displayed images and prototypes (area-downsampled beyond it).
+    """
+
+    _bundle = "relevance.js"
+
+    kind = t.Unicode("tabular").tag(sync=True)
+    title = t.Unicode("").tag(sync=True)
+    class_names = t.List(t.Unicode()).tag(sync=True)
+    concept_names = t.List(t.Unicode()).tag(sync=True)
+    learned = t.Bool(False).tag(sync=True)
+    n_samples = t.Int(0).tag(sync=True)
+    sample = t.Int(0).tag(sync=True)
+    data = wire_trait()
+    prototypes = wire_trait()
+    stability = wire_trait()
+    sort = t.Bool(False).tag(sync=True)
+
+    def __init__(
+        self,
+        explanation: SENNExplanation,
+        *,
+        prototypes: Prototypes | None = None,
+        prototype_data: Any = None,
+        stability: StabilityResult | None = None,
+        class_names: Sequence[str] | Mapping[int, str] | None = None,
+        feature_names: Sequence[str] | None = None,
+        concept_names: Sequence[str] | None = None,
+        title: str = "SENN: relevance of each concept",
+        sort: bool = False,
+        embed_prototypes: int | None = None,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        display_size: int = 112,
+        sample: int = 0,
+    ) -> None:
+        if not isinstance(explanation, SENNExplanation):
+            raise TypeError("argument 'explanation': expected a SENNExplanation (senn.explain(x), "
+                            f"or SENNView.from_model(senn, x)), got {describe(explanation)}")
+        ex = explanation
+        n, k = ex.concepts.shape
+        self.explanation = ex
+        self._display_size = int(check_int(display_size, "display_size", low=4))  # type: ignore
+        cap = int(check_int(max_payload_bytes, "max_payload_bytes", low=1))  # type: ignore
+        check_int(sample, "sample", low=0, high=max(0, n - 1))
+        names = self._concept_names(ex, feature_names, concept_names)
+        n_classes = ex.thetas.shape[2]
+        classes = check_class_names(class_names, n_classes) or [str(c) for c in range(n_classes)]
+        self._protos = self._check_prototypes(prototypes, prototype_data, k)
+        embed = self._protos[0].indices.shape[1] if self._protos else 0
+        if embed_prototypes is not None:
+            embed = min(embed, int(check_int(embed_prototypes, "embed_prototypes",  # type: ignore
+                                             low=0)))
+        if stability is not None and not isinstance(stability, StabilityResult):
+            raise TypeError(f"argument 'stability': expected a StabilityResult "
+                            f"(xaiwidgets.senn.stability(...)), got {describe(stability)}")
+        if stability is not None and (len(stability.indices) and
+                                      int(stability.indices.max()) >= n):
+            raise ValueError(f"argument 'stability': its sample indices go up to "
+                             f"{int(stability.indices.max())}, beyond the {n} explained samples")
+        self.stability_result = stability
+        protos = self._prototype_block(embed)
+        per_sample = payload_nbytes(self._block(np.array([0])))
+        keep = int(max(1, min(n, (cap - payload_nbytes(protos)) // max(per_sample, 1))))
+        if keep < n:
+            warn_payload(type(self).__name__, per_sample * n + payload_nbytes(protos), cap,
+                         keep, n)
+        super().__init__(
+            kind=ex.kind, title=title, class_names=classes, concept_names=names,
+            learned=bool(ex.learned), n_samples=n, sample=int(sample),
+            data=self._block(np.arange(keep)), prototypes=protos,
+            stability=self._stability_state(stability), sort=bool(sort))
+        self._embedded = keep
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def from_model(
+        cls,
+        senn: SENN,
+        inputs: Any,
+        target: Any = None,
+        *,
+        prototypes_from: Any = None,
+        top_k: int = 8,
+        stability_methods: Sequence[Any] | Mapping[str, Any] | None = None,
+        stability_model: torch.nn.Module | None = None,
+        stability_samples: int = 32,
+        stability_kwargs: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> SENNView:
+        """Explain ``inputs`` with the SENN (and compute prototypes / stability) and build the
+        view.
+
+        Parameters
+        ----------
+        senn : SENN
+        inputs : Tensor, ndarray or DataFrame
+        target : int or sequence of int, optional
+            Explained class (default: predicted).
+        prototypes_from : Tensor or ndarray, optional
+            Data to pick each learned concept's ``top_k`` prototypes from (e.g. the training
+            set); default: ``inputs``. Unused for identity concepts.
+        top_k : int, default=8
+        stability_methods : list or dict, optional
+            Methods to compare SENN's stability with (e.g. ``["saliency",
+            "integrated_gradients"]``): :func:`xaiwidgets.senn.stability` on the first
+            ``stability_samples`` inputs. None: no stability panel.
+        stability_model : nn.Module, optional
+            The model those methods explain (default: the SENN).
+        stability_kwargs : dict, optional
+            ``eps``, ``n_samples``, ``mode``, ``data``, ``space``, ``seed`` for
+            :func:`xaiwidgets.senn.stability`.
+        **kwargs
+            The constructor's options (``class_names``, ``feature_names``, ``title``...).
+        """
+        if not isinstance(senn, SENN):
+            raise TypeError(f"argument 'senn': expected a SENN, got {describe(senn)}")
+        ex = senn.explain(inputs, target)
+        protos, pdata = None, None
+        if senn.learned:
+            pdata = inputs if prototypes_from is None else prototypes_from
+            protos = prototypes(senn, pdata, top_k)
+        stab = None
+        if stability_methods is not None:
+            m = int(check_int(stability_samples, "stability_samples", low=1))  # type: ignore
+            x = as_tensor(inputs, "inputs")[:m]
+            stab = stability(senn, x, stability_methods, model=stability_model,
+                             **dict(stability_kwargs or {}))
+        return cls(ex, prototypes=protos, prototype_data=pdata, stability=stab, **kwargs)
+
+    @staticmethod
+    def _concept_names(ex: SENNExplanation, feature_names: Any, concept_names: Any
+                       ) -> list[str]:
+        k = ex.concepts.shape[1]
+        if concept_names is not None:
+            return check_names(concept_names, k, "concept_names", "concept")
+        if feature_names is not None:
+            if ex.learned:
+                raise ValueError("argument 'feature_names': the concepts of this SENN are "
+                                 "learned, not features; name them with concept_names=")
+            n_feat = ex.inputs.reshape(len(ex.inputs), -1).shape[1]
+            names = check_names(feature_names, n_feat, "feature_names", "feature")
+            return names + ["bias"] * (k - n_feat)
+        return list(ex.concept_names)
+
+    @staticmethod
+    def _check_prototypes(protos: Any, data: Any, k: int
+                          ) -> tuple[Prototypes, torch.Tensor] | None:
+        if protos is None:
+            return None
+        if not isinstance(protos, Prototypes):
+            raise TypeError(f"argument 'prototypes': expected a Prototypes "
+                            f"(xaiwidgets.senn.prototypes(...)), got {describe(protos)}")
+        if data is None:
+            raise ValueError("argument 'prototype_data': needed with prototypes (the data "
+                             "their indices point into)")
+        x = as_tensor(data, "prototype_data")
+        if protos.indices.shape[0] != k:
+            raise ValueError(f"argument 'prototypes': expected prototypes of {k} concepts, got "
+                             f"{protos.indices.shape[0]}")
+        if protos.indices.size and int(protos.indices.max()) >= len(x):
+            raise ValueError(f"argument 'prototype_data': the prototypes index up to sample "
+                             f"{int(protos.indices.max())}, but it holds {len(x)} samples")
+        return protos, x
+
+    # -- wire state ------------------------------------------------------------------------
+    def _images(self, x: np.ndarray) -> Heatmap:
+        img = display_image(np.ascontiguousarray(x, dtype=np.float32), self._display_size)
+        return Heatmap(img.transpose(0, 2, 3, 1), signed=False)
+
+    def _block(self, idx: np.ndarray) -> dict[str, Any]:
+        ex = self.explanation
+        block: dict[str, Any] = {
+            "index": idx.astype(np.int32),
+            "target": ex.target[idx], "pred": ex.pred[idx], "prob": ex.prob[idx],
+            "concepts": ex.concepts[idx].astype(np.float32),
+            "relevances": ex.relevances[idx].astype(np.float32),
+        }
+        x = ex.inputs[idx]
+        block["inputs"] = (self._images(x) if ex.kind == "image"
+                           else x.reshape(len(idx), -1).astype(np.float32))
+        return block
+
+    def _prototype_block(self, per_concept: int, concepts: Sequence[int] | None = None
+                         ) -> dict[str, Any]:
+        if self._protos is None:
+            return {}
+        protos, data = self._protos
+        k, top = protos.indices.shape
+        rows = list(range(k)) if concepts is None else list(concepts)
+        m = min(per_concept, top)
+        idx = protos.indices[rows, :m]
+        block: dict[str, Any] = {
+            "concepts": np.asarray(rows, dtype=np.int32),
+            "top_k": int(top),
+            "indices": idx.astype(np.int32),
+            "activations": protos.activations[rows, :m].astype(np.float32),
+        }
+        if m and data.ndim == 4:
+            flat = torch.from_numpy(idx.reshape(-1).astype(np.int64))
+            img = self._images(data[flat].detach().cpu().float().numpy())
+            block["images"] = Heatmap(img.values.reshape(len(rows), m, *img.values.shape[1:]),
+                                      signed=False)
+        return block
+
+    @staticmethod
+    def _stability_state(s: StabilityResult | None) -> dict[str, Any]:
+        if s is None:
+            return {}
+        finite = np.where(np.isfinite(s.values), s.values, np.nan)
+        with np.errstate(all="ignore"):
+            mean = np.nanmean(finite, axis=1)
+            std = np.nanstd(finite, axis=1)
+        return {
+            "methods": list(s.methods),
+            "mean": mean.astype(np.float32), "std": std.astype(np.float32),
+            "values": s.values.astype(np.float32), "indices": s.indices.astype(np.int32),
+            "mode": s.mode, "eps": float(s.eps), "n_samples": int(s.n_samples),
+            "space": s.space,
+        }
+
+    def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
+        """``"sample"`` ``{"index": i}``: the block of sample i; ``"prototypes"``
+        ``{"concept": j}``: all prototypes of concept j."""
+        if what == "sample":
+            i = _index(args.get("index"), self.n_samples, "sample index")
+            return self._block(np.array([i]))
+        if what == "prototypes" and self._protos is not None:
+            j = _index(args.get("concept"), len(self.concept_names), "concept")
+            return self._prototype_block(self._protos[0].indices.shape[1], [j])
+        return super()._fetch(what, args)
+
+    # -- static snapshot -------------------------------------------------------------------
+    def _static_html(self) -> str:
+        ex = self.explanation
+        i = int(self.sample)
+        names = self.concept_names
+        target = self.class_names[int(ex.target[i])] if self.class_names else str(ex.target[i])
+        pred = self.class_names[int(ex.pred[i])] if self.class_names else str(ex.pred[i])
+        parts = [f"<div class='xai-static'><h4>{html.escape(self.title)}</h4>",
+                 f"<p>sample {i} of {self.n_samples} · explained class: {html.escape(target)} · "
+                 f"predicted: {html.escape(pred)} (p={float(ex.prob[i]):.3f})</p>",
+                 "<div style='display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start'>"]
+        if ex.kind == "image":
+            img = self._images(ex.inputs[i:i + 1]).values[0]
+            parts.append(_figure("input", png_data_uri(_gray(img), size=112)))
+        parts.append(_bars_svg(names, ex.relevances[i], "relevance θ", signed=True))
+        parts.append(_bars_svg(names, ex.concepts[i], "activation h(x)", signed=True,
+                               show_labels=False))
+        parts.append("</div>")
+        if self._protos is not None:
+            parts.append(self._static_prototypes())
+        if self.stability_result is not None:
+            parts.append(_stability_svg(self.stability_result))
+        parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
+                     "</p></div>")
+        return "".join(parts)
+
+    def _static_prototypes(self) -> str:
+        assert self._protos is not None
+        protos, data = self._protos
+        rows = []
+        for j, name in enumerate(self.concept_names):
+            cells = []
+            if data.ndim == 4:
+                for r, idx in enumerate(protos.indices[j, :6]):
+                    img = self._images(data[int(idx):int(idx) + 1].detach().cpu().float()
+                                       .numpy()).values[0]
+                    cells.append(f"<img src='{png_data_uri(_gray(img), size=48)}' "
+                                 f"alt='{html.escape(name)} prototype {r + 1}' "
+                                 f"title='h = {protos.activations[j, r]:.3g}'>")
+            else:
+                cells.append(html.escape(", ".join(str(int(v)) for v in protos.indices[j, :6])))
+            rows.append(f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+                        f"<td>{''.join(cells)}</td></tr>")
+        return ("<table><caption>prototypes: the samples activating each concept most"
+                f"</caption>{''.join(rows)}</table>")
+
+
+def _index(value: Any, n: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            0 <= int(value) < n):
+        raise ValueError(f"{what} must be in [0, {n}), got {value!r}")
+    return int(value)
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    """(H, W, C) floats in [0, 1] from a Heatmap's values -> uint8 for a PNG."""
+    lo, hi = float(img.min()), float(img.max())
+    g = ((img - lo) / ((hi - lo) or 1.0) * 255).astype(np.uint8)
+    return g[..., 0] if g.shape[-1] == 1 else g
+
+
+def _figure(caption: str, uri: str) -> str:
+    return (f"<figure style='margin:0'><img src='{uri}' alt='{html.escape(caption)}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+_RDBU = live_lut("RdBu", True)
+
+
+def _bar_color(v: float, m: float) -> str:
+    """The live view's signed bar colour: RdBu, pushed off its pale centre."""
+    q = 127.5 + 127.5 * (v / m if m > 0 else 0.0)
+    d = q - 127.5
+    i = int(round(127.5 + (1 if d >= 0 else -1) * max(abs(d), 80)))
+    r, g, b = _RDBU[min(255, max(0, i))]
+    return f"#{int(r):02x}{int(g):02x}{int(b):02x}"
+
+
+def _bars_svg(names: Sequence[str], values: np.ndarray, title: str, *, signed: bool,
+              show_labels: bool = True) -> str:
+    """A horizontal bar chart as inline SVG: bars from a centre axis, signed colours, values as
+    text (no script, no ids)."""
+    v = np.asarray(values, dtype=np.float64)
+    row, label_w, bar_w = 16, (150 if show_labels else 0), 160
+    width, height = label_w + bar_w + 56, 22 + row * len(v)
+    m = float(np.abs(v).max()) if v.size else 0.0
+    mid = label_w + bar_w / 2
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+           f"viewBox='0 0 {width} {height}' role='img' aria-label='{html.escape(title)}' "
+           "style='font:11px system-ui,sans-serif'>",
+           f"<text x='{label_w}' y='12' font-weight='600' fill='currentColor'>"
+           f"{html.escape(title)}</text>",
+           f"<line x1='{mid}' y1='18' x2='{mid}' y2='{height}' stroke='#999' stroke-width='1'/>"]
+    for i, (name, x) in enumerate(zip(names, v, strict=False)):
+        y = 20 + i * row
+        w = 0.0 if m <= 0 else abs(x) / m * bar_w / 2
+        x0 = mid if x >= 0 else mid - w
+        colour = _bar_color(x, m) if signed else "#4e79a7"
+        if show_labels:
+            out.append(f"<text x='{label_w - 4}' y='{y + 11}' text-anchor='end' "
+                       f"fill='currentColor'>{html.escape(str(name))[:28]}</text>")
+        out.append(f"<rect x='{x0:.1f}' y='{y + 2}' width='{max(w, 0.5):.1f}' "
+                   f"height='{row - 4}' fill='{colour}'><title>{html.escape(str(name))}: "
+                   f"{x:.3g}</title></rect>")
+        out.append(f"<text x='{label_w + bar_w + 4}' y='{y + 11}' fill='currentColor'>"
+                   f"{x:+.3g}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _stability_svg(s: StabilityResult) -> str:
+    """Mean local Lipschitz estimate per method on a log axis, as inline SVG."""
+    means = s.mean()
+    vals = np.array([means[m] for m in s.methods], dtype=np.float64)
+    ok = np.isfinite(vals) & (vals > 0)
+    row, label_w, bar_w = 18, 150, 200
+    height = 34 + row * len(vals)
+    width = label_w + bar_w + 70
+    lo = float(np.log10(vals[ok].min())) - 0.5 if ok.any() else -1.0
+    hi = float(np.log10(vals[ok].max())) + 0.1 if ok.any() else 0.0
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+           f"viewBox='0 0 {width} {height}' role='img' aria-label='stability' "
+           "style='font:11px system-ui,sans-serif'>",
+           f"<text x='0' y='12' font-weight='600' fill='currentColor'>Stability: local "
+           f"Lipschitz estimate (lower is more stable), {html.escape(s.mode)}, "
+           f"n = {s.values.shape[1]}</text>"]
+    for i, (name, v) in enumerate(zip(s.methods, vals, strict=True)):
+        y = 22 + i * row
+        w = 0.0 if not ok[i] else (np.log10(v) - lo) / ((hi - lo) or 1.0) * bar_w
+        colour = "#59a14f" if name == "SENN" else "#bab0ac"
+        out.append(f"<text x='{label_w - 4}' y='{y + 12}' text-anchor='end' "
+                   f"fill='currentColor'>{html.escape(name)}</text>")
+        out.append(f"<rect x='{label_w}' y='{y + 2}' width='{max(w, 0.5):.1f}' height='{row - 4}'"
+                   f" fill='{colour}'><title>{html.escape(name)}: {v:.3g}</title></rect>")
+        out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 12}' fill='currentColor'>"
+                   f"{v:.3g}</text>")
+    out.append("</svg>")
+    return "".join(out)
