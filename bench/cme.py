@@ -1,6 +1,9 @@
 """CME extraction time and peak memory for 10k and 40k sprites, and their ratio.
 
-Run: ``python bench/cme.py``. Extraction = ``ConceptExtractor.fit`` (label spreading, 200 labelled +
+Run: ``python bench/cme.py``. ``python bench/cme.py --intervention`` instead repeats notebook 05's
+weak-CNN case (CME's third claim) over several seeds: the notebook shows seed 0 only.
+
+Extraction = ``ConceptExtractor.fit`` (label spreading, 200 labelled +
 1,000 unlabelled images, 5 layers x 5 concepts, 5-fold CV) + ``predict_concepts`` (with the model's
 predictions) over all N images, streamed in batches of 256.
 
@@ -97,7 +100,63 @@ def _first_activations(model, layers):
     return out
 
 
+def intervention(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Notebook 05 section 8 with other seeds: the weak CNN (6,000 training images, 2 epochs),
+    concepts by label spreading with 3,000 labels, the tree and its intervention curve."""
+    import numpy as np
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from xaiwidgets import ConceptExtractor, ConceptTree
+    from xaiwidgets.datasets.sprites import CME_SMALL_SKIP_GRID, SHAPE_NAMES, Sprites, load_sprites
+    from xaiwidgets.examples import SpritesCNN, train_classifier
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+    data = load_sprites(24_000, seed=0, grid=CME_SMALL_SKIP_GRID, task="shape_scale")
+    sprites = Sprites()
+    concepts = {
+        "shape": np.array(SHAPE_NAMES)[data.concepts["shape"]],
+        "scale": np.round(sprites.scale_values[data.concepts["scale"]], 1),
+        "orientation": np.round(np.degrees(
+            sprites.orientation_values[data.concepts["orientation"]])).astype(int),
+        "posX": data.concepts["posX"] // 8,
+        "posY": data.concepts["posY"] // 8,
+    }
+    train, test = np.arange(20_000), np.arange(20_000, 24_000)
+    x = torch.from_numpy(data.images)
+    c_train = {k: v[train] for k, v in concepts.items()}
+    c_test = {k: v[test] for k, v in concepts.items()}
+    y = data.target
+    fit_idx, few = np.arange(5_000), np.arange(6_000)
+    layers = ["relu1", "relu2", "relu3", "relu4", "fc2"]
+    print("weak shape_scale CNN (6,000 training images, 2 epochs); tree accuracy after giving "
+          "the i most important concepts their true values")
+    print(f"{'seed':>4} {'CNN':>6} {'0 %':>6} {'20 %':>6} {'40 %':>6} {'100 %':>6} "
+          f"{'gain at 20 %':>13} {'s':>5}")
+    for seed in seeds:
+        t0 = time.perf_counter()
+        torch.manual_seed(seed)
+        model = SpritesCNN(n_classes=18)
+        rep = train_classifier(model, x[train][few], y[train][few], x[test], y[test], epochs=2,
+                               lr=1e-2, one_cycle=True, seed=seed, progress=False)
+        cme = ConceptExtractor(model, layers, method="label_spreading", n_labelled=3000,
+                               n_unlabelled=1000, seed=seed, progress=False).fit(x[train], c_train)
+        p_fit, m_fit = cme.predict_concepts(x[train][fit_idx], return_predictions=True)
+        p_test, m_test = cme.predict_concepts(x[test], return_predictions=True)
+        tree = ConceptTree(seed=seed).fit(p_fit, m_fit,
+                                          true_concepts={k: v[fit_idx] for k, v in c_train.items()})
+        r = tree.evaluate(p_test, m_test, y_true=y[test], true_concepts=c_test)
+        acc = r.intervention_accuracy
+        print(f"{seed:>4} {rep.test_accuracy:>6.1%} {acc[0]:>6.1%} {acc[1]:>6.1%} {acc[2]:>6.1%} "
+              f"{acc[-1]:>6.1%} {100 * (acc[1] - rep.test_accuracy):>+12.1f}  "
+              f"{time.perf_counter() - t0:>5.0f}")
+
+
 def main() -> None:
+    if "--intervention" in sys.argv:
+        intervention()
+        return
     rows = per_size(__file__, child, SIZES)
     if rows is None:
         return

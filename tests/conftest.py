@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 import torch
+from helpers import TinyCNN, TinyRNN
 from torch import nn
 
 
@@ -25,32 +26,6 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
-
-
-class TinyCNN(nn.Module):
-    def __init__(self, n_classes: int = 3) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.bn = nn.BatchNorm2d(4)
-        self.relu = nn.ReLU()
-        self.pool = nn.AdaptiveAvgPool2d(2)
-        self.flatten = nn.Flatten()
-        self.dropout = nn.Dropout(0.5)
-        self.fc = nn.Linear(16, n_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.dropout(self.flatten(self.pool(self.relu(self.bn(self.conv(x)))))))
-
-
-class TinyRNN(nn.Module):
-    def __init__(self, n_features: int = 3, n_classes: int = 2) -> None:
-        super().__init__()
-        self.gru = nn.GRU(n_features, 8, batch_first=True)
-        self.head = nn.Linear(8, n_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _ = self.gru(x)
-        return self.head(out[:, -1])
 
 
 @pytest.fixture

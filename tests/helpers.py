@@ -1,8 +1,13 @@
-"""Test helpers for widgets: what the browser receives, and the fetch channel without one."""
+"""Test helpers: tiny models of each kind, what the browser receives from a widget, and the
+fetch channel without a browser. (A module, not ``tests.*``: a data package on the path ships a
+top-level ``tests`` package of its own.)"""
 
 from __future__ import annotations
 
 from typing import Any
+
+import torch
+from torch import nn
 
 
 def synced(widget: Any, name: str) -> Any:
@@ -34,3 +39,29 @@ def fetch(widget: Any, what: str, seq: int = 1, **args: Any) -> dict[str, Any]:
     if "block" in content:
         put_buffers(content["block"], content.pop("buffer_paths"), buffers)
     return content
+
+
+class TinyCNN(nn.Module):
+    def __init__(self, n_classes: int = 3) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.relu = nn.ReLU()
+        self.pool = nn.AdaptiveAvgPool2d(2)
+        self.flatten = nn.Flatten()
+        self.dropout = nn.Dropout(0.5)
+        self.fc = nn.Linear(16, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.dropout(self.flatten(self.pool(self.relu(self.bn(self.conv(x)))))))
+
+
+class TinyRNN(nn.Module):
+    def __init__(self, n_features: int = 3, n_classes: int = 2) -> None:
+        super().__init__()
+        self.gru = nn.GRU(n_features, 8, batch_first=True)
+        self.head = nn.Linear(8, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.gru(x)
+        return self.head(out[:, -1])

@@ -382,6 +382,9 @@ def test_intervention_chart_is_an_svg_of_the_curve_and_the_model():
     assert "&lt;b&gt;t&lt;/b&gt;" in svg and "<b>" not in svg
     assert f"the model itself ({100 * r.model_accuracy:.1f}%)" in svg
     assert "+shape" in svg and "currentColor" in svg  # concept names; the page's text colour
+    assert "30% of the concepts" in str(r.intervention_chart(budget=0.3))
+    with pytest.raises(ValueError, match=r"'budget'"):
+        r.intervention_chart(budget=2)
     no_truth = tree.evaluate(pred, y_model)
     with pytest.raises(ValueError, match="needs the accuracies"):
         no_truth.intervention_chart()

@@ -42,8 +42,13 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
     mask = dequantize(synced(w.comparison, "data")["attributions"]["Explanatory mask"])
     np.testing.assert_allclose(mask, ex.mask(x[:6]).numpy(), atol=1 / 255 + 1e-6)
     assert w.report.n == 6 and 0.2 in w.report.preserved_hard
-    assert w.chart is not None and w.chart in w.children[1].children
-    assert "Mask quality" in w.stats.value and "λ" in w.stats.value
+    assert w.children == (w.comparison,)  # one view draws masks, metrics, stats and the curve
+    extras = synced(w.comparison, "extras")
+    assert extras["tables"][0]["caption"] == "Mask quality"
+    chart = extras["charts"][0]
+    assert chart["point_labels"] == ["λ=0.05", "λ=0.5"] and chart["xs"]["dtype"] == "float32"
+    assert [sr["name"] for sr in chart["series"]] == ["soft mask", "hard mask, top 20% kept"]
+    assert w.comparison.mask_methods == ["Explanatory mask"]
     data = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
     page = data["text/html"]
@@ -51,10 +56,10 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
     html = w.to_html(tmp_path / "m.html")
     assert (tmp_path / "m.html").read_text(encoding="utf-8") == html
     assert '"Explanatory mask"' in html
-    # the export also shows the stats and the trade-off curve, outside the <noscript> fallback
-    appendix = html.split('<div class="xai-appendix">')[1].split("<noscript>")[0]
-    assert "Mask quality" in appendix and "<polyline" in appendix and "λ=" in appendix
-    assert "<script" not in appendix
+    # the export's noscript fallback carries the stats and the curve as inline SVG
+    fallback = html.split("<noscript>")[1].split("</noscript>")[0]
+    assert "Mask quality" in fallback and "xai-tradeoff" in fallback and "λ=0.5" in fallback
+    assert "<script" not in fallback
 
 
 def test_heatmap_errors(image_explainer):

@@ -365,7 +365,8 @@ def test_predict_before_fit_and_wrong_features(step_model, fitted):
     meme, _ = fitted
     with pytest.raises(ValueError, match="expected 2 features per step"):
         meme.predict(np.zeros((3, 5, 3), np.float32))
-    with pytest.raises(ValueError, match=r"argument 'sequences': kind='sequence' expects \(N, T, F\)"):
+    with pytest.raises(ValueError, match=r"argument 'sequences': kind='sequence' expects "
+                                         r"\(N, T, F\)"):
         meme.predict(np.zeros((3, 5), np.float32))
 
 

@@ -30,11 +30,39 @@ TARGETS = {
         (rf"hard masks keeping 40% of characters: \|delta\| <= 0.5 logS on {NUM}%",
          lambda kept: kept >= 80),
     ],
+    "06_meme_icu.ipynb": [
+        (rf"ICU: final-step fidelity {NUM}% ± {NUM} \(5 seeds, window 0\), {NUM} concepts "
+         r"named after classes \(healthy, sick\)",
+         lambda fid, _std, named: fid >= 90 and named >= 2),
+        *[(rf"window {w}: final-step fidelity {NUM}% ± {NUM}", lambda _m, _s: True)
+          for w in range(5)],
+    ],
+    "07_meme_occupancy.ipynb": [
+        (rf"occupancy: per-step fidelity {NUM}% ± {NUM} with {NUM} named concepts \(mean over "
+         r"5 seeds", lambda fid, _std, k: fid >= 90 and k <= 4),
+        *[(rf"window {w}: per-step fidelity {NUM}% ± {NUM} held out", lambda _m, _s: True)
+          for w in range(5)],
+    ],
     "05_cme_sprites.ipynb": [
         # CME's third claim (issue 10 item 11): true values for <= 30 % of the concepts make the
         # tree beat the (weak) CNN by >= 5 points
         (rf"intervention: true values for {NUM}% of the concepts \([^)]*\): tree accuracy "
          rf"{NUM}% vs CNN {NUM}%", lambda frac, tree, cnn: frac <= 30 and tree - cnn >= 5),
+    ],
+    "10_redescriptions_wdbc.ipynb": [
+        # issue 13: >= 75 % of the trained network's live neurons described at J >= 0.5, p <= 0.01
+        (rf"trained network: {NUM} of {NUM} live neurons described \({NUM}%\) at J >= 0\.5, "
+         r"p <= 0\.01", lambda k, n, pct: pct >= 75),
+        # ... and clearly fewer on the untrained network: fewer at p <= 0.01, and at p <= 1e-4 at
+        # most two thirds of the trained network's share
+        (rf"untrained network: {NUM} of {NUM} live neurons described \({NUM}%\) at p <= 0\.01, "
+         rf"{NUM} \({NUM}%\) at p <= 1e-4 \(trained: {NUM}, {NUM}%\)",
+         lambda k, n, pct, k4, pct4, t4, tpct4: pct < tpct4 and pct4 <= 2 / 3 * tpct4),
+    ],
+    "11_redescriptions_sprites.ipynb": [
+        # issue 13: every latent the CME notebook finds well represented redescribes a neuron
+        (rf"well-represented latents redescribing a neuron at J >= 0\.5: {NUM} of {NUM}",
+         lambda met, total: total >= 4 and met == total),
     ],
 }
 
@@ -42,6 +70,8 @@ TARGETS = {
 # contains (issue 10 item 10), except citations listed here.
 MARKDOWN_NUMBERS = {
     "05_cme_sprites.ipynb": {"2020", "2010.13233", "14"},  # the CME paper, its CUB result
+    "10_redescriptions_wdbc.ipynb": {"2501.01209", "10", "136"},  # the paper, its settings
+    "11_redescriptions_sprites.ipynb": {"05"},  # the CME notebook's number
 }
 
 
@@ -68,7 +98,9 @@ def unbacked_numbers(nb, cited=frozenset()) -> set[str]:
 
 def test_every_tutorial_is_listed():
     assert "01_attributions_side_by_side.ipynb" in ALL
-    for name in ("02_masks_images", "03_masks_text", "04_masks_smiles", "05_cme_sprites"):
+    for name in ("02_masks_images", "03_masks_text", "04_masks_smiles", "05_cme_sprites",
+                 "06_meme_icu", "07_meme_occupancy", "10_redescriptions_wdbc",
+                 "11_redescriptions_sprites"):
         assert f"{name}.ipynb" in ALL
 
 

@@ -13,6 +13,8 @@ from ._version import __version__
 from .attributions import AttributionResult, compare_attributions
 from .concepts import ConceptExtractor, ConceptTree, ConceptTreeReport, NodeStatistics
 from .datasets import (
+    load_breast_cancer,
+    load_compas,
     load_digits,
     load_icu_sepsis,
     load_mnist,
@@ -28,9 +30,11 @@ from .meme import MEME, MemeScores, MemeTrace, SequenceExplanation
 from .meme import sweep as meme_sweep
 from .metrics import (
     deletion_curve,
+    faithfulness_correlation,
     hard_mask_preservation,
     infidelity,
     insertion_curve,
+    local_lipschitz,
     sensitivity,
 )
 from .redescriptions import (
@@ -42,13 +46,16 @@ from .redescriptions import (
     as_view,
     prediction_view,
 )
+from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
 from .widgets import AttributionComparison, ConceptTreeWidget, MaskHeatmap
 from .widgets._traits import PayloadTooLargeWarning
 from .widgets.redescriptions import RedescriptionTable
+from .widgets.relevance import SENNView
 from .widgets.timeline import ConceptTimeline
 
 __all__ = [
     "MEME",
+    "SENN",
     "AttributionComparison",
     "AttributionResult",
     "ConceptExtractor",
@@ -69,6 +76,9 @@ __all__ = [
     "RedescriptionResult",
     "RedescriptionTable",
     "RuleSet",
+    "SENNExplanation",
+    "SENNHistory",
+    "SENNView",
     "SequenceExplanation",
     "Task",
     "TradeoffCurve",
@@ -79,10 +89,14 @@ __all__ = [
     "as_view",
     "compare_attributions",
     "deletion_curve",
+    "faithfulness_correlation",
+    "fit_senn",
     "hard_mask_preservation",
     "infer_task",
     "infidelity",
     "insertion_curve",
+    "load_breast_cancer",
+    "load_compas",
     "load_digits",
     "load_icu_sepsis",
     "load_mnist",
@@ -90,6 +104,7 @@ __all__ = [
     "load_rotten_tomatoes",
     "load_solubility",
     "load_sprites",
+    "local_lipschitz",
     "meme_sweep",
     "prediction_view",
     "preserved_model",

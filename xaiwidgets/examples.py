@@ -273,6 +273,9 @@ class _Standardise(nn.Module):
     """Fixed ``(x - mean) / std`` per feature (buffers), so models take inputs in their units
     and explanations speak in those units."""
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, n_features: int, mean: object = None, std: object = None) -> None:
         super().__init__()
         m = torch.zeros(n_features) if mean is None else torch.as_tensor(mean).float()

@@ -25,7 +25,8 @@ from mkdocs.structure.files import File, Files
 log = logging.getLogger("mkdocs.hooks.api_reference")
 
 PACKAGE = "xaiwidgets"
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 API_DIR = "api"
 
 
@@ -69,65 +70,79 @@ def _kind(obj: griffe.Object | griffe.Alias) -> str:
         return "attribute"
 
 
+def _shadowed(obj: griffe.Object | griffe.Alias) -> griffe.Object | griffe.Alias:
+    """``from .sweep import sweep`` in a package: at run time the name is the function, but
+    griffe sees the submodule ``sweep``; return the function."""
+    last = (obj.target_path if obj.is_alias else obj.path).rsplit(".", 1)[-1]
+    try:
+        if obj.is_module and last in obj.members and not obj.members[last].is_module:
+            return obj.members[last]
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+        pass
+    return obj
+
+
 def build_pages() -> dict[str, str]:
     """``{path under docs/: markdown}`` of every API page."""
+    # with the roles extension, so that summaries link like the pages do
     pkg = griffe.load(PACKAGE, search_paths=[str(ROOT)], docstring_parser="numpy",
-                      resolve_aliases=False)
+                      resolve_aliases=False,
+                      extensions=griffe.load_extensions(f"{HERE / 'sphinx_roles.py'}:SphinxRoles"))
     modules = _public_modules(pkg)
+    # (page, exported name) -> the object; page "" is the index (xaiwidgets.__all__)
     exports = {m: _exports(pkg[m]) for m in modules}
-    top = _exports(pkg)
+    exports[""] = _exports(pkg)
+    obj = {(m, n): _shadowed(pkg[f"{m}.{n}" if m else n])
+           for m, names in exports.items() for n in names}
+    canon = {key: _canonical(o) for key, o in obj.items()}
 
-    home: dict[str, str] = {}  # canonical path -> page (module name, or "" for the index)
+    home: dict[str, tuple[str, str]] = {}  # canonical path -> (page, name) documenting it
     for m in modules:  # rule 1: exported and defined here
-        for name in exports[m]:
-            c = _canonical(pkg[m][name])
-            if c.startswith(f"{PACKAGE}.{m}.") or c == f"{PACKAGE}.{m}.{name}":
-                home.setdefault(c, m)
-    for name in top:  # rule 2
-        home.setdefault(_canonical(pkg[name]), "")
+        for n in exports[m]:
+            if canon[m, n].startswith(f"{PACKAGE}.{m}."):
+                home.setdefault(canon[m, n], (m, n))
+    for n in exports[""]:  # rule 2
+        home.setdefault(canon["", n], ("", n))
     for m in modules:  # rule 3
-        for name in exports[m]:
-            home.setdefault(_canonical(pkg[m][name]), m)
+        for n in exports[m]:
+            home.setdefault(canon[m, n], (m, n))
+
+    def is_member(page: str, name: str) -> bool:
+        """False for a shadowed function (see _shadowed): rendered under its own path."""
+        return not (pkg[page] if page else pkg).members[name].is_module
 
     def anchor(page: str, name: str) -> str:
+        if not is_member(page, name):
+            return obj[page, name].path
         return f"{PACKAGE}.{page}.{name}" if page else f"{PACKAGE}.{name}"
 
-    def link(page: str, name: str, from_page: str) -> str:
-        target = f"{page}.md" if page else "index.md"
-        if page == from_page:
-            target = ""
-        return f"[`{name}`]({target}#{anchor(page, name)})"
+    def where(page: str, name: str) -> str:
+        hp, hn = home[canon[page, name]]
+        target = "" if hp == page else ("index.md" if hp == "" else f"{hp}.md")
+        return f"[`{name}`]({target}#{anchor(hp, hn)})"
 
-    # which exported name each canonical object is rendered under, on its home page
-    rendered_as: dict[str, str] = {}
+    def render(page: str) -> list[str]:
+        own = [n for n in exports[page] if home[canon[page, n]] == (page, n)]
+        members = [n for n in own if is_member(page, n)]
+        extra = [n for n in own if not is_member(page, n)]
+        out: list[str] = []
+        if members:
+            out += [f"::: {PACKAGE}.{page}" if page else f"::: {PACKAGE}", "    options:",
+                    "      show_root_heading: false", "      show_root_toc_entry: false",
+                    "      members:"] + [f"        - {n}" for n in members] + [""]
+        for n in extra:
+            out += [f"::: {obj[page, n].path}", "    options:",
+                    "      show_root_full_path: false", ""]
+        return out
+
     pages: dict[str, str] = {}
     for m in modules:
-        mod = pkg[m]
-        own = [n for n in exports[m] if home.get(_canonical(mod[n])) == m]
-        for n in own:
-            rendered_as.setdefault(_canonical(mod[n]), n)
-    top_own = [n for n in top if home.get(_canonical(pkg[n])) == ""]
-    for n in top_own:
-        rendered_as.setdefault(_canonical(pkg[n]), n)
-
-    def where(obj: griffe.Object | griffe.Alias, from_page: str) -> str:
-        c = _canonical(obj)
-        page = home.get(c, "")
-        return link(page, rendered_as.get(c, obj.name), from_page)
-
-    for m in modules:
-        mod = pkg[m]
-        own = [n for n in exports[m] if home.get(_canonical(mod[n])) == m
-               and rendered_as.get(_canonical(mod[n])) == n]
-        elsewhere = [n for n in exports[m] if n not in own]
+        elsewhere = [n for n in exports[m] if home[canon[m, n]] != (m, n)]
         lines = [f"# `{PACKAGE}.{m}`", ""]
         if elsewhere:
             lines += ["Also exported here, documented on another page: "
-                      + ", ".join(where(mod[n], m) for n in elsewhere) + ".", ""]
-        lines += [f"::: {PACKAGE}.{m}", "    options:", "      show_root_heading: false",
-                  "      show_root_toc_entry: false"]
-        lines += ["      members:"] + [f"        - {n}" for n in own] if own else \
-            ["      members: false"]
+                      + ", ".join(where(m, n) for n in elsewhere) + ".", ""]
+        lines += render(m)
         pages[f"{API_DIR}/{m}.md"] = "\n".join(lines) + "\n"
 
     idx = [
@@ -140,24 +155,30 @@ def build_pages() -> dict[str, str]:
         "| name | kind | summary |",
         "|---|---|---|",
     ]
-    for n in top:
-        idx.append(f"| {where(pkg[n], '')} | {_kind(pkg[n])} | {_summary(pkg[n])} |")
+    for n in exports[""]:
+        idx.append(f"| {where('', n)} | {_kind(obj['', n])} | {_summary(obj['', n])} |")
     idx += ["", "## Subpackages", ""]
     for m in modules:
         idx.append(f"* [`{PACKAGE}.{m}`]({m}.md): {_summary(pkg[m])}")
+    top_own = render("")
     if top_own:
-        idx += ["", f"## Defined outside the subpackages", "",
-                f"::: {PACKAGE}", "    options:", "      show_root_heading: false",
-                "      show_root_toc_entry: false", "      members:"]
-        idx += [f"        - {n}" for n in top_own]
+        idx += ["", "## Defined outside the subpackages", "", *top_own]
     pages[f"{API_DIR}/index.md"] = "\n".join(idx) + "\n"
     return pages
 
 
-def on_files(files: Files, config) -> Files:  # noqa: ANN001 - mkdocs' hook signature
+def on_files(files: Files, config) -> Files:
     for path, text in build_pages().items():
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, path, content=text))
     return files
+
+
+def on_nav(nav, config, files):
+    # the nav is built from the folders (no `nav:` in mkdocs.yml), which would title this "Api"
+    for item in nav.items:
+        if item.is_section and item.title == "Api":
+            item.title = "API reference"
+    return nav

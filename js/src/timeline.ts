@@ -242,7 +242,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const matches = h("div", { class: "xai-tl-matches" });
     const graph = s("svg", { class: "xai-tl-graph", width: 330, height: 290, role: "img", "aria-label": "concept transition graph" });
     const treeBox = h("div", { class: "xai-tl-tree" });
-    const side = h("div", { class: "xai-tl-side" }, [detail, unitsBox, matches, graph, treeBox]);
+    const graphCaption = h("div", { class: "xai-tl-caption", text: "concept transitions (click a concept or an arrow for its tree)" });
+    const side = h("div", { class: "xai-tl-side" }, [detail, unitsBox, matches, graphCaption, graph, treeBox]);
     el.append(header, controls, status, h("div", { class: "xai-tl-grid" }, [mainCol, side]));
     attachMain(main, cursor);
     attachOverview(overview);
@@ -673,7 +674,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const W = 330;
     const H = 290;
     const cx = W / 2;
-    const cy = H / 2 + 14;
+    const cy = H / 2 + 8;
     const R = k > 1 ? 78 : 0;
     const pos = concepts.names.map((_, j) => {
       const a = -Math.PI / 2 + (2 * Math.PI * j) / Math.max(k, 1);
@@ -681,7 +682,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     });
     const rad = (j: number) => 10 + 22 * Math.sqrt(Math.max(0, concepts.share[j]));
     const defs = s("defs", {}, [s("marker", { id: "xai-tl-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, [s("path", { class: "xai-tl-arrowhead", d: "M0,0 L10,5 L0,10 z" })])]);
-    svg.append(defs, s("text", { x: 6, y: 14, text: "concept transitions (click a concept or an arrow)" }));
+    svg.append(defs);
     for (let a = 0; a < k; a++) {
       for (let b = 0; b < k; b++) {
         const p = concepts.matrix[a * k + b];

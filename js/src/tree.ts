@@ -486,7 +486,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
     if (note && !want.length) note.textContent = "";
     else if (note) {
-      const parts = [`${shown} of ${tree.count[node]} samples shown; red outline: the tree disagrees with the model; click one to trace its path`];
+      const parts = [`${shown} of ${tree.count[node]} samples shown: index, the model's prediction, the true class (red: the model is wrong); red outline: the tree disagrees with the model; click one to trace its path`];
       if (standalone && shown < want.length) parts.push(`(offline: ${shown} embedded)`);
       note.textContent = parts.join(" ");
     }

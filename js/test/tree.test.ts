@@ -192,13 +192,13 @@ describe("ConceptTreeWidget view", () => {
     box.value = "2";
     box.dispatchEvent(new Event("change"));
     expect(el.querySelectorAll("g.xai-node.xai-path")).toHaveLength(4);
-    expect(model.saved.at(-1)).toEqual({ selected: 2 });
+    expect(model.saved[model.saved.length - 1]).toEqual({ selected: 2 });
     box.value = "";
     box.dispatchEvent(new Event("change"));
     expect(el.querySelectorAll("g.xai-node.xai-path")).toHaveLength(0);
     expect(box.value).toBe("");
     click(el.querySelector(".xai-sample-clear")!);
-    expect(model.saved.at(-1)).toEqual({ selected: -1 });
+    expect(model.saved[model.saved.length - 1]).toEqual({ selected: -1 });
   });
 
   it("thumbnails are labelled with the sample index, the model's class and the true class", () => {

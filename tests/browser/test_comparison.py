@@ -63,7 +63,7 @@ def exported(tmp_path_factory, cnn_module):
 @pytest.fixture(scope="module")
 def cnn_module():
     torch.manual_seed(0)
-    from tests.conftest import TinyCNN
+    from helpers import TinyCNN
 
     model = TinyCNN().eval()
     return model, torch.rand(6, 1, 8, 8)
@@ -179,7 +179,7 @@ def test_tabular_and_sequence_exports_render(page, tmp_path, kind):
         model, x = nn.Sequential(nn.Linear(4, 2)), torch.rand(3, 4)
         extra = {"feature_names": ["age", "<i>income</i>", "height", "weight"]}
     else:
-        from tests.conftest import TinyRNN
+        from helpers import TinyRNN
 
         model, x = TinyRNN(), torch.rand(3, 5, 3)
         extra = {"tokens": [["a", "<img src=x onerror=alert(1)>", "b", "c", "d"]] * 3}

@@ -104,12 +104,17 @@ def test_image_mask_export_paints_every_panel(page, exports):
     for s in stats:
         assert s["painted"] > 0.05 * s["width"] * s["height"], s  # not blank
     assert page.locator("table.xai-metrics tbody tr").count() == N_METHODS
-    # under the widget: the mask statistics and the lam trade-off (static SVG), visible
-    stats = page.locator(".xai-appendix table.xai-mask-stats")
+    # in the view: the mask statistics and the trade-off chart (the same chart as in Jupyter)
+    stats = page.locator(".xai-root table.xai-stats")
     assert stats.is_visible() and "Mask quality" in stats.inner_text()
-    curve = page.locator(".xai-appendix svg.xai-tradeoff")
+    curve = page.locator(".xai-root svg.xai-lines")
     assert curve.is_visible() and curve.locator("polyline").count() == 2
-    assert page.locator(".xai-appendix table.xai-tradeoff-table tr").count() == 3  # head + 2 λ
+    assert curve.locator("text.xai-point-label").count() == 2  # λ=0, λ=1
+    ticks = curve.locator("text.xai-tick").evaluate_all("ts => ts.map(t => t.textContent)")
+    assert "100%" in ticks or "0%" in ticks
+    # the mask panel is the masked input (what the model sees), not a heatmap on black
+    assert "as the model sees it" in page.locator("figure.xai-panel figcaption").nth(1).get_attribute(
+        "title")
     screenshot(page.locator("body"), "masks-image-export")
     assert not console.errors, console.format()
 

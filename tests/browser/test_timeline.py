@@ -26,7 +26,7 @@ from .jupyter import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_meme import toy  # noqa: E402
+from test_meme import toy
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def _lum(rgb: str) -> float:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_export_draws_a_100k_step_sequence_and_interacts_offline(page, exported, scheme):
-    path, meme, w = exported
+    path, _, w = exported
     page.emulate_media(color_scheme=scheme)
     console = open_html_file(page, path)
     wait_for_widgets(page)
@@ -82,7 +82,8 @@ def test_export_draws_a_100k_step_sequence_and_interacts_offline(page, exported,
     heat = canvas_stats(page, "canvas.xai-tl-states")[0]
     assert heat["painted"] > 5_000, heat
     assert page.locator(".xai-root *").count() < 600
-    bg = page.evaluate("() => getComputedStyle(document.querySelector('.xai-root')).backgroundColor")
+    bg = page.evaluate("() => getComputedStyle(document.querySelector('.xai-root'))"
+                       ".backgroundColor")
     assert (_lum(bg) < 0.2) if scheme == "dark" else (_lum(bg) > 0.9)
 
     # the graph: one node per concept; the legend names them
@@ -107,13 +108,11 @@ def test_export_draws_a_100k_step_sequence_and_interacts_offline(page, exported,
     c = block["concept"].astype(int)
     moves = np.flatnonzero(np.diff(c) != 0) + 1
     t = int(moves[moves > LONG // 2][0])
-    page.evaluate("() => 0")  # the zoomed range is view-only: no kernel call was needed
     page.locator(".xai-reset").click()
     plot = box["width"] - 96
     page.mouse.click(box["x"] + 96 + (t + 0.5) / LONG * plot, box["y"] + 20)
     rule = page.locator(".xai-tl-detail .xai-tl-rule").inner_text()
     assert "->" in rule and ("from " in rule or "start" in rule), rule
-    print("clicked", t, rule)
     assert page.locator(".xai-tl-tree svg.xai-tree g.xai-node").count() >= 1
 
     # clicking a concept in the graph highlights it and shows its tree
@@ -122,6 +121,7 @@ def test_export_draws_a_100k_step_sequence_and_interacts_offline(page, exported,
     assert "next concept from" in page.locator(".xai-tl-tree-title").inner_text()
 
     # brushing the hidden states lists the units on; searching needs the kernel offline
+    page.locator("canvas.xai-tl-states").scroll_into_view_if_needed()
     hb = page.locator("canvas.xai-tl-states").bounding_box()
     page.mouse.move(hb["x"] + 100, hb["y"] + 5)
     page.mouse.down()
@@ -184,6 +184,7 @@ def test_lab_fetches_sequences_and_matches_through_the_kernel(page,
                            ".textContent.includes('loading')", timeout=30_000)
     assert page.locator(".xai-status").inner_text() == ""
     # brush steps on the hidden states, then ask the kernel for sequences with that path
+    page.locator("canvas.xai-tl-states").scroll_into_view_if_needed()
     hb = page.locator("canvas.xai-tl-states").bounding_box()
     page.mouse.move(hb["x"] + 120, hb["y"] + 4)
     page.mouse.down()

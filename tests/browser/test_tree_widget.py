@@ -121,7 +121,8 @@ SMALL = textwrap.dedent('''
     w = xw.ConceptTreeWidget.from_estimator(tree, x[400:], extractor=cme, y_true=d.target[400:],
                                             class_names=SHAPE_NAMES, embed_per_node=1,
                                             n_thumbnails=12)
-    print("nodes", len(tree.nodes()["test"]), "root", w.samples["n"])
+    drawn = len(set(tree.nodes(merge_same_class=True)["shown"].tolist()))
+    print("nodes", len(tree.nodes()["test"]), "drawn", drawn, "root", w.samples["n"])
     w
 ''')
 
@@ -139,8 +140,12 @@ def test_lab_renders_and_fetches_thumbnails_through_the_kernel(page,
                   if o.get("output_type") == "stream")
     n_nodes = int(out.split("nodes ")[1].split()[0])
     assert n_nodes >= 3, out  # the tiny CNN predicts more than one class
-    assert page.locator("svg.xai-tree g.xai-node").count() == n_nodes
-    assert page.locator("svg.xai-tree text.xai-node-test").count() == n_nodes
+    # splits whose two sides predict the same class are drawn merged (the tiny CNN has some)
+    drawn = int(out.split("drawn ")[1].split()[0])
+    assert page.locator("svg.xai-tree g.xai-node").count() == drawn
+    assert page.locator("svg.xai-tree text.xai-node-test").count() == drawn
+    assert (page.locator("svg.xai-tree g.xai-node.xai-merged").count() > 0) == (drawn < n_nodes)
+    _readable(page, "JupyterLab")
     # one thumbnail per node is embedded: the root's first 12 need a kernel round-trip
     assert page.locator("canvas.xai-thumb").count() < 12
     page.locator("svg.xai-tree g.xai-node[data-node='0'] rect.xai-box").click()
@@ -320,7 +325,6 @@ def test_eighteen_classes_read_in_dark_mode(chromium_browser, eighteen, theme):
         page.locator(".xai-expand").click()
         _readable(page, f"{theme}, expand all")
         if theme == "prefers-dark":
-            page.locator(".xai-expand").click()
             screenshot(page.locator(".xai-root"), "tree-dark")
         else:
             screenshot(page.locator(".xai-root"), "tree-dark-jupyterlab")

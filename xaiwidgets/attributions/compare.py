@@ -47,6 +47,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "insertion_auc": ("Insertion AUC ↑", True),
     "infidelity": ("Infidelity ↓", False),
     "sensitivity": ("Max-sensitivity ↓", False),
+    "lipschitz": ("Local Lipschitz ↓", False),
     "seconds": ("s / explanation", False),
 }
 
@@ -427,5 +428,15 @@ def _score(
                                            batch_size=method_batch(m, x, batch_size))
             # NaN beyond the subset: summaries use nanmean and report their own n.
             values["sensitivity"] = np.concatenate([sens, np.full(k - s, np.nan)])
+        if "lipschitz" in names and token_ids:
+            values["lipschitz"] = np.full(k, np.nan)  # token ids cannot be perturbed either
+        elif "lipschitz" in names and sensitivity_samples:
+            # stability (SENN's local Lipschitz estimate) on the sensitivity subset: 10
+            # perturbations in a box of 0.1 std of the metric samples per input element
+            s = sensitivity_samples
+            lip = _robust.local_lipschitz(m.explain, x[:s], target[:s], model=model, data=x,
+                                          task=task, n_samples=10, seed=seed,
+                                          batch_size=method_batch(m, x, batch_size))
+            values["lipschitz"] = np.concatenate([lip, np.full(k - s, np.nan)])
         values["seconds"] = np.full(k, result.seconds_per_sample[m.label])
         result.metrics[m.label] = values

@@ -115,19 +115,22 @@ class ConceptTreeReport:
     n_samples: int
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def intervention_chart(self, *, title: str | None = None, width: int = 520,
-                           height: int = 300) -> InterventionChart:
+    def intervention_chart(self, *, title: str | None = None, budget: float | None = None,
+                           width: int = 600, height: int = 300) -> InterventionChart:
         """Accuracy against the fraction of concepts corrected, beside the model's own accuracy.
 
         A static SVG (no plotting library): one point per number of corrected concepts, named by
-        the concept corrected last; the model's accuracy as a dashed line. Text and axes use the
-        page's text colour, so it reads in light and dark themes. Needs ``y_true`` and
+        the concept corrected last; the model's accuracy as a dashed line; with ``budget`` (a
+        fraction of the concepts, e.g. 0.3) a vertical line there. Text and axes use the page's
+        text colour, so it reads in light and dark themes. Needs ``y_true`` and
         ``true_concepts`` in :meth:`ConceptTree.evaluate`.
         """
+        if budget is not None:
+            check_number(budget, "budget", low=0.0, high=1.0)
         if self.intervention_accuracy is None or self.model_accuracy is None:
             raise ValueError("intervention_chart() needs the accuracies: call evaluate() with "
                              "y_true and true_concepts")
-        return InterventionChart(_intervention_svg(self, title, width, height))
+        return InterventionChart(_intervention_svg(self, title, budget, width, height))
 
     def summary(self) -> dict[str, Any]:
         """The scalar numbers, for printing or a DataFrame row."""
@@ -159,7 +162,8 @@ _CURVE_COLOR = "#2f6fe4"  # the tree views' path blue
 _MODEL_COLOR = "#d97e38"  # the first class colour (orange)
 
 
-def _intervention_svg(r: ConceptTreeReport, title: str | None, width: int, height: int) -> str:
+def _intervention_svg(r: ConceptTreeReport, title: str | None, budget: float | None,
+                      width: int, height: int) -> str:
     import html
 
     acc = np.asarray(r.intervention_accuracy, dtype=np.float64)
@@ -207,6 +211,12 @@ def _intervention_svg(r: ConceptTreeReport, title: str | None, width: int, heigh
                "</text>")
     out.append(f"<line x1='{ml}' x2='{ml}' y1='{mt}' y2='{mt + ph}' stroke='currentColor' "
                "stroke-opacity='0.5'/>")
+    if budget is not None:
+        xb = px(budget)
+        out.append(f"<line x1='{xb:.1f}' x2='{xb:.1f}' y1='{mt}' y2='{mt + ph}' "
+                   "stroke='currentColor' stroke-opacity='0.6' stroke-dasharray='2 3'/>")
+        out.append(f"<text x='{xb + 4:.1f}' y='{mt + 12}' fill='currentColor' "
+                   f"fill-opacity='0.8' font-size='11'>{100 * budget:.0f}% of the concepts</text>")
     ym = py(model)
     out.append(f"<line x1='{ml}' x2='{ml + pw}' y1='{ym:.1f}' y2='{ym:.1f}' "
                f"stroke='{_MODEL_COLOR}' stroke-width='2' stroke-dasharray='6 4'/>")

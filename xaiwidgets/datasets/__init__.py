@@ -5,7 +5,7 @@ chains are heavy or their dependencies deliberately not installed) and raise a c
 the pip extra when a data package is missing. One module per modality: ``images`` (MNIST 5k,
 digits), ``text`` (Rotten Tomatoes), ``molecules`` (Huuskonen solubility, SMILES tokens) and
 ``sprites`` (procedural dSprites with their latent concepts), ``timeseries`` (ICU-Sepsis
-episodes, UCI Occupancy).
+episodes, UCI Occupancy), ``tabular`` (COMPAS, breast cancer).
 """
 
 from ._base import Dataset, package_file
@@ -13,6 +13,7 @@ from .images import load_digits, load_mnist
 from .molecules import MoleculeDataset, load_solubility
 from .smiles import atom_token_positions, tokenize_smiles
 from .sprites import Sprites, SpritesData, load_sprites
+from .tabular import TabularDataset, load_breast_cancer, load_compas
 from .text import TextDataset, Vocabulary, load_rotten_tomatoes, tokenize_words
 from .timeseries import SequenceDataset, load_icu_sepsis, load_occupancy
 
@@ -22,9 +23,12 @@ __all__ = [
     "SequenceDataset",
     "Sprites",
     "SpritesData",
+    "TabularDataset",
     "TextDataset",
     "Vocabulary",
     "atom_token_positions",
+    "load_breast_cancer",
+    "load_compas",
     "load_digits",
     "load_icu_sepsis",
     "load_mnist",

@@ -529,12 +529,26 @@ class MEME(XaiEstimator):
             rows.append(row)
         return pd.DataFrame(rows, index=pd.Index(range(len(rows)), name="concept"))
 
-    def export_text(self) -> str:
-        """Every concept's transition tree as indented rules."""
+    def export_text(self, sources: Sequence[Any] | None = None) -> str:
+        """Transition trees as indented rules: the start tree and every concept's, or only
+        those of ``sources`` (concept ids or names; -1 or "start" for the start tree)."""
         self._check_fitted("export_text()")
         names = [cp.name for cp in self.concepts_]
-        lines = []
-        for s in [-1, *range(self.n_concepts_)]:
+        wanted = [-1, *range(self.n_concepts_)]
+        if sources is not None:
+            known = {"start": -1, **{n: j for j, n in enumerate(names)}}
+            wanted = []
+            for src in sources:
+                if isinstance(src, str) and src in known:
+                    wanted.append(known[src])
+                elif isinstance(src, (int, np.integer)) and not isinstance(src, bool) and (
+                        -1 <= int(src) < self.n_concepts_):
+                    wanted.append(int(src))
+                else:
+                    raise ValueError(f"argument 'sources': expected concept ids, names among "
+                                     f"{names} or 'start', got {describe(src)}")
+        lines: list[str] = []
+        for s in wanted:
             lines.append("start:" if s == -1 else f"from {names[s]}:")
             _tree_lines(self.transition_nodes(s), names, 0, "  ", lines)
         return "\n".join(lines)

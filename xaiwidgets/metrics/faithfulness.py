@@ -294,6 +294,7 @@ def faithfulness_correlation(
     -------
     ndarray of shape (N,)
     """
+    from .._core.captum import quiet_captum
     from .._core.random import check_seed, seeded
     from .robustness import as_explain
 
@@ -327,7 +328,7 @@ def faithfulness_correlation(
             if explain is None:
                 raise ValueError("argument 'explain': pass an explainer, or attributions=")
             fn = as_explain(explain, t)
-            with seeded(seed):
+            with seeded(seed), quiet_captum():
                 a = torch.cat([as_tensor(fn(x[s:s + batch_size], tgt[s:s + batch_size]),
                                          "explain").detach()
                                for s in range(0, n, batch_size)])

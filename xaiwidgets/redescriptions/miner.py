@@ -18,7 +18,15 @@ from torch import nn
 from .._core.estimator import XaiEstimator
 from .._core.random import check_seed, seeded
 from .._core.validation import check_bool, check_int, check_number, check_option
-from .mining import Config, TargetResult, evaluate, mine_target, query_columns, query_text
+from .mining import (
+    Config,
+    TargetResult,
+    evaluate,
+    mine_target,
+    query_columns,
+    query_text,
+    query_without,
+)
 from .result import RedescriptionResult, RuleSet
 from .stats import BINNINGS, CORRECTIONS, correct_pvalues, intersections, jaccard
 from .views import Encoding, Schema, View, as_view, join_views
@@ -399,6 +407,18 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
     right_q = [by_target[k].right[i] for k, i, *_ in rows]
     width = (n + 7) // 8
     lv, rv = lenc.view, renc.view
+    right_cols = [sorted(query_columns(q, renc)) for q in right_q]
+
+    def without(r: int) -> list[float]:
+        """J of row ``r`` with each of its right attributes' tests removed."""
+        sl = rows[r][2]
+        out = []
+        for c in right_cols[r]:
+            sr = evaluate(query_without(right_q[r], {c}, renc), renc.matrix)
+            union = int((sl | sr).sum())
+            out.append(float((sl & sr).sum() / union) if union else 0.0)
+        return out
+
     return RedescriptionResult(
         left_view=lv.name, right_view=rv.name, neurons=list(lv.columns),
         attributes=list(rv.columns), n_samples=n,
@@ -412,7 +432,8 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
         support=col("inter", np.int64), left_support=col("n_left", np.int64),
         right_support=col("n_right", np.int64),
         left_columns=[sorted(query_columns(q, lenc)) for q in left_q],
-        right_columns=[sorted(query_columns(q, renc)) for q in right_q],
+        right_columns=right_cols,
+        jaccard_without=[without(r) for r in range(len(rows))],
         left_bits=(np.packbits(np.stack([r[2] for r in rows]), axis=1) if rows
                    else np.zeros((0, width), np.uint8)),
         right_bits=(np.packbits(np.stack([r[3] for r in rows]), axis=1) if rows

@@ -33,7 +33,7 @@ from .stats import bin_thresholds, intersections, jaccard, pvalue
 from .views import Encoding
 
 __all__ = ["And", "Box", "Config", "Not", "Or", "Query", "TargetResult", "evaluate", "mine_target",
-           "query_columns", "query_size", "query_text", "score"]
+           "query_columns", "query_size", "query_text", "query_without", "score"]
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -88,6 +88,18 @@ def query_columns(q: Query, enc: Encoding) -> set[int]:
     if isinstance(q, Not):
         return query_columns(q.child, enc)
     return query_columns(q.a, enc) | query_columns(q.b, enc)
+
+
+def query_without(q: Query, columns: set[int], enc: Encoding) -> Query:
+    """``q`` with every test of the given view columns removed (a box without tests holds
+    everywhere): what the rule says without those attributes."""
+    if isinstance(q, Box):
+        keep = [k for k, c in enumerate(q.cols) if int(enc.source[c]) not in columns]
+        return Box(tuple(q.cols[k] for k in keep), tuple(q.low[k] for k in keep),
+                   tuple(q.high[k] for k in keep))
+    if isinstance(q, Not):
+        return Not(query_without(q.child, columns, enc))
+    return type(q)(query_without(q.a, columns, enc), query_without(q.b, columns, enc))
 
 
 def query_size(q: Query, enc: Encoding) -> int:
@@ -463,6 +475,11 @@ class _Miner:
         p[in_bounds] = pvalue(inter[in_bounds], n_l[in_bounds], n_r[in_bounds], self.n)
         sig = in_bounds & (p <= cfg.max_pvalue)
         max_j = float(J[sig].max()) if sig.any() else float("nan")
+        ind_sig = sig & ~fl
+        if fl.any():  # an interaction is only worth reading if it beats the neuron alone
+            floor = J[ind_sig].max() if ind_sig.any() else -np.inf
+            in_bounds &= ~fl | (J > floor + 1e-9)
+            sig &= in_bounds
         fam = in_bounds & (J >= cfg.min_jaccard)
         keep = fam & (p <= cfg.max_pvalue)  # corrections only raise p: nothing else can pass
         sizes = (np.asarray(self.L.sizes)[li] + np.asarray(self.R.sizes)[ri]

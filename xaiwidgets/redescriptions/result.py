@@ -42,6 +42,10 @@ class RedescriptionResult:
         ``|E12|``, ``|supp(left)|``, ``|supp(right)|`` in samples.
     left_columns, right_columns : list of list of int
         Left-view / right-view columns each rule tests.
+    jaccard_without : list of list of float
+        For each right column a rule tests (in ``right_columns`` order), the J of the
+        redescription with that column's tests removed from the right rule: how much the
+        attribute matters to it.
     left_bits, right_bits : np.ndarray of shape (R, ceil(N / 8))
         The supports, bit-packed (:meth:`supports` unpacks them).
     summary : dict of str to np.ndarray
@@ -70,6 +74,7 @@ class RedescriptionResult:
     right_support: np.ndarray
     left_columns: list[list[int]]
     right_columns: list[list[int]]
+    jaccard_without: list[list[float]]
     left_bits: np.ndarray
     right_bits: np.ndarray
     left_queries: list[Query]
@@ -121,6 +126,7 @@ class RedescriptionResult:
             "left_support": self.left_support,
             "right_support": self.right_support,
             "attributes": [tuple(self.attributes[c] for c in cols) for cols in self.right_columns],
+            "jaccard_without": [tuple(round(v, 4) for v in w) for w in self.jaccard_without],
         })
         if self.settings.get("correction"):
             frame.insert(6, "pvalue_adjusted", self.pvalue_adjusted)

@@ -19,13 +19,15 @@ What is differentiated (``penalty``):
 
 How the (N, C, D) residual is reduced (``norm``):
 
-``"batch"`` (default, the reference's)
-    The un-averaged Frobenius norm of the whole batch tensor, ``||bmm(J_h, theta) - J_f||_2``:
-    the scale the paper's ``lam`` values refer to; it grows as the square root of the batch
-    size.
+``"batch"`` (default with ``"logits"``)
+    The reference's Frobenius norm of the whole batch tensor, rescaled to the reference's
+    default batch of 128 samples: ``||R||_F * sqrt(128 / N)``. Identical to the reference at
+    ``batch_size=128``, so ``lam`` keeps the paper's scale, but independent of the batch size.
+``"raw"`` (default with ``"reference"``)
+    The reference's un-averaged ``||bmm(J_h, theta) - J_f||_2`` exactly: ``lam`` then
+    means more for larger batches (methods.md 5(e)2).
 ``"mean"``
-    The mean over samples of the squared per-sample norms, ``mean_n ||.||_F^2``: independent
-    of the batch size.
+    The mean over samples of the squared per-sample norms, ``mean_n ||R_n||_F^2``.
 
 Jacobians come from one ``torch.func.vjp`` whose pullback is ``vmap``-ed over the output basis
 (the C or C + k rows at once), not from one autograd pass per output as in the reference;
@@ -44,15 +46,25 @@ from torch.func import vjp, vmap
 
 from .modules import SENN
 
-__all__ = ["NORMS", "PENALTIES", "SENNLoss", "reference_penalty_loop", "robustness_penalty", "senn_loss"]
+__all__ = ["NORMS", "PENALTIES", "REFERENCE_BATCH", "SENNLoss", "default_norm",
+           "reference_penalty_loop", "robustness_penalty", "senn_loss"]
 
 PENALTIES = ("logits", "reference")
-NORMS = ("batch", "mean")
+NORMS = ("batch", "raw", "mean")
+
+#: The reference's default batch size: the "batch" norm is rescaled to it.
+REFERENCE_BATCH = 128
+
+
+def default_norm(penalty: str) -> str:
+    return "raw" if penalty == "reference" else "batch"
 
 
 def _reduce(resid: torch.Tensor, norm: str) -> torch.Tensor:
     if norm == "mean":
         return resid.pow(2).sum(dim=(1, 2)).mean()
+    if norm == "batch":
+        return resid.norm() * (REFERENCE_BATCH / resid.shape[0]) ** 0.5
     return resid.norm()
 
 
@@ -64,7 +76,8 @@ def _rows(vjp_fn: object, m: int, n: int, like: torch.Tensor) -> torch.Tensor:
     return jac.movedim(0, 1).reshape(n, m, -1)
 
 
-def robustness_penalty(senn: SENN, x: torch.Tensor, penalty: str = "logits", norm: str = "batch"
+def robustness_penalty(senn: SENN, x: torch.Tensor, penalty: str = "logits",
+                       norm: str | None = None
                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """One forward pass with the robustness loss: ``(logits, h, theta, L_theta)``.
 
@@ -76,6 +89,7 @@ def robustness_penalty(senn: SENN, x: torch.Tensor, penalty: str = "logits", nor
     exactly with C + 1 rows instead of the reference's C + k.
     """
     n, c = x.shape[0], senn.n_classes
+    norm = norm or default_norm(penalty)
     h = senn._concepts(x)
 
     def linear_form(xx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -125,10 +139,21 @@ class SENNLoss:
 
 
 def senn_loss(senn: SENN, x: torch.Tensor, y: torch.Tensor, *, lam: float, xi: float,
-              sparsity: float, penalty: str = "logits", norm: str = "batch") -> SENNLoss:
-    """``L_y + lam * L_theta + xi * L_h`` on one batch (no Jacobian at all when lam == 0)."""
-    if lam > 0:
+              sparsity: float, penalty: str = "logits", norm: str | None = None,
+              penalty_samples: int | None = None) -> SENNLoss:
+    """``L_y + lam * L_theta + xi * L_h`` on one batch (no Jacobian at all when lam == 0).
+
+    ``penalty_samples``: the robustness loss is computed on the first that many samples of the
+    batch only (an unbiased estimate with the ``"batch"`` and ``"mean"`` norms, which do not
+    grow with the number of samples), the rest go through a plain forward pass.
+    """
+    m = x.shape[0] if penalty_samples is None else min(int(penalty_samples), x.shape[0])
+    if lam > 0 and m == x.shape[0]:
         logits, h, _, rob = robustness_penalty(senn, x, penalty, norm)
+    elif lam > 0:
+        lg, hh, _, rob = robustness_penalty(senn, x[:m], penalty, norm)
+        rest, h2, _ = senn.parts(x[m:])
+        logits, h = torch.cat([lg, rest]), torch.cat([hh, h2])
     else:
         logits, h, _ = senn.parts(x)
         rob = logits.new_zeros(())

@@ -406,11 +406,11 @@ class SENN(nn.Module):
                 m.training = flag
         self.n_concepts = int(h.shape[1])
 
-    def _check_input(self, x: Any) -> None:
+    def _check_input(self, x: Any, name: str = "inputs") -> None:
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"argument 'inputs': expected a torch.Tensor, got {describe(x)}")
+            raise TypeError(f"argument '{name}': expected a torch.Tensor, got {describe(x)}")
         if self.input_shape is not None and tuple(x.shape[1:]) != self.input_shape:
-            raise ValueError(f"argument 'inputs': this SENN was built for "
+            raise ValueError(f"argument '{name}': this SENN was built for "
                              f"{_shape_words(self.input_shape)}, got {describe(x)}")
 
     def _concepts(self, x: torch.Tensor) -> torch.Tensor:

@@ -87,7 +87,7 @@ class _Data:
     """Training or validation data: in-memory tensors, or a re-iterable of (x, y) batches."""
 
     def __init__(self, model: nn.Module, n_classes: int, data: Any, y: Any, name: str,
-                 y_name: str, check: Callable[[torch.Tensor], None]) -> None:
+                 y_name: str, check: Callable[[torch.Tensor, str], None]) -> None:
         self.model, self.n_classes, self.name, self.check = model, n_classes, name, check
         self.x: torch.Tensor | None = None
         self.y: torch.Tensor | None = None
@@ -101,7 +101,7 @@ class _Data:
                                  f"{describe(data)}; pass {y_name}=labels, ({name}, labels) or "
                                  "a DataLoader of (x, y) batches")
             x, _ = check_inputs(data, name, model=model, allow_tokens=False)
-            check(x)
+            check(x, name)
             self.x = x
             self.y = check_targets(y, x.shape[0], n_classes, y_name).to(x.device)
             return
@@ -147,7 +147,7 @@ class _Data:
         except ValueError as err:
             raise ValueError(f"{err} in batch {i}") from None
         x = x.to(device=model_device(self.model), dtype=model_dtype(self.model))
-        self.check(x)
+        self.check(x, self.name)
         y = check_targets(yb, x.shape[0], self.n_classes, self.name + " labels").to(x.device)
         return x, y
 
@@ -185,7 +185,7 @@ Terms = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor,
 
 
 def _fit(model: nn.Module, terms: Terms, n_classes: int, data: Any, y: Any, *,
-         check: Callable[[torch.Tensor], None], epochs: int, batch_size: int, lr: float,
+         check: Callable[[torch.Tensor, str], None], epochs: int, batch_size: int, lr: float,
          validation_data: Any, validation_fraction: float, patience: int | None, seed: int,
          progress: bool, desc: str) -> SENNHistory:
     epochs = int(check_int(epochs, "epochs", low=1))  # type: ignore[arg-type]
@@ -268,7 +268,8 @@ def fit_senn(
     xi: float = 1.0,
     sparsity: float = 1e-3,
     penalty: str = "logits",
-    norm: str = "batch",
+    norm: str | None = None,
+    penalty_samples: int | None = None,
     epochs: int = 10,
     batch_size: int = 128,
     lr: float = 1e-3,
@@ -299,10 +300,17 @@ def fit_senn(
         The robustness loss ``||grad_x f - J_h^T theta||`` on the pre-softmax logits (where
         it vanishes for a locally constant theta), or on the reference code's log-softmax
         outputs; see :mod:`xaiwidgets.senn.losses`.
-    norm : {"batch", "mean"}, default="batch"
-        The reference's un-averaged Frobenius norm of the whole batch (the scale of the
-        paper's ``lam``; it grows with the square root of ``batch_size``), or the per-sample
-        mean of squared norms (independent of the batch size).
+    norm : {"batch", "raw", "mean"}, optional
+        How the residual of a batch is reduced. ``"batch"`` (the default with ``"logits"``):
+        the reference's Frobenius norm of the whole batch rescaled to its batch of 128, so
+        ``lam`` has the paper's scale at any ``batch_size``; ``"raw"`` (the default with
+        ``"reference"``): not rescaled, exactly the reference's; ``"mean"``: the per-sample
+        mean of squared norms.
+    penalty_samples : int, optional
+        Compute the robustness loss on this many samples of each batch only (the others still
+        train the prediction and concept losses). With the ``"batch"`` or ``"mean"`` norm
+        this is an unbiased estimate of the same penalty at a fraction of the cost of the
+        Jacobians (images: C backward passes per sample). None: every sample.
     epochs : int, default=10
     batch_size : int, default=128
         Tensor data only (a DataLoader batches itself).
@@ -328,17 +336,19 @@ def fit_senn(
     xi = float(check_number(xi, "xi", low=0.0))  # type: ignore[arg-type]
     sparsity = float(check_number(sparsity, "sparsity", low=0.0))  # type: ignore[arg-type]
     check_option(penalty, "penalty", PENALTIES)
-    check_option(norm, "norm", NORMS)
+    if norm is not None:
+        check_option(norm, "norm", NORMS)
+    check_int(penalty_samples, "penalty_samples", low=1, allow_none=True)
 
     def terms(xb: torch.Tensor, yb: torch.Tensor
               ) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
         out = senn_loss(senn, xb, yb, lam=lam, xi=xi, sparsity=sparsity, penalty=penalty,
-                        norm=norm)
+                        norm=norm, penalty_samples=penalty_samples)
         return out.total, out.logits, {"prediction": out.prediction,
                                        "robustness": out.robustness, "concept": out.concept}
 
-    def check(x: torch.Tensor) -> None:
-        senn._check_input(x)
+    def check(x: torch.Tensor, name: str) -> None:
+        senn._check_input(x, name)
 
     history = _fit(senn, terms, senn.n_classes, data, y, check=check, epochs=epochs,
                    batch_size=batch_size, lr=lr, validation_data=validation_data,
@@ -373,7 +383,7 @@ def fit_unconstrained(
     """
     check_model(model)
     if n_classes is None:
-        probe = next(iter(_Data(model, 2**31 - 1, data, y, "data", "y", lambda _x: None)
+        probe = next(iter(_Data(model, 2**31 - 1, data, y, "data", "y", lambda _x, _n: None)
                           .batches(batch_size=2)))[0]
         model.eval()
         with torch.no_grad():
@@ -387,7 +397,7 @@ def fit_unconstrained(
         return loss, logits, {"prediction": float(loss.detach()), "robustness": 0.0,
                               "concept": 0.0}
 
-    return _fit(model, terms, n_classes, data, y, check=lambda _x: None, epochs=epochs,
+    return _fit(model, terms, n_classes, data, y, check=lambda _x, _n: None, epochs=epochs,
                 batch_size=batch_size, lr=lr, validation_data=validation_data,
                 validation_fraction=validation_fraction, patience=patience, seed=seed,
                 progress=progress, desc="baseline")

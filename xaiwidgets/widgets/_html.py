@@ -225,3 +225,49 @@ def sequence_snapshot(
         cards.append(f"<div class='xai-seq-row' style='{box}'>{head}{img}{tokens}</div>")
     return ("<div class='xai-seq' style='display:flex;flex-wrap:wrap;gap:10px;width:100%'>"
             + "".join(cards) + "</div>")
+
+
+def line_chart_svg(chart: dict, width: int = 380, height: int = 240) -> str:
+    """A static inline SVG of an ``extras`` chart (see ``AttributionComparison``): axes, one
+    polyline per series, point labels; escaped text, no script (for notebook snapshots)."""
+    pad_l, pad_r, pad_t, pad_b = 44, 12, 24, 40
+    xs = np.asarray(chart["xs"], dtype=np.float64)
+    ys = [np.asarray(sr["ys"], dtype=np.float64) for sr in chart["series"]]
+    x_lo, x_hi = float(np.nanmin(xs)), float(np.nanmax(xs))
+    y_lo, y_hi = (0.0, 1.0) if chart.get("y_percent") else (
+        float(np.nanmin(np.concatenate(ys))), float(np.nanmax(np.concatenate(ys))))
+    x_hi, y_hi = (x_hi if x_hi > x_lo else x_lo + 1), (y_hi if y_hi > y_lo else y_lo + 1)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (pad_l + (x - x_lo) / (x_hi - x_lo) * (width - pad_l - pad_r),
+                height - pad_b - (y - y_lo) / (y_hi - y_lo) * (height - pad_t - pad_b))
+
+    fy = (lambda v: f"{v:.0%}") if chart.get("y_percent") else (lambda v: f"{v:.3g}")
+    esc = html.escape
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+           "class='xai-tradeoff' font-size='10' font-family='sans-serif'>",
+           f"<text x='{pad_l}' y='14' font-weight='600'>{esc(str(chart.get('title', '')))}</text>",
+           f"<path d='M{pad_l},{pad_t} V{height - pad_b} H{width - pad_r}' stroke='#888' "
+           "fill='none'/>",
+           f"<text x='{pad_l - 4}' y='{pad_t + 4}' text-anchor='end'>{fy(y_hi)}</text>",
+           f"<text x='{pad_l - 4}' y='{height - pad_b}' text-anchor='end'>{fy(y_lo)}</text>",
+           f"<text x='{pad_l}' y='{height - pad_b + 12}' text-anchor='middle'>{x_lo:.3g}</text>",
+           f"<text x='{width - pad_r}' y='{height - pad_b + 12}' text-anchor='middle'>"
+           f"{x_hi:.3g}</text>",
+           f"<text x='{(pad_l + width - pad_r) / 2}' y='{height - 8}' text-anchor='middle'>"
+           f"{esc(str(chart.get('x_label', '')))}</text>"]
+    order = np.argsort(xs)
+    for sr, y in zip(chart["series"], ys, strict=True):
+        pts = " ".join("{:.1f},{:.1f}".format(*at(xs[i], y[i])) for i in order
+                       if np.isfinite(y[i]))
+        out.append(f"<polyline fill='none' stroke='{esc(str(sr['color']))}' points='{pts}'/>")
+    labels = chart.get("point_labels") or []
+    for j, i in enumerate(order):
+        if i < len(labels) and ys:
+            x, y = at(xs[i], ys[0][i])
+            out.append(f"<text x='{x:.1f}' y='{y + (-5 if j % 2 == 0 else 13):.1f}' "
+                       f"text-anchor='middle'>{esc(str(labels[i]))}</text>")
+    legend = "".join(f"<tspan fill='{esc(str(sr['color']))}'>■</tspan> {esc(str(sr['name']))}  "
+                     for sr in chart["series"])
+    out.append(f"<text x='{pad_l}' y='{height - 22}'>{legend}</text></svg>")
+    return "".join(out)

@@ -18,6 +18,7 @@ from ._html import (
     SnapshotRow,
     colorbar_html,
     display_image,
+    line_chart_svg,
     live_lut,
     png_data_uri,
     quantize_item,
@@ -428,6 +429,7 @@ class AttributionComparison(XaiWidget):
         parts.append("</div>")
         if self.result.metrics:
             parts.append(self._static_metrics())
+        parts.append(self._static_extras())
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
                      "</p></div>")
         return "".join(parts)
@@ -469,6 +471,22 @@ class AttributionComparison(XaiWidget):
         """Subclasses: a picture per method for sample i's snapshot (gets each position's
         colour, returns an ``<img>`` src); e.g. molecules (``masks._MoleculeComparison``)."""
         return None
+
+    def _static_extras(self) -> str:
+        """The ``extras`` charts (inline SVG) and tables, as plain HTML."""
+        ex = self.extras or {}
+        if not ex.get("charts") and not ex.get("tables"):
+            return ""
+        parts = ["<div style='display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start;"
+                 "margin-top:8px'>"]
+        parts += [line_chart_svg(c) for c in ex.get("charts", [])]
+        for tb in ex.get("tables", []):
+            body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+                           for a, b in tb["rows"])
+            parts.append(f"<table class='xai-stats'><caption>{html.escape(tb['caption'])}"
+                         f"</caption>{body}</table>")
+        parts.append("</div>")
+        return "".join(parts)
 
     def _static_metrics(self) -> str:
         r = self.result

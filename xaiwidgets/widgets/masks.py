@@ -64,11 +64,14 @@ class _MoleculeComparison(AttributionComparison):
 
 
 class MaskHeatmap(widgets.VBox):
-    """Explanatory masks next to Captum baselines, mask statistics and the lam trade-off.
+    """Explanatory masks next to Captum baselines, mask statistics and the size trade-off.
 
-    Build it with :meth:`from_explainer`. Children: the comparison widget (an
-    :class:`~xaiwidgets.AttributionComparison`, ``.comparison``), then a row with the trade-off
-    chart (``.chart``, a bqplot Figure, if a curve was given) and the statistics (``.stats``).
+    Build it with :meth:`from_explainer`. Its one child is the comparison widget (an
+    :class:`~xaiwidgets.AttributionComparison`, ``.comparison``), which also draws the mask
+    statistics and the trade-off curve (its ``extras``): the same chart live, in dark mode and
+    in the exported page. The mask panel shows the masked input, what the model sees. For a
+    bqplot version of the curve to compose with other bqplot charts, use
+    :func:`tradeoff_figure`.
 
     Attributes
     ----------
@@ -76,8 +79,6 @@ class MaskHeatmap(widgets.VBox):
     result : AttributionResult
     report : MaskReport
     tradeoff : TradeoffCurve or None
-    chart : bqplot.Figure or None
-    stats : ipywidgets.HTML
     """
 
     def __init__(self, comparison: AttributionComparison, report: MaskReport,
@@ -89,11 +90,7 @@ class MaskHeatmap(widgets.VBox):
         self.result = comparison.result
         self.report = report
         self.tradeoff = tradeoff
-        self.chart = tradeoff_figure(tradeoff) if tradeoff is not None else None
-        table = report_table(report) + (tradeoff_table(tradeoff) if tradeoff is not None else "")
-        self.stats = widgets.HTML(value=table)
-        row = [w for w in (self.chart, self.stats) if w is not None]
-        super().__init__(children=[comparison, widgets.HBox(row)], **kwargs)
+        super().__init__(children=[comparison], **kwargs)
 
     @classmethod
     def from_explainer(
@@ -131,7 +128,7 @@ class MaskHeatmap(widgets.VBox):
             Token-id SMILES inputs: also draw every molecule with atoms coloured by each
             method's values (needs RDKit). Tokens default to the SMILES tokens.
         tradeoff : TradeoffCurve, optional
-            From :func:`xaiwidgets.size_tradeoff`; shown as a bqplot chart.
+            From :func:`xaiwidgets.size_tradeoff`; drawn under the metrics.
         keep : float, default=0.2
             Kept fraction of the hard masks in the statistics.
         tol : float, default=0.5
@@ -181,24 +178,16 @@ class MaskHeatmap(widgets.VBox):
                 tokens = [(tokenize_smiles(s) + [""] * steps)[:steps] for s in smiles]
             extra["smiles"] = smiles
         kind = _MoleculeComparison if smiles is not None else AttributionComparison
+        panels = {"charts": [tradeoff_chart(tradeoff)] if tradeoff is not None else [],
+                  "tables": [report_rows(report)]}
         comparison = kind(result, class_names=class_names, tokens=tokens, title=title,
-                          max_payload_bytes=max_payload_bytes, **extra, **dict(view or {}))
+                          max_payload_bytes=max_payload_bytes, extras=panels,
+                          mask_methods=[explainer.label], **extra, **dict(view or {}))
         return cls(comparison, report, tradeoff)
 
     # -- output ------------------------------------------------------------------------------
-    def _extras_html(self) -> str:
-        """The trade-off curve (static SVG) and the statistics tables, as plain HTML."""
-        parts = ["<div style='display:flex;gap:16px;align-items:flex-start;margin-top:8px'>"]
-        if self.tradeoff is not None:
-            parts.append(tradeoff_svg(self.tradeoff))
-        parts.append(report_table(self.report))
-        if self.tradeoff is not None:
-            parts.append(tradeoff_table(self.tradeoff))
-        parts.append("</div>")
-        return "".join(parts)
-
     def _static_html(self) -> str:
-        return self.comparison._static_html() + self._extras_html()
+        return self.comparison._static_html()  # the stats and the curve are its extras
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         data = super()._repr_mimebundle_(**kwargs)
@@ -213,14 +202,14 @@ class MaskHeatmap(widgets.VBox):
 
     def to_html(self, path: Any = None, *, title: str | None = None) -> str:
         """Standalone offline page: the interactive comparison (heatmaps, tokens, molecules,
-        metrics), then the trade-off curve as a static SVG and the mask statistics."""
-        return self.comparison.to_html(path, title=title, appendix=self._extras_html())
+        metrics, the trade-off curve and the mask statistics, drawn as in the notebook)."""
+        return self.comparison.to_html(path, title=title)
 
 
-# -- drawing reports and trade-off curves (static HTML / SVG and the bqplot chart) ---------------
+# -- drawing reports and trade-off curves (panels of the view, static HTML / SVG, bqplot) ------
 
-def report_table(report: MaskReport) -> str:
-    """The mask statistics as an HTML table (escaped text, no script)."""
+def report_rows(report: MaskReport) -> dict[str, Any]:
+    """The mask statistics as a table of the comparison's ``extras``."""
     what = ("prediction kept" if not report.is_regression
             else f"|Δ prediction| ≤ {report.tol:g}")
     rows = [("samples", f"{report.n}"), ("mean mask value", f"{report.mask_mean:.3f}"),
@@ -228,9 +217,27 @@ def report_table(report: MaskReport) -> str:
             (f"{what}: soft mask", f"{report.preserved_soft:.1%}")]
     rows += [(f"{what}: top {k:.0%} kept (hard)", f"{v:.1%}")
              for k, v in report.preserved_hard.items()]
+    return {"caption": "Mask quality", "rows": rows}
+
+
+def tradeoff_chart(curve: TradeoffCurve) -> dict[str, Any]:
+    """The size trade-off as a chart of the comparison's ``extras``."""
+    return {"title": f"Trade-off over {curve.name}: mask size vs predictions kept",
+            "x_label": "mean mask value (size)", "y_label": "predictions kept",
+            "xs": curve.mask_mean, "y_percent": True,
+            "point_labels": [curve.label(v) for v in curve.values],
+            "series": [{"name": "soft mask", "ys": curve.preserved_soft, "color": "#4e79a7"},
+                       {"name": f"hard mask, top {curve.kept} kept",
+                        "ys": curve.preserved_hard, "color": "#e15759"}]}
+
+
+def report_table(report: MaskReport) -> str:
+    """The mask statistics as an HTML table (escaped text, no script)."""
+    panel = report_rows(report)
     body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
-                   for a, b in rows)
-    return f"<table class='xai-mask-stats'><caption>Mask quality</caption>{body}</table>"
+                   for a, b in panel["rows"])
+    return (f"<table class='xai-mask-stats'><caption>{panel['caption']}</caption>{body}"
+            "</table>")
 
 
 def tradeoff_table(curve: TradeoffCurve) -> str:

@@ -365,10 +365,10 @@ _RDBU = live_lut("RdBu", True)
 
 
 def _bar_color(v: float, m: float) -> str:
-    """The live view's signed bar colour: RdBu, pushed off its pale centre."""
-    q = 127.5 + 127.5 * (v / m if m > 0 else 0.0)
-    d = q - 127.5
-    i = int(round(127.5 + (1 if d >= 0 else -1) * max(abs(d), 80)))
+    """The live view's signed bar colour (``signedColor``): RdBu, pushed off its pale centre
+    and kept off its darkest ends."""
+    d = 127.5 * (max(-1.0, min(1.0, v / m)) if m > 0 else 0.0)
+    i = round(127.5 + (1 if d >= 0 else -1) * min(max(abs(d), 80), 108))
     r, g, b = _RDBU[min(255, max(0, i))]
     return f"#{int(r):02x}{int(g):02x}{int(b):02x}"
 

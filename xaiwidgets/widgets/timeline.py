@@ -16,7 +16,7 @@ from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
 from ..meme.search import similar_ranges
 from ..meme.transitions import path_words
-from ._base import XaiWidget
+from ._base import XaiWidget, check_view_options
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["ConceptTimeline"]
@@ -177,6 +177,11 @@ class ConceptTimeline(XaiWidget):
         if not isinstance(meme, MEME):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
         meme._check_fitted("ConceptTimeline.from_estimator()")
+        import inspect
+
+        allowed = tuple(p for p, v in inspect.signature(cls.__init__).parameters.items()
+                        if v.kind is inspect.Parameter.KEYWORD_ONLY)
+        check_view_options(cls, kwargs, allowed)
         if hasattr(sequences, "batch_sizes"):  # PackedSequence
             import torch
 

@@ -74,14 +74,13 @@ export function displayAll(items: (Quantized | undefined)[], k: number, opts: Sc
   const ranges = vals.map((x, i) => {
     if (!x) return 0;
     const a = items[i]!;
-    // unsigned maps keep their own minimum (a mask in [0.2, 0.9] stays readable)
     return !a.signed && opts.sign === "all" && opts.clip >= 1 ? a.hi[k] : absQuantile(x.v, opts.clip);
   });
   const common = Math.max(0, ...ranges);
   return vals.map((x, i) => {
     if (!x) return null;
-    const a = items[i]!;
-    const own = !a.signed && opts.sign === "all" ? a.lo[k] : 0;
-    return encode(x.v, x.signed, shared ? common : ranges[i], shared ? Math.min(0, own) : own);
+    // unsigned maps (masks, |gradients|) start at 0: a mask in [0.97, 0.99] must not look
+    // like one spanning the whole colormap
+    return encode(x.v, x.signed, shared ? common : ranges[i], 0);
   });
 }

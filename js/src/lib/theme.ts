@@ -54,6 +54,7 @@ export const CSS = `
 .xai-root canvas.xai-image { image-rendering: pixelated; display: block; cursor: crosshair; }
 .xai-root .xai-cursor { position: absolute; pointer-events: none; outline: 1px solid var(--xai-accent);
   box-shadow: 0 0 0 1px rgba(255,255,255,0.7); display: none; }
+.xai-root .xai-caption.xai-masked::after { content: " ◐"; color: var(--xai-fg2); font-weight: 400; }
 .xai-root .xai-caption { font-weight: 600; text-align: center; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .xai-root .xai-legend { display: flex; flex-direction: column; gap: 1px; }
 .xai-root canvas.xai-colorbar { width: 100%; height: 8px; image-rendering: pixelated; display: block;

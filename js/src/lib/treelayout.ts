@@ -19,6 +19,9 @@ export interface LayoutOptions {
   /** "top-down" (default): depths are rows, the root on top; "left-right": depths are columns,
    * the root on the left, yes children above no children. */
   orientation?: Orientation;
+  /** Left-to-right only: the box width of each depth (a column as wide as its own widest box);
+   * depths beyond it use nodeW. */
+  depthW?: ArrayLike<number>;
 }
 
 export interface TreeLayout {
@@ -153,10 +156,14 @@ export function layoutTree(t: TreeShape, collapsed: ReadonlySet<number>, o: Layo
     const i = visible[k];
     if (Number.isNaN(a[i])) a[i] = (a[t.yes[i]] + a[t.no[i]]) / 2;
   }
+  // left-to-right columns: start of each depth's column
+  const colW = (d: number) => (lr && o.depthW && d < o.depthW.length ? o.depthW[d] : o.nodeW);
+  const colX = new Float64Array(maxDepth + 2);
+  for (let d = 1; d <= maxDepth + 1; d++) colX[d] = colX[d - 1] + colW(d - 1) + o.gapX;
   for (const i of visible) {
     const d = depth[i] * depthStep;
     if (lr) {
-      x[i] = d + o.nodeW / 2;
+      x[i] = colX[depth[i]] + colW(depth[i]) / 2;
       y[i] = a[i];
     } else {
       x[i] = a[i] + o.nodeW / 2;
@@ -164,7 +171,7 @@ export function layoutTree(t: TreeShape, collapsed: ReadonlySet<number>, o: Layo
     }
   }
   const along = Math.max(0, slot * slotStep - (lr ? o.gapY : o.gapX));
-  const across = visible.length ? (maxDepth + 1) * depthStep - (lr ? o.gapX : o.gapY) : 0;
+  const across = !visible.length ? 0 : lr ? colX[maxDepth + 1] - o.gapX : (maxDepth + 1) * depthStep - o.gapY;
   return { x, y, visible, width: lr ? across : along, height: lr ? along : across };
 }
 

@@ -91,6 +91,8 @@ export class ImageView implements ModalityView {
         return;
       }
       p.caption.textContent = p.method;
+      p.caption.title = p.method ?? "";
+      p.caption.classList.remove("xai-masked");
       const lut = lutFor(st.colormap, d.signed);
       const { h: ah, w: aw } = imageDims(a);
       const overlay = st.overlay && img && inDims;
@@ -104,7 +106,8 @@ export class ImageView implements ModalityView {
         const input = inputRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c);
         putRGBA(p.canvas, maskedInputRGBA(input, inDims.h, inDims.w, d.q, ah, aw), inDims.w, inDims.h);
         this.size(p, inDims.h, inDims.w);
-        p.caption.textContent = `${p.method} (what the model sees)`;
+        p.caption.title = `${p.method}: the input as the model sees it through the mask (the rest faded to grey)`;
+        p.caption.classList.add("xai-masked");
       } else if (overlay) {
         // Composite at the input's resolution so a coarse attribution keeps the image detail.
         const base = grayRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c);

@@ -200,15 +200,14 @@ export class SequenceView implements ModalityView {
     g.clearRect(0, 0, cw, ch);
     if (!W || !H || !r.lut) return;
     g.scale(dpr, dpr);
+    // the wrap is the tokens' offsetParent (position: relative): offsets are in its box
     const spans = r.tokens.children;
-    const ox = r.tokens.offsetLeft;
-    const oy = r.tokens.offsetTop;
     for (let j = 0; j < spans.length && j < r.codes.length; j++) {
       const q = r.codes[j];
       if (q < 0) continue;
       const s = spans[j] as HTMLElement;
       g.fillStyle = lutColor(r.lut, q, 1);
-      g.fillRect(ox + s.offsetLeft, oy + s.offsetTop + s.offsetHeight - BAR, s.offsetWidth, BAR);
+      g.fillRect(s.offsetLeft, s.offsetTop + s.offsetHeight - BAR, s.offsetWidth, BAR);
     }
   }
 

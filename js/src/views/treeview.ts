@@ -15,6 +15,7 @@ import { className } from "../lib/format";
 import { Tooltip, type TipLine } from "../lib/tooltip";
 import {
   collapsedBeyond,
+  depthsOf,
   isLeaf,
   layoutTree,
   nodeCount,
@@ -96,7 +97,7 @@ const LINE = { test: 16, meta: 30, bar: 35 };
 const NODE_W = { min: 84, max: 200 };
 const GAP = {
   "top-down": { gapX: 12, gapY: 30 },
-  "left-right": { gapX: 22, gapY: 8 },
+  "left-right": { gapX: 20, gapY: 8 },
 };
 /** Width the container is assumed to have before it is attached (JupyterLab's default). */
 const DEFAULT_WIDTH = 950;
@@ -173,6 +174,8 @@ export class TreeView {
   readonly tooltip: Tooltip;
   private opts: TreeViewOptions;
   private parent: Int32Array = new Int32Array(0);
+  private depth: Int32Array = new Int32Array(0);
+  private depthW: number[] = [];
   private collapsedSet = new Set<number>();
   private layout: TreeLayout | null = null;
   private geom = { nodeW: NODE_W.min, nodeH: 54, note: false };
@@ -202,6 +205,7 @@ export class TreeView {
   setNodes(nodes: TreeNodes, collapsed?: Iterable<number>): void {
     this.opts = { ...this.opts, nodes };
     this.parent = parentsOf(nodes);
+    this.depth = depthsOf(nodes);
     this.collapsedSet = new Set(collapsed ?? []);
     this.colors = [];
   }
@@ -326,22 +330,27 @@ export class TreeView {
     const family = this.family();
     this.measuredWith = family;
     const visible = preorder(t, this.collapsedSet);
-    let widest = 0;
+    const widest: number[] = []; // per depth
     let note = false;
     for (const i of visible) {
-      widest = Math.max(widest, textWidth(this.label(i), TREE_FONT.test, false, family),
+      const d = this.depth[i];
+      let w = Math.max(textWidth(this.label(i), TREE_FONT.test, false, family),
         textWidth(this.meta(i), TREE_FONT.meta, false, family));
       const n = this.note(i);
       if (n) {
         note = true;
-        widest = Math.max(widest, textWidth(n, TREE_FONT.note, false, family));
+        w = Math.max(w, textWidth(n, TREE_FONT.note, false, family));
       }
+      widest[d] = Math.max(widest[d] ?? 0, w);
     }
-    const nodeW = Math.ceil(Math.max(NODE_W.min, Math.min(NODE_W.max, widest + 2 * PAD + 2)));
+    const fit = (w: number) => Math.ceil(Math.max(NODE_W.min, Math.min(NODE_W.max, w + 2 * PAD + 2)));
+    const depthW = Array.from(widest, (w) => fit(w ?? 0));
+    const nodeW = Math.max(NODE_W.min, ...depthW);
     const nodeH = LINE.bar + BAR_H + PAD + (note ? 15 : 0);
     this.geom = { nodeW, nodeH, note };
     const want = this.opts.orientation ?? "auto";
-    const lay = (o: Orientation) => layoutTree(t, this.collapsedSet, { nodeW, nodeH, ...GAP[o], orientation: o });
+    // top-down rows share one box width; left-to-right columns are each as wide as they need
+    const lay = (o: Orientation) => layoutTree(t, this.collapsedSet, { nodeW, nodeH, ...GAP[o], orientation: o, depthW });
     if (want === "auto") {
       const td = lay("top-down");
       const avail = this.containerWidth() - 2 * MARGIN - 4;
@@ -359,6 +368,7 @@ export class TreeView {
       this.layout = lay(want);
     }
     this.svg.dataset.orientation = this.resolved;
+    this.depthW = this.resolved === "left-right" ? depthW : [];
     const edges = s("g", { class: "xai-edges" });
     const boxes = s("g", { class: "xai-nodes" });
     const [yesLabel, noLabel] = this.opts.edgeLabels ?? ["yes", "no"];
@@ -372,9 +382,9 @@ export class TreeView {
         let ly: number;
         let anchor: string;
         if (lr) {
-          const x1 = L.x[i] + nodeW / 2;
+          const x1 = L.x[i] + this.boxW(i) / 2;
           const y1 = L.y[i] + nodeH / 2;
-          const x2 = L.x[child] - nodeW / 2;
+          const x2 = L.x[child] - this.boxW(child) / 2;
           const y2 = L.y[child] + nodeH / 2;
           const mx = (x1 + x2) / 2;
           d = `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
@@ -409,7 +419,8 @@ export class TreeView {
   private nodeGroup(i: number, family: string): SVGGElement {
     const t = this.opts.nodes;
     const L = this.layout!;
-    const { nodeW, nodeH } = this.geom;
+    const { nodeH } = this.geom;
+    const nodeW = this.boxW(i);
     const leaf = isLeaf(t, i);
     const merged = (t.merged?.[i]?.length ?? 0) > 0;
     const x0 = L.x[i] - nodeW / 2;
@@ -447,6 +458,11 @@ export class TreeView {
     }, { signal: this.signal });
     box.addEventListener("mousemove", (ev) => this.tooltip.show(ev, this.nodeTip(i)), { signal: this.signal });
     return gi;
+  }
+
+  /** Width of node i's box: its column's in left-to-right, the common one top-down. */
+  private boxW(i: number): number {
+    return this.depthW[this.depth[i]] ?? this.geom.nodeW;
   }
 
   /** Tooltip lines of a node: its full label, counts and, for merged nodes, what was merged. */

@@ -1,0 +1,280 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import widget, { addSamples } from "../src/redescriptions";
+import { createModel } from "../src/standalone";
+import {
+  decodeRows,
+  type Filter,
+  hasBit,
+  jCode,
+  partCounts,
+  partSamples,
+  pText,
+  sortRows,
+  visibleRows,
+} from "../src/views/redescription_rows";
+import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
+
+const N = 12; // samples
+const NEURONS = ["net.n0", "net.n1", "<b>net.n2</b>"];
+const ATTRS = ["radius", "colour", "texture"];
+
+/** numpy's packbits (big bit order) of boolean rows. */
+function packbits(rows: boolean[][]): Uint8Array {
+  const width = Math.ceil(N / 8);
+  const out = new Uint8Array(rows.length * width);
+  rows.forEach((r, i) => r.forEach((on, s) => {
+    if (on) out[i * width + (s >> 3)] |= 1 << (7 - (s & 7));
+  }));
+  return out;
+}
+
+const range = (a: number, b: number) => Array.from({ length: N }, (_, s) => s >= a && s < b);
+// Row r: left support [a, b), right support [c, d).
+const SUPPORTS: [number, number, number, number][] = [[0, 6, 0, 6], [0, 6, 2, 8], [4, 10, 5, 12], [0, 4, 1, 4]];
+const LEFT = SUPPORTS.map(([a, b]) => range(a, b));
+const RIGHT = SUPPORTS.map(([, , c, d]) => range(c, d));
+const inter = SUPPORTS.map((_, i) => LEFT[i].filter((v, s) => v && RIGHT[i][s]).length);
+
+function rowsWire() {
+  const R = SUPPORTS.length;
+  const J = SUPPORTS.map((_, i) => inter[i] / LEFT[i].map((v, s) => v || RIGHT[i][s]).filter(Boolean).length);
+  return {
+    neuron: i32([R], [0, 1, 2, 0]),
+    interaction: wire("uint8", [R], Uint8Array.from([0, 0, 1, 0])),
+    left_rule: ["net.n0 > 0.5", "net.n1 <= 2", "net.n2 > 1 AND net.n0 <= 3", "net.n0 <= 0.1"],
+    right_rule: ["radius > 14", "<img src=x onerror=alert(1)>", "colour = red", "texture <= 9"],
+    jaccard: f32([R], J),
+    log10_p: f32([R], [-12, -5, -3, -2.2]),
+    support: i32([R], inter),
+    left_support: i32([R], LEFT.map((r) => r.filter(Boolean).length)),
+    right_support: i32([R], RIGHT.map((r) => r.filter(Boolean).length)),
+    right_columns: [[0], [], [1], [2]],
+    left_columns: [[0], [1], [2, 0], [0]],
+    left_bits: wire("uint8", [R, 2], packbits(LEFT)),
+    right_bits: wire("uint8", [R, 2], packbits(RIGHT)),
+  };
+}
+
+function thumbBlock(indices: number[], side = 4) {
+  const K = indices.length;
+  const values = Array.from({ length: K * side * side }, (_, i) => (i % 3 === 0 ? 1 : 0));
+  return { index: i32([K], indices), images: quantize([K, side, side, 1], values, false) };
+}
+
+function traits(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: "Neurons <i>explained</i>",
+    neurons: NEURONS,
+    attributes: ATTRS,
+    views: { left: "net", right: "attributes" },
+    rows: rowsWire(),
+    coverage: { values: f32([3, 3], [0.9, 0, 0, 0, 0, 0, 0, 0.55, 0]) },
+    settings: { min_jaccard: 0.5, max_pvalue: 0.01, correction: null },
+    summary: { n_redescriptions: 4, n_neurons: 3, described: 2 },
+    sample_kind: "image",
+    sample_columns: [],
+    samples: thumbBlock([0, 1, 2]),
+    n_samples: N,
+    n_show: 12,
+    selected: -1,
+    ...over,
+  };
+}
+
+function mount(model: unknown) {
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  const cleanup = widget.render({ model: model as never, el });
+  return { el, cleanup };
+}
+
+const bodyRows = (el: Element) => [...el.querySelectorAll<HTMLTableRowElement>("table.xai-rd-table tbody tr")];
+const shownRows = (el: Element) => bodyRows(el).map((tr) => Number(tr.dataset.row));
+const click = (e: Element) => e.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+function slide(el: Element, selector: string, value: number) {
+  const input = el.querySelector<HTMLInputElement>(selector)!;
+  input.value = String(value);
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+afterEach(() => document.body.replaceChildren());
+
+describe("redescription rows (pure)", () => {
+  const rows = decodeRows(rowsWire());
+  const all: Filter = { minJ: 0, maxLog10P: 0, text: "", set: "all", neuron: -1, attribute: -1 };
+
+  it("decodes the wire rows and the packed supports", () => {
+    expect(rows.count).toBe(4);
+    expect(rows.width).toBe(2);
+    for (let i = 0; i < 4; i++) {
+      for (let s = 0; s < N; s++) {
+        expect(hasBit(rows.leftBits, rows.width, i, s)).toBe(LEFT[i][s]);
+        expect(hasBit(rows.rightBits, rows.width, i, s)).toBe(RIGHT[i][s]);
+      }
+    }
+    expect(partSamples(rows, 1, "both", N)).toEqual([2, 3, 4, 5]);
+    expect(partSamples(rows, 1, "left", N)).toEqual([0, 1]);
+    expect(partSamples(rows, 1, "right", N)).toEqual([6, 7]);
+    expect(partSamples(rows, 1, "both", N, 2)).toEqual([2, 3]);
+    expect(partCounts(rows, 1)).toEqual({ left: 2, both: 4, right: 2 });
+  });
+
+  it("filters by J, p, text, set and a heatmap cell", () => {
+    expect(visibleRows(rows, all, NEURONS)).toEqual([0, 1, 2, 3]);
+    expect(visibleRows(rows, { ...all, minJ: 0.6 }, NEURONS)).toEqual([0, 2, 3]); // J = 1, .5, .625, .75
+    expect(visibleRows(rows, { ...all, maxLog10P: -4 }, NEURONS)).toEqual([0, 1]);
+    expect(visibleRows(rows, { ...all, text: "RADIUS" }, NEURONS)).toEqual([0]);
+    expect(visibleRows(rows, { ...all, text: "<b>" }, NEURONS)).toEqual([2]);
+    expect(visibleRows(rows, { ...all, set: "interaction" }, NEURONS)).toEqual([2]);
+    expect(visibleRows(rows, { ...all, set: "individual" }, NEURONS)).toEqual([0, 1, 3]);
+    expect(visibleRows(rows, { ...all, neuron: 0 }, NEURONS)).toEqual([0, 3]);
+    expect(visibleRows(rows, { ...all, neuron: 0, attribute: 2 }, NEURONS)).toEqual([3]);
+  });
+
+  it("sorts, ties in the mined order", () => {
+    expect(sortRows([0, 1, 2, 3], rows, "jaccard", false, NEURONS)).toEqual([1, 2, 3, 0]);
+    expect(sortRows([0, 1, 2, 3], rows, "p", false, NEURONS)).toEqual([0, 1, 2, 3]);
+    expect(sortRows([0, 1, 2, 3], rows, "neuron", false, NEURONS)).toEqual([2, 0, 3, 1]);
+    expect(sortRows([0, 1, 2, 3], rows, "support", true, NEURONS)).toEqual([0, 1, 2, 3].sort((a, b) => inter[b] - inter[a] || a - b));
+  });
+
+  it("writes p-values and colours J from the mined floor", () => {
+    expect(pText(-12)).toBe("1.0e-12");
+    expect(pText(Math.log10(0.004))).toBe("0.004");
+    expect(pText(-400)).toBe("< 1e-299");
+    expect(jCode(0.5, 0.5)).toBe(0);
+    expect(jCode(1, 0.5)).toBe(255);
+    expect(jCode(0.75, 0.5)).toBe(128);
+    expect(jCode(1, 1)).toBe(255);
+  });
+
+  it("adds embedded and fetched samples to the caches", () => {
+    const thumbs = new Map();
+    const cells = new Map<number, string[]>();
+    expect(addSamples(thumbs, cells, thumbBlock([4, 7]))).toBe(2);
+    expect([...thumbs.keys()]).toEqual([4, 7]);
+    addSamples(thumbs, cells, { index: i32([1], [3]), cells: [["1.5", "red"]] });
+    expect(cells.get(3)).toEqual(["1.5", "red"]);
+  });
+});
+
+describe("RedescriptionTable view", () => {
+  it("draws every row with rules as text, and becomes ready", () => {
+    const { el } = mount(new FakeModel(traits()));
+    expect(el.dataset.xaiReady).toBe("1");
+    expect(shownRows(el)).toEqual([0, 3, 2, 1]); // J = 1, .75, .625, .5
+    const rights = [...el.querySelectorAll("td.xai-right")].map((t) => t.textContent);
+    expect(rights).toContain("<img src=x onerror=alert(1)>"); // literally: never parsed as HTML
+    expect(el.querySelector("table.xai-rd-table img, table.xai-rd-table b")).toBeNull();
+    expect(el.querySelector(".xai-title")!.textContent).toBe("Neurons <i>explained</i>");
+    expect(el.querySelector(".xai-summary")!.textContent).toContain("2 of 3 neurons described");
+    expect(el.querySelector("th[data-key=jaccard]")!.getAttribute("aria-sort")).toBe("descending");
+  });
+
+  it("the J and p sliders and the text filter work in the browser only", () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    slide(el, "input.xai-min-j", 0.6);
+    expect(shownRows(el)).toEqual([0, 3, 2]); // best J first
+    slide(el, "input.xai-min-j", 0.5);
+    slide(el, "input.xai-max-p", -4);
+    expect(shownRows(el)).toEqual([0, 1]);
+    const text = el.querySelector<HTMLInputElement>("input.xai-text-filter")!;
+    text.value = "radius";
+    text.dispatchEvent(new Event("input"));
+    expect(shownRows(el)).toEqual([0]);
+    expect(el.querySelector(".xai-filter-note")!.textContent).toContain("1 of 4 shown");
+    click(el.querySelector("button.xai-clear")!);
+    expect(shownRows(el)).toHaveLength(4);
+    expect(model.saved).toEqual([]); // view-only: no kernel round-trip
+    expect(model.sent).toEqual([]);
+  });
+
+  it("sorts on a header click, toggling the direction", () => {
+    const { el } = mount(new FakeModel(traits()));
+    const th = el.querySelector<HTMLElement>("th[data-key=p]")!;
+    click(th);
+    expect(th.getAttribute("aria-sort")).toBe("ascending");
+    expect(shownRows(el)).toEqual([0, 1, 2, 3]);
+    click(th);
+    expect(th.getAttribute("aria-sort")).toBe("descending");
+    expect(shownRows(el)).toEqual([3, 2, 1, 0]);
+  });
+
+  it("a row click shows its support bars, columns and samples; missing ones are fetched", async () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    click(bodyRows(el).find((tr) => tr.dataset.row === "1")!);
+    expect(el.querySelector("tr.xai-selected")!.getAttribute("data-row")).toBe("1");
+    const bars = [...el.querySelectorAll<HTMLElement>(".xai-part-bar")];
+    expect(bars.map((b) => [b.dataset.part, b.textContent])).toEqual([["left", "2"], ["both", "4"], ["right", "2"]]);
+    expect(el.querySelector(".xai-detail-right")!.textContent).toBe("<img src=x onerror=alert(1)>");
+    expect([...el.querySelectorAll(".xai-chip")].map((c) => c.textContent)).toEqual(["net.n1"]);
+    // both: 2..5, left only: 0, 1, right only: 6, 7; samples 0-2 are embedded
+    const shown = () => [...el.querySelectorAll<HTMLCanvasElement>("canvas.xai-thumb")].map((c) => Number(c.dataset.index));
+    expect(shown().sort()).toEqual([0, 1, 2]);
+    expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(5);
+    expect(model.sent).toEqual([{ type: "xai-fetch", seq: 1, what: "samples", args: { indices: [3, 4, 5, 6, 7] } }]);
+    model.reply(thumbBlock([3, 4, 5, 6, 7]));
+    await flush();
+    expect(shown().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(0);
+    expect(model.saved).toEqual([]);
+  });
+
+  it("table samples show the attributes the rule tests", () => {
+    const cells = Array.from({ length: N }, (_, s) => [`${s}.5`, s % 2 ? "red" : "blue", `t${s}`]);
+    const model = new FakeModel(traits({ sample_kind: "table", sample_columns: ATTRS, samples: { index: i32([N], [...Array(N).keys()]), cells } }));
+    const { el } = mount(model);
+    click(bodyRows(el).find((tr) => tr.dataset.row === "0")!);
+    const table = el.querySelector("table.xai-sample-rows")!;
+    expect([...table.querySelectorAll("th")].map((t) => t.textContent)).toEqual(["sample", "radius"]);
+    expect(table.querySelectorAll("tr[data-index]")).toHaveLength(6);
+    expect(model.sent).toEqual([]); // everything was embedded
+  });
+
+  it("the coverage heatmap filters the table and follows the selection", () => {
+    const { el } = mount(new FakeModel(traits()));
+    const cells = [...el.querySelectorAll<HTMLElement>("td.xai-cov-cell.xai-filled")];
+    expect(cells.map((c) => [c.dataset.neuron, c.dataset.attr])).toEqual([["0", "0"], ["2", "1"]]);
+    expect(el.querySelector(".xai-coverage-caption")!.textContent).toContain("1 neurons without any hidden");
+    expect(cells[0].style.background).not.toBe("");
+    click(cells[1]);
+    expect(shownRows(el)).toEqual([2]);
+    expect(el.querySelector(".xai-filter-note")!.textContent).toContain("<b>net.n2</b> × colour");
+    click(el.querySelector("button.xai-clear")!);
+    click(bodyRows(el).find((tr) => tr.dataset.row === "0")!);
+    expect(el.querySelector<HTMLElement>("td.xai-cov-cell.xai-linked")!.dataset.neuron).toBe("0");
+    expect(el.querySelector("th.xai-cov-attr.xai-linked")!.textContent).toBe("radius");
+    cells[0].dispatchEvent(new MouseEvent("mousemove", { bubbles: true, clientX: 5, clientY: 5 }));
+    const tip = el.querySelector<HTMLElement>(".xai-tooltip")!;
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain("best J 0.900");
+  });
+
+  it("Python moves the selection by setting `selected`", () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    model.kernelSet("selected", 2);
+    expect(el.querySelector("tr.xai-selected")!.getAttribute("data-row")).toBe("2");
+    expect(el.querySelector(".xai-detail-left")!.textContent).toBe("net.n2 > 1 AND net.n0 <= 3");
+  });
+
+  it("standalone: only embedded samples, no requests, an offline note", () => {
+    const model = createModel(traits() as Record<string, unknown>);
+    const { el } = mount(model);
+    click(bodyRows(el).find((tr) => tr.dataset.row === "1")!);
+    expect(el.querySelectorAll("canvas.xai-thumb")).toHaveLength(3);
+    expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(0);
+    expect(el.querySelector(".xai-offline-note")!.textContent).toContain("5 samples not embedded");
+  });
+
+  it("cleanup removes every listener", () => {
+    const model = new FakeModel(traits());
+    const { cleanup } = mount(model);
+    expect(model.listenerCount()).toBeGreaterThan(0);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,165 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import { columnAny, columnEdges, columnMeans, columnMinMax, columnMode, rowsOn, stepAt } from "../src/lib/timeline_lod";
+import widget, { decodeSequence } from "../src/timeline";
+import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
+
+describe("level of detail", () => {
+  it("splits a range into pixel columns that cover every step once", () => {
+    const e = columnEdges(10, 110, 7);
+    expect(e[0]).toBe(10);
+    expect(e[7]).toBe(110);
+    for (let c = 0; c < 7; c++) expect(e[c + 1]).toBeGreaterThan(e[c]);
+    // more columns than steps: one step per column, the rest empty at the end
+    expect(Array.from(columnEdges(0, 3, 3))).toEqual([0, 1, 2, 3]);
+  });
+
+  it("summarises columns: min/max, majority, any, means, units on", () => {
+    const v = Float32Array.from([1, 5, -2, 3, 0, 4]);
+    const e = columnEdges(0, 6, 2);
+    const { lo, hi } = columnMinMax(v, e);
+    expect(Array.from(lo)).toEqual([-2, 0]);
+    expect(Array.from(hi)).toEqual([5, 4]);
+    // strided: the second feature of (3, 2) rows
+    expect(Array.from(columnMinMax(v, columnEdges(0, 3, 1), 2, 1).hi)).toEqual([5]);
+    expect(Array.from(columnMode(Int32Array.from([0, 1, 1, 2, 2, 2]), e, 3))).toEqual([1, 2]);
+    expect(Array.from(columnAny(e, (t) => t === 4))).toEqual([0, 1]);
+    const q = Uint8Array.from([0, 10, 20, 30, 200, 210, 220, 230]); // 2 rows x 4 steps
+    expect(Array.from(columnMeans(q, 2, 4, columnEdges(0, 4, 2)))).toEqual([5, 25, 205, 225]);
+    expect(rowsOn(q, 2, 4, 1, 3, 100)).toEqual([1]);
+    expect(rowsOn(q, 2, 4, 0, 4, 0)).toEqual([1]); // row 0 has a 0 at step 0
+    expect(stepAt(0, 100, 0, 1000)).toBe(0);
+    expect(stepAt(99.99, 100, 0, 1000)).toBe(999);
+    expect(stepAt(50, 100, 200, 400)).toBe(300);
+  });
+
+  it("draws 100,000 steps in a few milliseconds per column pass", () => {
+    const n = 100_000;
+    const codes = Int32Array.from({ length: n }, (_, i) => (i >> 6) % 3);
+    const t0 = performance.now();
+    const mode = columnMode(codes, columnEdges(0, n, 800), 3);
+    expect(mode.length).toBe(800);
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+});
+
+const L = 6;
+function block(index: number, length = L) {
+  const H = 3;
+  return {
+    index, length,
+    x: f32([length, 2], Array.from({ length: 2 * length }, (_, i) => (i % 2 ? i : -i) / 3)),
+    concept: wire("int8", [length], Int8Array.from({ length }, (_, t) => (t < 3 ? 0 : 1))),
+    output: wire("int8", [length], Int8Array.from({ length }, (_, t) => (t < 3 ? 0 : 1))),
+    rnn: wire("int8", [length], Int8Array.from({ length }, (_, t) => (t < 4 ? 0 : 1))),
+    score: f32([length], Array.from({ length }, (_, t) => t / length)),
+    leaf: wire("int16", [length], Int16Array.from({ length }, (_, t) => (t === 3 ? 2 : 1))),
+    states: quantize([1, H, length], Array.from({ length: H * length }, (_, i) => Math.sin(i)), true),
+    units: i32([H], [2, 0, 1]),
+  };
+}
+
+function traits(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: "<i>toy</i>",
+    feature_names: ["<b>a</b>", "b"],
+    class_names: ["low", "high"],
+    concepts: {
+      names: ["low", "<img src=x onerror=alert(1)>"], colors: ["#4e79a7", "#f28e2b"],
+      majority: i32([2], [0, 1]), size: i32([2], [30, 20]), share: f32([2], [0.6, 0.4]),
+      purity: f32([2], [0.9, 0.95]), matrix: f32([2, 2], [0.8, 0.2, 0.1, 0.9]),
+    },
+    trees: [
+      { source: 0, yes: [1, -1, -1], no: [2, -1, -1], test: ["a@t <= 0.5", "", ""], value: [0, 0, 1], n_train: [10, 6, 4], merged: [[], [], []], rules: ["", "a@t <= 0.5", "a@t > 0.5"] },
+      { source: 1, yes: [-1], no: [-1], test: [""], value: [1], n_train: [5], merged: [[]], rules: [""] },
+      { source: -1, yes: [-1], no: [-1], test: [""], value: [0], n_train: [4], merged: [[]], rules: [""] },
+    ],
+    summary: { n: 3, steps: 18, window: 1, n_concepts: 2, per_step: true, step_fidelity: 0.8, final_fidelity: 1, start: "rnn" },
+    lengths: { lengths: i32([3], [L, L, L]) },
+    sequences: { blocks: [block(0)] },
+    index: 0,
+    threshold: 0.3,
+    ...over,
+  };
+}
+
+function mount(model: unknown) {
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  const cleanup = widget.render({ model: model as never, el });
+  return { el, cleanup };
+}
+
+const click = (e: Element) => e.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+
+afterEach(() => document.body.replaceChildren());
+
+describe("ConceptTimeline view", () => {
+  it("decodes a sequence block", () => {
+    const d = decodeSequence(block(4));
+    expect(d.index).toBe(4);
+    expect(d.nFeatures).toBe(2);
+    expect(Array.from(d.concept)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(d.states.shape).toEqual([1, 3, L]);
+  });
+
+  it("renders as text, with the graph and legend, and becomes ready", () => {
+    const { el, cleanup } = mount(new FakeModel(traits()));
+    expect(el.dataset.xaiReady).toBe("1");
+    expect(Number(el.dataset.xaiPaintMs)).toBeGreaterThanOrEqual(0);
+    expect(el.querySelector(".xai-title")!.textContent).toBe("<i>toy</i>");
+    expect(el.querySelector("i, img, b.x")).toBeNull();
+    expect(el.querySelectorAll("svg.xai-tl-graph circle.xai-tl-node").length).toBe(2);
+    const legend = [...el.querySelectorAll(".xai-tl-concept")].map((n) => n.textContent);
+    expect(legend).toEqual(["low", "<img src=x onerror=alert(1)>"]);
+    // two transitions above 0.5 % besides the self-loops: 4 edges in all
+    expect(el.querySelectorAll("svg.xai-tl-graph path.xai-tl-edge").length).toBe(4);
+    expect(el.querySelector(".xai-seq-info")!.textContent).toContain("6 steps");
+    cleanup();
+  });
+
+  it("clicking a concept shows its tree and highlights it", () => {
+    const { el } = mount(new FakeModel(traits()));
+    click(el.querySelectorAll("svg.xai-tl-graph circle.xai-tl-node")[0]);
+    expect(el.querySelector(".xai-tl-tree-title")!.textContent).toBe("next concept from low");
+    expect(el.querySelectorAll(".xai-tl-tree g.xai-node").length).toBe(3);
+    expect(el.querySelector(".xai-tl-node-g.xai-on")).not.toBeNull();
+    expect(el.querySelector(".xai-tl-concept.xai-on")!.textContent).toBe("low");
+  });
+
+  it("fetches a sequence that is not embedded, and only from a kernel", async () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    click(el.querySelector(".xai-next")!);
+    expect(model.sent[model.sent.length - 1]).toMatchObject({ type: "xai-fetch", what: "sequence", args: { index: 1 } });
+    expect(el.querySelector(".xai-status")!.textContent).toContain("loading sequence 1");
+    model.reply(block(1, 4));
+    await flush();
+    expect(el.querySelector(".xai-seq-info")!.textContent).toContain("4 steps");
+    expect(model.saved[model.saved.length - 1]).toEqual({ index: 1 });
+
+    const offline = new FakeModel(traits());
+    (offline as unknown as { standalone: boolean }).standalone = true;
+    const { el: el2 } = mount(offline);
+    click(el2.querySelector(".xai-next")!);
+    expect(offline.sent.length).toBe(0);
+    expect(el2.querySelector(".xai-status")!.textContent).toContain("not embedded");
+  });
+
+  it("asks the kernel for matches of a brushed range and opens one", async () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    const heat = el.querySelector<HTMLCanvasElement>("canvas.xai-tl-states")!;
+    heat.dispatchEvent(new MouseEvent("pointerdown", { bubbles: true, clientX: 100 }));
+    heat.dispatchEvent(new MouseEvent("pointerup", { bubbles: true, clientX: 700 }));
+    expect(el.querySelector(".xai-units-on")!.textContent).toMatch(/unit/);
+    click(el.querySelector(".xai-find-concepts")!);
+    expect(model.sent[model.sent.length - 1]).toMatchObject({ what: "match", args: { index: 0, by: "concepts" } });
+    model.reply({ matches: [{ sequence: 2, start: 1, stop: 3, score: 1 }] });
+    await flush();
+    const hit = el.querySelector<HTMLButtonElement>("button.xai-match")!;
+    expect(hit.textContent).toBe("sequence 2 · steps 1–2 · 1");
+    click(hit);
+    expect(model.sent[model.sent.length - 1]).toMatchObject({ what: "sequence", args: { index: 2 } });
+  });
+});

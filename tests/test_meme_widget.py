@@ -1,0 +1,115 @@
+"""ConceptTimeline: state on the wire (binary, uint8 states), the fetch channel, the static
+snapshot, the export, strict keywords and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import fetch, synced
+from test_meme import toy
+
+import xaiwidgets as xw
+from xaiwidgets.examples import StepLSTM, train_rnn
+from xaiwidgets.widgets._traits import PayloadTooLargeWarning, split_buffers
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def meme():
+    x, y = toy(80)
+    torch.manual_seed(0)
+    m = StepLSTM(2, hidden=8)
+    train_rnn(m, x[:60], y[:60], x[60:], y[60:], epochs=25, batch_size=16, lr=2e-2,
+              progress=False)
+    return xw.MEME(m, n_concepts=3, window=1, class_names=["low", "<b>high</b>"],
+                   progress=False).fit(x, feature_names=["a", "b"])
+
+
+@pytest.fixture(scope="module")
+def widget(meme):
+    x, _ = toy(30)
+    lengths = np.random.default_rng(0).integers(4, 13, size=30)
+    return xw.ConceptTimeline.from_estimator(meme, x, lengths, embed=[0, 1],
+                                             title="<script>t</script>"), x, lengths
+
+
+def test_state_is_binary_and_states_are_uint8(widget, meme):
+    w, x, lengths = widget
+    state = synced(w, "sequences")
+    _, paths, buffers = split_buffers(state)
+    assert paths and all(isinstance(b, bytes) for b in buffers)
+    b0 = state["blocks"][0]
+    assert b0["states"]["dtype"] == "uint8"
+    assert b0["states"]["shape"] == [1, 8, int(lengths[0])]
+    assert b0["x"]["shape"] == [int(lengths[0]), 2]
+    trace = meme.trace(x, lengths)
+    assert np.array_equal(np.frombuffer(b0["concept"]["data"], np.int8),
+                          trace.concepts[0, :lengths[0]])
+    assert len(w.trees) == meme.n_concepts_ + 1 and w.trees[-1]["source"] == -1
+    assert w.summary["per_step"] and 0 <= w.summary["step_fidelity"] <= 1
+    assert w.concepts["colors"][0].startswith("#")
+
+
+def test_rules_in_the_state_are_the_explanations(widget, meme):
+    w, x, lengths = widget
+    ex = meme.explain_sequence(x, 0, lengths=lengths)
+    for step in ex.steps[1:]:
+        tree = next(t for t in w.trees if t["source"] == step.source)
+        assert (tree["rules"][step.leaf] or "always") + " -> " + step.name == step.rule
+
+
+def test_fetch_sequence_and_matches(widget):
+    w, _, lengths = widget
+    reply = fetch(w, "sequence", index=7)
+    assert reply["block"]["length"] == lengths[7]
+    assert reply["block"]["states"]["dtype"] == "uint8"
+    hits = fetch(w, "match", index=0, start=0, stop=3, by="concepts")["block"]["matches"]
+    assert hits and all(h["sequence"] != 0 and h["stop"] - h["start"] == 3 for h in hits)
+    assert fetch(w, "match", index=0, start=0, stop=3, units=[0], threshold=-1.0)["block"]
+    bad = fetch(w, "sequence", index=99)
+    assert "error" in bad and "argument 'index'" in bad["error"]
+    assert "cannot fetch" in fetch(w, "thumbs", index=0)["error"]
+
+
+def test_static_snapshot_is_a_picture_with_a_legend(widget):
+    w, _, _ = widget
+    page = w._static_html()
+    assert "<svg" in page and "<rect" in page and "<polygon" in page
+    assert "concepts:" in page and "&lt;b&gt;high&lt;/b&gt;" in page
+    assert "<script>" not in page and "&lt;script&gt;t&lt;/script&gt;" in page
+    assert "transition trees" in page and "from " in page
+
+
+def test_to_html_is_standalone(widget, tmp_path):
+    w, _, _ = widget
+    html = w.to_html(tmp_path / "t.html")
+    assert "xai-payload" in html and "<noscript>" in html and "http" not in html.split(
+        "<script type=\"module\">")[1][:200]
+    assert (tmp_path / "t.html").stat().st_size > 10_000
+
+
+def test_embedding_is_capped(meme):
+    x, _ = toy(20)
+    with pytest.warns(PayloadTooLargeWarning):
+        w = xw.ConceptTimeline.from_estimator(meme, x, embed=list(range(20)),
+                                              max_payload_bytes=2_000)
+    assert 1 <= len(w.sequences["blocks"]) < 20
+    auto = xw.ConceptTimeline.from_estimator(meme, x, max_payload_bytes=2_000)
+    assert 1 <= len(auto.sequences["blocks"]) < 20
+
+
+def test_keywords_are_strict_and_input_is_checked(meme, widget):
+    x, _ = toy(10)
+    with pytest.raises(TypeError, match="unknown option 'titel'"):
+        xw.ConceptTimeline.from_estimator(meme, x, titel="x")
+    with pytest.raises(ValueError, match=r"argument 'feature_names': expected 2 names"):
+        xw.ConceptTimeline.from_estimator(meme, x, feature_names=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"argument 'index': expected an integer in \[0, 9\]"):
+        xw.ConceptTimeline.from_estimator(meme, x, index=10)
+    with pytest.raises(TypeError, match="argument 'meme': expected a fitted MEME"):
+        xw.ConceptTimeline.from_estimator("meme", x)
+    w, _, _ = widget
+    with pytest.raises(ValueError, match="argument 'sequences'"):
+        xw.ConceptTimeline(meme, w.trace, x[:3])

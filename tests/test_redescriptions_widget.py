@@ -1,0 +1,144 @@
+"""RedescriptionTable: wire state, samples through the fetch channel, static snapshot and export
+(no browser)."""
+
+from __future__ import annotations
+
+import html
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from helpers import fetch, synced
+
+from xaiwidgets import PayloadTooLargeWarning, RedescriptionMiner, RedescriptionTable
+from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
+from xaiwidgets.widgets._traits import array_from_wire, dequantize
+
+
+@pytest.fixture(scope="module")
+def tabular():
+    rng = np.random.default_rng(0)
+    n = 200
+    attrs = pd.DataFrame({"a": rng.random(n), "colour": rng.choice(["red", "blue"], n),
+                          "b": rng.normal(size=n)})
+    acts = np.stack([np.maximum(0, attrs.a.to_numpy() - 0.4),
+                     (attrs.colour == "red").to_numpy() * 1.0 + 0.01 * rng.random(n)], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rm = RedescriptionMiner(progress=False).fit(acts, attrs)
+    return rm, attrs
+
+
+@pytest.fixture(scope="module")
+def images():
+    d = load_sprites(240, seed=3, task="shape")
+    shape = np.array(SHAPE_NAMES)[d.concepts["shape"]]
+    x = torch.from_numpy(d.images)
+    # "neurons": the sprite's area and whether it is a heart
+    acts = np.stack([d.images.sum(axis=(1, 2, 3)), (shape == "heart") * 1.0], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rm = RedescriptionMiner(interaction=False, progress=False).fit(
+            acts, pd.DataFrame({"shape": shape, "scale": d.concepts["scale"]}))
+    return rm, x
+
+
+def test_state_is_the_result(tabular):
+    rm, attrs = tabular
+    w = RedescriptionTable.from_estimator(rm, X=attrs)
+    r = rm.result_
+    assert w.neurons == r.neurons and w.attributes == ["a", "colour", "b"]
+    rows = w.rows
+    np.testing.assert_array_equal(rows["neuron"], r.neuron)
+    np.testing.assert_allclose(rows["jaccard"], r.jaccard, rtol=1e-6)
+    np.testing.assert_allclose(10.0 ** rows["log10_p"], r.pvalue, rtol=1e-5)
+    assert rows["left_rule"] == r.left_rule and rows["right_rule"] == r.right_rule
+    np.testing.assert_array_equal(rows["left_bits"], r.left_bits)
+    # arrays travel as binary buffers, never JSON lists
+    wire = synced(w, "rows")
+    assert set(wire["jaccard"]) == {"dtype", "shape", "data"}
+    assert isinstance(wire["left_bits"]["data"], bytes) and wire["left_bits"]["dtype"] == "uint8"
+    np.testing.assert_array_equal(array_from_wire(wire["support"]), r.support)
+    cov = array_from_wire(synced(w, "coverage")["values"])
+    np.testing.assert_allclose(cov, r.coverage(), rtol=1e-6)
+    assert w.summary == {"n_redescriptions": len(r), "n_neurons": 2, "described": 2}
+    assert w.settings["min_jaccard"] == 0.5 and w.settings["max_pvalue"] == 0.01
+    assert w.title == "Redescriptions of left by right"
+    json.dumps(w.settings)  # plain JSON
+
+
+def test_table_rows_are_embedded_and_fetched(tabular):
+    rm, attrs = tabular
+    w = RedescriptionTable(rm.result_, attrs)
+    assert w.sample_kind == "table" and w.sample_columns == ["a", "colour", "b"]
+    assert len(w.samples["index"]) == 200  # rows are cheap: all of them
+    got = fetch(w, "samples", indices=[3, 1, 3, -1, 999, "x"])
+    np.testing.assert_array_equal(array_from_wire(got["block"]["index"]), [1, 3])
+    assert got["block"]["cells"][0][1] == attrs.colour[1]
+    assert got["block"]["cells"][1][0] == f"{attrs.a[3]:.3g}"
+    assert "error" in fetch(w, "nothing")
+
+
+def test_image_thumbnails_embedded_then_fetched(images):
+    rm, x = images
+    w = RedescriptionTable.from_estimator(rm, X=x, embed_per_row=1, thumb_size=32)
+    assert w.sample_kind == "image"
+    emb = w.samples["index"]
+    for i in range(len(rm.result_)):  # the first sample of each part of each row is embedded
+        for part in ("left", "both", "right"):
+            assert set(w.part_samples(i, part, 1)) <= set(emb)
+    imgs = dequantize(synced(w, "samples")["images"])
+    assert imgs.shape == (len(emb), 32, 32, 1)
+    idx = [int(i) for i in w.part_samples(0, "both", 5)]
+    got = fetch(w, "samples", indices=idx)["block"]
+    np.testing.assert_array_equal(array_from_wire(got["index"]), sorted(idx))
+    assert dequantize(got["images"]).shape == (len(idx), 32, 32, 1)
+
+
+def test_payload_cap_embeds_fewer(images):
+    rm, x = images
+    with pytest.warns(PayloadTooLargeWarning):
+        w = RedescriptionTable(rm.result_, x, max_payload_bytes=5_000)
+    assert 0 < len(w.samples["index"]) < 20
+
+
+def test_static_snapshot_is_a_coloured_table_and_heatmap(tabular):
+    rm, attrs = tabular
+    w = RedescriptionTable.from_estimator(rm, X=attrs, title="<b>mine</b>")
+    page = w._static_html()
+    assert "xai-static" in page and "&lt;b&gt;mine&lt;/b&gt;" in page and "<b>mine" not in page
+    assert page.count("background:#") >= len(rm.result_) + 1  # J cells and heatmap cells
+    assert "xai-static-coverage" in page and html.escape(rm.result_.right_rule[0]) in page
+    bundle = w._repr_mimebundle_()
+    assert "xai-static" in bundle[0]["text/html"]
+
+
+def test_to_html_is_one_offline_page(tabular, tmp_path):
+    rm, attrs = tabular
+    w = RedescriptionTable.from_estimator(rm, X=attrs)
+    page = w.to_html(tmp_path / "rd.html")
+    assert (tmp_path / "rd.html").read_text() == page
+    assert "xai-payload" in page and "<noscript>" in page and "http" not in page.split(
+        "<script type=\"module\">")[1][:200]
+
+
+def test_baseline_table_and_bad_arguments(tabular, images):
+    rm, attrs = tabular
+    with pytest.raises(ValueError, match="argument 'baseline'"):
+        RedescriptionTable.from_estimator(rm, baseline=True)
+    with pytest.raises(TypeError, match="argument 'result'"):
+        RedescriptionTable(rm)
+    with pytest.raises(TypeError, match="argument 'miner'"):
+        RedescriptionTable.from_estimator(rm.result_)
+    with pytest.raises(ValueError, match="argument 'X': expected the 200 mined samples"):
+        RedescriptionTable(rm.result_, attrs.iloc[:10])
+    with pytest.raises(ValueError, match="argument 'selected'"):
+        RedescriptionTable(rm.result_, selected=10_000)
+    with pytest.raises(TypeError, match="'n_shw'"):  # a misspelt option is an error
+        RedescriptionTable(rm.result_, n_shw=3)  # type: ignore[call-arg]
+    w = RedescriptionTable(rm.result_)  # no samples: bars only
+    assert w.sample_kind == "none" and w.samples == {"index": w.samples["index"]}
+    assert len(w.samples["index"]) == 0
