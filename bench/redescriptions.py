@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import warnings
 from collections import OrderedDict
 from pathlib import Path
@@ -106,8 +105,6 @@ def main() -> None:
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
     (results / "redescriptions.json").write_text(json.dumps(out, indent=1))
-    start = time.perf_counter()
-    del start
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def test_interval_and_category_literals():
     values = ["ellipse", "heart", "square"]
     assert category_test("shape", values, [False, True, False]) == "shape = heart"
     assert category_test("shape", values, [True, False, True]) == "shape != heart"
-    assert category_test("shape", values + ["star"], [True, False, True, False]) == \
+    assert category_test("shape", [*values, "star"], [True, False, True, False]) == \
         "shape in {ellipse, square}"
 
 
@@ -409,7 +409,7 @@ def test_no_numeric_or_categorical_columns(toy):
     with pytest.raises(ValueError, match="argument 'right': expected at least one numeric or "
                                          "categorical column"):
         RedescriptionMiner(**QUIET).fit(acts[:, :2], dates)
-    with pytest.raises(ValueError, match="argument 'left'.*constant"):
+    with pytest.raises(ValueError, match=r"argument 'left'.*constant"):
         RedescriptionMiner(**QUIET).fit(np.zeros((300, 2)), dates.assign(x=1))
     with pytest.raises(TypeError, match="argument 'right': expected a table"):
         RedescriptionMiner(**QUIET).fit(acts, "attributes.csv")
@@ -452,7 +452,7 @@ def test_untrained_baseline_needs_model_views(toy):
 def test_results_before_fit():
     rm = RedescriptionMiner()
     for attr in ("redescriptions_", "neurons_described_", "baseline_neurons_described_"):
-        with pytest.raises(NotFittedError, match=f"before {attr}"):
+        with pytest.raises(NotFittedError, match=rf"before {attr}"):
             getattr(rm, attr)
     with pytest.raises(NotFittedError):
         rm.summary()

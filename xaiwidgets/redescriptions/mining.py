@@ -292,7 +292,7 @@ class _Miner:
                                      random_state=cfg.seed).fit(X, y)
         if tree.tree_.node_count < 2:
             return np.zeros(0, dtype=np.int64)
-        supports = tree.decision_path(X).toarray().T[1:].astype(bool)
+        supports = tree.decision_path(X).astype(bool).toarray().T[1:]
         low, high = node_bounds(tree, len(cols))
         low, high = low[1:], high[1:]
         tested = np.isfinite(low) | np.isfinite(high)

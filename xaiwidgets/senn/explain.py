@@ -207,13 +207,17 @@ def prototypes(senn: SENN, data: Any, top_k: int = 10, *, batch_size: int = 256)
 
 @with_autograd
 def concept_faithfulness(senn: SENN, inputs: Any, target: Any = None, *,
-                         batch_size: int = 256) -> np.ndarray:
-    """Per sample, ``corr(theta_t(x), drop)`` with ``drop_i = p_t(x) - p_t(x | h_i <- 0)``:
-    each concept removed in turn with theta held fixed (methods.md 5(e)4). For identity
-    concepts this removes a feature by setting it to 0 inside the aggregator; to replace
-    features by a baseline in the input instead, use
+                         relevance: str = "theta", batch_size: int = 256) -> np.ndarray:
+    """Per sample, ``corr(r, drop)`` with ``drop_i = p_t(x) - p_t(x | h_i <- 0)``: each
+    concept removed in turn with theta held fixed (methods.md 5(e)4).
+
+    ``relevance="theta"`` correlates the drops with ``theta_t(x)`` (the paper's relevances);
+    ``"contribution"`` with ``theta_it h_i`` (what removing concept i takes off the logit).
+    For identity concepts this removes a feature by setting it to 0 inside the aggregator; to
+    replace features by a baseline in the input instead, use
     :func:`xaiwidgets.metrics.faithfulness_correlation`. Shape (N,), NaN where undefined."""
     _check_senn(senn)
+    check_option(relevance, "relevance", ("theta", "contribution"))
     x = _inputs(senn, inputs)
     logits, h, th = _batched(senn, x, batch_size)
     t = logits.argmax(1) if target is None else check_targets(target, x.shape[0],
@@ -223,6 +227,8 @@ def concept_faithfulness(senn: SENN, inputs: Any, target: Any = None, *,
     removed = logits[:, None, :] - th * h[..., None]
     p = torch.softmax(removed, 2).gather(2, t[:, None, None].expand(-1, h.shape[1], 1))[..., 0]
     rel = th.gather(2, t[:, None, None].expand(-1, th.shape[1], 1))[..., 0]
+    if relevance == "contribution":
+        rel = rel * h
     return row_pearson(rel.double().cpu().numpy(), (p0 - p).double().cpu().numpy())
 
 

@@ -169,6 +169,7 @@ _PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:16px;}}
+@media (prefers-color-scheme: dark){{body{{background:#0d1117;color:#e6edf3;}}}}
 .xai-appendix table{{border-collapse:collapse;font-size:13px;}}
 .xai-appendix td,.xai-appendix th{{padding:2px 8px;text-align:right;}}
 .xai-appendix caption{{font-weight:600;}}</style>

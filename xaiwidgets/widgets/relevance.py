@@ -26,11 +26,15 @@ from ..senn.explain import (
     stability,
 )
 from ..senn.modules import SENN
-from ._base import XaiWidget
+from ._base import XaiWidget, check_view_options
 from ._html import display_image, live_lut, png_data_uri
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["SENNView"]
+
+_OPTIONS = ("prototypes", "prototype_data", "stability", "class_names", "feature_names",
+            "concept_names", "title", "sort", "embed_prototypes", "max_payload_bytes",
+            "display_size", "sample")
 
 
 class SENNView(XaiWidget):
@@ -98,7 +102,10 @@ class SENNView(XaiWidget):
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         display_size: int = 112,
         sample: int = 0,
+        **unknown: Any,
     ) -> None:
+        # strict keywords: a misspelt option is an error with a hint, not Python's bare one
+        check_view_options(type(self), unknown, _OPTIONS)
         if not isinstance(explanation, SENNExplanation):
             raise TypeError("argument 'explanation': expected a SENNExplanation (senn.explain(x), "
                             f"or SENNView.from_model(senn, x)), got {describe(explanation)}")

@@ -11,7 +11,7 @@ export const CSS = `
   --xai-bg2: var(--jp-layout-color2, var(--vscode-editorWidget-background, var(--xai-fb-bg2)));
   --xai-border: var(--jp-border-color2, var(--vscode-panel-border, var(--xai-fb-border)));
   --xai-accent: var(--jp-brand-color1, var(--vscode-focusBorder, var(--xai-fb-accent)));
-  --xai-bad: var(--jp-error-color1, var(--vscode-errorForeground, #d1242f));
+  --xai-bad: var(--jp-error-color1, var(--vscode-errorForeground, var(--xai-fb-bad, #d1242f)));
   --xai-font: var(--jp-ui-font-family, var(--vscode-font-family, system-ui, -apple-system, "Segoe UI", sans-serif));
   --xai-mono: var(--jp-code-font-family, var(--vscode-editor-font-family, ui-monospace, monospace));
   color: var(--xai-fg); background: var(--xai-bg); font-family: var(--xai-font);
@@ -27,7 +27,7 @@ export const CSS = `
 @media (prefers-color-scheme: dark) {
   .xai-root {
     --xai-fb-fg: #e6edf3; --xai-fb-fg2: #9198a1; --xai-fb-bg: #0d1117; --xai-fb-bg2: #161b22;
-    --xai-fb-border: #3d444d; --xai-fb-accent: #4493f8;
+    --xai-fb-border: #3d444d; --xai-fb-accent: #4493f8; --xai-fb-bad: #ff7b72;
   }
 }
 .xai-root *, .xai-root *::before, .xai-root *::after { box-sizing: border-box; }

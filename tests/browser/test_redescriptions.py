@@ -1,0 +1,160 @@
+"""RedescriptionTable in a real browser: the standalone export (light and dark), and JupyterLab
+with sample thumbnails fetched through a live kernel."""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from xaiwidgets import RedescriptionMiner, RedescriptionTable
+
+from .jupyter import (
+    JupyterServer,
+    canvas_stats,
+    open_and_run_notebook,
+    open_html_file,
+    screenshot,
+    wait_for_widgets,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    n = 240
+    attrs = pd.DataFrame({"radius": rng.uniform(5, 25, n),
+                          "colour": rng.choice(["red", "green", "<b>blue</b>"], n),
+                          "texture": rng.normal(size=n)})
+    acts = np.stack([np.maximum(0, attrs.radius.to_numpy() - 15),
+                     (attrs.colour == "red").to_numpy() * (1 + rng.random(n)),
+                     np.maximum(0, attrs.texture.to_numpy()) + 0.2 * rng.random(n)], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rm = RedescriptionMiner(progress=False).fit(acts, attrs)
+    w = RedescriptionTable.from_estimator(rm, X=attrs, title="<b>toy</b> redescriptions")
+    path = tmp_path_factory.mktemp("export") / "redescriptions.html"
+    w.to_html(path)
+    return path, rm, w
+
+
+def _lum(rgb: str) -> float:
+    nums = [float(v) for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    return (0.2126 * nums[0] + 0.7152 * nums[1] + 0.0722 * nums[2]) / 255
+
+
+def _rows(page) -> list[int]:
+    return [int(r) for r in page.locator("table.xai-rd-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.row)")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_export_filters_sorts_and_shows_support_sets_offline(page, exported, scheme):
+    path, rm, _ = exported
+    res = rm.result_
+    page.emulate_media(color_scheme=scheme)
+    console = open_html_file(page, path)
+    wait_for_widgets(page)
+    assert page.locator(".xai-title").inner_text() == "<b>toy</b> redescriptions"
+    assert page.locator(".xai-root h3 b").count() == 0  # text from data is never markup
+    assert _rows(page) == list(range(len(res)))  # best J first, as mined
+    rights = page.locator("td.xai-right").all_inner_texts()
+    assert rights == res.right_rule
+    bg = page.evaluate("() => getComputedStyle(document.querySelector('.xai-root'))"
+                       ".backgroundColor")
+    assert (_lum(bg) < 0.2) if scheme == "dark" else (_lum(bg) > 0.9)
+    # J cells are coloured: the table is a picture too
+    colours = set(page.locator("td.xai-j").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c).backgroundColor)"))
+    assert len(colours) >= 2
+
+    # the J slider filters in the browser (no kernel in an export)
+    slider = page.locator("input.xai-min-j")
+    slider.fill("0.9")
+    slider.dispatch_event("input")
+    keep = [i for i in range(len(res)) if res.jaccard[i] >= 0.9 - 1e-6]
+    assert sorted(_rows(page)) == keep and len(keep) < len(res)
+    page.locator("button.xai-clear").click()
+    assert len(_rows(page)) == len(res)
+    # sorting on a header
+    page.locator("th[data-key=support]").click()
+    sup = [int(res.support[i]) for i in _rows(page)]
+    assert sup == sorted(sup, reverse=True)
+
+    # a row click: support bars add up to the sets, the rows of the samples, the columns used
+    i = _rows(page)[0]
+    page.locator(f"table.xai-rd-table tbody tr[data-row='{i}']").click()
+    bars = {b.get_attribute("data-part"): b.inner_text()
+            for b in page.locator(".xai-part-bar").all()}
+    both = int(res.support[i])
+    assert bars["both"] == str(both)
+    assert page.locator(".xai-part[data-part=both] tr[data-index]").count() == min(both, 12)
+    assert page.locator(".xai-detail-right").inner_text() == res.right_rule[i]
+
+    # the heatmap: one filled cell per (neuron, attribute) with coverage; a click filters
+    cells = page.locator("td.xai-cov-cell.xai-filled")
+    assert cells.count() == int((res.coverage() > 0).sum())
+    cells.first.hover()
+    assert page.locator(".xai-tooltip").is_visible()
+    assert "best J" in page.locator(".xai-tooltip").inner_text()
+    k = int(cells.first.get_attribute("data-neuron"))
+    cells.first.click()
+    assert {int(res.neuron[r]) for r in _rows(page)} == {k}
+    page.locator("table.xai-rd-table tbody tr").first.click()
+    assert page.locator("td.xai-cov-cell.xai-linked").count() >= 1
+    screenshot(page.locator(".xai-root"), f"redescriptions-export-{scheme}")
+    assert not console.errors, console.format()
+
+
+SMALL = textwrap.dedent('''
+    import warnings
+    import numpy as np, pandas as pd, torch
+    import xaiwidgets as xw
+    from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
+
+    d = load_sprites(300, seed=4, task="shape")
+    shape = np.array(SHAPE_NAMES)[d.concepts["shape"]]
+    x = torch.from_numpy(d.images)
+    acts = {"area": d.images.sum(axis=(1, 2, 3)), "heart": (shape == "heart") * 1.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rm = xw.RedescriptionMiner(interaction=False, progress=False).fit(
+            acts, pd.DataFrame({"shape": shape, "scale": d.concepts["scale"]}))
+    w = xw.RedescriptionTable.from_estimator(rm, X=x, embed_per_row=0, n_show=6)
+    print("rows", len(rm.result_))
+    w
+''')
+
+
+def test_lab_renders_and_fetches_thumbnails_through_the_kernel(page,
+                                                             jupyter_server: JupyterServer):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SMALL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nbformat.write(nb, jupyter_server.root_dir / "redescriptions_small.ipynb")
+    run = open_and_run_notebook(page, jupyter_server, "redescriptions_small.ipynb", ui="lab",
+                                timeout=240)
+    assert not run.cell_errors
+    wait_for_widgets(page, timeout=60)
+    out = "".join(o.get("text", "") for c in run.notebook["cells"] for o in c["outputs"]
+                  if o.get("output_type") == "stream")
+    n_rows = int(out.split("rows ")[1].split()[0])
+    assert n_rows >= 2
+    assert page.locator("table.xai-rd-table tbody tr").count() == n_rows
+    # nothing is embedded: the first row's thumbnails need a kernel round-trip
+    assert page.locator("canvas.xai-thumb").count() == 0
+    page.locator("table.xai-rd-table tbody tr").first.click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('canvas.xai-thumb').length > 0 && "
+        "document.querySelectorAll('.xai-thumb-slot').length === 0", timeout=30_000)
+    stats = canvas_stats(page, "canvas.xai-thumb")
+    assert 0 < len(stats) <= 18 and all(s["painted"] > 10 for s in stats), stats
+    assert page.locator(".xai-status").inner_text() == ""
+    screenshot(page.locator(".xai-root"), "redescriptions-lab")
+    assert not run.console_errors, run.console.format()
