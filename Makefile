@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 PORT ?= 8888
 
-.PHONY: setup browser build lab test test-fast test-py test-js lint bench clean
+.PHONY: setup browser build lab docs test test-fast test-py test-js lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,11 @@ lab: setup
 	$(BIN)/jupyter lab --allow-root --no-browser --ip=127.0.0.1 --port=$(PORT) \
 	  --ServerApp.root_dir=notebooks
 
+# The documentation site: docs/ plus the API reference from the docstrings (mkdocs.yml), built
+# offline into site/ in strict mode (a broken link or anchor fails). Notebooks are not executed.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 lint: setup
 	$(BIN)/ruff check xaiwidgets tests bench
 	$(BIN)/mypy
@@ -62,4 +67,4 @@ bench: setup
 
 clean:
 	cd js && npm run clean
-	rm -rf $(VENV) js/node_modules dist build
+	rm -rf $(VENV) js/node_modules dist build site

@@ -23,8 +23,7 @@ def _fail_or_skip(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _build_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for mod in ("mkdocs", "material", "mkdocstrings_handlers.python"):
         try:
             __import__(mod)
@@ -60,22 +59,19 @@ def _page(site: Path, rel: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def test_every_docs_page_is_in_the_site(site: Path) -> None:
+def _every_docs_page_is_in_the_site(site: Path) -> None:
     pages = sorted((ROOT / "docs").rglob("*.md"))
     assert pages
     for md in pages:
         rel = md.relative_to(ROOT / "docs").with_suffix("")
-        html = "index.html" if rel.name == "index" else f"{rel}/index.html"
-        if rel.parent != Path("."):
-            html = str(rel.parent / ("index.html" if rel.name == "index" else
-                                     f"{rel.name}/index.html"))
+        html = str(rel.parent / "index.html" if rel.name == "index" else rel / "index.html")
         _page(site, html)
     assert "compare_attributions" in _page(site, "methods/attributions/index.html")
     # an anchor that the method pages link to, kept from GitHub's heading slugs
     assert 'id="1-estimators-_coreestimatorpy"' in _page(site, "contracts/index.html")
 
 
-def test_api_index_lists_the_public_api(site: Path) -> None:
+def _api_index_lists_the_public_api(site: Path) -> None:
     html = _page(site, "api/index.html")
     for name in xaiwidgets.__all__:
         assert f"<code>{name}</code>" in html, name
@@ -83,7 +79,7 @@ def test_api_index_lists_the_public_api(site: Path) -> None:
     assert re.search(r'href="attributions/#xaiwidgets\.attributions\.compare_attributions"', html)
 
 
-def test_each_public_subpackage_has_a_page(site: Path) -> None:
+def _each_public_subpackage_has_a_page(site: Path) -> None:
     subpackages = sorted(p.parent.name for p in (ROOT / "xaiwidgets").glob("*/__init__.py")
                          if not p.parent.name.startswith("_"))
     assert {"attributions", "metrics", "masks", "concepts", "widgets", "datasets"} <= set(
@@ -95,7 +91,7 @@ def test_each_public_subpackage_has_a_page(site: Path) -> None:
             assert f"<code>{name}</code>" in html or f">{name}<" in html, (sub, name)
 
 
-def test_api_pages_render_the_docstrings(site: Path) -> None:
+def _api_pages_render_the_docstrings(site: Path) -> None:
     attributions = _page(site, "api/attributions/index.html")
     assert 'id="xaiwidgets.attributions.compare_attributions"' in attributions
     assert "Explain <code>inputs</code> with every method" in attributions  # the docstring
@@ -112,6 +108,15 @@ def test_api_pages_render_the_docstrings(site: Path) -> None:
         text = page.read_text(encoding="utf-8")
         assert not re.search(r":(func|class|meth|attr|mod|data):`", text), page
         assert "<autoref" not in text, page
+
+
+def test_docs_site_builds_offline_in_strict_mode(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # one test, one build: a module fixture would build once per xdist worker
+    site = _build_site(tmp_path_factory)
+    _every_docs_page_is_in_the_site(site)
+    _api_index_lists_the_public_api(site)
+    _each_public_subpackage_has_a_page(site)
+    _api_pages_render_the_docstrings(site)
 
 
 def test_generated_reference_is_not_committed() -> None:

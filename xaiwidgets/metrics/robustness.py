@@ -167,7 +167,7 @@ def as_explain(explain: Any, task: Task, name: str = "explain") -> Explain:
 
         return _from_explainer(explain, "", task).explain
     if callable(explain):
-        return explain  # type: ignore[no-any-return]
+        return explain
     raise TypeError(f"argument '{name}': expected explain(inputs, target) -> attributions or an "
                     f"object with attribute(inputs, target=...), got {describe(explain)}")
 

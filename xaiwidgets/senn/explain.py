@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.func import vjp
 
 from .._core.captum import quiet_captum
 from .._core.modality import check_inputs
@@ -34,6 +33,7 @@ from .._core.validation import (
     describe,
 )
 from ..metrics.faithfulness import row_pearson
+from .losses import vjp
 from .modules import SENN
 
 __all__ = [

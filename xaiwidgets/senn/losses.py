@@ -39,12 +39,18 @@ reference, whose Jacobians are gradients of batch sums too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch.func import vjp, vmap
+from torch.func import vjp as _vjp
+from torch.func import vmap as _vmap
 
 from .modules import SENN
+
+# torch.func's stubs type only vjp's two-value form (not has_aux=True) and vmap's plain callables
+vjp: Any = _vjp
+vmap: Any = _vmap
 
 __all__ = ["NORMS", "PENALTIES", "REFERENCE_BATCH", "SENNLoss", "default_norm",
            "reference_penalty_loop", "robustness_penalty", "senn_loss"]
@@ -72,7 +78,7 @@ def _rows(vjp_fn: object, m: int, n: int, like: torch.Tensor) -> torch.Tensor:
     """Per-sample Jacobian rows ``(N, m, D)`` of an (N, m) output whose samples are
     independent: the pullback of each basis vector e_j (for all samples at once), vmapped."""
     basis = torch.eye(m, dtype=like.dtype, device=like.device)[:, None, :].expand(m, n, m)
-    (jac,) = vmap(vjp_fn)(basis)  # type: ignore[operator]
+    (jac,) = vmap(vjp_fn)(basis)
     return jac.movedim(0, 1).reshape(n, m, -1)
 
 

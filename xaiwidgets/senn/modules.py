@@ -356,7 +356,7 @@ class SENN(nn.Module):
             check_int(n_concepts, "n_concepts", low=1)
             conceptizer = MLPConceptizer(n_features, n_concepts)
             concept_names = None
-        k = int(conceptizer.n_concepts)  # type: ignore[arg-type]
+        k = int(conceptizer.n_concepts)
         return cls(conceptizer, MLPParametrizer(n_features, k, n_classes, hidden, dropout),
                    n_classes, input_shape=(n_features,), concept_names=concept_names)
 

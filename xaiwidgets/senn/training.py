@@ -8,7 +8,7 @@ Both run on :func:`xaiwidgets._core.training.train_loop`, the project's one trai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,7 +111,7 @@ class _Data:
         if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
             raise TypeError(f"argument '{name}': expected (x, y) tensors or arrays, or a "
                             f"DataLoader of (x, y) batches, got {describe(data)}")
-        if hasattr(data, "__len__") and len(data) == 0:
+        if isinstance(data, Sized) and len(data) == 0:
             raise ValueError(f"argument '{name}': the loader is empty (no batches)")
         self.loader = data
 

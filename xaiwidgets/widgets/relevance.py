@@ -317,7 +317,7 @@ class SENNView(XaiWidget):
             img = self._images(ex.inputs[i:i + 1]).values[0]
             parts.append(_figure("input", png_data_uri(_gray(img), size=112)))
         parts.append(_bars_svg(names, ex.relevances[i], "relevance θ", signed=True))
-        parts.append(_bars_svg(names, ex.concepts[i], "activation h(x)", signed=True,
+        parts.append(_bars_svg(names, ex.concepts[i], "activation h(x)", signed=False,
                                show_labels=False))
         parts.append("</div>")
         if self._protos is not None:
@@ -386,7 +386,7 @@ def _bars_svg(names: Sequence[str], values: np.ndarray, title: str, *, signed: b
     text (no script, no ids)."""
     v = np.asarray(values, dtype=np.float64)
     row, label_w, bar_w = 16, (150 if show_labels else 0), 160
-    width, height = label_w + bar_w + 56, 22 + row * len(v)
+    width, height = label_w + bar_w + 72, 22 + row * len(v)
     m = float(np.abs(v).max()) if v.size else 0.0
     mid = label_w + bar_w / 2
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
@@ -399,7 +399,7 @@ def _bars_svg(names: Sequence[str], values: np.ndarray, title: str, *, signed: b
         y = 20 + i * row
         w = 0.0 if m <= 0 else abs(x) / m * bar_w / 2
         x0 = mid if x >= 0 else mid - w
-        colour = _bar_color(x, m) if signed else "#4e79a7"
+        colour = _bar_color(x, m) if signed else "#9aa1a9"  # activations: one neutral colour
         if show_labels:
             out.append(f"<text x='{label_w - 4}' y='{y + 11}' text-anchor='end' "
                        f"fill='currentColor'>{html.escape(str(name))[:28]}</text>")
@@ -418,18 +418,18 @@ def _stability_svg(s: StabilityResult) -> str:
     vals = np.array([means[m] for m in s.methods], dtype=np.float64)
     ok = np.isfinite(vals) & (vals > 0)
     row, label_w, bar_w = 18, 150, 200
-    height = 34 + row * len(vals)
+    height = 6 + row * len(vals)
     width = label_w + bar_w + 70
     lo = float(np.log10(vals[ok].min())) - 0.5 if ok.any() else -1.0
     hi = float(np.log10(vals[ok].max())) + 0.1 if ok.any() else 0.0
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+    caption = (f"<p><b>Stability</b>: local Lipschitz estimate (lower is more stable), "
+               f"{html.escape(s.mode)}, {s.values.shape[1]} samples, log axis</p>")
+    out = [caption,
+           f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
            f"viewBox='0 0 {width} {height}' role='img' aria-label='stability' "
-           "style='font:11px system-ui,sans-serif'>",
-           f"<text x='0' y='12' font-weight='600' fill='currentColor'>Stability: local "
-           f"Lipschitz estimate (lower is more stable), {html.escape(s.mode)}, "
-           f"n = {s.values.shape[1]}</text>"]
+           "style='font:11px system-ui,sans-serif'>"]
     for i, (name, v) in enumerate(zip(s.methods, vals, strict=True)):
-        y = 22 + i * row
+        y = 2 + i * row
         w = 0.0 if not ok[i] else (np.log10(v) - lo) / ((hi - lo) or 1.0) * bar_w
         colour = "#59a14f" if name == "SENN" else "#bab0ac"
         out.append(f"<text x='{label_w - 4}' y='{y + 12}' text-anchor='end' "
