@@ -88,10 +88,11 @@ describe("molecules drawn in the browser", () => {
     setControl(el, "select.xai-colormap", "viridis", "change");
     const after = [...fills(el)].map((c) => c.getAttribute("fill"));
     expect(after).not.toEqual(before);
-    // the mask (unsigned, 0.1..0.3 over the real tokens): its top atom is viridis' last entry
+    // the mask (unsigned, 0.1..0.3 over the real tokens, on a scale from 0): its top atom is
+    // viridis' last entry, its first a third of the way up (code 85)
     const lut = getLUT("viridis");
     expect(after[2]).toBe(`rgb(${lut[1020]},${lut[1021]},${lut[1022]})`);
-    expect(after[0]).toBe(`rgb(${lut[0]},${lut[1]},${lut[2]})`);
+    expect(after[0]).toBe(`rgb(${lut[340]},${lut[341]},${lut[342]})`);
     // the token of that atom has the same colour (at the opacity)
     const tok = $$(el, ".xai-tokens")[0].querySelectorAll(".xai-token")[2] as HTMLElement;
     expect(tok.style.background.replace(/\s/g, "")).toContain(`${lut[1020]},${lut[1021]},${lut[1022]}`);

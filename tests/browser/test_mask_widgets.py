@@ -113,8 +113,8 @@ def test_image_mask_export_paints_every_panel(page, exports):
     ticks = curve.locator("text.xai-tick").evaluate_all("ts => ts.map(t => t.textContent)")
     assert "100%" in ticks or "0%" in ticks
     # the mask panel is the masked input (what the model sees), not a heatmap on black
-    assert "as the model sees it" in page.locator("figure.xai-panel figcaption").nth(1).get_attribute(
-        "title")
+    caption = page.locator("figure.xai-panel figcaption").nth(1)
+    assert "as the model sees it" in caption.get_attribute("title")
     screenshot(page.locator("body"), "masks-image-export")
     assert not console.errors, console.format()
 

@@ -53,8 +53,8 @@ def _paired_p(a: np.ndarray, b: np.ndarray, higher: bool) -> tuple[float, int]:
     return float(p), n
 
 
-def _holm(p: Sequence[float]) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
+def _holm(pvalues: Sequence[float]) -> np.ndarray:
+    p = np.asarray(pvalues, dtype=np.float64)
     order = np.argsort(p)
     adjusted = np.empty_like(p)
     running = 0.0
@@ -172,7 +172,7 @@ def summarize(
         if not len(defined):
             continue
         key = -mean[defined, q] if higher else mean[defined, q]
-        for i in defined:  # ties share the better rank
+        for i in defined.tolist():  # ties share the better rank
             rank[i, q] = 1 + int(np.sum(key < (-mean[i, q] if higher else mean[i, q])))
         if not is_paired[q] or len(defined) < 2:
             continue

@@ -264,8 +264,8 @@ def line_chart_svg(chart: dict, width: int = 380, height: int = 240) -> str:
     labels = chart.get("point_labels") or []
     for j, i in enumerate(order):
         if i < len(labels) and ys:
-            x, y = at(xs[i], ys[0][i])
-            out.append(f"<text x='{x:.1f}' y='{y + (-5 if j % 2 == 0 else 13):.1f}' "
+            px, py = at(xs[i], ys[0][i])
+            out.append(f"<text x='{px:.1f}' y='{py + (-5 if j % 2 == 0 else 13):.1f}' "
                        f"text-anchor='middle'>{esc(str(labels[i]))}</text>")
     legend = "".join(f"<tspan fill='{esc(str(sr['color']))}'>■</tspan> {esc(str(sr['name']))}  "
                      for sr in chart["series"])
