@@ -48,3 +48,13 @@ def rnn() -> nn.Module:
 def linear() -> nn.Module:
     """Tabular: 5 features -> 3 classes."""
     return nn.Sequential(nn.Linear(5, 3))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the wall times tests recorded (the notebooks'; xdist forwards user properties)."""
+    times = [v for r in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []) for k, v in getattr(r, "user_properties", []) if k == "wall time"]
+    if times:
+        terminalreporter.section("wall times")
+        for line in sorted(times):
+            terminalreporter.write_line(line)
