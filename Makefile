@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 PORT ?= 8888
 
-.PHONY: setup browser build lab docs test test-fast test-py test-js lint bench clean
+.PHONY: setup browser build wheel lab docs test test-fast test-py test-js lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,12 @@ $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 
 build: setup
 	cd js && npm run build
+
+# A wheel with the built front end inside (tests/test_packaging.py builds it the same way): it
+# installs with pip anywhere, without node.
+wheel: build
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	@ls dist/xaiwidgets-*.whl
 
 # Debian's Chromium for the browser tests (never a Playwright browser download).
 browser:

@@ -265,6 +265,17 @@ def test_widget_options_are_strict(cnn, images):
     with pytest.raises(TypeError, match=r"unknown option 'opacty'"):
         AttributionComparison.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
                                          progress=False, view={"opacty": 0.2})
+    with pytest.raises(TypeError, match=r"unknown option 'colourmap' \(did you mean "
+                                        r"'colormap'\?\); the keywords are \['metrics'"):
+        AttributionComparison.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
+                                         progress=False, colourmap="viridis")
+
+
+def test_from_model_takes_view_options_as_plain_keywords(cnn, images):
+    w = AttributionComparison.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
+                                         progress=False, colormap="viridis", sign="absolute",
+                                         view={"opacity": 0.3})
+    assert (w.colormap, w.sign, w.opacity) == ("viridis", "absolute", 0.3)
 
 
 def test_the_tabular_snapshot_shows_the_feature_names(linear):

@@ -122,7 +122,8 @@ const CSS = `
 .xai-root .xai-tl-detail .xai-tl-rule { font-family: var(--xai-mono); white-space: pre-wrap; }
 .xai-root .xai-tl-matches button { display: block; margin: 2px 0; text-align: left; width: 100%; }
 .xai-root svg.xai-tl-graph { border: 1px solid var(--xai-border); background: var(--xai-bg); user-select: none; }
-.xai-root svg.xai-tl-graph text { fill: var(--xai-fg); font-family: var(--xai-font); font-size: 11px; pointer-events: none; }
+.xai-root svg.xai-tl-graph text { fill: var(--xai-fg); font-family: var(--xai-font); font-size: 11px; pointer-events: none;
+  paint-order: stroke; stroke: var(--xai-bg); stroke-width: 3px; stroke-linejoin: round; } /* a halo: labels stay legible across edges */
 .xai-root svg.xai-tl-graph .xai-tl-edge { fill: none; stroke: var(--xai-fg2); cursor: pointer; }
 .xai-root svg.xai-tl-graph .xai-tl-edge:hover, .xai-root svg.xai-tl-graph .xai-tl-edge.xai-on { stroke: var(--xai-accent); }
 .xai-root svg.xai-tl-graph .xai-tl-edge-label { fill: var(--xai-fg2); font-size: 10px; }

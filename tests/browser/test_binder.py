@@ -9,9 +9,9 @@
 3. JupyterLab started from that venv on the repository, the notebook opened and run in Chromium,
    and its widgets checked (rendered, painted), its kernel checked to be the venv's.
 
-Binder opens the tour (``notebooks/00_tour.ipynb``) once it exists, else this directory's
-``frontends_demo.ipynb``. What this cannot prove (the real image build) is in the module's
-``CANNOT_PROVE`` and printed with the timings.
+Binder opens the tour (``notebooks/00_tour.ipynb``, the README badge's ``urlpath``), and so does
+this test: all six of its views must render. What this cannot prove (the real image build) is in
+the module's ``CANNOT_PROVE`` and printed with the timings.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ else:  # pragma: no cover
 
 BINDER = REPO_ROOT / "binder"
 TOUR = "notebooks/00_tour.ipynb"
-DEMO = "tests/browser/frontends_demo.ipynb"
 TORCH_PIN = "torch==2.13.0"
 MYBINDER_RAM = 2 * 1024**3  # mybinder.org gives each session 1-2 GB
 
@@ -55,7 +54,9 @@ conda-forge: here the machine's Python and node of the same versions stand in); 
 image builds and fits Binder's limits on build time, size and CPU; that the CPU index
 (download.pytorch.org, unreachable here) serves torch 2.13.0+cpu: here the same wheel comes from
 the machine's wheelhouse; repo2docker's own base environment (its JupyterLab and
-jupyterhub-singleuser versions, which BinderHub launches through); the badge's link (urlpath)."""
+jupyterhub-singleuser versions, which BinderHub launches through); that the badge's repository
+(github.com/xaiwidgets/xaiwidgets) is where the project is published (its urlpath, the tour, is
+checked by tests/test_readme.py)."""
 
 
 def _requirements(path: Path) -> dict[str, Requirement]:
@@ -209,7 +210,7 @@ def test_binder_dry_run(page, tmp_path: Path) -> None:
     assert info["lab"].startswith("4."), info
 
     # JupyterLab from that venv on the repository, as Binder's `jupyter lab` would serve it
-    notebook = TOUR if (repo / TOUR).exists() else DEMO
+    notebook = TOUR
     home = tmp_path / "home"
     env = isolated_env(home, path_prefix=bin_dir)
     cfg = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab"
@@ -255,7 +256,8 @@ def test_binder_dry_run(page, tmp_path: Path) -> None:
                    or o.get("output_type") == "execute_result"]
         n_views = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                       and "xai-static" in str(o["data"].get("text/html", "")) for o in outputs)
-        assert n_views >= 2, f"{notebook}: {n_views} xaiwidgets outputs"
+        # the tour's six views: comparison, masks, concept tree, timeline, SENN, redescriptions
+        assert n_views == 6, f"{notebook}: {n_views} xaiwidgets outputs"
         roots = wait_for_widgets(page, count=n_views, timeout=120)
         assert roots.count() == n_views
         heat = canvas_stats(page, '[data-xai-ready="1"] canvas.xai-heatmap')

@@ -50,7 +50,8 @@ def _script_json(value: Any) -> str:
     return json.dumps(value).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def check_view_options(cls: type, options: dict[str, Any], allowed: tuple[str, ...]) -> None:
+def check_view_options(cls: type, options: dict[str, Any], allowed: tuple[str, ...],
+                       what: str = "view options") -> None:
     """Widget keywords are strict: a misspelt option is an error, not a silent default."""
     import difflib
 
@@ -58,7 +59,7 @@ def check_view_options(cls: type, options: dict[str, Any], allowed: tuple[str, .
     if unknown:
         close = difflib.get_close_matches(unknown[0], allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise TypeError(f"{cls.__name__}: unknown option {unknown[0]!r}{hint}; view options are "
+        raise TypeError(f"{cls.__name__}: unknown option {unknown[0]!r}{hint}; {what} are "
                         f"{list(allowed)}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,18 @@ COLORMAPS = ("RdBu", "coolwarm", "viridis", "magma", "gray")
 SIGN_MODES = ("all", "positive", "negative", "absolute")
 VIEW_OPTIONS = ("colormap", "opacity", "threshold", "overlay", "sign", "shared_scale",
                 "clip_outliers")
+
+
+def split_view_options(cls: type, view: Mapping[str, Any] | None,
+                       compare_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Take the view options out of ``compare_kwargs`` (they may come as plain keywords or in a
+    ``view`` dict); whatever is left must be a keyword of :func:`compare_attributions`."""
+    options = {**dict(view or {}),
+               **{k: compare_kwargs.pop(k) for k in VIEW_OPTIONS if k in compare_kwargs}}
+    check_view_options(cls, options, VIEW_OPTIONS)
+    accepted = tuple(inspect.signature(compare_attributions).parameters)[4:]
+    check_view_options(cls, compare_kwargs, accepted + VIEW_OPTIONS, "the keywords")
+    return options
 
 
 class AttributionComparison(XaiWidget):
@@ -171,14 +184,15 @@ class AttributionComparison(XaiWidget):
 
         ``compare_kwargs`` go to :func:`xaiwidgets.compare_attributions` (``metrics``,
         ``metric_samples``, ``sensitivity_samples``, ``baseline``, ``steps``, ``kind``, ``task``,
-        ``layer``, ``pad_id``, ``batch_size``, ``seed``, ``progress``). ``view`` sets the initial
-        ``colormap`` / ``opacity`` / ``threshold`` / ``overlay``.
+        ``layer``, ``pad_id``, ``batch_size``, ``seed``, ``progress``, ``y``). The view options
+        (``colormap``, ``opacity``, ``threshold``, ``overlay``, ``sign``, ``shared_scale``,
+        ``clip_outliers``) may be given directly or as a ``view`` dict.
         """
-        check_view_options(cls, dict(view or {}), VIEW_OPTIONS)
+        view = split_view_options(cls, view, compare_kwargs)
         result = compare_attributions(model, inputs, target, methods, **compare_kwargs)
         widget = cls(result, class_names=class_names, feature_names=feature_names, tokens=tokens,
                      title=title, max_payload_bytes=max_payload_bytes, display_size=display_size,
-                     **dict(view or {}))
+                     **view)
         widget.enable_explain(model, methods, **compare_kwargs)
         return widget
 

@@ -21,10 +21,9 @@ from .._core.validation import check_number, describe
 from ..attributions.compare import AttributionResult, compare_attributions
 from ..attributions.methods import METHODS
 from ..masks import MaskExplainer, MaskReport, TradeoffCurve
-from ._base import check_view_options
 from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
-from .comparison import VIEW_OPTIONS, AttributionComparison
+from .comparison import AttributionComparison, split_view_options
 
 __all__ = ["MaskHeatmap"]
 
@@ -141,7 +140,7 @@ class MaskHeatmap(widgets.VBox):
         if not isinstance(explainer, MaskExplainer):
             raise TypeError(f"argument 'explainer': expected a fitted MaskExplainer, got "
                             f"{describe(explainer)}")
-        check_view_options(cls, dict(view or {}), VIEW_OPTIONS)
+        view = split_view_options(cls, view, compare_kwargs)
         check_number(keep, "keep", low=0.0, high=1.0, low_open=True)
         if tradeoff is not None and not isinstance(tradeoff, TradeoffCurve):
             raise TypeError(f"argument 'tradeoff': expected a TradeoffCurve from "
@@ -182,7 +181,7 @@ class MaskHeatmap(widgets.VBox):
                   "tables": [report_rows(report)]}
         comparison = kind(result, class_names=class_names, tokens=tokens, title=title,
                           max_payload_bytes=max_payload_bytes, extras=panels,
-                          mask_methods=[explainer.label], **extra, **dict(view or {}))
+                          mask_methods=[explainer.label], **extra, **view)
         return cls(comparison, report, tradeoff)
 
     # -- output ------------------------------------------------------------------------------
