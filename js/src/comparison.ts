@@ -28,6 +28,7 @@ import { MetricsTable, metricsSection } from "./views/metrics";
 import { SequenceView } from "./views/sequence";
 import { TabularView } from "./views/tabular";
 import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./views/types";
+import { attach, type Handlers } from "./lib/lifecycle";
 
 export interface ComparisonTraits {
   kind: "image" | "tabular" | "sequence";
@@ -449,7 +450,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   // Model listeners (removed by the cleanup).
-  const handlers: [string, () => void][] = [
+  const handlers: Handlers = [
     ["change:data", () => {
       // New data may come from a new model or new methods: fetched samples would be stale.
       store.clear();
@@ -464,15 +465,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }],
     ...STRUCTURE.map((name): [string, () => void] => [`change:${name}`, rebuild]),
   ];
-  for (const [ev, cb] of handlers) model.on(ev, cb);
-
-  rebuild();
-
-  return () => {
-    ac.abort();
-    fetcher.dispose();
-    for (const [ev, cb] of handlers) model.off(ev as never, cb);
-  };
+  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose());
 }
 
 export default { render };

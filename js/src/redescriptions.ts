@@ -25,6 +25,7 @@ import {
   sortRows,
   visibleRows,
 } from "./views/redescription_rows";
+import { attach, type Handlers } from "./lib/lifecycle";
 
 export interface RedescriptionTraits {
   title: string;
@@ -463,7 +464,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     el.dataset.xaiReady = "1";
   }
 
-  const handlers: [string, () => void][] = [
+  const handlers: Handlers = [
     ["change:selected", () => {
       const k = Number(model.get("selected"));
       if (k !== selected) select(k, true);
@@ -473,15 +474,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     ),
     ["change:n_show", () => showDetail(true)],
   ];
-  for (const [ev, cb] of handlers) model.on(ev, cb);
-  rebuild();
-
-  return () => {
-    ac.abort();
-    fetcher.dispose();
-    pending.clear();
-    for (const [ev, cb] of handlers) model.off(ev as never, cb);
-  };
+  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose(), () => pending.clear());
 }
 
 export { SORT_KEYS };

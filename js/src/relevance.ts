@@ -14,6 +14,7 @@ import { decodeFloat, decodeInt, decodeQuantized, type Quantized, type WireArray
 import { barChart, fmtSigned, rowOrder } from "./views/relevance-bars";
 import { addPrototypes, prototypeRow, type Prototype } from "./views/relevance-prototypes";
 import { decodeStability, hasStability, stabilityCaption, stabilityChart, type Stability } from "./views/relevance-stability";
+import { attach, type Handlers } from "./lib/lifecycle";
 
 export interface RelevanceTraits {
   kind: "tabular" | "image";
@@ -372,7 +373,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     go(start);
   }
 
-  const handlers: [string, () => void][] = [
+  const handlers: Handlers = [
     ["change:sample", () => {
       const i = Number(model.get("sample"));
       if (i !== wanted) go(i);
@@ -387,14 +388,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       (n): [string, () => void] => [`change:${n}`, rebuild],
     ),
   ];
-  for (const [ev, cb] of handlers) model.on(ev, cb);
-  rebuild();
-
-  return () => {
-    ac.abort();
-    fetcher.dispose();
-    for (const [ev, cb] of handlers) model.off(ev as never, cb);
-  };
+  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose());
 }
 
 export default { render };

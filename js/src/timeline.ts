@@ -14,6 +14,7 @@ import { Tooltip, type TipLine } from "./lib/tooltip";
 import { pathTo } from "./lib/treelayout";
 import { decodeArray, decodeFloat, decodeInt, decodeQuantized, type Quantized, type WireArray, type WireQuantized } from "./lib/wire";
 import { TREE_CSS, TreeView } from "./views/treeview";
+import { attach, type Handlers } from "./lib/lifecycle";
 
 export interface TimelineTraits {
   title: string;
@@ -854,7 +855,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
   }
 
-  const handlers: [string, () => void][] = [
+  const handlers: Handlers = [
     ["change:index", () => {
       const i = Number(model.get("index"));
       if (i !== seq?.index) select(i);
@@ -864,14 +865,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       (n): [string, () => void] => [`change:${n}`, rebuild],
     ),
   ];
-  for (const [ev, cb] of handlers) model.on(ev, cb);
-  rebuild();
-
-  return () => {
-    ac.abort();
-    fetcher.dispose();
-    for (const [ev, cb] of handlers) model.off(ev as never, cb);
-  };
+  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose());
 }
 
 export default { render };

@@ -12,6 +12,7 @@ import { Tooltip, type TipLine } from "./lib/tooltip";
 import { collapsedBeyond, eulerIntervals, nodeCount, pathTo, revealed, samplesAt } from "./lib/treelayout";
 import { decodeArray, decodeFloat, decodeInt, decodeQuantized, type WireArray, type WireQuantized } from "./lib/wire";
 import { TREE_CSS, TreeView, type Orientation, type TreeNodes } from "./views/treeview";
+import { attach, type Handlers } from "./lib/lifecycle";
 
 export interface TreeTraits {
   title: string;
@@ -590,7 +591,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     el.dataset.xaiReady = "1";
   }
 
-  const handlers: [string, () => void][] = [
+  const handlers: Handlers = [
     ["change:selected", () => {
       const k = Number(model.get("selected"));
       if (k !== sample) selectSample(k, true);
@@ -600,15 +601,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     ),
     ["change:n_thumbnails", () => showDetail()],
   ];
-  for (const [ev, cb] of handlers) model.on(ev, cb);
-  rebuild();
-
-  return () => {
-    ac.abort();
-    fetcher.dispose();
-    pending.clear();
-    for (const [ev, cb] of handlers) model.off(ev as never, cb);
-  };
+  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose(), () => pending.clear());
 }
 
 export default { render };

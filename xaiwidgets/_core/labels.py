@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import missing_labels
+from .validation import check_column, missing_labels
 
 __all__ = ["check_concepts", "encode_concept"]
 
@@ -48,17 +48,7 @@ def check_concepts(
     for key, values in concepts.items():
         if not isinstance(key, str):
             raise TypeError(f"argument '{name}': concept names must be str, got {key!r}")
-        if hasattr(values, "detach"):
-            values = values.detach().cpu().numpy()
-        elif hasattr(values, "to_numpy"):
-            values = values.to_numpy()
-        if isinstance(values, (str, bytes)):
-            raise TypeError(f"argument '{name}': concept {key!r} must be an array of one label "
-                            f"per sample, got the string {values[:20]!r}")
-        arr = np.asarray(values)
-        if arr.ndim != 1:
-            raise ValueError(f"argument '{name}': concept {key!r} must be a 1-D array of one label "
-                             f"per sample, got shape {arr.shape}")
+        arr = check_column(values, name, f"concept {key!r}", unit="label")
         if arr.dtype.kind not in "biufUSO":
             raise TypeError(f"argument '{name}': concept {key!r} must hold numbers or strings, got "
                             f"dtype {arr.dtype}")

@@ -239,12 +239,33 @@ def check_targets(target: Any, n: int, n_classes: int, name: str = "target") -> 
     return t
 
 
+def as_column_array(values: Any) -> Any:
+    """A tensor or a pandas Series / DataFrame column as numpy; anything else unchanged."""
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    if hasattr(values, "to_numpy"):
+        return values.to_numpy()
+    return values
+
+
+def check_column(values: Any, name: str, what: str, unit: str = "value") -> np.ndarray:
+    """One ``unit`` per sample as a 1-D numpy array, from a tensor, a Series or a sequence. A
+    string is refused rather than split into characters. ``what`` names the column in messages
+    (``"concept 'shape'"``)."""
+    values = as_column_array(values)
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"argument '{name}': {what} must be an array of one {unit} per sample, "
+                        f"got the string {values[:20]!r}")
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"argument '{name}': {what} must be a 1-D array of one {unit} per "
+                         f"sample, got shape {arr.shape}")
+    return arr
+
+
 def check_labels(y: Any, n: int, name: str) -> np.ndarray:
     """One label per sample, a (N,) numpy array with no NaN / None."""
-    if isinstance(y, torch.Tensor):
-        y = y.detach().cpu().numpy()
-    elif hasattr(y, "to_numpy"):
-        y = y.to_numpy()
+    y = as_column_array(y)
     if isinstance(y, (str, bytes)):
         raise TypeError(f"argument '{name}': expected one label per sample, got the string "
                         f"{y[:20]!r}")

@@ -36,6 +36,7 @@ from .._core.task import TASKS, infer_task
 from .._core.validation import (
     as_tensor,
     check_class_names,
+    check_column,
     check_int,
     check_model,
     check_model_output,
@@ -237,18 +238,7 @@ def _named_columns(data: Any, name: str) -> list[tuple[str, np.ndarray]]:
         for k, v in data.items():
             if not isinstance(k, str):
                 raise TypeError(f"argument '{name}': column names must be str, got {k!r}")
-            if isinstance(v, torch.Tensor):
-                v = v.detach().cpu().numpy()
-            elif hasattr(v, "to_numpy"):
-                v = v.to_numpy()
-            if isinstance(v, (str, bytes)):
-                raise TypeError(f"argument '{name}': column {k!r} must be an array of one value "
-                                f"per sample, got the string {v[:20]!r}")
-            arr = np.asarray(v)
-            if arr.ndim != 1:
-                raise ValueError(f"argument '{name}': column {k!r} must be 1-D (one value per "
-                                 f"sample), got shape {arr.shape}")
-            out.append((k, arr))
+            out.append((k, check_column(v, name, f"column {k!r}")))
         return out
     if isinstance(data, (torch.Tensor, np.ndarray)):
         arr = data.detach().cpu().numpy() if isinstance(data, torch.Tensor) else data
