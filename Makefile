@@ -49,7 +49,7 @@ docs: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: setup
-	$(BIN)/ruff check xaiwidgets tests bench
+	$(BIN)/ruff check xaiwidgets tests bench docs
 	$(BIN)/mypy
 	cd js && npm run typecheck
 
@@ -64,7 +64,7 @@ test: setup browser lint test-js test-py
 
 # The edit loop: Python and JS unit tests, no notebooks, no browser (about a minute).
 test-fast: setup
-	$(BIN)/ruff check xaiwidgets tests bench
+	$(BIN)/ruff check xaiwidgets tests bench docs
 	cd js && npm test
 	$(BIN)/python -m pytest -m "not browser and not notebook"
 

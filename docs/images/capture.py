@@ -20,14 +20,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
 from browser.jupyter import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     open_html_file,
     wait_for_widgets,
 )
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 # tour variable -> picture name
 WIDGETS = {
