@@ -43,7 +43,9 @@ def split_view_options(cls: type, view: Mapping[str, Any] | None,
     options = {**dict(view or {}),
                **{k: compare_kwargs.pop(k) for k in VIEW_OPTIONS if k in compare_kwargs}}
     check_view_options(cls, options, VIEW_OPTIONS)
-    accepted = tuple(inspect.signature(compare_attributions).parameters)[4:]
+    # the positional arguments are the view's own; every other keyword of compare_attributions
+    accepted = tuple(p for p in inspect.signature(compare_attributions).parameters
+                     if p not in ("model", "inputs", "target", "methods"))
     check_view_options(cls, compare_kwargs, accepted + VIEW_OPTIONS, "the keywords")
     return options
 
