@@ -15,6 +15,7 @@ from torch import nn
 import xaiwidgets as xw
 from xaiwidgets.examples import SequenceLSTM, StepLSTM, train_rnn
 from xaiwidgets.meme import MEME, BidirectionalWarning, similar_ranges, sweep
+from xaiwidgets.meme.concepts import allocate_concepts
 from xaiwidgets.meme.transitions import window_features
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -317,6 +318,8 @@ BAD_FIT = [
     (dict(n_concepts="many"), {}, ValueError, r"argument 'n_concepts': expected one of"),
     (dict(readout=nn.Linear(8, 2)), {}, ValueError, r"argument 'readout'"),
     (dict(task="regression"), {}, ValueError, r"argument 'task'"),
+    (dict(clustering="hdbscan"), {}, ValueError,
+     r"argument 'clustering': expected one of \['states', 'per_class'\], got 'hdbscan'"),
 ]
 
 
@@ -407,3 +410,91 @@ def test_sequence_models_are_labelled_per_step_by_their_readout():
     s = read.evaluate(x, y[:, -1])
     assert s.rnn_accuracy == pytest.approx(np.mean(final == y[:, -1]))
     assert sum(c.size for c in broadcast.concepts_) == 40 * 12
+
+
+# -- per-class concepts ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("k", "counts", "expected"), [
+    (2, [740, 260], [1, 1]), (3, [740, 260], [2, 1]), (4, [740, 260], [3, 1]),
+    (3, [990, 10], [2, 1]), (3, [3, 0, 97], [1, 0, 2]), (4, [2, 1000], [1, 3]),
+    (5, [1, 1000], [1, 4]), (3, [1, 1], [1, 1]),
+])
+def test_concepts_are_split_between_classes_in_proportion(k, counts, expected):
+    assert allocate_concepts(k, np.array(counts)).tolist() == expected
+
+
+def test_per_class_concepts_are_pure_and_follow_the_rnn(fitted, step_model):
+    _, x = fitted
+    meme = MEME(step_model, n_concepts=3, window=1, clustering="per_class",
+                class_names=["low", "high"], progress=False).fit(x)
+    assert meme.n_concepts_ == 3 and len(meme.kmeans_.cluster_centers_) == 3
+    assert all(c.purity == 1.0 for c in meme.concepts_)
+    assert {c.name.split(" ")[0] for c in meme.concepts_} == {"high", "low"}
+    # every state's concept has the RNN's class at that state
+    trace = meme.trace(x)
+    valid = trace.rnn >= 0
+    major = np.array([c.majority for c in meme.concepts_])
+    assert np.array_equal(major[trace.state_concepts], trace.rnn[valid])
+    # the automaton still starts from each sequence's own first state and runs as naive_run
+    concepts, outputs = meme.predict(x)
+    assert np.array_equal(concepts[:, 0], trace.state_concepts[trace.offsets[:-1]])
+    assert np.array_equal(concepts, naive_run(meme, x, np.full(len(x), x.shape[1]),
+                                              concepts[:, 0]))
+    assert np.array_equal(outputs, major[concepts])
+    assert meme.evaluate(x).step_fidelity >= 0.85
+
+
+def test_per_class_on_a_sequence_model_needs_a_readout():
+    torch.manual_seed(0)
+    x, y = toy(40)
+    model = SequenceLSTM(2, hidden=6)
+    train_rnn(model, x, y[:, -1], x, y[:, -1], lengths_train=np.full(40, 12),
+              lengths_test=np.full(40, 12), epochs=5, progress=False)
+    with pytest.raises(ValueError, match=r"argument 'clustering': 'per_class' .* pass "
+                                         r"readout="):
+        MEME(model, n_concepts=2, clustering="per_class", progress=False).fit(x)
+    meme = MEME(model, clustering="per_class", readout=model.head, progress=False).fit(x)
+    predicted = len(np.unique(meme.trace(x).rnn[meme.trace(x).rnn >= 0]))
+    assert min(meme.sweep_["n_concepts"]) >= predicted
+    assert all(c.purity == 1.0 for c in meme.concepts_)
+
+
+def test_per_class_needs_a_concept_per_predicted_class():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 6, 2)).astype(np.float32)
+
+    class ThreeWay(nn.Module):  # class = sign pattern of the step's two inputs
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.RNN(2, 4, batch_first=True)
+
+        def forward(self, v: torch.Tensor) -> torch.Tensor:
+            self.rnn(v)
+            return torch.stack([v[..., 0], v[..., 1], -v[..., 0] - v[..., 1]], dim=-1)
+
+    with pytest.raises(ValueError, match=r"argument 'n_concepts': clustering='per_class' "
+                                         r"needs one concept for each of the 3 classes"):
+        MEME(ThreeWay(), n_concepts=2, clustering="per_class", progress=False).fit(x)
+    meme = MEME(ThreeWay(), n_concepts=4, clustering="per_class", progress=False).fit(x)
+    assert sorted({c.majority for c in meme.concepts_}) == [0, 1, 2]
+
+
+def test_per_class_survives_save_and_load(fitted, step_model, tmp_path):
+    _, x = fitted
+    meme = MEME(step_model, n_concepts=3, clustering="per_class", progress=False).fit(x)
+    meme.save(tmp_path / "m.pkl")
+    back = MEME.load(tmp_path / "m.pkl", model=step_model)
+    assert np.array_equal(back.predict(x)[0], meme.predict(x)[0])
+
+
+def test_export_text_stops_at_max_depth(fitted):
+    meme, _ = fitted
+    full = meme.export_text(sources=[0])
+    short = meme.export_text(sources=[0], max_depth=1)
+    assert len(short.splitlines()) <= 5 and len(full.splitlines()) >= len(short.splitlines())
+    if meme.transition_trees_[0].estimator is not None and \
+            meme.transition_trees_[0].estimator.get_depth() > 1:
+        assert "deeper rules not shown" in short
+    assert meme.export_text(sources=[0], max_depth=50) == full
+    with pytest.raises(ValueError, match="argument 'max_depth'"):
+        meme.export_text(max_depth=-1)

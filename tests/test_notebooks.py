@@ -43,13 +43,14 @@ TARGETS = {
          lambda kept: kept >= 80),
     ],
     "06_meme_icu.ipynb": [
-        # issue 11 asks for >= 90 % final-step fidelity; measured 83.0 % ± 0.2 (reported in the
-        # issue, which stays open). Asserted: both classes get concepts and the extracted model
-        # agrees with the LSTM more often than the constant 'healthy' answer does.
+        # issue 11: final-step fidelity >= 90 % with at least two concepts named after classes;
+        # and the extracted model must beat the constant 'healthy' answer and the paper's
+        # clustering (KMeans on all states), which the notebook prints beside it
         (rf"ICU: final-step fidelity {NUM}% ± {NUM} \(5 seeds, window 0\), {NUM} concepts "
          r"named after classes \(healthy, sick\)\s+a constant 'healthy' would agree with the "
-         rf"LSTM on {NUM}%",
-         lambda fid, _std, named, always: named >= 2 and fid > always),
+         rf"LSTM on {NUM}%; KMeans on all states {NUM}%",
+         lambda fid, _std, named, always, paper: (fid >= 90 and named >= 2 and fid > always
+                                                  and fid > paper)),
         *[(rf"window {w}: final-step fidelity {NUM}% ± {NUM}", lambda _m, _s: True)
           for w in range(5)],
     ],

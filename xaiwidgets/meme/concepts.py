@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-__all__ = ["Concept", "cluster_states", "name_concepts", "silhouette"]
+__all__ = ["ClassKMeans", "Concept", "allocate_concepts", "cluster_states", "name_concepts",
+           "silhouette"]
 
 UNCERTAIN = "uncertain"
 
@@ -53,6 +54,64 @@ def cluster_states(states: np.ndarray, k: int, seed: int, max_states: int | None
     if max_states is not None and len(states) > max_states:
         fit_on = states[np.sort(rng.choice(len(states), max_states, replace=False))]
     return KMeans(n_clusters=k, random_state=seed, n_init=4).fit(fit_on)
+
+
+def allocate_concepts(k: int, counts: np.ndarray) -> np.ndarray:
+    """Concepts per class: ``k`` split in proportion to the classes' state counts (largest
+    remainder), at least one per class that has states, at most its number of states."""
+    counts = np.asarray(counts, dtype=np.int64)
+    present = counts > 0
+    share = k * counts / max(int(counts.sum()), 1)
+    out = np.floor(share).astype(np.int64)
+    for j in np.argsort(-(share - out), kind="stable")[: k - int(out.sum())]:
+        out[j] += 1
+    while np.any(present & (out == 0)):  # every predicted class gets a concept
+        out[np.flatnonzero(present & (out == 0))[0]] += 1
+        out[int(np.argmax(out))] -= 1
+    return np.minimum(out, counts)
+
+
+class ClassKMeans:
+    """KMeans within the states of each class the RNN predicts (``clustering="per_class"``).
+
+    A state's concept is found from its own class (the RNN's label of that step) and the
+    nearest centre among that class's concepts, so every concept is pure. ``cluster_centers_``
+    lists all centres, class after class, like ``KMeans``'s.
+    """
+
+    def __init__(self, k: int, seed: int, max_states: int | None) -> None:
+        self.k, self.seed, self.max_states = int(k), int(seed), max_states
+
+    def fit(self, states: np.ndarray, labels: np.ndarray, n_classes: int) -> ClassKMeans:
+        counts = np.bincount(labels, minlength=n_classes)
+        self.per_class_ = allocate_concepts(self.k, counts)
+        self.first_ = np.concatenate([[0], np.cumsum(self.per_class_)[:-1]])
+        self.models_: list[KMeans | None] = []
+        centres = []
+        for cls, kk in enumerate(self.per_class_):
+            own = states[labels == cls]
+            if kk == 0:
+                self.models_.append(None)
+                continue
+            km = cluster_states(own, int(kk), self.seed, self.max_states)
+            self.models_.append(km)
+            centres.append(km.cluster_centers_)
+        self.cluster_centers_ = np.concatenate(centres).astype(states.dtype)
+        self.classes_ = np.repeat(np.arange(n_classes), self.per_class_)
+        return self
+
+    def predict(self, states: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        out = np.empty(len(states), dtype=np.int64)
+        for cls, km in enumerate(self.models_):
+            rows = np.flatnonzero(labels == cls)
+            if not len(rows):
+                continue
+            if km is None:  # a class the RNN never predicted in fit: the nearest centre
+                d = ((states[rows, None, :] - self.cluster_centers_[None]) ** 2).sum(-1)
+                out[rows] = d.argmin(axis=1)
+            else:
+                out[rows] = self.first_[cls] + km.predict(states[rows])
+        return out
 
 
 def silhouette(states: np.ndarray, labels: np.ndarray, seed: int, sample: int = 1500) -> float:

@@ -23,7 +23,7 @@ from .._core.validation import (
     check_option,
     describe,
 )
-from .concepts import cluster_states, name_concepts, silhouette
+from .concepts import ClassKMeans, cluster_states, name_concepts, silhouette
 from .report import MemeScores, MemeTrace, SequenceExplanation, Step
 from .states import Capture, capture_states, check_sequences, find_recurrent_layer
 from .transitions import TransitionTree, fit_tree, path_words, window_features, window_names
@@ -61,6 +61,13 @@ class MEME(XaiEstimator):
     purity : float, default=0.8
         A concept is named after its majority class when that class has at least this share of
         its states, else "uncertain".
+    clustering : {"states", "per_class"}, default="states"
+        "states": KMeans on all hidden states (the paper). "per_class": KMeans within the states
+        of each class the RNN predicts, ``n_concepts`` split between the classes in proportion
+        to their states (at least one each), so every concept is pure and its class is the
+        RNN's at every state it holds. Use it when the RNN's decision is not where its states
+        cluster (sequence-level models whose prediction is a small direction of the state);
+        it needs per-step labels: a per-step model, or ``readout``.
     max_depth : int, default=3
         Depth of the transition trees.
     min_samples_leaf : int, default=5
@@ -99,7 +106,8 @@ class MEME(XaiEstimator):
         First input -> start concept (used with ``start="tree"``).
     transition_matrix_ : ndarray of shape (K, K)
         Training frequency of ``c[t-1] -> c[t]`` (rows sum to 1; self-transitions included).
-    kmeans_ : sklearn.cluster.KMeans
+    kmeans_ : sklearn.cluster.KMeans or ClassKMeans
+        Maps a state to its concept (``ClassKMeans`` also needs the state's class).
     n_concepts_, layer_, task_, per_step_, feature_names_, window_feature_names_,
     class_names_ : the resolved settings.
     sweep_ : dict or None
@@ -117,6 +125,7 @@ class MEME(XaiEstimator):
         n_concepts: int | str = "auto",
         window: int = 0,
         purity: float = 0.8,
+        clustering: str = "states",
         max_depth: int = 3,
         min_samples_leaf: int = 5,
         task: str = "auto",
@@ -135,6 +144,7 @@ class MEME(XaiEstimator):
         self.n_concepts = n_concepts
         self.window = window
         self.purity = purity
+        self.clustering = clustering
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.task = task
@@ -156,6 +166,7 @@ class MEME(XaiEstimator):
             check_option(self.n_concepts, "n_concepts", ["auto"])
         check_int(self.window, "window", low=0)
         check_number(self.purity, "purity", low=0, high=1)
+        check_option(self.clustering, "clustering", ["states", "per_class"])
         check_int(self.max_depth, "max_depth", low=1)
         check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
         check_option(self.task, "task", [t for t in TASKS if t != "regression"])
@@ -205,6 +216,11 @@ class MEME(XaiEstimator):
         if cap.per_step and self.readout is not None:
             raise ValueError("argument 'readout': the model returns one output per step "
                              "already; readout is for sequence-level models")
+        if self.clustering == "per_class" and not cap.per_step and self.readout is None:
+            raise ValueError("argument 'clustering': 'per_class' clusters the states of each "
+                             "class apart, so it needs the RNN's class at every step: the "
+                             "model returns one output per sequence, so pass readout=<the "
+                             "head that maps a state to the outputs>")
         self.task_, self.per_step_ = task, cap.per_step
         self.n_features_in_ = int(x.shape[2])
         self.feature_names_ = names or [f"x{i}" for i in range(self.n_features_in_)]
@@ -225,11 +241,14 @@ class MEME(XaiEstimator):
     def _extract(self, x: np.ndarray, cap: Capture) -> None:
         """Concepts and transitions from captured states (also used by :func:`sweep`)."""
         n_states = len(cap.states)
+        # per_class needs a concept for every class the RNN predicts
+        low = len(np.unique(cap.step_labels)) if self.clustering == "per_class" else 2
         if isinstance(self.n_concepts, str):
-            ks = [k for k in SWEEP_K if k < n_states]
+            ks = [k for k in SWEEP_K if low <= k < n_states]
             if not ks:
-                raise ValueError(f"argument 'n_concepts': 'auto' needs more than 2 states, got "
-                                 f"{n_states}")
+                raise ValueError(f"argument 'n_concepts': 'auto' needs more than {low} states "
+                                 f"and at most {SWEEP_K[-1]} predicted classes, got "
+                                 f"{n_states} states and {low} classes")
             rows = [self._fit_k(x, cap, k, score_clusters=True) for k in ks]
             sil = [r[1] for r in rows]
             fid = [r[2] for r in rows]
@@ -245,6 +264,10 @@ class MEME(XaiEstimator):
             if k > n_states:
                 raise ValueError(f"argument 'n_concepts': expected at most the number of "
                                  f"states ({n_states}), got {k}")
+            if k < low:
+                raise ValueError(f"argument 'n_concepts': clustering='per_class' needs one "
+                                 f"concept for each of the {low} classes the RNN predicts, "
+                                 f"got {k}")
             self.sweep_ = None
             state = self._fit_k(x, cap, k)[0]
         for key, value in state.items():
@@ -255,8 +278,15 @@ class MEME(XaiEstimator):
         """Fit everything for ``k`` concepts; return the fitted attributes, the silhouette
         (with ``score_clusters``, else NaN) and the training fidelity."""
         seed = int(self.seed)
-        km = cluster_states(cap.states, k, seed, self.max_states)
-        concept_of = km.predict(cap.states).astype(np.int64)
+        km: Any
+        if self.clustering == "per_class":
+            km = ClassKMeans(k, seed, self.max_states).fit(cap.states, cap.step_labels,
+                                                           len(self.class_names_))
+            concept_of = km.predict(cap.states, cap.step_labels)
+            k = len(km.cluster_centers_)
+        else:
+            km = cluster_states(cap.states, k, seed, self.max_states)
+            concept_of = km.predict(cap.states).astype(np.int64)
         concepts = name_concepts(concept_of, cap.step_labels, k, self.class_names_,
                                  float(self.purity))
         lens, offsets = cap.lengths, cap.offsets
@@ -316,7 +346,13 @@ class MEME(XaiEstimator):
         cap, _ = capture_states(self.model, self.layer_, x[:, :1],
                                 np.ones(len(x), dtype=np.int64), task=self.task,
                                 batch_size=self.batch_size)
-        return self.kmeans_.predict(cap.states).astype(np.int64)
+        return self._concept_of(cap.states, cap.step_labels)
+
+    def _concept_of(self, states: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """The concept of each state (and, for ``per_class``, of its RNN label)."""
+        if isinstance(self.kmeans_, ClassKMeans):
+            return self.kmeans_.predict(states, labels)
+        return self.kmeans_.predict(states).astype(np.int64)
 
     @with_autograd
     def predict(self, sequences: Any, lengths: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -361,7 +397,8 @@ class MEME(XaiEstimator):
 
     def _score(self, w: np.ndarray, lens: np.ndarray, cap: Capture, y_true: Any
                ) -> MemeScores:
-        start = (self.kmeans_.predict(cap.states[cap.offsets[:-1]]).astype(np.int64)
+        first = cap.offsets[:-1]
+        start = (self._concept_of(cap.states[first], cap.step_labels[first])
                  if self.start == "rnn" else self.start_tree_.predict(w[:, 0]))
         c, _ = _run(self.transition_trees_, w, lens, start)
         out = self._outputs(c)
@@ -411,7 +448,8 @@ class MEME(XaiEstimator):
         x, lens, w = self._windows(sequences, lengths)
         cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,
                                 readout=self.readout, batch_size=self.batch_size)
-        start = (self.kmeans_.predict(cap.states[cap.offsets[:-1]]).astype(np.int64)
+        first = cap.offsets[:-1]
+        start = (self._concept_of(cap.states[first], cap.step_labels[first])
                  if self.start == "rnn" else self.start_tree_.predict(w[:, 0]))
         c, leaves = _run(self.transition_trees_, w, lens, start)
         if self.start == "tree":
@@ -429,7 +467,7 @@ class MEME(XaiEstimator):
         return MemeTrace(concepts=c, outputs=self._outputs(c), leaves=leaves, sources=sources,
                          rnn=rnn, rnn_score=score, states=cap.states, offsets=cap.offsets,
                          lengths=lens, final=cap.final,
-                         state_concepts=self.kmeans_.predict(cap.states).astype(np.int64))
+                         state_concepts=self._concept_of(cap.states, cap.step_labels))
 
     # -- explanation -------------------------------------------------------------------------
     def transition_nodes(self, source: int) -> dict[str, Any]:
@@ -529,10 +567,14 @@ class MEME(XaiEstimator):
             rows.append(row)
         return pd.DataFrame(rows, index=pd.Index(range(len(rows)), name="concept"))
 
-    def export_text(self, sources: Sequence[Any] | None = None) -> str:
+    def export_text(self, sources: Sequence[Any] | None = None, *,
+                    max_depth: int | None = None) -> str:
         """Transition trees as indented rules: the start tree and every concept's, or only
-        those of ``sources`` (concept ids or names; -1 or "start" for the start tree)."""
+        those of ``sources`` (concept ids or names; -1 or "start" for the start tree).
+        ``max_depth`` stops at that many tests (deeper branches show their majority)."""
         self._check_fitted("export_text()")
+        if max_depth is not None:
+            check_int(max_depth, "max_depth", low=0)
         names = [cp.name for cp in self.concepts_]
         wanted = [-1, *range(self.n_concepts_)]
         if sources is not None:
@@ -550,21 +592,27 @@ class MEME(XaiEstimator):
         lines: list[str] = []
         for s in wanted:
             lines.append("start:" if s == -1 else f"from {names[s]}:")
-            _tree_lines(self.transition_nodes(s), names, 0, "  ", lines)
+            _tree_lines(self.transition_nodes(s), names, 0, "  ", lines,
+                        -1 if max_depth is None else int(max_depth))
         return "\n".join(lines)
 
 
 def _tree_lines(nodes: dict[str, Any], names: list[str], i: int, indent: str,
-                lines: list[str]) -> None:
+                lines: list[str], depth_left: int = -1) -> None:
+    """Node ``i`` and below as indented rules; ``depth_left`` tests more (-1: all)."""
+    dest, n = names[int(nodes["value"][i])], int(nodes["n_train"][i])
     if nodes["yes"][i] < 0:
-        lines.append(f"{indent}-> {names[int(nodes['value'][i])]} (n={int(nodes['n_train'][i])})")
+        lines.append(f"{indent}-> {dest} (n={n})")
+        return
+    if depth_left == 0:
+        lines.append(f"{indent}-> mostly {dest} (n={n}; deeper rules not shown)")
         return
     test = nodes["test"][i]
     head, _, value = test.rpartition(" <= ")
     lines.append(f"{indent}if {test}:")
-    _tree_lines(nodes, names, int(nodes["yes"][i]), indent + "  ", lines)
+    _tree_lines(nodes, names, int(nodes["yes"][i]), indent + "  ", lines, depth_left - 1)
     lines.append(f"{indent}if {head} > {value}:")
-    _tree_lines(nodes, names, int(nodes["no"][i]), indent + "  ", lines)
+    _tree_lines(nodes, names, int(nodes["no"][i]), indent + "  ", lines, depth_left - 1)
 
 
 def _run(trees: Sequence[TransitionTree], w: np.ndarray, lengths: np.ndarray,
