@@ -20,6 +20,7 @@ from xaiwidgets.senn import (
     prototypes,
     reference_penalty_loop,
     robustness_penalty,
+    senn_loss,
     unconstrained_like,
 )
 
@@ -91,6 +92,21 @@ def test_user_modules_plug_in_and_bad_conceptizers_are_refused():
         SENN(Concepts(), nn.Linear(4, 5), 3, input_shape=(4,))
     with pytest.raises(TypeError, match="argument 'conceptizer'"):
         SENN("h", par, 3)
+
+
+def test_zero_init_starts_theta_and_the_twin_at_zero_and_still_trains():
+    torch.manual_seed(0)
+    senn = SENN.tabular(5, 2, hidden=(8, 4), zero_init=True)
+    x, y = _data(200)
+    assert torch.equal(senn.relevances(x), torch.zeros(200, 6))  # a constant linear model
+    base = unconstrained_like(senn)
+    assert torch.equal(base(x), torch.zeros(200, 2))  # its twin starts at zero too
+    assert not torch.equal(unconstrained_like(SENN.tabular(5, 2, hidden=(8, 4)))(x),
+                           torch.zeros(200, 2))
+    h = fit_senn(senn, x, y, epochs=15, lr=1e-2, progress=False, patience=None)
+    assert h.val_accuracy[-1] > 0.8 and senn.relevances(x).abs().sum() > 0
+    with pytest.raises(TypeError, match="argument 'zero_init': expected True or False"):
+        SENN.tabular(5, 2, zero_init=1)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -177,6 +193,103 @@ def test_logits_penalty_is_grad_f_minus_jh_theta_and_vanishes_for_constant_theta
     assert robustness_penalty(flat, x.detach(), "logits")[3].item() < 1e-12
     # the reference's log-softmax form does not vanish even then (methods.md 5(e)1)
     assert robustness_penalty(flat, x.detach(), "reference")[3].item() > 1e-3
+
+
+def _residuals(senn: SENN, x: torch.Tensor, penalty: str) -> torch.Tensor:
+    """The exact per-sample residuals (N, C, D), one autograd pass per row."""
+    x = x.detach().clone().requires_grad_(True)
+    logits, h, th = senn.parts(x)
+    out = logits if penalty == "logits" else torch.log_softmax(logits, 1)
+    jf = torch.stack([torch.autograd.grad(out[:, c].sum(), x, retain_graph=True)[0]
+                      for c in range(out.shape[1])], 1)
+    jh = torch.stack([torch.autograd.grad(h[:, i].sum(), x, retain_graph=True)[0]
+                      for i in range(h.shape[1])], 1)
+    return (jf - torch.einsum("nkd,nkc->ncd", jh, th)).detach()
+
+
+@pytest.mark.parametrize("penalty", ["logits", "reference"])
+@pytest.mark.parametrize("p", [1, 3])
+def test_projected_penalty_is_an_unbiased_estimate_of_the_squared_norm(penalty, p):
+    torch.manual_seed(0)
+    senn = SENN.tabular(6, 4, hidden=(8,)).double()
+    x = torch.randn(5, 6, dtype=torch.float64)
+    resid = _residuals(senn, x, penalty)
+    exact = resid.pow(2).sum((1, 2)).mean()  # mean_n ||R_n||_F^2
+    assert torch.allclose(robustness_penalty(senn, x, penalty, "mean")[3], exact)
+    # m draws per sample at once: the "mean" norm of m copies is the mean of m estimates
+    m = 4000
+    _, _, _, est = robustness_penalty(senn, x.repeat(m, 1), penalty, "mean", projections=p,
+                                      generator=torch.Generator().manual_seed(3))
+    # v ~ N(0, I/p): Var(sum_j ||v_j^T R_n||^2) = 2 ||R_n R_n^T||_F^2 / p, per sample and draw
+    gram = torch.einsum("ncd,ned->nce", resid, resid)
+    sd = (2 * gram.pow(2).sum() / (p * len(x) ** 2 * m)).sqrt()
+    assert 4 * sd < 0.05 * exact  # sharp enough to catch a wrong scale (p x, or 1 / p)
+    assert abs(est - exact) < 4 * sd, (float(est), float(exact), float(sd))
+    # the "batch" norm squares to the same estimate, rescaled to 128 samples
+    _, _, _, batch = robustness_penalty(senn, x.repeat(m, 1), penalty, "batch",
+                                        projections=p,
+                                        generator=torch.Generator().manual_seed(3))
+    assert torch.allclose(batch ** 2 / 128, est)
+
+
+def test_projected_penalty_trains_and_draws_from_its_generator_only():
+    torch.manual_seed(0)
+    senn = SENN.tabular(5, 3, n_concepts=2, hidden=(8,))
+    x = torch.randn(7, 5)
+    torch.manual_seed(11)
+    before = torch.get_rng_state()
+    a = robustness_penalty(senn, x, projections=2, generator=torch.Generator().manual_seed(1))[3]
+    b = robustness_penalty(senn, x, projections=2, generator=torch.Generator().manual_seed(1))[3]
+    c = robustness_penalty(senn, x, projections=2, generator=torch.Generator().manual_seed(2))[3]
+    d = robustness_penalty(senn, x, projections=2)[3]  # no generator: seeded 0, every call
+    assert torch.equal(torch.get_rng_state(), before)
+    assert a == b and a != c and d == robustness_penalty(senn, x, projections=2)[3]
+    grads = [g for g in torch.autograd.grad(a, list(senn.parameters()), allow_unused=True)
+             if g is not None]  # (theta's output bias and the decoder do not enter it)
+    assert len(grads) >= 4 and all(torch.isfinite(g).all() for g in grads)
+    assert all(g.abs().sum() > 0 for g in grads)
+
+
+def test_fit_senn_with_projections_is_seeded_and_leaves_the_global_rng_alone():
+    x, y = _data()
+    runs = []
+    for seed in (5, 5, 6, None):
+        torch.manual_seed(0)
+        senn = SENN.tabular(5, 2, hidden=(8,))
+        torch.manual_seed(123)
+        np.random.seed(7)
+        before = (torch.get_rng_state(), np.random.get_state()[1].copy())
+        kw = {"projections": 1} if seed is not None else {}
+        h = fit_senn(senn, x, y, epochs=3, progress=False, seed=seed or 5, **kw)
+        assert torch.equal(torch.get_rng_state(), before[0])
+        assert np.array_equal(np.random.get_state()[1], before[1])
+        runs.append((senn.state_dict(), h))
+    (s0, h0), (s1, h1), (s2, h2), (_, exact) = runs
+    assert all(torch.equal(s0[k], s1[k]) for k in s0) and h0.as_dict() == h1.as_dict()
+    assert not all(torch.equal(s0[k], s2[k]) for k in s0) and h0.as_dict() != h2.as_dict()
+    assert h0.robustness != exact.robustness  # the projections were used in training ...
+    # ... but early stopping watches the exact objective
+    torch.manual_seed(0)
+    senn = SENN.tabular(5, 2, hidden=(8,))
+    h = fit_senn(senn, x[:48], y[:48], validation_data=(x[48:], y[48:]), epochs=1,
+                 projections=1, progress=False)
+    val = senn_loss(senn, x[48:], y[48:], lam=1e-2, xi=1.0, sparsity=1e-3)
+    assert h.val_loss == [pytest.approx(float(val.total.detach()), rel=1e-6)]
+
+
+@pytest.mark.parametrize("bad, err, match", [
+    (0, ValueError, r"argument 'projections': expected an integer >= 1 or None, got 0"),
+    (-2, ValueError, r"argument 'projections': expected an integer >= 1"),
+    (1.5, TypeError, r"argument 'projections': expected an integer >= 1 or None, got 1.5"),
+    (True, TypeError, r"argument 'projections'"),
+    ("2", TypeError, r"argument 'projections'"),
+])
+def test_bad_projections(bad, err, match):
+    x, y = _data()
+    with pytest.raises(err, match=match):
+        fit_senn(SENN.tabular(5, 2), x, y, progress=False, projections=bad)
+    with pytest.raises(err, match=match):
+        robustness_penalty(SENN.tabular(5, 2), x, projections=bad)
 
 
 # -- training ------------------------------------------------------------------------------

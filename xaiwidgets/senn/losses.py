@@ -30,14 +30,26 @@ How the (N, C, D) residual is reduced (``norm``):
     The mean over samples of the squared per-sample norms, ``mean_n ||R_n||_F^2``.
 
 Jacobians come from one ``torch.func.vjp`` whose pullback is ``vmap``-ed over the output basis
-(the C or C + k rows at once), not from one autograd pass per output as in the reference;
-:func:`reference_penalty_loop` keeps the reference's loop for tests and ``bench/senn.py``.
+(the C rows at once, one more for ``"reference"``), not from one autograd pass per output as in
+the reference; :func:`reference_penalty_loop` keeps the reference's loop for tests and
+``bench/senn.py``.
+
+Random projections (``projections=p``)
+    Instead of the C rows of ``R_n`` (N, C, D), ``p`` pullbacks of random directions
+    ``v ~ N(0, I_C) / sqrt(p)``, drawn per sample and per projection: since
+    ``E[v v^T] = I_C / p``, ``sum_j ||v_j^T R_n||^2`` is an unbiased estimate of
+    ``||R_n||_F^2`` (Hutchinson's trick, as in Hoffman, Roberts & Yaida 2019, "Robust Learning
+    with Jacobian Regularization", arXiv 1908.02729). ``"mean"`` is then unbiased;
+    ``"batch"`` and ``"raw"`` take the square root of an unbiased estimate (slightly low, by
+    Jensen's inequality). One pullback per projection, so ``p >= C`` costs as much as the
+    exact rows. With ``"reference"`` the projected residual is ``v^T R_n - (sum_c v_c) g_n``.
 Samples must not interact in the forward pass (no BatchNorm in training mode), as in the
 reference, whose Jacobians are gradients of batch sums too.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +58,7 @@ import torch.nn.functional as F
 from torch.func import vjp as _vjp
 from torch.func import vmap as _vmap
 
+from .._core.validation import check_int, check_option
 from .modules import SENN
 
 # torch.func's stubs type only vjp's two-value form (not has_aux=True) and vmap's plain callables
@@ -82,8 +95,34 @@ def _rows(vjp_fn: object, m: int, n: int, like: torch.Tensor) -> torch.Tensor:
     return jac.movedim(0, 1).reshape(n, m, -1)
 
 
+def _projected(vjp_fn: object, v: torch.Tensor) -> torch.Tensor:
+    """``v_j^T R_n`` for directions ``v`` (p, N, m): the pullbacks, vmapped, as (N, p, D)."""
+    if v.shape[0] == 1:  # one pullback: no vmap
+        (jac,) = vjp_fn(v[0])  # type: ignore[operator]
+        return jac.reshape(v.shape[1], 1, -1)
+    (jac,) = vmap(vjp_fn)(v)
+    return jac.movedim(0, 1).reshape(v.shape[1], v.shape[0], -1)
+
+
+def check_projections(projections: Any) -> int | None:
+    """``None`` (the exact rows) or an integer >= 1, naming the argument otherwise."""
+    return check_int(projections, "projections", low=1, allow_none=True)
+
+
+def directions(p: int, n: int, c: int, generator: torch.Generator | None,
+               like: torch.Tensor) -> torch.Tensor:
+    """``p`` random directions per sample, ``N(0, I_C) / sqrt(p)``, shaped (p, N, C).
+
+    Drawn on the CPU from ``generator`` (a fresh one seeded 0 when None), never from the global
+    RNG, then moved to ``like``'s device and dtype."""
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    v = torch.randn(p, n, c, generator=gen, dtype=torch.float64) / math.sqrt(p)
+    return v.to(device=like.device, dtype=like.dtype)
+
+
 def robustness_penalty(senn: SENN, x: torch.Tensor, penalty: str = "logits",
-                       norm: str | None = None
+                       norm: str | None = None, *, projections: int | None = None,
+                       generator: torch.Generator | None = None,
                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """One forward pass with the robustness loss: ``(logits, h, theta, L_theta)``.
 
@@ -93,7 +132,23 @@ def robustness_penalty(senn: SENN, x: torch.Tensor, penalty: str = "logits",
     single row: ``grad_x log_softmax_c - J_h^T theta_c = R_c - g`` with
     ``g = sum_c p_c grad_x logit_c``, one pullback of the full logits; so it is computed
     exactly with C + 1 rows instead of the reference's C + k.
+
+    Parameters
+    ----------
+    projections : int, optional
+        None (default): the exact C rows. ``p >= 1``: ``p`` pullbacks of random directions
+        ``v ~ N(0, I_C) / sqrt(p)`` per sample, whose squared norms sum to an unbiased
+        estimate of ``||R_n||_F^2`` (see the module docstring). One pullback per projection:
+        ``p >= C`` costs as much as the exact rows, without being exact.
+    generator : torch.Generator, optional
+        Draws the directions (CPU generator). None: a generator seeded 0, so the same
+        directions on every call; pass one to draw fresh directions each call, as
+        :func:`~xaiwidgets.senn.fit_senn` does.
     """
+    check_option(penalty, "penalty", PENALTIES)
+    if norm is not None:
+        check_option(norm, "norm", NORMS)
+    projections = check_projections(projections)
     n, c = x.shape[0], senn.n_classes
     norm = norm or default_norm(penalty)
     h = senn._concepts(x)
@@ -103,14 +158,20 @@ def robustness_penalty(senn: SENN, x: torch.Tensor, penalty: str = "logits",
         return senn.aggregate(th, h), th
 
     logits, pull, theta = vjp(linear_form, x, has_aux=True)
-    resid = _rows(pull, c, n, logits)  # (N, C, D) = (grad_x theta)^T h
+    if projections is None:
+        resid = _rows(pull, c, n, logits)  # (N, C, D) = (grad_x theta)^T h
+        weights: torch.Tensor | float = 1.0
+    else:  # (N, p, D): v_j^T R_n, whose squared norms estimate ||R_n||_F^2
+        v = directions(projections, n, c, generator, logits)
+        resid = _projected(pull, v)
+        weights = v.sum(dim=2).T[..., None]  # (N, p, 1): v_j^T 1, the weight of g
     if penalty == "logits":
         return logits, h, theta, _reduce(resid, norm)
     # g: the softmax-weighted gradient of the logits through both h and theta
     full, pull_full = vjp(lambda xx: senn.aggregate(senn._theta(xx, h.shape[1]),
                                                      senn._concepts(xx)), x)
     (g,) = pull_full(torch.softmax(full, dim=1))
-    return logits, h, theta, _reduce(resid - g.reshape(n, 1, -1), norm)
+    return logits, h, theta, _reduce(resid - weights * g.reshape(n, 1, -1), norm)
 
 
 def reference_penalty_loop(senn: SENN, x: torch.Tensor
@@ -146,18 +207,23 @@ class SENNLoss:
 
 def senn_loss(senn: SENN, x: torch.Tensor, y: torch.Tensor, *, lam: float, xi: float,
               sparsity: float, penalty: str = "logits", norm: str | None = None,
-              penalty_samples: int | None = None) -> SENNLoss:
+              penalty_samples: int | None = None, projections: int | None = None,
+              generator: torch.Generator | None = None) -> SENNLoss:
     """``L_y + lam * L_theta + xi * L_h`` on one batch (no Jacobian at all when lam == 0).
 
     ``penalty_samples``: the robustness loss is computed on the first that many samples of the
     batch only (an unbiased estimate with the ``"batch"`` and ``"mean"`` norms, which do not
     grow with the number of samples), the rest go through a plain forward pass.
+    ``projections``, ``generator``: random projections instead of the exact rows, as in
+    :func:`robustness_penalty`.
     """
     m = x.shape[0] if penalty_samples is None else min(int(penalty_samples), x.shape[0])
     if lam > 0 and m == x.shape[0]:
-        logits, h, _, rob = robustness_penalty(senn, x, penalty, norm)
+        logits, h, _, rob = robustness_penalty(senn, x, penalty, norm, projections=projections,
+                                               generator=generator)
     elif lam > 0:
-        lg, hh, _, rob = robustness_penalty(senn, x[:m], penalty, norm)
+        lg, hh, _, rob = robustness_penalty(senn, x[:m], penalty, norm,
+                                            projections=projections, generator=generator)
         rest, h2, _ = senn.parts(x[m:])
         logits, h = torch.cat([lg, rest]), torch.cat([hh, h2])
     else:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._core.validation import check_int, check_names, check_number, describe
+from .._core.validation import check_bool, check_int, check_names, check_number, describe
 
 if TYPE_CHECKING:
     from .explain import SENNExplanation
@@ -188,15 +188,24 @@ class MLPParametrizer(nn.Module):
     hidden : sequence of int, default=(64, 32, 16)
     dropout : float, default=0.0
         Dropout after each hidden layer while training.
+    zero_init : bool, default=False
+        Initialise the output layer to zero: ``theta(x) = 0`` for every x before training,
+        so the SENN starts as a constant (zero) linear model and the robustness loss does not
+        first have to undo the random variation of an initialised theta.
     """
 
     def __init__(self, n_features: int, n_concepts: int, n_classes: int,
-                 hidden: Sequence[int] = (64, 32, 16), dropout: float = 0.0) -> None:
+                 hidden: Sequence[int] = (64, 32, 16), dropout: float = 0.0,
+                 zero_init: bool = False) -> None:
         super().__init__()
         self.n_concepts, self.n_classes = int(n_concepts), int(n_classes)
         self.body = _mlp_body(n_features, hidden, dropout)
         last = list(hidden)[-1] if len(hidden) else n_features
         self.out = nn.Linear(last, self.n_concepts * self.n_classes)
+        self.zero_init = bool(zero_init)
+        if self.zero_init:
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.body(x.reshape(x.shape[0], -1))).reshape(
@@ -323,6 +332,7 @@ class SENN(nn.Module):
     @classmethod
     def tabular(cls, n_features: int, n_classes: int, *, n_concepts: int | None = None,
                 hidden: Sequence[int] = (64, 32, 16), dropout: float = 0.0, bias: bool = True,
+                zero_init: bool = False,
                 feature_names: Sequence[str] | None = None) -> SENN:
         """A SENN for (N, F) rows.
 
@@ -338,6 +348,12 @@ class SENN(nn.Module):
         dropout : float, default=0.0
         bias : bool, default=True
             With identity concepts: add the constant concept (its relevance is a bias).
+        zero_init : bool, default=False
+            Start theta at zero (the parametrizer's output layer is zero-initialised), so the
+            SENN starts as a constant linear model and the robustness loss need not first
+            remove the random variation of an initialised theta: with little data, early
+            stopping can end training before it has. :func:`unconstrained_like` then
+            zero-initialises its baseline's head too.
         feature_names : sequence of str, optional
             Names of the identity concepts (``"bias"`` is appended for the constant one).
         """
@@ -346,6 +362,7 @@ class SENN(nn.Module):
         hidden = _check_hidden(hidden)
         dropout = float(check_number(dropout, "dropout", low=0.0, high=1.0,  # type: ignore
                                      high_open=True))
+        zero_init = check_bool(zero_init, "zero_init")
         conceptizer: nn.Module
         if n_concepts is None:
             conceptizer = IdentityConceptizer(n_features, bias=bool(bias))
@@ -357,7 +374,8 @@ class SENN(nn.Module):
             conceptizer = MLPConceptizer(n_features, n_concepts)
             concept_names = None
         k = int(conceptizer.n_concepts)
-        return cls(conceptizer, MLPParametrizer(n_features, k, n_classes, hidden, dropout),
+        return cls(conceptizer,
+                   MLPParametrizer(n_features, k, n_classes, hidden, dropout, zero_init),
                    n_classes, input_shape=(n_features,), concept_names=concept_names)
 
     @classmethod

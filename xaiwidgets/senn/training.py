@@ -32,7 +32,7 @@ from .._core.validation import (
     check_targets,
     describe,
 )
-from .losses import NORMS, PENALTIES, senn_loss
+from .losses import NORMS, PENALTIES, check_projections, senn_loss
 from .modules import SENN
 
 __all__ = ["SENNHistory", "fit_senn", "fit_unconstrained", "unconstrained_like"]
@@ -181,7 +181,9 @@ class _Data:
 
 # -- the shared harness --------------------------------------------------------------------
 
-Terms = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor, dict[str, float]]]
+# terms(x, y, training): (objective, logits, {term: value}); training is False on validation
+Terms = Callable[[torch.Tensor, torch.Tensor, bool],
+                 tuple[torch.Tensor, torch.Tensor, dict[str, float]]]
 
 
 def _fit(model: nn.Module, terms: Terms, n_classes: int, data: Any, y: Any, *,
@@ -211,7 +213,7 @@ def _fit(model: nn.Module, terms: Terms, n_classes: int, data: Any, y: Any, *,
 
     def step(batch: Any) -> torch.Tensor:
         xb, yb = batch if isinstance(batch, tuple) else next(train.batches(batch, len(batch)))
-        total, logits, parts = terms(xb, yb)
+        total, logits, parts = terms(xb, yb, True)
         b = len(yb)
         for k, v in {"loss": float(total.detach()), **parts,
                      "accuracy": float((logits.argmax(1) == yb).float().mean())}.items():
@@ -233,7 +235,7 @@ def _fit(model: nn.Module, terms: Terms, n_classes: int, data: Any, y: Any, *,
         tot = {"loss": 0.0, "prediction": 0.0, "accuracy": 0.0}
         n = 0
         for xb, yb in val.batches():
-            total, logits, parts = terms(xb, yb)
+            total, logits, parts = terms(xb, yb, False)
             b = len(yb)
             tot["loss"] += float(total.detach()) * b
             tot["prediction"] += parts["prediction"] * b
@@ -270,6 +272,7 @@ def fit_senn(
     penalty: str = "logits",
     norm: str | None = None,
     penalty_samples: int | None = None,
+    projections: int | None = None,
     epochs: int = 10,
     batch_size: int = 128,
     lr: float = 1e-3,
@@ -311,6 +314,13 @@ def fit_senn(
         train the prediction and concept losses). With the ``"batch"`` or ``"mean"`` norm
         this is an unbiased estimate of the same penalty at a fraction of the cost of the
         Jacobians (images: C backward passes per sample). None: every sample.
+    projections : int, optional
+        None (default): the robustness loss from the exact C rows of the residual. An integer
+        ``p >= 1``: from ``p`` random projections per sample (``v ~ N(0, I_C) / sqrt(p)``,
+        whose squared norms estimate ``||R_n||_F^2`` without bias), one pullback each instead
+        of C, drawn from a generator seeded by ``seed`` (never the global RNG). ``p >= C``
+        costs as much as the exact loss. Validation (early stopping) always uses the exact
+        loss. See :mod:`xaiwidgets.senn.losses`.
     epochs : int, default=10
     batch_size : int, default=128
         Tensor data only (a DataLoader batches itself).
@@ -322,7 +332,8 @@ def fit_senn(
     patience : int or None, default=3
         Stop after this many epochs without a lower validation objective.
     seed : int, default=0
-        Seeds the validation split, shuffling and dropout (the global RNG state is restored).
+        Seeds the validation split, shuffling, dropout and the random projections (the global
+        RNG state is restored).
     progress : bool, default=True
 
     Returns
@@ -339,11 +350,16 @@ def fit_senn(
     if norm is not None:
         check_option(norm, "norm", NORMS)
     check_int(penalty_samples, "penalty_samples", low=1, allow_none=True)
+    projections = check_projections(projections)
+    # the directions' own stream, derived from the seed (the shuffling keeps its own)
+    directions = None if projections is None else torch.Generator().manual_seed(
+        int(np.random.SeedSequence([check_seed(seed), 1]).generate_state(1)[0]))
 
-    def terms(xb: torch.Tensor, yb: torch.Tensor
+    def terms(xb: torch.Tensor, yb: torch.Tensor, training: bool
               ) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
         out = senn_loss(senn, xb, yb, lam=lam, xi=xi, sparsity=sparsity, penalty=penalty,
-                        norm=norm, penalty_samples=penalty_samples)
+                        norm=norm, penalty_samples=penalty_samples,
+                        projections=projections if training else None, generator=directions)
         return out.total, out.logits, {"prediction": out.prediction,
                                        "robustness": out.robustness, "concept": out.concept}
 
@@ -390,7 +406,7 @@ def fit_unconstrained(
             n_classes = int(run_model(model, probe).shape[1])
     n_classes = int(check_int(n_classes, "n_classes", low=2))  # type: ignore[arg-type]
 
-    def terms(xb: torch.Tensor, yb: torch.Tensor
+    def terms(xb: torch.Tensor, yb: torch.Tensor, _training: bool
               ) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
         logits = run_model(model, xb)
         loss = F.cross_entropy(logits, yb)
@@ -419,7 +435,9 @@ class _Unconstrained(nn.Module):
 def unconstrained_like(senn: SENN) -> nn.Module:
     """A plain classifier "of the same size" as a built-in SENN: its parametrizer's
     architecture (tanh MLP or LeNet body) with a C-logit head instead of the k * C
-    relevances, freshly initialised. Train it with :func:`fit_unconstrained`."""
+    relevances, freshly initialised (the head at zero when the SENN's parametrizer was built
+    with ``zero_init=True``, as the SENN's output layer). Train it with
+    :func:`fit_unconstrained`."""
     import copy
 
     from .modules import LeNetParametrizer, MLPParametrizer
@@ -433,4 +451,8 @@ def unconstrained_like(senn: SENN) -> nn.Module:
         reset = getattr(m, "reset_parameters", None)
         if callable(reset):
             reset()
-    return _Unconstrained(body, p.out.in_features, senn.n_classes)
+    model = _Unconstrained(body, p.out.in_features, senn.n_classes)
+    if getattr(p, "zero_init", False):
+        nn.init.zeros_(model.head.weight)
+        nn.init.zeros_(model.head.bias)
+    return model
