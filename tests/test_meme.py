@@ -395,12 +395,19 @@ def test_every_entry_point_leaves_the_model_untouched(fitted, step_model):
         step_model.eval()
 
 
-def test_sequence_models_are_labelled_per_step_by_their_readout():
+@pytest.fixture(scope="module")
+def sequence_model():
+    """A sequence-level LSTM (one output per sequence) trained on the toy's final labels."""
     torch.manual_seed(0)
     x, y = toy(40)
     model = SequenceLSTM(2, hidden=6)
     train_rnn(model, x, y[:, -1], x, y[:, -1], lengths_train=np.full(40, 12),
               lengths_test=np.full(40, 12), epochs=5, progress=False)
+    return model, x, y
+
+
+def test_sequence_models_are_labelled_per_step_by_their_readout(sequence_model):
+    model, x, y = sequence_model
     broadcast = MEME(model, n_concepts=2, progress=False).fit(x)
     read = MEME(model, n_concepts=2, readout=model.head, progress=False).fit(x)
     assert not read.per_step_
@@ -444,12 +451,8 @@ def test_per_class_concepts_are_pure_and_follow_the_rnn(fitted, step_model):
     assert meme.evaluate(x).step_fidelity >= 0.85
 
 
-def test_per_class_on_a_sequence_model_needs_a_readout():
-    torch.manual_seed(0)
-    x, y = toy(40)
-    model = SequenceLSTM(2, hidden=6)
-    train_rnn(model, x, y[:, -1], x, y[:, -1], lengths_train=np.full(40, 12),
-              lengths_test=np.full(40, 12), epochs=5, progress=False)
+def test_per_class_on_a_sequence_model_needs_a_readout(sequence_model):
+    model, x, _ = sequence_model
     with pytest.raises(ValueError, match=r"argument 'clustering': 'per_class' .* pass "
                                          r"readout="):
         MEME(model, n_concepts=2, clustering="per_class", progress=False).fit(x)
