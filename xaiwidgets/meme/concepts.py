@@ -97,7 +97,6 @@ class ClassKMeans:
             self.models_.append(km)
             centres.append(km.cluster_centers_)
         self.cluster_centers_ = np.concatenate(centres).astype(states.dtype)
-        self.classes_ = np.repeat(np.arange(n_classes), self.per_class_)
         return self
 
     def predict(self, states: np.ndarray, labels: np.ndarray) -> np.ndarray:

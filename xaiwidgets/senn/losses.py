@@ -91,12 +91,12 @@ def _rows(vjp_fn: object, m: int, n: int, like: torch.Tensor) -> torch.Tensor:
     """Per-sample Jacobian rows ``(N, m, D)`` of an (N, m) output whose samples are
     independent: the pullback of each basis vector e_j (for all samples at once), vmapped."""
     basis = torch.eye(m, dtype=like.dtype, device=like.device)[:, None, :].expand(m, n, m)
-    (jac,) = vmap(vjp_fn)(basis)
-    return jac.movedim(0, 1).reshape(n, m, -1)
+    return _projected(vjp_fn, basis)
 
 
 def _projected(vjp_fn: object, v: torch.Tensor) -> torch.Tensor:
-    """``v_j^T R_n`` for directions ``v`` (p, N, m): the pullbacks, vmapped, as (N, p, D)."""
+    """``v_j^T R_n`` for directions ``v`` (p, N, m): the pullbacks, vmapped, as (N, p, D)
+    (the basis vectors as directions give the exact rows, :func:`_rows`)."""
     if v.shape[0] == 1:  # one pullback: no vmap
         (jac,) = vjp_fn(v[0])  # type: ignore[operator]
         return jac.reshape(v.shape[1], 1, -1)
