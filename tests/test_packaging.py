@@ -29,6 +29,9 @@ def test_wheel_contains_static_bundles(tmp_path):
         assert target in names
     assert zipfile.ZipFile(wheel).getinfo("xaiwidgets/static/comparison.js").file_size > 10_000
     assert not any("node_modules" in n for n in names)
+    # the licence pyproject names ships as a file, in the repository and in the wheel
+    assert (ROOT / "LICENSE").read_text().startswith("BSD 3-Clause License")
+    assert any(n.endswith("licenses/LICENSE") or n.endswith("/LICENSE") for n in names), names
 
 
 def test_the_version_is_written_in_one_place():

@@ -56,10 +56,13 @@ def test_the_two_commands_are_make_targets_and_ci_runs_the_test_one():
     for cmd in [*rows.values(), "make test-fast", "make docs", "make wheel", "make bench"]:
         assert cmd.split()[1] in targets, cmd
     assert "exec make test" in (ROOT / ".ci" / "run").read_text()
-    # `make -n` resolves the recipe: lab starts JupyterLab on the notebooks, as root
+    # `make -n` resolves the recipe: lab starts JupyterLab, as root, on copies of the notebooks
+    # that git ignores (autosave never modifies the tracked files) and never overwrites
     lab = subprocess.run(["make", "-n", "-W", ".venv/.installed", "lab"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
-    assert "jupyter lab --allow-root" in lab and "root_dir=notebooks" in lab
+    assert "jupyter lab --allow-root" in lab and "root_dir=workspace" in lab
+    assert "cp -n notebooks/*.ipynb workspace/" in lab
+    assert "workspace/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_the_notebook_guide_lists_every_notebook_once_and_the_tour_first():
