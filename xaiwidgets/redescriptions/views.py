@@ -53,6 +53,10 @@ NUMERIC, CATEGORICAL = "numeric", "categorical"
 POOLS = ("mean", "max")
 
 
+class NoUsableColumns(ValueError):
+    """A table with no column a rule could test (all constant, missing or of another dtype)."""
+
+
 @dataclass(frozen=True)
 class _Source:
     """How a view was computed from a model, so it can be computed again from a copy."""
@@ -223,9 +227,14 @@ def _named_columns(data: Any, name: str) -> list[tuple[str, np.ndarray]]:
         raise TypeError(f"argument '{name}': expected a table (DataFrame, dict of columns, "
                         f"array or tensor), got the string {data[:30]!r}")
     if _is_frame(data):
+        names = [str(c) for c in data.columns]
+        dupes = sorted({c for c in names if names.count(c) > 1})
+        if dupes:  # data[c] would be a frame, not a column
+            raise ValueError(f"argument '{name}': expected unique column names, got "
+                             f"{dupes[:10]} more than once")
         cols = []
-        for c in data.columns:
-            series = data[c]
+        for j, c in enumerate(data.columns):
+            series = data.iloc[:, j]
             arr = series.to_numpy()
             if str(series.dtype) == "category":
                 arr = series.astype(object).to_numpy()
@@ -305,8 +314,9 @@ def _build(name: str, cols: list[tuple[str, np.ndarray]], arg: str) -> View:
         warnings.warn(f"argument '{arg}': view {name!r} dropped {sum(map(len, dropped.values()))}"
                       f" column(s): {'; '.join(notes)}", UserWarning, stacklevel=4)
     if not names:
-        raise ValueError(f"argument '{arg}': expected at least one numeric or categorical column "
-                         f"that varies over the samples, got none ({'; '.join(notes)})")
+        raise NoUsableColumns(f"argument '{arg}': expected at least one numeric or categorical "
+                              f"column that varies over the samples, got none "
+                              f"({'; '.join(notes)})")
     return View(name, names, kinds, np.stack(values, axis=1), categories)
 
 
