@@ -527,7 +527,8 @@ def test_the_untrained_copys_own_error_reaches_the_user_as_itself():
         rm = RedescriptionMiner(baseline="untrained", interaction=False, **QUIET)
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)  # no warning swallows it either
-            with pytest.raises(RuntimeError, match="^Brittle: refuses to run untrained$") as info:
+            with pytest.raises(RuntimeError, match=r"^Brittle: refuses to run untrained$"
+                               ) as info:
                 rm.fit(left, *right)
         assert type(info.value) is RuntimeError
         assert not hasattr(rm, "result_")
