@@ -603,6 +603,10 @@ def test_estimator_contract_and_persistence(mined, tmp_path):
     back = RedescriptionMiner.load(path)
     pd.testing.assert_frame_equal(back.redescriptions_, mined.redescriptions_)
     pd.testing.assert_frame_equal(back.neurons_described_, mined.neurons_described_)
+    assert back.result_.shuffled is not None  # the null is saved with the result
+    assert back.result_.described_text() == mined.result_.described_text()
+    np.testing.assert_array_equal(back.result_.shuffled.min_pvalue,
+                                  mined.result_.shuffled.min_pvalue)
     with pytest.raises(ValueError, match="fitted without a model"):
         RedescriptionMiner.load(path, model=nn.Linear(2, 2))
 
