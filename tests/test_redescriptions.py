@@ -497,26 +497,32 @@ def test_a_layer_that_does_not_exist(net):
 class Brittle(nn.Module):
     """A model that raises its own error once re-initialised (as its untrained copy is)."""
 
-    def __init__(self) -> None:
+    def __init__(self, error: type[Exception]) -> None:
         super().__init__()
         self.fc = nn.Linear(2, 3)
         self.act = nn.ReLU()
         self.out = nn.Linear(3, 2)
         self.trained = True
+        self.error = error
 
     def reset_parameters(self) -> None:
         self.trained = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.trained:
-            raise RuntimeError("Brittle: refuses to run untrained")
+            raise self.error("Brittle: refuses to run untrained")
         return self.out(self.act(self.fc(x)))
 
 
+class ModelTrouble(Exception):
+    pass
+
+
 @pytest.mark.filterwarnings("ignore:argument")
-def test_the_untrained_copys_own_error_reaches_the_user_as_itself():
+@pytest.mark.parametrize("error", [RuntimeError, ValueError, ModelTrouble])
+def test_the_untrained_copys_own_error_reaches_the_user_as_itself(error):
     torch.manual_seed(0)
-    model = Brittle()
+    model = Brittle(error)
     x = torch.randn(120, 2)
     attrs = pd.DataFrame({"x0": x[:, 0].numpy(), "x1": x[:, 1].numpy()})
     before = snapshot(model)
@@ -527,10 +533,9 @@ def test_the_untrained_copys_own_error_reaches_the_user_as_itself():
         rm = RedescriptionMiner(baseline="untrained", interaction=False, **QUIET)
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)  # no warning swallows it either
-            with pytest.raises(RuntimeError, match=r"^Brittle: refuses to run untrained$"
-                               ) as info:
+            with pytest.raises(error, match=r"^Brittle: refuses to run untrained$") as info:
                 rm.fit(left, *right)
-        assert type(info.value) is RuntimeError
+        assert type(info.value) is error
         assert not hasattr(rm, "result_")
     assert_untouched(model, before)
     assert model.trained

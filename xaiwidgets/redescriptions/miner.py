@@ -30,7 +30,7 @@ from .mining import (
 )
 from .result import RedescriptionResult, RuleSet, ShuffledBaseline
 from .stats import BINNINGS, CORRECTIONS, correct_pvalues, intersections, jaccard
-from .views import Encoding, NoUsableColumns, Schema, View, as_view, join_views
+from .views import Encoding, Schema, View, as_view, join_views
 
 __all__ = ["BASELINES", "RedescriptionMiner"]
 
@@ -363,7 +363,7 @@ def _untrained(views: list[View], seed: int) -> list[View]:
         except ModelInputError as err:
             # the trained model ran on these very inputs: the copy's error is the model's own
             own = err.__cause__ or err
-        except NoUsableColumns as err:  # e.g. an untrained model predicting one class only
+        except ValueError as err:  # its view is unusable, e.g. one predicted class only
             if i == 0:
                 raise ValueError(f"argument 'baseline': the untrained copy gives no usable "
                                  f"left view ({err})") from err

@@ -53,10 +53,6 @@ NUMERIC, CATEGORICAL = "numeric", "categorical"
 POOLS = ("mean", "max")
 
 
-class NoUsableColumns(ValueError):
-    """A table with no column a rule could test (all constant, missing or of another dtype)."""
-
-
 @dataclass(frozen=True)
 class _Source:
     """How a view was computed from a model, so it can be computed again from a copy."""
@@ -314,9 +310,8 @@ def _build(name: str, cols: list[tuple[str, np.ndarray]], arg: str) -> View:
         warnings.warn(f"argument '{arg}': view {name!r} dropped {sum(map(len, dropped.values()))}"
                       f" column(s): {'; '.join(notes)}", UserWarning, stacklevel=4)
     if not names:
-        raise NoUsableColumns(f"argument '{arg}': expected at least one numeric or categorical "
-                              f"column that varies over the samples, got none "
-                              f"({'; '.join(notes)})")
+        raise ValueError(f"argument '{arg}': expected at least one numeric or categorical column "
+                         f"that varies over the samples, got none ({'; '.join(notes)})")
     return View(name, names, kinds, np.stack(values, axis=1), categories)
 
 
