@@ -103,11 +103,19 @@ TARGETS = {
         (rf"untrained network: {NUM} of {NUM} live neurons described \({NUM}%\) at p <= 0\.01, "
          rf"{NUM} \({NUM}%\) at p <= 1e-4 \(trained: {NUM}, {NUM}%\)",
          lambda k, n, pct, k4, pct4, t4, tpct4: pct < tpct4 and pct4 <= 2 / 3 * tpct4),
+        # issue 21: chance (activations shuffled) describes at most 5 % of either network's
+        # neurons at the default (BH-corrected) level, and trained vs untrained separate
+        (rf"shuffled-activation baseline: trained {NUM} of {NUM}, untrained {NUM} of {NUM} "
+         "described", lambda k, n, k0, n0: k <= 0.05 * n and k0 <= 0.05 * n0),
+        (r"one-sided Fisher exact p = ([\d.e+-]+)", lambda p: p < 0.01),
     ],
     "11_redescriptions_sprites.ipynb": [
         # issue 13: every latent the CME notebook finds well represented redescribes a neuron
         (rf"well-represented latents redescribing a neuron at J >= 0\.5: {NUM} of {NUM}",
          lambda met, total: total >= 4 and met == total),
+        # issue 21: with the units' activations shuffled, chance describes at most 5 % of them
+        *[(rf"{layer}: {NUM} live units .*?; with activations shuffled: {NUM} of {NUM}",
+           lambda _n, k0, n0: k0 <= 0.05 * n0) for layer in ("relu3", "relu4")],
     ],
 }
 

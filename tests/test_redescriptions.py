@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -221,7 +222,7 @@ def test_corrections_only_remove(toy):
     acts, attrs = toy
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raw = RedescriptionMiner(**QUIET).fit(acts, attrs)
+        raw = RedescriptionMiner(correction=None, **QUIET).fit(acts, attrs)
         for method in ("bh", "bonferroni"):
             adj = RedescriptionMiner(correction=method, **QUIET).fit(acts, attrs)
             rd = adj.redescriptions_
@@ -235,8 +236,53 @@ def test_corrections_only_remove(toy):
 def test_summary_counts_levels(mined):
     s = mined.summary(pvalues=(0.01, 1e-4))
     assert list(s.columns) == ["neurons", "p <= 0.01", "p <= 0.0001", "median best J"]
+    assert list(s.index) == ["model", "model, shuffled"]
     assert s.loc["model", "neurons"] == 3 and s.loc["model", "p <= 0.01"] == 2
     assert s.loc["model", "p <= 0.0001"] <= s.loc["model", "p <= 0.01"]
+    assert s.loc["model, shuffled", "neurons"] == 3
+    assert s.loc["model, shuffled", "p <= 0.01"] == mined.result_.shuffled.described_at(0.01)
+
+
+def noise(n: int = 300, neurons: int = 16, attributes: int = 12, seed: int = 0):
+    """Neurons and attributes that are independent noise: whatever is described is chance."""
+    rng = np.random.default_rng(seed)
+    return (rng.exponential(size=(n, neurons)),
+            pd.DataFrame(rng.normal(size=(n, attributes)),
+                         columns=[f"x{j}" for j in range(attributes)]))
+
+
+def test_default_significance_is_corrected_for_the_number_of_candidates():
+    acts, attrs = noise()
+    assert RedescriptionMiner().correction == "bh"
+    raw = RedescriptionMiner(correction=None, interaction=False, **QUIET).fit(acts, attrs)
+    bh = RedescriptionMiner(interaction=False, **QUIET).fit(acts, attrs)
+    # thousands of candidates at p <= 0.01 each: uncorrected, pure noise gets described
+    assert raw.result_.settings["n_candidates"] > 100
+    assert raw.neurons_described_.described.sum() >= 2
+    assert bh.neurons_described_.described.sum() == 0
+    assert bh.result_.described_text() == ("0 of 16 neurons described; with activations "
+                                           "shuffled: 0 of 16")
+
+
+def test_shuffled_baseline_is_the_miner_seeded_permutation_null(mined, toy):
+    acts, attrs = toy
+    null = mined.result_.shuffled
+    assert null.seed == 0 and null.neurons == 3
+    # exactly the same mining of the left view with every column shuffled by the miner's seed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dead neuron
+        shuffled = as_view(acts, "left").permuted(np.random.default_rng(0))
+        by_hand = RedescriptionMiner(seed=0, **QUIET).fit(shuffled, attrs).result_
+    assert null.described == by_hand.described == by_hand.summary["described"].sum()
+    np.testing.assert_array_equal(null.min_pvalue, by_hand.summary["min_pvalue"])
+    assert null.described == 0  # the planted neurons lose their rules when shuffled
+    assert repr(mined.result_).endswith(
+        "2 of 3 neurons described; with activations shuffled: 0 of 3)")
+    # another seed, another permutation
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        other = RedescriptionMiner(seed=5, correction=None, **QUIET).fit(acts, attrs)
+    assert other.result_.shuffled.seed == 5
 
 
 def test_coverage_is_the_best_j_per_neuron_and_attribute(mined):
@@ -336,7 +382,10 @@ def test_untrained_baseline_leaves_the_model_bit_identical(net):
     assert nd.described.sum() >= 6  # cells of the bright half: "side = left" / "level > ..."
     assert any("side = " in r for r in rm.redescriptions_.right)
     assert base is not None and rm.baseline_result_.settings["baseline"] == "untrained"
-    assert list(rm.summary().index) == ["model", "baseline: untrained"]
+    assert list(rm.summary().index) == ["model", "model, shuffled", "baseline: untrained",
+                                        "baseline: untrained, shuffled"]
+    assert rm.baseline_result_.shuffled is not None
+    assert rm.baseline_result_.shuffled.neurons == len(rm.baseline_result_.neurons)
     # the baseline saw the activations of another network (re-initialised weights)
     assert not (len(base) == len(nd) and np.allclose(nd.max_jaccard, base.max_jaccard,
                                                      equal_nan=True))
@@ -350,6 +399,9 @@ def test_permuted_baseline_finds_little(toy):
             acts, attrs)
     assert rm.neurons_described_.described.sum() == 2
     assert rm.baseline_neurons_described_.described.sum() == 0
+    # the permuted baseline is the shuffled mining every fit does, kept whole
+    assert rm.result_.shuffled.described == 0
+    assert list(rm.summary().index) == ["model", "model, shuffled", "baseline: permuted"]
 
 
 # -- rule extraction -------------------------------------------------------------------------
@@ -442,6 +494,94 @@ def test_a_layer_that_does_not_exist(net):
         activation_view(net, torch.rand(4, 1, 8, 8), "relu3")
 
 
+class Brittle(nn.Module):
+    """A model that raises its own error once re-initialised (as its untrained copy is)."""
+
+    def __init__(self, error: type[Exception]) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 3)
+        self.act = nn.ReLU()
+        self.out = nn.Linear(3, 2)
+        self.trained = True
+        self.error = error
+
+    def reset_parameters(self) -> None:
+        self.trained = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.trained:
+            raise self.error("Brittle: refuses to run untrained")
+        return self.out(self.act(self.fc(x)))
+
+
+class ModelTrouble(Exception):
+    pass
+
+
+@pytest.mark.filterwarnings("ignore:argument")
+@pytest.mark.parametrize("error", [RuntimeError, ValueError, ModelTrouble])
+def test_the_untrained_copys_own_error_reaches_the_user_as_itself(error):
+    torch.manual_seed(0)
+    model = Brittle(error)
+    x = torch.randn(120, 2)
+    attrs = pd.DataFrame({"x0": x[:, 0].numpy(), "x1": x[:, 1].numpy()})
+    before = snapshot(model)
+    pred = prediction_view(model, x)
+    acts = activation_view(model, x, "act")
+    # the prediction view on the right: once dropped with a warning, and fit succeeded
+    for left, right in ((x.numpy(), (pred, attrs)), (acts, (attrs,))):
+        rm = RedescriptionMiner(baseline="untrained", interaction=False, **QUIET)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # no warning swallows it either
+            with pytest.raises(error, match=r"^Brittle: refuses to run untrained$") as info:
+                rm.fit(left, *right)
+        assert type(info.value) is error
+        assert not hasattr(rm, "result_")
+    assert_untouched(model, before)
+    assert model.trained
+
+
+class Collapsing(nn.Linear):
+    """A linear layer whose re-initialisation is all zeros: its untrained copy predicts one
+    class for every sample."""
+
+    def reset_parameters(self) -> None:
+        nn.init.zeros_(self.weight)
+        nn.init.zeros_(self.bias)
+
+
+def test_an_untrained_copy_without_a_usable_view_is_left_out_with_a_warning():
+    model = Collapsing(2, 2)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.0]]))
+    x = torch.randn(120, 2, generator=torch.Generator().manual_seed(0))
+    attrs = pd.DataFrame({"x0": x[:, 0].numpy(), "x1": x[:, 1].numpy()})
+    pred = prediction_view(model, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        acts = as_view(x.numpy() * [1, 0.5] + 0.1, "left")
+    with pytest.warns(UserWarning, match=r"baseline: view 'predicted' of the untrained copy is "
+                                         r"left out .*constant \['predicted'\]"):
+        rm = RedescriptionMiner(baseline="untrained", interaction=False, **QUIET).fit(
+            acts, pred, attrs)
+    assert rm.baseline_result_.attributes == ["x0", "x1"]
+    assert "predicted" in rm.result_.attributes
+
+
+@pytest.mark.parametrize("columns, dupes", [(["a", "a", "b"], "['a']"),
+                                            ([1, "1", "b"], "['1']")])
+def test_duplicate_column_names_are_refused_naming_the_argument(toy, columns, dupes):
+    acts, attrs = toy
+    frame = pd.DataFrame(attrs[["a", "noise", "a"]].to_numpy(), columns=columns)
+    with pytest.raises(ValueError, match=rf"argument 'right': expected unique column names, "
+                                         rf"got {re.escape(dupes)} more than once"):
+        RedescriptionMiner(**QUIET).fit(acts[:, :2], frame)
+    with pytest.raises(ValueError, match=r"argument 'left': expected unique column names"):
+        RedescriptionMiner(**QUIET).fit(frame, attrs)
+    with pytest.raises(ValueError, match=r"argument 'features': expected unique column names"):
+        as_view(frame, "features")
+
+
 @pytest.mark.filterwarnings("ignore:argument 'left'")
 def test_untrained_baseline_needs_model_views(toy):
     acts, attrs = toy
@@ -468,6 +608,10 @@ def test_estimator_contract_and_persistence(mined, tmp_path):
     back = RedescriptionMiner.load(path)
     pd.testing.assert_frame_equal(back.redescriptions_, mined.redescriptions_)
     pd.testing.assert_frame_equal(back.neurons_described_, mined.neurons_described_)
+    assert back.result_.shuffled is not None  # the null is saved with the result
+    assert back.result_.described_text() == mined.result_.described_text()
+    np.testing.assert_array_equal(back.result_.shuffled.min_pvalue,
+                                  mined.result_.shuffled.min_pvalue)
     with pytest.raises(ValueError, match="fitted without a model"):
         RedescriptionMiner.load(path, model=nn.Linear(2, 2))
 

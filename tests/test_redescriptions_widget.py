@@ -64,7 +64,11 @@ def test_state_is_the_result(tabular):
     np.testing.assert_array_equal(array_from_wire(wire["support"]), r.support)
     cov = array_from_wire(synced(w, "coverage")["values"])
     np.testing.assert_allclose(cov, r.coverage(), rtol=1e-6)
-    assert w.summary == {"n_redescriptions": len(r), "n_neurons": 2, "described": 2}
+    null = r.shuffled
+    assert null is not None and null.neurons == 2 and null.seed == 0
+    assert w.summary == {"n_redescriptions": len(r), "n_neurons": 2, "described": 2,
+                         "shuffled_described": null.described, "shuffled_neurons": 2,
+                         "shuffled_seed": 0}
     assert w.settings["min_jaccard"] == 0.5 and w.settings["max_pvalue"] == 0.01
     assert w.title == "Redescriptions of left by right"
     json.dumps(w.settings)  # plain JSON
@@ -109,6 +113,9 @@ def test_static_snapshot_is_a_coloured_table_and_heatmap(tabular):
     rm, attrs = tabular
     w = RedescriptionTable.from_estimator(rm, X=attrs, title="<b>mine</b>")
     page = w._static_html()
+    # the header reads the count beside its permutation null
+    assert (f"2 of 2 neurons described (J ≥ 0.5, p ≤ 0.01, bh-adjusted); with activations "
+            f"shuffled: {rm.result_.shuffled.described} of 2") in page
     assert "xai-static" in page and "&lt;b&gt;mine&lt;/b&gt;" in page and "<b>mine" not in page
     assert page.count("background:#") >= len(rm.result_) + 1  # J cells and heatmap cells
     assert "xai-static-coverage" in page and html.escape(rm.result_.right_rule[0]) in page

@@ -184,7 +184,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const sm = (model.get("summary") ?? {}) as Record<string, unknown>;
     const st = settings();
     const facts = [`${rows.count} redescriptions`];
-    if (sm.n_neurons !== undefined) facts.push(`${sm.described} of ${sm.n_neurons} neurons described (J ≥ ${floorJ()}, p ≤ ${st.max_pvalue}${st.correction ? `, ${st.correction}-adjusted` : ""})`);
+    if (sm.n_neurons !== undefined) {
+      // the permutation null beside the count: what chance alone gets described
+      const nul = sm.shuffled_described !== undefined ? `; with activations shuffled: ${sm.shuffled_described} of ${sm.shuffled_neurons}` : "";
+      facts.push(`${sm.described} of ${sm.n_neurons} neurons described (J ≥ ${floorJ()}, p ≤ ${st.max_pvalue}${st.correction ? `, ${st.correction}-adjusted` : ""})${nul}`);
+    }
     const header = h("div", { class: "xai-header" }, [
       title ? h("h3", { class: "xai-title", text: title }) : null,
       h("span", { class: "xai-info xai-summary", text: facts.join(" · ") }),

@@ -71,7 +71,7 @@ function traits(over: Record<string, unknown> = {}): Record<string, unknown> {
     rows: rowsWire(),
     coverage: { values: f32([3, 3], [0.9, 0, 0, 0, 0, 0, 0, 0.55, 0]) },
     settings: { min_jaccard: 0.5, max_pvalue: 0.01, correction: null },
-    summary: { n_redescriptions: 4, n_neurons: 3, described: 2 },
+    summary: { n_redescriptions: 4, n_neurons: 3, described: 2, shuffled_described: 1, shuffled_neurons: 3, shuffled_seed: 0 },
     sample_kind: "image",
     sample_columns: [],
     samples: thumbBlock([0, 1, 2]),
@@ -169,6 +169,7 @@ describe("RedescriptionTable view", () => {
     expect(el.querySelector("table.xai-rd-table img, table.xai-rd-table b")).toBeNull();
     expect(el.querySelector(".xai-title")!.textContent).toBe("Neurons <i>explained</i>");
     expect(el.querySelector(".xai-summary")!.textContent).toContain("2 of 3 neurons described");
+    expect(el.querySelector(".xai-summary")!.textContent).toContain("; with activations shuffled: 1 of 3");
     expect(el.querySelector("th[data-key=jaccard]")!.getAttribute("aria-sort")).toBe("descending");
   });
 

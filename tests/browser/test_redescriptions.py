@@ -63,6 +63,11 @@ def test_export_filters_sorts_and_shows_support_sets_offline(page, exported, sch
     wait_for_widgets(page)
     assert page.locator(".xai-title").inner_text() == "<b>toy</b> redescriptions"
     assert page.locator(".xai-root h3 b").count() == 0  # text from data is never markup
+    # the count beside its permutation null, in the header
+    assert (f"{res.described} of {len(res.neurons)} neurons described" in
+            page.locator(".xai-summary").inner_text())
+    assert page.locator(".xai-summary").inner_text().endswith(
+        f"; with activations shuffled: {res.shuffled.described} of {len(res.neurons)}")
     assert _rows(page) == list(range(len(res)))  # best J first, as mined
     rights = page.locator("td.xai-right").all_inner_texts()
     assert rights == res.right_rule

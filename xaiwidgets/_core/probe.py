@@ -23,6 +23,7 @@ from torch import nn
 from .validation import as_tensor, check_int, check_layer_names, check_model, describe
 
 __all__ = [
+    "ModelInputError",
     "ModelProbe",
     "StepStates",
     "find_embedding",
@@ -79,6 +80,11 @@ def with_autograd(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class ModelInputError(ValueError):
+    """:func:`run_model`'s error: the model raised on the inputs (the model's own exception is
+    its ``__cause__``, for callers that know the inputs are not to blame)."""
+
+
 def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any:
     """``model(x, *args)``; when the model cannot take the inputs, an error naming the argument
     and the inputs' shape (torch's own message kept) instead of a trace from inside torch."""
@@ -87,7 +93,7 @@ def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         if str(err).startswith("argument '"):  # already ours (e.g. from a probe's hook)
             raise
-        raise ValueError(f"argument '{name}': the model could not run on {describe(x)} "
+        raise ModelInputError(f"argument '{name}': the model could not run on {describe(x)} "
                          f"({type(err).__name__}: {err})") from err
 
 

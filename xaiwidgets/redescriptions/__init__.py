@@ -8,7 +8,7 @@ method in the project's words: ``docs/methods/redescriptions.md``.
 """
 
 from .miner import RedescriptionMiner
-from .result import RedescriptionResult, RuleSet
+from .result import RedescriptionResult, RuleSet, ShuffledBaseline
 from .stats import bin_thresholds, correct_pvalues, jaccard, pvalue
 from .views import View, activation_view, as_view, prediction_view
 
@@ -16,6 +16,7 @@ __all__ = [
     "RedescriptionMiner",
     "RedescriptionResult",
     "RuleSet",
+    "ShuffledBaseline",
     "View",
     "activation_view",
     "as_view",

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 from torch import nn
 
 from .._core.estimator import XaiEstimator
+from .._core.probe import ModelInputError
 from .._core.random import check_seed, seeded
 from .._core.validation import check_bool, check_int, check_number, check_option
 from .mining import (
@@ -27,7 +28,7 @@ from .mining import (
     query_text,
     query_without,
 )
-from .result import RedescriptionResult, RuleSet
+from .result import RedescriptionResult, RuleSet, ShuffledBaseline
 from .stats import BINNINGS, CORRECTIONS, correct_pvalues, intersections, jaccard
 from .views import Encoding, Schema, View, as_view, join_views
 
@@ -56,9 +57,11 @@ class RedescriptionMiner(XaiEstimator):
     min_support, max_support : float, default=0.05, 0.8
         ... and ``|E12|`` between these fractions of the samples (the reference's 10 and 136 of
         171 samples).
-    correction : {None, "bh", "bonferroni"}, default=None
+    correction : {"bh", "bonferroni", None}, default="bh"
         Adjust the p-values over all candidates (pairs passing the Jaccard and support filters):
-        Benjamini-Hochberg or Bonferroni.
+        Benjamini-Hochberg (the false discovery rate among the kept redescriptions at
+        ``max_pvalue``), Bonferroni (the family-wise error), or None (each candidate's own
+        p-value: with thousands of candidates, shuffled activations then get described too).
     binning : {"fd", "quantile", "kmeans"}, default="fd"
         Initial bins of numeric neurons: the reference's two-bin Freedman-Diaconis split, or
         ``n_bins`` equal-frequency / 1-D k-means bins.
@@ -82,11 +85,15 @@ class RedescriptionMiner(XaiEstimator):
         Mine a randomisation baseline as well: the same views computed by an untrained copy of
         each model (``copy.deepcopy`` re-initialised with ``reset_parameters``; the user's model
         is untouched; needs views from :func:`activation_view` / :func:`prediction_view`), or
-        the left view with every column shuffled.
+        the left view with every column shuffled (the shuffled mining below, kept whole).
     progress : bool, default=True
         Show a tqdm bar over the neurons.
     seed : int, default=0
-        Seeds the trees' tie-breaking, k-means binning and the baseline.
+        Seeds the trees' tie-breaking, k-means binning, the shuffles and the baseline.
+
+    Every fit also mines the left view with each column shuffled (seeded by ``seed``) and keeps
+    its counts as ``result_.shuffled``: the neurons chance alone gets described (and likewise
+    for ``baseline_result_``). ``fit`` therefore mines twice (four times with a baseline).
 
     Attributes
     ----------
@@ -110,7 +117,7 @@ class RedescriptionMiner(XaiEstimator):
         max_pvalue: float = 0.01,
         min_support: float = 0.05,
         max_support: float = 0.8,
-        correction: str | None = None,
+        correction: str | None = "bh",
         binning: str = "fd",
         n_bins: int = 2,
         n_iterations: int = 3,
@@ -214,17 +221,30 @@ class RedescriptionMiner(XaiEstimator):
                              "from an untrained copy; got only tables (use 'permuted')")
         cfg = self._config(n)
         self.n_samples_ = n
-        self.result_ = self._mine(views[0], join_views(views[1:], _right_name(views[1:])),
-                                  cfg, "redescriptions")
+        right = join_views(views[1:], _right_name(views[1:]))
+        self.result_, null = self._mine_with_null(views[0], right, cfg, "redescriptions")
         self.baseline_result_ = None
-        if self.baseline is not None:
-            base = (_untrained(views, int(self.seed)) if self.baseline == "untrained"
-                    else [views[0].permuted(np.random.default_rng(int(self.seed))), *views[1:]])
-            result = self._mine(base[0], join_views(base[1:], _right_name(base[1:])), cfg,
-                                f"baseline ({self.baseline})")
-            result.settings["baseline"] = self.baseline
+        if self.baseline == "permuted":
+            null.settings["baseline"] = "permuted"
+            null.shuffled = self.result_.shuffled
+            self.baseline_result_ = null
+        elif self.baseline == "untrained":
+            base = _untrained(views, int(self.seed))
+            result, _ = self._mine_with_null(base[0], join_views(base[1:], _right_name(base[1:])),
+                                             cfg, "baseline (untrained)")
+            result.settings["baseline"] = "untrained"
             self.baseline_result_ = result
         return self
+
+    def _mine_with_null(self, lv: View, rv: View, cfg: Config, desc: str
+                        ) -> tuple[RedescriptionResult, RedescriptionResult]:
+        """The result of ``lv`` by ``rv`` with its shuffled baseline, and the shuffled mining."""
+        result = self._mine(lv, rv, cfg, desc)
+        seed = int(self.seed)
+        null = self._mine(lv.permuted(np.random.default_rng(seed)), rv, cfg,
+                          f"{desc}, shuffled")
+        result.shuffled = ShuffledBaseline.of(null, seed)
+        return result, null
 
     def _mine(self, lv: View, rv: View, cfg: Config, desc: str) -> RedescriptionResult:
         lenc, renc = lv.encode(), rv.encode()
@@ -273,23 +293,37 @@ class RedescriptionMiner(XaiEstimator):
         Returns
         -------
         DataFrame
-            Rows ``"model"`` (and ``"baseline: untrained"`` / ``"baseline: permuted"``);
+            Rows ``"model"``, ``"model, shuffled"`` (its activations shuffled: the permutation
+            null), and with a baseline ``"baseline: untrained"`` and ``"baseline: untrained,
+            shuffled"`` (or ``"baseline: permuted"``, the same as ``"model, shuffled"``);
             columns ``neurons`` (mined, i.e. not constant), ``p <= a`` for each level (neurons
             with an individual redescription with J >= min_jaccard within the support bounds
-            at that level), and the median of the neurons' best J.
+            at that (adjusted) level), and the median of the neurons' best J.
         """
         import pandas as pd
 
         self._check_fitted("summary()")
+        levels = list(pvalues)
+        for a in levels:
+            check_number(a, "pvalues", low=0, low_open=True, high=1)
+
+        def row(counts: dict[str, int], best: np.ndarray) -> dict[str, Any]:
+            out: dict[str, Any] = dict(counts)
+            out["median best J"] = (float(np.nanmedian(best)) if np.isfinite(best).any()
+                                    else 0.0)
+            return out
+
         rows = {}
         for label, res in (("model", self.result_),
                            (f"baseline: {self.baseline}", self.baseline_result_)):
             if res is None:
                 continue
-            row: dict[str, Any] = dict(res.described_counts(pvalues))
-            best = res.summary["jaccard"]
-            row["median best J"] = float(np.nanmedian(best)) if np.isfinite(best).any() else 0.0
-            rows[label] = row
+            rows[label] = row(res.described_counts(levels), res.summary["jaccard"])
+            null = res.shuffled
+            if null is not None and label != "baseline: permuted":
+                counts = {"neurons": null.neurons,
+                          **{f"p <= {a:g}": null.described_at(a) for a in levels}}
+                rows[f"{label}, shuffled"] = row(counts, null.jaccard)
         return pd.DataFrame(rows).T
 
     def rule_set(self, neuron: str | None = None) -> RuleSet:
@@ -323,14 +357,20 @@ def _untrained(views: list[View], seed: int) -> list[View]:
                     if callable(reset):
                         reset()
             copies[id(model)] = clone
+        own: BaseException | None = None
         try:
             out.append(v.source.build(copies[id(model)]))
-        except ValueError as err:  # e.g. an untrained model predicting one class only
+        except ModelInputError as err:
+            # the trained model ran on these very inputs: the copy's error is the model's own
+            own = err.__cause__ or err
+        except ValueError as err:  # its view is unusable, e.g. one predicted class only
             if i == 0:
                 raise ValueError(f"argument 'baseline': the untrained copy gives no usable "
                                  f"left view ({err})") from err
             warnings.warn(f"baseline: view {v.name!r} of the untrained copy is left out ({err})",
                           UserWarning, stacklevel=4)
+        if own is not None:
+            raise own
     if len(out) < 2:
         raise ValueError("argument 'baseline': the untrained copy leaves no describing view")
     return out

@@ -13,7 +13,45 @@ from .._core.validation import check_labels, check_number, describe
 from .mining import Box, Query, evaluate
 from .views import Schema
 
-__all__ = ["RedescriptionResult", "RuleSet"]
+__all__ = ["RedescriptionResult", "RuleSet", "ShuffledBaseline"]
+
+
+@dataclass(frozen=True)
+class ShuffledBaseline:
+    """The same mining with every left column shuffled (one seeded permutation per column):
+    how many neurons chance alone gets described with the same views and filters.
+
+    Attributes
+    ----------
+    seed : int
+        The miner's seed (``np.random.default_rng(seed)`` draws the permutations).
+    neurons : int
+        Left columns mined (as the result's: shuffling keeps every column's values).
+    described : int
+        Shuffled neurons with an individual redescription that passes every filter.
+    min_pvalue, jaccard : np.ndarray of shape (neurons,)
+        Per shuffled neuron, as the result's ``summary["min_pvalue"]`` and
+        ``summary["jaccard"]`` (the best described J, NaN if none).
+    """
+
+    seed: int
+    neurons: int
+    described: int
+    min_pvalue: np.ndarray
+    jaccard: np.ndarray
+
+    @classmethod
+    def of(cls, result: RedescriptionResult, seed: int) -> ShuffledBaseline:
+        """The counts of ``result``, mined on shuffled columns with ``seed``."""
+        s = result.summary
+        return cls(seed=int(seed), neurons=len(result.neurons),
+                   described=int(s["described"].sum()),
+                   min_pvalue=np.asarray(s["min_pvalue"], np.float64),
+                   jaccard=np.asarray(s["jaccard"], np.float64))
+
+    def described_at(self, level: float) -> int:
+        """Shuffled neurons with a candidate at (adjusted) p <= ``level``."""
+        return int((self.min_pvalue <= level).sum())
 
 
 @dataclass
@@ -55,6 +93,9 @@ class RedescriptionResult:
     settings : dict
         The filters used: ``min_jaccard``, ``max_pvalue``, ``min_support`` and
         ``max_support`` (counts), ``correction``, ``n_candidates``.
+    shuffled : ShuffledBaseline or None
+        The permutation null the miner computes beside every result: the neurons described
+        when every left column is shuffled (read :attr:`described` against it).
     """
 
     left_view: str
@@ -84,14 +125,27 @@ class RedescriptionResult:
     left_schema: Schema
     right_schema: Schema
     categorical_codes: dict[str, np.ndarray] = field(default_factory=dict)
+    shuffled: ShuffledBaseline | None = None
 
     def __len__(self) -> int:
         return len(self.jaccard)
 
+    @property
+    def described(self) -> int:
+        """Neurons with an individual redescription that passes every filter."""
+        return int(self.summary["described"].sum())
+
+    def described_text(self) -> str:
+        """``"k of n neurons described; with activations shuffled: k0 of n0"``."""
+        text = f"{self.described} of {len(self.neurons)} neurons described"
+        if self.shuffled is not None:
+            text += (f"; with activations shuffled: {self.shuffled.described} of "
+                     f"{self.shuffled.neurons}")
+        return text
+
     def __repr__(self) -> str:
-        d = int(self.summary["described"].sum())
         return (f"RedescriptionResult({len(self)} redescriptions of {self.left_view!r} by "
-                f"{self.right_view!r}; {d} of {len(self.neurons)} neurons described)")
+                f"{self.right_view!r}; {self.described_text()})")
 
     # -- supports ------------------------------------------------------------------------------
     def supports(self, i: int) -> tuple[np.ndarray, np.ndarray]:

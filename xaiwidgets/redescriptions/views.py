@@ -223,9 +223,14 @@ def _named_columns(data: Any, name: str) -> list[tuple[str, np.ndarray]]:
         raise TypeError(f"argument '{name}': expected a table (DataFrame, dict of columns, "
                         f"array or tensor), got the string {data[:30]!r}")
     if _is_frame(data):
+        names = [str(c) for c in data.columns]
+        dupes = sorted({c for c in names if names.count(c) > 1})
+        if dupes:  # data[c] would be a frame, not a column
+            raise ValueError(f"argument '{name}': expected unique column names, got "
+                             f"{dupes[:10]} more than once")
         cols = []
-        for c in data.columns:
-            series = data[c]
+        for j, c in enumerate(data.columns):
+            series = data.iloc[:, j]
             arr = series.to_numpy()
             if str(series.dtype) == "category":
                 arr = series.astype(object).to_numpy()

@@ -117,6 +117,9 @@ class RedescriptionTable(XaiWidget):
         nd = r.summary
         summary = {"n_redescriptions": len(r), "n_neurons": len(r.neurons),
                    "described": int(nd["described"].sum())}
+        if r.shuffled is not None:  # the permutation null, read beside the count
+            summary.update(shuffled_described=r.shuffled.described,
+                           shuffled_neurons=r.shuffled.neurons, shuffled_seed=r.shuffled.seed)
         settings = {k: (v if not isinstance(v, np.generic) else v.item())
                     for k, v in r.settings.items()}
         super().__init__(
@@ -230,10 +233,12 @@ class RedescriptionTable(XaiWidget):
             return f"background:#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x};color:{fg}"
 
         esc = html.escape
+        adjusted = f", {esc(str(s['correction']))}-adjusted" if s.get("correction") else ""
         parts = [f"<div class='xai-static'><h4>{esc(self.title)}</h4>",
                  f"<p>{len(r)} redescriptions of {esc(r.left_view)} by {esc(r.right_view)} · "
                  f"{self.summary['described']} of {len(r.neurons)} neurons described (J ≥ "
-                 f"{s.get('min_jaccard', 0):g}, p ≤ {s.get('max_pvalue', 1):g})</p>"]
+                 f"{s.get('min_jaccard', 0):g}, p ≤ {s.get('max_pvalue', 1):g}{adjusted})"
+                 f"{_shuffled_words(self.summary)}</p>"]
         head = "".join(f"<th>{h}</th>" for h in ("neuron", "left rule", "right rule", "J", "p",
                                                   "|E12|"))
         body = []
@@ -273,3 +278,10 @@ class RedescriptionTable(XaiWidget):
                 "<caption>coverage: best J of each neuron's redescriptions testing an attribute"
                 f"</caption><tr><th></th>{head}</tr>{''.join(body)}</table>")
 
+
+def _shuffled_words(summary: dict[str, Any]) -> str:
+    """``"; with activations shuffled: k0 of n0"`` (the header's null), or nothing."""
+    if "shuffled_described" not in summary:
+        return ""
+    return (f"; with activations shuffled: {summary['shuffled_described']} of "
+            f"{summary['shuffled_neurons']}")
