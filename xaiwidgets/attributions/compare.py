@@ -34,7 +34,7 @@ from .._core.validation import (
 from ..metrics import faithfulness as _faith
 from ..metrics import robustness as _robust
 from ..metrics.stats import MetricSummary, summarize
-from .methods import Method, resolve_methods
+from .methods import Method, check_explained_targets, resolve_methods
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions",
            "metric_info"]
@@ -353,6 +353,7 @@ def compare_attributions(
                             f"dtype {truth.dtype}")
     resolved = resolve_methods(model, methods, kind, task=t, layer=layer_module,
                                baseline_id=int(baseline) if layer_module is not None else 0)
+    check_explained_targets(resolved, target_t, pred)
 
     from tqdm.auto import tqdm
 
