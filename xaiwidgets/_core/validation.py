@@ -29,6 +29,7 @@ __all__ = [
     "check_model",
     "check_model_output",
     "check_names",
+    "check_no_backward_hooks",
     "check_number",
     "check_option",
     "check_targets",
@@ -130,6 +131,24 @@ def check_model(model: Any, name: str = "model") -> nn.Module:
             f"hooks and restores it), got {describe(model)}"
         )
     return model
+
+
+def check_no_backward_hooks(model: nn.Module, name: str, why: str) -> None:
+    """Refuse full backward hooks (``register_full_backward_hook`` / ``..._pre_hook``, on a
+    submodule or global): torch.func transforms (vmap, vjp) cannot run through them and fail
+    deep inside torch. ``why`` says what needs the transform."""
+    from torch.nn.modules import module as torch_module
+
+    hooked = [n or type(model).__name__ for n, m in model.named_modules()
+              if getattr(m, "_backward_hooks", None) or getattr(m, "_backward_pre_hooks", None)]
+    if getattr(torch_module, "_global_backward_hooks", None) or getattr(
+            torch_module, "_global_backward_pre_hooks", None):
+        hooked.append("<global: torch.nn.modules.module.register_module_full_backward_hook>")
+    if hooked:
+        raise ValueError(f"argument '{name}': {why} uses torch.func (vmap / vjp), which cannot "
+                         f"run through full backward hooks; found on {hooked[:5]}. Remove them "
+                         "(handle.remove()) for this call, or register a tensor hook "
+                         "(tensor.register_hook) in forward instead")
 
 
 def as_tensor(x: Any, name: str) -> torch.Tensor:

@@ -28,6 +28,7 @@ from .._core.validation import (
     check_int,
     check_model,
     check_model_output,
+    check_no_backward_hooks,
     check_option,
     check_targets,
     describe,
@@ -166,6 +167,7 @@ def attribute(senn: SENN, inputs: Any, target: Any = None) -> torch.Tensor:
     """``J_h(x)^T theta(x)_t`` shaped like the inputs; see :meth:`SENN.attribute`."""
     _check_senn(senn)
     x = _inputs(senn, inputs)
+    check_no_backward_hooks(senn.conceptizer, "senn", "attribute (J_h(x)^T theta)")
     # eval mode (dropout off, as in explain()): the same answer every call, no RNG drawn
     with preserved_model(senn):
         t = _targets(senn, x, target)

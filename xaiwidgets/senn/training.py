@@ -27,6 +27,7 @@ from .._core.validation import (
     check_finite_tensor,
     check_int,
     check_model,
+    check_no_backward_hooks,
     check_number,
     check_option,
     check_targets,
@@ -104,6 +105,12 @@ class _Data:
             check(x, name)
             self.x = x
             self.y = check_targets(y, x.shape[0], n_classes, y_name).to(x.device)
+            seen = torch.unique(self.y)
+            if name == "data" and len(seen) < 2:  # training labels: one class teaches nothing
+                raise ValueError(
+                    f"argument '{y_name}': expected labels of at least 2 classes to train a "
+                    f"{n_classes}-class classifier, got only class {int(seen[0])} in all "
+                    f"{len(self.y)} samples")
             return
         if y is not None:
             raise ValueError(f"argument '{y_name}': only with tensor / array data; a "
@@ -351,6 +358,8 @@ def fit_senn(
         check_option(norm, "norm", NORMS)
     check_int(penalty_samples, "penalty_samples", low=1, allow_none=True)
     projections = check_projections(projections)
+    if lam > 0:  # the robustness loss's Jacobians come from torch.func
+        check_no_backward_hooks(senn, "senn", "the robustness loss (lam > 0)")
     # the directions' own stream, derived from the seed (the shuffling keeps its own)
     directions = None if projections is None else torch.Generator().manual_seed(
         int(np.random.SeedSequence([check_seed(seed), 1]).generate_state(1)[0]))
