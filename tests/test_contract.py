@@ -16,8 +16,8 @@ from test_probe import assert_untouched, snapshot
 from torch import nn
 
 import xaiwidgets as xw
-from xaiwidgets._core import persist
 from xaiwidgets import ConceptExtractor, ConceptTree, MaskExplainer
+from xaiwidgets._core import persist
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

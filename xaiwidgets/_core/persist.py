@@ -95,14 +95,18 @@ class _Refused(ValueError):
 def _unpickle(data: bytes, where: str, safe: Sequence[Any]) -> Any:
     extra = {f"{o.__module__}.{o.__qualname__}": o for o in safe}
     needed = get_unsafe_globals_in_checkpoint(io.BytesIO(data))
-    allowed, refused = [], []
+    allowed: list[Any] = []
+    refused: list[str] = []
     for name in needed:
         obj = _resolve(name, extra)
-        (allowed if obj is not None else refused).append(obj if obj is not None else name)
+        if obj is None:
+            refused.append(name)
+        else:
+            allowed.append(obj)
     if refused:
         raise _Refused(
             f"argument 'path': {where} names {sorted(refused)[:5]}, which are neither classes of "
-            "xaiwidgets, torch, scikit-learn or numpy nor allowed with safe_globals=[...]; "
+            "xaiwidgets, torch.nn, scikit-learn or numpy nor allowed with safe_globals=[...]; "
             "refusing to unpickle it. If the file is yours and holds your own classes (e.g. a "
             "custom mask generator), pass them: load(path, ..., safe_globals=[MyGenerator])")
     # numpy's dtype classes are built, not named, in a pickle: the scan above misses them
