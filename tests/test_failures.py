@@ -17,6 +17,7 @@ from test_concepts import Toy, toy_data
 from test_masks import FAST, LeftHalf
 from test_probe import assert_untouched, snapshot
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 import xaiwidgets as xw
 from xaiwidgets import ConceptExtractor, ConceptTree, MaskExplainer, compare_attributions
@@ -200,6 +201,10 @@ def test_senn_refuses_a_single_training_class():
                                          r"to train a 2-class classifier, got only class 1 in "
                                          r"all 40 samples"):
         fit_senn(senn, x, torch.ones(40, dtype=torch.long), progress=False)
+    loader = DataLoader(TensorDataset(x, torch.zeros(40, dtype=torch.long)), batch_size=8)
+    with pytest.raises(ValueError, match=r"argument 'data labels': expected labels of at least "
+                                         r"2 classes .* got only class 0 in all 40 samples"):
+        fit_senn(senn, loader, progress=False)
     assert_untouched(senn, before)
 
 
