@@ -231,6 +231,9 @@ def test_class_name_labels_are_not_compared_with_class_indices(tree):
             call()
     with pytest.raises(ValueError, match=r"argument 'pred': labels are class names"):
         xw.metrics.fidelity(names, model_pred)
+    with pytest.raises(ValueError, match=r"argument 'pred': concept 'a' holds names \(strings\) "
+                                         r"but 'true' holds numbers \(e.g. 1\)"):
+        xw.metrics.concept_accuracy({"a": [1, 0]}, {"a": ["1", "0"]})
     # integral floats are the same classes: the same answer as the integers
     score = t.score(concepts, model_pred)
     assert t.score(concepts, model_pred.astype(np.float64)) == score > 0.5

@@ -34,7 +34,16 @@ def _pair(true: Mapping[str, Any], pred: Mapping[str, Any]) -> tuple[dict, dict]
     if missing:
         raise ValueError(f"argument 'pred': missing concepts {missing}; expected the concepts "
                          f"of 'true': {list(true)}")
+    for k, v in true.items():  # names vs numbers never match: refuse, not "accuracy 0"
+        if (v.dtype.kind in "US") != (pred[k].dtype.kind in "US"):
+            raise ValueError(f"argument 'pred': concept {k!r} holds {_kind(pred[k])} but 'true' "
+                             f"holds {_kind(v)} (e.g. {v[0].item()!r}); give both the same kind "
+                             "of labels")
     return true, pred
+
+
+def _kind(arr: np.ndarray) -> str:
+    return "names (strings)" if arr.dtype.kind in "US" else "numbers"
 
 
 def concept_accuracy(
