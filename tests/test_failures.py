@@ -379,3 +379,31 @@ def test_a_full_backward_hook_is_named_before_senn_training():
     with pytest.raises(ValueError, match=r"argument 'senn': attribute \(J_h\(x\)\^T theta\) uses "
                                          r"torch.func"):
         learned.attribute(x[:2])
+
+
+class MyGenerator(nn.Module):
+    """A user's own mask generator: images (N, 1, 8, 8) -> mask logits (N, 1, 8, 8)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)
+
+
+def test_a_users_own_class_in_the_file_loads_only_when_allowed(saved, tmp_path):
+    _, _, images = saved
+    torch.manual_seed(0)
+    est = MaskExplainer(LeftHalf(), generator=MyGenerator(), **FAST).fit(images)
+    path = est.save(tmp_path / "custom.pt")
+    with pytest.raises(ValueError, match=r"argument 'path': '.*custom.pt' names "
+                                         r"\['test_failures.MyGenerator'\], which are neither "
+                                         r".* pass them: load\(path, ..., "
+                                         r"safe_globals=\[MyGenerator\]\)"):
+        MaskExplainer.load(path, model=est.model)
+    loaded = MaskExplainer.load(path, model=est.model, safe_globals=[MyGenerator])
+    assert isinstance(loaded.generator_, MyGenerator)
+    assert torch.equal(loaded.attribute(images[:4]), est.attribute(images[:4]))
+    with pytest.raises(TypeError, match=r"argument 'safe_globals': expected a list of classes"):
+        MaskExplainer.load(path, model=est.model, safe_globals="MyGenerator")
