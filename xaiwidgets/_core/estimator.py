@@ -9,14 +9,16 @@ A model-bound explainer takes the model first in ``__init__``. Cloning keeps tha
 submodule of it, such as a ``layer``) by reference: ``clone`` never copies the user's model.
 ``save`` writes the fitted state (generators, probes, trees) but never the model; ``load``
 re-binds it to a model given by the caller, after checking that its parameters and buffers have
-the same names, shapes and dtypes as those of the model the estimator was fitted on.
+the same names, shapes, dtypes and values (a sha256 digest) as those of the model when it was
+saved. The file format (:mod:`xaiwidgets._core.persist`) is checksummed, versioned and read
+with ``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,14 +28,12 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
+from . import persist
 from .validation import check_model, describe
 
 __all__ = ["XaiEstimator", "model_signature"]
 
 E = TypeVar("E", bound="XaiEstimator")
-
-_FORMAT = "xaiwidgets-estimator"
-_FORMAT_VERSION = 1
 
 
 def model_signature(model: nn.Module) -> list[tuple[str, tuple[int, ...], str]]:
@@ -124,10 +124,12 @@ class XaiEstimator(BaseEstimator):
     def save(self, path: str | Path) -> Path:
         """Write the fitted estimator to ``path`` (never the user's model).
 
-        The file holds the parameters, the fitted attributes and the model's parameter
-        signature; it is a pickle (``torch.save``), so load only files you trust. Custom
-        modules (e.g. your own mask generator) are stored by reference to their class, which
-        must be importable when loading.
+        The file holds the parameters, the fitted attributes, the model's parameter signature
+        (names, shapes, dtypes) and a sha256 digest of its weights, never the weights
+        themselves; a sha256 of the stored payload and a format version guard the file itself
+        (see :meth:`load`). Custom modules (e.g. your own mask generator) are stored by
+        reference to their class, which must be importable, and allowed with
+        ``safe_globals=``, when loading.
 
         Returns
         -------
@@ -143,34 +145,51 @@ class XaiEstimator(BaseEstimator):
         fitted = {k: v for k, v in vars(self).items()
                   if k.endswith("_") and not k.startswith("_")}
         payload = {
-            "format": _FORMAT, "version": _FORMAT_VERSION,
+            "format": persist.FORMAT, "version": persist.FORMAT_VERSION,
             "class": f"{type(self).__module__}.{type(self).__qualname__}",
             "params": stored, "fitted": fitted,
             "model": model_signature(model) if isinstance(model, nn.Module) else None,
+            "model_sha256": persist.model_digest(model) if isinstance(model, nn.Module) else None,
         }
-        path = Path(path)
-        torch.save(payload, path)
-        return path
+        return persist.write(path, payload)
 
     @classmethod
-    def load(cls: type[E], path: str | Path, model: nn.Module | None = None) -> E:
+    def load(cls: type[E], path: str | Path, model: nn.Module | None = None, *,
+             safe_globals: Sequence[type] = ()) -> E:
         """Read an estimator written by :meth:`save`, re-bound to ``model``.
+
+        What ``load`` guarantees, each failure a ``ValueError`` (``TypeError`` for the wrong
+        class) naming the argument:
+
+        * the file is a complete xaiwidgets estimator: empty, truncated, random and foreign
+          files are refused, and so is a payload whose sha256 differs from the one stored at
+          save time (corruption);
+        * its format version is one this xaiwidgets reads (a newer one is refused, not guessed);
+        * nothing outside xaiwidgets, ``torch.nn``, scikit-learn and numpy classes (and
+          ``safe_globals``) is unpickled: the file is read with ``torch.load(weights_only=True)``;
+        * the estimator's class is ``cls``;
+        * ``model`` has the parameters and buffers (names, shapes, dtypes) and the weights (a
+          sha256 of their values) the model had when the estimator was saved, so the loaded
+          explanations are those of the same model.
 
         Parameters
         ----------
         path : str or Path
         model : nn.Module, optional
-            Required for estimators that explain a model: the same architecture (names, shapes
-            and dtypes of parameters and buffers are checked) with the weights the estimator was
-            fitted on.
+            Required for estimators that explain a model: the model the estimator was fitted
+            on (never saved with it).
+        safe_globals : sequence of classes, optional
+            Your own classes stored in the file (e.g. a custom mask generator), allowed to be
+            unpickled.
         """
-        payload = torch.load(Path(path), map_location="cpu", weights_only=False)
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            raise ValueError(f"argument 'path': {str(path)!r} is not a saved xaiwidgets "
-                             "estimator")
+        if isinstance(safe_globals, (str, bytes)) or not all(
+                isinstance(c, type) for c in safe_globals):
+            raise TypeError(f"argument 'safe_globals': expected a list of classes, got "
+                            f"{describe(safe_globals)}")
+        payload = persist.read(path, safe_globals)
         name = f"{cls.__module__}.{cls.__qualname__}"
-        if payload["class"] != name:
-            raise TypeError(f"argument 'path': the file holds a {payload['class']}, not a "
+        if payload.get("class") != name:
+            raise TypeError(f"argument 'path': the file holds a {payload.get('class')}, not a "
                             f"{name}; load it with that class")
         params = dict(payload["params"])
         if payload["model"] is not None:
@@ -186,6 +205,12 @@ class XaiEstimator(BaseEstimator):
                 raise ValueError(f"argument 'model': not the architecture this {cls.__name__} "
                                  f"was fitted on (parameter names / shapes / dtypes differ: "
                                  f"{diff})")
+            digest = payload.get("model_sha256")
+            if digest is not None and digest != persist.model_digest(model):
+                raise ValueError(f"argument 'model': the architecture this {cls.__name__} was "
+                                 "fitted on, but not the same weights (their sha256 differs "
+                                 "from the one saved); pass the model as it was when saved, or "
+                                 "refit the explainer on this one")
             modules = dict(model.named_modules())
             for k, v in params.items():
                 if isinstance(v, tuple) and len(v) == 2 and v[0] == "__submodule__":

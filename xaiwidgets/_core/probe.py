@@ -12,6 +12,7 @@ was active. ``ModelProbe`` builds on it: the one activation collector (prealloca
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -81,20 +82,50 @@ def with_autograd(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class ModelInputError(ValueError):
-    """:func:`run_model`'s error: the model raised on the inputs (the model's own exception is
-    its ``__cause__``, for callers that know the inputs are not to blame)."""
+    """:func:`run_model`'s error: the model raised on a kind of input it had not run on (the
+    model's own exception is its ``__cause__``, for callers that know the inputs are not to
+    blame)."""
+
+
+# Per model, the kinds of inputs (shape after the batch axis, dtype) it has already run on.
+# A failure on a kind of input that ran before is the model's own (its code, its state, these
+# values), not a bad argument: it reaches the caller as the model raised it.
+_RAN_ON: weakref.WeakKeyDictionary[nn.Module, set[tuple[Any, ...]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _input_kind(x: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    def kind(v: Any) -> Any:
+        if isinstance(v, torch.Tensor):
+            return (tuple(v.shape[1:]), v.dtype, v.device.type)
+        return type(v).__name__
+
+    return (kind(x), *(kind(a) for a in args))
 
 
 def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any:
-    """``model(x, *args)``; when the model cannot take the inputs, an error naming the argument
-    and the inputs' shape (torch's own message kept) instead of a trace from inside torch."""
+    """``model(x, *args)``, telling bad inputs from the model's own failures.
+
+    When the model raises on a kind of input (shape after the batch axis, dtype) it has not
+    run on before, the inputs are the likely cause: a :class:`ModelInputError` (a
+    ``ValueError``) naming the argument and the inputs' shape, torch's message kept and the
+    model's exception chained. When it raises
+    on a kind of input it already ran on (earlier in this call, or in an earlier one), the
+    exception is the model's own and is re-raised unchanged; so is any exception other than
+    ``RuntimeError`` / ``ValueError`` / ``TypeError`` / ``IndexError``.
+    """
+    kind = _input_kind(x, args)
     try:
-        return model(x, *args)
+        out = model(x, *args)
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         if str(err).startswith("argument '"):  # already ours (e.g. from a probe's hook)
             raise
+        if kind in _RAN_ON.get(model, ()):
+            raise  # these inputs ran before: the model's own failure, as it raised it
         raise ModelInputError(f"argument '{name}': the model could not run on {describe(x)} "
-                         f"({type(err).__name__}: {err})") from err
+                              f"({type(err).__name__}: {err})") from err
+    _RAN_ON.setdefault(model, set()).add(kind)
+    return out
 
 
 def _has_rnn(model: nn.Module) -> bool:

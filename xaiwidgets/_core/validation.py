@@ -20,6 +20,7 @@ from torch import nn
 __all__ = [
     "as_tensor",
     "check_bool",
+    "check_class_labels",
     "check_class_names",
     "check_finite_tensor",
     "check_int",
@@ -28,11 +29,13 @@ __all__ = [
     "check_model",
     "check_model_output",
     "check_names",
+    "check_no_backward_hooks",
     "check_number",
     "check_option",
     "check_targets",
     "check_token_ids",
     "describe",
+    "match_labels",
 ]
 
 
@@ -128,6 +131,24 @@ def check_model(model: Any, name: str = "model") -> nn.Module:
             f"hooks and restores it), got {describe(model)}"
         )
     return model
+
+
+def check_no_backward_hooks(model: nn.Module, name: str, why: str) -> None:
+    """Refuse full backward hooks (``register_full_backward_hook`` / ``..._pre_hook``, on a
+    submodule or global): torch.func transforms (vmap, vjp) cannot run through them and fail
+    deep inside torch. ``why`` says what needs the transform."""
+    from torch.nn.modules import module as torch_module
+
+    hooked = [n or type(model).__name__ for n, m in model.named_modules()
+              if getattr(m, "_backward_hooks", None) or getattr(m, "_backward_pre_hooks", None)]
+    if getattr(torch_module, "_global_backward_hooks", None) or getattr(
+            torch_module, "_global_backward_pre_hooks", None):
+        hooked.append("<global: torch.nn.modules.module.register_module_full_backward_hook>")
+    if hooked:
+        raise ValueError(f"argument '{name}': {why} uses torch.func (vmap / vjp), which cannot "
+                         f"run through full backward hooks; found on {hooked[:5]}. Remove them "
+                         "(handle.remove()) for this call, or register a tensor hook "
+                         "(tensor.register_hook) in forward instead")
 
 
 def as_tensor(x: Any, name: str) -> torch.Tensor:
@@ -278,6 +299,74 @@ def check_labels(y: Any, n: int, name: str) -> np.ndarray:
         raise ValueError(f"argument '{name}': labels must not be missing (NaN / None), got "
                          f"missing labels at samples {np.flatnonzero(missing)[:10].tolist()}")
     return arr
+
+
+def check_class_labels(y: Any, n: int, name: str) -> np.ndarray:
+    """One class label per sample (:func:`check_labels`), as class labels: integers, bools and
+    strings are kept; floats must be integral (``1.0``) and become int64. Non-integral floats
+    (a regression's outputs, probabilities) are refused: they are not classes."""
+    arr = check_labels(y, n, name)
+    if arr.dtype.kind == "O":  # Python objects: all numbers or all text, nothing else
+        kinds = {type(v) for v in arr}
+        if all(issubclass(k, (str, np.str_)) for k in kinds):
+            arr = arr.astype(str)
+        elif all(issubclass(k, (numbers.Real, np.number)) for k in kinds):
+            arr = arr.astype(np.float64)
+        else:
+            raise TypeError(f"argument '{name}': expected class labels of one kind (all "
+                            f"integers or all names), got a mix of "
+                            f"{sorted(k.__name__ for k in kinds)}")
+    if arr.dtype.kind == "f":
+        frac = ~np.isfinite(arr) | (arr != np.round(arr))
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise ValueError(f"argument '{name}': expected class labels (integers or names), "
+                             f"got non-integral value {float(arr[i])!r} at sample {i}; "
+                             "continuous values are not classes: pass class indices (e.g. "
+                             "the outputs' argmax) or bin the values first")
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "biuUS":
+        raise TypeError(f"argument '{name}': expected class labels (integers or names), got "
+                        f"dtype {arr.dtype}")
+    return arr
+
+
+def match_labels(y: Any, classes: Any, n: int, name: str,
+                 class_names: Sequence[str] | None = None) -> np.ndarray:
+    """Labels ``y`` in the vocabulary of ``classes`` (the classes predictions are drawn from),
+    so that ``labels == predictions`` compares like with like.
+
+    Names and indices are never compared with each other silently: class-name labels against
+    integer classes are mapped through ``class_names`` (``class_names[i]`` names class ``i``),
+    integer labels against named classes likewise; without ``class_names`` either is an error.
+    Integral floats are integers (:func:`check_class_labels`).
+    """
+    arr = check_class_labels(y, n, name)
+    cls = np.asarray(classes)
+    names = [str(c) for c in class_names] if class_names is not None else None
+    text_y, text_c = arr.dtype.kind in "US", cls.dtype.kind in "USO"
+    if text_y and not text_c:
+        if names is None:
+            raise ValueError(f"argument '{name}': labels are class names (e.g. {str(arr[0])!r}) "
+                             f"but the predictions are class indices {cls[:10].tolist()}; pass "
+                             "integer labels, or class_names=[...] to map names to indices")
+        index = {v: i for i, v in enumerate(names)}
+        unknown = sorted({str(v) for v in arr if str(v) not in index})
+        if unknown:
+            raise ValueError(f"argument '{name}': labels {unknown[:5]} are not among the "
+                             f"class names {names[:10]}")
+        return np.array([index[str(v)] for v in arr], dtype=np.int64)
+    if text_c and not text_y:
+        if names is None or not all(c in names for c in cls.astype(str)):
+            raise ValueError(f"argument '{name}': labels are class indices (e.g. "
+                             f"{arr[0].item()!r}) but the predictions are class names "
+                             f"{cls.astype(str)[:10].tolist()}; pass the labels as names")
+        bad = arr[(arr < 0) | (arr >= len(names))]
+        if len(bad):
+            raise ValueError(f"argument '{name}': label {bad[0].item()} is not a class index "
+                             f"of the {len(names)} class names")
+        return np.asarray(names, dtype=str)[arr.astype(np.int64)]
+    return arr.astype(str) if text_c else arr
 
 
 def missing_labels(arr: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from .._core.validation import (
 from ..metrics import faithfulness as _faith
 from ..metrics import robustness as _robust
 from ..metrics.stats import MetricSummary, summarize
-from .methods import Method, resolve_methods
+from .methods import Method, check_explained_targets, resolve_methods
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions",
            "metric_info"]
@@ -147,6 +147,34 @@ class AttributionResult:
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN, no noise
             return {m: {k: float(np.nanmean(v)) for k, v in d.items()}
                     for m, d in self.metrics.items()}
+
+
+def _check_layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor, given: Any
+                        ) -> None:
+    """Token ids are explained in the space of ``layer``'s output: it must be one float tensor
+    (Captum's layer methods substitute and differentiate it). Recurrent layers return
+    ``(outputs, state)`` and are refused here, not deep inside Captum."""
+    seen: list[Any] = []
+    with preserved_model(model), torch.inference_mode():
+        handle = layer.register_forward_hook(lambda _m, _i, o: seen.append(o))
+        try:
+            run_model(model, x)
+        finally:
+            handle.remove()
+    name = given if isinstance(given, str) else type(layer).__name__
+    if not seen:
+        raise ValueError(f"argument 'layer': {name!r} is not called by the model's forward "
+                         "pass on these inputs")
+    out = seen[0]
+    if not (isinstance(out, torch.Tensor) and out.is_floating_point()):
+        what = (f"a {type(out).__name__}" if not isinstance(out, torch.Tensor)
+                else f"a tensor of dtype {out.dtype}")
+        hint = (" (a recurrent layer returns (outputs, state))"
+                if isinstance(layer, nn.RNNBase) else "")
+        raise ValueError(f"argument 'layer': token ids are explained at a layer that returns "
+                         f"one float tensor, such as the token embedding; {name!r} "
+                         f"({type(layer).__name__}) returns {what}{hint}. Pass the "
+                         "embedding layer")
 
 
 def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -330,6 +358,8 @@ def compare_attributions(
     x, kind = check_inputs(raw, kind="tokens" if token_ids and kind is None else kind,
                            model=model, embedding=layer_module)
     n = x.shape[0]
+    if layer_module is not None:
+        _check_layer_output(model, layer_module, x[:1], layer)
     out = _predict(model, x, batch_size)
     t = infer_task(task, out.shape[1])
     if t.is_classifier:
@@ -353,6 +383,7 @@ def compare_attributions(
                             f"dtype {truth.dtype}")
     resolved = resolve_methods(model, methods, kind, task=t, layer=layer_module,
                                baseline_id=int(baseline) if layer_module is not None else 0)
+    check_explained_targets(resolved, target_t, pred)
 
     from tqdm.auto import tqdm
 

@@ -48,6 +48,25 @@ class Method:
     label: str
     explain: Explain
     expansion: int = 1
+    takes_target: bool = True
+
+
+def check_explained_targets(methods: Sequence[Method], target: torch.Tensor,
+                            pred: torch.Tensor, name: str = "methods") -> None:
+    """An explainer whose ``attribute`` takes no target explains one thing per sample whatever
+    class is asked: it may only be asked for the model's predicted class. Refuse targets that
+    differ from the predictions rather than give the same map for every class."""
+    differ = (target.reshape(-1).cpu() != pred.reshape(-1).cpu()).nonzero().flatten()
+    if not len(differ):
+        return
+    for m in methods:
+        if not m.takes_target:
+            raise ValueError(
+                f"argument '{name}': {m.label!r} has attribute(inputs) without a target "
+                f"parameter, so its maps are the same whatever class is explained; the targets "
+                f"asked differ from the model's predictions at samples {differ[:10].tolist()}. "
+                "Give its attribute a target parameter (attribute(inputs, target=None)), or "
+                "explain the predicted classes (target=None)")
 
 
 #: copies of each sample per model pass (IG: its internal batch; GradientSHAP: its samples;
@@ -246,7 +265,7 @@ def _from_explainer(obj: Any, label: str, task: Task) -> Method:
             a = a * sign
         return a
 
-    return Method(name=label, label=label, explain=explain)
+    return Method(name=label, label=label, explain=explain, takes_target=takes_target)
 
 
 def _label_of(obj: Any) -> str:

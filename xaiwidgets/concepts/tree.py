@@ -20,7 +20,13 @@ from .._core.rules import (
     threshold_test,
     tree_nodes,
 )
-from .._core.validation import check_int, check_labels, check_number, describe
+from .._core.validation import (
+    check_class_labels,
+    check_int,
+    check_number,
+    describe,
+    match_labels,
+)
 from ..metrics.fidelity import concept_accuracy, mpo_curve
 
 __all__ = ["ConceptTree", "ConceptTreeReport", "InterventionChart", "NodeStatistics"]
@@ -376,7 +382,7 @@ class ConceptTree(XaiEstimator):
                             f"string {self.categorical!r}")
         concepts = check_concepts(concepts)
         n = len(next(iter(concepts.values())))
-        y = check_labels(y, n, "y")
+        y = check_class_labels(y, n, "y")
         names = list(concepts)
         categorical = set(self.categorical or [])
         unknown = sorted(categorical - set(names))
@@ -438,7 +444,7 @@ class ConceptTree(XaiEstimator):
         """Fraction of samples where the tree agrees with ``y`` (fidelity when ``y`` holds the
         model's predictions)."""
         pred = self.predict(concepts)
-        return float(np.mean(pred == check_labels(y, len(pred), "y")))
+        return float(np.mean(pred == match_labels(y, self.classes_, len(pred), "y")))
 
     def nodes(self, *, merge_same_class: bool = False) -> dict[str, Any]:
         """The tree as arrays, node 0 the root, in words.
@@ -486,8 +492,8 @@ class ConceptTree(XaiEstimator):
         """
         x = self._encode(concepts)
         n = len(x)
-        model_pred = check_labels(model_pred, n, "model_pred")
-        y = None if y_true is None else check_labels(y_true, n, "y_true")
+        model_pred = match_labels(model_pred, self.classes_, n, "model_pred")
+        y = None if y_true is None else match_labels(y_true, self.classes_, n, "y_true")
         parts = [np.asarray(self.classes_), model_pred] + ([y] if y is not None else [])
         try:
             classes = np.unique(np.concatenate([np.asarray(p).astype(self.classes_.dtype)
@@ -565,7 +571,7 @@ class ConceptTree(XaiEstimator):
         """
         x = self._encode(concepts)
         n = len(x)
-        y_model = check_labels(y_model, n, "y_model")
+        y_model = match_labels(y_model, self.classes_, n, "y_model")
         pred = self.estimator_.predict(x)
         report: dict[str, Any] = {
             "fidelity": float(np.mean(pred == y_model)), "accuracy": None, "model_accuracy": None,
@@ -575,7 +581,7 @@ class ConceptTree(XaiEstimator):
             "n_samples": n,
         }
         if y_true is not None:
-            y_true = check_labels(y_true, n, "y_true")
+            y_true = match_labels(y_true, self.classes_, n, "y_true")
             report["accuracy"] = float(np.mean(pred == y_true))
             report["model_accuracy"] = float(np.mean(y_model == y_true))
         if true_concepts is not None:

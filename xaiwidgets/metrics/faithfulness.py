@@ -327,7 +327,8 @@ def faithfulness_correlation(
         if attributions is None:
             if explain is None:
                 raise ValueError("argument 'explain': pass an explainer, or attributions=")
-            fn = as_explain(explain, t)
+            fn = as_explain(explain, t, targets=lambda: (
+                tgt, t.predict(out).long() if t.is_classifier else tgt))
             with seeded(seed), quiet_captum():
                 a = torch.cat([as_tensor(fn(x[s:s + batch_size], tgt[s:s + batch_size]),
                                          "explain").detach()

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from .._core.labels import check_concepts
-from .._core.validation import check_labels
+from .._core.validation import check_class_labels, match_labels
 
 __all__ = ["concept_accuracy", "fidelity", "mispredicted_concepts", "mpo_curve"]
 
@@ -20,10 +20,10 @@ def fidelity(pred: Any, reference: Any) -> float:
     explained model's own predictions ``reference``."""
     ref = np.asarray(reference) if not hasattr(reference, "detach") else (
         reference.detach().cpu().numpy())
-    ref = check_labels(ref, len(ref), "reference")
-    p = check_labels(pred, len(ref), "pred")
+    ref = check_class_labels(ref, len(ref), "reference")
     if len(ref) == 0:
         raise ValueError("argument 'reference': expected at least one sample, got 0")
+    p = match_labels(pred, np.unique(ref), len(ref), "pred")
     return float(np.mean(p == ref))
 
 
@@ -34,7 +34,16 @@ def _pair(true: Mapping[str, Any], pred: Mapping[str, Any]) -> tuple[dict, dict]
     if missing:
         raise ValueError(f"argument 'pred': missing concepts {missing}; expected the concepts "
                          f"of 'true': {list(true)}")
+    for k, v in true.items():  # names vs numbers never match: refuse, not "accuracy 0"
+        if (v.dtype.kind in "US") != (pred[k].dtype.kind in "US"):
+            raise ValueError(f"argument 'pred': concept {k!r} holds {_kind(pred[k])} but 'true' "
+                             f"holds {_kind(v)} (e.g. {v[0].item()!r}); give both the same kind "
+                             "of labels")
     return true, pred
+
+
+def _kind(arr: np.ndarray) -> str:
+    return "names (strings)" if arr.dtype.kind in "US" else "numbers"
 
 
 def concept_accuracy(

@@ -158,18 +158,29 @@ def explainer_model(explain: Any) -> nn.Module | None:
     return None
 
 
-def as_explain(explain: Any, task: Task, name: str = "explain") -> Explain:
+def as_explain(explain: Any, task: Task, name: str = "explain",
+               targets: Callable[[], tuple[torch.Tensor, torch.Tensor]] | None = None
+               ) -> Explain:
     """``explain(x, target)`` from a callable of that signature or an object with Captum's
     ``attribute(x, target=...)`` (binary / one-output models handled as in
-    :func:`xaiwidgets.compare_attributions`)."""
+    :func:`xaiwidgets.compare_attributions`). ``targets() -> (explained, predicted)``: for an
+    object whose ``attribute`` takes no target, the explained classes must be the predicted
+    ones (see :func:`~xaiwidgets.attributions.methods.check_explained_targets`)."""
     if callable(getattr(explain, "attribute", None)) and not inspect.ismethod(explain):
-        from ..attributions.methods import _from_explainer
+        from ..attributions.methods import _from_explainer, check_explained_targets
 
-        return _from_explainer(explain, "", task).explain
+        method = _from_explainer(explain, _label_of(explain), task)
+        if not method.takes_target and targets is not None:
+            check_explained_targets([method], *targets(), name=name)
+        return method.explain
     if callable(explain):
         return explain
     raise TypeError(f"argument '{name}': expected explain(inputs, target) -> attributions or an "
                     f"object with attribute(inputs, target=...), got {describe(explain)}")
+
+
+def _label_of(explain: Any) -> str:
+    return str(getattr(explain, "label", None) or type(explain).__name__)
 
 
 def _flat_explanation(e: Any, n: int, name: str) -> torch.Tensor:
@@ -284,7 +295,20 @@ def local_lipschitz(
                                  for s in range(0, n, batch_size)]).long()
         else:
             tgt = check_targets(target, n, t_.n_classes if t_.is_classifier else 1).to(x.device)
-        fn = as_explain(explain, t_)
+        def explained() -> tuple[torch.Tensor, torch.Tensor]:
+            if target is None or not t_.is_classifier:
+                return tgt, tgt
+            if model is None:
+                raise ValueError(f"argument 'explain': {_label_of(explain)!r} has "
+                                 "attribute(inputs) without a target parameter; it cannot "
+                                 "explain the classes given in target= (pass model= or a "
+                                 "target parameter)")
+            with torch.no_grad():
+                pred = torch.cat([t_.predict(run_model(model, x[s:s + batch_size]))
+                                  for s in range(0, n, batch_size)]).long()
+            return tgt, pred
+
+        fn = as_explain(explain, t_, targets=explained)
         rep = represent or (lambda v: v)
 
         def run(v: torch.Tensor, t: torch.Tensor, what: Callable[..., Any]) -> torch.Tensor:

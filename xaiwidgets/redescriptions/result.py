@@ -234,7 +234,8 @@ class RedescriptionResult:
         """The redescriptions of one categorical left column (e.g. a model's predicted class)
         as an ordered rule set: ``IF right rule THEN class``, one rule per class (its best
         individual redescription whose left side is ``column = class``), best J first; samples
-        no rule covers get the default class (the commonest class among them).
+        no rule covers get the default class (the commonest class among them). When no
+        redescription qualifies, the rule set is the default class alone.
 
         Parameters
         ----------
@@ -280,7 +281,7 @@ class RedescriptionResult:
                         queries=[self.right_queries[i] for i in order],
                         jaccard=[float(self.jaccard[i]) for i in order],
                         default=str(uniq[np.argmax(counts)]), schema=self.right_schema)
-        pred = rules._predict_supports([self.supports(i)[1] for i in order])
+        pred = rules._predict_supports([self.supports(i)[1] for i in order], self.n_samples)
         rules.fidelity_ = float(np.mean(pred == truth))
         rules.coverage_ = float(covered.mean())
         return rules
@@ -334,8 +335,8 @@ class RuleSet:
         lines.append(f"ELSE {self.target} = {self.default}")
         return "\n".join(lines)
 
-    def _predict_supports(self, supports: list[np.ndarray]) -> np.ndarray:
-        n = len(supports[0]) if supports else 0
+    def _predict_supports(self, supports: list[np.ndarray], n: int) -> np.ndarray:
+        """The class of each of ``n`` samples; with no rule, the default for all."""
         out = np.full(n, self.default, dtype=object)
         done = np.zeros(n, dtype=bool)
         for c, s in zip(self.classes, supports, strict=True):
@@ -347,7 +348,7 @@ class RuleSet:
         """Classes predicted by the rules for new samples (a table with the right view's
         columns, e.g. the input attributes of other samples)."""
         matrix = self.schema.matrix(data, "data")
-        return self._predict_supports([evaluate(q, matrix) for q in self.queries])
+        return self._predict_supports([evaluate(q, matrix) for q in self.queries], len(matrix))
 
     def fidelity(self, data: Any, labels: Any) -> float:
         """Agreement of :meth:`predict` with ``labels`` (e.g. the model's predictions)."""

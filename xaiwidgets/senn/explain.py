@@ -28,6 +28,7 @@ from .._core.validation import (
     check_int,
     check_model,
     check_model_output,
+    check_no_backward_hooks,
     check_option,
     check_targets,
     describe,
@@ -154,7 +155,8 @@ def relevances(senn: SENN, inputs: Any, target: Any = None) -> torch.Tensor:
     """``theta(x)`` of class ``target`` (default: predicted), (N, k), detached."""
     _check_senn(senn)
     x = _inputs(senn, inputs)
-    with torch.no_grad():
+    # eval mode (dropout off, as in explain()): the same answer every call, no RNG drawn
+    with preserved_model(senn), torch.no_grad():
         logits, _, th = senn.parts(x)
         t = logits.argmax(1) if target is None else _targets(senn, x, target)
     return th.gather(2, t[:, None, None].expand(-1, th.shape[1], 1))[..., 0].detach()
@@ -165,12 +167,15 @@ def attribute(senn: SENN, inputs: Any, target: Any = None) -> torch.Tensor:
     """``J_h(x)^T theta(x)_t`` shaped like the inputs; see :meth:`SENN.attribute`."""
     _check_senn(senn)
     x = _inputs(senn, inputs)
-    t = _targets(senn, x, target)
-    with torch.no_grad():
-        th = senn._theta(x)
-    rel = th.gather(2, t[:, None, None].expand(-1, th.shape[1], 1))[..., 0].detach()
-    _, pull = vjp(senn._concepts, x)
-    (a,) = pull(rel)
+    check_no_backward_hooks(senn.conceptizer, "senn", "attribute (J_h(x)^T theta)")
+    # eval mode (dropout off, as in explain()): the same answer every call, no RNG drawn
+    with preserved_model(senn):
+        t = _targets(senn, x, target)
+        with torch.no_grad():
+            th = senn._theta(x)
+        rel = th.gather(2, t[:, None, None].expand(-1, th.shape[1], 1))[..., 0].detach()
+        _, pull = vjp(senn._concepts, x)
+        (a,) = pull(rel)
     return a.detach()
 
 

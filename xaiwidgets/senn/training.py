@@ -27,6 +27,7 @@ from .._core.validation import (
     check_finite_tensor,
     check_int,
     check_model,
+    check_no_backward_hooks,
     check_number,
     check_option,
     check_targets,
@@ -83,6 +84,15 @@ class SENNHistory:
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
+def _check_two_classes(y: torch.Tensor, n_classes: int, name: str) -> None:
+    """Training labels of one class teach a classifier nothing: refuse them."""
+    seen = torch.unique(y)
+    if len(seen) < 2:
+        raise ValueError(f"argument '{name}': expected labels of at least 2 classes to train a "
+                         f"{n_classes}-class classifier, got only class {int(seen[0])} in all "
+                         f"{len(y)} samples")
+
+
 class _Data:
     """Training or validation data: in-memory tensors, or a re-iterable of (x, y) batches."""
 
@@ -104,6 +114,8 @@ class _Data:
             check(x, name)
             self.x = x
             self.y = check_targets(y, x.shape[0], n_classes, y_name).to(x.device)
+            if name == "data":
+                _check_two_classes(self.y, n_classes, y_name)
             return
         if y is not None:
             raise ValueError(f"argument '{y_name}': only with tensor / array data; a "
@@ -113,6 +125,11 @@ class _Data:
                             f"DataLoader of (x, y) batches, got {describe(data)}")
         if isinstance(data, Sized) and len(data) == 0:
             raise ValueError(f"argument '{name}': the loader is empty (no batches)")
+        tensors = getattr(getattr(data, "dataset", None), "tensors", None)
+        if name == "data" and isinstance(tensors, tuple) and len(tensors) >= 2:
+            # a TensorDataset's labels are at hand: check them before any step
+            _check_two_classes(torch.as_tensor(tensors[1]).reshape(-1), n_classes,
+                               f"{name} labels")
         self.loader = data
 
     @property
@@ -351,6 +368,8 @@ def fit_senn(
         check_option(norm, "norm", NORMS)
     check_int(penalty_samples, "penalty_samples", low=1, allow_none=True)
     projections = check_projections(projections)
+    if lam > 0:  # the robustness loss's Jacobians come from torch.func
+        check_no_backward_hooks(senn, "senn", "the robustness loss (lam > 0)")
     # the directions' own stream, derived from the seed (the shuffling keeps its own)
     directions = None if projections is None else torch.Generator().manual_seed(
         int(np.random.SeedSequence([check_seed(seed), 1]).generate_state(1)[0]))

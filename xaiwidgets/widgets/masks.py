@@ -153,12 +153,25 @@ class MaskHeatmap(widgets.VBox):
                                  f"sample ({x.shape[0]}), got {len(smiles)} for "
                                  f"{explainer.kind_} inputs")
         if isinstance(baselines, Mapping):
-            methods: dict[str, Any] = {explainer.label: explainer, **baselines}
+            pairs = [(str(k), v) for k, v in baselines.items()]
+        elif isinstance(baselines, (str, bytes)) or not isinstance(baselines, Sequence):
+            raise TypeError(f"argument 'baselines': expected a list of method names or "
+                            f"explainers, or a dict {{label: method}}, got {describe(baselines)}")
         else:
-            methods = {explainer.label: explainer}
-            for b in baselines:
-                methods[b if isinstance(b, str) else str(getattr(b, "label", type(b).__name__))] = b
-            methods = {(METHODS[k][0] if k in METHODS else k): v for k, v in methods.items()}
+            pairs = [(b if isinstance(b, str) else str(getattr(b, "label", type(b).__name__)), b)
+                     for b in baselines]
+            pairs = [(METHODS[k][0] if k in METHODS else k, v) for k, v in pairs]
+        # every panel needs its own label: a baseline named like the mask (or like another
+        # baseline) would silently replace it
+        labels = [explainer.label] + [k for k, _ in pairs]
+        dupes = sorted({k for k in labels if labels.count(k) > 1})
+        if dupes:
+            clash = ("the mask explainer's label" if explainer.label in dupes
+                     else "another baseline's label")
+            raise ValueError(f"argument 'baselines': labels {dupes} appear twice (one is "
+                             f"{clash}); each panel needs its own label: pass a dict "
+                             "{label: method} with distinct labels, or set explainer.label")
+        methods: dict[str, Any] = {explainer.label: explainer, **dict(pairs)}
         kwargs = dict(compare_kwargs)
         kwargs.setdefault("task", explainer.task_)
         if explainer.kind_ == "tokens":

@@ -17,9 +17,9 @@ from .._core.validation import (
     check_bool,
     check_class_names,
     check_int,
-    check_labels,
     check_option,
     describe,
+    match_labels,
 )
 from ..concepts.extract import ConceptExtractor
 from ..concepts.tree import ConceptTree
@@ -290,8 +290,8 @@ class ConceptTreeWidget(XaiWidget):
         stats = tree.node_statistics(concepts, model_pred, y_true=y_true)
         labels = stats.classes
         names = self._class_names(labels, class_names)
-        model_pred = check_labels(model_pred, n, "model_pred")
-        y = None if y_true is None else check_labels(y_true, n, "y_true")
+        model_pred = match_labels(model_pred, tree.classes_, n, "model_pred")
+        y = None if y_true is None else match_labels(y_true, tree.classes_, n, "y_true")
 
         def code(a: np.ndarray) -> np.ndarray:
             return np.searchsorted(labels, np.asarray(a).astype(labels.dtype)).astype(np.int32)
