@@ -119,6 +119,7 @@ def test_auto_sweeps_the_number_of_concepts(step_model):
     x, _ = toy(40)
     meme = MEME(step_model, progress=False).fit(x)
     assert meme.sweep_["n_concepts"] == [2, 3, 4, 5, 6]
+    assert meme.clustering_ == "states" and meme.max_depth_ == 3  # two classes: the paper's
     assert len(meme.sweep_["silhouette"]) == len(meme.sweep_["fidelity"]) == 5
     best = max(meme.sweep_["fidelity"])
     assert meme.train_fidelity_ >= best - 0.01
@@ -319,7 +320,10 @@ BAD_FIT = [
     (dict(readout=nn.Linear(8, 2)), {}, ValueError, r"argument 'readout'"),
     (dict(task="regression"), {}, ValueError, r"argument 'task'"),
     (dict(clustering="hdbscan"), {}, ValueError,
-     r"argument 'clustering': expected one of \['states', 'per_class'\], got 'hdbscan'"),
+     r"argument 'clustering': expected one of \['auto', 'states', 'per_class'\], got "
+     r"'hdbscan'"),
+    (dict(max_depth="deep"), {}, ValueError,
+     r"argument 'max_depth': expected one of \['auto'\], got 'deep'"),
 ]
 
 
@@ -337,12 +341,13 @@ def test_bad_input_is_refused_and_the_model_is_untouched(step_model, params, fit
     step_model.eval()
 
 
-@pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_nan_or_inf_in_sequences_is_refused(step_model, value):
+@pytest.mark.parametrize(("value", "match"), [
+    (np.nan, r"NaN inside sequence 3 at step 4, within its length 12"),
+    (np.inf, r"contains NaN or Inf values \(samples \[3\]\)")])
+def test_nan_or_inf_in_sequences_is_refused(step_model, value, match):
     x, _ = toy(10)
     x[3, 4, 1] = value
-    with pytest.raises(ValueError, match=r"argument 'sequences': contains NaN or Inf values "
-                                         r"\(samples \[3\]\)"):
+    with pytest.raises(ValueError, match=r"argument 'sequences': " + match):
         MEME(step_model, n_concepts=2, progress=False).fit(x)
 
 
@@ -501,3 +506,26 @@ def test_export_text_stops_at_max_depth(fitted):
     assert meme.export_text(sources=[0], max_depth=50) == full
     with pytest.raises(ValueError, match="argument 'max_depth'"):
         meme.export_text(max_depth=-1)
+
+
+def test_auto_settings_give_every_class_of_a_multiclass_rnn_a_named_concept():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 8, 2)).astype(np.float32)
+
+    class FourWay(nn.Module):  # class at t = the quadrant of the step's two inputs
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.RNN(2, 4, batch_first=True)
+
+        def forward(self, v: torch.Tensor) -> torch.Tensor:
+            self.rnn(v)
+            a, b = v[..., 0], v[..., 1]
+            return torch.stack([a + b, a - b, -a + b, -a - b], dim=-1)
+
+    meme = MEME(FourWay(), progress=False).fit(x)
+    # never fewer concepts than predicted classes; per-class concepts; trees deep enough
+    assert meme.sweep_["n_concepts"] == [4, 5, 6, 7, 8]
+    assert meme.clustering_ == "per_class" and meme.max_depth_ == 6
+    assert {c.majority for c in meme.concepts_} == {0, 1, 2, 3}
+    assert all(not c.name.startswith("uncertain") for c in meme.concepts_)
+    assert meme.evaluate(x).step_fidelity > 0.9

@@ -17,8 +17,8 @@ from .transitions import window_features
 
 __all__ = ["MemeSweep", "sweep"]
 
-_RESOLVED = ("layer_", "task_", "per_step_", "n_features_in_", "feature_names_",
-             "class_names_")
+_RESOLVED = ("layer_", "task_", "per_step_", "n_features_in_", "feature_names_", "clustering_",
+             "max_depth_", "class_names_")
 
 
 @dataclass
