@@ -113,7 +113,7 @@ def test_compare_attributions_explains_the_zero_padded_batch(data):
 
 
 def test_nan_inside_a_length_names_the_argument(data, fitted):
-    zeros, lengths, nans, ragged = data
+    _, lengths, nans, ragged = data
     model, meme = fitted
     inside = nans.copy()
     inside[5, 1, 0] = np.nan  # step 1 < length: missing data, not padding
