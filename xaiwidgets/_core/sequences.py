@@ -100,8 +100,8 @@ def padded_sequences(sequences: Any, lengths: Any = None, name: str = "sequences
         if lengths is not None:
             raise ValueError(f"argument '{lengths_name}': a PackedSequence carries its lengths; "
                              f"got {lengths_name}={describe(lengths)} as well")
-        padded, lens = nn.utils.rnn.pad_packed_sequence(sequences, batch_first=True)
-        return padded, lens.numpy().astype(np.int64)
+        padded, packed_lens = nn.utils.rnn.pad_packed_sequence(sequences, batch_first=True)
+        return padded, packed_lens.numpy().astype(np.int64)
     own: np.ndarray | None = None
     if is_ragged(sequences):
         sequences, own = _stack_ragged(sequences, name)
