@@ -53,7 +53,7 @@ def fitted(step_model):
 def naive_run(meme: MEME, x: np.ndarray, lengths: np.ndarray, start: np.ndarray) -> np.ndarray:
     """The automaton, one sequence and one step at a time (the reference the vectorised
     version must match)."""
-    w = window_features(x, meme.window)
+    w = window_features(x, meme.window, meme.history)
     out = np.full(x.shape[:2], -1)
     for i in range(len(x)):
         c = int(start[i])
@@ -529,3 +529,23 @@ def test_auto_settings_give_every_class_of_a_multiclass_rnn_a_named_concept():
     assert {c.majority for c in meme.concepts_} == {0, 1, 2, 3}
     assert all(not c.name.startswith("uncertain") for c in meme.concepts_)
     assert meme.evaluate(x).step_fidelity > 0.9
+
+
+def test_history_gives_the_trees_each_features_mean_since_the_start(step_model):
+    x, _ = toy(20)
+    w = window_features(x, 1, history=True)
+    assert w.shape == (20, 12, 6)
+    assert np.allclose(w[:, 5, 4:], x[:, :6].mean(axis=1))  # the mean of steps 0..5
+    assert np.array_equal(w[:, :, :4], window_features(x, 1))
+    lengths = np.full(20, 12)
+    lengths[:5] = 7
+    meme = MEME(step_model, n_concepts=2, window=1, history=True, progress=False).fit(
+        x, lengths, feature_names=["a", "b"])
+    assert meme.window_feature_names_ == ["a@t", "b@t", "a@t-1", "b@t-1", "a@mean", "b@mean"]
+    concepts, _ = meme.predict(x, lengths)
+    start = concepts[:, 0]
+    assert np.array_equal(concepts, naive_run(meme, x, lengths, start))
+    # padding never enters a valid step's mean: the same answer whatever the padding holds
+    garbage = x.copy()
+    garbage[:5, 7:] = 1e3
+    assert np.array_equal(meme.predict(garbage, lengths)[0], concepts)

@@ -60,6 +60,10 @@ class MEME(XaiEstimator):
         (C) to C + 4 when it predicts more than two, so that every class can be output.
     window : int, default=0
         Input steps before t the transition trees see (0..4 is the usual sweep).
+    history : bool, default=False
+        Also give the trees each feature's mean over steps 0..t (columns ``feature@mean``):
+        for RNNs that gather evidence over the whole sequence, whose mind a short window
+        cannot follow (see ``docs/methods/meme.md``, multi-class tasks).
     purity : float, default=0.8
         A concept is named after its majority class when that class has at least this share of
         its states, else "uncertain".
@@ -129,6 +133,7 @@ class MEME(XaiEstimator):
         *,
         n_concepts: int | str = "auto",
         window: int = 0,
+        history: bool = False,
         purity: float = 0.8,
         clustering: str = "auto",
         max_depth: int | str = "auto",
@@ -148,6 +153,7 @@ class MEME(XaiEstimator):
         self.layer = layer
         self.n_concepts = n_concepts
         self.window = window
+        self.history = history
         self.purity = purity
         self.clustering = clustering
         self.max_depth = max_depth
@@ -170,6 +176,7 @@ class MEME(XaiEstimator):
         else:
             check_option(self.n_concepts, "n_concepts", ["auto"])
         check_int(self.window, "window", low=0)
+        check_bool(self.history, "history")
         check_number(self.purity, "purity", low=0, high=1)
         check_option(self.clustering, "clustering", ["auto", "states", "per_class"])
         if isinstance(self.max_depth, str):
@@ -305,7 +312,7 @@ class MEME(XaiEstimator):
         concepts = name_concepts(concept_of, cap.step_labels, k, self.class_names_,
                                  float(self.purity))
         lens, offsets = cap.lengths, cap.offsets
-        w = window_features(x, int(self.window))  # (N, T, D)
+        w = window_features(x, int(self.window), bool(self.history))  # (N, T, D)
         seq_of = np.repeat(np.arange(len(lens)), lens)
         step_of = np.arange(len(concept_of)) - offsets[seq_of]
         flat_w = w[seq_of, step_of]
@@ -330,7 +337,8 @@ class MEME(XaiEstimator):
             "kmeans_": km, "n_concepts_": k, "concepts_": concepts,
             "transition_trees_": trees, "start_tree_": start_tree,
             "transition_matrix_": matrix,
-            "window_feature_names_": window_names(self.feature_names_, int(self.window)),
+            "window_feature_names_": window_names(self.feature_names_, int(self.window),
+                                                  bool(self.history)),
         }
         # training fidelity of this candidate, started from the RNN's own first states
         start = concept_of[first] if self.start == "rnn" else start_tree.predict(flat_w[first])
@@ -352,7 +360,8 @@ class MEME(XaiEstimator):
             raise ValueError(f"argument 'sequences': expected {self.n_features_in_} features "
                              f"per step (as in fit), got shape {tuple(x.shape)}")
         lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
-        return x, lens, window_features(x.detach().cpu().float().numpy(), int(self.window))
+        return x, lens, window_features(x.detach().cpu().float().numpy(), int(self.window),
+                                        bool(self.history))
 
     def _start(self, x: torch.Tensor, w: np.ndarray) -> np.ndarray:
         if self.start == "tree":
