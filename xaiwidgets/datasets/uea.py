@@ -1,8 +1,9 @@
-"""UCR / UEA classification series shipped inside ``sktime==1.2.0`` (extra ``data``).
+"""UCR / UEA classification series shipped inside ``sktime==1.2.0``.
 
-The ``.ts`` files are read without importing sktime (its import needs scikit-base and takes
-seconds). Only the sets in sktime's wheel are available offline; ``UEA_SETS`` lists the
-classification ones.
+sktime pins ``pandas<3.1``, which clashes with ours, so it is installed for its data only
+(``pip install --no-deps sktime==1.2.0``) and never imported: the ``.ts`` files are read here.
+Only the sets in sktime's wheel are available offline; ``UEA_SETS`` lists the classification
+ones.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from ._base import package_file
 from .timeseries import SequenceDataset
 
 __all__ = ["UEA_SETS", "load_uea"]
+
+_INSTALL = "pip install --no-deps sktime==1.2.0"
 
 # name -> (classes, channels, length or "ragged") as shipped in sktime 1.2.0's package data
 UEA_SETS = {
@@ -72,7 +75,11 @@ def load_uea(name: str) -> SequenceDataset:
     check_option(name, "name", list(UEA_SETS))
     parts = []
     for split in ("TRAIN", "TEST"):
-        path = package_file("sktime", "datasets", "data", name, f"{name}_{split}.ts")
+        try:
+            path = package_file("sktime", "datasets", "data", name, f"{name}_{split}.ts")
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError(f"the data package 'sktime' is not installed; install its "
+                                      f"data without its dependencies: `{_INSTALL}`") from None
         parts.append(_read_ts(path))
     classes = parts[0][2] or sorted({lab for p in parts for lab in p[1]})
     cases = parts[0][0] + parts[1][0]
