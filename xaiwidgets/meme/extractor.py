@@ -201,8 +201,10 @@ class MEME(XaiEstimator):
 
         Parameters
         ----------
-        sequences : tensor, array or PackedSequence of shape (N, T, F)
-            Right-padded when ``lengths`` is given (a PackedSequence carries its lengths).
+        sequences : tensor, array or PackedSequence of shape (N, T, F), or a list of (T_i, F)
+            Right-padded when ``lengths`` is given (a PackedSequence or a ragged list carries
+            its lengths); padding with NaN after each sequence's last step (sktime's way) needs
+            no ``lengths``. NaN within a sequence is an error.
         lengths : array-like of shape (N,), optional
             Valid steps per sequence, in [1, T]; padding never becomes a state.
         feature_names : sequence of F str, optional
