@@ -77,8 +77,9 @@ class MEME(XaiEstimator):
         cluster (sequence-level models whose prediction is a small direction of the state);
         it needs per-step labels: a per-step model, or ``readout``.
     max_depth : int or "auto", default="auto"
-        Depth of the transition trees; "auto": 3 for two classes, 6 for more (a depth-3 tree
-        has 8 leaves, too few to reach and condition the moves between 9 or more concepts).
+        Depth of the transition trees; "auto": 3 for two classes (the paper), 6 for more: a
+        depth-3 tree has 8 leaves, too few to say under which inputs each of several concepts
+        is entered (``bench/meme_multiclass.py`` measures both).
     min_samples_leaf : int, default=5
     task : {"auto", "multiclass", "binary"}, default="auto"
     readout : nn.Module or callable, optional
