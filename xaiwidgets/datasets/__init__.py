@@ -5,7 +5,8 @@ chains are heavy or their dependencies deliberately not installed) and raise a c
 the pip extra when a data package is missing. One module per modality: ``images`` (MNIST 5k,
 digits), ``text`` (Rotten Tomatoes), ``molecules`` (Huuskonen solubility, SMILES tokens) and
 ``sprites`` (procedural dSprites with their latent concepts), ``timeseries`` (ICU-Sepsis
-episodes, UCI Occupancy), ``tabular`` (COMPAS, breast cancer).
+episodes, UCI Occupancy), ``uea`` (UCR / UEA series from sktime), ``tabular`` (COMPAS, breast
+cancer).
 """
 
 from ._base import Dataset, package_file
@@ -16,8 +17,10 @@ from .sprites import Sprites, SpritesData, load_sprites
 from .tabular import TabularDataset, load_breast_cancer, load_compas
 from .text import TextDataset, Vocabulary, load_rotten_tomatoes, tokenize_words
 from .timeseries import SequenceDataset, load_icu_sepsis, load_occupancy
+from .uea import UEA_SETS, load_uea
 
 __all__ = [
+    "UEA_SETS",
     "Dataset",
     "MoleculeDataset",
     "SequenceDataset",
@@ -36,6 +39,7 @@ __all__ = [
     "load_rotten_tomatoes",
     "load_solubility",
     "load_sprites",
+    "load_uea",
     "package_file",
     "tokenize_smiles",
     "tokenize_words",

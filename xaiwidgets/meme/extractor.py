@@ -30,7 +30,8 @@ from .transitions import TransitionTree, fit_tree, path_words, window_features, 
 
 __all__ = ["MEME"]
 
-SWEEP_K = (2, 3, 4, 5, 6)
+SWEEP_K = (2, 3, 4, 5, 6)  # n_concepts="auto" for two classes; from C to C + 4 for C > 2
+DEEP = 6  # max_depth="auto" with more than two classes
 
 
 class MEME(XaiEstimator):
@@ -54,22 +55,31 @@ class MEME(XaiEstimator):
         ``nn.LSTM`` / ``nn.GRU``; of a stacked one, the top layer's output). Any submodule that
         returns ``(N, T, H)`` will do.
     n_concepts : int or "auto", default="auto"
-        Number of concepts, >= 2; "auto" sweeps 2..6 and keeps the best by ``select``
-        (``sweep_`` holds the sweep).
+        Number of concepts, >= 2; "auto" sweeps five counts and keeps the best by ``select``
+        (``sweep_`` holds the sweep): 2..6, or from the number of classes the RNN predicts on
+        (C) to C + 4 when it predicts more than two, so that every class can be output.
     window : int, default=0
         Input steps before t the transition trees see (0..4 is the usual sweep).
+    history : bool, default=False
+        Also give the trees each feature's mean over steps 0..t (columns ``feature@mean``):
+        for RNNs that gather evidence over the whole sequence, whose mind a short window
+        cannot follow (see ``docs/methods/meme.md``, multi-class tasks).
     purity : float, default=0.8
         A concept is named after its majority class when that class has at least this share of
         its states, else "uncertain".
-    clustering : {"states", "per_class"}, default="states"
+    clustering : {"auto", "states", "per_class"}, default="auto"
+        "auto": "per_class" for more than two classes when the RNN's class is known at every
+        step (a per-step model, or ``readout``), else "states".
         "states": KMeans on all hidden states (the paper). "per_class": KMeans within the states
         of each class the RNN predicts, ``n_concepts`` split between the classes in proportion
         to their states (at least one each), so every concept is pure and its class is the
         RNN's at every state it holds. Use it when the RNN's decision is not where its states
         cluster (sequence-level models whose prediction is a small direction of the state);
         it needs per-step labels: a per-step model, or ``readout``.
-    max_depth : int, default=3
-        Depth of the transition trees.
+    max_depth : int or "auto", default="auto"
+        Depth of the transition trees; "auto": 3 for two classes (the paper), 6 for more: a
+        depth-3 tree has 8 leaves, too few to say under which inputs each of several concepts
+        is entered (``bench/meme_multiclass.py`` measures both).
     min_samples_leaf : int, default=5
     task : {"auto", "multiclass", "binary"}, default="auto"
     readout : nn.Module or callable, optional
@@ -109,7 +119,7 @@ class MEME(XaiEstimator):
     kmeans_ : sklearn.cluster.KMeans or ClassKMeans
         Maps a state to its concept (``ClassKMeans`` also needs the state's class).
     n_concepts_, layer_, task_, per_step_, feature_names_, window_feature_names_,
-    class_names_ : the resolved settings.
+    class_names_, clustering_, max_depth_ : the resolved settings.
     sweep_ : dict or None
         ``{"n_concepts", "silhouette", "fidelity"}`` lists when ``n_concepts="auto"``.
     train_fidelity_ : float
@@ -124,9 +134,10 @@ class MEME(XaiEstimator):
         *,
         n_concepts: int | str = "auto",
         window: int = 0,
+        history: bool = False,
         purity: float = 0.8,
-        clustering: str = "states",
-        max_depth: int = 3,
+        clustering: str = "auto",
+        max_depth: int | str = "auto",
         min_samples_leaf: int = 5,
         task: str = "auto",
         readout: Any = None,
@@ -143,6 +154,7 @@ class MEME(XaiEstimator):
         self.layer = layer
         self.n_concepts = n_concepts
         self.window = window
+        self.history = history
         self.purity = purity
         self.clustering = clustering
         self.max_depth = max_depth
@@ -165,9 +177,13 @@ class MEME(XaiEstimator):
         else:
             check_option(self.n_concepts, "n_concepts", ["auto"])
         check_int(self.window, "window", low=0)
+        check_bool(self.history, "history")
         check_number(self.purity, "purity", low=0, high=1)
-        check_option(self.clustering, "clustering", ["states", "per_class"])
-        check_int(self.max_depth, "max_depth", low=1)
+        check_option(self.clustering, "clustering", ["auto", "states", "per_class"])
+        if isinstance(self.max_depth, str):
+            check_option(self.max_depth, "max_depth", ["auto"])
+        else:
+            check_int(self.max_depth, "max_depth", low=1)
         check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
         check_option(self.task, "task", [t for t in TASKS if t != "regression"])
         check_option(self.select, "select", ["silhouette", "fidelity"])
@@ -186,8 +202,10 @@ class MEME(XaiEstimator):
 
         Parameters
         ----------
-        sequences : tensor, array or PackedSequence of shape (N, T, F)
-            Right-padded when ``lengths`` is given (a PackedSequence carries its lengths).
+        sequences : tensor, array or PackedSequence of shape (N, T, F), or a list of (T_i, F)
+            Right-padded when ``lengths`` is given (a PackedSequence or a ragged list carries
+            its lengths); padding with NaN after each sequence's last step (sktime's way) needs
+            no ``lengths``. NaN within a sequence is an error.
         lengths : array-like of shape (N,), optional
             Valid steps per sequence, in [1, T]; padding never becomes a state.
         feature_names : sequence of F str, optional
@@ -222,6 +240,11 @@ class MEME(XaiEstimator):
                              "model returns one output per sequence, so pass readout=<the "
                              "head that maps a state to the outputs>")
         self.task_, self.per_step_ = task, cap.per_step
+        labelled = cap.per_step or self.readout is not None
+        self.clustering_ = self.clustering if self.clustering != "auto" else (
+            "per_class" if task.n_classes > 2 and labelled else "states")
+        self.max_depth_ = int(self.max_depth) if not isinstance(self.max_depth, str) else (
+            DEEP if task.n_classes > 2 else 3)
         self.n_features_in_ = int(x.shape[2])
         self.feature_names_ = names or [f"x{i}" for i in range(self.n_features_in_)]
         labels = check_class_names(self.class_names, task.n_classes)
@@ -241,14 +264,16 @@ class MEME(XaiEstimator):
     def _extract(self, x: np.ndarray, cap: Capture) -> None:
         """Concepts and transitions from captured states (also used by :func:`sweep`)."""
         n_states = len(cap.states)
-        # per_class needs a concept for every class the RNN predicts
-        low = len(np.unique(cap.step_labels)) if self.clustering == "per_class" else 2
+        # fewer concepts than predicted classes can never output them all (per_class needs
+        # one concept per class by construction)
+        predicted = len(np.unique(cap.step_labels))
+        low = predicted if self.clustering_ == "per_class" else 2
         if isinstance(self.n_concepts, str):
-            ks = [k for k in SWEEP_K if low <= k < n_states]
+            sweep_k = SWEEP_K if predicted <= 2 else tuple(range(predicted, predicted + 5))
+            ks = [k for k in sweep_k if k < n_states]
             if not ks:
-                raise ValueError(f"argument 'n_concepts': 'auto' needs more than {low} states "
-                                 f"and at most {SWEEP_K[-1]} predicted classes, got "
-                                 f"{n_states} states and {low} classes")
+                raise ValueError(f"argument 'n_concepts': 'auto' needs more than "
+                                 f"{sweep_k[0]} states, got {n_states}")
             rows = [self._fit_k(x, cap, k, score_clusters=True) for k in ks]
             sil = [r[1] for r in rows]
             fid = [r[2] for r in rows]
@@ -279,7 +304,7 @@ class MEME(XaiEstimator):
         (with ``score_clusters``, else NaN) and the training fidelity."""
         seed = int(self.seed)
         km: Any
-        if self.clustering == "per_class":
+        if self.clustering_ == "per_class":
             km = ClassKMeans(k, seed, self.max_states).fit(cap.states, cap.step_labels,
                                                            len(self.class_names_))
             concept_of = km.predict(cap.states, cap.step_labels)
@@ -290,19 +315,19 @@ class MEME(XaiEstimator):
         concepts = name_concepts(concept_of, cap.step_labels, k, self.class_names_,
                                  float(self.purity))
         lens, offsets = cap.lengths, cap.offsets
-        w = window_features(x, int(self.window))  # (N, T, D)
+        w = window_features(x, int(self.window), bool(self.history))  # (N, T, D)
         seq_of = np.repeat(np.arange(len(lens)), lens)
         step_of = np.arange(len(concept_of)) - offsets[seq_of]
         flat_w = w[seq_of, step_of]
         moves = step_of > 0
         src, dst = concept_of[np.flatnonzero(moves) - 1], concept_of[moves]
         wm = flat_w[moves]
-        trees = [fit_tree(s, wm[src == s], dst[src == s], max_depth=int(self.max_depth),
+        trees = [fit_tree(s, wm[src == s], dst[src == s], max_depth=int(self.max_depth_),
                           min_samples_leaf=int(self.min_samples_leaf), seed=seed,
                           max_samples=int(self.max_transitions)) for s in range(k)]
         first = offsets[:-1]
         start_tree = fit_tree(-1, flat_w[first], concept_of[first],
-                              max_depth=int(self.max_depth),
+                              max_depth=int(self.max_depth_),
                               min_samples_leaf=int(self.min_samples_leaf), seed=seed,
                               max_samples=int(self.max_transitions))
         matrix = np.zeros((k, k))
@@ -315,7 +340,8 @@ class MEME(XaiEstimator):
             "kmeans_": km, "n_concepts_": k, "concepts_": concepts,
             "transition_trees_": trees, "start_tree_": start_tree,
             "transition_matrix_": matrix,
-            "window_feature_names_": window_names(self.feature_names_, int(self.window)),
+            "window_feature_names_": window_names(self.feature_names_, int(self.window),
+                                                  bool(self.history)),
         }
         # training fidelity of this candidate, started from the RNN's own first states
         start = concept_of[first] if self.start == "rnn" else start_tree.predict(flat_w[first])
@@ -337,7 +363,8 @@ class MEME(XaiEstimator):
             raise ValueError(f"argument 'sequences': expected {self.n_features_in_} features "
                              f"per step (as in fit), got shape {tuple(x.shape)}")
         lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
-        return x, lens, window_features(x.detach().cpu().float().numpy(), int(self.window))
+        return x, lens, window_features(x.detach().cpu().float().numpy(), int(self.window),
+                                        bool(self.history))
 
     def _start(self, x: torch.Tensor, w: np.ndarray) -> np.ndarray:
         if self.start == "tree":

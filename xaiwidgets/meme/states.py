@@ -19,6 +19,7 @@ from torch import nn
 
 from .._core.modality import check_inputs
 from .._core.probe import ModelProbe, model_device, model_dtype, preserved_model, resolve_layer
+from .._core.sequences import padded_sequences
 from .._core.task import Task, infer_task
 from .._core.validation import describe
 
@@ -55,36 +56,15 @@ def find_recurrent_layer(model: nn.Module, layer: Any = None) -> tuple[str, nn.M
 
 def check_sequences(sequences: Any, lengths: Any, model: nn.Module, name: str = "sequences"
                     ) -> tuple[torch.Tensor, np.ndarray | None]:
-    """``(N, T, F)`` float sequences (a PackedSequence is unpacked) and their lengths."""
-    if isinstance(sequences, nn.utils.rnn.PackedSequence):
-        if lengths is not None:
-            raise ValueError(f"argument 'lengths': a PackedSequence carries its lengths; got "
-                             f"lengths={describe(lengths)} as well")
-        padded, lens = nn.utils.rnn.pad_packed_sequence(sequences, batch_first=True)
-        sequences, lengths = padded, lens
+    """``(N, T, F)`` float sequences and their lengths, from a padded batch (zeros or NaN
+    beyond the lengths), a ragged list of ``(T_i, F)`` or a PackedSequence
+    (:func:`~xaiwidgets._core.sequences.padded_sequences`)."""
+    sequences, lens = padded_sequences(sequences, lengths, name)
     x, _ = check_inputs(sequences, name, kind="sequence", model=model, allow_tokens=False)
-    n, t = int(x.shape[0]), int(x.shape[1])
-    if t == 0:
+    if int(x.shape[1]) == 0:
         raise ValueError(f"argument '{name}': expected at least one time step, got shape "
                          f"{tuple(x.shape)}")
-    if lengths is None:
-        return x, None
-    if isinstance(lengths, torch.Tensor):
-        lengths = lengths.detach().cpu().numpy()
-    arr = np.asarray(lengths)
-    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-        arr = arr.astype(np.int64)
-    if arr.dtype.kind not in "iu" or arr.ndim != 1:
-        raise TypeError(f"argument 'lengths': expected one integer length per sequence, got "
-                        f"{describe(arr)}")
-    if len(arr) != n:
-        raise ValueError(f"argument 'lengths': expected one length per sequence ({n}), got "
-                         f"{len(arr)}")
-    bad = np.flatnonzero((arr < 1) | (arr > t))
-    if len(bad):
-        raise ValueError(f"argument 'lengths': expected lengths in [1, {t}] (T of "
-                         f"'{name}'), got {int(arr[bad[0]])} for sequence {int(bad[0])}")
-    return x, arr.astype(np.int64)
+    return x, lens
 
 
 def _takes_lengths(model: nn.Module) -> bool:

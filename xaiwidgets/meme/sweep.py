@@ -17,8 +17,8 @@ from .transitions import window_features
 
 __all__ = ["MemeSweep", "sweep"]
 
-_RESOLVED = ("layer_", "task_", "per_step_", "n_features_in_", "feature_names_",
-             "class_names_")
+_RESOLVED = ("layer_", "task_", "per_step_", "n_features_in_", "feature_names_", "clustering_",
+             "max_depth_", "class_names_")
 
 
 @dataclass
@@ -124,7 +124,8 @@ def sweep(
             for attr in _RESOLVED:
                 setattr(est, attr, getattr(proto, attr))
             est._extract(x, cap)
-        scores = est._score(window_features(x_test, int(w)), lens_test, cap_test, y)
+        scores = est._score(window_features(x_test, int(w), bool(est.history)), lens_test,
+                            cap_test, y)
         names = [c.name for c in est.concepts_]
         rows.append({"window": int(w), "n_concepts": est.n_concepts_, "seed": int(s),
                      "named": sum(n.split(" ")[0] != "uncertain" for n in names),

@@ -3,7 +3,9 @@
 
 Windows are flattened into ``(w + 1) * F`` columns named ``feature@t``, ``feature@t-1``, ...
 Steps before a sequence's start repeat its first input (``x@t-k`` with ``t - k < 0`` is
-``x@0``), so a transition can happen at every step from the second on, whatever ``w``.
+``x@0``), so a transition can happen at every step from the second on, whatever ``w``. With
+``history``, F more columns ``feature@mean`` hold each feature's mean over steps 0..t: what an
+RNN that gathers evidence over the whole sequence has seen, which no short window shows.
 """
 
 from __future__ import annotations
@@ -19,16 +21,24 @@ from .._core.rules import merge_same_class, threshold_test, tree_nodes
 __all__ = ["TransitionTree", "fit_tree", "path_words", "window_features", "window_names"]
 
 
-def window_names(feature_names: Sequence[str], window: int) -> list[str]:
-    """Column names of a flattened window: ``f@t`` for every feature, then ``f@t-1``, ..."""
-    return [f"{f}@t" if k == 0 else f"{f}@t-{k}" for k in range(window + 1)
-            for f in feature_names]
+def window_names(feature_names: Sequence[str], window: int, history: bool = False
+                 ) -> list[str]:
+    """Column names of a flattened window: ``f@t`` for every feature, then ``f@t-1``, ...,
+    then ``f@mean`` with ``history``."""
+    names = [f"{f}@t" if k == 0 else f"{f}@t-{k}" for k in range(window + 1)
+             for f in feature_names]
+    return names + ([f"{f}@mean" for f in feature_names] if history else [])
 
 
-def window_features(x: np.ndarray, window: int) -> np.ndarray:
-    """``(N, T, (w + 1) F)`` flattened windows of padded sequences ``(N, T, F)``, vectorised."""
+def window_features(x: np.ndarray, window: int, history: bool = False) -> np.ndarray:
+    """``(N, T, (w + 1) F)`` flattened windows of padded sequences ``(N, T, F)``, vectorised;
+    with ``history`` F more columns: the mean of each feature over steps 0..t (padding comes
+    after the last step, so it never enters a valid step's mean)."""
     t = x.shape[1]
     parts = [x[:, np.maximum(np.arange(t) - k, 0)] for k in range(window + 1)]
+    if history:
+        steps = np.arange(1, t + 1, dtype=np.float64)[None, :, None]
+        parts.append((np.cumsum(x, axis=1, dtype=np.float64) / steps).astype(x.dtype))
     return np.concatenate(parts, axis=2)
 
 

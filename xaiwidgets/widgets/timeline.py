@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import traitlets as t
 
+from .._core.sequences import padded_sequences
 from .._core.validation import as_tensor, check_int, check_names, describe
 from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
@@ -75,8 +76,8 @@ class ConceptTimeline(XaiWidget):
         A fitted extractor.
     trace : MemeTrace
         ``meme.trace(sequences, lengths)``.
-    sequences : tensor or array of shape (N, T, F)
-        The inputs shown (as given to ``trace``).
+    sequences : tensor or array of shape (N, T, F), or a list of (T_i, F)
+        The inputs shown (as given to ``trace``; NaN padding and ragged lists are fine).
     feature_names, class_names : sequence of str, optional
         Default: the extractor's.
     index : int, default=0
@@ -121,8 +122,11 @@ class ConceptTimeline(XaiWidget):
         if not isinstance(trace, MemeTrace):
             raise TypeError(f"argument 'trace': expected meme.trace(sequences), got "
                             f"{describe(trace)}")
-        x = as_tensor(sequences, "sequences").detach().cpu().float().numpy()
         n = len(trace)
+        if hasattr(sequences, "__len__") and len(sequences) == n:
+            # ragged or NaN-padded: zeros beyond the trace's lengths
+            sequences, _ = padded_sequences(sequences, trace.lengths, lengths_name="trace")
+        x = as_tensor(sequences, "sequences").detach().cpu().float().numpy()
         if x.ndim != 3 or len(x) != n or x.shape[1] < trace.concepts.shape[1]:
             raise ValueError(f"argument 'sequences': expected the {n} sequences of the trace "
                              f"(N, T, F), got shape {x.shape}")
@@ -182,11 +186,8 @@ class ConceptTimeline(XaiWidget):
         allowed = tuple(p for p, v in inspect.signature(cls.__init__).parameters.items()
                         if v.kind is inspect.Parameter.KEYWORD_ONLY)
         check_view_options(cls, kwargs, allowed)
-        if hasattr(sequences, "batch_sizes"):  # PackedSequence
-            import torch
-
-            padded, lens = torch.nn.utils.rnn.pad_packed_sequence(sequences, batch_first=True)
-            sequences, lengths = padded, lens.numpy()
+        # a PackedSequence, a ragged list or NaN padding: zero-padded with lengths, once
+        sequences, lengths = padded_sequences(sequences, lengths)
         trace = meme.trace(sequences, lengths)
         return cls(meme, trace, sequences, **kwargs)
 
