@@ -17,6 +17,9 @@ export const CSS = `
   color: var(--xai-fg); background: var(--xai-bg); font-family: var(--xai-font);
   font-size: var(--jp-ui-font-size1, 13px); line-height: 1.4; padding: 8px; box-sizing: border-box;
   position: relative;
+  /* a label without spaces (a long column name) breaks instead of widening the page; dom.ts
+     shortens the very long ones (full text in their title) */
+  overflow-wrap: anywhere;
 }
 .xai-root .xai-tooltip { position: absolute; z-index: 20; pointer-events: none; max-width: 320px;
   padding: 4px 8px; border-radius: 4px; background: var(--xai-bg); color: var(--xai-fg);
