@@ -12,6 +12,7 @@ import pytest
 from exportable import HOSTILE, PREFIX, WIDGETS, build, hostile
 
 from xaiwidgets.widgets._base import _script_json
+from xaiwidgets.widgets._html import LABEL_MAX, label, short_label
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -88,3 +89,17 @@ def test_the_snapshot_and_the_page_show_text_escaped(widget, tmp_path):
     assert "&lt;script&gt;window.xaiPwned=1&lt;/script&gt;title0" in page.split("</title>")[0]
     shown = snapshot.count("&lt;script&gt;window.xaiPwned=1&lt;/script&gt;")
     assert shown >= 1, name  # the snapshot names things, escaped
+
+
+def test_short_label_is_the_views():
+    """The snapshot rule is the live views' (js/test/labels.test.ts asserts the same cases)."""
+    assert short_label("a short name") == "a short name"
+    words = " ".join(["word"] * 40)
+    assert short_label(words) == words
+    assert short_label("A" * 100 + "B" * 20) == "A" * 53 + "…" + "A" * 6 + "B" * 20
+    assert short_label("é" * 81, 16) == "é" * 10 + "…" + "é" * 5
+    long = "W" * 5000 + "class0"
+    assert len(short_label(long)) == LABEL_MAX and short_label(long).endswith("Wclass0")
+    assert label(long) == (f"<span title='{long}'>{short_label(long)}</span>")
+    assert label("<b>&", svg=True) == "&lt;b&gt;&amp;"
+    assert label("<" + long, svg=True).endswith(f"<title>&lt;{long}</title>")
