@@ -5,10 +5,14 @@ literally, runs none of it, and a 5,000-character unbroken label leaves the page
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import nbformat
 import pytest
 from exportable import PREFIX, WIDGETS, build, hostile
 
-from .jupyter import open_html_file, screenshot, wait_for_widgets
+from .jupyter import open_and_run_notebook, open_html_file, screenshot, wait_for_widgets
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +79,32 @@ def test_a_5000_character_label_keeps_the_page_bounded(page, tmp_path, name):
     screenshot(page, f"long-label-{name}-snapshot")
     assert width <= WIDTH and height < MAX_HEIGHT, (f"{name} snapshot", width, height)
     assert page.locator(f"[title='{full}']").count() >= 1
+
+
+LIVE = """
+import exportable
+LONG = "W" * 5000
+widgets = [exportable.build(name, lambda field, i: f"{LONG}{field}{i}")
+           for name in exportable.WIDGETS]
+"""
+
+
+def test_a_5000_character_label_keeps_every_live_view_bounded(page, jupyter_server):
+    """The same widgets live in JupyterLab (kernel, widget manager, the notebook's width)."""
+    shutil.copy(Path(__file__).parents[1] / "exportable.py", jupyter_server.root_dir)
+    cells = [nbformat.v4.new_code_cell(LIVE)] + [
+        nbformat.v4.new_code_cell(f"widgets[{i}]") for i in range(len(WIDGETS))]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), jupyter_server.root_dir / "long.ipynb")
+    run = open_and_run_notebook(page, jupyter_server, "long.ipynb", ui="lab")
+    assert not run.cell_errors
+    roots = wait_for_widgets(page, count=len(WIDGETS))
+    sizes = roots.evaluate_all("""rs => rs.map(r => {
+        const out = r.closest('.jp-OutputArea-output') || r.parentElement;
+        return [r.scrollWidth, r.clientWidth, r.getBoundingClientRect().height,
+                out.scrollWidth, out.clientWidth];
+    })""")
+    screenshot(page, "long-label-live")
+    for name, (sw, cw, h, out_sw, out_cw) in zip(WIDGETS, sizes, strict=True):
+        assert sw <= cw + 1 and out_sw <= out_cw + 1, (name, sw, cw, out_sw, out_cw)
+        assert h < MAX_HEIGHT, (name, h)
+    assert not run.console_errors, run.console.format()
