@@ -103,3 +103,6 @@ def test_short_label_is_the_views():
     assert label(long) == (f"<span title='{long}'>{short_label(long)}</span>")
     assert label("<b>&", svg=True) == "&lt;b&gt;&amp;"
     assert label("<" + long, svg=True).endswith(f"<title>&lt;{long}</title>")
+    # a fixed-width chart column cuts the whole name, spaces or not (as clipName does)
+    assert label("number of prior counts", max_chars=10, svg=True, whole=True) == (
+        "number of…<title>number of prior counts</title>")

@@ -56,11 +56,18 @@ def short_label(text: str, max_chars: int = LABEL_MAX) -> str:
     return _WORD.sub(cut, text)
 
 
-def label(text: object, *, max_chars: int = LABEL_MAX, svg: bool = False) -> str:
+def label(text: object, *, max_chars: int = LABEL_MAX, svg: bool = False,
+          whole: bool = False) -> str:
     """Escaped ``text`` for a snapshot, shortened by :func:`short_label` with the full text kept
-    as a tooltip: ``<span title=...>`` in HTML, a ``<title>`` child inside an SVG ``<text>``."""
+    as a tooltip: ``<span title=...>`` in HTML, a ``<title>`` child inside an SVG ``<text>``.
+
+    ``whole`` cuts the whole text to ``max_chars`` (its start and "…", as ``clipName`` in
+    ``js/src/views/relevance-bars.ts``): for labels in a fixed-width column of a chart."""
     full = str(text)
-    short = short_label(full, max_chars)
+    if whole:
+        short = full if len(full) <= max_chars else full[:max_chars - 1] + "…"
+    else:
+        short = short_label(full, max_chars)
     if short == full:
         return html.escape(full)
     if svg:

@@ -401,8 +401,9 @@ def _bars_svg(names: Sequence[str], values: np.ndarray, title: str, *, signed: b
         x0 = mid if x >= 0 else mid - w
         colour = _bar_color(x, m) if signed else "#9aa1a9"  # activations: one neutral colour
         if show_labels:
+            text = label(name, max_chars=28, svg=True, whole=True)
             out.append(f"<text x='{label_w - 4}' y='{y + 11}' text-anchor='end' "
-                       f"fill='currentColor'>{label(name, max_chars=28, svg=True)}</text>")
+                       f"fill='currentColor'>{text}</text>")
         out.append(f"<rect x='{x0:.1f}' y='{y + 2}' width='{max(w, 0.5):.1f}' "
                    f"height='{row - 4}' fill='{colour}'><title>{html.escape(str(name))}: "
                    f"{x:.3g}</title></rect>")

@@ -337,7 +337,7 @@ def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
             pts_hi.append(f"{px:.1f},{y0 + row - (seg.max() - lo) / span * row:.1f}")
             pts_lo.append(f"{px:.1f},{y0 + row - (seg.min() - lo) / span * row:.1f}")
         poly = " ".join(pts_hi + pts_lo[::-1])
-        name = label_html(features[j], max_chars=16, svg=True)
+        name = label_html(features[j], max_chars=16, svg=True, whole=True)
         out.append(f"<text x='4' y='{y0 + row / 2 + 4}'>{name}</text>"
                    f"<polygon points='{poly}' fill='#4e79a7' fill-opacity='0.35' "
                    f"stroke='#4e79a7' stroke-width='1'/>")
