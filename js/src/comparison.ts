@@ -3,7 +3,7 @@
 import type { AnyModel } from "@anywidget/types";
 import { decodeBlock, SampleStore, type Sample, type WireBlock } from "./lib/block";
 import { COLORMAPS, hasColormap } from "./lib/colormap";
-import { h } from "./lib/dom";
+import { h, setText } from "./lib/dom";
 import { className, fmt } from "./lib/format";
 import { nearestIn, stepIn } from "./lib/layout";
 import { Fetcher, isStandalone } from "./lib/fetch";
@@ -105,7 +105,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     } catch (err) {
       problem = `could not read ${name}: ${err instanceof Error ? err.message : String(err)}`;
       console.error("xaiwidgets:", err);
-      if (ui) ui.status.textContent = problem;
+      if (ui) setText(ui.status, problem);
     }
   };
   addBlock(model.get("data"), "`data`");
@@ -258,7 +258,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
           a.remove();
         }, 1000);
       }, (err: unknown) => {
-        if (ui) ui.status.textContent = `download: ${err instanceof Error ? err.message : String(err)}`;
+        if (ui) setText(ui.status, `download: ${err instanceof Error ? err.message : String(err)}`);
       }).finally(() => {
         b.disabled = false;
       });
@@ -292,7 +292,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       input.value = String(value);
       const out = h("span", { class: "xai-val", text: value.toFixed(2) });
       input.addEventListener("input", () => {
-        out.textContent = Number(input.value).toFixed(2);
+        setText(out, Number(input.value).toFixed(2));
         update({ [key]: Number(input.value) });
       }, { signal });
       return h("label", {}, [key, input, out]);
@@ -357,7 +357,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       if (!avail.length) return;
       if (wanted < 0) i = nearestIn(avail, i);
       else {
-        if (ui) ui.status.textContent = `sample ${i} is not in this offline page (${avail.length} embedded: ${rangeText(avail)})`;
+        if (ui) setText(ui.status, `sample ${i} is not in this offline page (${avail.length} embedded: ${rangeText(avail)})`);
         syncNav();
         return;
       }
@@ -368,7 +368,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (s) return paint(s);
     el.classList.add("xai-loading");
     const target = explainTarget;
-    if (ui) ui.status.textContent = target < 0 ? `loading sample ${i}…` : `explaining sample ${i} for ${className(model.get("class_names") ?? [], target)}…`;
+    if (ui) setText(ui.status, target < 0 ? `loading sample ${i}…` : `explaining sample ${i} for ${className(model.get("class_names") ?? [], target)}…`);
     const request = target < 0 ? fetcher.fetch("sample", { index: i }) : fetcher.fetch("explain", { index: i, target });
     request.then((block) => {
       if (target < 0) addBlock(block, `sample ${i}`);
@@ -376,7 +376,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         try {
           explained.set(`${i}:${target}`, { block: decodeBlock(block as unknown as WireBlock), k: 0, index: i });
         } catch (err) {
-          if (ui) ui.status.textContent = `could not read the explanation: ${String(err)}`;
+          if (ui) setText(ui.status, `could not read the explanation: ${String(err)}`);
           return;
         }
       }
@@ -384,7 +384,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       const got = current(wanted);
       if (got && got !== shown) paint(got);
     }, (err: unknown) => {
-      if (ui && wanted === i && !current(i)) ui.status.textContent = `sample ${i}: ${err instanceof Error ? err.message : String(err)}`;
+      if (ui && wanted === i && !current(i)) setText(ui.status, `sample ${i}: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
 
@@ -405,7 +405,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     shown = s;
     el.classList.remove("xai-loading");
     if (!ui || !view) return;
-    ui.status.textContent = "";
+    setText(ui.status, "");
     ui.table?.setSample(s.block.index[s.k]);
     view.draw(s, settings);
     const names = model.get("class_names") ?? [];
@@ -442,7 +442,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     wanted = -1;
     shown = null;
     if (nSamples() === 0 || (standalone && !available().length)) {
-      ui.status.textContent = problem || "no samples to show";
+      setText(ui.status, problem || "no samples to show");
       el.dataset.xaiReady = "1";
       return;
     }

@@ -3,7 +3,7 @@
 // samples (thumbnails or table rows) of a selected row that were not embedded.
 import type { AnyModel } from "@anywidget/types";
 import { getLUT, lutColor, textColorOn } from "./lib/colormap";
-import { h, putRGBA } from "./lib/dom";
+import { h, putRGBA, setText } from "./lib/dom";
 import { Fetcher, isStandalone } from "./lib/fetch";
 import { inputRGBA } from "./lib/heatmap";
 import { applyTheme } from "./lib/theme";
@@ -208,12 +208,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const note = h("span", { class: "xai-filter-note xai-hint" });
     jIn.addEventListener("input", () => {
       filter.minJ = Number(jIn.value);
-      jVal.textContent = `≥ ${filter.minJ.toFixed(2)}`;
+      setText(jVal, `≥ ${filter.minJ.toFixed(2)}`);
       drawTable();
     }, { signal });
     pIn.addEventListener("input", () => {
       filter.maxLog10P = Number(pIn.value);
-      pVal.textContent = `≤ ${pText(filter.maxLog10P)}`;
+      setText(pVal, `≤ ${pText(filter.maxLog10P)}`);
       drawTable();
     }, { signal });
     text.addEventListener("input", () => {
@@ -228,8 +228,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       filter = { minJ: floorJ(), maxLog10P: ceilLog10P(), text: "", set: "all", neuron: -1, attribute: -1 };
       jIn.value = String(filter.minJ);
       pIn.value = String(filter.maxLog10P);
-      jVal.textContent = `≥ ${filter.minJ.toFixed(2)}`;
-      pVal.textContent = `≤ ${pText(filter.maxLog10P)}`;
+      setText(jVal, `≥ ${filter.minJ.toFixed(2)}`);
+      setText(pVal, `≤ ${pText(filter.maxLog10P)}`);
       text.value = "";
       setSel.value = "all";
       drawTable();
@@ -318,7 +318,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const bits: string[] = [`${idx.length} of ${rows.count} shown`];
     if (idx.length > MAX_ROWS) bits.push(`first ${MAX_ROWS} drawn; narrow the filter`);
     if (filter.neuron >= 0) bits.push(`neuron ${names[filter.neuron]}${filter.attribute >= 0 ? ` × ${attributes()[filter.attribute]}` : ""}`);
-    ui.note.textContent = bits.join(" · ");
+    setText(ui.note, bits.join(" · "));
   }
 
   function select(i: number, fromKernel = false): void {
@@ -449,14 +449,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         addSamples(thumbs, cells, block);
       } catch (err) {
         console.error("xaiwidgets:", err);
-        if (ui) ui.status.textContent = `could not read samples: ${String(err)}`;
+        if (ui) setText(ui.status, `could not read samples: ${String(err)}`);
         return;
       }
-      if (ui) ui.status.textContent = "";
+      if (ui) setText(ui.status, "");
       paintSamples();
     }, (err: unknown) => {
       ask.forEach((k) => pending.delete(k));
-      if (ui) ui.status.textContent = `samples: ${err instanceof Error ? err.message : String(err)}`;
+      if (ui) setText(ui.status, `samples: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
 

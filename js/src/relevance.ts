@@ -3,7 +3,7 @@
 // of learned concepts and a stability panel. Sample selection, sorting and hovering are local;
 // the kernel is asked only for samples and prototype rows that were not embedded.
 import type { AnyModel } from "@anywidget/types";
-import { h, putRGBA } from "./lib/dom";
+import { h, putRGBA, setText } from "./lib/dom";
 import { Fetcher, isStandalone } from "./lib/fetch";
 import { className } from "./lib/format";
 import { inputRGBA } from "./lib/heatmap";
@@ -143,7 +143,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     } catch (err) {
       problem = `could not read ${what}: ${err instanceof Error ? err.message : String(err)}`;
       console.error("xaiwidgets:", err);
-      if (ui) ui.status.textContent = problem;
+      if (ui) setText(ui.status, problem);
     }
   }
 
@@ -248,7 +248,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       if (!avail.length) return;
       if (wanted < 0) i = nearestIn(avail, i);
       else {
-        if (ui) ui.status.textContent = `sample ${i} is not in this offline page (${avail.length} embedded)`;
+        if (ui) setText(ui.status, `sample ${i} is not in this offline page (${avail.length} embedded)`);
         syncNav();
         return;
       }
@@ -258,13 +258,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const got = store.get(i);
     if (got) return paint(got);
     el.classList.add("xai-loading");
-    if (ui) ui.status.textContent = `loading sample ${i}…`;
+    if (ui) setText(ui.status, `loading sample ${i}…`);
     fetcher.fetch("sample", { index: i }).then((block) => {
       addBlock(block, `sample ${i}`);
       const s2 = store.get(wanted);
       if (s2 && s2 !== shown) paint(s2);
     }, (err: unknown) => {
-      if (ui && wanted === i && !store.has(i)) ui.status.textContent = `sample ${i}: ${err instanceof Error ? err.message : String(err)}`;
+      if (ui && wanted === i && !store.has(i)) setText(ui.status, `sample ${i}: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
 
@@ -299,7 +299,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     shown = smp;
     el.classList.remove("xai-loading");
     if (!ui) return;
-    ui.status.textContent = problem;
+    setText(ui.status, problem);
     const nm = names();
     const order = rowOrder(smp.relevances, sorted);
     const parts: HTMLElement[] = [];
@@ -354,7 +354,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         addPrototypes(protos, block);
         if (shown) paintPrototypes(rowOrder(shown.relevances, sorted));
       }, (err: unknown) => {
-        if (ui) ui.status.textContent = `prototypes: ${err instanceof Error ? err.message : String(err)}`;
+        if (ui) setText(ui.status, `prototypes: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
   }
@@ -366,7 +366,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     wanted = -1;
     shown = null;
     if (nSamples() === 0 || (standalone && !available().length)) {
-      ui.status.textContent = problem || "no samples to show";
+      setText(ui.status, problem || "no samples to show");
       el.dataset.xaiReady = "1";
       return;
     }

@@ -5,7 +5,7 @@
 // is asked only for sequences that were not embedded and for matches of a brushed range.
 import type { AnyModel } from "@anywidget/types";
 import { lutFor, PALETTE } from "./lib/colormap";
-import { ctx2d, h, localXY, s } from "./lib/dom";
+import { ctx2d, h, localXY, s, setText } from "./lib/dom";
 import { Fetcher, isStandalone } from "./lib/fetch";
 import { className, fmt } from "./lib/format";
 import { applyTheme } from "./lib/theme";
@@ -793,8 +793,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       ui.input.value = String(d.index);
       const cn = classes();
       const last = d.length - 1;
-      ui.info.textContent = `${d.length} steps · RNN → ${className(cn, d.rnn[last])} · extracted → ${className(cn, d.output[last])}`;
-      ui.status.textContent = "";
+      setText(ui.info, `${d.length} steps · RNN → ${className(cn, d.rnn[last])} · extracted → ${className(cn, d.output[last])}`);
+      setText(ui.status, "");
       ui.detail.replaceChildren(h("span", { class: "xai-hint", text: "click a step to see the rule that chose its concept" }));
     }
     drawAll();
@@ -812,18 +812,18 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (have) return show(have, range);
     if (standalone || !fetcher.available) {
       if (ui) {
-        ui.status.textContent = `sequence ${i} is not embedded in this page (offline: ${cache.size} of ${lengths.length} embedded)`;
+        setText(ui.status, `sequence ${i} is not embedded in this page (offline: ${cache.size} of ${lengths.length} embedded)`);
         ui.input.value = String(seq?.index ?? 0);
       }
       return;
     }
-    if (ui) ui.status.textContent = `loading sequence ${i}…`;
+    if (ui) setText(ui.status, `loading sequence ${i}…`);
     fetcher.fetch("sequence", { index: i }).then((block) => {
       const d = decodeSequence(block);
       cache.set(d.index, d);
       show(d, range);
     }, (err: unknown) => {
-      if (ui) ui.status.textContent = `sequence ${i}: ${err instanceof Error ? err.message : String(err)}`;
+      if (ui) setText(ui.status, `sequence ${i}: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
 

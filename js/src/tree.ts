@@ -3,7 +3,7 @@
 // highlighting are local; the kernel is only asked for thumbnails that were not embedded.
 import type { AnyModel } from "@anywidget/types";
 import { classPalette, getLUT, lutColor, textColorOn, type ClassGroups } from "./lib/colormap";
-import { h, putRGBA } from "./lib/dom";
+import { h, putRGBA, setText } from "./lib/dom";
 import { className } from "./lib/format";
 import { Fetcher, isStandalone } from "./lib/fetch";
 import { inputRGBA } from "./lib/heatmap";
@@ -47,11 +47,11 @@ const CSS = `${TREE_CSS}
 .xai-root canvas.xai-thumb.xai-wrong { outline: 2px solid var(--xai-bad); }
 .xai-root canvas.xai-thumb.xai-current { outline: 3px solid var(--xai-tree-path); }
 .xai-root .xai-thumb-slot { width: 64px; height: 64px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
-.xai-root .xai-legend-classes { display: grid; grid-template-columns: auto 1fr; gap: 3px 10px; font-size: 0.9em; align-items: center; }
+.xai-root .xai-legend-classes { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 3px 10px; font-size: 0.9em; align-items: center; }
 .xai-root .xai-legend-classes .xai-legend-title { grid-column: 1 / -1; }
 .xai-root .xai-legend-row { display: flex; flex-wrap: wrap; gap: 2px 10px; }
-.xai-root .xai-legend-item { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
-.xai-root .xai-legend-item i { display: inline-block; width: 14px; height: 12px; border: 1px solid var(--xai-border); }
+.xai-root .xai-legend-item { display: inline-flex; align-items: center; gap: 4px; min-width: 0; }
+.xai-root .xai-legend-item i { display: inline-block; flex: none; width: 14px; height: 12px; border: 1px solid var(--xai-border); }
 .xai-root .xai-legend-group { font-weight: 600; }
 .xai-root .xai-dist { display: flex; height: 10px; width: 100%; outline: 1px solid var(--xai-border); }
 .xai-root .xai-controls input.xai-sample { width: 6em; }
@@ -485,11 +485,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       box.append(card);
       shown++;
     }
-    if (note && !want.length) note.textContent = "";
+    if (note && !want.length) setText(note, "");
     else if (note) {
       const parts = [`${shown} of ${tree.count[node]} samples shown: index, the model's prediction, the true class (red: the model is wrong); red outline: the tree disagrees with the model; click one to trace its path`];
       if (standalone && shown < want.length) parts.push(`(offline: ${shown} embedded)`);
-      note.textContent = parts.join(" ");
+      setText(note, parts.join(" "));
     }
   }
 
@@ -504,16 +504,16 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         added = addThumbs(cache, block);
       } catch (err) {
         console.error("xaiwidgets:", err);
-        if (ui) ui.status.textContent = `could not read thumbnails: ${String(err)}`;
+        if (ui) setText(ui.status, `could not read thumbnails: ${String(err)}`);
         return;
       }
       if (ui && added) {
-        ui.status.textContent = "";
+        setText(ui.status, "");
         paintThumbs(selectedNode, samplesAt(selectedNode, samples.leaf, euler.tin, euler.tout, Math.max(0, Number(model.get("n_thumbnails")) || 0)));
       }
     }, (err: unknown) => {
       ask.forEach((k) => pending.delete(k));
-      if (ui) ui.status.textContent = `thumbnails: ${err instanceof Error ? err.message : String(err)}`;
+      if (ui) setText(ui.status, `thumbnails: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
 

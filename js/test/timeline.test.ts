@@ -33,13 +33,22 @@ describe("level of detail", () => {
     expect(stepAt(50, 100, 200, 400)).toBe(300);
   });
 
-  it("draws 100,000 steps in a few milliseconds per column pass", () => {
+  it("draws 100,000 steps as 800 columns in one pass, each column its most frequent code", () => {
+    // one pass: the columns tile the steps (no step read twice); speed is not asserted here
+    // (a wall-clock limit would make CI's verdict depend on the machine's load)
     const n = 100_000;
     const codes = Int32Array.from({ length: n }, (_, i) => (i >> 6) % 3);
-    const t0 = performance.now();
-    const mode = columnMode(codes, columnEdges(0, n, 800), 3);
+    const edges = columnEdges(0, n, 800);
+    expect(edges[0]).toBe(0);
+    expect(edges[800]).toBe(n);
+    for (let c = 0; c < 800; c++) expect(edges[c + 1]).toBeGreaterThan(edges[c]);
+    const mode = columnMode(codes, edges, 3);
     expect(mode.length).toBe(800);
-    expect(performance.now() - t0).toBeLessThan(500);
+    for (let c = 0; c < 800; c++) {
+      const count = [0, 0, 0];
+      for (let t = edges[c]; t < edges[c + 1]; t++) count[codes[t]]++;
+      expect(mode[c]).toBe(count.indexOf(Math.max(...count)));
+    }
   });
 });
 

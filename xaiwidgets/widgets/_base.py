@@ -45,9 +45,19 @@ def static_bundle(name: str) -> Path:
     return path
 
 
+# `<`, `>` and `&` as JSON's own \u escapes: inside a <script> element no `</script>`, `<!--`
+# or `-->` can then appear, and the text stays strict JSON (an ad hoc `<\!--` is not).
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _script_json(value: Any) -> str:
-    """JSON safe to embed inside a <script> element (no early `</script>`)."""
-    return json.dumps(value).replace("</", "<\\/").replace("<!--", "<\\!--")
+    """JSON safe to embed inside a <script> element, that strict JSON parsers still accept.
+
+    Every ``<``, ``>``, ``&`` (and U+2028/U+2029, line breaks to old JavaScript) becomes its
+    ``\\uXXXX`` escape; those characters only occur inside JSON strings, so the value is unchanged.
+    """
+    return json.dumps(value).translate(_SCRIPT_ESCAPES)
 
 
 def check_view_options(cls: type, options: dict[str, Any], allowed: tuple[str, ...],

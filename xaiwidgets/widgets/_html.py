@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,14 +18,61 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-__all__ = ["SnapshotRow", "colorbar_html", "colorize", "display_image", "live_lut", "png_data_uri",
-           "quantize_item", "sequence_snapshot", "visible_codes"]
+__all__ = ["LABEL_MAX", "STATIC_DIV", "SnapshotRow",
+           "colorbar_html", "colorize", "display_image", "label",
+           "live_lut", "png_data_uri", "quantize_item", "sequence_snapshot", "short_label",
+           "visible_codes"]
 
 # Anchor colours: RdBu (blue = negative, red = positive) and viridis for unsigned maps.
 _ANCHORS = {
     "RdBu": [(5, 48, 97), (67, 147, 195), (247, 247, 247), (214, 96, 77), (103, 0, 31)],
     "viridis": [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)],
 }
+
+
+# -- long labels: one rule for every snapshot, the same as the live views' (js/src/lib/dom.ts) ----
+LABEL_MAX = 80  # dom.ts LABEL_MAX
+_WORD = re.compile(r"\S+")
+
+
+# every snapshot's root: a label without spaces breaks (overflow-wrap reaches table cells' minimum
+# widths) instead of widening the page
+STATIC_DIV = "<div class='xai-static' style='overflow-wrap:anywhere;max-width:100%'>"
+
+
+def short_label(text: str, max_chars: int = LABEL_MAX) -> str:
+    """``text`` with every unbroken run longer than ``max_chars`` cut to its start and end around
+    "…" (as ``shortLabel`` in ``js/src/lib/dom.ts``): distinct long names stay distinct and
+    sentences are untouched, but a 5,000-character column name cannot widen the page."""
+    text = str(text)
+    if len(text) <= max_chars:
+        return text
+    tail = max_chars // 3
+
+    def cut(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return w if len(w) <= max_chars else w[:max_chars - tail - 1] + "…" + w[len(w) - tail:]
+
+    return _WORD.sub(cut, text)
+
+
+def label(text: object, *, max_chars: int = LABEL_MAX, svg: bool = False,
+          whole: bool = False) -> str:
+    """Escaped ``text`` for a snapshot, shortened by :func:`short_label` with the full text kept
+    as a tooltip: ``<span title=...>`` in HTML, a ``<title>`` child inside an SVG ``<text>``.
+
+    ``whole`` cuts the whole text to ``max_chars`` (its start and "…", as ``clipName`` in
+    ``js/src/views/relevance-bars.ts``): for labels in a fixed-width column of a chart."""
+    full = str(text)
+    if whole:
+        short = full if len(full) <= max_chars else full[:max_chars - 1] + "…"
+    else:
+        short = short_label(full, max_chars)
+    if short == full:
+        return html.escape(full)
+    if svg:
+        return f"{html.escape(short)}<title>{html.escape(full)}</title>"
+    return f"<span title='{html.escape(full)}'>{html.escape(short)}</span>"
 
 
 def _lut(name: str) -> np.ndarray:
@@ -207,9 +255,9 @@ def sequence_snapshot(
                 rgb = blend_on_white(lut[c], opacity)
                 colours[int(p)] = _hex(rgb)
                 style += f";background:{_hex(rgb)};color:{_text_on(rgb)}"
-            spans.append(f"<span style='{style}'>{html.escape(w)}</span>")
+            spans.append(f"<span style='{style}'>{label(w)}</span>")
         head = (f"<div style='display:flex;justify-content:space-between;align-items:flex-end;"
-                f"gap:8px'><b>{html.escape(row.method)}</b>"
+                f"gap:8px'><b>{label(row.method)}</b>"
                 f"{colorbar_html(lut, lo, hi, row.signed)}</div>")
         img = ""
         if picture is not None:
@@ -244,9 +292,13 @@ def line_chart_svg(chart: dict, width: int = 380, height: int = 240) -> str:
 
     fy = (lambda v: f"{v:.0%}") if chart.get("y_percent") else (lambda v: f"{v:.3g}")
     esc = html.escape
+
+    def lab(text: object) -> str:
+        return label(text, svg=True)
+
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
            "class='xai-tradeoff' font-size='10' font-family='sans-serif'>",
-           f"<text x='{pad_l}' y='14' font-weight='600'>{esc(str(chart.get('title', '')))}</text>",
+           f"<text x='{pad_l}' y='14' font-weight='600'>{lab(chart.get('title', ''))}</text>",
            f"<path d='M{pad_l},{pad_t} V{height - pad_b} H{width - pad_r}' stroke='#888' "
            "fill='none'/>",
            f"<text x='{pad_l - 4}' y='{pad_t + 4}' text-anchor='end'>{fy(y_hi)}</text>",
@@ -255,7 +307,7 @@ def line_chart_svg(chart: dict, width: int = 380, height: int = 240) -> str:
            f"<text x='{width - pad_r}' y='{height - pad_b + 12}' text-anchor='middle'>"
            f"{x_hi:.3g}</text>",
            f"<text x='{(pad_l + width - pad_r) / 2}' y='{height - 8}' text-anchor='middle'>"
-           f"{esc(str(chart.get('x_label', '')))}</text>"]
+           f"{lab(chart.get('x_label', ''))}</text>"]
     order = np.argsort(xs)
     for sr, y in zip(chart["series"], ys, strict=True):
         pts = " ".join("{:.1f},{:.1f}".format(*at(xs[i], y[i])) for i in order
@@ -266,8 +318,8 @@ def line_chart_svg(chart: dict, width: int = 380, height: int = 240) -> str:
         if i < len(labels) and ys:
             px, py = at(xs[i], ys[0][i])
             out.append(f"<text x='{px:.1f}' y='{py + (-5 if j % 2 == 0 else 13):.1f}' "
-                       f"text-anchor='middle'>{esc(str(labels[i]))}</text>")
-    legend = "".join(f"<tspan fill='{esc(str(sr['color']))}'>■</tspan> {esc(str(sr['name']))}  "
+                       f"text-anchor='middle'>{lab(labels[i])}</text>")
+    legend = "".join(f"<tspan fill='{esc(str(sr['color']))}'>■</tspan> {lab(sr['name'])}  "
                      for sr in chart["series"])
     out.append(f"<text x='{pad_l}' y='{height - 22}'>{legend}</text></svg>")
     return "".join(out)

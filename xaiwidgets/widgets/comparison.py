@@ -16,9 +16,11 @@ from ..attributions.compare import DEFAULT_METHODS, AttributionResult, compare_a
 from ._base import XaiWidget, check_view_options
 from ._colors import method_color, method_colors
 from ._html import (
+    STATIC_DIV,
     SnapshotRow,
     colorbar_html,
     display_image,
+    label,
     line_chart_svg,
     live_lut,
     png_data_uri,
@@ -419,8 +421,8 @@ class AttributionComparison(XaiWidget):
         i = 0
         name = (self.class_names[int(r.target[i])] if self.class_names else str(r.target[i]))
         info = (f"output: {float(r.prob[i]):.3g}" if r.task == "regression" else
-                f"target: {html.escape(name)} · p={float(r.prob[i]):.3f}")
-        parts = [f"<div class='xai-static'><h4>{html.escape(self.title)}</h4>",
+                f"target: {label(name)} · p={float(r.prob[i]):.3f}")
+        parts = [f"{STATIC_DIV}<h4>{label(self.title)}</h4>",
                  f"<p>sample 0 of {self.n_samples} · {info}</p>"
                  "<div style='display:flex;gap:8px;flex-wrap:wrap'>"]
         if r.kind == "image":
@@ -439,9 +441,9 @@ class AttributionComparison(XaiWidget):
             for m in r.methods:
                 a = self._display_attr(r.attributions[m][i:i + 1])[0]
                 names = labels or [f"x{j}" for j in range(len(a))]
-                rows = "".join(f"<tr><td>{html.escape(str(nm))}</td><td>{v:+.3g}</td></tr>"
+                rows = "".join(f"<tr><td>{label(nm)}</td><td>{v:+.3g}</td></tr>"
                                for nm, v in zip(names, a, strict=False))
-                parts.append(f"<table><caption>{html.escape(m)}</caption>{rows}</table>")
+                parts.append(f"<table><caption>{label(m)}</caption>{rows}</table>")
         parts.append("</div>")
         if self.result.metrics:
             parts.append(self._static_metrics())
@@ -468,7 +470,7 @@ class AttributionComparison(XaiWidget):
         bar = colorbar_html(lut, lo, hi, signed)
         return (f"<figure style='margin:0'><img src='{png_data_uri(rgb.astype(np.uint8))}' "
                 f"alt='{html.escape(method)}' style='image-rendering:pixelated'>"
-                f"<figcaption>{html.escape(method)}</figcaption>{bar}</figure>")
+                f"<figcaption>{label(method)}</figcaption>{bar}</figure>")
 
     def _static_sequence(self, i: int) -> str:
         """Sample i's tokens, one line per method, coloured with inline styles (``_html.py``)."""
@@ -497,9 +499,9 @@ class AttributionComparison(XaiWidget):
                  "margin-top:8px'>"]
         parts += [line_chart_svg(c) for c in ex.get("charts", [])]
         for tb in ex.get("tables", []):
-            body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+            body = "".join(f"<tr><td>{label(a)}</td><td>{label(b)}</td></tr>"
                            for a, b in tb["rows"])
-            parts.append(f"<table class='xai-stats'><caption>{html.escape(tb['caption'])}"
+            parts.append(f"<table class='xai-stats'><caption>{label(tb['caption'])}"
                          f"</caption>{body}</table>")
         parts.append("</div>")
         return "".join(parts)
@@ -507,7 +509,7 @@ class AttributionComparison(XaiWidget):
     def _static_metrics(self) -> str:
         r = self.result
         summ = r.metric_summary()
-        head = "".join(f"<th>{html.escape(r.metric_labels[k][0])}</th>" for k in summ.metrics)
+        head = "".join(f"<th>{label(r.metric_labels[k][0])}</th>" for k in summ.metrics)
         rows = []
         for i, m in enumerate(r.methods):
             cells = []
@@ -518,7 +520,7 @@ class AttributionComparison(XaiWidget):
                 cells.append(f"<td{style}>{html.escape(text)}</td>")
             swatch = (f"<span style='display:inline-block;width:10px;height:10px;"
                       f"background:{method_color(m)};margin-right:4px'></span>")
-            rows.append(f"<tr><td>{swatch}{html.escape(m)}</td>{''.join(cells)}</tr>")
+            rows.append(f"<tr><td>{swatch}{label(m)}</td>{''.join(cells)}</tr>")
         return (f"<table><tr><th>method</th>{head}</tr>{''.join(rows)}"
                 f"<caption style='caption-side:bottom;text-align:left'>"
                 f"{html.escape(summ.sentence())}</caption></table>")
@@ -526,4 +528,4 @@ class AttributionComparison(XaiWidget):
 
 def _figure(caption: str, uri: str) -> str:
     return (f"<figure style='margin:0'><img src='{uri}' alt='{html.escape(caption)}'>"
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+            f"<figcaption>{label(caption)}</figcaption></figure>")

@@ -21,6 +21,7 @@ from .._core.validation import check_number, describe
 from ..attributions.compare import AttributionResult, compare_attributions
 from ..attributions.methods import METHODS
 from ..masks import MaskExplainer, MaskReport, TradeoffCurve
+from ._html import label
 from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
 from .comparison import AttributionComparison, split_view_options
@@ -246,14 +247,14 @@ def tradeoff_chart(curve: TradeoffCurve) -> dict[str, Any]:
 def report_table(report: MaskReport) -> str:
     """The mask statistics as an HTML table (escaped text, no script)."""
     panel = report_rows(report)
-    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+    body = "".join(f"<tr><td>{label(a)}</td><td>{label(b)}</td></tr>"
                    for a, b in panel["rows"])
     return (f"<table class='xai-mask-stats'><caption>{panel['caption']}</caption>{body}"
             "</table>")
 
 
 def tradeoff_table(curve: TradeoffCurve) -> str:
-    head = (f"<tr><th>{html.escape(curve.name)}</th><th>mean m</th><th>m &gt; 0.5</th>"
+    head = (f"<tr><th>{label(curve.name)}</th><th>mean m</th><th>m &gt; 0.5</th>"
             f"<th>soft kept</th><th>hard: top {html.escape(curve.kept)} kept</th></tr>")
     body = "".join(
         f"<tr><td>{v:g}</td><td>{s:.3f}</td><td>{f:.1%}</td><td>{p:.1%}</td><td>{h:.1%}</td></tr>"

@@ -17,7 +17,7 @@ from ..redescriptions.miner import RedescriptionMiner
 from ..redescriptions.result import RedescriptionResult
 from ..redescriptions.views import _named_columns
 from ._base import XaiWidget
-from ._html import display_image, live_lut
+from ._html import STATIC_DIV, display_image, label, live_lut
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["RedescriptionTable"]
@@ -232,10 +232,9 @@ class RedescriptionTable(XaiWidget):
             fg = "#fff" if lum < 128 else "#000"
             return f"background:#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x};color:{fg}"
 
-        esc = html.escape
-        adjusted = f", {esc(str(s['correction']))}-adjusted" if s.get("correction") else ""
-        parts = [f"<div class='xai-static'><h4>{esc(self.title)}</h4>",
-                 f"<p>{len(r)} redescriptions of {esc(r.left_view)} by {esc(r.right_view)} · "
+        adjusted = f", {label(str(s['correction']))}-adjusted" if s.get("correction") else ""
+        parts = [f"{STATIC_DIV}<h4>{label(self.title)}</h4>",
+                 f"<p>{len(r)} redescriptions of {label(r.left_view)} by {label(r.right_view)} · "
                  f"{self.summary['described']} of {len(r.neurons)} neurons described (J ≥ "
                  f"{s.get('min_jaccard', 0):g}, p ≤ {s.get('max_pvalue', 1):g}{adjusted})"
                  f"{_shuffled_words(self.summary)}</p>"]
@@ -244,9 +243,9 @@ class RedescriptionTable(XaiWidget):
         body = []
         for i in range(min(len(r), 25)):
             body.append(
-                f"<tr><td>{esc(r.neurons[int(r.neuron[i])])}</td>"
-                f"<td style='text-align:left'>{esc(r.left_rule[i])}</td>"
-                f"<td style='text-align:left'>{esc(r.right_rule[i])}</td>"
+                f"<tr><td>{label(r.neurons[int(r.neuron[i])])}</td>"
+                f"<td style='text-align:left'>{label(r.left_rule[i])}</td>"
+                f"<td style='text-align:left'>{label(r.right_rule[i])}</td>"
                 f"<td style='{cell(float(r.jaccard[i]))}'>{r.jaccard[i]:.3f}</td>"
                 f"<td>{r.pvalue[i]:.2g}</td><td>{int(r.support[i])}</td></tr>")
         more = f"<caption>the best 25 of {len(r)}</caption>" if len(r) > 25 else ""
@@ -263,17 +262,17 @@ class RedescriptionTable(XaiWidget):
         cols = np.flatnonzero(cov.max(axis=0) > 0)[:40] if cov.size else np.zeros(0, int)
         if not len(rows) or not len(cols):
             return ""
-        esc = html.escape
         head = "".join(f"<th style='writing-mode:vertical-rl;font-weight:400'>"
-                       f"{esc(self.attributes[c])}</th>" for c in cols)
+                       f"{label(self.attributes[c])}</th>" for c in cols)
         body = []
         for k in rows:
             tds = "".join(
                 f"<td style='{cell(float(cov[k, c]))};min-width:14px' "
-                f"title='{esc(self.neurons[k])} / {esc(self.attributes[c])}: J {cov[k, c]:.2f}'>"
+                f"title='{html.escape(self.neurons[k])} / {html.escape(self.attributes[c])}: "
+                f"J {cov[k, c]:.2f}'>"
                 "</td>" if cov[k, c] > 0 else "<td></td>" for c in cols)
             body.append(f"<tr><th style='text-align:right;font-weight:400'>"
-                        f"{esc(self.neurons[k])}</th>{tds}</tr>")
+                        f"{label(self.neurons[k])}</th>{tds}</tr>")
         return ("<table class='xai-static-coverage' style='border-collapse:collapse'>"
                 "<caption>coverage: best J of each neuron's redescriptions testing an attribute"
                 f"</caption><tr><th></th>{head}</tr>{''.join(body)}</table>")

@@ -27,7 +27,7 @@ from ..senn.explain import (
 )
 from ..senn.modules import SENN
 from ._base import XaiWidget, check_view_options
-from ._html import display_image, live_lut, png_data_uri
+from ._html import STATIC_DIV, display_image, label, live_lut, png_data_uri
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["SENNView"]
@@ -309,9 +309,9 @@ class SENNView(XaiWidget):
         names = self.concept_names
         target = self.class_names[int(ex.target[i])] if self.class_names else str(ex.target[i])
         pred = self.class_names[int(ex.pred[i])] if self.class_names else str(ex.pred[i])
-        parts = [f"<div class='xai-static'><h4>{html.escape(self.title)}</h4>",
-                 f"<p>sample {i} of {self.n_samples} · explained class: {html.escape(target)} · "
-                 f"predicted: {html.escape(pred)} (p={float(ex.prob[i]):.3f})</p>",
+        parts = [f"{STATIC_DIV}<h4>{label(self.title)}</h4>",
+                 f"<p>sample {i} of {self.n_samples} · explained class: {label(target)} · "
+                 f"predicted: {label(pred)} (p={float(ex.prob[i]):.3f})</p>",
                  "<div style='display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start'>"]
         if ex.kind == "image":
             img = self._images(ex.inputs[i:i + 1]).values[0]
@@ -343,7 +343,7 @@ class SENNView(XaiWidget):
                                  f"title='h = {protos.activations[j, r]:.3g}'>")
             else:
                 cells.append(html.escape(", ".join(str(int(v)) for v in protos.indices[j, :6])))
-            rows.append(f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+            rows.append(f"<tr><th style='text-align:left'>{label(name)}</th>"
                         f"<td>{''.join(cells)}</td></tr>")
         return ("<table><caption>prototypes: the samples activating each concept most"
                 f"</caption>{''.join(rows)}</table>")
@@ -365,7 +365,7 @@ def _gray(img: np.ndarray) -> np.ndarray:
 
 def _figure(caption: str, uri: str) -> str:
     return (f"<figure style='margin:0'><img src='{uri}' alt='{html.escape(caption)}'>"
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+            f"<figcaption>{label(caption)}</figcaption></figure>")
 
 
 _RDBU = live_lut("RdBu", True)
@@ -393,7 +393,7 @@ def _bars_svg(names: Sequence[str], values: np.ndarray, title: str, *, signed: b
            f"viewBox='0 0 {width} {height}' role='img' aria-label='{html.escape(title)}' "
            "style='font:11px system-ui,sans-serif'>",
            f"<text x='{label_w}' y='12' font-weight='600' fill='currentColor'>"
-           f"{html.escape(title)}</text>",
+           f"{label(title, svg=True)}</text>",
            f"<line x1='{mid}' y1='18' x2='{mid}' y2='{height}' stroke='#999' stroke-width='1'/>"]
     for i, (name, x) in enumerate(zip(names, v, strict=False)):
         y = 20 + i * row
@@ -401,8 +401,9 @@ def _bars_svg(names: Sequence[str], values: np.ndarray, title: str, *, signed: b
         x0 = mid if x >= 0 else mid - w
         colour = _bar_color(x, m) if signed else "#9aa1a9"  # activations: one neutral colour
         if show_labels:
+            text = label(name, max_chars=28, svg=True, whole=True)
             out.append(f"<text x='{label_w - 4}' y='{y + 11}' text-anchor='end' "
-                       f"fill='currentColor'>{html.escape(str(name))[:28]}</text>")
+                       f"fill='currentColor'>{text}</text>")
         out.append(f"<rect x='{x0:.1f}' y='{y + 2}' width='{max(w, 0.5):.1f}' "
                    f"height='{row - 4}' fill='{colour}'><title>{html.escape(str(name))}: "
                    f"{x:.3g}</title></rect>")
@@ -433,7 +434,7 @@ def _stability_svg(s: StabilityResult) -> str:
         w = 0.0 if not ok[i] else (np.log10(v) - lo) / ((hi - lo) or 1.0) * bar_w
         colour = "#59a14f" if name == "SENN" else "#bab0ac"
         out.append(f"<text x='{label_w - 4}' y='{y + 12}' text-anchor='end' "
-                   f"fill='currentColor'>{html.escape(name)}</text>")
+                   f"fill='currentColor'>{label(name, svg=True)}</text>")
         out.append(f"<rect x='{label_w}' y='{y + 2}' width='{max(w, 0.5):.1f}' height='{row - 4}'"
                    f" fill='{colour}'><title>{html.escape(name)}: {v:.3g}</title></rect>")
         out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 12}' fill='currentColor'>"

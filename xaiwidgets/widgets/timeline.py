@@ -4,7 +4,6 @@ MEME's transition graph and trees (js/src/timeline.ts)."""
 from __future__ import annotations
 
 import colorsys
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,8 @@ from ..meme.report import MemeTrace
 from ..meme.search import similar_ranges
 from ..meme.transitions import path_words
 from ._base import XaiWidget, check_view_options
+from ._html import STATIC_DIV
+from ._html import label as label_html
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["ConceptTimeline"]
@@ -272,7 +273,7 @@ class ConceptTimeline(XaiWidget):
         s = self.summary
         fid = (f"per-step fidelity {100 * s['step_fidelity']:.1f}%" if s["per_step"]
                else f"final-step fidelity {100 * s['final_fidelity']:.1f}%")
-        parts = [f"<div class='xai-static'><h4>{html.escape(self.title)}</h4>",
+        parts = [f"{STATIC_DIV}<h4>{label_html(self.title)}</h4>",
                  f"<p>{s['n']} sequences · {s['n_concepts']} concepts · window {s['window']} · "
                  f"{fid} · sequence {b['index']} ({b['length']} steps)</p>",
                  _timeline_svg(b, self.feature_names, colors),
@@ -284,18 +285,18 @@ class ConceptTimeline(XaiWidget):
     def _static_tables(self) -> str:
         names = self.concepts["names"]
         matrix = self.concepts["matrix"]
-        head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+        head = "".join(f"<th>{label_html(n)}</th>" for n in names)
         rows = []
         for j, name in enumerate(names):
             cells = "".join(f"<td>{matrix[j, k]:.2f}</td>" for k in range(len(names)))
             cls = self.class_names[int(self.concepts["majority"][j])]
-            rows.append(f"<tr><th>{html.escape(name)}</th><td>{html.escape(cls)}</td>"
+            rows.append(f"<tr><th>{label_html(name)}</th><td>{label_html(cls)}</td>"
                         f"<td>{100 * float(self.concepts['purity'][j]):.0f}%</td>"
                         f"<td>{100 * float(self.concepts['share'][j]):.0f}%</td>{cells}</tr>")
         table = ("<table><caption>concepts and transition probabilities (row: from, "
                  "column: to)</caption><tr><th>concept</th><th>class</th><th>purity</th>"
                  f"<th>share</th>{head}</tr>{''.join(rows)}</table>")
-        rules = html.escape(self.meme.export_text())
+        rules = label_html(self.meme.export_text())
         return f"{table}<details><summary>transition trees</summary><pre>{rules}</pre></details>"
 
 
@@ -337,7 +338,8 @@ def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
             pts_hi.append(f"{px:.1f},{y0 + row - (seg.max() - lo) / span * row:.1f}")
             pts_lo.append(f"{px:.1f},{y0 + row - (seg.min() - lo) / span * row:.1f}")
         poly = " ".join(pts_hi + pts_lo[::-1])
-        out.append(f"<text x='4' y='{y0 + row / 2 + 4}'>{html.escape(features[j][:16])}</text>"
+        name = label_html(features[j], max_chars=16, svg=True, whole=True)
+        out.append(f"<text x='4' y='{y0 + row / 2 + 4}'>{name}</text>"
                    f"<polygon points='{poly}' fill='#4e79a7' fill-opacity='0.35' "
                    f"stroke='#4e79a7' stroke-width='1'/>")
     y = shown * (row + gap)
@@ -365,7 +367,7 @@ def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
 def _legend(names: list[str], colors: list[str], classes: list[str]) -> str:
     sw = ("<span style='display:inline-block;width:12px;height:12px;background:{};"
           "margin:0 4px 0 10px;vertical-align:middle'></span>{}")
-    concepts = "".join(sw.format(c, html.escape(n)) for n, c in zip(names, colors, strict=True))
-    cls = "".join(sw.format(PALETTE[i % len(PALETTE)], html.escape(n))
+    concepts = "".join(sw.format(c, label_html(n)) for n, c in zip(names, colors, strict=True))
+    cls = "".join(sw.format(PALETTE[i % len(PALETTE)], label_html(n))
                   for i, n in enumerate(classes))
     return f"<p>concepts: {concepts}</p><p>classes (RNN / extracted): {cls}</p>"

@@ -24,7 +24,8 @@ from .._core.validation import (
 from ..concepts.extract import ConceptExtractor
 from ..concepts.tree import ConceptTree
 from ._base import XaiWidget
-from ._html import display_image, png_data_uri
+from ._html import STATIC_DIV, display_image, png_data_uri
+from ._html import label as label_html
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["ConceptTreeWidget", "class_groups"]
@@ -457,7 +458,7 @@ class ConceptTreeWidget(XaiWidget):
         s = self.summary
         colors = class_palette(len(self._names), self.class_groups)
         merged = self.tree["merged"]
-        parts = [f"<div class='xai-static'><h4>{html.escape(self.title)}</h4>",
+        parts = [f"{STATIC_DIV}<h4>{label_html(self.title)}</h4>",
                  f"<p>{s['n']} samples · depth {s['depth']} · {s['n_leaves']} leaves · "
                  f"fidelity to the model {100 * s['fidelity']:.1f}%"
                  + (f" · accuracy {100 * s['accuracy']:.1f}%" if s["accuracy"] is not None else "")
@@ -481,12 +482,12 @@ class ConceptTreeWidget(XaiWidget):
         def walk(i: int, depth: int) -> str:
             cnt = int(self.stats.count[i])
             fid = "" if cnt == 0 else f", fidelity {100 * self.stats.fidelity[i]:.0f}%"
-            pred = html.escape(self._names[self.tree_value(i)])
+            pred = label_html(self._names[self.tree_value(i)])
             if nodes["yes"][i] == -1:
                 note = (f" <em>({len(merged[i])} split{'s' if len(merged[i]) > 1 else ''} merged:"
-                        f" {html.escape('; '.join(merged[i]))})</em>" if merged[i] else "")
+                        f" {label_html('; '.join(merged[i]))})</em>" if merged[i] else "")
                 return f"<li>→ {pred} (n={cnt}{fid}){bar(i)}{note}</li>"
-            test = html.escape(nodes["test"][i])
+            test = label_html(nodes["test"][i])
             if depth >= 6:
                 return f"<li>{test}? … (n={cnt}){bar(i)}</li>"
             return (f"<li>{test}? (n={cnt}{fid}){bar(i)}<ul>"
@@ -506,7 +507,7 @@ class ConceptTreeWidget(XaiWidget):
                 lo, hi = g.min(), g.max()
                 g = ((g - lo) / ((hi - lo) or 1) * 255).astype(np.uint8)
                 g = g[..., 0] if g.shape[-1] == 1 else g
-                pred = html.escape(self._names[int(self.samples["model_pred"][int(i)])])
+                pred = label_html(self._names[int(self.samples["model_pred"][int(i)])])
                 imgs.append(f"<figure style='margin:0;font-size:11px'><img src='"
                             f"{png_data_uri(g, size=64)}' alt='sample {int(i)}'><figcaption>"
                             f"#{int(i)} pred {pred}</figcaption></figure>")
@@ -517,9 +518,10 @@ class ConceptTreeWidget(XaiWidget):
 
     def _static_legend(self, colors: list[str]) -> str:
         def item(c: int, text: str) -> str:
-            return (f"<span style='white-space:nowrap;margin-right:10px'><span style='display:"
-                    f"inline-block;width:14px;height:12px;vertical-align:middle;background:"
-                    f"{colors[c]}'></span> {html.escape(text)}</span>")
+            return (f"<span style='display:inline-block;max-width:100%;margin-right:10px'>"
+                    f"<span style='display:inline-block;width:14px;height:12px;"
+                    f"vertical-align:middle;background:"
+                    f"{colors[c]}'></span> {label_html(text)}</span>")
 
         g = self.class_groups
         rows = []
@@ -529,7 +531,7 @@ class ConceptTreeWidget(XaiWidget):
                                  key=lambda c: g["level"][c])
                 cells = "".join(item(c, g["levels"][g["level"][c]] if g["levels"]
                                      else self._names[c]) for c in members)
-                rows.append(f"<div><b>{html.escape(label)}</b> {cells}</div>")
+                rows.append(f"<div><b>{label_html(label)}</b> {cells}</div>")
         else:
             rows.append("<div>" + "".join(item(c, n) for c, n in enumerate(self._names)) + "</div>")
         return ("<div class='xai-static-legend'><p>bars: the model's predictions, one colour per "
@@ -543,13 +545,13 @@ class ConceptTreeWidget(XaiWidget):
         acc = self.accuracy
         values = acc["values"]
         best = acc["best"]
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in acc["concepts"])
+        head = "".join(f"<th>{label_html(c)}</th>" for c in acc["concepts"])
         rows = []
         for i, layer in enumerate(acc["layers"]):
             cells = "".join(
                 f"<td{' style=font-weight:700' if best[j] == i else ''}>{values[i, j]:.2f}</td>"
                 for j in range(values.shape[1]))
-            rows.append(f"<tr><th>{html.escape(layer)}</th>{cells}</tr>")
+            rows.append(f"<tr><th>{label_html(layer)}</th>{cells}</tr>")
         return ("<table><caption>cross-validated concept accuracy per layer (bold: chosen)"
                 f"</caption><tr><th>layer</th>{head}</tr>{''.join(rows)}</table>")
 

@@ -23,10 +23,41 @@ export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {
   return el;
 }
 
+/** Longest text shown in full; longer labels (a 5,000-character column name) are shortened. */
+export const LABEL_MAX = 80;
+
+/** `text` with every unbroken run longer than `max` characters (code points) cut to its start
+ * and end around "…": distinct long names stay distinct, sentences are untouched. Python's twin
+ * is `xaiwidgets.widgets._html.short_label`. */
+export function shortLabel(text: string, max: number = LABEL_MAX): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor(max / 3);
+  return text.replace(/\S+/gu, (word) => {
+    const chars = Array.from(word);
+    if (chars.length <= max) return word;
+    return chars.slice(0, max - tail - 1).join("") + "…" + chars.slice(chars.length - tail).join("");
+  });
+}
+
+/** Sets an element's text, shortened when long, with the full text as its tooltip (`title`).
+ * Every label goes through here (also `h(tag, {text})` and string children). */
+export function setText(el: Element, text: string): void {
+  const short = shortLabel(text);
+  el.textContent = short;
+  const ours = el.hasAttribute("data-xai-full");  // a title we set, not the view's own
+  if (short !== text && (ours || !el.hasAttribute("title"))) {
+    el.setAttribute("title", text);
+    el.setAttribute("data-xai-full", "");
+  } else if (short === text && ours) {
+    el.removeAttribute("title");
+    el.removeAttribute("data-xai-full");
+  }
+}
+
 function setAttrs(el: Element, attrs: Attrs): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
-    if (k === "text") el.textContent = String(v);
+    if (k === "text") setText(el, String(v));
     else el.setAttribute(k, v === true ? "" : String(v));
   }
 }
@@ -34,7 +65,13 @@ function setAttrs(el: Element, attrs: Attrs): void {
 function append(el: Element, children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    if (typeof c !== "string") {
+      el.appendChild(c);
+      continue;
+    }
+    const short = shortLabel(c);
+    if (short !== c && !el.hasAttribute("title")) el.setAttribute("title", c);
+    el.appendChild(document.createTextNode(short));
   }
 }
 

@@ -17,6 +17,9 @@ export const CSS = `
   color: var(--xai-fg); background: var(--xai-bg); font-family: var(--xai-font);
   font-size: var(--jp-ui-font-size1, 13px); line-height: 1.4; padding: 8px; box-sizing: border-box;
   position: relative;
+  /* a label without spaces (a long column name) breaks instead of widening the page; dom.ts
+     shortens the very long ones (full text in their title) */
+  overflow-wrap: anywhere;
 }
 .xai-root .xai-tooltip { position: absolute; z-index: 20; pointer-events: none; max-width: 320px;
   padding: 4px 8px; border-radius: 4px; background: var(--xai-bg); color: var(--xai-fg);
@@ -42,6 +45,9 @@ export const CSS = `
   border-radius: 3px; padding: 1px 6px;
 }
 .xai-root button:disabled { opacity: 0.45; }
+/* a select is as wide as its longest option: never wider than the view */
+.xai-root select { max-width: 100%; min-width: 0; text-overflow: ellipsis; }
+.xai-root label:has(> select) { max-width: 100%; min-width: 0; }
 .xai-root .xai-controls { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 16px; margin-bottom: 8px; color: var(--xai-fg2); }
 .xai-root .xai-controls label { display: inline-flex; align-items: center; gap: 4px; }
 .xai-root .xai-controls input[type=range] { width: 90px; accent-color: var(--xai-accent); }

@@ -1,7 +1,7 @@
 // kind = "image": input panel + one heatmap panel per method, with a shared hover cursor.
 import { imageDims, type Sample } from "../lib/block";
 import { lutFor } from "../lib/colormap";
-import { h, localXY, putRGBA } from "../lib/dom";
+import { h, localXY, putRGBA, setText } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { compositeOver, grayRGBA, heatmapRGBA, inputRGBA, maskedInputRGBA, resizeRGBA } from "../lib/heatmap";
 import { gridColumns, PANEL_WIDTH, panelSize } from "../lib/layout";
@@ -86,11 +86,11 @@ export class ImageView implements ModalityView {
       const a = block.attributions.get(p.method!);
       const d = shown[j];
       if (!a || !d) {
-        p.caption.textContent = `${p.method} (n/a)`;
+        setText(p.caption, `${p.method} (n/a)`);
         putRGBA(p.canvas, new Uint8ClampedArray(4), 1, 1);
         return;
       }
-      p.caption.textContent = p.method;
+      setText(p.caption, p.method ?? "");
       p.caption.title = p.method ?? "";
       p.caption.classList.remove("xai-masked");
       const lut = lutFor(st.colormap, d.signed);

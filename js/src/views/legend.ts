@@ -1,5 +1,5 @@
 import type { LUT } from "../lib/colormap";
-import { h, putRGBA } from "../lib/dom";
+import { h, putRGBA, setText } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { legendLabels } from "../lib/layout";
 
@@ -32,7 +32,7 @@ export class Legend {
     const bits: string[] = [];
     if (t > 0) bits.push(signed ? `hidden: |v| < ${fmt(t * m)}` : `hidden: v < ${fmt(lo + t * (hi - lo))}`);
     if (clipped > 0) bits.push(`${clipped} clipped`);
-    this.note.textContent = bits.join(" · ");
+    setText(this.note, bits.join(" · "));
     this.note.hidden = !bits.length;
   }
 }

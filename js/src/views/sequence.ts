@@ -6,7 +6,7 @@
 // sign mode, shared scale and clipping are applied here to the real tokens alone).
 import type { Molecules, Sample } from "../lib/block";
 import { type LUT, lutColor, lutFor } from "../lib/colormap";
-import { ctx2d, h } from "../lib/dom";
+import { ctx2d, h, setText } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { isVisible } from "../lib/heatmap";
 import { gridColumns } from "../lib/layout";
@@ -129,7 +129,7 @@ export class SequenceView implements ModalityView {
 
     this.rows.forEach((r, m) => {
       const d = shown[m];
-      r.caption.textContent = d ? r.method : `${r.method} (n/a)`;
+      setText(r.caption, d ? r.method : `${r.method} (n/a)`);
       r.lut = d ? lutFor(st.colormap, d.signed) : null;
       r.codes = new Int16Array(P.length).fill(-1);
       const spans = P.map((p, j) => {

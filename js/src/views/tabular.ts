@@ -1,7 +1,7 @@
 // kind = "tabular": one horizontal bar chart per method, rows aligned with a shared label column.
 import type { Sample } from "../lib/block";
 import { lutFor, lutColor, type LUT } from "../lib/colormap";
-import { ctx2d, h, localXY } from "../lib/dom";
+import { ctx2d, h, localXY, setText } from "../lib/dom";
 import { featureName, fmt } from "../lib/format";
 import { isVisible } from "../lib/heatmap";
 import { barExtent, barRowHeight, PANEL_WIDTH } from "../lib/layout";
@@ -69,7 +69,7 @@ export class TabularView implements ModalityView {
     this.charts.forEach((c, j) => {
       const d = shown[j];
       const lut = lutFor(st.colormap, d?.signed ?? true);
-      c.caption.textContent = d ? c.method : `${c.method} (n/a)`;
+      setText(c.caption, d ? c.method : `${c.method} (n/a)`);
       this.drawChart(c, d, lut, st.threshold);
       if (d) c.legend.update(lut, d.lo, d.hi, d.signed, st.threshold, d.clipped);
     });
