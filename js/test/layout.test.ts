@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { className, featureName, fmt } from "../src/lib/format";
 import {
-  barExtent, barRowHeight, cellAt, legendLabels, mapCell, nearestIn, panelSize, PANEL_WIDTH, polylinePoints, stepIn,
+  barExtent, barRowHeight, legendLabels, nearestIn, panelSize, PANEL_WIDTH, polylinePoints, stepIn,
 } from "../src/lib/layout";
 import { dataRange, decodeMetrics, sortRows } from "../src/lib/metrics";
 import { metricsFor } from "./fixtures";
@@ -13,13 +13,6 @@ describe("layout", () => {
     expect(panelSize(28, 56)).toEqual({ width: 180, height: 90 });
     expect(panelSize(300, 100)).toEqual({ width: 90, height: 270 });
     expect(panelSize(0, 0)).toEqual({ width: 180, height: 180 });
-  });
-
-  it("maps pointer positions to data cells, clamped", () => {
-    expect(cellAt(0, 0, 180, 180, 28, 28)).toEqual({ row: 0, col: 0 });
-    expect(cellAt(179.9, 90, 180, 180, 28, 28)).toEqual({ row: 14, col: 27 });
-    expect(cellAt(500, -3, 180, 180, 28, 28)).toEqual({ row: 0, col: 27 });
-    expect(mapCell(13, 27, 28, 28, 7, 7)).toEqual({ row: 3, col: 6 });
   });
 
   it("legend labels: ends, plus 0 for signed ranges", () => {

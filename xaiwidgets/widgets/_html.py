@@ -19,16 +19,9 @@ import torch.nn.functional as F
 from PIL import Image
 
 __all__ = ["LABEL_MAX", "STATIC_DIV", "SnapshotRow",
-           "colorbar_html", "colorize", "display_image", "label",
+           "colorbar_html", "display_image", "label",
            "live_lut", "png_data_uri", "quantize_item", "sequence_snapshot", "short_label",
            "visible_codes"]
-
-# Anchor colours: RdBu (blue = negative, red = positive) and viridis for unsigned maps.
-_ANCHORS = {
-    "RdBu": [(5, 48, 97), (67, 147, 195), (247, 247, 247), (214, 96, 77), (103, 0, 31)],
-    "viridis": [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)],
-}
-
 
 # -- long labels: one rule for every snapshot, the same as the live views' (js/src/lib/dom.ts) ----
 LABEL_MAX = 80  # dom.ts LABEL_MAX
@@ -73,27 +66,6 @@ def label(text: object, *, max_chars: int = LABEL_MAX, svg: bool = False,
     if svg:
         return f"{html.escape(short)}<title>{html.escape(full)}</title>"
     return f"<span title='{html.escape(full)}'>{html.escape(short)}</span>"
-
-
-def _lut(name: str) -> np.ndarray:
-    anchors = np.asarray(_ANCHORS[name], dtype=np.float64)
-    pos = np.linspace(0, 1, len(anchors))
-    x = np.linspace(0, 1, 256)
-    return np.stack([np.interp(x, pos, anchors[:, c]) for c in range(3)], axis=1).astype(np.uint8)
-
-
-def colorize(values: np.ndarray, *, signed: bool) -> np.ndarray:
-    """Map a 2-D array to RGB uint8: symmetric RdBu when signed, viridis otherwise."""
-    v = np.asarray(values, dtype=np.float64)
-    if signed:
-        m = np.abs(v).max() or 1.0
-        q = (v / m + 1) / 2
-        lut = _lut("RdBu")
-    else:
-        lo, hi = v.min(), v.max()
-        q = (v - lo) / ((hi - lo) or 1.0)
-        lut = _lut("viridis")
-    return lut[np.clip(np.rint(q * 255), 0, 255).astype(np.uint8)]
 
 
 def png_data_uri(rgb: np.ndarray, *, size: int = 140) -> str:

@@ -10,7 +10,6 @@ method's values (the view's colormap, threshold and opacity apply).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +20,6 @@ from .._core.validation import check_number, describe
 from ..attributions.compare import AttributionResult, compare_attributions
 from ..attributions.methods import METHODS
 from ..masks import MaskExplainer, MaskReport, TradeoffCurve
-from ._html import label
 from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
 from .comparison import AttributionComparison, split_view_options
@@ -219,7 +217,7 @@ class MaskHeatmap(widgets.VBox):
         return self.comparison.to_html(path, title=title)
 
 
-# -- drawing reports and trade-off curves (panels of the view, static HTML / SVG, bqplot) ------
+# -- drawing reports and trade-off curves (panels of the view) ------
 
 def report_rows(report: MaskReport) -> dict[str, Any]:
     """The mask statistics as a table of the comparison's ``extras``."""
@@ -242,79 +240,3 @@ def tradeoff_chart(curve: TradeoffCurve) -> dict[str, Any]:
             "series": [{"name": "soft mask", "ys": curve.preserved_soft, "color": "#4e79a7"},
                        {"name": f"hard mask, top {curve.kept} kept",
                         "ys": curve.preserved_hard, "color": "#e15759"}]}
-
-
-def report_table(report: MaskReport) -> str:
-    """The mask statistics as an HTML table (escaped text, no script)."""
-    panel = report_rows(report)
-    body = "".join(f"<tr><td>{label(a)}</td><td>{label(b)}</td></tr>"
-                   for a, b in panel["rows"])
-    return (f"<table class='xai-mask-stats'><caption>{panel['caption']}</caption>{body}"
-            "</table>")
-
-
-def tradeoff_table(curve: TradeoffCurve) -> str:
-    head = (f"<tr><th>{label(curve.name)}</th><th>mean m</th><th>m &gt; 0.5</th>"
-            f"<th>soft kept</th><th>hard: top {html.escape(curve.kept)} kept</th></tr>")
-    body = "".join(
-        f"<tr><td>{v:g}</td><td>{s:.3f}</td><td>{f:.1%}</td><td>{p:.1%}</td><td>{h:.1%}</td></tr>"
-        for v, s, f, p, h in zip(curve.values, curve.mask_mean, curve.frac_above_half,
-                                 curve.preserved_soft, curve.preserved_hard, strict=True))
-    return f"<table class='xai-tradeoff-table'>{head}{body}</table>"
-
-
-def tradeoff_svg(curve: TradeoffCurve, width: int = 360, height: int = 240) -> str:
-    """A static inline SVG of the trade-off curve (for notebook snapshots; no script)."""
-    pad = 36
-    xs = curve.mask_mean
-    x_hi = max(float(xs.max()) * 1.1, 1e-6)
-
-    def pt(x: float, y: float) -> str:
-        return (f"{pad + x / x_hi * (width - 2 * pad):.1f},"
-                f"{height - pad - y * (height - 2 * pad):.1f}")
-
-    order = np.argsort(xs)
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-             "class='xai-tradeoff' font-size='10' font-family='sans-serif'>",
-             f"<line x1='{pad}' y1='{height - pad}' x2='{width - pad}' y2='{height - pad}' "
-             "stroke='#888'/>",
-             f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{height - pad}' stroke='#888'/>",
-             f"<text x='{width / 2}' y='{height - 6}' text-anchor='middle'>mean mask value "
-             f"(0 – {x_hi:.2f})</text>",
-             f"<text x='4' y='{pad - 8}'>preserved (0–100%)</text>"]
-    for ys, colour in ((curve.preserved_soft, "#1f77b4"), (curve.preserved_hard, "#d62728")):
-        pts = " ".join(pt(float(xs[i]), float(ys[i])) for i in order)
-        parts.append(f"<polyline fill='none' stroke='{colour}' points='{pts}'/>")
-    for j, i in enumerate(order):  # labels alternate above / below so neighbours don't collide
-        x, y = pt(float(xs[i]), float(curve.preserved_soft[i])).split(",")
-        dy = -4 if j % 2 == 0 else 12
-        parts.append(f"<text x='{x}' y='{float(y) + dy:.1f}' text-anchor='middle'>"
-                     f"{html.escape(curve.label(curve.values[i]))}</text>")
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def tradeoff_figure(curve: TradeoffCurve,
-                    title: str = "trade-off: mask size vs preserved predictions") -> Any:
-    """A bqplot Figure: x = mean mask value, y = preserved rate (soft and hard masks)."""
-    import bqplot as bq
-
-    x_sc, y_sc = bq.LinearScale(min=0.0), bq.LinearScale(min=0.0, max=1.0)
-    order = np.argsort(curve.mask_mean)
-    x = curve.mask_mean[order]
-    lines = bq.Lines(
-        x=x, y=np.stack([curve.preserved_soft[order], curve.preserved_hard[order]]),
-        scales={"x": x_sc, "y": y_sc}, colors=["#1f77b4", "#d62728"], marker="circle",
-        labels=["soft mask", f"hard mask, top {curve.kept} kept"], display_legend=True)
-    text = bq.Label(x=x, y=curve.preserved_soft[order] - 0.06,
-                    text=[curve.label(v) for v in curve.values[order]],
-                    scales={"x": x_sc, "y": y_sc}, font_weight="normal", default_size=11,
-                    align="middle")
-    ax_x = bq.Axis(scale=x_sc, label="mean mask value (size)", tick_format=".2f")
-    ax_y = bq.Axis(scale=y_sc, orientation="vertical", label="preserved rate",
-                   tick_format=".0%")
-    fig = bq.Figure(marks=[lines, text], axes=[ax_x, ax_y], title=title,
-                    legend_location="bottom-right",
-                    fig_margin={"top": 50, "bottom": 50, "left": 60, "right": 20})
-    fig.layout.width, fig.layout.height = "480px", "340px"
-    return fig

@@ -16,22 +16,6 @@ export function panelSize(h: number, w: number): { width: number; height: number
   return { width: Math.round(width), height: Math.round(height) };
 }
 
-/** Data cell under a pointer at (x, y) CSS px in a box of cssW x cssH showing an h x w grid. */
-export function cellAt(x: number, y: number, cssW: number, cssH: number, h: number, w: number): { row: number; col: number } {
-  const clamp = (v: number, n: number) => Math.max(0, Math.min(n - 1, v));
-  const col = clamp(Math.floor((x / Math.max(cssW, 1e-9)) * w), w);
-  const row = clamp(Math.floor((y / Math.max(cssH, 1e-9)) * h), h);
-  return { row, col };
-}
-
-/** Same relative position in another grid (panels may differ in resolution). */
-export function mapCell(row: number, col: number, h: number, w: number, H: number, W: number): { row: number; col: number } {
-  return {
-    row: Math.min(H - 1, Math.floor(((row + 0.5) * H) / h)),
-    col: Math.min(W - 1, Math.floor(((col + 0.5) * W) / w)),
-  };
-}
-
 /** Colour-bar labels: ends of the value range, plus the zero of a symmetric (signed) range. */
 export function legendLabels(lo: number, hi: number, signed: boolean): string[] {
   return signed ? [fmt(lo), "0", fmt(hi)] : [fmt(lo), fmt(hi)];

@@ -133,8 +133,3 @@ export function dequantizeItem(a: Quantized, k: number): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = lo + s * a.q[base + i];
   return out;
 }
-
-/** Worst-case absolute error of the quantisation of item k. */
-export function quantizationError(a: Quantized, k: number): number {
-  return Math.abs(a.hi[k] - a.lo[k]) / 510;
-}
