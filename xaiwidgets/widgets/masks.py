@@ -3,7 +3,7 @@
 The first panel is the explanatory mask (the explainer is Captum-compatible, so it runs through
 the same :func:`~xaiwidgets.compare_attributions` as the baselines and gets the same metrics).
 Next to it: the mask statistics (size, preserved predictions with soft and hard masks) and, when
-a lam sweep is given, the trade-off curve as a bqplot chart. For SMILES every method also gets
+a lam sweep is given, the trade-off curve as a line chart. For SMILES every method also gets
 the molecule, drawn in the browser from RDKit's 2-D coordinates with atoms coloured by that
 method's values (the view's colormap, threshold and opacity apply).
 """
@@ -67,9 +67,7 @@ class MaskHeatmap(widgets.VBox):
     Build it with :meth:`from_explainer`. Its one child is the comparison widget (an
     :class:`~xaiwidgets.AttributionComparison`, ``.comparison``), which also draws the mask
     statistics and the trade-off curve (its ``extras``): the same chart live, in dark mode and
-    in the exported page. The mask panel shows the masked input, what the model sees. For a
-    bqplot version of the curve to compose with other bqplot charts, use
-    :func:`tradeoff_figure`.
+    in the exported page. The mask panel shows the masked input, what the model sees.
 
     Attributes
     ----------
