@@ -185,3 +185,26 @@ def test_evaluate_at_ids_needs_token_inputs_and_an_integer_id():
     model, ids = _case("tokens", 3)
     with pytest.raises(ValueError, match=r"argument 'baseline'.*integer, got 0.5"):
         hard_mask_preservation(model, ids, torch.rand(ids.shape), at="ids", baseline=0.5)
+
+
+def test_the_widget_table_and_the_tradeoff_sweep_report_the_honest_token_figures():
+    from sklearn.base import clone
+
+    from xaiwidgets import MaskHeatmap, size_tradeoff
+
+    model, x = _case("tokens", 3)
+    ex = MaskExplainer(model, lam=0.05, epochs=1, batch_size=16, lr=1e-2, pad_id=PAD,
+                       validation_fraction=0.0, progress=False, seed=0).fit(x)
+    honest = hard_mask_preservation(model, x, ex.mask(x), keep=0.2, pad_id=PAD)
+    assert honest < 1
+    widget = MaskHeatmap.from_explainer(ex, x, baselines=["saliency"], keep=0.2,
+                                        metric_samples=4, progress=False)
+    rows = dict(widget.comparison.extras["tables"][0]["rows"])
+    assert rows["prediction kept: top 20% kept (hard)"] == f"{honest:.1%}"
+    curve = size_tradeoff(ex, x, x, values=(0.5,), epochs=1, keep=0.2)
+    # the sweep's generator, refitted the way size_tradeoff refits it, scored independently
+    sweep = clone(ex).set_params(lam=0.5, warm_start=True, epochs=1)
+    sweep.generator_ = ex.generator_
+    sweep.fit(x)
+    expected = hard_mask_preservation(model, x, sweep.mask(x), keep=0.2, pad_id=PAD)
+    assert curve.preserved_hard.tolist() == [pytest.approx(expected, abs=1e-12)]

@@ -545,7 +545,7 @@ class MaskExplainer(XaiEstimator):
         Returns
         -------
         MaskReport
-            Scored by :func:`~xaiwidgets.hard_mask_preservation`'s scorer, so
+            Scored by the scorer of :func:`~xaiwidgets.hard_mask_preservation`, so
             ``preserved_hard[k]`` equals ``hard_mask_preservation(model, inputs,
             self.mask(inputs), keep=k, ...)`` with this explainer's baseline and padding.
         """
