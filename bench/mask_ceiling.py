@@ -12,6 +12,7 @@ zeroed) are scored by how often the prediction moves by at most 0.5 logS:
   ``temperature=0.5``, default generator);
 * the budget objective optimised for each molecule separately (no generator: 300 Adam steps on
   per-character logits, each step a model pass on every test molecule);
+* the notebook's budget masks again with generator seeds 1 and 2 (how much the seed moves it);
 * random 40 % (seeded);
 * a greedy backward search that uses the model itself: repeatedly zero the character whose
   removal moves the prediction least, until 40 % are left (about L^2 / 2 model calls for L
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from rdkit import Chem
+from sklearn.base import clone
 
 import xaiwidgets as xw
 from xaiwidgets.datasets import Vocabulary, load_solubility
@@ -124,6 +126,9 @@ def main() -> None:
              "mask, sampled (lam 0.2)": top(sampled.mask(x)),
              "mask, budget (notebook)": top(budget.mask(x)),
              "random": top(torch.rand(x.shape, generator=torch.Generator().manual_seed(0)))}
+    for seed in (1, 2):
+        again = clone(budget).set_params(seed=seed).fit(x_all[train])
+        rates[f"mask, budget, generator seed {seed}"] = top(again.mask(x))
     # applies masks as the library does: zeroed embeddings, padding left in place
     masker = budget.masker()
     start = time.perf_counter()

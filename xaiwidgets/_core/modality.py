@@ -156,6 +156,7 @@ class Masker:
                              "name the model's nn.Embedding")
         self.embedding = embedding
         self._hook_mask: torch.Tensor | None = None
+        self._active = False
 
     # -- locations -------------------------------------------------------------------------
     def shape(self, x: torch.Tensor) -> tuple[int, ...]:
@@ -186,14 +187,20 @@ class Masker:
     # -- applying masks --------------------------------------------------------------------
     @contextlib.contextmanager
     def active(self) -> Iterator[Masker]:
-        """The model preserved and, for embedding masks, the hook in place; both undone."""
+        """The model preserved and, for embedding masks, the hook in place; both undone.
+        :meth:`output` only runs in here."""
+        if self._active:
+            raise RuntimeError("Masker.active() is already open for this masker; use the one "
+                               "context")
         with preserved_model(self.model):
             handle = (self.embedding.register_forward_hook(self._hook)
                       if self.kind == "tokens" and self.at == "embedding"
                       and self.embedding is not None else None)
+            self._active = True
             try:
                 yield self
             finally:
+                self._active = False
                 if handle is not None:
                     handle.remove()
                 self._hook_mask = None
@@ -212,7 +219,15 @@ class Masker:
         return k * x + (1 - k) * self.baseline
 
     def output(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """The model's output on ``x`` with ``keep`` (one value per location, in [0, 1])."""
+        """The model's output on ``x`` with ``keep`` (one value per location, in [0, 1]).
+
+        Only inside :meth:`active`: outside it a token mask's embedding hook does not exist, so
+        the model would silently see the unmasked input (and a model in training mode would
+        drop out at random).
+        """
+        if not self._active:
+            raise RuntimeError("Masker.output() needs the masker's context: call it inside "
+                               "`with masker.active():` (the same Masker object)")
         if self.kind != "tokens" or self.at == "ids":
             return self.model(self.blend(x, keep))
         m = keep.reshape(self.shape(x))

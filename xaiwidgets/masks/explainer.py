@@ -8,6 +8,7 @@ frozen parameters, every hook and flag restored on exit, even on errors).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ from .._core.validation import (
     check_option,
     describe,
 )
-from ..metrics.faithfulness import topk_mask
+from ..metrics.faithfulness import hard_mask_outcome, mask_outcome
 from .generators import ImageMaskGenerator, SequenceMaskGenerator, TabularMaskGenerator
 from .objective import MaskObjective, mask_size, spend_budget
 from .report import MaskReport
@@ -242,10 +243,21 @@ class MaskExplainer(XaiEstimator):
                            if self.kind_ == "tokens" else None)
         self.generator_.to(device=model_device(self.model))
 
-    def masker(self, baseline: float | None = None) -> Masker:
+    def masker(self, baseline: float | None = None, *, at: str = "embedding") -> Masker:
         """The :class:`~xaiwidgets.masks.Masker` this explainer removes locations with (the
-        model, kind, baseline, embedding and padding it was fitted with)."""
+        model, kind, baseline, embedding and padding it was fitted with). Token ids with
+        ``at="ids"``: removed ids become ``pad_id`` (``baseline`` without one)."""
         self._check_fitted("masker()")
+        check_option(at, "at", ("embedding", "ids"))
+        if self.kind_ == "tokens" and at == "ids":
+            removed = self.pad_id if self.pad_id is not None else (
+                self.baseline if baseline is None else baseline)
+            if not float(removed).is_integer():
+                raise ValueError(f"argument 'baseline': with at='ids' removed token ids become "
+                                 f"the baseline token id, so it must be an integer, got "
+                                 f"{removed!r}")
+            return Masker(self.model, "tokens", baseline=int(removed),
+                          embedding=self._embedding, pad_id=self.pad_id, at="ids")
         return Masker(self.model, self.kind_,
                       baseline=self.baseline if baseline is None else baseline,
                       embedding=self._embedding, pad_id=self.pad_id)
@@ -302,10 +314,13 @@ class MaskExplainer(XaiEstimator):
             out = check_model_output(self.model(x), x.shape[0])
         return task.reference(out)
 
-    def _batched(self, fn: Callable[[torch.Tensor], Any], x: torch.Tensor) -> list[Any]:
-        """fn(batch) for every batch, the model preserved and the masker active."""
-        masker = self.masker()
-        with masker.active():
+    def _batched(self, fn: Callable[[torch.Tensor], Any], x: torch.Tensor,
+                 *maskers: Masker) -> list[Any]:
+        """fn(batch) for every batch, the model preserved and the maskers ``fn`` applies masks
+        with active (the very objects: a token mask's hook belongs to its masker)."""
+        with contextlib.ExitStack() as stack:
+            for masker in maskers:
+                stack.enter_context(masker.active())
             self.generator_.eval()
             with torch.no_grad():
                 return [fn(x[s:s + _BATCH]) for s in range(0, x.shape[0], _BATCH)]
@@ -467,7 +482,7 @@ class MaskExplainer(XaiEstimator):
                 loss = objective(masker, xb, rb, m, valid, sample=True, noise=noise)
                 loss_sum += float(loss) * xb.shape[0]
                 size_sum += float(mask_size(m, valid).sum())
-                kept += int(task.preserved(masker.output(xb, m), rb).sum())
+                kept += int(mask_outcome(masker, task, xb, m, rb)[0].sum())
         return {"loss": loss_sum / n, "mask_mean": size_sum / n, "preserved": kept / n}
 
     # -- explain -----------------------------------------------------------------------------
@@ -480,7 +495,7 @@ class MaskExplainer(XaiEstimator):
         def one(b: torch.Tensor) -> torch.Tensor:
             return self._masks(b, masker) * masker.valid(b).reshape(masker.shape(b))
 
-        return torch.cat(self._batched(one, x)).detach()
+        return torch.cat(self._batched(one, x, masker)).detach()
 
     @with_autograd
     def attribute(self, inputs: Any, target: Any = None) -> torch.Tensor:
@@ -510,7 +525,7 @@ class MaskExplainer(XaiEstimator):
 
     @with_autograd
     def evaluate(self, inputs: Any, *, keep: Sequence[float] | float = (0.2,),
-                 tol: float = 0.5) -> MaskReport:
+                 tol: float = 0.5, at: str = "embedding") -> MaskReport:
         """Mask size and how often the model's prediction survives soft and hard masks.
 
         Parameters
@@ -521,10 +536,18 @@ class MaskExplainer(XaiEstimator):
             Fractions of locations kept by the hard masks (top-k by mask value).
         tol : float, default=0.5
             Regression: a prediction counts as preserved when ``|f(x~) - f(x)| <= tol``.
+        at : {"embedding", "ids"}, default="embedding"
+            Token ids only, hard masks only: remove a token by zeroing its embedding (as the
+            generator was trained), or by replacing its id with ``pad_id`` (``baseline``
+            without one), as deletion curves and occlusion do. Soft masks always scale the
+            embedding.
 
         Returns
         -------
         MaskReport
+            Scored by the scorer of :func:`~xaiwidgets.hard_mask_preservation`, so
+            ``preserved_hard[k]`` equals ``hard_mask_preservation(model, inputs,
+            self.mask(inputs), keep=k, ...)`` with this explainer's baseline and padding.
         """
         x = self._check_inputs(inputs)
         keeps = [keep] if isinstance(keep, (int, float)) and not isinstance(keep, bool) else (
@@ -535,26 +558,29 @@ class MaskExplainer(XaiEstimator):
         keeps = [float(check_number(k, "keep", low=0.0, high=1.0, low_open=True))  # type: ignore
                  for k in keeps]
         tol = float(check_number(tol, "tol", low=0.0))  # type: ignore[arg-type]
+        check_option(at, "at", ("embedding", "ids"))
+        if at == "ids" and self.kind_ != "tokens":
+            raise ValueError(f"argument 'at': 'ids' is for token-id inputs, this explainer was "
+                             f"fitted on {SHAPES[self.kind_]}; expected 'embedding'")
         task = self._task()
         masker = self.masker()
+        hard_masker = self.masker(at=at) if at == "ids" else masker
 
         def one(b: torch.Tensor) -> dict[str, torch.Tensor]:
             ref = task.reference(self.model(b))
             m = self._masks(b, masker)
             valid = masker.valid(b)
             flat = m.reshape(m.shape[0], -1)
-            out = masker.output(b, m)
+            soft, dsoft = mask_outcome(masker, task, b, m, ref, tol)
             res = {"sum": (flat * valid).sum(1), "above": ((flat > 0.5) & valid).sum(1),
-                   "count": valid.sum(1), "soft": task.preserved(out, ref, tol),
-                   "dsoft": task.deviation(out, ref)}
+                   "count": valid.sum(1), "soft": soft, "dsoft": dsoft}
             for j, k in enumerate(keeps):
-                hard = topk_mask(flat, valid, k).reshape(m.shape)
-                out_h = masker.output(b, hard)
-                res[f"hard{j}"] = task.preserved(out_h, ref, tol)
-                res[f"dhard{j}"] = task.deviation(out_h, ref)
+                res[f"hard{j}"], res[f"dhard{j}"] = hard_mask_outcome(
+                    hard_masker, task, b, flat, k, ref, tol)
             return res
 
-        parts = self._batched(one, x)
+        maskers = (masker,) if hard_masker is masker else (masker, hard_masker)
+        parts = self._batched(one, x, *maskers)
         cat = {k: torch.cat([p[k] for p in parts]).double().cpu() for k in parts[0]}
         count = float(cat["count"].sum())
         return MaskReport(

@@ -42,6 +42,7 @@ from .._core.validation import (
     check_model,
     check_model_output,
     check_number,
+    check_option,
     check_targets,
     describe,
 )
@@ -49,9 +50,11 @@ from .._core.validation import (
 __all__ = [
     "deletion_curve",
     "faithfulness_correlation",
+    "hard_mask_outcome",
     "hard_mask_preservation",
     "insertion_curve",
     "location_ranks",
+    "mask_outcome",
     "topk_mask",
 ]
 
@@ -201,35 +204,86 @@ def insertion_curve(
                   layer=layer)
 
 
+def mask_outcome(masker: Masker, task: Task, x: torch.Tensor, keep: torch.Tensor,
+                 ref: torch.Tensor, tol: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    """The one scorer of masks: the model's prediction on ``x`` with ``keep`` applied.
+
+    Every mask figure the project prints (:func:`hard_mask_preservation`,
+    :meth:`~xaiwidgets.MaskExplainer.evaluate`, its trade-off sweep and the widget's table)
+    comes from here.
+
+    Parameters
+    ----------
+    masker : Masker
+        Removes the locations; must be inside its ``active()`` context.
+    task : Task
+    x : Tensor
+        A batch of inputs.
+    keep : Tensor
+        One value per location in [0, 1] (soft or 0/1), shaped ``masker.shape(x)`` or (N, L).
+    ref : Tensor
+        The unmasked predictions, ``task.reference(model(x))``.
+    tol : float, default=0.5
+        Regression: preserved means ``|f(x~) - f(x)| <= tol``.
+
+    Returns
+    -------
+    preserved : Tensor of shape (N,), bool
+    deviation : Tensor of shape (N,)
+        Regression: ``|f(x~) - f(x)|``; classifiers: zeros.
+    """
+    out = masker.output(x, keep)
+    return task.preserved(out, ref, tol), task.deviation(out, ref)
+
+
+def hard_mask_outcome(masker: Masker, task: Task, x: torch.Tensor, scores: torch.Tensor,
+                      keep: float, ref: torch.Tensor, tol: float = 0.5
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`mask_outcome` of the 0/1 mask that keeps the top ``keep`` fraction of valid
+    locations by ``scores`` (N, L) (:func:`topk_mask`) and removes everything else."""
+    hard = topk_mask(scores.reshape(x.shape[0], -1), masker.valid(x), keep)
+    return mask_outcome(masker, task, x, hard, ref, tol)
+
+
 @with_autograd
 def hard_mask_preservation(
     model: nn.Module, inputs: Any, attributions: Any, *, keep: float = 0.2,
     task: str | Task = "auto", baseline: float = 0.0, tol: float = 0.5,
     embedding: str | nn.Module | None = None, pad_id: int | None = None,
-    batch_size: int = 256,
+    at: str = "embedding", batch_size: int = 256,
 ) -> float:
     """Fraction of samples whose prediction survives keeping only the top ``keep`` locations of
     *any* attribution.
 
-    The rest of the input is set to ``baseline`` (images, rows, float sequences) or its
-    embedding is zeroed (token ids, through ``embedding``, the model's only ``nn.Embedding`` by
-    default), exactly as the explanatory masks remove locations. Regression: preserved means
-    ``|delta| <= tol``.
+    The rest of the input is set to ``baseline`` (images, rows, float sequences) or, for token
+    ids, its embedding is zeroed (``at="embedding"``, through ``embedding``, the model's only
+    ``nn.Embedding`` by default), exactly as the explanatory masks remove locations; with
+    ``at="ids"`` removed token ids become ``baseline`` (a token id, e.g. the pad id) instead.
+    Regression: preserved means ``|delta| <= tol``. Scored by :func:`hard_mask_outcome`, as
+    :meth:`~xaiwidgets.MaskExplainer.evaluate` is.
     """
     check_model(model)
     keep = float(check_number(keep, "keep", low=0.0, high=1.0, low_open=True))  # type: ignore
     tol = float(check_number(tol, "tol", low=0.0))  # type: ignore[arg-type]
     batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    check_option(at, "at", ("embedding", "ids"))
     raw = as_tensor(inputs, "inputs")
     emb = None
-    if not raw.is_floating_point() and raw.ndim == 2:
+    tokens = not raw.is_floating_point() and raw.ndim == 2
+    if tokens and (at == "embedding" or embedding is not None):
         _, emb = find_embedding(model, embedding, "embedding")
     elif embedding is not None:
         raise ValueError("argument 'embedding': only for (N, T) token-id inputs, got "
                          f"{describe(raw)}")
+    check_number(baseline, "baseline")
+    if tokens and at == "ids" and not float(baseline).is_integer():
+        raise ValueError(f"argument 'baseline': with at='ids' removed token ids become the "
+                         f"baseline token id (e.g. the pad id), so it must be an integer, got "
+                         f"{baseline!r}")
     x, kind = check_inputs(raw, model=model, embedding=emb)
     a = check_attributions(attributions, x)
-    masker = Masker(model, kind, baseline=baseline, embedding=emb, pad_id=pad_id)
+    masker = Masker(model, kind, baseline=baseline, embedding=emb, pad_id=pad_id,
+                    at=at if kind == "tokens" else "embedding")
     masker.check_valid(x)
     scores = masker.scores(a, x)
     kept = 0
@@ -240,8 +294,9 @@ def hard_mask_preservation(
         for s in range(0, x.shape[0], batch_size):
             xb = x[s:s + batch_size]
             ref = t.reference(model(xb))
-            hard = topk_mask(scores[s:s + batch_size], masker.valid(xb), keep)
-            kept += int(t.preserved(masker.output(xb, hard), ref, tol).sum())
+            preserved, _ = hard_mask_outcome(masker, t, xb, scores[s:s + batch_size], keep,
+                                             ref, tol)
+            kept += int(preserved.sum())
     return kept / x.shape[0]
 
 
