@@ -5,6 +5,11 @@ given, ``fit`` returns self and leaves learned state in attributes ending in ``_
 ``get_params`` / ``set_params`` / ``repr`` / :func:`sklearn.base.clone` work, and using an
 unfitted estimator raises :class:`sklearn.exceptions.NotFittedError`.
 
+Parameters are checked declaratively, at the start of ``fit``: ``_parameter_constraints`` maps
+every parameter name to a check of :mod:`xaiwidgets._core.validation` called as
+``check(value, name)`` (e.g. ``partial(check_int, low=1)``), whose errors name the argument, what
+was expected and what was given; checks across parameters go in ``_check_param_relations``.
+
 A model-bound explainer takes the model first in ``__init__``. Cloning keeps that model (and any
 submodule of it, such as a ``layer``) by reference: ``clone`` never copies the user's model.
 ``save`` writes the fitted state (generators, probes, trees) but never the model; ``load``
@@ -18,9 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import torch
@@ -31,9 +36,11 @@ from torch import nn
 from . import persist
 from .validation import check_model, describe
 
-__all__ = ["XaiEstimator", "model_signature"]
+__all__ = ["Constraints", "XaiEstimator", "model_signature"]
 
 E = TypeVar("E", bound="XaiEstimator")
+#: Parameter name -> its check, called as ``check(value, name)``.
+Constraints = dict[str, Callable[[Any, str], Any]]
 
 
 def model_signature(model: nn.Module) -> list[tuple[str, tuple[int, ...], str]]:
@@ -59,6 +66,19 @@ def _short(value: Any) -> str:
 
 class XaiEstimator(BaseEstimator):
     """Base of every xaiwidgets estimator (see the module docstring)."""
+
+    #: Every ``__init__`` parameter -> its check, called as ``check(value, name)``.
+    _parameter_constraints: ClassVar[Constraints] = {}
+
+    def _check_params(self) -> None:
+        """Check every parameter against its constraint, then the cross-parameter checks."""
+        params = self.get_params(deep=False)
+        for name, check in self._parameter_constraints.items():
+            check(params[name], name)
+        self._check_param_relations()
+
+    def _check_param_relations(self) -> None:
+        """Checks involving several parameters (subclasses); each parameter alone is valid."""
 
     # -- contract helpers ------------------------------------------------------------------
     def _check_fitted(self, what: str = "this") -> None:

@@ -24,6 +24,8 @@ __all__ = [
     "check_class_names",
     "check_finite_tensor",
     "check_int",
+    "check_int_or_option",
+    "check_kind",
     "check_labels",
     "check_layer_names",
     "check_model",
@@ -110,6 +112,32 @@ def check_option(value: Any, name: str, options: Sequence[Any]) -> Any:
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ValueError(f"argument '{name}': expected one of {list(options)}, got "
                      f"{describe(value)}{hint}")
+
+
+def check_int_or_option(value: Any, name: str, options: Sequence[str], *, low: int | None = None
+                        ) -> int | str:
+    """An integer >= ``low`` or one of the string ``options`` (``n_concepts="auto"``): a string
+    is checked against ``options``, anything else as an integer."""
+    if isinstance(value, str):
+        return check_option(value, name, options)
+    return check_int(value, name, low=low)  # type: ignore[return-value]
+
+
+def check_kind(
+    value: Any, name: str, expected: str, *, types: tuple[Any, ...] = (),
+    options: Sequence[Any] = (), allow_none: bool = False, error: type[Exception] = TypeError,
+) -> Any:
+    """None (if ``allow_none``), one of ``options`` (types must match, as in
+    :func:`check_option`) or an instance of ``types``; else ``error`` saying ``expected``. A
+    string is not taken for a sequence unless ``str`` is among ``types``."""
+    ok = (value is None and allow_none) or any(
+        type(value) is type(o) and value == o for o in options if o is not None)
+    if not ok and isinstance(value, types):
+        ok = not isinstance(value, (str, bytes)) or any(issubclass(t, (str, bytes))
+                                                        for t in types)
+    if not ok:
+        raise error(f"argument '{name}': expected {expected}, got {describe(value)}")
+    return value
 
 
 def _range_words(low: Any, high: Any, low_open: bool = False, high_open: bool = False) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading
 from torch import nn
 
-from .._core.estimator import XaiEstimator
+from .._core.estimator import Constraints, XaiEstimator
 from .._core.labels import check_concepts, encode_concept
 from .._core.probe import ModelProbe, iter_input_batches
 from .._core.random import check_seed
@@ -35,6 +36,7 @@ from .._core.validation import (
     as_tensor,
     check_bool,
     check_int,
+    check_kind,
     check_layer_names,
     check_model,
     check_model_output,
@@ -206,19 +208,22 @@ class ConceptExtractor(XaiEstimator):
         self.seed = seed
 
     # ------------------------------------------------------------------ helpers
-    def _check_params(self) -> None:
-        check_model(self.model)
-        check_option(self.method, "method", METHODS)
-        check_int(self.n_labelled, "n_labelled", low=1, allow_none=True)
-        check_int(self.n_unlabelled, "n_unlabelled", low=0)
-        check_int(self.pool, "pool", low=1)
-        check_int(self.n_components, "n_components", low=1)
-        check_int(self.n_neighbors, "n_neighbors", low=1)
-        check_int(self.cv, "cv", low=2)
-        check_int(self.batch_size, "batch_size", low=1)
-        check_option(self.task, "task", TASKS)
-        check_bool(self.progress, "progress")
-        check_seed(self.seed)
+    _parameter_constraints: ClassVar[Constraints] = {
+        "model": check_model,
+        "layers": partial(check_kind, expected="None, a layer name or a list of layer names",
+                          types=(str, Sequence, np.ndarray), allow_none=True),
+        "method": partial(check_option, options=METHODS),
+        "n_labelled": partial(check_int, low=1, allow_none=True),
+        "n_unlabelled": partial(check_int, low=0),
+        "pool": partial(check_int, low=1),
+        "n_components": partial(check_int, low=1),
+        "n_neighbors": partial(check_int, low=1),
+        "cv": partial(check_int, low=2),
+        "batch_size": partial(check_int, low=1),
+        "task": partial(check_option, options=TASKS),
+        "progress": check_bool,
+        "seed": check_seed,
+    }
 
     def _reducers(self, model: nn.Module, layers: list[str]) -> dict[str, Callable[[Any], Any]]:
         modules = dict(model.named_modules())

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import sparse
 from sklearn.tree import DecisionTreeClassifier
 
-from .._core.estimator import XaiEstimator
+from .._core.estimator import Constraints, XaiEstimator
 from .._core.labels import check_concepts
 from .._core.random import check_seed
 from .._core.rules import (
@@ -23,8 +24,8 @@ from .._core.rules import (
 from .._core.validation import (
     check_class_labels,
     check_int,
+    check_kind,
     check_number,
-    describe,
     match_labels,
 )
 from ..metrics.fidelity import concept_accuracy, mpo_curve
@@ -342,6 +343,18 @@ class ConceptTree(XaiEstimator):
         self.categorical = categorical
         self.seed = seed
 
+    _parameter_constraints: ClassVar[Constraints] = {
+        "max_depth": partial(check_int, low=1, allow_none=True),
+        "min_samples_leaf": partial(check_int, low=1),
+        "class_weight": partial(check_kind, expected="None, 'balanced' or a dict",
+                                types=(Mapping,), options=("balanced",), allow_none=True,
+                                error=ValueError),
+        "ccp_alpha": partial(check_number, low=0.0),
+        "categorical": partial(check_kind, expected="None or a list of concept names",
+                               types=(Sequence, Set, np.ndarray), allow_none=True),
+        "seed": check_seed,
+    }
+
     # ------------------------------------------------------------------ fit
     def _tree(self) -> DecisionTreeClassifier:
         return DecisionTreeClassifier(max_depth=self.max_depth,
@@ -369,17 +382,7 @@ class ConceptTree(XaiEstimator):
 
     def _fit(self, concepts: Mapping[str, Any], y: Any,
              true_concepts: Mapping[str, Any] | None) -> ConceptTree:
-        check_int(self.max_depth, "max_depth", low=1, allow_none=True)
-        check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
-        check_number(self.ccp_alpha, "ccp_alpha", low=0.0)
-        check_seed(self.seed)
-        if self.class_weight is not None and not (
-                self.class_weight == "balanced" or isinstance(self.class_weight, Mapping)):
-            raise ValueError(f"argument 'class_weight': expected None, 'balanced' or a dict, got "
-                             f"{describe(self.class_weight)}")
-        if isinstance(self.categorical, str):
-            raise TypeError(f"argument 'categorical': expected a list of concept names, got the "
-                            f"string {self.categorical!r}")
+        self._check_params()
         concepts = check_concepts(concepts)
         n = len(next(iter(concepts.values())))
         y = check_class_labels(y, n, "y")

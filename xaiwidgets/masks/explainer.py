@@ -12,12 +12,13 @@ import contextlib
 import copy
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-from .._core.estimator import XaiEstimator
+from .._core.estimator import Constraints, XaiEstimator
 from .._core.modality import SHAPES, Masker, check_inputs, infer_kind
 from .._core.probe import (
     find_embedding,
@@ -34,6 +35,7 @@ from .._core.validation import (
     as_tensor,
     check_bool,
     check_int,
+    check_kind,
     check_model,
     check_model_output,
     check_number,
@@ -193,30 +195,32 @@ class MaskExplainer(XaiEstimator):
         self.seed = seed
         self.progress = progress
 
-    # -- validation --------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        check_model(self.model)
-        for name in ("lam", "tv", "necessity"):
-            check_number(getattr(self, name), name, low=0.0)
-        check_number(self.logit_penalty, "logit_penalty", low=0.0, allow_none=True)
-        check_number(self.temperature, "temperature", low=0.0, low_open=True, allow_none=True)
-        check_number(self.budget, "budget", low=0.0, high=1.0, low_open=True, allow_none=True)
-        check_number(self.baseline, "baseline")
-        check_number(self.lr, "lr", low=0.0, low_open=True)
-        check_number(self.validation_fraction, "validation_fraction", low=0.0, high=1.0,
-                     high_open=True)
-        for name in ("epochs", "batch_size", "hidden"):
-            check_int(getattr(self, name), name, low=1)
-        check_int(self.patience, "patience", low=1, allow_none=True)
-        check_int(self.pad_id, "pad_id", low=0, allow_none=True)
-        check_option(self.task, "task", TASKS)
-        check_bool(self.warm_start, "warm_start")
-        check_bool(self.progress, "progress")
-        check_seed(self.seed)
-        g = self.generator
-        if not (g is None or isinstance(g, nn.Module) or g in ("gru", "conv")):
-            raise ValueError(f"argument 'generator': expected None, 'gru', 'conv' or an "
-                             f"nn.Module, got {describe(g)}")
+    _parameter_constraints: ClassVar[Constraints] = {
+        "model": check_model,
+        "lam": partial(check_number, low=0.0),
+        "tv": partial(check_number, low=0.0),
+        "necessity": partial(check_number, low=0.0),
+        "logit_penalty": partial(check_number, low=0.0, allow_none=True),
+        "temperature": partial(check_number, low=0.0, low_open=True, allow_none=True),
+        "budget": partial(check_number, low=0.0, high=1.0, low_open=True, allow_none=True),
+        "baseline": check_number,
+        "lr": partial(check_number, low=0.0, low_open=True),
+        "validation_fraction": partial(check_number, low=0.0, high=1.0, high_open=True),
+        "epochs": partial(check_int, low=1),
+        "batch_size": partial(check_int, low=1),
+        "hidden": partial(check_int, low=1),
+        "patience": partial(check_int, low=1, allow_none=True),
+        "pad_id": partial(check_int, low=0, allow_none=True),
+        "task": partial(check_option, options=TASKS),
+        "warm_start": check_bool,
+        "progress": check_bool,
+        "seed": check_seed,
+        "generator": partial(check_kind, expected="None, 'gru', 'conv' or an nn.Module",
+                             types=(nn.Module,), options=("gru", "conv"), allow_none=True,
+                             error=ValueError),
+        "layer": partial(check_kind, expected="None, a layer name or a submodule of the model",
+                         types=(str, nn.Module), allow_none=True),
+    }
 
     def _check_inputs(self, inputs: Any, name: str = "inputs") -> torch.Tensor:
         self._check_fitted("attribute(), mask() or evaluate()")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
-from .._core.estimator import XaiEstimator
+from .._core.estimator import Constraints, XaiEstimator
 from .._core.probe import with_autograd
 from .._core.random import check_seed
 from .._core.task import TASKS
@@ -18,6 +19,9 @@ from .._core.validation import (
     check_bool,
     check_class_names,
     check_int,
+    check_int_or_option,
+    check_kind,
+    check_model,
     check_names,
     check_number,
     check_option,
@@ -170,29 +174,31 @@ class MEME(XaiEstimator):
         self.seed = seed
         self.progress = progress
 
-    # -- parameters --------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        if not isinstance(self.n_concepts, str):
-            check_int(self.n_concepts, "n_concepts", low=2)
-        else:
-            check_option(self.n_concepts, "n_concepts", ["auto"])
-        check_int(self.window, "window", low=0)
-        check_bool(self.history, "history")
-        check_number(self.purity, "purity", low=0, high=1)
-        check_option(self.clustering, "clustering", ["auto", "states", "per_class"])
-        if isinstance(self.max_depth, str):
-            check_option(self.max_depth, "max_depth", ["auto"])
-        else:
-            check_int(self.max_depth, "max_depth", low=1)
-        check_int(self.min_samples_leaf, "min_samples_leaf", low=1)
-        check_option(self.task, "task", [t for t in TASKS if t != "regression"])
-        check_option(self.select, "select", ["silhouette", "fidelity"])
-        check_option(self.start, "start", ["rnn", "tree"])
-        check_int(self.max_states, "max_states", low=10)
-        check_int(self.max_transitions, "max_transitions", low=10)
-        check_int(self.batch_size, "batch_size", low=1)
-        check_seed(self.seed)
-        check_bool(self.progress, "progress")
+    _parameter_constraints: ClassVar[Constraints] = {
+        "model": check_model,
+        "layer": partial(check_kind, expected="None, a layer name or a submodule of the model",
+                         types=(str, nn.Module), allow_none=True),
+        "n_concepts": partial(check_int_or_option, options=["auto"], low=2),
+        "window": partial(check_int, low=0),
+        "history": check_bool,
+        "purity": partial(check_number, low=0, high=1),
+        "clustering": partial(check_option, options=["auto", "states", "per_class"]),
+        "max_depth": partial(check_int_or_option, options=["auto"], low=1),
+        "min_samples_leaf": partial(check_int, low=1),
+        "task": partial(check_option, options=[t for t in TASKS if t != "regression"]),
+        "readout": partial(check_kind, expected="None or the module (or function) that maps a "
+                           "state (N, H) to the outputs", types=(Callable,), allow_none=True),
+        "class_names": partial(check_kind, expected="None, a list of names (one per class) or a "
+                               "dict {class index: name}", types=(Sequence, Mapping, np.ndarray),
+                               allow_none=True),
+        "select": partial(check_option, options=["silhouette", "fidelity"]),
+        "start": partial(check_option, options=["rnn", "tree"]),
+        "max_states": partial(check_int, low=10),
+        "max_transitions": partial(check_int, low=10),
+        "batch_size": partial(check_int, low=1),
+        "seed": check_seed,
+        "progress": check_bool,
+    }
 
     # -- fit ---------------------------------------------------------------------------------
     @with_autograd

@@ -9,13 +9,14 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 from torch import nn
 
-from .._core.estimator import XaiEstimator
+from .._core.estimator import Constraints, XaiEstimator
 from .._core.probe import ModelInputError
 from .._core.random import check_seed, seeded
 from .._core.validation import check_bool, check_int, check_number, check_option
@@ -150,25 +151,30 @@ class RedescriptionMiner(XaiEstimator):
         self.seed = seed
 
     # -- parameters ------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        check_number(self.min_jaccard, "min_jaccard", low=0, high=1)
-        check_number(self.max_pvalue, "max_pvalue", low=0, low_open=True, high=1)
-        lo = check_number(self.min_support, "min_support", low=0, high=1)
-        hi = check_number(self.max_support, "max_support", low=0, high=1)
-        if lo is not None and hi is not None and lo > hi:
+    _parameter_constraints: ClassVar[Constraints] = {
+        "min_jaccard": partial(check_number, low=0, high=1),
+        "max_pvalue": partial(check_number, low=0, low_open=True, high=1),
+        "min_support": partial(check_number, low=0, high=1),
+        "max_support": partial(check_number, low=0, high=1),
+        "correction": partial(check_option, options=CORRECTIONS),
+        "binning": partial(check_option, options=BINNINGS),
+        "n_bins": partial(check_int, low=2),
+        "n_iterations": partial(check_int, low=1),
+        "max_depth": partial(check_int, low=1),
+        "negation": check_bool,
+        "disjunction": check_bool,
+        "interaction": check_bool,
+        "progress": check_bool,
+        "max_per_neuron": partial(check_int, low=1),
+        "max_redescriptions": partial(check_int, low=1),
+        "baseline": partial(check_option, options=BASELINES),
+        "seed": check_seed,
+    }
+
+    def _check_param_relations(self) -> None:
+        if self.min_support > self.max_support:
             raise ValueError(f"argument 'min_support': expected a fraction <= max_support "
-                             f"({hi:g}), got {lo!r}")
-        check_option(self.correction, "correction", CORRECTIONS)
-        check_option(self.binning, "binning", BINNINGS)
-        check_int(self.n_bins, "n_bins", low=2)
-        check_int(self.n_iterations, "n_iterations", low=1)
-        check_int(self.max_depth, "max_depth", low=1)
-        for name in ("negation", "disjunction", "interaction", "progress"):
-            check_bool(getattr(self, name), name)
-        check_int(self.max_per_neuron, "max_per_neuron", low=1)
-        check_int(self.max_redescriptions, "max_redescriptions", low=1)
-        check_option(self.baseline, "baseline", BASELINES)
-        check_seed(self.seed)
+                             f"({float(self.max_support):g}), got {float(self.min_support)!r}")
 
     def _config(self, n: int) -> Config:
         min_sup = int(np.ceil(self.min_support * n - 1e-9))
