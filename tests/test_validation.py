@@ -1,5 +1,7 @@
 """Every bad input gets an error naming the argument, what was expected and what was given."""
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 import torch
@@ -120,3 +122,31 @@ def test_token_and_feature_name_lengths(linear, rnn):
                              progress=False)
     with pytest.raises(ValueError, match=r"argument 'tokens': expected 2 lists of 4 strings"):
         AttributionComparison(r, tokens=[["a"] * 4, ["b"] * 3])
+
+
+def test_check_kind_and_check_int_or_option():
+    from xaiwidgets._core.validation import check_int_or_option, check_kind
+
+    seq = {"expected": "None or a list of names", "types": (list, tuple), "allow_none": True}
+    assert check_kind(["a"], "names", **seq) == ["a"] and check_kind(None, "names", **seq) is None
+    with pytest.raises(TypeError, match=r"^argument 'names': expected None or a list of names, "
+                                        r"got 'ab'$"):
+        check_kind("ab", "names", expected="None or a list of names", types=(Sequence,))
+    mod = {"expected": "'gru' or an nn.Module", "types": (nn.Module,), "options": ("gru",),
+           "error": ValueError}
+    assert check_kind("gru", "g", **mod) == "gru"
+    lin = nn.Linear(1, 1)
+    assert check_kind(lin, "g", **mod) is lin
+    with pytest.raises(ValueError, match=r"^argument 'g': expected 'gru' or an nn.Module, got "
+                                         r"'lstm'$"):
+        check_kind("lstm", "g", **mod)
+    with pytest.raises(TypeError, match="argument 'g': expected 'gru', got None"):
+        check_kind(None, "g", expected="'gru'", options=("gru",))  # None only if allowed
+    with pytest.raises(TypeError, match=r"argument 'flag': expected one, got True"):
+        check_kind(True, "flag", expected="one", options=(1,))  # options match types too
+    assert check_int_or_option(3, "k", ["auto"], low=2) == 3
+    assert check_int_or_option("auto", "k", ["auto"], low=2) == "auto"
+    with pytest.raises(ValueError, match=r"argument 'k': expected an integer >= 2, got 1"):
+        check_int_or_option(1, "k", ["auto"], low=2)
+    with pytest.raises(ValueError, match=r"argument 'k': expected one of \['auto'\], got 'many'"):
+        check_int_or_option("many", "k", ["auto"], low=2)
