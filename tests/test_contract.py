@@ -354,7 +354,9 @@ def test_every_parameter_has_a_constraint_checked_by_the_one_checker(cls):
     assert set(cls._parameter_constraints) == set(_unfitted(cls).get_params(deep=False))
     assert all(callable(check) for check in cls._parameter_constraints.values())
     # one checker, in the base: no estimator writes its own
-    assert "_check_params" not in vars(cls)
+    assert "_check_params" not in vars(cls) and "_validate_params" not in vars(cls)
+    with pytest.raises(TypeError, match="argument 'seed': expected an integer"):
+        _unfitted(cls).set_params(seed="0")._validate_params()  # sklearn's name, same checker
 
 
 class _Wrong:

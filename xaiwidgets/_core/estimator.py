@@ -77,6 +77,11 @@ class XaiEstimator(BaseEstimator):
             check(params[name], name)
         self._check_param_relations()
 
+    def _validate_params(self) -> None:
+        # sklearn's name for the same step; its own reading of _parameter_constraints expects
+        # sklearn's constraint objects, ours are validation.py checks
+        self._check_params()
+
     def _check_param_relations(self) -> None:
         """Checks involving several parameters (subclasses); each parameter alone is valid."""
 
