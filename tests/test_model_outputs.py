@@ -85,11 +85,11 @@ def test_bert_metrics_equal_the_hand_wrapped_model(bert, ids):
     emb = bert.bert.embeddings.word_embeddings
     a = torch.randn(6, 10, generator=torch.Generator().manual_seed(2))
     before = snapshot(bert)
-    fr, curve = M.deletion_curve(bert, ids, a, pad_id=0, layer=emb, steps=5)
+    _, curve = M.deletion_curve(bert, ids, a, pad_id=0, layer=emb, steps=5)
     kept = M.hard_mask_preservation(bert, ids, a, keep=0.3, embedding=emb, pad_id=0)
     assert_untouched(bert, before)
     wrapped = Logits(bert, "logits")
-    fr2, curve2 = M.deletion_curve(wrapped, ids, a, pad_id=0, layer=emb, steps=5)
+    _, curve2 = M.deletion_curve(wrapped, ids, a, pad_id=0, layer=emb, steps=5)
     np.testing.assert_array_equal(curve, curve2)
     assert kept == M.hard_mask_preservation(wrapped, ids, a, keep=0.3, embedding=emb, pad_id=0)
     with torch.no_grad():
@@ -244,5 +244,5 @@ def test_the_rule_itself():
         read_output({"logits": [1.0]})
     with pytest.raises(TypeError, match="a tuple whose first element is nothing"):
         read_output(())
-    with pytest.raises(TypeError, match="argument 'readout': .* got 'text'"):
+    with pytest.raises(TypeError, match=r"argument 'readout': .* got 'text'"):
         read_output("text", "readout")
