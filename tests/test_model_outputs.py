@@ -246,3 +246,43 @@ def test_the_rule_itself():
         read_output(())
     with pytest.raises(TypeError, match=r"argument 'readout': .* got 'text'"):
         read_output("text", "readout")
+
+
+class SeqGRU(nn.Module):
+    """forward(x) -> (logits, hidden states): a tuple with the output first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            self.gru = nn.GRU(2, 5, batch_first=True)
+            self.head = nn.Linear(5, 2)
+
+    def forward(self, x: torch.Tensor):
+        h, _ = self.gru(x)
+        return self.head(h[:, -1]), h
+
+
+class DictHead(nn.Module):
+    def __init__(self, head: nn.Module) -> None:
+        super().__init__()
+        self.head = head
+
+    def forward(self, h: torch.Tensor):
+        return {"logits": self.head(h)}
+
+
+def test_meme_reads_a_tuple_model_and_a_dict_readout_like_the_hand_wrapped_ones():
+    from xaiwidgets.meme import MEME
+
+    x = torch.randn(30, 8, 2, generator=torch.Generator().manual_seed(5)).numpy()
+    model = SeqGRU()
+    before = snapshot(model)
+    a = MEME(model, n_concepts=2, readout=DictHead(model.head), progress=False).fit(x)
+    assert_untouched(model, before)
+    b = MEME(Logits(model, "first"), n_concepts=2, readout=model.head, progress=False).fit(x)
+    np.testing.assert_array_equal(a.kmeans_.cluster_centers_, b.kmeans_.cluster_centers_)
+    for pa, pb in zip(a.predict(x), b.predict(x), strict=True):
+        np.testing.assert_array_equal(np.asarray(pa), np.asarray(pb))
+    sa, sb = a.evaluate(x), b.evaluate(x)
+    assert (sa.final_fidelity, sa.sequence_fidelity) == (sb.final_fidelity, sb.sequence_fidelity)
