@@ -627,7 +627,8 @@ class StepStates:
         Sequence i's states are rows ``offsets[i]:offsets[i + 1]``.
     outputs : ndarray or None
         The model's outputs, float32: ``(N, C)``, or ``(N, T, C)`` for per-step outputs (zero
-        beyond each length); None when the model does not return one tensor.
+        beyond each length), as :func:`read_output` reads them; None when that rule cannot
+        read them.
     """
 
     states: dict[str, np.ndarray]
