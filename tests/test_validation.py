@@ -11,8 +11,10 @@ from xaiwidgets import AttributionComparison, compare_attributions
 
 
 class TupleOut(nn.Module):
+    """A tuple is read as its first element (docs/contracts.md): here it is not a tensor."""
+
     def forward(self, x):
-        return x.flatten(1)[:, :2], x
+        return None, x.flatten(1)[:, :2]
 
 
 class ThreeD(nn.Module):
@@ -67,8 +69,8 @@ class NaNOut(nn.Module):
         ("cnn", torch.rand(2, 1, 8, 8), {"metrics": ["aopc"]}, ValueError,
          r"argument 'metrics': unknown metrics \['aopc'\]"),
         ("tuple", torch.rand(2, 1, 8, 8), {}, TypeError,
-         r"argument 'model': expected the model to return a tensor of shape \(N, outputs\), got "
-         r"tuple"),
+         r"argument 'model': the model returned a tuple whose first element is None; expected "
+         r"a tensor first"),
         ("three_d", torch.rand(2, 1, 8, 8), {}, ValueError,
          r"argument 'model': expected the model output to have shape \(N, outputs\) = \(2, C\), "
          r"got \(2, 1, 8, 8\)"),

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .probe import model_device, model_dtype, preserved_model
+from .probe import model_device, model_dtype, preserved_model, read_output
 from .validation import as_tensor, check_finite_tensor, check_option, check_token_ids, describe
 
 __all__ = ["KINDS", "Masker", "check_inputs", "infer_kind", "location_scores"]
@@ -229,13 +229,13 @@ class Masker:
             raise RuntimeError("Masker.output() needs the masker's context: call it inside "
                                "`with masker.active():` (the same Masker object)")
         if self.kind != "tokens" or self.at == "ids":
-            return self.model(self.blend(x, keep))
+            return read_output(self.model(self.blend(x, keep)))
         m = keep.reshape(self.shape(x))
         if self.pad_id is not None:
             m = torch.where(x == self.pad_id, torch.ones_like(m), m)
         self._hook_mask = m
         try:
-            return self.model(x)
+            return read_output(self.model(x))
         finally:
             self._hook_mask = None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,6 +32,7 @@ __all__ = [
     "model_device",
     "model_dtype",
     "preserved_model",
+    "read_output",
     "resolve_layer",
     "run_model",
     "with_autograd",
@@ -103,8 +104,55 @@ def _input_kind(x: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
     return (kind(x), *(kind(a) for a in args))
 
 
-def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any:
-    """``model(x, *args)``, telling bad inputs from the model's own failures.
+def read_output(out: Any, name: str = "model") -> torch.Tensor:
+    """The tensor the package reads from what a model's forward returned: the one rule.
+
+    * a tensor: as is;
+    * an object with a tensor ``.logits`` (a Hugging Face ``ModelOutput``): ``.logits``;
+    * a dict (any ``Mapping``): its ``"logits"`` entry; without one it is refused, naming the
+      keys (which entry is the prediction is not guessed);
+    * a tuple or list: its first element, when that is a tensor. Hugging Face models called
+      with ``return_dict=False`` and torch's recurrent modules (``(output, state)``) put the
+      main output first. A ``PackedSequence`` is refused (its first field is the packed data,
+      not one row per sample);
+    * anything else: refused, naming what was returned.
+
+    Every place the package runs the user's model reads its output through this rule:
+    :func:`run_model`, the module Captum explains
+    (:meth:`~xaiwidgets._core.task.Task.for_attribution`), masked forward passes and MEME's
+    read-out heads; also ``docs/contracts.md``, "What the model returns".
+    """
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, nn.utils.rnn.PackedSequence):
+        raise TypeError(f"argument '{name}': the model returned a PackedSequence; expected a "
+                        "tensor with one row per sample (unpack it with "
+                        "nn.utils.rnn.pad_packed_sequence in forward)")
+    logits = getattr(out, "logits", None)
+    if isinstance(logits, torch.Tensor):
+        return logits
+    if isinstance(out, Mapping):
+        if isinstance(out.get("logits"), torch.Tensor):
+            return out["logits"]
+        raise ValueError(f"argument '{name}': the model returned a {type(out).__name__} with "
+                         f"keys {sorted(map(str, out))}; expected a tensor under the key "
+                         "'logits' (or make forward return the output tensor)")
+    if isinstance(out, (tuple, list)):
+        if out and isinstance(out[0], torch.Tensor):
+            return out[0]
+        first = describe(out[0]) if out else "nothing"
+        raise TypeError(f"argument '{name}': the model returned a {type(out).__name__} whose "
+                        f"first element is {first}; expected a tensor first (the main output, "
+                        "as in Hugging Face's return_dict=False and torch's RNNs)")
+    raise TypeError(f"argument '{name}': expected the model to return a tensor, an object "
+                    "with a tensor .logits, a dict with a 'logits' tensor or a tuple whose "
+                    f"first element is a tensor, got {describe(out)}")
+
+
+def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any,
+              read: bool = True) -> Any:
+    """``model(x, *args)`` read by :func:`read_output`, telling bad inputs from the model's own
+    failures.
 
     When the model raises on a kind of input (shape after the batch axis, dtype) it has not
     run on before, the inputs are the likely cause: a :class:`ModelInputError` (a
@@ -112,7 +160,8 @@ def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any
     model's exception chained. When it raises
     on a kind of input it already ran on (earlier in this call, or in an earlier one), the
     exception is the model's own and is re-raised unchanged; so is any exception other than
-    ``RuntimeError`` / ``ValueError`` / ``TypeError`` / ``IndexError``.
+    ``RuntimeError`` / ``ValueError`` / ``TypeError`` / ``IndexError``. ``read=False``: what
+    the model returned, unread (:class:`ModelProbe` wants activations, not outputs).
     """
     kind = _input_kind(x, args)
     try:
@@ -125,7 +174,7 @@ def run_model(model: nn.Module, x: Any, name: str = "inputs", *args: Any) -> Any
         raise ModelInputError(f"argument '{name}': the model could not run on {describe(x)} "
                               f"({type(err).__name__}: {err})") from err
     _RAN_ON.setdefault(model, set()).add(kind)
-    return out
+    return read_output(out) if read else out
 
 
 def _has_rnn(model: nn.Module) -> bool:
@@ -350,6 +399,8 @@ class ModelProbe:
     ) -> Iterator[tuple[torch.Tensor, Any, dict[str, torch.Tensor]]]:
         """Yield ``(inputs, outputs, {layer: activation})`` per batch, detached, on CPU.
 
+        ``outputs`` is the model's output read by :func:`read_output`, or as returned when that
+        rule cannot read it (activations do not need it).
         ``forward(model, batch)`` replaces ``model(batch)``. With ``lengths`` (one per sample of
         a tensor ``data``, sliced along with it) the call is ``forward(model, batch, lengths)``.
         Recurrent layers' activations are batch-first ``(N, T, H)`` whatever the layer's
@@ -379,10 +430,14 @@ class ModelProbe:
                         if lengths is not None:
                             lb = lengths[start * batch_size:start * batch_size + len(b)]
                             out = (forward(self.model, b, lb) if forward is not None
-                                   else run_model(self.model, b, name, lb))
+                                   else run_model(self.model, b, name, lb, read=False))
                         else:
                             out = (forward(self.model, b) if forward is not None
-                                   else run_model(self.model, b, name))
+                                   else run_model(self.model, b, name, read=False))
+                        with contextlib.suppress(TypeError, ValueError):
+                            # activations need no readable output: an unreadable one is
+                            # yielded as returned, and refused by whoever reads it
+                            out = read_output(out)
                     missing = [n for n in self.layers if n not in captured]
                     if missing:
                         raise RuntimeError(f"argument 'layers': layers {missing} were not called "
@@ -572,7 +627,8 @@ class StepStates:
         Sequence i's states are rows ``offsets[i]:offsets[i + 1]``.
     outputs : ndarray or None
         The model's outputs, float32: ``(N, C)``, or ``(N, T, C)`` for per-step outputs (zero
-        beyond each length); None when the model does not return one tensor.
+        beyond each length), as :func:`read_output` reads them; None when that rule cannot
+        read them.
     """
 
     states: dict[str, np.ndarray]

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .probe import read_output
 from .validation import check_option
 
 __all__ = ["TASKS", "Task", "infer_task"]
@@ -28,17 +29,21 @@ __all__ = ["TASKS", "Task", "infer_task"]
 TASKS = ("auto", "multiclass", "binary", "regression")
 
 
-class _SignedLogit(nn.Module):
-    """A one-logit binary model seen as two outputs ``(-z, z)``: Captum's ``target=c`` then
-    attributes the evidence for class c, with the right sign, at full scale."""
+class _Explained(nn.Module):
+    """What Captum explains: the user's model (a reference, never a copy) with its output read
+    by :func:`~xaiwidgets._core.probe.read_output`; a one-logit binary model seen as two
+    outputs ``(-z, z)``, so that Captum's ``target=c`` attributes the evidence for class c,
+    with the right sign, at full scale. A module, not a plain function, because DeepLift and
+    Guided Backprop hook the modules of what they explain (here the user's own)."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, signed: bool) -> None:
         super().__init__()
         self.model = model
+        self.signed = signed
 
     def forward(self, *args: object, **kwargs: object) -> torch.Tensor:
-        z = self.model(*args, **kwargs)
-        return torch.cat([-z, z], dim=1)
+        z = read_output(self.model(*args, **kwargs))
+        return torch.cat([-z, z], dim=1) if self.signed else z
 
 
 @dataclass(frozen=True)
@@ -102,9 +107,10 @@ class Task:
         return (out[:, 0] - ref).abs()
 
     def for_attribution(self, model: nn.Module) -> nn.Module:
-        """The module Captum methods explain, so that ``target`` is a class index for every
-        classifier (binary: the two signed views of the logit)."""
-        return _SignedLogit(model) if self.kind == "binary" else model
+        """The module Captum methods explain: ``model``'s output read by the one rule
+        (:func:`~xaiwidgets._core.probe.read_output`), so that ``target`` is a class index for
+        every classifier (binary: the two signed views of the logit)."""
+        return _Explained(model, signed=self.kind == "binary")
 
     def attribution_target(self, target: torch.Tensor) -> torch.Tensor:
         """Output index Captum explains: the class, or 0 for a regression."""

@@ -29,7 +29,7 @@ from torch import nn
 
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.labels import check_concepts, encode_concept
-from .._core.probe import ModelProbe, iter_input_batches
+from .._core.probe import ModelProbe, iter_input_batches, read_output
 from .._core.random import check_seed
 from .._core.task import TASKS, infer_task
 from .._core.validation import (
@@ -487,7 +487,7 @@ class ConceptExtractor(XaiEstimator):
                     if self.best_layer_[k] == layer:
                         codes[filled:filled + b, j] = self.probes_[layer, k].predict(z)
             if return_predictions:
-                out = check_model_output(out, b)
+                out = check_model_output(read_output(out), b)
                 task = task or infer_task(self.task, out.shape[1])
                 if not task.is_classifier:
                     raise ValueError("argument 'task': a concept tree explains a classifier's "

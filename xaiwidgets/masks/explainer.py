@@ -315,7 +315,7 @@ class MaskExplainer(XaiEstimator):
 
     def _reference(self, x: torch.Tensor, task: Task) -> torch.Tensor:
         with torch.inference_mode():
-            out = check_model_output(self.model(x), x.shape[0])
+            out = check_model_output(run_model(self.model, x, "data"), x.shape[0])
         return task.reference(out)
 
     def _batched(self, fn: Callable[[torch.Tensor], Any], x: torch.Tensor,
@@ -571,7 +571,7 @@ class MaskExplainer(XaiEstimator):
         hard_masker = self.masker(at=at) if at == "ids" else masker
 
         def one(b: torch.Tensor) -> dict[str, torch.Tensor]:
-            ref = task.reference(self.model(b))
+            ref = task.reference(run_model(self.model, b))
             m = self._masks(b, masker)
             valid = masker.valid(b)
             flat = m.reshape(m.shape[0], -1)

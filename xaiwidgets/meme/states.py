@@ -18,7 +18,14 @@ import torch
 from torch import nn
 
 from .._core.modality import check_inputs
-from .._core.probe import ModelProbe, model_device, model_dtype, preserved_model, resolve_layer
+from .._core.probe import (
+    ModelProbe,
+    model_device,
+    model_dtype,
+    preserved_model,
+    read_output,
+    resolve_layer,
+)
 from .._core.sequences import padded_sequences
 from .._core.task import Task, infer_task
 from .._core.validation import describe
@@ -189,7 +196,7 @@ def _readout(model: nn.Module, readout: Any, states: np.ndarray, task: Task
     outs = []
     with preserved_model(model), torch.inference_mode():
         for s in range(0, len(h), 65536):
-            o = readout(h[s:s + 65536])
+            o = read_output(readout(h[s:s + 65536]), "readout")
             if not isinstance(o, torch.Tensor) or o.ndim != 2 or o.shape[1] != task.n_outputs:
                 raise ValueError(f"argument 'readout': expected (N, {task.n_outputs}) outputs "
                                  f"for (N, {h.shape[1]}) states, got {describe(o)}")

@@ -293,7 +293,7 @@ def hard_mask_preservation(
         t = task if isinstance(task, Task) else infer_task(task, out0.shape[1])
         for s in range(0, x.shape[0], batch_size):
             xb = x[s:s + batch_size]
-            ref = t.reference(model(xb))
+            ref = t.reference(run_model(model, xb))
             preserved, _ = hard_mask_outcome(masker, t, xb, scores[s:s + batch_size], keep,
                                              ref, tol)
             kept += int(preserved.sum())
@@ -403,6 +403,6 @@ def faithfulness_correlation(
                 keep = torch.ones(len(i), n_loc, device=x.device)
                 keep[torch.arange(len(i)), loc] = 0
                 removed = masker.blend(x[i] - b, keep) + b
-                p = t.target_score(model(removed), tgt[i])
+                p = t.target_score(run_model(model, removed), tgt[i])
                 drops[i.cpu(), loc.cpu()] = (p0[i] - p).double().cpu()
     return row_pearson(scores.double().cpu().numpy(), drops.numpy())

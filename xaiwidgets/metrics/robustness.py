@@ -80,7 +80,7 @@ def infidelity(
     spread = float(inputs.float().std()) if inputs.numel() > 1 else 0.0
     # constant inputs have no spread: fall back to their magnitude (or 1)
     sigma = noise_scale * (spread or max(float(inputs.abs().mean()), 1.0))
-    forward = task.for_attribution(model) if task is not None else model
+    forward = (task or Task("multiclass", 2)).for_attribution(model)  # no task: unsigned
     tgt = task.attribution_target(target) if task is not None else target
     perturb = _gaussian_perturb(sigma, seed)
     parts = []
