@@ -142,7 +142,7 @@ def read(path: str | Path, safe: Sequence[Any] = ()) -> dict[str, Any]:
         raise ValueError(f"argument 'path': {where} is not a saved xaiwidgets estimator")
     version = outer.get("version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        from .. import __version__
+        from .._version import __version__
 
         raise ValueError(
             f"argument 'path': {where} has format version {version!r}, newer than the versions "

@@ -2,6 +2,7 @@
 :func:`compare_attributions`, which runs them (and any Captum-style explainer) on the same
 inputs and scores them with :mod:`xaiwidgets.metrics`."""
 
+from .._core.explainers import LAYER_METHODS, METHODS, Method, resolve_methods
 from .compare import (
     DEFAULT_METHODS,
     METRICS,
@@ -9,7 +10,6 @@ from .compare import (
     compare_attributions,
     metric_info,
 )
-from .methods import LAYER_METHODS, METHODS, Method, resolve_methods
 
 __all__ = [
     "DEFAULT_METHODS",

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .._core.captum import quiet_captum
+from .._core.explainers import Method, check_explained_targets, resolve_methods
 from .._core.modality import check_inputs
 from .._core.probe import preserved_model, resolve_layer, run_model, with_autograd
 from .._core.random import check_seed, seeded
@@ -35,7 +36,6 @@ from .._core.validation import (
 from ..metrics import faithfulness as _faith
 from ..metrics import robustness as _robust
 from ..metrics.stats import MetricSummary, summarize
-from .methods import Method, check_explained_targets, resolve_methods
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions",
            "metric_info"]
@@ -281,7 +281,7 @@ def compare_attributions(
     target : int or sequence of int, optional
         Class to explain per sample. Default: the model's predicted class. Regression: unused.
     methods : list or dict
-        Names from :data:`xaiwidgets.attributions.methods.METHODS` and/or objects with Captum's
+        Names from :data:`xaiwidgets.attributions.METHODS` and/or objects with Captum's
         ``attribute(inputs, target=...)`` (an instance, e.g. ``IntegratedGradients(model)``);
         a dict gives them display labels.
     metrics : sequence of str

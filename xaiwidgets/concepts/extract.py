@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -27,6 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading
 from torch import nn
 
+from .._core.activations import pool_activation
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.labels import check_concepts, encode_concept
 from .._core.probe import ModelProbe, iter_input_batches, read_output
@@ -61,21 +61,6 @@ def default_layers(model: nn.Module) -> list[str]:
         raise ValueError("argument 'layers': the model has no leaf module with weights; pass "
                          "layer names explicitly")
     return names
-
-
-def pool_activation(a: torch.Tensor, grid: int) -> torch.Tensor:
-    """(N, C, H, W) -> (N, 2 * C * grid**2): mean and max over a ``grid x grid`` partition.
-
-    The mean alone of a conv map taken before its nonlinearity is nearly a linear function of the
-    input's mean; the max keeps which detectors fired. 3-D activations (sequences) and dense ones
-    are flattened.
-    """
-    a = a.float()
-    if a.ndim == 4:
-        a = torch.cat([F.adaptive_avg_pool2d(a, grid), F.adaptive_max_pool2d(a, grid)], dim=1)
-    elif a.ndim == 5:
-        a = torch.cat([F.adaptive_avg_pool3d(a, grid), F.adaptive_max_pool3d(a, grid)], dim=1)
-    return a.reshape(a.shape[0], -1)
 
 
 class _LabelSpreading(LabelSpreading):

@@ -26,6 +26,7 @@ from captum.metrics import sensitivity_max as _captum_sensitivity_max
 from torch import nn
 
 from .._core.captum import quiet_captum
+from .._core.explainers import Explain, _from_explainer, _label_of, check_explained_targets
 from .._core.modality import check_inputs
 from .._core.probe import preserved_model, run_model, with_autograd
 from .._core.random import check_seed, seeded
@@ -140,8 +141,6 @@ def sensitivity(
 
 # -- local Lipschitz estimate --------------------------------------------------------------
 
-Explain = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
 
 def explainer_model(explain: Any) -> nn.Module | None:
     """The model an explainer runs: a bound method's module (``senn.attribute``), a Captum
@@ -165,10 +164,8 @@ def as_explain(explain: Any, task: Task, name: str = "explain",
     ``attribute(x, target=...)`` (binary / one-output models handled as in
     :func:`xaiwidgets.compare_attributions`). ``targets() -> (explained, predicted)``: for an
     object whose ``attribute`` takes no target, the explained classes must be the predicted
-    ones (see :func:`~xaiwidgets.attributions.methods.check_explained_targets`)."""
+    ones (see :func:`~xaiwidgets._core.explainers.check_explained_targets`)."""
     if callable(getattr(explain, "attribute", None)) and not inspect.ismethod(explain):
-        from ..attributions.methods import _from_explainer, check_explained_targets
-
         method = _from_explainer(explain, _label_of(explain), task)
         if not method.takes_target and targets is not None:
             check_explained_targets([method], *targets(), name=name)
@@ -177,10 +174,6 @@ def as_explain(explain: Any, task: Task, name: str = "explain",
         return explain
     raise TypeError(f"argument '{name}': expected explain(inputs, target) -> attributions or an "
                     f"object with attribute(inputs, target=...), got {describe(explain)}")
-
-
-def _label_of(explain: Any) -> str:
-    return str(getattr(explain, "label", None) or type(explain).__name__)
 
 
 def _flat_explanation(e: Any, n: int, name: str) -> torch.Tensor:

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._core.activations import pool_activation
 from .._core.probe import (
     ModelProbe,
     iter_input_batches,
@@ -44,7 +45,6 @@ from .._core.validation import (
     describe,
     missing_labels,
 )
-from ..concepts.extract import pool_activation
 
 __all__ = ["Encoding", "Schema", "View", "activation_view", "as_view", "join_views",
            "prediction_view"]

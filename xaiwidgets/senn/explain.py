@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .._core.captum import quiet_captum
+from .._core.explainers import resolve_methods
 from .._core.modality import check_inputs
 from .._core.probe import preserved_model, run_model, with_autograd
 from .._core.random import check_seed, seeded
@@ -297,7 +298,7 @@ def stability(
     senn : SENN
     inputs : Tensor, ndarray or DataFrame
     methods : list or dict
-        Named Captum methods (``xaiwidgets.attributions.methods.METHODS``) or explainers with
+        Named Captum methods (``xaiwidgets.attributions.METHODS``) or explainers with
         ``attribute(x, target=...)``, run on ``model``; each explains the class that ``model``
         predicts at the unperturbed input.
     model : nn.Module, optional
@@ -309,7 +310,6 @@ def stability(
     mode, eps, n_samples, data, batch_size, seed
         As in :func:`xaiwidgets.metrics.local_lipschitz`.
     """
-    from ..attributions.methods import resolve_methods
     from ..metrics.robustness import local_lipschitz
 
     _check_senn(senn)

@@ -16,9 +16,9 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
+from .._core.explainers import METHODS
 from .._core.validation import check_number, describe
 from ..attributions.compare import AttributionResult, compare_attributions
-from ..attributions.methods import METHODS
 from ..masks import MaskExplainer, MaskReport, TradeoffCurve
 from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
