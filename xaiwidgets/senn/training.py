@@ -138,7 +138,8 @@ class _Data:
             return int(self.x.shape[0])
         try:
             dataset = getattr(self.loader, "dataset", None)
-            return len(dataset) if dataset is not None else len(self.loader)  # type: ignore
+            sized = dataset if dataset is not None else self.loader
+            return len(sized) if isinstance(sized, Sized) else 0
         except TypeError:
             return 0
 
