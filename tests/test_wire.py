@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from xaiwidgets.widgets._traits import (
+    Heatmap,
     array_from_wire,
     array_to_wire,
     dequantize,
@@ -96,3 +97,13 @@ def test_quantize_rejects_nan():
 def test_payload_nbytes_counts_nested_buffers():
     state = {"a": array_to_wire(np.zeros(10, np.float32)), "b": [{"c": b"xyz"}], "d": "text"}
     assert payload_nbytes(state) == 43
+
+
+def test_heatmap_compares_by_value_and_is_unhashable():
+    a = Heatmap(np.array([[0.0, 1.0]]), signed=False)
+    assert a == Heatmap(np.array([[0.0, 1.0]]), signed=False)
+    assert a != Heatmap(np.array([[0.0, 2.0]]), signed=False)
+    assert a != Heatmap(np.array([[0.0, 1.0]]), signed=True)
+    assert Heatmap.__hash__ is None
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(a)

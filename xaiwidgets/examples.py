@@ -6,7 +6,9 @@ xaiwidgets itself works with any ``nn.Module``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -236,7 +238,7 @@ def train_regressor(
     batch_size: int = 32,
     lr: float = 3e-3,
     seed: int = 0,
-    augment: object = None,
+    augment: Callable[[int, torch.Generator], Any] | None = None,
     progress: bool = True,
 ) -> RegressionReport:
     """Train a one-output ``model`` with Adam and the squared error, seeded; returns R^2.
@@ -254,7 +256,7 @@ def train_regressor(
 
     def before_epoch(epoch: int) -> None:
         if augment is not None and epoch > 0:
-            data["x"] = torch.as_tensor(augment(epoch, gen))  # type: ignore[operator]
+            data["x"] = torch.as_tensor(augment(epoch, gen))
 
     def loss(idx: torch.Tensor) -> torch.Tensor:
         return (((model(data["x"][idx])[:, 0] - y_tr[idx]) / scale) ** 2).mean()

@@ -15,7 +15,7 @@ import contextlib
 import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast, overload
 
 import numpy as np
 import torch
@@ -230,12 +230,24 @@ def preserved_model(model: nn.Module, *, freeze: bool = True) -> Iterator[nn.Mod
             p.grad = grad
 
 
+_M = TypeVar("_M", bound=nn.Module)
+
+
+@overload
 def resolve_layer(
-    model: nn.Module, layer: Any, name: str = "layer", *, expect: type | None = None,
+    model: nn.Module, layer: Any, name: str = ..., *, expect: None = ..., what: str = ...,
+) -> tuple[str, nn.Module]: ...
+@overload
+def resolve_layer(
+    model: nn.Module, layer: Any, name: str = ..., *, expect: type[_M], what: str = ...,
+) -> tuple[str, _M]: ...
+def resolve_layer(
+    model: nn.Module, layer: Any, name: str = "layer", *, expect: type[nn.Module] | None = None,
     what: str = "",
 ) -> tuple[str, nn.Module]:
     """The one layer resolver: a name from ``model.named_modules()`` or a submodule itself ->
-    ``(name, module)``; ``expect`` checks the module's type."""
+    ``(name, module)``; ``expect`` checks the module's type (and, for type checkers, narrows
+    the returned module to it)."""
     named = dict(model.named_modules())
     if isinstance(layer, nn.Module):
         names = [n for n, m in named.items() if m is layer and n]
@@ -263,7 +275,7 @@ def find_embedding(model: nn.Module, layer: Any = None, name: str = "layer"
         resolved, module = resolve_layer(model, layer, name, expect=nn.Embedding,
                                          what="token-id inputs are explained at a token "
                                               "embedding, so it")
-        return resolved, module  # type: ignore[return-value]
+        return resolved, module
     found = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Embedding)]
     if not found:
         raise ValueError(

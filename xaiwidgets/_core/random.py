@@ -14,7 +14,7 @@ __all__ = ["check_seed", "seeded"]
 
 
 def check_seed(seed: object, name: str = "seed") -> int:
-    return int(check_int(seed, name, low=0, high=2**32 - 1))  # type: ignore[arg-type]
+    return check_int(seed, name, low=0, high=2**32 - 1)
 
 
 @contextlib.contextmanager

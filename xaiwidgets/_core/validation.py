@@ -11,7 +11,7 @@ import difflib
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import torch
@@ -56,11 +56,21 @@ def describe(x: Any) -> str:
 
 # -- scalars ---------------------------------------------------------------------------------
 
+@overload
+def check_int(
+    value: Any, name: str, *, low: int | None = ..., high: int | None = ...,
+    allow_none: Literal[False] = ...,
+) -> int: ...
+@overload
+def check_int(
+    value: Any, name: str, *, low: int | None = ..., high: int | None = ..., allow_none: bool,
+) -> int | None: ...
 def check_int(
     value: Any, name: str, *, low: int | None = None, high: int | None = None,
     allow_none: bool = False,
 ) -> int | None:
-    """An integer (bools refused) within ``[low, high]``; returned as a Python int."""
+    """An integer (bools refused) within ``[low, high]``; returned as a Python int (None only
+    when ``allow_none`` and ``value`` is None; the overloads tell type checkers so)."""
     if value is None and allow_none:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
@@ -74,11 +84,22 @@ def check_int(
     return v
 
 
+@overload
+def check_number(
+    value: Any, name: str, *, low: float | None = ..., high: float | None = ...,
+    low_open: bool = ..., high_open: bool = ..., allow_none: Literal[False] = ...,
+) -> float: ...
+@overload
+def check_number(
+    value: Any, name: str, *, low: float | None = ..., high: float | None = ...,
+    low_open: bool = ..., high_open: bool = ..., allow_none: bool,
+) -> float | None: ...
 def check_number(
     value: Any, name: str, *, low: float | None = None, high: float | None = None,
     low_open: bool = False, high_open: bool = False, allow_none: bool = False,
 ) -> float | None:
-    """A finite real number (bools refused) within the given bounds; returned as float."""
+    """A finite real number (bools refused) within the given bounds; returned as a Python
+    float (None only when ``allow_none`` and ``value`` is None, as the overloads say)."""
     if value is None and allow_none:
         return None
     rng = _range_words(low, high, low_open, high_open)
@@ -120,7 +141,7 @@ def check_int_or_option(value: Any, name: str, options: Sequence[str], *, low: i
     is checked against ``options``, anything else as an integer."""
     if isinstance(value, str):
         return check_option(value, name, options)
-    return check_int(value, name, low=low)  # type: ignore[return-value]
+    return check_int(value, name, low=low)
 
 
 def check_kind(

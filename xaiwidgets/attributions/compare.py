@@ -329,12 +329,11 @@ def compare_attributions(
     """
     check_model(model)
     names = _check_metrics(metrics)
-    metric_samples = int(check_int(metric_samples, "metric_samples", low=0))  # type: ignore
-    sensitivity_samples = int(check_int(sensitivity_samples, "sensitivity_samples",  # type: ignore
-                                        low=0))
-    steps = int(check_int(steps, "steps", low=1))  # type: ignore[arg-type]
-    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
-    baseline = float(check_number(baseline, "baseline"))  # type: ignore[arg-type]
+    metric_samples = check_int(metric_samples, "metric_samples", low=0)
+    sensitivity_samples = check_int(sensitivity_samples, "sensitivity_samples", low=0)
+    steps = check_int(steps, "steps", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    baseline = check_number(baseline, "baseline")
     seed = check_seed(seed)
     progress = check_bool(progress, "progress")
     if is_ragged(inputs) or (isinstance(inputs, (torch.Tensor, np.ndarray))

@@ -559,9 +559,8 @@ class MaskExplainer(XaiEstimator):
         if not keeps:
             raise ValueError(f"argument 'keep': expected a fraction in (0, 1] or a non-empty "
                              f"list of them, got {describe(keep)}")
-        keeps = [float(check_number(k, "keep", low=0.0, high=1.0, low_open=True))  # type: ignore
-                 for k in keeps]
-        tol = float(check_number(tol, "tol", low=0.0))  # type: ignore[arg-type]
+        keeps = [check_number(k, "keep", low=0.0, high=1.0, low_open=True) for k in keeps]
+        tol = check_number(tol, "tol", low=0.0)
         check_option(at, "at", ("embedding", "ids"))
         if at == "ids" and self.kind_ != "tokens":
             raise ValueError(f"argument 'at': 'ids' is for token-id inputs, this explainer was "

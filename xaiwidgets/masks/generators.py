@@ -41,7 +41,8 @@ class ImageMaskGenerator(nn.Module):
         self.out = nn.Conv2d(hidden, 1, 1)
         self.out_half = nn.Conv2d(2 * hidden, 1, 1, bias=False)
         self.out_quarter = nn.Conv2d(2 * hidden, 1, 1, bias=False)
-        nn.init.constant_(self.out.bias, 3.0)  # type: ignore[arg-type]  # start near m = 1
+        assert self.out.bias is not None  # Conv2d has a bias by default
+        nn.init.constant_(self.out.bias, 3.0)  # start near m = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         a = self.full(x)

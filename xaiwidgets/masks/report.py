@@ -157,10 +157,9 @@ def size_tradeoff(
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise TypeError(f"argument 'values': expected a list of numbers, got {describe(values)}")
     if param == "lam":
-        vals = [float(check_number(v, "values", low=0.0)) for v in values]  # type: ignore
+        vals = [check_number(v, "values", low=0.0) for v in values]
     else:
-        vals = [float(check_number(v, "values", low=0.0, high=1.0,  # type: ignore[arg-type]
-                                   low_open=True)) for v in values]
+        vals = [check_number(v, "values", low=0.0, high=1.0, low_open=True) for v in values]
     if not vals:
         raise ValueError("argument 'values': expected at least one value, got none")
     if keep is None and param == "lam":

@@ -127,8 +127,8 @@ def _setup(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: 
 def _curve(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: str | None, *,
            insert: bool, task: str | Task, baseline: float, steps: int, batch_size: int,
            pad_id: int | None, layer: Any) -> tuple[np.ndarray, np.ndarray]:
-    steps = int(check_int(steps, "steps", low=1))  # type: ignore[arg-type]
-    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    steps = check_int(steps, "steps", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     x, a, masker, t, tgt, ref = _setup(model, inputs, attributions, target, kind, task,
                                        baseline, pad_id, layer)
     valid = masker.valid(x)
@@ -263,9 +263,9 @@ def hard_mask_preservation(
     :meth:`~xaiwidgets.MaskExplainer.evaluate` is.
     """
     check_model(model)
-    keep = float(check_number(keep, "keep", low=0.0, high=1.0, low_open=True))  # type: ignore
-    tol = float(check_number(tol, "tol", low=0.0))  # type: ignore[arg-type]
-    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    keep = check_number(keep, "keep", low=0.0, high=1.0, low_open=True)
+    tol = check_number(tol, "tol", low=0.0)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     check_option(at, "at", ("embedding", "ids"))
     raw = as_tensor(inputs, "inputs")
     emb = None
@@ -354,7 +354,7 @@ def faithfulness_correlation(
     from .robustness import as_explain
 
     check_model(model)
-    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    batch_size = check_int(batch_size, "batch_size", low=1)
     seed = check_seed(seed)
     x, kind = check_inputs(inputs, kind=kind, model=model, allow_tokens=False)
     n = x.shape[0]

@@ -256,10 +256,10 @@ def local_lipschitz(
         NaN for an input without a usable neighbour.
     """
     check_option(mode, "mode", ("continuous", "discrete"))
-    eps = float(check_number(eps, "eps", low=0.0, low_open=True))  # type: ignore[arg-type]
-    n_samples = int(check_int(n_samples, "n_samples", low=1))  # type: ignore[arg-type]
+    eps = check_number(eps, "eps", low=0.0, low_open=True)
+    n_samples = check_int(n_samples, "n_samples", low=1)
     check_number(radius, "radius", low=0.0, low_open=True, allow_none=True)
-    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
+    batch_size = check_int(batch_size, "batch_size", low=1)
     seed = check_seed(seed)
     if represent is not None and not callable(represent):
         raise TypeError(f"argument 'represent': expected a function of the inputs, got "

@@ -142,9 +142,8 @@ def summarize(
     seed : int, default=0
         Seeds the bootstrap.
     """
-    level = float(check_number(level, "level", low=0.0, high=1.0, low_open=True,  # type: ignore
-                               high_open=True))
-    alpha = float(check_number(alpha, "alpha", low=0.0, high=1.0, low_open=True))  # type: ignore
+    level = check_number(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+    alpha = check_number(alpha, "alpha", low=0.0, high=1.0, low_open=True)
     check_int(n_resamples, "n_resamples", low=10)
     methods = list(values)
     cols = list(metrics) if metrics is not None else (list(values[methods[0]]) if methods else [])

@@ -266,9 +266,9 @@ class RedescriptionResult:
                 continue
             chosen.setdefault(int(q.cols[0]), i)
         first = min(int(c) for c in _one_hot_columns(self.left_schema, neuron))
-        order = sorted(chosen.values(), key=lambda i: -float(self.jaccard[i]))
-        classes = [str(values[int(self.left_queries[i].cols[0]) - first])  # type: ignore[union-attr]
-                   for i in order]
+        picked = sorted(chosen.items(), key=lambda ci: -float(self.jaccard[ci[1]]))
+        order = [i for _, i in picked]
+        classes = [str(values[col - first]) for col, _ in picked]
         labels = np.asarray([str(v) for v in values])
         truth = labels[self.categorical_codes[neuron]]
         covered = np.zeros(self.n_samples, dtype=bool)

@@ -525,8 +525,8 @@ class Schema:
         """The encoded matrix (as :meth:`View.encode` builds it) of new samples ``data``, a
         table with (at least) the schema's columns; unseen categories match no value."""
         if isinstance(data, View):
-            given = {c: (data.values[:, j] if data.categories[j] is None else
-                         data.categories[j][data.values[:, j].astype(np.int64)])  # type: ignore[index]
+            given = {c: (data.values[:, j] if (cats := data.categories[j]) is None else
+                         cats[data.values[:, j].astype(np.int64)])
                      for j, c in enumerate(data.columns)}
         else:
             given = dict(_named_columns(data, arg))

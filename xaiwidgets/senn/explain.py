@@ -202,7 +202,7 @@ def prototypes(senn: SENN, data: Any, top_k: int = 10, *, batch_size: int = 256)
     """The ``top_k`` samples of ``data`` with the largest activation of each concept (the
     reference's ``concept_grid``): what a learned concept looks like."""
     _check_senn(senn)
-    top_k = int(check_int(top_k, "top_k", low=1))  # type: ignore[arg-type]
+    top_k = check_int(top_k, "top_k", low=1)
     x = _inputs(senn, data)
     _, h, _ = _batched(senn, x, batch_size)
     k = min(top_k, x.shape[0])

@@ -50,6 +50,7 @@ reference, whose Jacobians are gradients of batch sums too.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,18 +88,20 @@ def _reduce(resid: torch.Tensor, norm: str) -> torch.Tensor:
     return resid.norm()
 
 
-def _rows(vjp_fn: object, m: int, n: int, like: torch.Tensor) -> torch.Tensor:
+def _rows(vjp_fn: Callable[..., tuple[torch.Tensor, ...]], m: int, n: int, like: torch.Tensor
+          ) -> torch.Tensor:
     """Per-sample Jacobian rows ``(N, m, D)`` of an (N, m) output whose samples are
     independent: the pullback of each basis vector e_j (for all samples at once), vmapped."""
     basis = torch.eye(m, dtype=like.dtype, device=like.device)[:, None, :].expand(m, n, m)
     return _projected(vjp_fn, basis)
 
 
-def _projected(vjp_fn: object, v: torch.Tensor) -> torch.Tensor:
+def _projected(vjp_fn: Callable[..., tuple[torch.Tensor, ...]], v: torch.Tensor
+               ) -> torch.Tensor:
     """``v_j^T R_n`` for directions ``v`` (p, N, m): the pullbacks, vmapped, as (N, p, D)
     (the basis vectors as directions give the exact rows, :func:`_rows`)."""
     if v.shape[0] == 1:  # one pullback: no vmap
-        (jac,) = vjp_fn(v[0])  # type: ignore[operator]
+        (jac,) = vjp_fn(v[0])
         return jac.reshape(v.shape[1], 1, -1)
     (jac,) = vmap(vjp_fn)(v)
     return jac.movedim(0, 1).reshape(v.shape[1], v.shape[0], -1)

@@ -57,7 +57,7 @@ class IdentityConceptizer(nn.Module):
 
     def __init__(self, n_features: int, bias: bool = True) -> None:
         super().__init__()
-        self.n_features = int(check_int(n_features, "n_features", low=1))  # type: ignore[arg-type]
+        self.n_features = check_int(n_features, "n_features", low=1)
         self.bias = bool(bias)
         self.n_concepts = self.n_features + int(self.bias)
 
@@ -97,9 +97,9 @@ class MLPConceptizer(nn.Module):
 
     def __init__(self, n_features: int, n_concepts: int, hidden: int = 64) -> None:
         super().__init__()
-        self.n_features = int(check_int(n_features, "n_features", low=1))  # type: ignore[arg-type]
-        self.n_concepts = int(check_int(n_concepts, "n_concepts", low=1))  # type: ignore[arg-type]
-        hidden = int(check_int(hidden, "hidden", low=1))  # type: ignore[arg-type]
+        self.n_features = check_int(n_features, "n_features", low=1)
+        self.n_concepts = check_int(n_concepts, "n_concepts", low=1)
+        hidden = check_int(hidden, "hidden", low=1)
         self.encoder = nn.Sequential(nn.Linear(self.n_features, hidden), nn.Tanh(),
                                      nn.Linear(hidden, self.n_concepts))
         self.decoder = nn.Sequential(nn.Linear(self.n_concepts, hidden), nn.Tanh(),
@@ -118,7 +118,7 @@ def _conv_side(side: int) -> int:
 
 
 def _check_image_size(image_size: int) -> int:
-    size = int(check_int(image_size, "image_size", low=1))  # type: ignore[arg-type]
+    size = check_int(image_size, "image_size", low=1)
     if _conv_side(size) < 1:
         raise ValueError(f"argument 'image_size': expected an integer >= 16 (two 5x5 "
                          f"convolutions and two 2x2 poolings need it), got {size}")
@@ -146,8 +146,8 @@ class ConvConceptizer(nn.Module):
 
     def __init__(self, in_channels: int, n_concepts: int, image_size: int = 28) -> None:
         super().__init__()
-        self.in_channels = int(check_int(in_channels, "in_channels", low=1))  # type: ignore
-        self.n_concepts = int(check_int(n_concepts, "n_concepts", low=1))  # type: ignore
+        self.in_channels = check_int(in_channels, "in_channels", low=1)
+        self.n_concepts = check_int(n_concepts, "n_concepts", low=1)
         self.image_size = _check_image_size(image_size)
         k, s = self.n_concepts, _conv_side(self.image_size)
         self._s = s
@@ -227,7 +227,7 @@ def _check_hidden(hidden: Any) -> tuple[int, ...]:
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
         raise TypeError(f"argument 'hidden': expected a sequence of layer widths, e.g. (64, 32),"
                         f" got {describe(hidden)}")
-    return tuple(int(check_int(h, "hidden", low=1)) for h in hidden)  # type: ignore[arg-type]
+    return tuple(check_int(h, "hidden", low=1) for h in hidden)
 
 
 class _LeNetBody(nn.Module):
@@ -319,7 +319,7 @@ class SENN(nn.Module):
                                 f"{describe(m)}")
         self.conceptizer = conceptizer
         self.parametrizer = parametrizer
-        self.n_classes = int(check_int(n_classes, "n_classes", low=2))  # type: ignore[arg-type]
+        self.n_classes = check_int(n_classes, "n_classes", low=2)
         self.input_shape = None if input_shape is None else tuple(int(s) for s in input_shape)
         self.register_buffer("n_fit_steps", torch.zeros((), dtype=torch.long))
         self.n_concepts = int(getattr(conceptizer, "n_concepts", 0))
@@ -357,11 +357,10 @@ class SENN(nn.Module):
         feature_names : sequence of str, optional
             Names of the identity concepts (``"bias"`` is appended for the constant one).
         """
-        n_features = int(check_int(n_features, "n_features", low=1))  # type: ignore[arg-type]
+        n_features = check_int(n_features, "n_features", low=1)
         check_int(n_classes, "n_classes", low=2)
         hidden = _check_hidden(hidden)
-        dropout = float(check_number(dropout, "dropout", low=0.0, high=1.0,  # type: ignore
-                                     high_open=True))
+        dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_open=True)
         zero_init = check_bool(zero_init, "zero_init")
         conceptizer: nn.Module
         if n_concepts is None:
@@ -395,8 +394,7 @@ class SENN(nn.Module):
         check_int(n_concepts, "n_concepts", low=1)
         check_int(n_classes, "n_classes", low=2)
         size = _check_image_size(image_size)
-        dropout = float(check_number(dropout, "dropout", low=0.0, high=1.0,  # type: ignore
-                                     high_open=True))
+        dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_open=True)
         return cls(ConvConceptizer(in_channels, n_concepts, size),
                    LeNetParametrizer(in_channels, n_concepts, n_classes, size, dropout),
                    n_classes, input_shape=(in_channels, size, size))

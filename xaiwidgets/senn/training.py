@@ -138,7 +138,8 @@ class _Data:
             return int(self.x.shape[0])
         try:
             dataset = getattr(self.loader, "dataset", None)
-            return len(dataset) if dataset is not None else len(self.loader)  # type: ignore
+            sized = dataset if dataset is not None else self.loader
+            return len(sized) if isinstance(sized, Sized) else 0
         except TypeError:
             return 0
 
@@ -207,12 +208,11 @@ def _fit(model: nn.Module, terms: Terms, n_classes: int, data: Any, y: Any, *,
          check: Callable[[torch.Tensor, str], None], epochs: int, batch_size: int, lr: float,
          validation_data: Any, validation_fraction: float, patience: int | None, seed: int,
          progress: bool, desc: str) -> SENNHistory:
-    epochs = int(check_int(epochs, "epochs", low=1))  # type: ignore[arg-type]
-    batch_size = int(check_int(batch_size, "batch_size", low=1))  # type: ignore[arg-type]
-    lr = float(check_number(lr, "lr", low=0.0, low_open=True))  # type: ignore[arg-type]
-    validation_fraction = float(check_number(validation_fraction,  # type: ignore[arg-type]
-                                             "validation_fraction", low=0.0, high=1.0,
-                                             high_open=True))
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    lr = check_number(lr, "lr", low=0.0, low_open=True)
+    validation_fraction = check_number(validation_fraction, "validation_fraction", low=0.0,
+                                       high=1.0, high_open=True)
     patience = check_int(patience, "patience", low=1, allow_none=True)
     seed = check_seed(seed)
     progress = check_bool(progress, "progress")
@@ -360,9 +360,9 @@ def fit_senn(
     if not isinstance(senn, SENN):
         raise TypeError(f"argument 'senn': expected a SENN (SENN.tabular(...), SENN.images(...)), "
                         f"got {describe(senn)}; train other models with fit_unconstrained")
-    lam = float(check_number(lam, "lam", low=0.0))  # type: ignore[arg-type]
-    xi = float(check_number(xi, "xi", low=0.0))  # type: ignore[arg-type]
-    sparsity = float(check_number(sparsity, "sparsity", low=0.0))  # type: ignore[arg-type]
+    lam = check_number(lam, "lam", low=0.0)
+    xi = check_number(xi, "xi", low=0.0)
+    sparsity = check_number(sparsity, "sparsity", low=0.0)
     check_option(penalty, "penalty", PENALTIES)
     if norm is not None:
         check_option(norm, "norm", NORMS)
@@ -423,7 +423,7 @@ def fit_unconstrained(
         model.eval()
         with torch.no_grad():
             n_classes = int(run_model(model, probe).shape[1])
-    n_classes = int(check_int(n_classes, "n_classes", low=2))  # type: ignore[arg-type]
+    n_classes = check_int(n_classes, "n_classes", low=2)
 
     def terms(xb: torch.Tensor, yb: torch.Tensor, _training: bool
               ) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:

@@ -188,7 +188,8 @@ class Heatmap:
                 and self.values.shape == other.values.shape
                 and bool(np.array_equal(self.values, other.values)))
 
-    __hash__ = None  # type: ignore[assignment]
+    # No __hash__: a class that defines __eq__ alone gets __hash__ = None, so heatmaps (which
+    # hold mutable arrays) are unhashable, as tests/test_wire.py checks.
 
 
 def to_wire(value: Any) -> Any:

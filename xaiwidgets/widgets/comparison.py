@@ -138,9 +138,8 @@ class AttributionComparison(XaiWidget):
                             f"{describe(result)}")
         check_view_options(type(self), view, VIEW_OPTIONS)
         self.result = result
-        self._display_size = int(check_int(display_size, "display_size", low=4))  # type: ignore
-        max_payload_bytes = int(check_int(max_payload_bytes, "max_payload_bytes",  # type: ignore
-                                          low=1))
+        self._display_size = check_int(display_size, "display_size", low=4)
+        max_payload_bytes = check_int(max_payload_bytes, "max_payload_bytes", low=1)
         n = len(result.target)
         self._tokens = self._check_tokens(tokens, result)
         n_classes = {"multiclass": result.n_outputs, "binary": 2}.get(result.task, 0)

@@ -112,8 +112,8 @@ class SENNView(XaiWidget):
         ex = explanation
         n, k = ex.concepts.shape
         self.explanation = ex
-        self._display_size = int(check_int(display_size, "display_size", low=4))  # type: ignore
-        cap = int(check_int(max_payload_bytes, "max_payload_bytes", low=1))  # type: ignore
+        self._display_size = check_int(display_size, "display_size", low=4)
+        cap = check_int(max_payload_bytes, "max_payload_bytes", low=1)
         check_int(sample, "sample", low=0, high=max(0, n - 1))
         names = self._concept_names(ex, feature_names, concept_names)
         n_classes = ex.thetas.shape[2]
@@ -121,8 +121,7 @@ class SENNView(XaiWidget):
         self._protos = self._check_prototypes(prototypes, prototype_data, k)
         embed = self._protos[0].indices.shape[1] if self._protos else 0
         if embed_prototypes is not None:
-            embed = min(embed, int(check_int(embed_prototypes, "embed_prototypes",  # type: ignore
-                                             low=0)))
+            embed = min(embed, check_int(embed_prototypes, "embed_prototypes", low=0))
         if stability is not None and not isinstance(stability, StabilityResult):
             raise TypeError(f"argument 'stability': expected a StabilityResult "
                             f"(xaiwidgets.senn.stability(...)), got {describe(stability)}")
@@ -194,7 +193,7 @@ class SENNView(XaiWidget):
             protos = prototypes(senn, pdata, top_k)
         stab = None
         if stability_methods is not None:
-            m = int(check_int(stability_samples, "stability_samples", low=1))  # type: ignore
+            m = check_int(stability_samples, "stability_samples", low=1)
             x = as_tensor(inputs, "inputs")[:m]
             stab = stability(senn, x, stability_methods, model=stability_model,
                              **dict(stability_kwargs or {}))

@@ -143,7 +143,7 @@ class ConceptTimeline(XaiWidget):
         self.meme, self.trace, self._x = meme, trace, x
         self._order = unit_order(meme)
         wanted = [int(index)] if embed is None else [
-            int(check_int(i, "embed", low=0, high=n - 1)) for i in embed]  # type: ignore[arg-type]
+            check_int(i, "embed", low=0, high=n - 1) for i in embed]
         blocks = self._embedded(wanted, int(max_payload_bytes), auto=embed is None)
         names = [cp.name for cp in meme.concepts_]
         concepts = {

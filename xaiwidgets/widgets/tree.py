@@ -49,10 +49,9 @@ def _ranks(values: Sequence[str]) -> tuple[list[int], list[str]]:
     """Index of each value among the distinct ones: numeric order when all are numbers, else
     order of first appearance."""
     distinct = list(dict.fromkeys(values))
-    nums = [_as_float(v) for v in distinct]
-    if all(v is not None for v in nums):
-        distinct = [d for _, d in sorted(zip(nums, distinct, strict=True),
-                                         key=lambda p: p[0])]  # type: ignore[arg-type,return-value]
+    nums = [f for f in map(_as_float, distinct) if f is not None]
+    if len(nums) == len(distinct):
+        distinct = [d for _, d in sorted(zip(nums, distinct, strict=True), key=lambda p: p[0])]
     pos = {v: k for k, v in enumerate(distinct)}
     return [pos[v] for v in values], distinct
 
