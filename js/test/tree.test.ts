@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import widget, { classColor, classColors } from "../src/tree";
 import { createModel } from "../src/standalone";
 import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
@@ -262,7 +262,13 @@ describe("ConceptTreeWidget view", () => {
 
   it("a malformed tree reports instead of throwing, and cleanup removes listeners", () => {
     const model = new FakeModel(traits({ tree: { yes: { dtype: "int32", shape: [9], data: new Uint8Array(4) } } }));
+    // the view logs the decoding error for developers: asserted here, not printed into the test log
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const { el, cleanup } = mount(model);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(logged.mock.calls[0][0]).toBe("xaiwidgets:");
+    expect(String(logged.mock.calls[0][1])).toContain("TypeError");
+    logged.mockRestore();
     expect(el.dataset.xaiReady).toBe("1");
     expect(el.querySelector(".xai-status")!.textContent).toContain("could not read the tree");
     expect(nodes(el)).toHaveLength(0);
