@@ -154,6 +154,9 @@ class Masker:
         if kind == "tokens" and at == "embedding" and embedding is None:
             raise ValueError("argument 'embedding': token masks scale an embedding's output; "
                              "name the model's nn.Embedding")
+        if kind == "tokens" and at == "ids" and not float(baseline).is_integer():
+            raise ValueError(f"argument 'baseline': removed token ids become the baseline token "
+                             f"id (e.g. the pad id), so it must be an integer, got {baseline!r}")
         self.embedding = embedding
         self._hook_mask: torch.Tensor | None = None
         self._active = False

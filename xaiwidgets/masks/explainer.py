@@ -256,11 +256,7 @@ class MaskExplainer(XaiEstimator):
         if self.kind_ == "tokens" and at == "ids":
             removed = self.pad_id if self.pad_id is not None else (
                 self.baseline if baseline is None else baseline)
-            if not float(removed).is_integer():
-                raise ValueError(f"argument 'baseline': with at='ids' removed token ids become "
-                                 f"the baseline token id, so it must be an integer, got "
-                                 f"{removed!r}")
-            return Masker(self.model, "tokens", baseline=int(removed),
+            return Masker(self.model, "tokens", baseline=removed,
                           embedding=self._embedding, pad_id=self.pad_id, at="ids")
         return Masker(self.model, self.kind_,
                       baseline=self.baseline if baseline is None else baseline,

@@ -108,9 +108,6 @@ def _setup(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: 
     x, kind = check_inputs(raw, kind=kind, model=model, embedding=emb)
     a = check_attributions(attributions, x)
     check_number(baseline, "baseline")
-    if kind == "tokens" and not float(baseline).is_integer():
-        raise ValueError(f"argument 'baseline': token ids are replaced by a baseline token id "
-                         f"(e.g. the pad id), so it must be an integer, got {baseline!r}")
     masker = Masker(model, kind, baseline=baseline, pad_id=pad_id, at="ids")
     masker.check_valid(x)
     with preserved_model(model), torch.inference_mode():
@@ -276,10 +273,6 @@ def hard_mask_preservation(
         raise ValueError("argument 'embedding': only for (N, T) token-id inputs, got "
                          f"{describe(raw)}")
     check_number(baseline, "baseline")
-    if tokens and at == "ids" and not float(baseline).is_integer():
-        raise ValueError(f"argument 'baseline': with at='ids' removed token ids become the "
-                         f"baseline token id (e.g. the pad id), so it must be an integer, got "
-                         f"{baseline!r}")
     x, kind = check_inputs(raw, model=model, embedding=emb)
     a = check_attributions(attributions, x)
     masker = Masker(model, kind, baseline=baseline, embedding=emb, pad_id=pad_id,
