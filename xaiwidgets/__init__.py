@@ -8,6 +8,7 @@ bundled datasets.
 from ._core.estimator import XaiEstimator
 from ._core.modality import Masker
 from ._core.probe import ModelProbe, preserved_model
+from ._core.results import Result, open_result
 from ._core.task import Task, infer_task
 from ._version import __version__
 from .attributions import AttributionResult, compare_attributions
@@ -75,6 +76,7 @@ __all__ = [
     "RedescriptionMiner",
     "RedescriptionResult",
     "RedescriptionTable",
+    "Result",
     "RuleSet",
     "SENNExplanation",
     "SENNHistory",
@@ -106,6 +108,7 @@ __all__ = [
     "load_sprites",
     "local_lipschitz",
     "meme_sweep",
+    "open_result",
     "prediction_view",
     "preserved_model",
     "sensitivity",
