@@ -48,7 +48,7 @@ ANCHOR_S = 4821.0
 ANCHOR_DESCRIBED = 5  # of its 25 live neurons
 
 
-def wdbc_views() -> tuple[xw.View, xw.View, xw.View, xw.View]:
+def wdbc_views() -> tuple[xw.AttributeTable, ...]:
     """Notebook 10's views: (net111 neurons, features, net111 prediction, net112 neurons), the
     networks trained with SGD and a one-cycle rate as notebook 10 and the reference do."""
     data = load_breast_cancer(as_frame=True)
@@ -74,10 +74,10 @@ def wdbc_views() -> tuple[xw.View, xw.View, xw.View, xw.View]:
     nets = {seed: mlp(seed) for seed in (111, 112)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dead neurons are dropped, with a warning
-        acts = {s: xw.activation_view(m, x_test, "relu3", name=f"net{s}") for s, m in nets.items()}
-    predicted = xw.prediction_view(nets[111], x_test, task="binary",
+        acts = {s: xw.activation_table(m, x_test, "relu3", name=f"net{s}") for s, m in nets.items()}
+    predicted = xw.prediction_table(nets[111], x_test, task="binary",
                                    class_names=list(data.target_names))
-    features = xw.as_view(X_test.reset_index(drop=True), "features")
+    features = xw.as_table(X_test.reset_index(drop=True), "features")
     return acts[111], features, predicted, acts[112]
 
 

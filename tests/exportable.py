@@ -55,53 +55,53 @@ def _rand(*shape: int, seed: int = 0) -> torch.Tensor:
 
 
 def comparison_image(text: Text) -> Any:
-    from xaiwidgets import AttributionComparison
+    from xaiwidgets import ComparisonView
 
     methods = dict(zip(_names(text, "method", 2), ["saliency", "integrated_gradients"],
                        strict=True))
-    return AttributionComparison.from_model(
+    return ComparisonView.from_model(
         _image_model(), _rand(3, 1, 8, 8), target=[0, 1, 2], methods=methods, metric_samples=2,
         class_names=_names(text, "class", 3), title=text("title", 0), progress=False)
 
 
 def comparison_tabular(text: Text) -> Any:
-    from xaiwidgets import AttributionComparison
+    from xaiwidgets import ComparisonView
 
     torch.manual_seed(0)
     methods = dict(zip(_names(text, "method", 2), ["saliency", "occlusion"], strict=True))
-    return AttributionComparison.from_model(
+    return ComparisonView.from_model(
         nn.Sequential(nn.Linear(4, 2)).eval(), _rand(3, 4) * 2 - 1, methods=methods,
         metric_samples=2, class_names=_names(text, "class", 2),
         feature_names=_names(text, "feature", 4), title=text("title", 0), progress=False)
 
 
 def comparison_tokens(text: Text) -> Any:
-    from xaiwidgets import AttributionComparison
+    from xaiwidgets import ComparisonView
 
     ids = torch.randint(1, 12, (2, 6), generator=torch.Generator().manual_seed(0))
     tokens = [[text("token", 6 * n + j) for j in range(6)] for n in range(2)]
     methods = dict(zip(_names(text, "method", 2), ["saliency", "integrated_gradients"],
                        strict=True))
-    return AttributionComparison.from_model(
+    return ComparisonView.from_model(
         _token_model(), ids, methods=methods, layer="0", metric_samples=2, tokens=tokens,
         class_names=_names(text, "class", 2), title=text("title", 0), progress=False)
 
 
 def mask_heatmap(text: Text) -> Any:
-    from xaiwidgets import MaskExplainer, MaskHeatmap
+    from xaiwidgets import MaskExplainer, MaskView
 
     model = _image_model()
     x = _rand(32, 1, 8, 8)
     explainer = MaskExplainer(model, lam=0.2, epochs=1, batch_size=32, lr=1e-2,
                               progress=False).fit(x)
     explainer.label = text("method", 9)
-    return MaskHeatmap.from_explainer(
+    return MaskView.from_explainer(
         explainer, x[:3], baselines={text("method", 0): "saliency"}, metric_samples=2,
         class_names=_names(text, "class", 3), title=text("title", 0), progress=False)
 
 
 def concept_tree(text: Text) -> Any:
-    from xaiwidgets import ConceptTree, ConceptTreeWidget
+    from xaiwidgets import ConceptTree, ConceptTreeView
 
     rng = np.random.default_rng(0)
     n = 60
@@ -111,7 +111,7 @@ def concept_tree(text: Text) -> Any:
     concepts = {text("concept", 0): values[which], text("concept", 1): size}
     y = (which + (size > 0.5)) % 3
     tree = ConceptTree(max_depth=3).fit(concepts, y)
-    return ConceptTreeWidget(tree, _rand(n, 1, 8, 8).numpy(), concepts, y, y_true=y,
+    return ConceptTreeView(tree, _rand(n, 1, 8, 8).numpy(), concepts, y, y_true=y,
                              class_names=_names(text, "class", 3), title=text("title", 0))
 
 
@@ -127,7 +127,7 @@ def concept_timeline(text: Text) -> Any:
     train_rnn(lstm, x, y, x, y, epochs=2, batch_size=16, lr=2e-2, progress=False)
     meme = xw.MEME(lstm, n_concepts=3, window=1, class_names=_names(text, "class", 2),
                    progress=False).fit(x, feature_names=_names(text, "feature", 2))
-    return xw.ConceptTimeline.from_estimator(meme, x[:6], embed=[0, 1], title=text("title", 0))
+    return xw.TimelineView.from_estimator(meme, x[:6], embed=[0, 1], title=text("title", 0))
 
 
 def senn_view(text: Text) -> Any:
@@ -144,7 +144,7 @@ def senn_view(text: Text) -> Any:
 
 
 def redescription_table(text: Text) -> Any:
-    from xaiwidgets import RedescriptionMiner, RedescriptionTable
+    from xaiwidgets import RedescriptionMiner, RedescriptionView
 
     rng = np.random.default_rng(0)
     n = 120
@@ -157,7 +157,7 @@ def redescription_table(text: Text) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         miner = RedescriptionMiner(progress=False).fit(acts, attrs)
-    return RedescriptionTable.from_estimator(miner, title=text("title", 0))
+    return RedescriptionView.from_estimator(miner, title=text("title", 0))
 
 
 def build(name: str, text: Text) -> Any:

@@ -9,7 +9,7 @@ from helpers import synced
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
-from xaiwidgets import AttributionComparison, compare_attributions
+from xaiwidgets import ComparisonView, compare_attributions
 from xaiwidgets import metrics as M
 from xaiwidgets.widgets._traits import dequantize
 
@@ -96,7 +96,7 @@ def test_token_widget_sums_the_embedding_dimension(ids):
     r = compare_attributions(model, ids, methods=["integrated_gradients", "occlusion"],
                              layer="embedding", metrics=["deletion_auc", "infidelity"],
                              progress=False)
-    w = AttributionComparison(r, tokens=[[f"w{j}" for j in row] for row in ids.tolist()])
+    w = ComparisonView(r, tokens=[[f"w{j}" for j in row] for row in ids.tolist()])
     data = synced(w, "data")
     ig = data["attributions"]["Integrated Gradients"]
     assert ig["shape"] == [5, 7] and data["attributions"]["Occlusion"]["shape"] == [5, 7]

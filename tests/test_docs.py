@@ -97,9 +97,9 @@ def _api_pages_render_the_docstrings(site: Path) -> None:
     assert "Explain <code>inputs</code> with every method" in attributions  # the docstring
     assert "deletion_auc" in attributions  # a default from the signature
     widgets = _page(site, "api/widgets/index.html")
-    assert 'id="xaiwidgets.widgets.AttributionComparison"' in widgets
-    assert 'id="xaiwidgets.widgets.AttributionComparison.from_model"' in widgets
-    assert 'id="xaiwidgets.widgets.AttributionComparison.to_html"' in widgets  # inherited
+    assert 'id="xaiwidgets.widgets.ComparisonView"' in widgets
+    assert 'id="xaiwidgets.widgets.ComparisonView.from_model"' in widgets
+    assert 'id="xaiwidgets.widgets.ComparisonView.to_html"' in widgets  # inherited
     masks = _page(site, "api/masks/index.html")
     assert 'id="xaiwidgets.masks.MaskExplainer.fit"' in masks
     assert 'id="xaiwidgets.masks.MaskExplainer.save"' in masks  # from XaiEstimator

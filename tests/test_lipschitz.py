@@ -196,5 +196,5 @@ def test_lipschitz_is_a_metric_of_compare_attributions(cnn, images):
         v = res.metrics[m]["lipschitz"]
         assert np.isfinite(v[:3]).all() and np.isnan(v[3:]).all()
     assert res.metric_labels["lipschitz"] == ("Local Lipschitz ↓", False)
-    widget = xw.AttributionComparison(res)
+    widget = xw.ComparisonView(res)
     assert "lipschitz" in widget.metrics["names"]

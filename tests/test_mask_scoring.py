@@ -190,14 +190,14 @@ def test_evaluate_at_ids_needs_token_inputs_and_an_integer_id():
 def test_the_widget_table_and_the_tradeoff_sweep_report_the_honest_token_figures():
     from sklearn.base import clone
 
-    from xaiwidgets import MaskHeatmap, size_tradeoff
+    from xaiwidgets import MaskView, size_tradeoff
 
     model, x = _case("tokens", 3)
     ex = MaskExplainer(model, lam=0.05, epochs=1, batch_size=16, lr=1e-2, pad_id=PAD,
                        validation_fraction=0.0, progress=False, seed=0).fit(x)
     honest = hard_mask_preservation(model, x, ex.mask(x), keep=0.2, pad_id=PAD)
     assert honest < 1
-    widget = MaskHeatmap.from_explainer(ex, x, baselines=["saliency"], keep=0.2,
+    widget = MaskView.from_explainer(ex, x, baselines=["saliency"], keep=0.2,
                                         metric_samples=4, progress=False)
     rows = dict(widget.comparison.extras["tables"][0]["rows"])
     assert rows["prediction kept: top 20% kept (hard)"] == f"{honest:.1%}"

@@ -1,4 +1,4 @@
-"""MaskHeatmap: the mask explainer first, Captum baselines after, stats, trade-off, molecules."""
+"""MaskView: the mask explainer first, Captum baselines after, stats, trade-off, molecules."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from test_masks import KeyToken, LeftHalf
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
-from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
+from xaiwidgets import MaskExplainer, MaskView, size_tradeoff
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
 
 FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
@@ -34,7 +34,7 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
     ex, x = image_explainer
     before = snapshot(ex.model)
     curve = size_tradeoff(ex, x[:48], x[:16], values=(0.05, 0.5), epochs=1)
-    w = MaskHeatmap.from_explainer(ex, x[:6], baselines=["integrated_gradients", "saliency"],
+    w = MaskView.from_explainer(ex, x[:6], baselines=["integrated_gradients", "saliency"],
                                    tradeoff=curve, metric_samples=4, progress=False)
     assert_untouched(ex.model, before)
     assert w.result.methods == ["Explanatory mask", "Integrated Gradients", "Saliency"]
@@ -65,16 +65,16 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
 def test_heatmap_errors(image_explainer):
     ex, x = image_explainer
     with pytest.raises(TypeError, match="argument 'explainer': expected a fitted MaskExplainer"):
-        MaskHeatmap.from_explainer("nope", x)
+        MaskView.from_explainer("nope", x)
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        MaskHeatmap.from_explainer(MaskExplainer(LeftHalf()), x)
+        MaskView.from_explainer(MaskExplainer(LeftHalf()), x)
     with pytest.raises(ValueError, match="argument 'inputs': this MaskExplainer was fitted on"):
-        MaskHeatmap.from_explainer(ex, torch.randint(0, 3, (2, 5)))
+        MaskView.from_explainer(ex, torch.randint(0, 3, (2, 5)))
     with pytest.raises(ValueError, match="argument 'smiles': expected one SMILES string per "
                                          "token-id sample"):
-        MaskHeatmap.from_explainer(ex, x[:2], smiles=["C", "CC"], metrics=[], progress=False)
+        MaskView.from_explainer(ex, x[:2], smiles=["C", "CC"], metrics=[], progress=False)
 
 
 class Smiles(nn.Module):
@@ -101,7 +101,7 @@ def test_smiles_heatmap_sends_each_molecule_once_as_coordinates(tmp_path):
     model = Smiles(len(vocab))
     ex = MaskExplainer(model, pad_id=0, generator="conv", task="regression", **FAST).fit(ids)
     assert ex.task_ == "regression"
-    w = MaskHeatmap.from_explainer(ex, ids[:3], baselines=["integrated_gradients", "occlusion"],
+    w = MaskView.from_explainer(ex, ids[:3], baselines=["integrated_gradients", "occlusion"],
                                    smiles=smiles[:3], metric_samples=3, progress=False)
     block = w.comparison.data
     assert block["tokens"][1][:3] == ["c", "1", "c"] and block["tokens"][0][3:] == [""] * 9
@@ -164,10 +164,10 @@ def _padded_result():
 
 
 def test_padding_is_neither_shown_nor_ranged():
-    from xaiwidgets import AttributionComparison
+    from xaiwidgets import ComparisonView
 
     words = [["the", "<b>plot</b>", "is", "dull"] + ["<pad>"] * 4, ["a", "film"] + [""] * 6]
-    w = AttributionComparison(_padded_result(), tokens=words, class_names=["neg", "pos"])
+    w = ComparisonView(_padded_result(), tokens=words, class_names=["neg", "pos"])
     state = synced(w, "data")
     valid = array_from_wire(state["valid"])
     assert valid.tolist() == [[1] * 4 + [0] * 4, [1] * 2 + [0] * 6]
@@ -185,19 +185,19 @@ def test_padding_is_neither_shown_nor_ranged():
     assert array_from_wire(one["attributions"]["Saliency"]["hi"]).tolist() == pytest.approx(
         [0.5]) and one["attributions"]["Saliency"]["signed"] is False
     # a sequence without padding sends no mask
-    full = AttributionComparison(_padded_result(), tokens=[["x"] * 8] * 2)
+    full = ComparisonView(_padded_result(), tokens=[["x"] * 8] * 2)
     assert "valid" in synced(full, "data")  # pad_id still marks the padding
     res = _padded_result()
     res.pad_id = None
-    assert "valid" not in synced(AttributionComparison(res), "data")
+    assert "valid" not in synced(ComparisonView(res), "data")
 
 
 def test_token_snapshot_is_coloured_text_without_padding_or_script():
-    from xaiwidgets import AttributionComparison
+    from xaiwidgets import ComparisonView
     from xaiwidgets.widgets._html import live_lut
 
     words = [["the", "<b>plot</b>", "is", "dull"] + ["<pad>"] * 4, ["a", "film"] + [""] * 6]
-    w = AttributionComparison(_padded_result(), tokens=words, colormap="viridis")
+    w = ComparisonView(_padded_result(), tokens=words, colormap="viridis")
     page = w._repr_mimebundle_()[0]["text/html"]
     assert "<script" not in page and "<b>plot</b>" not in page
     assert "&lt;b&gt;plot&lt;/b&gt;" in page
@@ -226,7 +226,7 @@ def test_token_heatmap_uses_the_explainers_layer_and_pad(tmp_path):
     ids[:, 4:] = 0
     torch.manual_seed(0)
     ex = MaskExplainer(KeyToken(), pad_id=0, generator="conv", **FAST).fit(ids)
-    w = MaskHeatmap.from_explainer(ex, ids[:4], tokens=[[str(t) for t in r] for r in
+    w = MaskView.from_explainer(ex, ids[:4], tokens=[[str(t) for t in r] for r in
                                                        ids[:4].tolist()],
                                    metric_samples=4, progress=False)
     assert w.result.kind == "tokens" and w.result.pad_id == 0

@@ -464,4 +464,4 @@ def test_generators_shapes():
 
 
 def test_exported():
-    assert xw.MaskExplainer is MaskExplainer and xw.MaskHeatmap.__name__ == "MaskHeatmap"
+    assert xw.MaskExplainer is MaskExplainer and xw.MaskView.__name__ == "MaskView"

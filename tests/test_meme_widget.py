@@ -1,4 +1,4 @@
-"""ConceptTimeline: state on the wire (binary, uint8 states), the fetch channel, the static
+"""TimelineView: state on the wire (binary, uint8 states), the fetch channel, the static
 snapshot, the export, strict keywords and bad input."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def meme():
 def widget(meme):
     x, _ = toy(30)
     lengths = np.random.default_rng(0).integers(4, 13, size=30)
-    return xw.ConceptTimeline.from_estimator(meme, x, lengths, embed=[0, 1],
+    return xw.TimelineView.from_estimator(meme, x, lengths, embed=[0, 1],
                                              title="<script>t</script>"), x, lengths
 
 
@@ -93,23 +93,23 @@ def test_to_html_is_standalone(widget, tmp_path):
 def test_embedding_is_capped(meme):
     x, _ = toy(20)
     with pytest.warns(PayloadTooLargeWarning):
-        w = xw.ConceptTimeline.from_estimator(meme, x, embed=list(range(20)),
+        w = xw.TimelineView.from_estimator(meme, x, embed=list(range(20)),
                                               max_payload_bytes=2_000)
     assert 1 <= len(w.sequences["blocks"]) < 20
-    auto = xw.ConceptTimeline.from_estimator(meme, x, max_payload_bytes=2_000)
+    auto = xw.TimelineView.from_estimator(meme, x, max_payload_bytes=2_000)
     assert 1 <= len(auto.sequences["blocks"]) < 20
 
 
 def test_keywords_are_strict_and_input_is_checked(meme, widget):
     x, _ = toy(10)
     with pytest.raises(TypeError, match="unknown option 'titel'"):
-        xw.ConceptTimeline.from_estimator(meme, x, titel="x")
+        xw.TimelineView.from_estimator(meme, x, titel="x")
     with pytest.raises(ValueError, match=r"argument 'feature_names': expected 2 names"):
-        xw.ConceptTimeline.from_estimator(meme, x, feature_names=["a", "b", "c"])
+        xw.TimelineView.from_estimator(meme, x, feature_names=["a", "b", "c"])
     with pytest.raises(ValueError, match=r"argument 'index': expected an integer in \[0, 9\]"):
-        xw.ConceptTimeline.from_estimator(meme, x, index=10)
+        xw.TimelineView.from_estimator(meme, x, index=10)
     with pytest.raises(TypeError, match="argument 'meme': expected a fitted MEME"):
-        xw.ConceptTimeline.from_estimator("meme", x)
+        xw.TimelineView.from_estimator("meme", x)
     w, _, _ = widget
     with pytest.raises(ValueError, match="argument 'sequences'"):
-        xw.ConceptTimeline(meme, w.trace, x[:3])
+        xw.TimelineView(meme, w.trace, x[:3])

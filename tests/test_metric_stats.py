@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import synced
 
-from xaiwidgets import AttributionComparison, AttributionResult
+from xaiwidgets import AttributionResult, ComparisonView
 from xaiwidgets.metrics import bootstrap_interval, summarize
 
 
@@ -61,11 +61,11 @@ def test_the_widget_sends_intervals_best_and_each_samples_values():
         attributions={m: np.zeros((n, 3), np.float32) for m in methods},
         seconds_per_sample={"A": 0.1, "B": 0.01}, metrics=metrics,
         metric_indices=np.arange(n), baseline="zeros", n_outputs=2)
-    m = synced(AttributionComparison(r), "metrics")
+    m = synced(ComparisonView(r), "metrics")
     assert m["names"] == ["deletion_auc", "seconds"] and m["paired"] == [True, False]
     assert m["best"]["shape"] == [2, 2] and m["values"]["shape"] == [2, 2, n]
     assert "paired Wilcoxon" in m["sentence"]
-    w = AttributionComparison(r)
+    w = ComparisonView(r)
     assert w.metrics["best"].tolist() == [[1, 0], [0, 0]]  # seconds: never "best"
     html = w._static_html()
     assert "font-weight:700" in html and "[0." in html and "paired Wilcoxon" in html

@@ -41,3 +41,20 @@ def test_the_version_is_written_in_one_place():
     import json
 
     assert "version" not in json.loads((ROOT / "js" / "package.json").read_text())
+
+
+@pytest.mark.parametrize("old, new", [
+    ("AttributionComparison", "ComparisonView"), ("MaskHeatmap", "MaskView"),
+    ("ConceptTreeWidget", "ConceptTreeView"), ("ConceptTimeline", "TimelineView"),
+    ("RedescriptionTable", "RedescriptionView"), ("View", "AttributeTable"),
+    ("activation_view", "activation_table"), ("prediction_view", "prediction_table"),
+    ("as_view", "as_table"),
+])
+def test_previous_names_are_deprecated_aliases_of_the_new_ones(old, new):
+    import xaiwidgets as xw
+
+    with pytest.warns(FutureWarning, match=f"xaiwidgets.{old} is deprecated.*xaiwidgets.{new}"):
+        assert getattr(xw, old) is getattr(xw, new)
+    assert old not in xw.__all__ and new in xw.__all__
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        xw.Nope  # noqa: B018

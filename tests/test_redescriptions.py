@@ -20,11 +20,11 @@ import xaiwidgets as xw
 from xaiwidgets._core.rules import category_test, interval_test, node_bounds
 from xaiwidgets.redescriptions import (
     RedescriptionMiner,
-    activation_view,
-    as_view,
+    activation_table,
+    as_table,
     bin_thresholds,
     correct_pvalues,
-    prediction_view,
+    prediction_table,
     pvalue,
 )
 from xaiwidgets.redescriptions.mining import evaluate
@@ -157,8 +157,8 @@ def test_reported_numbers_match_the_supports(mined, toy):
     acts, attrs = toy
     res = mined.result_
     n = res.n_samples
-    lenc = as_view(acts[:, :3], "left").encode()
-    renc = as_view(attrs, "right").encode()
+    lenc = as_table(acts[:, :3], "left").encode()
+    renc = as_table(attrs, "right").encode()
     for i in range(len(res)):
         left, right = res.supports(i)
         assert left.sum() == res.left_support[i] and right.sum() == res.right_support[i]
@@ -271,7 +271,7 @@ def test_shuffled_baseline_is_the_miner_seeded_permutation_null(mined, toy):
     # exactly the same mining of the left view with every column shuffled by the miner's seed
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the dead neuron
-        shuffled = as_view(acts, "left").permuted(np.random.default_rng(0))
+        shuffled = as_table(acts, "left").permuted(np.random.default_rng(0))
         by_hand = RedescriptionMiner(seed=0, **QUIET).fit(shuffled, attrs).result_
     assert null.described == by_hand.described == by_hand.summary["described"].sum()
     np.testing.assert_array_equal(null.min_pvalue, by_hand.summary["min_pvalue"])
@@ -339,17 +339,17 @@ def side_images(n: int, seed: int = 0) -> tuple[torch.Tensor, pd.DataFrame]:
 
 def test_activation_view_pools_conv_channels_and_names_units(net):
     x, _ = side_images(20)
-    mean = activation_view(net, x, "relu")
+    mean = activation_table(net, x, "relu")
     assert mean.columns == [f"relu.c{j}" for j in range(3)]
     with torch.no_grad():
         ref = net.relu(net.conv(x)).mean(dim=(2, 3))
     np.testing.assert_allclose(mean.values, ref.numpy(), rtol=1e-5, atol=1e-6)
-    assert activation_view(net, x, "relu", pool="max").columns[0] == "relu.c0"
-    grid = activation_view(net, x, net.relu, pool=2, name="conv")  # a module works too
+    assert activation_table(net, x, "relu", pool="max").columns[0] == "relu.c0"
+    grid = activation_table(net, x, net.relu, pool=2, name="conv")  # a module works too
     assert len(grid.columns) == 2 * 3 * 4 and grid.columns[0] == "conv.c0.mean[0,0]"
     assert grid.columns[-1] == "conv.c2.max[1,1]"
     with pytest.warns(UserWarning, match=r"view 'act' dropped .* constant \['act.n"):
-        dense = activation_view(net, x.double().numpy(), "act")  # float64 numpy is cast
+        dense = activation_table(net, x.double().numpy(), "act")  # float64 numpy is cast
     assert all(c.startswith("act.n") for c in dense.columns)
 
 
@@ -359,13 +359,13 @@ def test_prediction_view_reads_the_task():
         model.weight.copy_(torch.tensor([[1.0, 0.0]]))
         model.bias.zero_()
     x = torch.tensor([[-1.0, 5], [2, 5], [3, -5], [-4, 0]])
-    view = prediction_view(model, x, task="binary", class_names=["no", "yes"])
+    view = prediction_table(model, x, task="binary", class_names=["no", "yes"])
     assert view.columns == ["predicted"]
     np.testing.assert_array_equal(view.to_frame().predicted, ["no", "yes", "yes", "no"])
-    reg = prediction_view(model, x, task="regression", name="score")
+    reg = prediction_table(model, x, task="regression", name="score")
     np.testing.assert_allclose(reg.values[:, 0], [-1, 2, 3, -4])
     with pytest.raises(ValueError, match="argument 'task'"):
-        prediction_view(model, x)  # one output: binary or regression? "auto" asks
+        prediction_table(model, x)  # one output: binary or regression? "auto" asks
 
 
 def test_untrained_baseline_leaves_the_model_bit_identical(net):
@@ -373,7 +373,7 @@ def test_untrained_baseline_leaves_the_model_bit_identical(net):
     before = snapshot(net)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        acts = activation_view(net, x, "relu", pool=2)
+        acts = activation_table(net, x, "relu", pool=2)
         rm = RedescriptionMiner(baseline="untrained", interaction=False, **QUIET).fit(acts,
                                                                                      attrs)
     assert_untouched(net, before)
@@ -491,7 +491,7 @@ def test_thresholds_out_of_range(toy, params, match):
 def test_a_layer_that_does_not_exist(net):
     with pytest.raises(ValueError, match=r"argument 'layer': model has no layer 'relu3'.*"
                                          r"Did you mean \['relu'\]"):
-        activation_view(net, torch.rand(4, 1, 8, 8), "relu3")
+        activation_table(net, torch.rand(4, 1, 8, 8), "relu3")
 
 
 class Brittle(nn.Module):
@@ -526,8 +526,8 @@ def test_the_untrained_copys_own_error_reaches_the_user_as_itself(error):
     x = torch.randn(120, 2)
     attrs = pd.DataFrame({"x0": x[:, 0].numpy(), "x1": x[:, 1].numpy()})
     before = snapshot(model)
-    pred = prediction_view(model, x)
-    acts = activation_view(model, x, "act")
+    pred = prediction_table(model, x)
+    acts = activation_table(model, x, "act")
     # the prediction view on the right: once dropped with a warning, and fit succeeded
     for left, right in ((x.numpy(), (pred, attrs)), (acts, (attrs,))):
         rm = RedescriptionMiner(baseline="untrained", interaction=False, **QUIET)
@@ -556,10 +556,10 @@ def test_an_untrained_copy_without_a_usable_view_is_left_out_with_a_warning():
         model.weight.copy_(torch.tensor([[1.0, 0.0], [-1.0, 0.0]]))
     x = torch.randn(120, 2, generator=torch.Generator().manual_seed(0))
     attrs = pd.DataFrame({"x0": x[:, 0].numpy(), "x1": x[:, 1].numpy()})
-    pred = prediction_view(model, x)
+    pred = prediction_table(model, x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        acts = as_view(x.numpy() * [1, 0.5] + 0.1, "left")
+        acts = as_table(x.numpy() * [1, 0.5] + 0.1, "left")
     with pytest.warns(UserWarning, match=r"baseline: view 'predicted' of the untrained copy is "
                                          r"left out .*constant \['predicted'\]"):
         rm = RedescriptionMiner(baseline="untrained", interaction=False, **QUIET).fit(
@@ -579,7 +579,7 @@ def test_duplicate_column_names_are_refused_naming_the_argument(toy, columns, du
     with pytest.raises(ValueError, match=r"argument 'left': expected unique column names"):
         RedescriptionMiner(**QUIET).fit(frame, attrs)
     with pytest.raises(ValueError, match=r"argument 'features': expected unique column names"):
-        as_view(frame, "features")
+        as_table(frame, "features")
 
 
 @pytest.mark.filterwarnings("ignore:argument 'left'")
@@ -617,6 +617,6 @@ def test_estimator_contract_and_persistence(mined, tmp_path):
 
 
 def test_public_api():
-    for name in ("RedescriptionMiner", "RedescriptionTable", "activation_view", "prediction_view",
-                 "as_view", "View", "RuleSet", "RedescriptionResult"):
+    for name in ("RedescriptionMiner", "RedescriptionView", "activation_table", "prediction_table",
+                 "as_table", "AttributeTable", "RuleSet", "RedescriptionResult"):
         assert name in xw.__all__ and hasattr(xw, name)

@@ -1,4 +1,4 @@
-"""RedescriptionTable: wire state, samples through the fetch channel, static snapshot and export
+"""RedescriptionView: wire state, samples through the fetch channel, static snapshot and export
 (no browser)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 import torch
 from helpers import fetch, synced
 
-from xaiwidgets import PayloadTooLargeWarning, RedescriptionMiner, RedescriptionTable
+from xaiwidgets import PayloadTooLargeWarning, RedescriptionMiner, RedescriptionView
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
 
@@ -48,7 +48,7 @@ def images():
 
 def test_state_is_the_result(tabular):
     rm, attrs = tabular
-    w = RedescriptionTable.from_estimator(rm, X=attrs)
+    w = RedescriptionView.from_estimator(rm, X=attrs)
     r = rm.result_
     assert w.neurons == r.neurons and w.attributes == ["a", "colour", "b"]
     rows = w.rows
@@ -76,7 +76,7 @@ def test_state_is_the_result(tabular):
 
 def test_table_rows_are_embedded_and_fetched(tabular):
     rm, attrs = tabular
-    w = RedescriptionTable(rm.result_, attrs)
+    w = RedescriptionView(rm.result_, attrs)
     assert w.sample_kind == "table" and w.sample_columns == ["a", "colour", "b"]
     assert len(w.samples["index"]) == 200  # rows are cheap: all of them
     got = fetch(w, "samples", indices=[3, 1, 3, -1, 999, "x"])
@@ -88,7 +88,7 @@ def test_table_rows_are_embedded_and_fetched(tabular):
 
 def test_image_thumbnails_embedded_then_fetched(images):
     rm, x = images
-    w = RedescriptionTable.from_estimator(rm, X=x, embed_per_row=1, thumb_size=32)
+    w = RedescriptionView.from_estimator(rm, X=x, embed_per_row=1, thumb_size=32)
     assert w.sample_kind == "image"
     emb = w.samples["index"]
     for i in range(len(rm.result_)):  # the first sample of each part of each row is embedded
@@ -105,13 +105,13 @@ def test_image_thumbnails_embedded_then_fetched(images):
 def test_payload_cap_embeds_fewer(images):
     rm, x = images
     with pytest.warns(PayloadTooLargeWarning):
-        w = RedescriptionTable(rm.result_, x, max_payload_bytes=5_000)
+        w = RedescriptionView(rm.result_, x, max_payload_bytes=5_000)
     assert 0 < len(w.samples["index"]) < 20
 
 
 def test_static_snapshot_is_a_coloured_table_and_heatmap(tabular):
     rm, attrs = tabular
-    w = RedescriptionTable.from_estimator(rm, X=attrs, title="<b>mine</b>")
+    w = RedescriptionView.from_estimator(rm, X=attrs, title="<b>mine</b>")
     page = w._static_html()
     # the header reads the count beside its permutation null
     assert (f"2 of 2 neurons described (J ≥ 0.5, p ≤ 0.01, bh-adjusted); with activations "
@@ -125,7 +125,7 @@ def test_static_snapshot_is_a_coloured_table_and_heatmap(tabular):
 
 def test_to_html_is_one_offline_page(tabular, tmp_path):
     rm, attrs = tabular
-    w = RedescriptionTable.from_estimator(rm, X=attrs)
+    w = RedescriptionView.from_estimator(rm, X=attrs)
     page = w.to_html(tmp_path / "rd.html")
     assert (tmp_path / "rd.html").read_text() == page
     assert "xai-payload" in page and "<noscript>" in page and "http" not in page.split(
@@ -135,17 +135,17 @@ def test_to_html_is_one_offline_page(tabular, tmp_path):
 def test_baseline_table_and_bad_arguments(tabular, images):
     rm, attrs = tabular
     with pytest.raises(ValueError, match="argument 'baseline'"):
-        RedescriptionTable.from_estimator(rm, baseline=True)
+        RedescriptionView.from_estimator(rm, baseline=True)
     with pytest.raises(TypeError, match="argument 'result'"):
-        RedescriptionTable(rm)
+        RedescriptionView(rm)
     with pytest.raises(TypeError, match="argument 'miner'"):
-        RedescriptionTable.from_estimator(rm.result_)
+        RedescriptionView.from_estimator(rm.result_)
     with pytest.raises(ValueError, match="argument 'X': expected the 200 mined samples"):
-        RedescriptionTable(rm.result_, attrs.iloc[:10])
+        RedescriptionView(rm.result_, attrs.iloc[:10])
     with pytest.raises(ValueError, match="argument 'selected'"):
-        RedescriptionTable(rm.result_, selected=10_000)
+        RedescriptionView(rm.result_, selected=10_000)
     with pytest.raises(TypeError, match="'n_shw'"):  # a misspelt option is an error
-        RedescriptionTable(rm.result_, n_shw=3)  # type: ignore[call-arg]
-    w = RedescriptionTable(rm.result_)  # no samples: bars only
+        RedescriptionView(rm.result_, n_shw=3)  # type: ignore[call-arg]
+    w = RedescriptionView(rm.result_)  # no samples: bars only
     assert w.sample_kind == "none" and w.samples == {"index": w.samples["index"]}
     assert len(w.samples["index"]) == 0

@@ -75,9 +75,9 @@ def test_meme_fits_and_predicts_the_same_from_every_form(data, fitted):
 def test_the_timeline_shows_the_same_sequences(data, fitted):
     zeros, lengths, nans, ragged = data
     _, meme = fitted
-    ref = xw.ConceptTimeline.from_estimator(meme, zeros, lengths, embed=[0, 3])
+    ref = xw.TimelineView.from_estimator(meme, zeros, lengths, embed=[0, 3])
     for given in (nans, ragged):
-        w = xw.ConceptTimeline.from_estimator(meme, given, embed=[0, 3])
+        w = xw.TimelineView.from_estimator(meme, given, embed=[0, 3])
         assert w.lengths["lengths"].tolist() == lengths.tolist()
         for i in (0, 3, 7):
             a, b = w.sequence_block(i), ref.sequence_block(i)
@@ -129,7 +129,7 @@ def test_nan_inside_a_length_names_the_argument(data, fitted):
             with pytest.raises(ValueError, match=msg.format("sequences")):
                 call(given)
         with pytest.raises(ValueError, match=msg.format("sequences")):
-            xw.ConceptTimeline.from_estimator(meme, given)
+            xw.TimelineView.from_estimator(meme, given)
         with pytest.raises(ValueError, match=msg.format("sequences")):
             xw.ModelProbe(model, ["body.gru"]).step_states(given)
     with pytest.raises(ValueError, match=msg.format("inputs")):

@@ -1,4 +1,4 @@
-"""ConceptTreeWidget: wire state, lazy thumbnails, static fallback and export (no browser)."""
+"""ConceptTreeView: wire state, lazy thumbnails, static fallback and export (no browser)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from xaiwidgets import PayloadTooLargeWarning
 from xaiwidgets.concepts import ConceptExtractor, ConceptTree
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
-from xaiwidgets.widgets.tree import ConceptTreeWidget, class_groups, class_palette
+from xaiwidgets.widgets.tree import ConceptTreeView, class_groups, class_palette
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_state_describes_the_tree_and_its_samples(fitted):
     tree, d, concepts = fitted
     model_pred = d.target.copy()
     model_pred[:12] = (model_pred[:12] + 1) % 3  # the model is wrong on 12 samples
-    w = ConceptTreeWidget(tree, d.images, concepts, model_pred, y_true=d.target,
+    w = ConceptTreeView(tree, d.images, concepts, model_pred, y_true=d.target,
                           class_names=SHAPE_NAMES, title="shapes <b>")
     nodes = tree.nodes()
     m = len(nodes["test"])
@@ -69,7 +69,7 @@ def test_state_describes_the_tree_and_its_samples(fitted):
 
 def test_embedded_and_fetched_thumbnails(fitted):
     tree, d, concepts = fitted
-    w = ConceptTreeWidget(tree, d.images, concepts, d.target, embed_per_node=2, n_thumbnails=5)
+    w = ConceptTreeView(tree, d.images, concepts, d.target, embed_per_node=2, n_thumbnails=5)
     embedded = w.thumbs["index"]
     # The first two samples (in data order) of every node are embedded.
     for i in range(len(w.tree["test"])):
@@ -87,10 +87,10 @@ def test_embedded_and_fetched_thumbnails(fitted):
 
 def test_thumbnails_are_downsampled_and_capped(fitted):
     tree, d, concepts = fitted
-    w = ConceptTreeWidget(tree, d.images, concepts, d.target, thumb_size=32)
+    w = ConceptTreeView(tree, d.images, concepts, d.target, thumb_size=32)
     assert synced(w, "thumbs")["images"]["shape"][1:] == [32, 32, 1]
     with pytest.warns(PayloadTooLargeWarning, match="embedding the first 3"):
-        small = ConceptTreeWidget(tree, d.images, concepts, d.target, max_payload_bytes=3 * 4150)
+        small = ConceptTreeView(tree, d.images, concepts, d.target, max_payload_bytes=3 * 4150)
     kept = small.thumbs["index"]
     assert len(kept) == 3
     # Shallow nodes first: the root's first samples survive the cap.
@@ -105,7 +105,7 @@ def test_from_estimator_with_an_extractor_adds_the_heatmap_and_leaves_the_model(
                            progress=False).fit(x, concepts)
     pred, model_pred = cme.predict_concepts(x, return_predictions=True)
     tree = ConceptTree(max_depth=2).fit(pred, model_pred)
-    w = ConceptTreeWidget.from_estimator(tree, x, extractor=cme, title="tiny")
+    w = ConceptTreeView.from_estimator(tree, x, extractor=cme, title="tiny")
     assert_untouched(cnn, before)
     acc = w.accuracy
     assert acc["layers"] == ["conv", "fc"] and acc["concepts"] == ["shape", "scale"]
@@ -117,7 +117,7 @@ def test_from_estimator_with_an_extractor_adds_the_heatmap_and_leaves_the_model(
 
 def test_static_fallback_and_standalone_export(fitted, tmp_path):
     tree, d, concepts = fitted
-    w = ConceptTreeWidget(tree, d.images, concepts, d.target, class_names=SHAPE_NAMES,
+    w = ConceptTreeView(tree, d.images, concepts, d.target, class_names=SHAPE_NAMES,
                           title="<script>alert(1)</script>")
     data, _ = w._repr_mimebundle_()
     fallback = data["text/html"]
@@ -133,7 +133,7 @@ def test_static_fallback_and_standalone_export(fitted, tmp_path):
 
 def test_tabular_inputs_get_no_thumbnails(fitted):
     tree, d, concepts = fitted
-    w = ConceptTreeWidget(tree, np.zeros((len(d.target), 5), np.float32), concepts, d.target)
+    w = ConceptTreeView(tree, np.zeros((len(d.target), 5), np.float32), concepts, d.target)
     assert w.n_thumbnails == 0 and "images" not in w.thumbs
     reply = fetch(w, "thumbs", indices=[0, 1])
     assert "images" not in reply["block"] and reply["seq"] == 1
@@ -143,22 +143,22 @@ def test_tabular_inputs_get_no_thumbnails(fitted):
 def test_bad_input_is_named(fitted):
     tree, d, concepts = fitted
     with pytest.raises(NotFittedError, match=r"ConceptTree is not fitted"):
-        ConceptTreeWidget(ConceptTree(), d.images, concepts, d.target)
+        ConceptTreeView(ConceptTree(), d.images, concepts, d.target)
     with pytest.raises(ValueError, match=r"'concepts'.*X has 240 samples.*'shape' has 10"):
-        ConceptTreeWidget(tree, d.images, {"shape": concepts["shape"][:10],
+        ConceptTreeView(tree, d.images, {"shape": concepts["shape"][:10],
                                            "scale": concepts["scale"]}, d.target)
     with pytest.raises(ValueError, match=r"'concepts'.*missing concepts \['scale'\]"):
-        ConceptTreeWidget(tree, d.images, {"shape": concepts["shape"]}, d.target)
+        ConceptTreeView(tree, d.images, {"shape": concepts["shape"]}, d.target)
     with pytest.raises(ValueError, match=r"'model_pred'.*\(240,\), got shape \(3,\)"):
-        ConceptTreeWidget(tree, d.images, concepts, d.target[:3])
+        ConceptTreeView(tree, d.images, concepts, d.target[:3])
     with pytest.raises(ValueError, match=r"'class_names'.*at least 3 names.*got 2"):
-        ConceptTreeWidget(tree, d.images, concepts, d.target, class_names=["a", "b"])
+        ConceptTreeView(tree, d.images, concepts, d.target, class_names=["a", "b"])
     with pytest.raises(ValueError, match=r"'extractor': needed"):
-        ConceptTreeWidget.from_estimator(tree, d.images)
+        ConceptTreeView.from_estimator(tree, d.images)
     with pytest.raises(ValueError, match=r"'collapse_depth'.*>= 0, got -1"):
-        ConceptTreeWidget(tree, d.images, concepts, d.target, collapse_depth=-1)
+        ConceptTreeView(tree, d.images, concepts, d.target, collapse_depth=-1)
     with pytest.raises(TypeError, match=r"'X'.*torch.Tensor or numpy array, got list"):
-        ConceptTreeWidget(tree, [1, 2], concepts, d.target)
+        ConceptTreeView(tree, [1, 2], concepts, d.target)
 
 
 def test_class_groups_from_names_or_given():
@@ -206,7 +206,7 @@ def test_widget_state_carries_groups_orientation_and_merged_splits(sprites, tmp_
     y = d.concepts["shape"] * 2 + (size == "big")
     noisy = np.where(rng.random(len(y)) < 0.3, d.concepts["shape"] * 2, y)
     tree = ConceptTree(max_depth=4, ccp_alpha=0.0, min_samples_leaf=1).fit(concepts, noisy)
-    w = ConceptTreeWidget(tree, d.images, concepts, noisy, class_names=names,
+    w = ConceptTreeView(tree, d.images, concepts, noisy, class_names=names,
                           orientation="left-right")
     assert w.orientation == "left-right"
     assert w.class_groups["groups"] == list(SHAPE_NAMES) and w.class_groups["levels"] == [
@@ -223,7 +223,7 @@ def test_widget_state_carries_groups_orientation_and_merged_splits(sprites, tmp_
     np.testing.assert_array_equal(w.tree["value"][leaf], w.samples["tree_pred"])
     assert w.summary["n_leaves"] == tree.n_leaves_ - n_merged
     # without merging, the fitted tree as it is
-    plain = ConceptTreeWidget(tree, d.images, concepts, noisy, class_names=names,
+    plain = ConceptTreeView(tree, d.images, concepts, noisy, class_names=names,
                               merge_same_class=False, class_groups=False)
     assert plain.summary["merged"] == 0 and plain.class_groups == {}
     np.testing.assert_array_equal(plain.samples["leaf"], tree.apply(concepts))
@@ -233,9 +233,9 @@ def test_widget_state_carries_groups_orientation_and_merged_splits(sprites, tmp_
     assert f"background:{colors[0]}" in snap and "xai-static-legend" in snap
     assert "merged" in snap and "<b>square</b>" in snap
     with pytest.raises(ValueError, match=r"'orientation'.*'auto', 'top-down', 'left-right'"):
-        ConceptTreeWidget(tree, d.images, concepts, noisy, orientation="sideways")
+        ConceptTreeView(tree, d.images, concepts, noisy, orientation="sideways")
     with pytest.raises(TypeError, match=r"'merge_same_class'"):
-        ConceptTreeWidget(tree, d.images, concepts, noisy, merge_same_class="yes")
+        ConceptTreeView(tree, d.images, concepts, noisy, merge_same_class="yes")
     page = w.to_html(tmp_path / "t.html")
     state = json.loads(page.split('id="xai-payload">')[1].split("</script>")[0])["state"]
     assert state["orientation"] == "left-right" and state["class_groups"]["groups"]

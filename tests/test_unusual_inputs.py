@@ -17,7 +17,7 @@ from torch import nn
 
 import xaiwidgets as xw
 from xaiwidgets import (
-    AttributionComparison,
+    ComparisonView,
     ConceptExtractor,
     ConceptTree,
     MaskExplainer,
@@ -244,35 +244,35 @@ def test_vocabulary_encode_refuses_strings_it_would_split_into_characters():
 def test_class_names_as_a_dict_work_and_a_string_is_named(cnn, images):
     r = compare_attributions(cnn, images[:3], target=[0, 1, 2], methods=["saliency"],
                              metrics=[], progress=False)
-    w = AttributionComparison(r, class_names={0: "cat", 1: "dog", 2: "<b>eel</b>"})
+    w = ComparisonView(r, class_names={0: "cat", 1: "dog", 2: "<b>eel</b>"})
     assert w.class_names == ["cat", "dog", "<b>eel</b>"]
     with pytest.raises(TypeError, match=r"argument 'class_names': expected a list of names \(one "
                                         r"per class\), got the string 'abc'"):
-        AttributionComparison(r, class_names="abc")
+        ComparisonView(r, class_names="abc")
     with pytest.raises(ValueError, match=r"argument 'class_names': expected a name for each of "
                                          r"the 3 classes, missing classes \[2\]"):
-        AttributionComparison(r, class_names={0: "cat", 1: "dog"})
+        ComparisonView(r, class_names={0: "cat", 1: "dog"})
 
 
 def test_widget_options_are_strict(cnn, images):
     r = compare_attributions(cnn, images[:2], methods=["saliency"], metrics=[], progress=False)
     with pytest.raises(ValueError, match=r"argument 'display_size': expected an integer >= 4, "
                                          r"got 0"):
-        AttributionComparison(r, display_size=0)
-    with pytest.raises(TypeError, match=r"AttributionComparison: unknown option 'colourmap' "
+        ComparisonView(r, display_size=0)
+    with pytest.raises(TypeError, match=r"ComparisonView: unknown option 'colourmap' "
                                         r"\(did you mean 'colormap'\?\)"):
-        AttributionComparison(r, colourmap="viridis")
+        ComparisonView(r, colourmap="viridis")
     with pytest.raises(TypeError, match=r"unknown option 'opacty'"):
-        AttributionComparison.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
+        ComparisonView.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
                                          progress=False, view={"opacty": 0.2})
     with pytest.raises(TypeError, match=r"unknown option 'colourmap' \(did you mean "
                                         r"'colormap'\?\); the keywords are \['metrics'"):
-        AttributionComparison.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
+        ComparisonView.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
                                          progress=False, colourmap="viridis")
 
 
 def test_from_model_takes_view_options_as_plain_keywords(cnn, images):
-    w = AttributionComparison.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
+    w = ComparisonView.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
                                          progress=False, colormap="viridis", sign="absolute",
                                          view={"opacity": 0.3})
     assert (w.colormap, w.sign, w.opacity) == ("viridis", "absolute", 0.3)
@@ -281,7 +281,7 @@ def test_from_model_takes_view_options_as_plain_keywords(cnn, images):
 def test_the_tabular_snapshot_shows_the_feature_names(linear):
     r = compare_attributions(linear, torch.rand(2, 5), methods=["saliency"], metrics=[],
                              progress=False)
-    page = AttributionComparison(r, feature_names=["age", "<i>bmi</i>", "x", "y", "z"])
+    page = ComparisonView(r, feature_names=["age", "<i>bmi</i>", "x", "y", "z"])
     html = page._static_html()
     assert "<td>age</td>" in html and "&lt;i&gt;bmi&lt;/i&gt;" in html
     assert "<td>x0</td>" not in html
@@ -357,7 +357,7 @@ def test_one_output_models_need_a_task_and_regression_metrics_have_a_direction()
     labels = r.metric_labels
     assert labels["deletion_auc"] == ("Deletion |Δ output| AUC ↑", True)
     assert labels["insertion_auc"] == ("Insertion |Δ output| AUC ↓", False)
-    m = synced(AttributionComparison(r), "metrics")
+    m = synced(ComparisonView(r), "metrics")
     assert m["higher_is_better"][:2] == [True, False]
 
 
@@ -382,7 +382,7 @@ def test_binary_one_logit_models_explain_each_class_with_its_own_sign():
                                [[-2, 0, 0], [0, 1, 0]])
     with pytest.raises(ValueError, match=r"argument 'target': targets must be in \[0, 2\)"):
         compare_attributions(model, x, target=2, task="binary", progress=False)
-    w = AttributionComparison(explicit, class_names=["benign", "malignant"])
+    w = ComparisonView(explicit, class_names=["benign", "malignant"])
     heat = dequantize(synced(w, "data")["attributions"]["Input × Gradient"])
     assert heat[0, 0] == pytest.approx(-2, abs=0.02)
 

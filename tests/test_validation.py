@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from xaiwidgets import AttributionComparison, compare_attributions
+from xaiwidgets import ComparisonView, compare_attributions
 
 
 class TupleOut(nn.Module):
@@ -108,22 +108,22 @@ def test_widget_argument_errors(cnn):
     r = compare_attributions(cnn, torch.rand(2, 1, 8, 8), target=[2, 2], methods=["saliency"],
                              metrics=[], progress=False)
     with pytest.raises(ValueError, match=r"argument 'class_names': expected at least"):
-        AttributionComparison(r, class_names=["a"])
+        ComparisonView(r, class_names=["a"])
     with pytest.raises(ValueError, match=r"argument 'tokens': only for sequence inputs"):
-        AttributionComparison(r, tokens=[["a"]])
+        ComparisonView(r, tokens=[["a"]])
     with pytest.raises(TypeError, match=r"argument 'result': expected an AttributionResult"):
-        AttributionComparison({"not": "a result"})
+        ComparisonView({"not": "a result"})
 
 
 def test_token_and_feature_name_lengths(linear, rnn):
     r = compare_attributions(linear, torch.rand(2, 5), methods=["saliency"], metrics=[],
                              progress=False)
     with pytest.raises(ValueError, match=r"argument 'feature_names': expected 5 names"):
-        AttributionComparison(r, feature_names=["a", "b"])
+        ComparisonView(r, feature_names=["a", "b"])
     r = compare_attributions(rnn, torch.rand(2, 4, 3), methods=["saliency"], metrics=[],
                              progress=False)
     with pytest.raises(ValueError, match=r"argument 'tokens': expected 2 lists of 4 strings"):
-        AttributionComparison(r, tokens=[["a"] * 4, ["b"] * 3])
+        ComparisonView(r, tokens=[["a"] * 4, ["b"] * 3])
 
 
 def test_check_kind_and_check_int_or_option():

@@ -7,7 +7,7 @@ import torch
 from helpers import fetch, synced
 from ipywidgets.widgets.widget import _remove_buffers
 
-from xaiwidgets import AttributionComparison, PayloadTooLargeWarning, compare_attributions
+from xaiwidgets import ComparisonView, PayloadTooLargeWarning, compare_attributions
 from xaiwidgets.widgets._traits import array_from_wire, dequantize, payload_nbytes
 
 
@@ -19,7 +19,7 @@ def result(cnn):
 
 
 def test_state_carries_binary_tensors_not_json_lists(result):
-    w = AttributionComparison(result, class_names=["a", "b", "c"])
+    w = ComparisonView(result, class_names=["a", "b", "c"])
     assert w.kind == "image" and w.methods == ["Integrated Gradients", "Saliency"]
     assert w.n_samples == 6
     state, _, buffers = _remove_buffers(w.get_state())
@@ -37,9 +37,9 @@ def test_state_carries_binary_tensors_not_json_lists(result):
 
 
 def test_payload_cap_warns_and_fetches_lazily(result):
-    per_sample = payload_nbytes(AttributionComparison(result)._block(np.array([0])))
+    per_sample = payload_nbytes(ComparisonView(result)._block(np.array([0])))
     with pytest.warns(PayloadTooLargeWarning, match="embedding the first 2 and fetching"):
-        w = AttributionComparison(result, max_payload_bytes=2 * per_sample + 1)
+        w = ComparisonView(result, max_payload_bytes=2 * per_sample + 1)
     assert w.data["index"].tolist() == [0, 1]
     block = fetch(w, "sample", index=5)["block"]  # what the view asks for a sample it lacks
     assert array_from_wire(block["index"]).tolist() == [5]
@@ -53,7 +53,7 @@ def test_payload_cap_warns_and_fetches_lazily(result):
 def test_large_images_are_downsampled_for_display(cnn):
     r = compare_attributions(cnn, torch.rand(1, 1, 300, 450), methods=["saliency"], metrics=[],
                              progress=False)
-    w = AttributionComparison(r, display_size=224)
+    w = ComparisonView(r, display_size=224)
     data = synced(w, "data")
     assert data["inputs"]["shape"] == [1, 149, 224, 1]
     assert data["attributions"]["Saliency"]["shape"] == [1, 149, 224]
@@ -62,18 +62,18 @@ def test_large_images_are_downsampled_for_display(cnn):
 def test_sequence_and_tabular_blocks(rnn, linear):
     r = compare_attributions(rnn, torch.rand(2, 4, 3), methods=["saliency"], metrics=[],
                              progress=False)
-    w = AttributionComparison(r, tokens=[["the", "<b>cat</b>", "sat", "."], list("abcd")])
+    w = ComparisonView(r, tokens=[["the", "<b>cat</b>", "sat", "."], list("abcd")])
     assert w.data["tokens"][0][1] == "<b>cat</b>"  # kept verbatim: the view uses textContent
     assert synced(w, "data")["attributions"]["Saliency"]["shape"] == [2, 4]
     r = compare_attributions(linear, torch.rand(3, 5), methods=["saliency"], metrics=[],
                              progress=False)
-    w = AttributionComparison(r, feature_names=list("vwxyz"))
+    w = ComparisonView(r, feature_names=list("vwxyz"))
     data = synced(w, "data")
     assert data["inputs"]["dtype"] == "float32" and data["inputs"]["shape"] == [3, 5]
 
 
 def test_metrics_state(result):
-    w = AttributionComparison(result)
+    w = ComparisonView(result)
     m = synced(w, "metrics")
     assert m["names"] == ["deletion_auc", "insertion_auc", "infidelity", "sensitivity", "seconds"]
     assert m["higher_is_better"] == [False, True, False, False, False]
@@ -85,7 +85,7 @@ def test_metrics_state(result):
 
 
 def test_static_fallback_escapes_text_and_inlines_images(result):
-    w = AttributionComparison(result, class_names=["<script>alert(1)</script>", "b", "c"],
+    w = ComparisonView(result, class_names=["<script>alert(1)</script>", "b", "c"],
                               title="T & <i>")
     data, _ = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
@@ -97,7 +97,7 @@ def test_static_fallback_escapes_text_and_inlines_images(result):
 
 
 def test_to_html_is_standalone(result, tmp_path):
-    w = AttributionComparison(result, class_names=["</script><b>x", "b", "c"])
+    w = ComparisonView(result, class_names=["</script><b>x", "b", "c"])
     path = tmp_path / "w.html"
     page = w.to_html(path)
     assert path.read_text(encoding="utf-8") == page
@@ -129,6 +129,6 @@ def test_one_output_models_report_the_raw_output():
     with torch.no_grad():
         expected = model(torch.from_numpy(r.inputs))[:, 0].numpy()
     np.testing.assert_allclose(r.prob, expected, rtol=1e-6)
-    w = AttributionComparison(r)
+    w = ComparisonView(r)
     assert w.n_outputs == 1
     assert f"output: {float(r.prob[0]):.3g}" in w._static_html()

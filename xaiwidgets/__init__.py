@@ -39,34 +39,38 @@ from .metrics import (
     sensitivity,
 )
 from .redescriptions import (
+    AttributeTable,
     RedescriptionMiner,
     RedescriptionResult,
     RuleSet,
-    View,
-    activation_view,
-    as_view,
-    prediction_view,
+    activation_table,
+    as_table,
+    prediction_table,
 )
 from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
-from .widgets import AttributionComparison, ConceptTreeWidget, MaskHeatmap
+from .widgets import (
+    ComparisonView,
+    ConceptTreeView,
+    MaskView,
+    RedescriptionView,
+    SENNView,
+    TimelineView,
+)
 from .widgets._traits import PayloadTooLargeWarning
-from .widgets.redescriptions import RedescriptionTable
-from .widgets.relevance import SENNView
-from .widgets.timeline import ConceptTimeline
 
 __all__ = [
     "MEME",
     "SENN",
-    "AttributionComparison",
+    "AttributeTable",
     "AttributionResult",
+    "ComparisonView",
     "ConceptExtractor",
-    "ConceptTimeline",
     "ConceptTree",
     "ConceptTreeReport",
-    "ConceptTreeWidget",
+    "ConceptTreeView",
     "MaskExplainer",
-    "MaskHeatmap",
     "MaskReport",
+    "MaskView",
     "Masker",
     "MemeScores",
     "MemeTrace",
@@ -75,7 +79,7 @@ __all__ = [
     "PayloadTooLargeWarning",
     "RedescriptionMiner",
     "RedescriptionResult",
-    "RedescriptionTable",
+    "RedescriptionView",
     "Result",
     "RuleSet",
     "SENNExplanation",
@@ -83,12 +87,12 @@ __all__ = [
     "SENNView",
     "SequenceExplanation",
     "Task",
+    "TimelineView",
     "TradeoffCurve",
-    "View",
     "XaiEstimator",
     "__version__",
-    "activation_view",
-    "as_view",
+    "activation_table",
+    "as_table",
     "compare_attributions",
     "deletion_curve",
     "faithfulness_correlation",
@@ -109,10 +113,35 @@ __all__ = [
     "local_lipschitz",
     "meme_sweep",
     "open_result",
-    "prediction_view",
+    "prediction_table",
     "preserved_model",
     "sensitivity",
     "size_tradeoff",
     "tokenize_smiles",
     "tokenize_words",
 ]
+
+
+# Names of the previous release, kept for one release (FutureWarning on use).
+_DEPRECATED = {
+    "AttributionComparison": "ComparisonView",
+    "MaskHeatmap": "MaskView",
+    "ConceptTreeWidget": "ConceptTreeView",
+    "ConceptTimeline": "TimelineView",
+    "RedescriptionTable": "RedescriptionView",
+    "View": "AttributeTable",
+    "activation_view": "activation_table",
+    "prediction_view": "prediction_table",
+    "as_view": "as_table",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEPRECATED:
+        import warnings
+
+        new = _DEPRECATED[name]
+        warnings.warn(f"xaiwidgets.{name} is deprecated and will be removed in the next release; "
+                      f"use xaiwidgets.{new}", FutureWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module 'xaiwidgets' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-// AttributionComparison view (js/README.md). All view settings are local; the kernel is only
+// ComparisonView view (js/README.md). All view settings are local; the kernel is only
 // asked for samples that were not embedded in the state.
 import type { AnyModel } from "@anywidget/types";
 import { decodeBlock, SampleStore, type Sample, type WireBlock } from "./lib/block";

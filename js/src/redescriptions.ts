@@ -1,4 +1,4 @@
-// RedescriptionTable view (js/README.md "RedescriptionTable state"). Sorting, filtering (J / p
+// RedescriptionView view (js/README.md "RedescriptionView state"). Sorting, filtering (J / p
 // sliders, text, set, a heatmap cell) and selection are local; the kernel is only asked for the
 // samples (thumbnails or table rows) of a selected row that were not embedded.
 import type { AnyModel } from "@anywidget/types";

@@ -1,4 +1,4 @@
-// ConceptTimeline view (MEME; docs/methods/meme.md "ConceptTimeline state"). One sequence at a
+// TimelineView view (MEME; docs/methods/meme.md "TimelineView state"). One sequence at a
 // time on canvases (level of detail: one summary per pixel column, no DOM node per step):
 // inputs, concept band, RNN and extracted outputs, disagreements, hidden-state heatmap. Zoom,
 // hover, brushing, unit selection, the transition graph and trees run in the browser; the kernel

@@ -1,4 +1,4 @@
-// ConceptTreeWidget view (js/README.md "ConceptTreeWidget state"): the shell around the shared
+// ConceptTreeView view (js/README.md "ConceptTreeView state"): the shell around the shared
 // TreeView (views/treeview.ts). Collapse, zoom, scrolling, hover, node selection and path
 // highlighting are local; the kernel is only asked for thumbnails that were not embedded.
 import type { AnyModel } from "@anywidget/types";

@@ -33,7 +33,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe("AttributionComparison, image", () => {
+describe("ComparisonView, image", () => {
   it("renders one .xai-heatmap canvas per method, an input panel, and becomes ready", () => {
     const { el } = mountWith(new FakeModel(traits()));
     const heat = $$(el, "canvas.xai-heatmap") as HTMLCanvasElement[];

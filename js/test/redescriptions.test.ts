@@ -159,7 +159,7 @@ describe("redescription rows (pure)", () => {
   });
 });
 
-describe("RedescriptionTable view", () => {
+describe("RedescriptionView view", () => {
   it("draws every row with rules as text, and becomes ready", () => {
     const { el } = mount(new FakeModel(traits()));
     expect(el.dataset.xaiReady).toBe("1");

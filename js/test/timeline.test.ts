@@ -103,7 +103,7 @@ const click = (e: Element) => e.dispatchEvent(new MouseEvent("click", { bubbles:
 
 afterEach(() => document.body.replaceChildren());
 
-describe("ConceptTimeline view", () => {
+describe("TimelineView view", () => {
   it("decodes a sequence block", () => {
     const d = decodeSequence(block(4));
     expect(d.index).toBe(4);

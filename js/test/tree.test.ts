@@ -62,7 +62,7 @@ const click = (e: Element) => e.dispatchEvent(new MouseEvent("click", { bubbles:
 
 afterEach(() => document.body.replaceChildren());
 
-describe("ConceptTreeWidget view", () => {
+describe("ConceptTreeView view", () => {
   it("draws every node with its test as text, and becomes ready", () => {
     const { el } = mount(new FakeModel(traits()));
     expect(el.dataset.xaiReady).toBe("1");

@@ -33,7 +33,7 @@ def _(mo, nn, torch, warnings, xw):
     x = torch.rand(12, 1, 16, 16)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", xw.PayloadTooLargeWarning)
-        comparison = xw.AttributionComparison.from_model(
+        comparison = xw.ComparisonView.from_model(
             model, x, methods=["saliency", "integrated_gradients"], metric_samples=4,
             max_payload_bytes=3000, progress=False)
     comparison_view = mo.ui.anywidget(comparison)
@@ -53,7 +53,7 @@ def _(SHAPE_NAMES, SpritesCNN, load_sprites, mo, np, torch, xw):
     cme = xw.ConceptExtractor(cnn, ["relu1", "relu4"], n_labelled=60, n_unlabelled=60,
                               progress=False).fit(images, concepts)
     tree = xw.ConceptTree(max_depth=2).fit(concepts, d.target)
-    tree_widget = xw.ConceptTreeWidget(tree, images, concepts, d.target, extractor=cme,
+    tree_widget = xw.ConceptTreeView(tree, images, concepts, d.target, extractor=cme,
                                        class_names=SHAPE_NAMES, title="Sprites: a concept tree",
                                        embed_per_node=1, n_thumbnails=8)
     tree_view = mo.ui.anywidget(tree_widget)

@@ -1,4 +1,4 @@
-"""AttributionComparison in a real browser: the standalone export, the tutorial notebook in
+"""ComparisonView in a real browser: the standalone export, the tutorial notebook in
 JupyterLab and in Notebook 7, and lazy sample fetching through a live kernel."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from xaiwidgets import AttributionComparison
+from xaiwidgets import ComparisonView
 
 from .jupyter import (
     JupyterServer,
@@ -52,7 +52,7 @@ def _assert_screenshot_has_content(path) -> None:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, cnn_module):
     model, x = cnn_module
-    w = AttributionComparison.from_model(model, x, methods=METHODS, metric_samples=6,
+    w = ComparisonView.from_model(model, x, methods=METHODS, metric_samples=6,
                                          class_names=["zero", "one", "<b>two</b>"],
                                          progress=False)
     path = tmp_path_factory.mktemp("export") / "comparison.html"
@@ -139,7 +139,7 @@ LAZY = textwrap.dedent('''
     x = torch.rand(12, 1, 16, 16)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", xw.PayloadTooLargeWarning)
-        w = xw.AttributionComparison.from_model(
+        w = xw.ComparisonView.from_model(
             model, x, methods=["saliency", "integrated_gradients"], metrics=[],
             max_payload_bytes=3000, progress=False)
     w
@@ -183,7 +183,7 @@ def test_tabular_and_sequence_exports_render(page, tmp_path, kind):
 
         model, x = TinyRNN(), torch.rand(3, 5, 3)
         extra = {"tokens": [["a", "<img src=x onerror=alert(1)>", "b", "c", "d"]] * 3}
-    w = AttributionComparison.from_model(model, x, methods=["saliency", "integrated_gradients"],
+    w = ComparisonView.from_model(model, x, methods=["saliency", "integrated_gradients"],
                                          metric_samples=3, progress=False, **extra)
     console = open_html_file(page, w.to_html(tmp_path / f"{kind}.html") and
                              tmp_path / f"{kind}.html")

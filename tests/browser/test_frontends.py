@@ -8,7 +8,7 @@ round trip is seen on the wire.
 
 The app and notebook are ``frontends_app.py`` / ``frontends_demo.ipynb`` (seeded, seconds on
 one core). To run the tour instead, point ``NOTEBOOK`` / ``MARIMO_APP`` at it: the checks
-need an AttributionComparison with samples beyond its payload cap and a ConceptTreeWidget.
+need an ComparisonView with samples beyond its payload cap and a ConceptTreeView.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""MaskHeatmap exports in a real browser: image masks, text tokens and SMILES molecules, opened
+"""MaskView exports in a real browser: image masks, text tokens and SMILES molecules, opened
 from disk (file://) the way a user double-clicking the page sees them."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from xaiwidgets import MaskExplainer, MaskHeatmap, size_tradeoff
+from xaiwidgets import MaskExplainer, MaskView, size_tradeoff
 from xaiwidgets.datasets import Vocabulary
 from xaiwidgets.datasets.smiles import tokenize_smiles
 
@@ -65,7 +65,7 @@ def exports(tmp_path_factory):
     x = torch.rand(64, 1, 12, 12)
     ex = MaskExplainer(cnn, **FAST).fit(x)
     curve = size_tradeoff(ex, x, x[:8], values=(0.0, 1.0), epochs=1)
-    w = MaskHeatmap.from_explainer(ex, x[:4], BASELINES, metric_samples=4, progress=False,
+    w = MaskView.from_explainer(ex, x[:4], BASELINES, metric_samples=4, progress=False,
                                    tradeoff=curve, title="image masks")
     paths["image"] = w.to_html(out / "image.html") and out / "image.html"
 
@@ -76,7 +76,7 @@ def exports(tmp_path_factory):
     ids[:, 5:] = 0  # 5 words, 7 padding positions
     ex = MaskExplainer(TokenModel(len(vocab), 2), pad_id=0, generator="conv", **FAST).fit(ids)
     tokens = [[w if w != vocab.PAD else "" for w in vocab.decode(r)] for r in ids[:4].tolist()]
-    w = MaskHeatmap.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
+    w = MaskView.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
                                    progress=False, title="text masks")
     w.to_html(out / "text.html")
     paths["text"] = out / "text.html"
@@ -87,7 +87,7 @@ def exports(tmp_path_factory):
     ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=48))
     ex = MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv", task="regression",
                        **FAST).fit(ids)
-    w = MaskHeatmap.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
+    w = MaskView.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
                                    progress=False, title="smiles masks")
     w.to_html(out / "smiles.html")
     paths["smiles"] = out / "smiles.html"
@@ -353,7 +353,7 @@ LAB = textwrap.dedent('''
     ids[:, 5:] = 0
     ex = xw.MaskExplainer(TokenModel(len(vocab), 2), pad_id=0, generator="conv", **FAST).fit(ids)
     tokens = [[w if w != vocab.PAD else "" for w in vocab.decode(r)] for r in ids[:4].tolist()]
-    text = xw.MaskHeatmap.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
+    text = xw.MaskView.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
                                          progress=False, title="text masks")
     text
     ''')
@@ -364,7 +364,7 @@ LAB_SMILES = textwrap.dedent('''
     ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=48))
     ex = xw.MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv",
                           task="regression", **FAST).fit(ids)
-    xw.MaskHeatmap.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
+    xw.MaskView.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
                                   progress=False, title="smiles masks")
     ''') % (SMILES,)
 

@@ -1,4 +1,4 @@
-"""RedescriptionTable in a real browser: the standalone export (light and dark), and JupyterLab
+"""RedescriptionView in a real browser: the standalone export (light and dark), and JupyterLab
 with sample thumbnails fetched through a live kernel."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xaiwidgets import RedescriptionMiner, RedescriptionTable
+from xaiwidgets import RedescriptionMiner, RedescriptionView
 
 from .jupyter import (
     JupyterServer,
@@ -38,7 +38,7 @@ def exported(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rm = RedescriptionMiner(progress=False).fit(acts, attrs)
-    w = RedescriptionTable.from_estimator(rm, X=attrs, title="<b>toy</b> redescriptions")
+    w = RedescriptionView.from_estimator(rm, X=attrs, title="<b>toy</b> redescriptions")
     path = tmp_path_factory.mktemp("export") / "redescriptions.html"
     w.to_html(path)
     return path, rm, w
@@ -131,7 +131,7 @@ SMALL = textwrap.dedent('''
         warnings.simplefilter("ignore")
         rm = xw.RedescriptionMiner(interaction=False, progress=False).fit(
             acts, pd.DataFrame({"shape": shape, "scale": d.concepts["scale"]}))
-    w = xw.RedescriptionTable.from_estimator(rm, X=x, embed_per_row=0, n_show=6)
+    w = xw.RedescriptionView.from_estimator(rm, X=x, embed_per_row=0, n_show=6)
     print("rows", len(rm.result_))
     w
 ''')

@@ -1,4 +1,4 @@
-"""ConceptTimeline (MEME) in a real browser: the standalone export (light and dark, a
+"""TimelineView (MEME) in a real browser: the standalone export (light and dark, a
 100,000-step sequence, every view-only interaction) and JupyterLab with sequences and matches
 fetched through a live kernel."""
 
@@ -51,7 +51,7 @@ def exported(tmp_path_factory):
     seqs[0] = long
     seqs[1:, :12] = x[:8]
     lengths = np.array([LONG] + [12] * 8)
-    w = xw.ConceptTimeline.from_estimator(meme, seqs, lengths, embed=[0, 1, 2],
+    w = xw.TimelineView.from_estimator(meme, seqs, lengths, embed=[0, 1, 2],
                                           title="<b>toy</b> timeline")
     path = tmp_path_factory.mktemp("export") / "timeline.html"
     w.to_html(path)
@@ -71,7 +71,7 @@ def test_export_draws_a_100k_step_sequence_and_interacts_offline(page, exported,
     wait_for_widgets(page)
     root = page.locator(".xai-root").first
     paint = float(root.get_attribute("data-xai-paint-ms"))
-    print(f"ConceptTimeline first paint, {LONG:,}-step sequence ({scheme}): {paint:.0f} ms")
+    print(f"TimelineView first paint, {LONG:,}-step sequence ({scheme}): {paint:.0f} ms")
     assert page.locator(".xai-title").inner_text() == "<b>toy</b> timeline"
     assert page.locator(".xai-root h3 b").count() == 0  # text from data is never markup
     assert f"{LONG} steps" in page.locator(".xai-seq-info").inner_text()
@@ -158,7 +158,7 @@ SMALL = textwrap.dedent('''
     train_rnn(model, x, y, x, y, epochs=10, batch_size=16, lr=1e-2, progress=False)
     meme = xw.MEME(model, n_concepts=3, window=1, class_names=d.target_names,
                    progress=False).fit(x, feature_names=d.feature_names)
-    w = xw.ConceptTimeline.from_estimator(meme, x, embed=[0], title="occupancy")
+    w = xw.TimelineView.from_estimator(meme, x, embed=[0], title="occupancy")
     print("sequences", len(x))
     w
 ''')

@@ -1,4 +1,4 @@
-"""ConceptTreeWidget in a real browser: the standalone export, and JupyterLab with thumbnails
+"""ConceptTreeView in a real browser: the standalone export, and JupyterLab with thumbnails
 fetched through a live kernel."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from xaiwidgets import ConceptExtractor, ConceptTree, ConceptTreeWidget
+from xaiwidgets import ConceptExtractor, ConceptTree, ConceptTreeView
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
 from xaiwidgets.examples import SpritesCNN
 
@@ -40,7 +40,7 @@ def exported(tmp_path_factory):
                            progress=False).fit(x, concepts)
     # Tree on the true concepts: its rules (and so the DOM) are known exactly.
     tree = ConceptTree(max_depth=2).fit(concepts, d.target)
-    w = ConceptTreeWidget(tree, x, concepts, d.target, extractor=cme, class_names=SHAPE_NAMES,
+    w = ConceptTreeView(tree, x, concepts, d.target, extractor=cme, class_names=SHAPE_NAMES,
                           title="<b>sprites</b> tree")
     path = tmp_path_factory.mktemp("export") / "tree.html"
     w.to_html(path)
@@ -118,7 +118,7 @@ SMALL = textwrap.dedent('''
                                                                    concepts.items()})
     pred, model_pred = cme.predict_concepts(x[:400], return_predictions=True)
     tree = xw.ConceptTree(max_depth=3).fit(pred, model_pred)
-    w = xw.ConceptTreeWidget.from_estimator(tree, x[400:], extractor=cme, y_true=d.target[400:],
+    w = xw.ConceptTreeView.from_estimator(tree, x[400:], extractor=cme, y_true=d.target[400:],
                                             class_names=SHAPE_NAMES, embed_per_node=1,
                                             n_thumbnails=12)
     drawn = len(set(tree.nodes(merge_same_class=True)["shown"].tolist()))
@@ -223,7 +223,7 @@ def eighteen(tmp_path_factory):
     pred[flip] = rng.integers(0, 18, int(flip.sum()))
     tree = ConceptTree().fit(concepts, pred)
     shown = slice(0, 600)
-    w = ConceptTreeWidget(tree, d.images[shown], {k: v[shown] for k, v in concepts.items()},
+    w = ConceptTreeView(tree, d.images[shown], {k: v[shown] for k, v in concepts.items()},
                           pred[shown], y_true=d.target[shown], class_names=d.target_names,
                           title="Shape x scale: 18 classes")
     assert tree.depth_ == 6 and tree.n_leaves_ >= 14

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from xaiwidgets import AttributionComparison
+from xaiwidgets import ComparisonView
 
 from .jupyter import (
     JupyterServer,
@@ -41,7 +41,7 @@ def _digits_model():
 @pytest.fixture(scope="module")
 def export(tmp_path_factory):
     model, x = _digits_model()
-    w = AttributionComparison.from_model(model, x, methods=METHODS, metric_samples=8,
+    w = ComparisonView.from_model(model, x, methods=METHODS, metric_samples=8,
                                          y=[0, 1, 2, 0, 1, 2, 0, 1], class_names=["a", "b", "c"],
                                          title="digits at the default width", progress=False)
     path = tmp_path_factory.mktemp("views") / "comparison.html"
@@ -165,7 +165,7 @@ EXPLAIN = textwrap.dedent('''
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
     x = torch.rand(4, 1, 8, 8)
-    w = xw.AttributionComparison.from_model(model, x, methods=["saliency"], metrics=[],
+    w = xw.ComparisonView.from_model(model, x, methods=["saliency"], metrics=[],
                                             class_names=["cat", "dog", "eel"], progress=False)
     w
 ''')

@@ -1,6 +1,6 @@
 """Run several attribution methods on the same model, inputs and targets, and score them.
 
-This is the computation behind :class:`xaiwidgets.AttributionComparison`; it needs no widget.
+This is the computation behind :class:`xaiwidgets.ComparisonView`; it needs no widget.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class MaskExplainer(XaiEstimator):
     A scikit-learn estimator (:meth:`fit` returns self, learned state ends in ``_``, ``clone``
     keeps the model by reference) and a Captum-style explainer (:meth:`attribute` returns masks
     shaped like the inputs), so it plugs into :func:`xaiwidgets.compare_attributions` and
-    :class:`xaiwidgets.AttributionComparison` like any Captum method.
+    :class:`xaiwidgets.ComparisonView` like any Captum method.
 
     Parameters
     ----------

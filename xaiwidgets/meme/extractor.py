@@ -476,7 +476,7 @@ class MEME(XaiEstimator):
     def trace(self, sequences: Any, lengths: Any = None) -> MemeTrace:
         """Everything per step of ``sequences`` at once: the extracted model's concepts,
         outputs and tree leaves, the RNN's labels and scores, and its hidden states (one pass
-        of the RNN; what :class:`~xaiwidgets.ConceptTimeline` shows)."""
+        of the RNN; what :class:`~xaiwidgets.TimelineView` shows)."""
         self._check_fitted("trace()")
         x, lens, w = self._windows(sequences, lengths)
         cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,

@@ -10,19 +10,19 @@ method in the project's words: ``docs/methods/redescriptions.md``.
 from .miner import RedescriptionMiner
 from .result import RedescriptionResult, RuleSet, ShuffledBaseline
 from .stats import bin_thresholds, correct_pvalues, jaccard, pvalue
-from .views import View, activation_view, as_view, prediction_view
+from .views import AttributeTable, activation_table, as_table, prediction_table
 
 __all__ = [
+    "AttributeTable",
     "RedescriptionMiner",
     "RedescriptionResult",
     "RuleSet",
     "ShuffledBaseline",
-    "View",
-    "activation_view",
-    "as_view",
+    "activation_table",
+    "as_table",
     "bin_thresholds",
     "correct_pvalues",
     "jaccard",
-    "prediction_view",
+    "prediction_table",
     "pvalue",
 ]

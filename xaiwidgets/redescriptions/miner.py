@@ -31,7 +31,7 @@ from .mining import (
 )
 from .result import RedescriptionResult, RuleSet, ShuffledBaseline
 from .stats import BINNINGS, CORRECTIONS, correct_pvalues, intersections, jaccard
-from .views import Encoding, Schema, View, as_view, join_views
+from .views import AttributeTable, Encoding, Schema, as_table, join_tables
 
 __all__ = ["BASELINES", "RedescriptionMiner"]
 
@@ -85,7 +85,7 @@ class RedescriptionMiner(XaiEstimator):
     baseline : {None, "untrained", "permuted"}, default=None
         Mine a randomisation baseline as well: the same views computed by an untrained copy of
         each model (``copy.deepcopy`` re-initialised with ``reset_parameters``; the user's model
-        is untouched; needs views from :func:`activation_view` / :func:`prediction_view`), or
+        is untouched; needs views from :func:`activation_table` / :func:`prediction_table`), or
         the left view with every column shuffled (the shuffled mining below, kept whole).
     progress : bool, default=True
         Show a tqdm bar over the neurons.
@@ -105,7 +105,7 @@ class RedescriptionMiner(XaiEstimator):
 
     Examples
     --------
-    >>> acts = xw.activation_view(model, X, layer="relu3")
+    >>> acts = xw.activation_table(model, X, layer="relu3")
     >>> rm = xw.RedescriptionMiner(min_jaccard=0.5, max_pvalue=0.01).fit(acts, attributes)
     >>> rm.redescriptions_       # left rule, right rule, jaccard, pvalue, support, ...
     >>> rm.neurons_described_    # per neuron: described?, its best J
@@ -194,10 +194,10 @@ class RedescriptionMiner(XaiEstimator):
 
         Parameters
         ----------
-        left : View, DataFrame, dict of columns, array or tensor
-            What is described, one row per sample: typically ``activation_view(model, X,
-            layer)``, or a model's predictions (:func:`prediction_view`) for rule extraction.
-        right : View, DataFrame, dict of columns, array or tensor
+        left : AttributeTable, DataFrame, dict of columns, array or tensor
+            What is described, one row per sample: typically ``activation_table(model, X,
+            layer)``, or a model's predictions (:func:`prediction_table`) for rule extraction.
+        right : AttributeTable, DataFrame, dict of columns, array or tensor
             What describes it, over the same samples: input attributes (numeric and categorical
             columns), true labels, predictions, another layer or another model's layer.
         *others : same types
@@ -213,8 +213,8 @@ class RedescriptionMiner(XaiEstimator):
 
     def _fit(self, left: Any, right: Any, others: Sequence[Any]) -> RedescriptionMiner:
         self._check_params()
-        views = [as_view(left, "left"), as_view(right, "right")]
-        views += [as_view(v, f"others[{i}]") for i, v in enumerate(others)]
+        views = [as_table(left, "left"), as_table(right, "right")]
+        views += [as_table(v, f"others[{i}]") for i, v in enumerate(others)]
         n = views[0].n_samples
         for arg, v in zip(["right", *[f"others[{i}]" for i in range(len(others))]], views[1:],
                           strict=True):
@@ -223,11 +223,11 @@ class RedescriptionMiner(XaiEstimator):
                                  f"'left'), got {v.n_samples}")
         if self.baseline == "untrained" and all(v.source is None for v in views):
             raise ValueError("argument 'baseline': 'untrained' needs views computed from a "
-                             "model (activation_view, prediction_view) to compute them again "
+                             "model (activation_table, prediction_table) to compute them again "
                              "from an untrained copy; got only tables (use 'permuted')")
         cfg = self._config(n)
         self.n_samples_ = n
-        right = join_views(views[1:], _right_name(views[1:]))
+        right = join_tables(views[1:], _right_name(views[1:]))
         self.result_, null = self._mine_with_null(views[0], right, cfg, "redescriptions")
         self.baseline_result_ = None
         if self.baseline == "permuted":
@@ -236,13 +236,13 @@ class RedescriptionMiner(XaiEstimator):
             self.baseline_result_ = null
         elif self.baseline == "untrained":
             base = _untrained(views, int(self.seed))
-            result, _ = self._mine_with_null(base[0], join_views(base[1:], _right_name(base[1:])),
+            result, _ = self._mine_with_null(base[0], join_tables(base[1:], _right_name(base[1:])),
                                              cfg, "baseline (untrained)")
             result.settings["baseline"] = "untrained"
             self.baseline_result_ = result
         return self
 
-    def _mine_with_null(self, lv: View, rv: View, cfg: Config, desc: str
+    def _mine_with_null(self, lv: AttributeTable, rv: AttributeTable, cfg: Config, desc: str
                         ) -> tuple[RedescriptionResult, RedescriptionResult]:
         """The result of ``lv`` by ``rv`` with its shuffled baseline, and the shuffled mining."""
         result = self._mine(lv, rv, cfg, desc)
@@ -252,7 +252,8 @@ class RedescriptionMiner(XaiEstimator):
         result.shuffled = ShuffledBaseline.of(null, seed)
         return result, null
 
-    def _mine(self, lv: View, rv: View, cfg: Config, desc: str) -> RedescriptionResult:
+    def _mine(self, lv: AttributeTable, rv: AttributeTable, cfg: Config, desc: str
+              ) -> RedescriptionResult:
         lenc, renc = lv.encode(), rv.encode()
         targets = range(len(lv.columns))
         if self.progress:
@@ -334,17 +335,17 @@ class RedescriptionMiner(XaiEstimator):
 
     def rule_set(self, neuron: str | None = None) -> RuleSet:
         """Rule extraction: the redescriptions of a categorical left column (the model's
-        predictions, from :func:`prediction_view`) as an ordered rule set, with its fidelity
+        predictions, from :func:`prediction_table`) as an ordered rule set, with its fidelity
         (see :meth:`RedescriptionResult.rule_set`)."""
         self._check_fitted("rule_set()")
         return self.result_.rule_set(neuron)
 
 
-def _right_name(views: Sequence[View]) -> str:
+def _right_name(views: Sequence[AttributeTable]) -> str:
     return " + ".join(v.name for v in views)
 
 
-def _untrained(views: list[View], seed: int) -> list[View]:
+def _untrained(views: list[AttributeTable], seed: int) -> list[AttributeTable]:
     """The views again, computed by re-initialised deep copies of their models (one copy per
     model); tables not computed from a model stay as they are. The user's models are only
     read (``copy.deepcopy``)."""

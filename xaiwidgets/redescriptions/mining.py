@@ -82,7 +82,7 @@ def evaluate(q: Query, matrix: np.ndarray) -> np.ndarray:
 
 
 def query_columns(q: Query, enc: Encoding) -> set[int]:
-    """View columns a query tests."""
+    """AttributeTable columns a query tests."""
     if isinstance(q, Box):
         return {int(enc.source[c]) for c in q.cols}
     if isinstance(q, Not):

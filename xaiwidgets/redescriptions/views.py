@@ -46,8 +46,15 @@ from .._core.validation import (
     missing_labels,
 )
 
-__all__ = ["Encoding", "Schema", "View", "activation_view", "as_view", "join_views",
-           "prediction_view"]
+__all__ = [
+    "AttributeTable",
+    "Encoding",
+    "Schema",
+    "activation_table",
+    "as_table",
+    "join_tables",
+    "prediction_table",
+]
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 POOLS = ("mean", "max")
@@ -58,11 +65,11 @@ class _Source:
     """How a view was computed from a model, so it can be computed again from a copy."""
 
     model: nn.Module
-    build: Callable[[nn.Module], View]
+    build: Callable[[nn.Module], AttributeTable]
 
 
 @dataclass
-class View:
+class AttributeTable:
     """A named table over samples: one side of a redescription.
 
     Parameters
@@ -77,7 +84,7 @@ class View:
     categories : sequence of (np.ndarray or None)
         The sorted distinct values of each categorical column (None for numeric ones).
 
-    Build views with :func:`as_view`, :func:`activation_view` or :func:`prediction_view`.
+    Build views with :func:`as_table`, :func:`activation_table` or :func:`prediction_table`.
     """
 
     name: str
@@ -93,7 +100,8 @@ class View:
 
     def __repr__(self) -> str:
         n_cat = sum(k == CATEGORICAL for k in self.kinds)
-        return (f"View({self.name!r}: {self.n_samples} samples x {len(self.columns)} columns"
+        return (f"AttributeTable({self.name!r}: {self.n_samples} samples x "
+                f"{len(self.columns)} columns"
                 f"{f', {n_cat} categorical' if n_cat else ''})")
 
     def to_frame(self) -> Any:
@@ -107,10 +115,10 @@ class View:
                        else cats[self.values[:, j].astype(np.int64)])
         return pd.DataFrame(data)
 
-    def permuted(self, rng: np.random.Generator) -> View:
+    def permuted(self, rng: np.random.Generator) -> AttributeTable:
         """The same columns with every column shuffled independently (a null view)."""
         values = np.stack([rng.permutation(col) for col in self.values.T], axis=1)
-        return View(self.name, list(self.columns), list(self.kinds), values,
+        return AttributeTable(self.name, list(self.columns), list(self.kinds), values,
                     list(self.categories))
 
     def encode(self) -> Encoding:
@@ -139,7 +147,7 @@ class View:
 class Encoding:
     """A view's tree matrix (float32, as sklearn's trees see it) and what each column is."""
 
-    view: View
+    view: AttributeTable
     matrix: np.ndarray
     source: np.ndarray  # (E,) the view column each encoded column comes from
     value: np.ndarray  # (E,) the category index of a one-hot column, -1 for numeric ones
@@ -253,11 +261,12 @@ def _named_columns(data: Any, name: str) -> list[tuple[str, np.ndarray]]:
             raise ValueError(f"argument '{name}': expected a table of shape (N, F), got "
                              f"{describe(data)}")
         return [(f"{name}[{j}]", arr[:, j]) for j in range(arr.shape[1])]
-    raise TypeError(f"argument '{name}': expected a View, a DataFrame, a dict of columns, an "
+    raise TypeError(f"argument '{name}': expected an AttributeTable, a DataFrame, a dict of "
+                    "columns, an "
                     f"array or a tensor, got {describe(data)}")
 
 
-def _build(name: str, cols: list[tuple[str, np.ndarray]], arg: str) -> View:
+def _build(name: str, cols: list[tuple[str, np.ndarray]], arg: str) -> AttributeTable:
     """Validate and encode named columns; drop the uninformative ones with a warning."""
     if not cols:
         raise ValueError(f"argument '{arg}': expected at least one numeric or categorical "
@@ -312,33 +321,33 @@ def _build(name: str, cols: list[tuple[str, np.ndarray]], arg: str) -> View:
     if not names:
         raise ValueError(f"argument '{arg}': expected at least one numeric or categorical column "
                          f"that varies over the samples, got none ({'; '.join(notes)})")
-    return View(name, names, kinds, np.stack(values, axis=1), categories)
+    return AttributeTable(name, names, kinds, np.stack(values, axis=1), categories)
 
 
-def as_view(data: Any, name: str = "view", *, arg: str | None = None) -> View:
-    """Any table as a :class:`View`.
+def as_table(data: Any, name: str = "view", *, arg: str | None = None) -> AttributeTable:
+    """Any table as a :class:`AttributeTable`.
 
     Parameters
     ----------
-    data : View, DataFrame, Series, dict of str to array-like, array or tensor
+    data : AttributeTable, DataFrame, Series, dict of str to array-like, array or tensor
         One row per sample. Numeric columns (ints and floats) are tested with thresholds,
         the others (strings, booleans, pandas categories) with equalities. A 2-D array gets
         columns ``name[0]``, ``name[1]``, ...
     name : str
-        The view's name (a View keeps its own).
+        The view's name (an AttributeTable keeps its own).
     arg : str, optional
         Argument name used in error messages (default: ``name``).
 
     Returns
     -------
-    View
+    AttributeTable
     """
-    if isinstance(data, View):
+    if isinstance(data, AttributeTable):
         return data
     return _build(name, _named_columns(data, arg or name), arg or name)
 
 
-def join_views(views: Sequence[View], name: str) -> View:
+def join_tables(views: Sequence[AttributeTable], name: str) -> AttributeTable:
     """Several views over the same samples as one (columns prefixed by their view's name when
     names collide)."""
     if len(views) == 1:
@@ -346,7 +355,7 @@ def join_views(views: Sequence[View], name: str) -> View:
     names = [c for v in views for c in v.columns]
     clash = len(set(names)) < len(names)
     columns = [f"{v.name}.{c}" if clash else c for v in views for c in v.columns]
-    return View(name, columns, [k for v in views for k in v.kinds],
+    return AttributeTable(name, columns, [k for v in views for k in v.kinds],
                 np.concatenate([v.values for v in views], axis=1),
                 [c for v in views for c in v.categories])
 
@@ -387,7 +396,7 @@ def _unit_names(prefix: str, raw_ndim: int, channels: int, n: int, pool: Any) ->
     return names
 
 
-def activation_view(
+def activation_table(
     model: nn.Module,
     X: Any,
     layer: str | nn.Module,
@@ -395,7 +404,7 @@ def activation_view(
     pool: str | int = "mean",
     batch_size: int = 256,
     name: str | None = None,
-) -> View:
+) -> AttributeTable:
     """The activations of one layer as a view (one column per neuron or channel).
 
     Captured in place with :class:`~xaiwidgets.ModelProbe`: the model is left exactly as found.
@@ -419,7 +428,7 @@ def activation_view(
 
     Returns
     -------
-    View
+    AttributeTable
     """
     check_model(model)
     layer_name, _module = resolve_layer(model, layer, "layer")
@@ -432,7 +441,7 @@ def activation_view(
     if inputs.ndim == 0 or len(inputs) == 0:
         raise ValueError(f"argument 'X': expected at least one sample, got {describe(X)}")
 
-    def build(m: nn.Module) -> View:
+    def build(m: nn.Module) -> AttributeTable:
         shape: dict[str, tuple[int, ...]] = {}
 
         def reduce(a: Any) -> torch.Tensor:
@@ -451,7 +460,7 @@ def activation_view(
     return view
 
 
-def prediction_view(
+def prediction_table(
     model: nn.Module,
     X: Any,
     *,
@@ -459,7 +468,7 @@ def prediction_view(
     class_names: Sequence[str] | Mapping[int, str] | None = None,
     batch_size: int = 256,
     name: str = "predicted",
-) -> View:
+) -> AttributeTable:
     """The model's predictions as a one-column view (classes by name, or a regression output).
 
     Parameters
@@ -475,14 +484,14 @@ def prediction_view(
 
     Returns
     -------
-    View
+    AttributeTable
     """
     check_model(model)
     check_option(task, "task", TASKS)
     check_int(batch_size, "batch_size", low=1)
     inputs = as_tensor(X, "X")
 
-    def build(m: nn.Module) -> View:
+    def build(m: nn.Module) -> AttributeTable:
         outs = []
         device, dtype = model_device(m), model_dtype(m)
         with preserved_model(m), torch.inference_mode():
@@ -518,13 +527,13 @@ class Schema:
     categories: tuple[np.ndarray | None, ...]
 
     @classmethod
-    def of(cls, view: View) -> Schema:
+    def of(cls, view: AttributeTable) -> Schema:
         return cls(view.name, tuple(view.columns), tuple(view.kinds), tuple(view.categories))
 
     def matrix(self, data: Any, arg: str = "data") -> np.ndarray:
-        """The encoded matrix (as :meth:`View.encode` builds it) of new samples ``data``, a
-        table with (at least) the schema's columns; unseen categories match no value."""
-        if isinstance(data, View):
+        """The encoded matrix (as :meth:`AttributeTable.encode` builds it) of new samples
+        ``data``, a table with (at least) the schema's columns; unseen categories match no value."""
+        if isinstance(data, AttributeTable):
             given = {c: (data.values[:, j] if (cats := data.categories[j]) is None else
                          cats[data.values[:, j].astype(np.int64)])
                      for j, c in enumerate(data.columns)}

@@ -1,7 +1,12 @@
-"""Widgets: views built from estimators and explainers."""
+"""Views: widgets that draw a method's result (``View(result)``, ``View.from_estimator(...)``,
+``View.from_model(...)``)."""
 
-from .comparison import AttributionComparison
-from .masks import MaskHeatmap
-from .tree import ConceptTreeWidget
+from .comparison import ComparisonView
+from .masks import MaskView
+from .redescriptions import RedescriptionView
+from .relevance import SENNView
+from .timeline import TimelineView
+from .tree import ConceptTreeView
 
-__all__ = ["AttributionComparison", "ConceptTreeWidget", "MaskHeatmap"]
+__all__ = ["ComparisonView", "ConceptTreeView", "MaskView", "RedescriptionView", "SENNView",
+           "TimelineView"]

@@ -248,7 +248,7 @@ def sequence_snapshot(
 
 
 def line_chart_svg(chart: dict, width: int = 380, height: int = 240) -> str:
-    """A static inline SVG of an ``extras`` chart (see ``AttributionComparison``): axes, one
+    """A static inline SVG of an ``extras`` chart (see ``ComparisonView``): axes, one
     polyline per series, point labels; escaped text, no script (for notebook snapshots)."""
     pad_l, pad_r, pad_t, pad_b = 44, 12, 24, 40
     xs = np.asarray(chart["xs"], dtype=np.float64)

@@ -1,4 +1,4 @@
-"""AttributionComparison: inputs and one heatmap per method side by side, with quality metrics."""
+"""ComparisonView: inputs and one heatmap per method side by side, with quality metrics."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from ._html import (
 )
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
-__all__ = ["AttributionComparison"]
+__all__ = ["ComparisonView"]
 
 COLORMAPS = ("RdBu", "coolwarm", "viridis", "magma", "gray")
 SIGN_MODES = ("all", "positive", "negative", "absolute")
@@ -52,7 +52,7 @@ def split_view_options(cls: type, view: Mapping[str, Any] | None,
     return options
 
 
-class AttributionComparison(XaiWidget):
+class ComparisonView(XaiWidget):
     """Inputs and one attribution heatmap per method, side by side, with quality metrics.
 
     Build it with :meth:`from_model` (computes everything) or from a precomputed
@@ -134,7 +134,7 @@ class AttributionComparison(XaiWidget):
     ) -> None:
         if not isinstance(result, AttributionResult):
             raise TypeError("argument 'result': expected an AttributionResult (use "
-                            "AttributionComparison.from_model(...) to compute one), got "
+                            "ComparisonView.from_model(...) to compute one), got "
                             f"{describe(result)}")
         check_view_options(type(self), view, VIEW_OPTIONS)
         self.result = result
@@ -182,7 +182,7 @@ class AttributionComparison(XaiWidget):
         display_size: int = 224,
         view: Mapping[str, Any] | None = None,
         **compare_kwargs: Any,
-    ) -> AttributionComparison:
+    ) -> ComparisonView:
         """Explain ``inputs`` with every method, score them, and build the widget.
 
         ``compare_kwargs`` go to :func:`xaiwidgets.compare_attributions` (``metrics``,

@@ -1,4 +1,4 @@
-"""MaskHeatmap: a fitted MaskExplainer side by side with Captum baselines, plus mask extras.
+"""MaskView: a fitted MaskExplainer side by side with Captum baselines, plus mask extras.
 
 The first panel is the explanatory mask (the explainer is Captum-compatible, so it runs through
 the same :func:`~xaiwidgets.compare_attributions` as the baselines and gets the same metrics).
@@ -22,15 +22,15 @@ from ..attributions.compare import AttributionResult, compare_attributions
 from ..masks import MaskExplainer, MaskReport, TradeoffCurve
 from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
-from .comparison import AttributionComparison, split_view_options
+from .comparison import ComparisonView, split_view_options
 
-__all__ = ["MaskHeatmap"]
+__all__ = ["MaskView"]
 
 DEFAULT_BASELINES = ("integrated_gradients", "saliency", "occlusion", "gradient_shap")
 
 
-class _MoleculeComparison(AttributionComparison):
-    """AttributionComparison whose sequence blocks also carry each sample's molecule: RDKit's
+class _MoleculeComparison(ComparisonView):
+    """ComparisonView whose sequence blocks also carry each sample's molecule: RDKit's
     2-D coordinates, atom labels and token positions, and bonds (``molecules`` in the block;
     the browser draws and colours them). Static snapshots show RDKit pictures in ``<img>``."""
 
@@ -61,26 +61,26 @@ class _MoleculeComparison(AttributionComparison):
         return lambda colours: svg_data_uri(draw_molecule_svg(smiles, colours))
 
 
-class MaskHeatmap(widgets.VBox):
+class MaskView(widgets.VBox):
     """Explanatory masks next to Captum baselines, mask statistics and the size trade-off.
 
     Build it with :meth:`from_explainer`. Its one child is the comparison widget (an
-    :class:`~xaiwidgets.AttributionComparison`, ``.comparison``), which also draws the mask
+    :class:`~xaiwidgets.ComparisonView`, ``.comparison``), which also draws the mask
     statistics and the trade-off curve (its ``extras``): the same chart live, in dark mode and
     in the exported page. The mask panel shows the masked input, what the model sees.
 
     Attributes
     ----------
-    comparison : AttributionComparison
+    comparison : ComparisonView
     result : AttributionResult
     report : MaskReport
     tradeoff : TradeoffCurve or None
     """
 
-    def __init__(self, comparison: AttributionComparison, report: MaskReport,
+    def __init__(self, comparison: ComparisonView, report: MaskReport,
                  tradeoff: TradeoffCurve | None = None, **kwargs: Any) -> None:
-        if not isinstance(comparison, AttributionComparison):
-            raise TypeError("argument 'comparison': expected an AttributionComparison, got "
+        if not isinstance(comparison, ComparisonView):
+            raise TypeError("argument 'comparison': expected an ComparisonView, got "
                             f"{type(comparison).__name__}")
         self.comparison = comparison
         self.result = comparison.result
@@ -106,7 +106,7 @@ class MaskHeatmap(widgets.VBox):
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         view: Mapping[str, Any] | None = None,
         **compare_kwargs: Any,
-    ) -> MaskHeatmap:
+    ) -> MaskView:
         """Explain ``inputs`` with the fitted mask explainer and the Captum ``baselines``.
 
         Parameters
@@ -186,7 +186,7 @@ class MaskHeatmap(widgets.VBox):
                 steps = x.shape[1]
                 tokens = [(tokenize_smiles(s) + [""] * steps)[:steps] for s in smiles]
             extra["smiles"] = smiles
-        kind = _MoleculeComparison if smiles is not None else AttributionComparison
+        kind = _MoleculeComparison if smiles is not None else ComparisonView
         panels = {"charts": [tradeoff_chart(tradeoff)] if tradeoff is not None else [],
                   "tables": [report_rows(report)]}
         comparison = kind(result, class_names=class_names, tokens=tokens, title=title,

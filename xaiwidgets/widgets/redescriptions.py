@@ -1,4 +1,4 @@
-"""RedescriptionTable: the redescriptions of a model's neurons as a sortable, filterable table,
+"""RedescriptionView: the redescriptions of a model's neurons as a sortable, filterable table,
 linked to a neuron x attribute coverage heatmap; support sets and samples on a row's click."""
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from ._base import XaiWidget
 from ._html import STATIC_DIV, display_image, label, live_lut
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
-__all__ = ["RedescriptionTable"]
+__all__ = ["RedescriptionView"]
 
 # The most samples one request may ask for: keeps one kernel answer small.
 MAX_REQUEST = 256
 PARTS = ("left", "both", "right")
 
 
-class RedescriptionTable(XaiWidget):
+class RedescriptionView(XaiWidget):
     """Redescriptions as a table, with the support sets of the selected one and a coverage
     heatmap (neurons x attributes: the best J of a neuron's redescriptions testing each one).
 
@@ -88,7 +88,7 @@ class RedescriptionTable(XaiWidget):
     ) -> None:
         if not isinstance(result, RedescriptionResult):
             raise TypeError(f"argument 'result': expected a RedescriptionResult (miner.result_),"
-                            f" got {describe(result)}; or use RedescriptionTable.from_estimator")
+                            f" got {describe(result)}; or use RedescriptionView.from_estimator")
         for name, value, low in (("n_show", n_show, 0), ("embed_per_row", embed_per_row, 0),
                                  ("thumb_size", thumb_size, 4),
                                  ("max_payload_bytes", max_payload_bytes, 1)):
@@ -132,13 +132,13 @@ class RedescriptionTable(XaiWidget):
 
     @classmethod
     def from_estimator(cls, miner: RedescriptionMiner, X: Any = None, *, baseline: bool = False,
-                       **kwargs: Any) -> RedescriptionTable:
+                       **kwargs: Any) -> RedescriptionView:
         """The table of a fitted :class:`RedescriptionMiner` (``baseline=True``: of its
         randomisation baseline). ``kwargs`` go to the constructor."""
         if not isinstance(miner, RedescriptionMiner):
             raise TypeError(f"argument 'miner': expected a fitted RedescriptionMiner, got "
                             f"{describe(miner)}")
-        miner._check_fitted("RedescriptionTable.from_estimator")
+        miner._check_fitted("RedescriptionView.from_estimator")
         result = miner.baseline_result_ if baseline else miner.result_
         if result is None:
             raise ValueError("argument 'baseline': this miner was fitted without a baseline "

@@ -1,4 +1,4 @@
-"""ConceptTimeline: one sequence at a time, its inputs, concepts, outputs and hidden states, with
+"""TimelineView: one sequence at a time, its inputs, concepts, outputs and hidden states, with
 MEME's transition graph and trees (js/src/timeline.ts)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ._html import STATIC_DIV
 from ._html import label as label_html
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
-__all__ = ["ConceptTimeline"]
+__all__ = ["TimelineView"]
 
 # Tableau 10: the class colours of every xaiwidgets view (js/src/lib/colormap.ts PALETTE).
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -63,7 +63,7 @@ def unit_order(meme: MEME) -> np.ndarray:
     return np.lexsort((-strength, top)).astype(np.int64)
 
 
-class ConceptTimeline(XaiWidget):
+class TimelineView(XaiWidget):
     """One sequence at a time: inputs as lines, a band coloured by concept, the RNN's and the
     extracted model's outputs (disagreements marked), the hidden states as a units x steps
     heatmap, and the concept transition graph with each source concept's tree.
@@ -119,7 +119,7 @@ class ConceptTimeline(XaiWidget):
     ) -> None:
         if not isinstance(meme, MEME):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
-        meme._check_fitted("a ConceptTimeline")
+        meme._check_fitted("a TimelineView")
         if not isinstance(trace, MemeTrace):
             raise TypeError(f"argument 'trace': expected meme.trace(sequences), got "
                             f"{describe(trace)}")
@@ -173,7 +173,7 @@ class ConceptTimeline(XaiWidget):
 
     @classmethod
     def from_estimator(cls, meme: MEME, sequences: Any, lengths: Any = None, **kwargs: Any
-                       ) -> ConceptTimeline:
+                       ) -> TimelineView:
         """Trace ``sequences`` with the fitted ``meme`` (one RNN pass) and show them.
 
         ``kwargs`` go to the constructor (``feature_names``, ``class_names``, ``index``,
@@ -181,7 +181,7 @@ class ConceptTimeline(XaiWidget):
         """
         if not isinstance(meme, MEME):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
-        meme._check_fitted("ConceptTimeline.from_estimator()")
+        meme._check_fitted("TimelineView.from_estimator()")
         import inspect
 
         allowed = tuple(p for p, v in inspect.signature(cls.__init__).parameters.items()

@@ -1,4 +1,4 @@
-"""ConceptTreeWidget: an interactive concept tree (CME) linked to a layer x concept heatmap."""
+"""ConceptTreeView: an interactive concept tree (CME) linked to a layer x concept heatmap."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from ._html import STATIC_DIV, display_image, png_data_uri
 from ._html import label as label_html
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
-__all__ = ["ConceptTreeWidget", "class_groups"]
+__all__ = ["ConceptTreeView", "class_groups"]
 
 # The most thumbnails one request may ask for: keeps one kernel answer small.
 MAX_REQUEST = 256
@@ -177,7 +177,7 @@ def _ranks_in_order(values: Sequence[str]) -> tuple[list[int], list[str]]:
     return [pos[v] for v in values], distinct
 
 
-class ConceptTreeWidget(XaiWidget):
+class ConceptTreeView(XaiWidget):
     """A concept tree drawn as SVG, with the layer x concept accuracy heatmap next to it.
 
     Nodes show their test in words (``shape = heart``, ``scale <= 0.7``), how many of the shown
@@ -265,7 +265,7 @@ class ConceptTreeWidget(XaiWidget):
         if not isinstance(tree, ConceptTree):
             raise TypeError(f"argument 'tree': expected a fitted ConceptTree, got "
                             f"{describe(tree)}")
-        tree._check_fitted("a ConceptTreeWidget")
+        tree._check_fitted("a ConceptTreeView")
         for name, value, low in (("collapse_depth", collapse_depth, 0),
                                  ("n_thumbnails", n_thumbnails, 0),
                                  ("embed_per_node", embed_per_node, 0),
@@ -363,7 +363,7 @@ class ConceptTreeWidget(XaiWidget):
         model_pred: Any = None,
         y_true: Any = None,
         **kwargs: Any,
-    ) -> ConceptTreeWidget:
+    ) -> ConceptTreeView:
         """Build the view from a fitted :class:`ConceptTree` and the samples to show.
 
         Concepts and model predictions not given are computed with
@@ -397,7 +397,7 @@ class ConceptTreeWidget(XaiWidget):
         if not isinstance(extractor, ConceptExtractor):
             raise TypeError(f"argument 'extractor': expected a fitted ConceptExtractor, got "
                             f"{describe(extractor)}")
-        extractor._check_fitted("a ConceptTreeWidget")
+        extractor._check_fitted("a ConceptTreeView")
         cols = [extractor.concept_names_.index(k) for k in concept_names
                 if k in extractor.concept_names_]
         names = [extractor.concept_names_[j] for j in cols]

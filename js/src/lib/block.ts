@@ -1,4 +1,4 @@
-// Blocks of samples (js/README.md "AttributionComparison state") and the JS-side sample cache.
+// Blocks of samples (js/README.md "ComparisonView state") and the JS-side sample cache.
 import {
   decodeArray,
   decodeFloat,

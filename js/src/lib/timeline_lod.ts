@@ -1,4 +1,4 @@
-// Level of detail for long sequences (MEME's ConceptTimeline): one summary per pixel column, so
+// Level of detail for long sequences (MEME's TimelineView): one summary per pixel column, so
 // drawing costs O(visible steps) with no DOM node per step. Pure, unit-tested.
 
 /** Step range [a, b) of each of `cols` columns showing steps [v0, v1). */
