@@ -79,6 +79,21 @@ def png_data_uri(rgb: np.ndarray, *, size: int = 140) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def figure(caption: str, uri: str) -> str:
+    """An inline image with its caption (escaped: captions come from data)."""
+    return (f"<figure style='margin:0'><img src='{uri}' alt='{html.escape(caption)}'>"
+            f"<figcaption>{label(caption)}</figcaption></figure>")
+
+
+def image_u8(img: np.ndarray) -> np.ndarray:
+    """(H, W, C) floats -> uint8 stretched to the image's own range, (H, W) for one channel:
+    the input as the static snapshots draw it."""
+    img = np.asarray(img, dtype=np.float64)
+    lo, hi = float(img.min()), float(img.max())
+    g = ((img - lo) / ((hi - lo) or 1.0) * 255).astype(np.uint8)
+    return g[..., 0] if g.shape[-1] == 1 else g
+
+
 def display_image(a: np.ndarray, size: int) -> np.ndarray:
     """(K, C, H, W) -> (K, C, h, w) area-downsampled so the longer side is at most ``size``."""
     h, w = a.shape[-2:]

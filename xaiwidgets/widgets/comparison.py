@@ -20,6 +20,8 @@ from ._html import (
     SnapshotRow,
     colorbar_html,
     display_image,
+    figure,
+    image_u8,
     label,
     line_chart_svg,
     live_lut,
@@ -426,10 +428,8 @@ class ComparisonView(XaiWidget):
                  "<div style='display:flex;gap:8px;flex-wrap:wrap'>"]
         if r.kind == "image":
             img = display_image(r.inputs[i:i + 1], self._display_size)[0].transpose(1, 2, 0)
-            lo, hi = img.min(), img.max()
-            gray = ((img - lo) / ((hi - lo) or 1) * 255).astype(np.uint8)
-            gray = gray[..., 0] if gray.shape[-1] == 1 else gray
-            parts.append(_figure("input", png_data_uri(gray)))
+            gray = image_u8(img)
+            parts.append(figure("input", png_data_uri(gray)))
             for m in r.methods:
                 a = self._display_attr(r.attributions[m][i:i + 1])[0]
                 parts.append(self._static_heatmap(m, a, gray))
@@ -525,6 +525,3 @@ class ComparisonView(XaiWidget):
                 f"{html.escape(summ.sentence())}</caption></table>")
 
 
-def _figure(caption: str, uri: str) -> str:
-    return (f"<figure style='margin:0'><img src='{uri}' alt='{html.escape(caption)}'>"
-            f"<figcaption>{label(caption)}</figcaption></figure>")

@@ -27,7 +27,7 @@ from ..senn.explain import (
 )
 from ..senn.modules import SENN
 from ._base import XaiWidget, check_view_options
-from ._html import STATIC_DIV, display_image, label, live_lut, png_data_uri
+from ._html import STATIC_DIV, display_image, figure, image_u8, label, live_lut, png_data_uri
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["SENNView"]
@@ -314,7 +314,7 @@ class SENNView(XaiWidget):
                  "<div style='display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start'>"]
         if ex.kind == "image":
             img = self._images(ex.inputs[i:i + 1]).values[0]
-            parts.append(_figure("input", png_data_uri(_gray(img), size=112)))
+            parts.append(figure("input", png_data_uri(image_u8(img), size=112)))
         parts.append(_bars_svg(names, ex.relevances[i], "relevance θ", signed=True))
         parts.append(_bars_svg(names, ex.concepts[i], "activation h(x)", signed=False,
                                show_labels=False))
@@ -337,7 +337,7 @@ class SENNView(XaiWidget):
                 for r, idx in enumerate(protos.indices[j, :6]):
                     img = self._images(data[int(idx):int(idx) + 1].detach().cpu().float()
                                        .numpy()).values[0]
-                    cells.append(f"<img src='{png_data_uri(_gray(img), size=48)}' "
+                    cells.append(f"<img src='{png_data_uri(image_u8(img), size=48)}' "
                                  f"alt='{html.escape(name)} prototype {r + 1}' "
                                  f"title='h = {protos.activations[j, r]:.3g}'>")
             else:
@@ -355,16 +355,8 @@ def _index(value: Any, n: int, what: str) -> int:
     return int(value)
 
 
-def _gray(img: np.ndarray) -> np.ndarray:
-    """(H, W, C) floats in [0, 1] from a Heatmap's values -> uint8 for a PNG."""
-    lo, hi = float(img.min()), float(img.max())
-    g = ((img - lo) / ((hi - lo) or 1.0) * 255).astype(np.uint8)
-    return g[..., 0] if g.shape[-1] == 1 else g
 
 
-def _figure(caption: str, uri: str) -> str:
-    return (f"<figure style='margin:0'><img src='{uri}' alt='{html.escape(caption)}'>"
-            f"<figcaption>{label(caption)}</figcaption></figure>")
 
 
 _RDBU = live_lut("RdBu", True)
