@@ -136,3 +136,24 @@ def test_metadata_that_is_not_data_is_refused_with_its_field():
     r.names = [object()]  # type: ignore[list-item]
     with pytest.raises(TypeError, match=r"names\[0\]: .* got object"):
         r.metadata()
+
+
+@dataclass
+class Holder(Result):
+    _rows: ClassVar[tuple[str, ...]] = ("inner", "z")
+    inner: Toy
+    z: np.ndarray
+
+
+def test_a_nested_result_in_rows_takes_concats_and_round_trips_its_own_rows(tmp_path):
+    h = Holder(inner=toy(5), z=np.arange(5))
+    assert len(h) == 5 and "inner/scores/c" in dict(h._row_arrays())
+    part = h[np.array([3, 1])]
+    np.testing.assert_array_equal(part.inner.scores["c"], [3, 1])
+    np.testing.assert_array_equal(part.z, [3, 1])
+    both = Holder.concat([h[:2], h[2:]])
+    np.testing.assert_array_equal(both.inner.x, h.inner.x)
+    back = open_result(h.save(tmp_path / "h"))
+    np.testing.assert_array_equal(back[4].inner.x, h.inner.x[4:])
+    with pytest.raises(ValueError, match="field 'z' has 5 samples, 'inner/x' has 4"):
+        Holder(inner=toy(4), z=np.arange(5)).check_rows()

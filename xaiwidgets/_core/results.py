@@ -135,6 +135,10 @@ class Result:
         n = len(self)
         idx = _normalise_index(index, n, type(self).__name__)
         rows = {name: _map(getattr(self, name), lambda a: _take(a, idx)) for name in self._rows}
+        for name in self._rows:  # nested results take their own rows
+            value = getattr(self, name)
+            if isinstance(value, Result):
+                rows[name] = value[idx]
         return dataclasses.replace(self, **rows)
 
     def take(self: R, index: Any) -> R:
@@ -269,19 +273,22 @@ def open_result(path: str | os.PathLike[str], *, lazy: bool = True) -> Result:
 def _flatten(value: Any, name: str) -> Iterator[tuple[str, Any]]:
     if value is None:
         return
-    if isinstance(value, Mapping):
+    if isinstance(value, Result):  # a nested result's own rows
+        for sub, a in value._row_arrays():
+            yield f"{name}{SEP}{sub}", a
+    elif isinstance(value, Mapping):
         for k, v in value.items():
             yield from _flatten(v, f"{name}{SEP}{k}")
     elif _is_array(value):
         yield name, value
     else:
-        raise TypeError(f"row field {name!r} must be an array or a dict of arrays, got "
+        raise TypeError(f"row field {name!r} must be an array, a dict of arrays or a result, got "
                         f"{type(value).__name__}")
 
 
 def _map(value: Any, fn: Any) -> Any:
-    if value is None:
-        return None
+    if value is None or isinstance(value, Result):
+        return value
     if isinstance(value, Mapping):
         return {k: _map(v, fn) for k, v in value.items()}
     return fn(value)
@@ -325,6 +332,8 @@ def _concat(values: list[Any], name: str) -> Any:
         return None
     if any(v is None for v in values):
         raise ValueError(f"concat: row field {name!r} is missing in some results")
+    if isinstance(values[0], Result):
+        return type(values[0]).concat(values)
     if isinstance(values[0], Mapping):
         keys = list(values[0])
         for v in values[1:]:
