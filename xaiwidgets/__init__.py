@@ -12,7 +12,13 @@ from ._core.results import Result, open_result
 from ._core.task import Task, infer_task
 from ._version import __version__
 from .attributions import AttributionResult, compare_attributions
-from .concepts import ConceptExtractor, ConceptTree, ConceptTreeReport, NodeStatistics
+from .concepts import (
+    ConceptExtractor,
+    ConceptTree,
+    ConceptTreeReport,
+    ConceptTreeResult,
+    NodeStatistics,
+)
 from .datasets import (
     load_breast_cancer,
     load_compas,
@@ -67,6 +73,7 @@ __all__ = [
     "ConceptExtractor",
     "ConceptTree",
     "ConceptTreeReport",
+    "ConceptTreeResult",
     "ConceptTreeView",
     "MaskExplainer",
     "MaskReport",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import partial
@@ -14,6 +15,7 @@ from sklearn.tree import DecisionTreeClassifier
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.labels import check_concepts
 from .._core.random import check_seed
+from .._core.results import Result
 from .._core.rules import (
     equality_test,
     format_value,
@@ -22,15 +24,21 @@ from .._core.rules import (
     tree_nodes,
 )
 from .._core.validation import (
+    as_tensor,
+    check_bool,
     check_class_labels,
     check_int,
     check_kind,
     check_number,
+    describe,
     match_labels,
 )
 from ..metrics.fidelity import concept_accuracy, mpo_curve
+from .extract import ConceptExtractor
+from .result import ConceptTreeResult, layer_accuracy
 
-__all__ = ["ConceptTree", "ConceptTreeReport", "InterventionChart", "NodeStatistics"]
+__all__ = ["ConceptTree", "ConceptTreeReport", "ConceptTreeResult", "InterventionChart",
+           "NodeStatistics"]
 
 _merge = merge_same_class  # nodes() has a keyword of the same name
 
@@ -81,8 +89,11 @@ class _ConceptEncoder:
 
 
 @dataclass
-class ConceptTreeReport:
+class ConceptTreeReport(Result):
     """How well a concept tree explains a model on held-out data (see :meth:`ConceptTree.evaluate`).
+
+    A result with no rows (every field is about the whole held-out set): it saves and opens like
+    any :class:`~xaiwidgets.Result`.
 
     Attributes
     ----------
@@ -121,6 +132,9 @@ class ConceptTreeReport:
     n_leaves: int
     n_samples: int
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:  # a report without rows is still a report (len() is 0)
+        return True
 
     def intervention_chart(self, *, title: str | None = None, budget: float | None = None,
                            width: int = 600, height: int = 300) -> InterventionChart:
@@ -480,8 +494,23 @@ class ConceptTree(XaiEstimator):
         nodes["concept"] = concept
         return nodes
 
-    def node_statistics(self, concepts: Mapping[str, Any], model_pred: Any, *,
-                        y_true: Any = None) -> NodeStatistics:
+    def _labels(self, y_pred: Any, y_true: Any, n: int
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """``y_pred`` and ``y_true`` in the tree's class vocabulary, and every class any of
+        the tree, the model or the truth uses (sorted)."""
+        y_pred = match_labels(y_pred, self.classes_, n, "y_pred")
+        y = None if y_true is None else match_labels(y_true, self.classes_, n, "y_true")
+        parts = [np.asarray(self.classes_), y_pred] + ([y] if y is not None else [])
+        try:
+            classes = np.unique(np.concatenate([np.asarray(p).astype(self.classes_.dtype)
+                                                for p in parts]))
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"argument 'y_pred': labels must be of the tree's class type "
+                            f"({self.classes_.dtype}), got {y_pred.dtype}") from err
+        return y_pred, y, classes
+
+    def node_statistics(self, concepts: Mapping[str, Any], y_pred: Any = None, *,
+                        y_true: Any = None, model_pred: Any = None) -> NodeStatistics:
         """How the samples with these (predicted) concepts flow through the tree: per node the
         samples reaching it, the model's class mix there, and the tree's fidelity / accuracy.
 
@@ -489,21 +518,20 @@ class ConceptTree(XaiEstimator):
         ----------
         concepts : dict
             Concepts of the samples, as the tree sees them.
-        model_pred : array-like of shape (N,)
+        y_pred : array-like of shape (N,)
             The model's predictions for them.
         y_true : array-like of shape (N,), optional
+        model_pred : array-like, optional
+            Deprecated name of ``y_pred``.
+
+        See Also
+        --------
+        explain : the same per node of the tree as drawn, with the samples, as a result.
         """
+        y_pred = _renamed(y_pred, model_pred, "y_pred", "model_pred", "node_statistics()")
         x = self._encode(concepts)
         n = len(x)
-        model_pred = match_labels(model_pred, self.classes_, n, "model_pred")
-        y = None if y_true is None else match_labels(y_true, self.classes_, n, "y_true")
-        parts = [np.asarray(self.classes_), model_pred] + ([y] if y is not None else [])
-        try:
-            classes = np.unique(np.concatenate([np.asarray(p).astype(self.classes_.dtype)
-                                                for p in parts]))
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"argument 'model_pred': labels must be of the tree's class type "
-                            f"({self.classes_.dtype}), got {model_pred.dtype}") from err
+        model_pred, y, classes = self._labels(y_pred, y_true, n)
         path = self.estimator_.decision_path(x).tocsc()
         leaf = self.estimator_.apply(x)
         tree_pred = self.estimator_.predict(x)
@@ -518,6 +546,74 @@ class ConceptTree(XaiEstimator):
                         if y is not None else None)
         return NodeStatistics(path=path, leaf=leaf, tree_pred=tree_pred, classes=classes,
                               count=count, dist=dist, fidelity=fidelity, accuracy=accuracy)
+
+    def explain(
+        self,
+        concepts: Mapping[str, Any],
+        y_pred: Any,
+        *,
+        X: Any = None,
+        y_true: Any = None,
+        extractor: ConceptExtractor | None = None,
+        merge_same_class: bool = True,
+    ) -> ConceptTreeResult:
+        """The tree as drawn and how these samples flow through it, as a result (what
+        :class:`~xaiwidgets.ConceptTreeView` draws).
+
+        Parameters
+        ----------
+        concepts : dict of str to array-like of shape (N,)
+            Concepts of the samples as the tree sees them (predicted ones, e.g.
+            :meth:`ConceptExtractor.predict_concepts`).
+        y_pred : array-like of shape (N,)
+            The model's predictions for them.
+        X : tensor or array of shape (N, ...), optional
+            The samples themselves, kept in the result (images (N, C, H, W) give the view its
+            thumbnails).
+        y_true : array-like of shape (N,), optional
+            True labels (adds the accuracies).
+        extractor : ConceptExtractor, optional
+            A fitted extractor: its per-layer concept accuracy goes into the result (no model
+            call).
+        merge_same_class : bool, default=True
+            Draw every split whose two sides predict the same class as one leaf (see
+            :meth:`nodes`; predictions are unchanged).
+
+        Returns
+        -------
+        ConceptTreeResult
+            Rows ``concepts``, ``leaf`` (in the tree as drawn), ``y_pred``, ``tree_pred``,
+            ``y_true``, ``X``; the nodes, their statistics and the fidelity summary.
+        """
+        self._check_fitted("explain()")
+        check_bool(merge_same_class, "merge_same_class")
+        inputs = None
+        if X is not None:
+            inputs = as_tensor(X, "X").detach().cpu().numpy()
+            concepts = check_concepts(concepts, len(inputs), n_from="X")
+        accuracy = None
+        if extractor is not None:
+            if not isinstance(extractor, ConceptExtractor):
+                raise TypeError(f"argument 'extractor': expected a fitted ConceptExtractor, got "
+                                f"{describe(extractor)}")
+            extractor._check_fitted("ConceptTree.explain(extractor=...)")
+            accuracy = layer_accuracy(extractor, self.concept_names_)
+        x = self._encode(concepts)
+        n = len(x)
+        y_pred, y, classes = self._labels(y_pred, y_true, n)
+        checked = check_concepts(concepts, n)
+        nodes = self.nodes(merge_same_class=merge_same_class)
+        nodes.pop("feature", None)  # an encoded column: "concept" says it in the tree's terms
+        labels = np.asarray(self.classes_)[nodes["value"]].astype(classes.dtype)
+        nodes["value"] = np.searchsorted(classes, labels).astype(np.int64)
+        shown = nodes.get("shown", np.arange(len(nodes["test"]), dtype=np.int64))
+        return ConceptTreeResult(
+            concept_names=list(self.concept_names_), classes=classes, nodes=nodes,
+            concepts={k: checked[k] for k in self.concept_names_},
+            leaf=np.asarray(shown)[self.estimator_.apply(x)].astype(np.int64),
+            y_pred=y_pred.astype(classes.dtype), tree_pred=self.estimator_.predict(x),
+            y_true=None if y is None else y.astype(classes.dtype), X=inputs,
+            layer_accuracy=accuracy)
 
     def export_text(self, class_names: Sequence[str] | None = None) -> str:
         """The rules as indented text; ``class_names[label]`` names integer class labels."""
@@ -546,10 +642,11 @@ class ConceptTree(XaiEstimator):
     def evaluate(
         self,
         concepts: Mapping[str, Any],
-        y_model: Any,
+        y_pred: Any = None,
         *,
         y_true: Any = None,
         true_concepts: Mapping[str, Any] | None = None,
+        y_model: Any = None,
     ) -> ConceptTreeReport:
         """Fidelity, accuracy, reference tree, MPO and intervention curves on held-out data.
 
@@ -557,13 +654,15 @@ class ConceptTree(XaiEstimator):
         ----------
         concepts : dict
             Predicted concepts of the held-out samples.
-        y_model : array-like of shape (N,)
+        y_pred : array-like of shape (N,)
             The model's predictions for them.
         y_true : array-like of shape (N,), optional
             True labels (for the accuracies).
         true_concepts : dict, optional
             Ground-truth concepts (for concept accuracy, MPO, the reference tree and the
             intervention curve).
+        y_model : array-like, optional
+            Deprecated name of ``y_pred``.
 
         Notes
         -----
@@ -572,9 +671,10 @@ class ConceptTree(XaiEstimator):
         tree when there is one (it sees clean concepts), else from this tree; the reference
         code's bug of replacing the first i columns instead is avoided.
         """
+        y_model = _renamed(y_pred, y_model, "y_pred", "y_model", "evaluate()")
         x = self._encode(concepts)
         n = len(x)
-        y_model = match_labels(y_model, self.classes_, n, "y_model")
+        y_model = match_labels(y_model, self.classes_, n, "y_pred")
         pred = self.estimator_.predict(x)
         report: dict[str, Any] = {
             "fidelity": float(np.mean(pred == y_model)), "accuracy": None, "model_accuracy": None,
@@ -617,3 +717,17 @@ class ConceptTree(XaiEstimator):
             report["intervention_fidelity"] = np.array(fid)
             report["intervention_accuracy"] = np.array(acc) if y_true is not None else None
         return ConceptTreeReport(**report)
+
+
+def _renamed(value: Any, old_value: Any, new: str, old: str, where: str) -> Any:
+    """The value of an argument renamed this release: its old keyword still works, with a
+    FutureWarning."""
+    if old_value is not None:
+        if value is not None:
+            raise TypeError(f"{where}: pass '{new}' only ('{old}' is its deprecated name)")
+        warnings.warn(f"{where}: argument '{old}' is deprecated and will be removed in the next "
+                      f"release; use '{new}'", FutureWarning, stacklevel=3)
+        return old_value
+    if value is None:
+        raise TypeError(f"{where}: missing the argument '{new}' (the model's predictions)")
+    return value
