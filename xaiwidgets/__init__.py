@@ -57,6 +57,7 @@ from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
 from .widgets import (
     ComparisonView,
     ConceptTreeView,
+    InterventionChart,
     MaskView,
     RedescriptionView,
     SENNView,
@@ -75,6 +76,7 @@ __all__ = [
     "ConceptTreeReport",
     "ConceptTreeResult",
     "ConceptTreeView",
+    "InterventionChart",
     "MaskExplainer",
     "MaskReport",
     "MaskView",

@@ -37,8 +37,20 @@ from ..metrics.fidelity import concept_accuracy, mpo_curve
 from .extract import ConceptExtractor
 from .result import ConceptTreeResult, layer_accuracy
 
-__all__ = ["ConceptTree", "ConceptTreeReport", "ConceptTreeResult", "InterventionChart",
-           "NodeStatistics"]
+__all__ = ["ConceptTree", "ConceptTreeReport", "ConceptTreeResult", "NodeStatistics"]
+
+# Computation never imports widgets: the chart of a report is drawn by
+# xaiwidgets.widgets._charts.InterventionChart, which registers itself here on import (the
+# package imports its widgets) so that the names deprecated this release keep working.
+_VIEWS: dict[str, Any] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _VIEWS:  # InterventionChart moved to the views this release
+        warnings.warn(f"xaiwidgets.concepts.tree.{name} is deprecated and will be removed in "
+                      f"the next release; use xaiwidgets.{name}", FutureWarning, stacklevel=2)
+        return _VIEWS[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _merge = merge_same_class  # nodes() has a keyword of the same name
 
@@ -137,21 +149,14 @@ class ConceptTreeReport(Result):
         return True
 
     def intervention_chart(self, *, title: str | None = None, budget: float | None = None,
-                           width: int = 600, height: int = 300) -> InterventionChart:
-        """Accuracy against the fraction of concepts corrected, beside the model's own accuracy.
-
-        A static SVG (no plotting library): one point per number of corrected concepts, named by
-        the concept corrected last; the model's accuracy as a dashed line; with ``budget`` (a
-        fraction of the concepts, e.g. 0.3) a vertical line there. Text and axes use the page's
-        text colour, so it reads in light and dark themes. Needs ``y_true`` and
-        ``true_concepts`` in :meth:`ConceptTree.evaluate`.
-        """
-        if budget is not None:
-            check_number(budget, "budget", low=0.0, high=1.0)
-        if self.intervention_accuracy is None or self.model_accuracy is None:
-            raise ValueError("intervention_chart() needs the accuracies: call evaluate() with "
-                             "y_true and true_concepts")
-        return InterventionChart(_intervention_svg(self, title, budget, width, height))
+                           width: int = 600, height: int = 300) -> Any:
+        """Deprecated: use ``xaiwidgets.InterventionChart(report, title=..., budget=...)``
+        (the drawing lives with the views, in ``widgets/_charts.py``)."""
+        warnings.warn("ConceptTreeReport.intervention_chart() is deprecated and will be removed "
+                      "in the next release; use xaiwidgets.InterventionChart(report, ...)",
+                      FutureWarning, stacklevel=2)
+        return _VIEWS["InterventionChart"](self, title=title, budget=budget, width=width,
+                                           height=height)
 
     def summary(self) -> dict[str, Any]:
         """The scalar numbers, for printing or a DataFrame row."""
@@ -163,102 +168,6 @@ class ConceptTreeReport(Result):
         }
         out.update({f"concept_accuracy[{k}]": v for k, v in self.concept_accuracy.items()})
         return out
-
-
-class InterventionChart:
-    """An SVG chart; displays itself in notebooks (``_repr_html_``), ``str()`` is the markup
-    (e.g. for ``widget.to_html(path, appendix=str(chart))``)."""
-
-    def __init__(self, svg: str) -> None:
-        self.svg = svg
-
-    def __str__(self) -> str:
-        return self.svg
-
-    def _repr_html_(self) -> str:
-        return self.svg
-
-
-_CURVE_COLOR = "#2f6fe4"  # the tree views' path blue
-_MODEL_COLOR = "#d97e38"  # the first class colour (orange)
-
-
-def _intervention_svg(r: ConceptTreeReport, title: str | None, budget: float | None,
-                      width: int, height: int) -> str:
-    import html
-
-    acc = np.asarray(r.intervention_accuracy, dtype=np.float64)
-    k = len(acc) - 1
-    frac = np.arange(k + 1) / max(k, 1)
-    model = float(r.model_accuracy or 0.0)
-    lo = min(acc.min(), model)
-    hi = max(acc.max(), model)
-    pad = max(0.02, 0.08 * (hi - lo))
-    lo, hi = max(0.0, lo - pad), min(1.0, hi + pad)
-    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if (hi - lo) / s <= 6)
-    lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
-    ml, mr, mt, mb = 52, 24, 48, 62
-    pw, ph = width - ml - mr, height - mt - mb
-
-    def px(f: float) -> float:
-        return ml + f * pw
-
-    def py(a: float) -> float:
-        return mt + (hi - a) / (hi - lo) * ph
-
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' class='xai-intervention' width='{width}' "
-           f"height='{height}' viewBox='0 0 {width} {height}' role='img' style='color:inherit;"
-           "font-family:system-ui,sans-serif;font-size:12px'>"]
-    label = title or "Accuracy when concepts are corrected"
-    out.append(f"<title>{html.escape(label)}</title>")
-    out.append(f"<text x='{ml}' y='16' fill='currentColor' font-weight='600'>"
-               f"{html.escape(label)}</text>")
-    for t in np.arange(lo, hi + step / 2, step):
-        y = py(t)
-        out.append(f"<line x1='{ml}' x2='{ml + pw}' y1='{y:.1f}' y2='{y:.1f}' "
-                   "stroke='currentColor' stroke-opacity='0.15'/>")
-        out.append(f"<text x='{ml - 6}' y='{y + 4:.1f}' text-anchor='end' fill='currentColor'>"
-                   f"{100 * t:.0f}%</text>")
-    for i, f in enumerate(frac):
-        x = px(f)
-        out.append(f"<text x='{x:.1f}' y='{mt + ph + 16}' text-anchor='middle' "
-                   f"fill='currentColor'>{100 * f:.0f}%</text>")
-        if i:
-            name = html.escape(r.intervention_order[i - 1])
-            out.append(f"<text x='{x:.1f}' y='{mt + ph + 30}' text-anchor='middle' "
-                       f"fill='currentColor' fill-opacity='0.7' font-size='11'>+{name}</text>")
-    out.append(f"<text x='{ml + pw / 2:.1f}' y='{height - 8}' text-anchor='middle' "
-               "fill='currentColor'>concepts given their true values (most important first)"
-               "</text>")
-    out.append(f"<line x1='{ml}' x2='{ml}' y1='{mt}' y2='{mt + ph}' stroke='currentColor' "
-               "stroke-opacity='0.5'/>")
-    if budget is not None:
-        xb = px(budget)
-        out.append(f"<line x1='{xb:.1f}' x2='{xb:.1f}' y1='{mt}' y2='{mt + ph}' "
-                   "stroke='currentColor' stroke-opacity='0.6' stroke-dasharray='2 3'/>")
-        out.append(f"<text x='{xb + 4:.1f}' y='{mt + 12}' fill='currentColor' "
-                   f"fill-opacity='0.8' font-size='11'>{100 * budget:.0f}% of the concepts</text>")
-    ym = py(model)
-    out.append(f"<line x1='{ml}' x2='{ml + pw}' y1='{ym:.1f}' y2='{ym:.1f}' "
-               f"stroke='{_MODEL_COLOR}' stroke-width='2' stroke-dasharray='6 4'/>")
-    pts = " ".join(f"{px(f):.1f},{py(a):.1f}" for f, a in zip(frac, acc, strict=True))
-    out.append(f"<polyline points='{pts}' fill='none' stroke='{_CURVE_COLOR}' "
-               "stroke-width='2.5'/>")
-    for f, a in zip(frac, acc, strict=True):
-        out.append(f"<circle cx='{px(f):.1f}' cy='{py(a):.1f}' r='3.5' fill='{_CURVE_COLOR}'>"
-                   f"<title>{100 * f:.0f}% of the concepts corrected: {100 * a:.1f}%</title>"
-                   "</circle>")
-    ly = 34
-    out.append(f"<line x1='{ml}' x2='{ml + 22}' y1='{ly - 4}' y2='{ly - 4}' "
-               f"stroke='{_CURVE_COLOR}' stroke-width='2.5'/>")
-    out.append(f"<text x='{ml + 28}' y='{ly}' fill='currentColor'>concept tree</text>")
-    lx = ml + 130
-    out.append(f"<line x1='{lx}' x2='{lx + 22}' y1='{ly - 4}' y2='{ly - 4}' "
-               f"stroke='{_MODEL_COLOR}' stroke-width='2' stroke-dasharray='6 4'/>")
-    out.append(f"<text x='{lx + 28}' y='{ly}' fill='currentColor'>the model itself "
-               f"({100 * model:.1f}%)</text>")
-    out.append("</svg>")
-    return "".join(out)
 
 
 @dataclass
