@@ -127,8 +127,9 @@ class ConceptTreeResult(Result):
     def _merge_meta(self, results: Sequence[Result]) -> dict[str, Any]:
         return dict.fromkeys(_COUNTED)  # counted again from the concatenated rows
 
-    def _codes(self, labels: Any) -> np.ndarray:
-        """Class codes (indices into ``classes``) of labels."""
+    def class_codes(self, labels: Any) -> np.ndarray:
+        """Class codes of labels: their indices into ``classes`` (what ``nodes["value"]`` and
+        the view's wire hold), e.g. ``result.class_codes(result.y_pred)``."""
         classes = np.asarray(self.classes)
         return np.searchsorted(classes, np.asarray(labels).astype(classes.dtype))
 
@@ -138,15 +139,15 @@ class ConceptTreeResult(Result):
         yes, no = np.asarray(self.nodes["yes"]), np.asarray(self.nodes["no"])
         m, c = len(yes), len(self.classes)
         leaf = np.asarray(self.leaf, dtype=np.int64)
-        pred = self._codes(self.y_pred)
-        tree = self._codes(self.tree_pred)
+        pred = self.class_codes(self.y_pred)
+        tree = self.class_codes(self.tree_pred)
         agree = (tree == pred).astype(np.float64)
         count = np.bincount(leaf, minlength=m).astype(np.int64)
         dist = np.bincount(leaf * c + pred, minlength=m * c).reshape(m, c).astype(np.int64)
         hits = np.bincount(leaf, weights=agree, minlength=m)
         right = None
         if self.y_true is not None:
-            truth = self._codes(self.y_true)
+            truth = self.class_codes(self.y_true)
             right = np.bincount(leaf, weights=(tree == truth).astype(np.float64), minlength=m)
         for i in self._bottom_up():
             for child in (yes[i], no[i]):
@@ -164,7 +165,7 @@ class ConceptTreeResult(Result):
         if self.y_true is None:
             self.accuracy = self.model_accuracy = None
         else:
-            truth = self._codes(self.y_true)
+            truth = self.class_codes(self.y_true)
             self.accuracy = _mean(tree == truth)
             self.model_accuracy = _mean(pred == truth)
 

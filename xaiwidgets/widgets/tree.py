@@ -147,12 +147,12 @@ class ConceptTreeView(XaiWidget):
         samples: dict[str, Any] = {
             "n": n,
             "leaf": np.asarray(result.leaf, dtype=np.int32),
-            "model_pred": result._codes(result.y_pred).astype(np.int32),
-            "tree_pred": result._codes(result.tree_pred).astype(np.int32),
+            "model_pred": result.class_codes(result.y_pred).astype(np.int32),
+            "tree_pred": result.class_codes(result.tree_pred).astype(np.int32),
             "concepts": concept_codes.astype(np.int32),
         }
         if result.y_true is not None:
-            samples["target"] = result._codes(result.y_true).astype(np.int32)
+            samples["target"] = result.class_codes(result.y_true).astype(np.int32)
         self._names = names
         thumbs = self._embedded(embed_per_node, max_payload_bytes)
         super().__init__(
