@@ -111,8 +111,8 @@ def concept_tree(text: Text) -> Any:
     concepts = {text("concept", 0): values[which], text("concept", 1): size}
     y = (which + (size > 0.5)) % 3
     tree = ConceptTree(max_depth=3).fit(concepts, y)
-    return ConceptTreeView(tree, _rand(n, 1, 8, 8).numpy(), concepts, y, y_true=y,
-                             class_names=_names(text, "class", 3), title=text("title", 0))
+    return ConceptTreeView(tree.explain(concepts, y, X=_rand(n, 1, 8, 8).numpy(), y_true=y),
+                           class_names=_names(text, "class", 3), title=text("title", 0))
 
 
 def concept_timeline(text: Text) -> Any:

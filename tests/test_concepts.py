@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
+import xaiwidgets as xw
 from xaiwidgets._core.rules import merge_same_class
 from xaiwidgets.concepts import (
     ConceptExtractor,
@@ -375,16 +376,117 @@ def test_intervention_chart_is_an_svg_of_the_curve_and_the_model():
     pred["shape"][:60] = "square"
     tree = ConceptTree(max_depth=4).fit(pred, y_model, true_concepts=truth)
     r = tree.evaluate(pred, y_model, y_true=y_model, true_concepts=truth)
-    chart = r.intervention_chart(title="<b>t</b>")
+    chart = xw.InterventionChart(r, title="<b>t</b>")
     svg = str(chart)
     assert svg.startswith("<svg") and svg == chart._repr_html_()
     assert svg.count("<circle") == len(r.intervention_accuracy) == 4
     assert "&lt;b&gt;t&lt;/b&gt;" in svg and "<b>" not in svg
     assert f"the model itself ({100 * r.model_accuracy:.1f}%)" in svg
     assert "+shape" in svg and "currentColor" in svg  # concept names; the page's text colour
-    assert "30% of the concepts" in str(r.intervention_chart(budget=0.3))
+    assert "30% of the concepts" in str(xw.InterventionChart(r, budget=0.3))
+    same = xw.InterventionChart.from_estimator(tree, pred, y_model, y_true=y_model,
+                                               true_concepts=truth, title="<b>t</b>")
+    assert str(same) == svg
     with pytest.raises(ValueError, match=r"'budget'"):
-        r.intervention_chart(budget=2)
+        xw.InterventionChart(r, budget=2)
+    with pytest.raises(TypeError, match=r"'report': expected a ConceptTreeReport"):
+        xw.InterventionChart(tree)
     no_truth = tree.evaluate(pred, y_model)
     with pytest.raises(ValueError, match="needs the accuracies"):
-        no_truth.intervention_chart()
+        xw.InterventionChart(no_truth)
+    # the names of the previous release still work, with a FutureWarning
+    with pytest.warns(FutureWarning, match=r"intervention_chart\(\) is deprecated"):
+        assert str(r.intervention_chart(title="<b>t</b>")) == svg
+    with pytest.warns(FutureWarning, match=r"concepts.tree.InterventionChart is deprecated"):
+        from xaiwidgets.concepts.tree import InterventionChart
+    assert InterventionChart is xw.InterventionChart
+
+
+def _noisy_rule(n: int = 400):
+    c, y = rule_data(n)
+    y_pred = y.copy()
+    y_pred[::9] = (y_pred[::9] + 1) % 3  # the "model" departs from the rule on every 9th
+    return c, y, y_pred
+
+
+@pytest.mark.parametrize("merge", [False, True])
+def test_explain_holds_the_tree_as_drawn_and_its_node_statistics(merge):
+    c, y, y_pred = _noisy_rule()
+    tree = ConceptTree(max_depth=4, ccp_alpha=0.0, min_samples_leaf=1).fit(c, y_pred)
+    r = tree.explain(c, y_pred, y_true=y, merge_same_class=merge)
+    stats = tree.node_statistics(c, y_pred, y_true=y)
+    nodes = tree.nodes(merge_same_class=merge)
+    assert isinstance(r, xw.ConceptTreeResult) and len(r) == 400
+    assert r.nodes["test"] == nodes["test"] and r.concept_names == ["shape", "scale", "posX"]
+    np.testing.assert_array_equal(r.classes, [0, 1, 2])
+    np.testing.assert_array_equal(r.classes[r.nodes["value"]], tree.classes_[nodes["value"]])
+    shown = nodes["shown"] if merge else np.arange(len(nodes["test"]))
+    np.testing.assert_array_equal(r.leaf, shown[tree.apply(c)])
+    np.testing.assert_array_equal(r.tree_pred, tree.predict(c))
+    assert all(r.nodes["yes"][leaf] == -1 for leaf in np.unique(r.leaf))
+    drawn = r.reachable()
+    np.testing.assert_array_equal(r.node_count[drawn], stats.count[drawn])
+    np.testing.assert_array_equal(r.node_dist[drawn], stats.dist[drawn])
+    np.testing.assert_allclose(r.node_fidelity[drawn], stats.fidelity[drawn])
+    np.testing.assert_allclose(r.node_accuracy[drawn], stats.accuracy[drawn])
+    assert r.fidelity == pytest.approx(np.mean(tree.predict(c) == y_pred))
+    assert r.model_accuracy == pytest.approx(np.mean(y_pred == y)) == pytest.approx(1 - 45 / 400)
+    assert r.summary()["merged"] == r.n_merged == sum(len(m) for m in r.nodes["merged"])
+    assert (r.n_merged > 0) == merge
+    for node in drawn:
+        np.testing.assert_array_equal(r.node_samples(node), stats.node_samples(node))
+
+
+def test_tree_result_rows_recount_the_statistics_and_round_trip(tmp_path):
+    c, y, y_pred = _noisy_rule()
+    tree = ConceptTree(max_depth=3).fit(c, y_pred)
+    x = np.arange(400 * 4, dtype=np.float32).reshape(400, 1, 2, 2)
+    r = tree.explain(c, y_pred, X=x, y_true=y)
+    heart = c["shape"] == "heart"
+    part = r[heart]  # a selection describes its own samples
+    alone = tree.explain({k: v[heart] for k, v in c.items()}, y_pred[heart], X=x[heart],
+                         y_true=y[heart])
+    for name in ("node_count", "node_dist", "node_fidelity", "node_accuracy", "leaf", "X"):
+        np.testing.assert_array_equal(getattr(part, name), getattr(alone, name))
+    assert part.summary() == alone.summary() and part.node_count[0] == heart.sum()
+    whole = xw.ConceptTreeResult.concat([r[:150], r[150:]])
+    np.testing.assert_array_equal(whole.node_dist, r.node_dist)
+    assert whole.summary() == r.summary()
+    back = xw.open_result(r.save(tmp_path / "tree"))
+    assert type(back) is xw.ConceptTreeResult and back.summary() == r.summary()
+    np.testing.assert_array_equal(back.concepts["shape"], c["shape"])
+    np.testing.assert_array_equal(back.node_dist, r.node_dist)
+    np.testing.assert_array_equal(back[heart].node_count, part.node_count)
+    other = ConceptTree(max_depth=1).fit(c, y_pred).explain(c, y_pred)
+    with pytest.raises(ValueError, match=r"differ in 'nodes'"):
+        xw.ConceptTreeResult.concat([other, r])
+    report = tree.evaluate(c, y_pred, y_true=y, true_concepts=c)
+    again = xw.open_result(report.save(tmp_path / "report"))
+    assert type(again) is xw.ConceptTreeReport and again.summary() == report.summary()
+    np.testing.assert_array_equal(again.intervention_accuracy, report.intervention_accuracy)
+
+
+def test_explain_bad_input_and_the_renamed_arguments():
+    c, y, y_pred = _noisy_rule()
+    tree = ConceptTree(max_depth=3).fit(c, y_pred)
+    with pytest.raises(NotFittedError):
+        ConceptTree().explain(c, y_pred)
+    with pytest.raises(ValueError, match=r"'concepts'.*X has 3 samples"):
+        tree.explain(c, y_pred, X=np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"'y_pred'.*\(400,\), got shape \(2,\)"):
+        tree.explain(c, y_pred[:2])
+    with pytest.raises(TypeError, match=r"'extractor': expected a fitted ConceptExtractor"):
+        tree.explain(c, y_pred, extractor="cme")
+    with pytest.raises(TypeError, match=r"'merge_same_class'"):
+        tree.explain(c, y_pred, merge_same_class="yes")
+    # y_pred everywhere; the old keywords warn for one release
+    with pytest.warns(FutureWarning, match=r"evaluate\(\): argument 'y_model' is deprecated"):
+        old = tree.evaluate(c, y_model=y_pred, y_true=y)
+    assert old.summary() == tree.evaluate(c, y_pred=y_pred, y_true=y).summary()
+    with pytest.warns(FutureWarning, match=r"'model_pred' is deprecated.*use 'y_pred'"):
+        stats = tree.node_statistics(c, model_pred=y_pred)
+    np.testing.assert_array_equal(stats.count, tree.node_statistics(c, y_pred).count)
+    with pytest.raises(TypeError, match=r"pass 'y_pred' only"):
+        tree.evaluate(c, y_pred, y_model=y_pred)
+    with pytest.raises(TypeError, match=r"missing the argument 'y_pred'"):
+        tree.node_statistics(c)

@@ -11,11 +11,17 @@ from helpers import fetch, synced
 from sklearn.exceptions import NotFittedError
 from test_probe import assert_untouched, snapshot
 
+import xaiwidgets as xw
 from xaiwidgets import PayloadTooLargeWarning
 from xaiwidgets.concepts import ConceptExtractor, ConceptTree
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
 from xaiwidgets.widgets.tree import ConceptTreeView, class_groups, class_palette
+
+
+def view(tree, X, concepts, y_pred, **kwargs):
+    """The view of a fitted tree on these samples (the former constructor's arguments)."""
+    return ConceptTreeView.from_estimator(tree, X, concepts=concepts, y_pred=y_pred, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,7 @@ def test_state_describes_the_tree_and_its_samples(fitted):
     tree, d, concepts = fitted
     model_pred = d.target.copy()
     model_pred[:12] = (model_pred[:12] + 1) % 3  # the model is wrong on 12 samples
-    w = ConceptTreeView(tree, d.images, concepts, model_pred, y_true=d.target,
+    w = view(tree, d.images, concepts, model_pred, y_true=d.target,
                           class_names=SHAPE_NAMES, title="shapes <b>")
     nodes = tree.nodes()
     m = len(nodes["test"])
@@ -69,7 +75,7 @@ def test_state_describes_the_tree_and_its_samples(fitted):
 
 def test_embedded_and_fetched_thumbnails(fitted):
     tree, d, concepts = fitted
-    w = ConceptTreeView(tree, d.images, concepts, d.target, embed_per_node=2, n_thumbnails=5)
+    w = view(tree, d.images, concepts, d.target, embed_per_node=2, n_thumbnails=5)
     embedded = w.thumbs["index"]
     # The first two samples (in data order) of every node are embedded.
     for i in range(len(w.tree["test"])):
@@ -87,10 +93,10 @@ def test_embedded_and_fetched_thumbnails(fitted):
 
 def test_thumbnails_are_downsampled_and_capped(fitted):
     tree, d, concepts = fitted
-    w = ConceptTreeView(tree, d.images, concepts, d.target, thumb_size=32)
+    w = view(tree, d.images, concepts, d.target, thumb_size=32)
     assert synced(w, "thumbs")["images"]["shape"][1:] == [32, 32, 1]
     with pytest.warns(PayloadTooLargeWarning, match="embedding the first 3"):
-        small = ConceptTreeView(tree, d.images, concepts, d.target, max_payload_bytes=3 * 4150)
+        small = view(tree, d.images, concepts, d.target, max_payload_bytes=3 * 4150)
     kept = small.thumbs["index"]
     assert len(kept) == 3
     # Shallow nodes first: the root's first samples survive the cap.
@@ -117,7 +123,7 @@ def test_from_estimator_with_an_extractor_adds_the_heatmap_and_leaves_the_model(
 
 def test_static_fallback_and_standalone_export(fitted, tmp_path):
     tree, d, concepts = fitted
-    w = ConceptTreeView(tree, d.images, concepts, d.target, class_names=SHAPE_NAMES,
+    w = view(tree, d.images, concepts, d.target, class_names=SHAPE_NAMES,
                           title="<script>alert(1)</script>")
     data, _ = w._repr_mimebundle_()
     fallback = data["text/html"]
@@ -133,7 +139,7 @@ def test_static_fallback_and_standalone_export(fitted, tmp_path):
 
 def test_tabular_inputs_get_no_thumbnails(fitted):
     tree, d, concepts = fitted
-    w = ConceptTreeView(tree, np.zeros((len(d.target), 5), np.float32), concepts, d.target)
+    w = view(tree, np.zeros((len(d.target), 5), np.float32), concepts, d.target)
     assert w.n_thumbnails == 0 and "images" not in w.thumbs
     reply = fetch(w, "thumbs", indices=[0, 1])
     assert "images" not in reply["block"] and reply["seq"] == 1
@@ -143,22 +149,22 @@ def test_tabular_inputs_get_no_thumbnails(fitted):
 def test_bad_input_is_named(fitted):
     tree, d, concepts = fitted
     with pytest.raises(NotFittedError, match=r"ConceptTree is not fitted"):
-        ConceptTreeView(ConceptTree(), d.images, concepts, d.target)
+        view(ConceptTree(), d.images, concepts, d.target)
     with pytest.raises(ValueError, match=r"'concepts'.*X has 240 samples.*'shape' has 10"):
-        ConceptTreeView(tree, d.images, {"shape": concepts["shape"][:10],
+        view(tree, d.images, {"shape": concepts["shape"][:10],
                                            "scale": concepts["scale"]}, d.target)
     with pytest.raises(ValueError, match=r"'concepts'.*missing concepts \['scale'\]"):
-        ConceptTreeView(tree, d.images, {"shape": concepts["shape"]}, d.target)
-    with pytest.raises(ValueError, match=r"'model_pred'.*\(240,\), got shape \(3,\)"):
-        ConceptTreeView(tree, d.images, concepts, d.target[:3])
+        view(tree, d.images, {"shape": concepts["shape"]}, d.target)
+    with pytest.raises(ValueError, match=r"'y_pred'.*\(240,\), got shape \(3,\)"):
+        view(tree, d.images, concepts, d.target[:3])
     with pytest.raises(ValueError, match=r"'class_names'.*at least 3 names.*got 2"):
-        ConceptTreeView(tree, d.images, concepts, d.target, class_names=["a", "b"])
+        view(tree, d.images, concepts, d.target, class_names=["a", "b"])
     with pytest.raises(ValueError, match=r"'extractor': needed"):
         ConceptTreeView.from_estimator(tree, d.images)
     with pytest.raises(ValueError, match=r"'collapse_depth'.*>= 0, got -1"):
-        ConceptTreeView(tree, d.images, concepts, d.target, collapse_depth=-1)
+        view(tree, d.images, concepts, d.target, collapse_depth=-1)
     with pytest.raises(TypeError, match=r"'X'.*torch.Tensor or numpy array, got list"):
-        ConceptTreeView(tree, [1, 2], concepts, d.target)
+        view(tree, [1, 2], concepts, d.target)
 
 
 def test_class_groups_from_names_or_given():
@@ -206,7 +212,7 @@ def test_widget_state_carries_groups_orientation_and_merged_splits(sprites, tmp_
     y = d.concepts["shape"] * 2 + (size == "big")
     noisy = np.where(rng.random(len(y)) < 0.3, d.concepts["shape"] * 2, y)
     tree = ConceptTree(max_depth=4, ccp_alpha=0.0, min_samples_leaf=1).fit(concepts, noisy)
-    w = ConceptTreeView(tree, d.images, concepts, noisy, class_names=names,
+    w = view(tree, d.images, concepts, noisy, class_names=names,
                           orientation="left-right")
     assert w.orientation == "left-right"
     assert w.class_groups["groups"] == list(SHAPE_NAMES) and w.class_groups["levels"] == [
@@ -223,7 +229,7 @@ def test_widget_state_carries_groups_orientation_and_merged_splits(sprites, tmp_
     np.testing.assert_array_equal(w.tree["value"][leaf], w.samples["tree_pred"])
     assert w.summary["n_leaves"] == tree.n_leaves_ - n_merged
     # without merging, the fitted tree as it is
-    plain = ConceptTreeView(tree, d.images, concepts, noisy, class_names=names,
+    plain = view(tree, d.images, concepts, noisy, class_names=names,
                               merge_same_class=False, class_groups=False)
     assert plain.summary["merged"] == 0 and plain.class_groups == {}
     np.testing.assert_array_equal(plain.samples["leaf"], tree.apply(concepts))
@@ -233,9 +239,43 @@ def test_widget_state_carries_groups_orientation_and_merged_splits(sprites, tmp_
     assert f"background:{colors[0]}" in snap and "xai-static-legend" in snap
     assert "merged" in snap and "<b>square</b>" in snap
     with pytest.raises(ValueError, match=r"'orientation'.*'auto', 'top-down', 'left-right'"):
-        ConceptTreeView(tree, d.images, concepts, noisy, orientation="sideways")
+        view(tree, d.images, concepts, noisy, orientation="sideways")
     with pytest.raises(TypeError, match=r"'merge_same_class'"):
-        ConceptTreeView(tree, d.images, concepts, noisy, merge_same_class="yes")
+        view(tree, d.images, concepts, noisy, merge_same_class="yes")
     page = w.to_html(tmp_path / "t.html")
     state = json.loads(page.split('id="xai-payload">')[1].split("</script>")[0])["state"]
     assert state["orientation"] == "left-right" and state["class_groups"]["groups"]
+
+
+def test_the_view_draws_a_result_alone_and_a_selection_of_it(fitted, tmp_path):
+    tree, d, concepts = fitted
+    model_pred = d.target.copy()
+    model_pred[:12] = (model_pred[:12] + 1) % 3
+    result = tree.explain(concepts, model_pred, X=d.images, y_true=d.target)
+    w = ConceptTreeView(result, class_names=SHAPE_NAMES)
+    assert w.export_state() == view(tree, d.images, concepts, model_pred, y_true=d.target,
+                                    class_names=SHAPE_NAMES).export_state()
+    assert w.summary == result.summary() and w.summary["fidelity"] == pytest.approx(1 - 12 / 240)
+    # the first 12 samples (the model is wrong on all of them): the view counts those only
+    part = ConceptTreeView(result[:12], class_names=SHAPE_NAMES)
+    assert part.samples["n"] == 12 and part.tree["count"][0] == 12
+    assert part.summary["fidelity"] == 0.0 and part.summary["model_accuracy"] == 0.0
+    np.testing.assert_array_equal(part.tree["dist"][0], np.bincount(model_pred[:12],
+                                                                    minlength=3))
+    # opened from disk (memory-mapped), the same picture
+    back = ConceptTreeView(xw.open_result(result.save(tmp_path / "r")), class_names=SHAPE_NAMES)
+    assert back.export_state() == w.export_state()
+    assert back._static_html() == w._static_html()
+
+
+def test_the_constructor_takes_a_result_and_from_estimator_the_old_keywords(fitted):
+    tree, d, concepts = fitted
+    with pytest.raises(TypeError, match=r"'result': expected a ConceptTreeResult.*got "
+                                        r"ConceptTree.*from_estimator"):
+        ConceptTreeView(tree)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'colapse_depth'"):
+        ConceptTreeView(tree.explain(concepts, d.target), colapse_depth=2)
+    with pytest.warns(FutureWarning, match=r"'model_pred' is deprecated.*use 'y_pred'"):
+        old = ConceptTreeView.from_estimator(tree, d.images, concepts=concepts,
+                                             model_pred=d.target)
+    assert old.export_state() == view(tree, d.images, concepts, d.target).export_state()

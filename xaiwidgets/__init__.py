@@ -12,7 +12,13 @@ from ._core.results import Result, open_result
 from ._core.task import Task, infer_task
 from ._version import __version__
 from .attributions import AttributionResult, compare_attributions
-from .concepts import ConceptExtractor, ConceptTree, ConceptTreeReport, NodeStatistics
+from .concepts import (
+    ConceptExtractor,
+    ConceptTree,
+    ConceptTreeReport,
+    ConceptTreeResult,
+    NodeStatistics,
+)
 from .datasets import (
     load_breast_cancer,
     load_compas,
@@ -51,6 +57,7 @@ from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
 from .widgets import (
     ComparisonView,
     ConceptTreeView,
+    InterventionChart,
     MaskView,
     RedescriptionView,
     SENNView,
@@ -67,7 +74,9 @@ __all__ = [
     "ConceptExtractor",
     "ConceptTree",
     "ConceptTreeReport",
+    "ConceptTreeResult",
     "ConceptTreeView",
+    "InterventionChart",
     "MaskExplainer",
     "MaskReport",
     "MaskView",

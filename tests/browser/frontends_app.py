@@ -53,9 +53,9 @@ def _(SHAPE_NAMES, SpritesCNN, load_sprites, mo, np, torch, xw):
     cme = xw.ConceptExtractor(cnn, ["relu1", "relu4"], n_labelled=60, n_unlabelled=60,
                               progress=False).fit(images, concepts)
     tree = xw.ConceptTree(max_depth=2).fit(concepts, d.target)
-    tree_widget = xw.ConceptTreeView(tree, images, concepts, d.target, extractor=cme,
-                                       class_names=SHAPE_NAMES, title="Sprites: a concept tree",
-                                       embed_per_node=1, n_thumbnails=8)
+    tree_widget = xw.ConceptTreeView(tree.explain(concepts, d.target, X=images, extractor=cme),
+                                     class_names=SHAPE_NAMES, title="Sprites: a concept tree",
+                                     embed_per_node=1, n_thumbnails=8)
     tree_view = mo.ui.anywidget(tree_widget)
     tree_view  # noqa: B018
     return

@@ -40,8 +40,8 @@ def exported(tmp_path_factory):
                            progress=False).fit(x, concepts)
     # Tree on the true concepts: its rules (and so the DOM) are known exactly.
     tree = ConceptTree(max_depth=2).fit(concepts, d.target)
-    w = ConceptTreeView(tree, x, concepts, d.target, extractor=cme, class_names=SHAPE_NAMES,
-                          title="<b>sprites</b> tree")
+    w = ConceptTreeView(tree.explain(concepts, d.target, X=x, extractor=cme),
+                        class_names=SHAPE_NAMES, title="<b>sprites</b> tree")
     path = tmp_path_factory.mktemp("export") / "tree.html"
     w.to_html(path)
     return path, tree, w, concepts
@@ -223,9 +223,10 @@ def eighteen(tmp_path_factory):
     pred[flip] = rng.integers(0, 18, int(flip.sum()))
     tree = ConceptTree().fit(concepts, pred)
     shown = slice(0, 600)
-    w = ConceptTreeView(tree, d.images[shown], {k: v[shown] for k, v in concepts.items()},
-                          pred[shown], y_true=d.target[shown], class_names=d.target_names,
-                          title="Shape x scale: 18 classes")
+    w = ConceptTreeView.from_estimator(
+        tree, d.images[shown], concepts={k: v[shown] for k, v in concepts.items()},
+        y_pred=pred[shown], y_true=d.target[shown], class_names=d.target_names,
+        title="Shape x scale: 18 classes")
     assert tree.depth_ == 6 and tree.n_leaves_ >= 14
     path = tmp_path_factory.mktemp("export18") / "tree18.html"
     w.to_html(path)

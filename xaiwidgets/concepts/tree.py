@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import partial
@@ -14,6 +15,7 @@ from sklearn.tree import DecisionTreeClassifier
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.labels import check_concepts
 from .._core.random import check_seed
+from .._core.results import Result
 from .._core.rules import (
     equality_test,
     format_value,
@@ -22,15 +24,33 @@ from .._core.rules import (
     tree_nodes,
 )
 from .._core.validation import (
+    as_tensor,
+    check_bool,
     check_class_labels,
     check_int,
     check_kind,
     check_number,
+    describe,
     match_labels,
 )
 from ..metrics.fidelity import concept_accuracy, mpo_curve
+from .extract import ConceptExtractor
+from .result import ConceptTreeResult, layer_accuracy
 
-__all__ = ["ConceptTree", "ConceptTreeReport", "InterventionChart", "NodeStatistics"]
+__all__ = ["ConceptTree", "ConceptTreeReport", "ConceptTreeResult", "NodeStatistics"]
+
+# Computation never imports widgets: the chart of a report is drawn by
+# xaiwidgets.widgets._charts.InterventionChart, which registers itself here on import (the
+# package imports its widgets) so that the names deprecated this release keep working.
+_VIEWS: dict[str, Any] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _VIEWS:  # InterventionChart moved to the views this release
+        warnings.warn(f"xaiwidgets.concepts.tree.{name} is deprecated and will be removed in "
+                      f"the next release; use xaiwidgets.{name}", FutureWarning, stacklevel=2)
+        return _VIEWS[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _merge = merge_same_class  # nodes() has a keyword of the same name
 
@@ -81,8 +101,11 @@ class _ConceptEncoder:
 
 
 @dataclass
-class ConceptTreeReport:
+class ConceptTreeReport(Result):
     """How well a concept tree explains a model on held-out data (see :meth:`ConceptTree.evaluate`).
+
+    A result with no rows (every field is about the whole held-out set): it saves and opens like
+    any :class:`~xaiwidgets.Result`.
 
     Attributes
     ----------
@@ -122,22 +145,18 @@ class ConceptTreeReport:
     n_samples: int
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def intervention_chart(self, *, title: str | None = None, budget: float | None = None,
-                           width: int = 600, height: int = 300) -> InterventionChart:
-        """Accuracy against the fraction of concepts corrected, beside the model's own accuracy.
+    def __bool__(self) -> bool:  # a report without rows is still a report (len() is 0)
+        return True
 
-        A static SVG (no plotting library): one point per number of corrected concepts, named by
-        the concept corrected last; the model's accuracy as a dashed line; with ``budget`` (a
-        fraction of the concepts, e.g. 0.3) a vertical line there. Text and axes use the page's
-        text colour, so it reads in light and dark themes. Needs ``y_true`` and
-        ``true_concepts`` in :meth:`ConceptTree.evaluate`.
-        """
-        if budget is not None:
-            check_number(budget, "budget", low=0.0, high=1.0)
-        if self.intervention_accuracy is None or self.model_accuracy is None:
-            raise ValueError("intervention_chart() needs the accuracies: call evaluate() with "
-                             "y_true and true_concepts")
-        return InterventionChart(_intervention_svg(self, title, budget, width, height))
+    def intervention_chart(self, *, title: str | None = None, budget: float | None = None,
+                           width: int = 600, height: int = 300) -> Any:
+        """Deprecated: use ``xaiwidgets.InterventionChart(report, title=..., budget=...)``
+        (the drawing lives with the views, in ``widgets/_charts.py``)."""
+        warnings.warn("ConceptTreeReport.intervention_chart() is deprecated and will be removed "
+                      "in the next release; use xaiwidgets.InterventionChart(report, ...)",
+                      FutureWarning, stacklevel=2)
+        return _VIEWS["InterventionChart"](self, title=title, budget=budget, width=width,
+                                           height=height)
 
     def summary(self) -> dict[str, Any]:
         """The scalar numbers, for printing or a DataFrame row."""
@@ -149,102 +168,6 @@ class ConceptTreeReport:
         }
         out.update({f"concept_accuracy[{k}]": v for k, v in self.concept_accuracy.items()})
         return out
-
-
-class InterventionChart:
-    """An SVG chart; displays itself in notebooks (``_repr_html_``), ``str()`` is the markup
-    (e.g. for ``widget.to_html(path, appendix=str(chart))``)."""
-
-    def __init__(self, svg: str) -> None:
-        self.svg = svg
-
-    def __str__(self) -> str:
-        return self.svg
-
-    def _repr_html_(self) -> str:
-        return self.svg
-
-
-_CURVE_COLOR = "#2f6fe4"  # the tree views' path blue
-_MODEL_COLOR = "#d97e38"  # the first class colour (orange)
-
-
-def _intervention_svg(r: ConceptTreeReport, title: str | None, budget: float | None,
-                      width: int, height: int) -> str:
-    import html
-
-    acc = np.asarray(r.intervention_accuracy, dtype=np.float64)
-    k = len(acc) - 1
-    frac = np.arange(k + 1) / max(k, 1)
-    model = float(r.model_accuracy or 0.0)
-    lo = min(acc.min(), model)
-    hi = max(acc.max(), model)
-    pad = max(0.02, 0.08 * (hi - lo))
-    lo, hi = max(0.0, lo - pad), min(1.0, hi + pad)
-    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if (hi - lo) / s <= 6)
-    lo, hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
-    ml, mr, mt, mb = 52, 24, 48, 62
-    pw, ph = width - ml - mr, height - mt - mb
-
-    def px(f: float) -> float:
-        return ml + f * pw
-
-    def py(a: float) -> float:
-        return mt + (hi - a) / (hi - lo) * ph
-
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' class='xai-intervention' width='{width}' "
-           f"height='{height}' viewBox='0 0 {width} {height}' role='img' style='color:inherit;"
-           "font-family:system-ui,sans-serif;font-size:12px'>"]
-    label = title or "Accuracy when concepts are corrected"
-    out.append(f"<title>{html.escape(label)}</title>")
-    out.append(f"<text x='{ml}' y='16' fill='currentColor' font-weight='600'>"
-               f"{html.escape(label)}</text>")
-    for t in np.arange(lo, hi + step / 2, step):
-        y = py(t)
-        out.append(f"<line x1='{ml}' x2='{ml + pw}' y1='{y:.1f}' y2='{y:.1f}' "
-                   "stroke='currentColor' stroke-opacity='0.15'/>")
-        out.append(f"<text x='{ml - 6}' y='{y + 4:.1f}' text-anchor='end' fill='currentColor'>"
-                   f"{100 * t:.0f}%</text>")
-    for i, f in enumerate(frac):
-        x = px(f)
-        out.append(f"<text x='{x:.1f}' y='{mt + ph + 16}' text-anchor='middle' "
-                   f"fill='currentColor'>{100 * f:.0f}%</text>")
-        if i:
-            name = html.escape(r.intervention_order[i - 1])
-            out.append(f"<text x='{x:.1f}' y='{mt + ph + 30}' text-anchor='middle' "
-                       f"fill='currentColor' fill-opacity='0.7' font-size='11'>+{name}</text>")
-    out.append(f"<text x='{ml + pw / 2:.1f}' y='{height - 8}' text-anchor='middle' "
-               "fill='currentColor'>concepts given their true values (most important first)"
-               "</text>")
-    out.append(f"<line x1='{ml}' x2='{ml}' y1='{mt}' y2='{mt + ph}' stroke='currentColor' "
-               "stroke-opacity='0.5'/>")
-    if budget is not None:
-        xb = px(budget)
-        out.append(f"<line x1='{xb:.1f}' x2='{xb:.1f}' y1='{mt}' y2='{mt + ph}' "
-                   "stroke='currentColor' stroke-opacity='0.6' stroke-dasharray='2 3'/>")
-        out.append(f"<text x='{xb + 4:.1f}' y='{mt + 12}' fill='currentColor' "
-                   f"fill-opacity='0.8' font-size='11'>{100 * budget:.0f}% of the concepts</text>")
-    ym = py(model)
-    out.append(f"<line x1='{ml}' x2='{ml + pw}' y1='{ym:.1f}' y2='{ym:.1f}' "
-               f"stroke='{_MODEL_COLOR}' stroke-width='2' stroke-dasharray='6 4'/>")
-    pts = " ".join(f"{px(f):.1f},{py(a):.1f}" for f, a in zip(frac, acc, strict=True))
-    out.append(f"<polyline points='{pts}' fill='none' stroke='{_CURVE_COLOR}' "
-               "stroke-width='2.5'/>")
-    for f, a in zip(frac, acc, strict=True):
-        out.append(f"<circle cx='{px(f):.1f}' cy='{py(a):.1f}' r='3.5' fill='{_CURVE_COLOR}'>"
-                   f"<title>{100 * f:.0f}% of the concepts corrected: {100 * a:.1f}%</title>"
-                   "</circle>")
-    ly = 34
-    out.append(f"<line x1='{ml}' x2='{ml + 22}' y1='{ly - 4}' y2='{ly - 4}' "
-               f"stroke='{_CURVE_COLOR}' stroke-width='2.5'/>")
-    out.append(f"<text x='{ml + 28}' y='{ly}' fill='currentColor'>concept tree</text>")
-    lx = ml + 130
-    out.append(f"<line x1='{lx}' x2='{lx + 22}' y1='{ly - 4}' y2='{ly - 4}' "
-               f"stroke='{_MODEL_COLOR}' stroke-width='2' stroke-dasharray='6 4'/>")
-    out.append(f"<text x='{lx + 28}' y='{ly}' fill='currentColor'>the model itself "
-               f"({100 * model:.1f}%)</text>")
-    out.append("</svg>")
-    return "".join(out)
 
 
 @dataclass
@@ -480,8 +403,23 @@ class ConceptTree(XaiEstimator):
         nodes["concept"] = concept
         return nodes
 
-    def node_statistics(self, concepts: Mapping[str, Any], model_pred: Any, *,
-                        y_true: Any = None) -> NodeStatistics:
+    def _labels(self, y_pred: Any, y_true: Any, n: int
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """``y_pred`` and ``y_true`` in the tree's class vocabulary, and every class any of
+        the tree, the model or the truth uses (sorted)."""
+        y_pred = match_labels(y_pred, self.classes_, n, "y_pred")
+        y = None if y_true is None else match_labels(y_true, self.classes_, n, "y_true")
+        parts = [np.asarray(self.classes_), y_pred] + ([y] if y is not None else [])
+        try:
+            classes = np.unique(np.concatenate([np.asarray(p).astype(self.classes_.dtype)
+                                                for p in parts]))
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"argument 'y_pred': labels must be of the tree's class type "
+                            f"({self.classes_.dtype}), got {y_pred.dtype}") from err
+        return y_pred, y, classes
+
+    def node_statistics(self, concepts: Mapping[str, Any], y_pred: Any = None, *,
+                        y_true: Any = None, model_pred: Any = None) -> NodeStatistics:
         """How the samples with these (predicted) concepts flow through the tree: per node the
         samples reaching it, the model's class mix there, and the tree's fidelity / accuracy.
 
@@ -489,21 +427,20 @@ class ConceptTree(XaiEstimator):
         ----------
         concepts : dict
             Concepts of the samples, as the tree sees them.
-        model_pred : array-like of shape (N,)
+        y_pred : array-like of shape (N,)
             The model's predictions for them.
         y_true : array-like of shape (N,), optional
+        model_pred : array-like, optional
+            Deprecated name of ``y_pred``.
+
+        See Also
+        --------
+        explain : the same per node of the tree as drawn, with the samples, as a result.
         """
+        y_pred = _renamed(y_pred, model_pred, "y_pred", "model_pred", "node_statistics()")
         x = self._encode(concepts)
         n = len(x)
-        model_pred = match_labels(model_pred, self.classes_, n, "model_pred")
-        y = None if y_true is None else match_labels(y_true, self.classes_, n, "y_true")
-        parts = [np.asarray(self.classes_), model_pred] + ([y] if y is not None else [])
-        try:
-            classes = np.unique(np.concatenate([np.asarray(p).astype(self.classes_.dtype)
-                                                for p in parts]))
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"argument 'model_pred': labels must be of the tree's class type "
-                            f"({self.classes_.dtype}), got {model_pred.dtype}") from err
+        model_pred, y, classes = self._labels(y_pred, y_true, n)
         path = self.estimator_.decision_path(x).tocsc()
         leaf = self.estimator_.apply(x)
         tree_pred = self.estimator_.predict(x)
@@ -518,6 +455,74 @@ class ConceptTree(XaiEstimator):
                         if y is not None else None)
         return NodeStatistics(path=path, leaf=leaf, tree_pred=tree_pred, classes=classes,
                               count=count, dist=dist, fidelity=fidelity, accuracy=accuracy)
+
+    def explain(
+        self,
+        concepts: Mapping[str, Any],
+        y_pred: Any,
+        *,
+        X: Any = None,
+        y_true: Any = None,
+        extractor: ConceptExtractor | None = None,
+        merge_same_class: bool = True,
+    ) -> ConceptTreeResult:
+        """The tree as drawn and how these samples flow through it, as a result (what
+        :class:`~xaiwidgets.ConceptTreeView` draws).
+
+        Parameters
+        ----------
+        concepts : dict of str to array-like of shape (N,)
+            Concepts of the samples as the tree sees them (predicted ones, e.g.
+            :meth:`ConceptExtractor.predict_concepts`).
+        y_pred : array-like of shape (N,)
+            The model's predictions for them.
+        X : tensor or array of shape (N, ...), optional
+            The samples themselves, kept in the result (images (N, C, H, W) give the view its
+            thumbnails).
+        y_true : array-like of shape (N,), optional
+            True labels (adds the accuracies).
+        extractor : ConceptExtractor, optional
+            A fitted extractor: its per-layer concept accuracy goes into the result (no model
+            call).
+        merge_same_class : bool, default=True
+            Draw every split whose two sides predict the same class as one leaf (see
+            :meth:`nodes`; predictions are unchanged).
+
+        Returns
+        -------
+        ConceptTreeResult
+            Rows ``concepts``, ``leaf`` (in the tree as drawn), ``y_pred``, ``tree_pred``,
+            ``y_true``, ``X``; the nodes, their statistics and the fidelity summary.
+        """
+        self._check_fitted("explain()")
+        check_bool(merge_same_class, "merge_same_class")
+        inputs = None
+        if X is not None:
+            inputs = as_tensor(X, "X").detach().cpu().numpy()
+            concepts = check_concepts(concepts, len(inputs), n_from="X")
+        accuracy = None
+        if extractor is not None:
+            if not isinstance(extractor, ConceptExtractor):
+                raise TypeError(f"argument 'extractor': expected a fitted ConceptExtractor, got "
+                                f"{describe(extractor)}")
+            extractor._check_fitted("ConceptTree.explain(extractor=...)")
+            accuracy = layer_accuracy(extractor, self.concept_names_)
+        x = self._encode(concepts)
+        n = len(x)
+        y_pred, y, classes = self._labels(y_pred, y_true, n)
+        checked = check_concepts(concepts, n)
+        nodes = self.nodes(merge_same_class=merge_same_class)
+        nodes.pop("feature", None)  # an encoded column: "concept" says it in the tree's terms
+        labels = np.asarray(self.classes_)[nodes["value"]].astype(classes.dtype)
+        nodes["value"] = np.searchsorted(classes, labels).astype(np.int64)
+        shown = nodes.get("shown", np.arange(len(nodes["test"]), dtype=np.int64))
+        return ConceptTreeResult(
+            concept_names=list(self.concept_names_), classes=classes, nodes=nodes,
+            concepts={k: checked[k] for k in self.concept_names_},
+            leaf=np.asarray(shown)[self.estimator_.apply(x)].astype(np.int64),
+            y_pred=y_pred.astype(classes.dtype), tree_pred=self.estimator_.predict(x),
+            y_true=None if y is None else y.astype(classes.dtype), X=inputs,
+            layer_accuracy=accuracy)
 
     def export_text(self, class_names: Sequence[str] | None = None) -> str:
         """The rules as indented text; ``class_names[label]`` names integer class labels."""
@@ -546,10 +551,11 @@ class ConceptTree(XaiEstimator):
     def evaluate(
         self,
         concepts: Mapping[str, Any],
-        y_model: Any,
+        y_pred: Any = None,
         *,
         y_true: Any = None,
         true_concepts: Mapping[str, Any] | None = None,
+        y_model: Any = None,
     ) -> ConceptTreeReport:
         """Fidelity, accuracy, reference tree, MPO and intervention curves on held-out data.
 
@@ -557,13 +563,15 @@ class ConceptTree(XaiEstimator):
         ----------
         concepts : dict
             Predicted concepts of the held-out samples.
-        y_model : array-like of shape (N,)
+        y_pred : array-like of shape (N,)
             The model's predictions for them.
         y_true : array-like of shape (N,), optional
             True labels (for the accuracies).
         true_concepts : dict, optional
             Ground-truth concepts (for concept accuracy, MPO, the reference tree and the
             intervention curve).
+        y_model : array-like, optional
+            Deprecated name of ``y_pred``.
 
         Notes
         -----
@@ -572,9 +580,10 @@ class ConceptTree(XaiEstimator):
         tree when there is one (it sees clean concepts), else from this tree; the reference
         code's bug of replacing the first i columns instead is avoided.
         """
+        y_model = _renamed(y_pred, y_model, "y_pred", "y_model", "evaluate()")
         x = self._encode(concepts)
         n = len(x)
-        y_model = match_labels(y_model, self.classes_, n, "y_model")
+        y_model = match_labels(y_model, self.classes_, n, "y_pred")
         pred = self.estimator_.predict(x)
         report: dict[str, Any] = {
             "fidelity": float(np.mean(pred == y_model)), "accuracy": None, "model_accuracy": None,
@@ -617,3 +626,17 @@ class ConceptTree(XaiEstimator):
             report["intervention_fidelity"] = np.array(fid)
             report["intervention_accuracy"] = np.array(acc) if y_true is not None else None
         return ConceptTreeReport(**report)
+
+
+def _renamed(value: Any, old_value: Any, new: str, old: str, where: str) -> Any:
+    """The value of an argument renamed this release: its old keyword still works, with a
+    FutureWarning."""
+    if old_value is not None:
+        if value is not None:
+            raise TypeError(f"{where}: pass '{new}' only ('{old}' is its deprecated name)")
+        warnings.warn(f"{where}: argument '{old}' is deprecated and will be removed in the next "
+                      f"release; use '{new}'", FutureWarning, stacklevel=3)
+        return old_value
+    if value is None:
+        raise TypeError(f"{where}: missing the argument '{new}' (the model's predictions)")
+    return value

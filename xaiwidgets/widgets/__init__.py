@@ -1,6 +1,7 @@
 """Views: widgets that draw a method's result (``View(result)``, ``View.from_estimator(...)``,
 ``View.from_model(...)``)."""
 
+from ._charts import InterventionChart
 from .comparison import ComparisonView
 from .masks import MaskView
 from .redescriptions import RedescriptionView
@@ -8,5 +9,5 @@ from .relevance import SENNView
 from .timeline import TimelineView
 from .tree import ConceptTreeView
 
-__all__ = ["ComparisonView", "ConceptTreeView", "MaskView", "RedescriptionView", "SENNView",
-           "TimelineView"]
+__all__ = ["ComparisonView", "ConceptTreeView", "InterventionChart", "MaskView",
+           "RedescriptionView", "SENNView", "TimelineView"]
