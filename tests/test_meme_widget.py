@@ -110,6 +110,30 @@ def test_keywords_are_strict_and_input_is_checked(meme, widget):
         xw.TimelineView.from_estimator(meme, x, index=10)
     with pytest.raises(TypeError, match="argument 'meme': expected a fitted MEME"):
         xw.TimelineView.from_estimator("meme", x)
-    w, _, _ = widget
-    with pytest.raises(ValueError, match="argument 'sequences'"):
-        xw.TimelineView(meme, w.trace, x[:3])
+    with pytest.raises(TypeError, match="argument 'trace': expected a MemeTrace"):
+        xw.TimelineView(meme)
+    with pytest.raises(ValueError, match="argument 'trace': expected a trace with hidden"):
+        xw.TimelineView(meme.trace(x, states=False))
+    with pytest.raises(TypeError, match="one positional argument"):
+        xw.TimelineView(meme.trace(x), x)
+
+
+def test_the_view_draws_from_the_trace_alone(widget, meme, tmp_path):
+    w, x, lengths = widget
+    trace = meme.trace(x, lengths)
+    alone = xw.TimelineView(trace, embed=[0, 1], title="<script>t</script>")
+    assert alone.export_state() == w.export_state()
+    assert alone._static_html() == w._static_html()
+    # opened from disk, without the estimator
+    back = xw.open_result(trace.save(tmp_path / "trace"))
+    opened = xw.TimelineView(back, embed=[0, 1], title="<script>t</script>")
+    assert opened.export_state() == w.export_state()
+    assert fetch(opened, "match", index=0, start=0, stop=3, by="concepts") == fetch(
+        w, "match", index=0, start=0, stop=3, by="concepts")
+    # the summary is the trace's scores
+    assert w.summary["step_fidelity"] == trace.scores.step_fidelity
+    assert w.summary["final_fidelity"] == meme.evaluate(x, lengths=lengths).final_fidelity
+    # the previous release's call still works, with a warning
+    with pytest.warns(FutureWarning, match=r"TimelineView\(trace\)"):
+        old = xw.TimelineView(meme, trace, x, embed=[0, 1], title="<script>t</script>")
+    assert old.export_state() == w.export_state()

@@ -124,8 +124,8 @@ def sweep(
             for attr in _RESOLVED:
                 setattr(est, attr, getattr(proto, attr))
             est._extract(x, cap)
-        scores = est._score(window_features(x_test, int(w), bool(est.history)), lens_test,
-                            cap_test, y)
+        scores = est._traced(x_test, window_features(x_test, int(w), bool(est.history)),
+                             lens_test, cap_test, y, states=False).scores
         names = [c.name for c in est.concepts_]
         rows.append({"window": int(w), "n_concepts": est.n_concepts_, "seed": int(s),
                      "named": sum(n.split(" ")[0] != "uncertain" for n in names),
