@@ -137,3 +137,31 @@ def test_the_view_draws_from_the_trace_alone(widget, meme, tmp_path):
     with pytest.warns(FutureWarning, match=r"TimelineView\(trace\)"):
         old = xw.TimelineView(meme, trace, x, embed=[0, 1], title="<script>t</script>")
     assert old.export_state() == w.export_state()
+
+
+def test_a_hand_made_trace_draws_what_it_holds():
+    from hand_results import timeline
+
+    trace = timeline.result()
+    scores = trace.scores
+    assert scores.step_fidelity == pytest.approx(10 / 12)  # two disagreements in 12 steps
+    assert scores.final_fidelity == 1.0 and scores.sequence_fidelity == pytest.approx(
+        (1 + 2 / 3 + 3 / 4) / 3)
+    assert [s.rule for s in trace.explain(0).transitions] == [
+        "the RNN's first state -> low", "a@t > 0.5 -> high"]
+    w = xw.TimelineView(trace, **timeline.OPTIONS)
+    assert w.summary["steps"] == 12 and w.summary["units"] == 4 and w.threshold == 0.25
+    assert w.concepts["colors"][2] == "#8c8c8c"  # uncertain: grey
+    assert w.concepts["colors"][0] != w.concepts["colors"][2]
+    assert [b["length"] for b in w.sequences["blocks"]] == [5, 3, 4]
+    b1 = w.sequences["blocks"][1]
+    assert b1["concept"].tolist() == [2, 0, 0] and b1["rnn"].tolist() == [1, 0, 0]
+    # units in the trace's order: heatmap row 0 is unit 2
+    states = b1["states"].values[0]
+    assert np.allclose(states[0], trace.states[1, :3, 2])
+    assert w.trees[0]["rules"] == ["", "a@t <= 0.5", "a@t > 0.5"]
+    page = w._static_html()
+    assert "12 steps" not in page and "3 sequences" in page and "if a@t &lt;= 0.5:" in page
+    # the search reads the trace: sequences 1 (from step 1) and 2 also hold concept 0 twice
+    hits = fetch(w, "match", index=0, start=0, stop=2, by="concepts")["block"]["matches"]
+    assert hits[0] == {"sequence": 1, "start": 1, "stop": 3, "score": 1.0}
