@@ -96,7 +96,7 @@ def held_out(meme: xw.MEME, x: np.ndarray, train: np.ndarray, test: np.ndarray,
     kw = dict(windows=windows, seeds=SEEDS, n_concepts=[meme.n_concepts_], progress=False)
     on_train = xw.meme_sweep(meme, x[train], **kw)
     best = max(windows, key=lambda w: round(on_train.mean("final_fidelity", window=w)[0], 4))
-    on_test = xw.meme_sweep(meme, x[train], test_sequences=x[test], **kw)
+    on_test = xw.meme_sweep(meme, x[train], X_test=x[test], **kw)
     m, s = on_test.mean("final_fidelity", window=best)
     return best, m, s
 

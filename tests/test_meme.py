@@ -344,7 +344,7 @@ def test_save_and_load_without_the_model(fitted, step_model, tmp_path):
 def test_sweep_reuses_one_capture_and_reports_every_window(step_model):
     x, y = toy(40)
     result = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], windows=[0, 1, 2],
-                   seeds=[0, 1], test_sequences=x[30:], y_test=y[30:], progress=False)
+                   seeds=[0, 1], X_test=x[30:], y_test=y[30:], progress=False)
     assert len(result.rows) == 6
     assert {r["window"] for r in result.rows} == {0, 1, 2}
     mean, std = result.mean("fidelity", window=1)
@@ -421,7 +421,7 @@ def test_bad_input_is_refused_and_the_model_is_untouched(step_model, params, fit
 def test_nan_or_inf_in_sequences_is_refused(step_model, value, match):
     x, _ = toy(10)
     x[3, 4, 1] = value
-    with pytest.raises(ValueError, match=r"argument 'sequences': " + match):
+    with pytest.raises(ValueError, match=r"argument 'X': " + match):
         MEME(step_model, n_concepts=2, progress=False).fit(x)
 
 
@@ -447,7 +447,7 @@ def test_predict_before_fit_and_wrong_features(step_model, fitted):
     meme, _ = fitted
     with pytest.raises(ValueError, match="expected 2 features per step"):
         meme.predict(np.zeros((3, 5, 3), np.float32))
-    with pytest.raises(ValueError, match=r"argument 'sequences': kind='sequence' expects "
+    with pytest.raises(ValueError, match=r"argument 'X': kind='sequence' expects "
                                          r"\(N, T, F\)"):
         meme.predict(np.zeros((3, 5), np.float32))
 
@@ -623,3 +623,21 @@ def test_history_gives_the_trees_each_features_mean_since_the_start(step_model):
     garbage = x.copy()
     garbage[:5, 7:] = 1e3
     assert np.array_equal(meme.predict(garbage, lengths)[0], concepts)
+
+
+def test_the_previous_keyword_names_still_work_with_a_warning(fitted, step_model):
+    meme, x = fitted
+    with pytest.warns(FutureWarning, match=r"predict\(sequences=...\) is now predict\(X=...\)"):
+        concepts, _ = meme.predict(sequences=x[:5])
+    assert np.array_equal(concepts, meme.predict(x[:5])[0])
+    with pytest.raises(TypeError, match="got both 'sequences'"):
+        meme.trace(X=x, sequences=x)
+    with pytest.warns(FutureWarning, match="X_test"):
+        old = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], seeds=[0],
+                    test_sequences=x[30:], progress=False)
+    new = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], seeds=[0],
+                X_test=x[30:], progress=False)
+    assert old.rows == new.rows
+    step = meme.explain_sequence(x, 0).steps[0]
+    with pytest.warns(FutureWarning, match="y_pred"):
+        assert step.rnn_output == step.y_pred

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import numpy as np
 import torch
@@ -38,7 +40,31 @@ from .transitions import (
     window_names,
 )
 
-__all__ = ["MEME"]
+__all__ = ["MEME", "renamed_keywords"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def renamed_keywords(**renames: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Accept the previous release's keyword names ``old=new`` for one more release, with a
+    FutureWarning (the sequences are ``X``, as everywhere else)."""
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both {old!r} (its previous "
+                                        f"name) and {new!r}")
+                    warnings.warn(f"{fn.__name__}({old}=...) is now {fn.__name__}({new}=...); "
+                                  "the old keyword goes in the next release", FutureWarning,
+                                  stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+        return inner
+    return wrap
+
 
 SWEEP_K = (2, 3, 4, 5, 6)  # n_concepts="auto" for two classes; from C to C + 4 for C > 2
 DEEP = 6  # max_depth="auto" with more than two classes
@@ -207,14 +233,16 @@ class MEME(XaiEstimator):
     }
 
     # -- fit ---------------------------------------------------------------------------------
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def fit(self, sequences: Any, lengths: Any = None, *,
+    def fit(self, X: Any, lengths: Any = None, *,
             feature_names: Sequence[str] | None = None) -> MEME:
-        """Capture the states of ``sequences``, cluster them, and fit the transition trees.
+        """Capture the states of the sequences ``X``, cluster them, and fit the transition
+        trees.
 
         Parameters
         ----------
-        sequences : tensor, array or PackedSequence of shape (N, T, F), or a list of (T_i, F)
+        X : tensor, array or PackedSequence of shape (N, T, F), or a list of (T_i, F)
             Right-padded when ``lengths`` is given (a PackedSequence or a ragged list carries
             its lengths); padding with NaN after each sequence's last step (sktime's way) needs
             no ``lengths``. NaN within a sequence is an error.
@@ -228,16 +256,16 @@ class MEME(XaiEstimator):
         self
         """
         with self._fitting():
-            x, cap = self._prepare(sequences, lengths, feature_names)
+            x, cap = self._prepare(X, lengths, feature_names)
             self._extract(x, cap)
         return self
 
-    def _prepare(self, sequences: Any, lengths: Any, feature_names: Sequence[str] | None
+    def _prepare(self, X: Any, lengths: Any, feature_names: Sequence[str] | None
                  ) -> tuple[np.ndarray, Capture]:
         """Check everything, capture the states and set the resolved settings; returns the
         sequences as a float32 array and the capture (what :meth:`_extract` needs)."""
         self._check_params()
-        x, lens = self._inputs(sequences, lengths)
+        x, lens = self._inputs(X, lengths)
         names = check_names(feature_names, int(x.shape[2]), "feature_names", "feature")
         self.layer_, _ = find_recurrent_layer(self.model, self.layer)
         cap, task = capture_states(self.model, self.layer_, x, lens, task=self.task,
@@ -263,8 +291,8 @@ class MEME(XaiEstimator):
         self.class_names_ = labels or [str(c) for c in range(task.n_classes)]
         return x.detach().cpu().float().numpy(), cap
 
-    def _inputs(self, sequences: Any, lengths: Any) -> tuple[torch.Tensor, np.ndarray]:
-        x, lens = check_sequences(sequences, lengths, self.model)
+    def _inputs(self, X: Any, lengths: Any) -> tuple[torch.Tensor, np.ndarray]:
+        x, lens = check_sequences(X, lengths, self.model, "X")
         lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
         longest = int(lens.max())
         if self.window >= longest:
@@ -368,11 +396,11 @@ class MEME(XaiEstimator):
         return state, sil, fid
 
     # -- prediction --------------------------------------------------------------------------
-    def _windows(self, sequences: Any, lengths: Any
+    def _windows(self, X: Any, lengths: Any
                  ) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        x, lens = check_sequences(sequences, lengths, self.model)
+        x, lens = check_sequences(X, lengths, self.model, "X")
         if int(x.shape[2]) != self.n_features_in_:
-            raise ValueError(f"argument 'sequences': expected {self.n_features_in_} features "
+            raise ValueError(f"argument 'X': expected {self.n_features_in_} features "
                              f"per step (as in fit), got shape {tuple(x.shape)}")
         lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
         return x, lens, window_features(x.detach().cpu().float().numpy(), int(self.window),
@@ -393,8 +421,9 @@ class MEME(XaiEstimator):
             return self.kmeans_.predict(states, labels)
         return self.kmeans_.predict(states).astype(np.int64)
 
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def predict(self, sequences: Any, lengths: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, X: Any, lengths: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Concept and output of the extracted model at every step.
 
         Vectorised over sequences: each transition tree scores every step's window once, and
@@ -408,7 +437,7 @@ class MEME(XaiEstimator):
             The concept's class at every step (-1 on padding).
         """
         self._check_fitted("predict()")
-        x, lens, w = self._windows(sequences, lengths)
+        x, lens, w = self._windows(X, lengths)
         c, _ = _run(self.transition_trees_, w, lens, self._start(x, w))
         return c, self._outputs(c)
 
@@ -417,25 +446,27 @@ class MEME(XaiEstimator):
         return major[c]  # c == -1 (padding) picks the trailing -1
 
     # -- evaluation --------------------------------------------------------------------------
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def evaluate(self, sequences: Any, y_true: Any = None, lengths: Any = None) -> MemeScores:
+    def evaluate(self, X: Any, y_true: Any = None, lengths: Any = None) -> MemeScores:
         """Fidelity to the RNN (per step and per sequence), accuracy and F1: the
-        :attr:`~MemeTrace.scores` of the trace of ``sequences`` (without its hidden states).
+        :attr:`~MemeTrace.scores` of the trace of ``X`` (without its hidden states).
 
         Parameters
         ----------
-        sequences, lengths : as in :meth:`predict`
+        X, lengths : as in :meth:`fit`
         y_true : array-like, optional
             True labels: ``(N, T)`` per step for per-step models (padding ignored), ``(N,)``
             for sequence-level models (compared with the final step).
         """
         self._check_fitted("evaluate()")
-        return self.trace(sequences, lengths, y_true=y_true, states=False).scores
+        return self.trace(X, lengths, y_true=y_true, states=False).scores
 
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def trace(self, sequences: Any, lengths: Any = None, *, y_true: Any = None,
+    def trace(self, X: Any, lengths: Any = None, *, y_true: Any = None,
               states: bool = True) -> MemeTrace:
-        """Everything per step of ``sequences`` at once, and the extracted model as drawn:
+        """Everything per step of the sequences ``X`` at once, and the extracted model as drawn:
         what :class:`~xaiwidgets.TimelineView` shows, with no estimator needed afterwards.
 
         One pass of the RNN gives its labels, scores and hidden states; the automaton gives
@@ -443,7 +474,7 @@ class MEME(XaiEstimator):
 
         Parameters
         ----------
-        sequences, lengths : as in :meth:`predict`
+        X, lengths : as in :meth:`fit`
         y_true : array-like, optional
             True labels, as in :meth:`evaluate` (kept in the trace: its scores then include
             accuracy).
@@ -456,7 +487,7 @@ class MEME(XaiEstimator):
         """
         self._check_fitted("trace()")
         check_bool(states, "states")
-        x, lens, w = self._windows(sequences, lengths)
+        x, lens, w = self._windows(X, lengths)
         cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,
                                 readout=self.readout, batch_size=self.batch_size)
         return self._traced(x.detach().cpu().float().numpy(), w, lens, cap, y_true, states)
@@ -535,19 +566,20 @@ class MEME(XaiEstimator):
         tree = self.start_tree_ if source == -1 else self.transition_trees_[source]
         return tree.nodes(self.window_feature_names_)
 
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def explain_sequence(self, sequences: Any, index: int = 0, *, lengths: Any = None
+    def explain_sequence(self, X: Any, index: int = 0, *, lengths: Any = None
                          ) -> SequenceExplanation:
         """Per step of sequence ``index``: its concept, the extracted model's and the RNN's
         outputs, and the tree path that chose the concept, in words.
 
-        ``sequences`` may be one sequence ``(T, F)`` or a batch ``(N, T, F)``.
+        ``X`` may be one sequence ``(T, F)`` or a batch ``(N, T, F)``.
         """
         self._check_fitted("explain_sequence()")
-        if hasattr(sequences, "ndim") and sequences.ndim == 2:
-            sequences = sequences[None]
+        if hasattr(X, "ndim") and X.ndim == 2:
+            X = X[None]
             lengths = None if lengths is None else np.atleast_1d(np.asarray(lengths))
-        x, lens, _ = self._windows(sequences, lengths)
+        x, lens, _ = self._windows(X, lengths)
         check_int(index, "index", low=0, high=len(x) - 1)
         return self.trace(x[index:index + 1, :int(lens[index])], states=False).explain(0)
 

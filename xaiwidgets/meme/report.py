@@ -69,20 +69,28 @@ class MemeScores(Result):
 class Step:
     """One step of an explained sequence.
 
-    ``source`` is the concept at t - 1 whose tree chose ``concept`` (-1 at t = 0), ``leaf`` the
-    leaf of that tree, ``conditions`` the tests on its path in words, and ``rule`` the whole
-    path ``"CO2@t > 812 and Temperature@t-1 <= 21.3 -> occupied"``.
+    ``output`` is the extracted model's class and ``y_pred`` the RNN's; ``source`` is the
+    concept at t - 1 whose tree chose ``concept`` (-1 at t = 0), ``leaf`` the leaf of that
+    tree, ``conditions`` the tests on its path in words, and ``rule`` the whole path
+    ``"CO2@t > 812 and Temperature@t-1 <= 21.3 -> occupied"``.
     """
 
     t: int
     concept: int
     name: str
     output: int
-    rnn_output: int
+    y_pred: int
     source: int
     leaf: int
     conditions: list[str]
     rule: str
+
+    @property
+    def rnn_output(self) -> int:
+        """Deprecated: :attr:`y_pred`."""
+        warnings.warn("Step.rnn_output is now Step.y_pred (the model's prediction); the old name "
+                      "goes in the next release", FutureWarning, stacklevel=2)
+        return self.y_pred
 
 
 @dataclass
@@ -103,7 +111,7 @@ class SequenceExplanation:
         lines = []
         for s in self.transitions if changes_only else self.steps:
             out = self.class_names[s.output]
-            rnn = self.class_names[s.rnn_output]
+            rnn = self.class_names[s.y_pred]
             flag = "" if out == rnn else f"  (RNN: {rnn})"
             lines.append(f"t={s.t:>4}  {s.name:<12} {out}{flag}   {s.rule}")
         return "\n".join(lines)
@@ -319,7 +327,7 @@ class MemeTrace(Result):
                 words = path_words(by_source[src], int(leaves[t]), [])
                 rule = " and ".join(words) or "always"
             steps.append(Step(t=t, concept=cpt, name=names[cpt], output=int(outputs[t]),
-                              rnn_output=int(rnn[t]), source=src, leaf=int(leaves[t]),
+                              y_pred=int(rnn[t]), source=src, leaf=int(leaves[t]),
                               conditions=words, rule=f"{rule} -> {names[cpt]}"))
         return SequenceExplanation(steps=steps, class_names=list(self.class_names),
                                    concept_names=names)
