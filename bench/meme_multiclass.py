@@ -150,10 +150,10 @@ def run(name: str) -> float:
     w, result = results[-2]
     default.set_params(window=w).fit(x[train])
     trace = default.trace(x[test])
-    valid = trace.rnn >= 0
+    valid = trace.valid()
     changes = [((np.diff(a, axis=1) != 0) & valid[:, 1:]).sum(axis=1).mean()
-               for a in (trace.rnn, trace.outputs)]
-    agree = trace.outputs == trace.rnn
+               for a in (trace.y_pred, trace.outputs)]
+    agree = trace.outputs == trace.y_pred
     last = trace.lengths - 1
     print(f"  where they part (defaults, window {w}, seed 0): the LSTM changes its class "
           f"{changes[0]:.1f} times per held-out sequence, the extracted model {changes[1]:.1f}; "
