@@ -315,6 +315,8 @@ def test_the_trace_takes_concatenates_saves_and_explains(fitted, tmp_path):
     for name in ("X", "lengths", "concepts", "outputs", "leaves", "y_pred", "state_concepts"):
         assert np.array_equal(getattr(both, name), getattr(trace, name)), name
     np.testing.assert_allclose(both.states, trace.states, atol=1e-5)
+    # the scores of a selection are those of its sequences alone
+    assert trace[:30].scores.summary() == meme.evaluate(x[:30], lengths=lengths[:30]).summary()
     part = trace[[3, 40]]
     assert np.array_equal(part.concepts, trace.concepts[[3, 40]])
     assert part.explain(1).to_text() == trace.explain(40).to_text()

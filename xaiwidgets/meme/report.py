@@ -20,10 +20,12 @@ __all__ = ["MemeScores", "MemeTrace", "SequenceExplanation", "Step"]
 
 
 @dataclass
-class MemeScores(Result):
+class MemeScores:
     """Scores of an extracted model on a set of sequences (:attr:`MemeTrace.scores`).
 
-    A result with no per-sample rows: every field is a summary of the whole set.
+    Computed from a trace's rows, so the scores of any selection of sequences (``trace[mask]``)
+    or of traces concatenated or opened from disk are at hand without the estimator;
+    :meth:`summary` gives them as a plain dict.
 
     Attributes
     ----------
