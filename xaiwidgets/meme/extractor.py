@@ -40,7 +40,7 @@ from .transitions import (
     window_names,
 )
 
-__all__ = ["MEME", "renamed_keywords"]
+__all__ = ["MEME"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
