@@ -63,8 +63,8 @@ def main(lstm_seeds: range = range(5)) -> None:
             meme = xw.MEME(model, readout=model.head, clustering=clustering, max_depth=depth,
                            seed=0, progress=False).fit(x[fit], lengths[fit])
             sweep = xw.meme_sweep(meme, x[fit], lengths[fit], seeds=range(5),
-                                  n_concepts=[meme.n_concepts_], test_sequences=x[test],
-                                  test_lengths=lengths[test], progress=False)
+                                  n_concepts=[meme.n_concepts_], X_test=x[test],
+                                  lengths_test=lengths[test], progress=False)
             m, s = sweep.mean("final_fidelity")
             row.append(f"{100 * m:9.1f}% ± {100 * s:.1f}")
             if clustering == "per_class" and depth == 6:

@@ -96,7 +96,7 @@ def held_out(meme: xw.MEME, x: np.ndarray, train: np.ndarray, test: np.ndarray,
     kw = dict(windows=windows, seeds=SEEDS, n_concepts=[meme.n_concepts_], progress=False)
     on_train = xw.meme_sweep(meme, x[train], **kw)
     best = max(windows, key=lambda w: round(on_train.mean("final_fidelity", window=w)[0], 4))
-    on_test = xw.meme_sweep(meme, x[train], test_sequences=x[test], **kw)
+    on_test = xw.meme_sweep(meme, x[train], X_test=x[test], **kw)
     m, s = on_test.mean("final_fidelity", window=best)
     return best, m, s
 
@@ -150,10 +150,10 @@ def run(name: str) -> float:
     w, result = results[-2]
     default.set_params(window=w).fit(x[train])
     trace = default.trace(x[test])
-    valid = trace.rnn >= 0
+    valid = trace.valid()
     changes = [((np.diff(a, axis=1) != 0) & valid[:, 1:]).sum(axis=1).mean()
-               for a in (trace.rnn, trace.outputs)]
-    agree = trace.outputs == trace.rnn
+               for a in (trace.y_pred, trace.outputs)]
+    agree = trace.outputs == trace.y_pred
     last = trace.lengths - 1
     print(f"  where they part (defaults, window {w}, seed 0): the LSTM changes its class "
           f"{changes[0]:.1f} times per held-out sequence, the extracted model {changes[1]:.1f}; "

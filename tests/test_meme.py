@@ -3,6 +3,7 @@ transition trees, the vectorised automaton, scores, explanations, sweeps, errors
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -258,6 +259,81 @@ def test_rename_concepts_and_the_table(fitted):
     assert "from " in meme.export_text() and "start:" in meme.export_text()
 
 
+def test_the_trace_holds_every_step_padded_to_the_longest(fitted, step_model):
+    meme, x = fitted
+    y = toy(60)[1]
+    lengths = np.random.default_rng(1).integers(3, 11, size=len(x))
+    trace = meme.trace(x, lengths, y_true=y)
+    longest = int(lengths.max())
+    assert len(trace) == 60 and longest < x.shape[1]
+    assert trace.X.shape == (60, longest, 2) and trace.states.shape == (60, longest, 8)
+    assert trace.concepts.shape == trace.y_pred.shape == trace.y_true.shape == (60, longest)
+    valid = trace.valid()
+    assert valid.sum() == lengths.sum()
+    np.testing.assert_array_equal(trace.X[valid], x[:, :longest][valid])
+    for name in ("concepts", "outputs", "leaves", "sources", "y_pred", "state_concepts",
+                 "y_true"):
+        assert (getattr(trace, name)[~valid] == -1).all(), name
+    assert (trace.X[~valid] == 0).all() and (trace.states[~valid] == 0).all()
+    concepts, outputs = meme.predict(x, lengths)
+    assert np.array_equal(trace.concepts, concepts[:, :longest])
+    assert np.array_equal(trace.outputs, outputs[:, :longest])
+    assert np.array_equal(trace.sources[:, 1:][valid[:, 1:]], trace.concepts[:, :-1][valid[:, 1:]])
+    # the RNN's own classes and probabilities, step by step
+    with torch.no_grad():
+        logits = step_model(torch.from_numpy(x)).numpy()[:, :longest]
+    assert np.array_equal(trace.y_pred[valid], logits.argmax(-1)[valid])
+    prob = torch.softmax(torch.from_numpy(logits), -1)[..., 1].numpy()
+    np.testing.assert_allclose(trace.y_score[valid], prob[valid], atol=1e-5)
+    assert np.array_equal(trace.y_pred_final, trace.y_pred[np.arange(60), lengths - 1])
+    # the extracted model as drawn: plain data, no estimator
+    assert trace.concept_names == [c.name for c in meme.concepts_]
+    assert np.array_equal(trace.concept_class, [c.majority for c in meme.concepts_])
+    assert [tr["source"] for tr in trace.trees] == [0, 1, -1]
+    assert np.array_equal(np.sort(trace.unit_order), np.arange(8))
+    json.dumps(trace.metadata())
+    # scores from the rows alone, the same as evaluate
+    s = trace.scores
+    assert s.step_fidelity == pytest.approx(np.mean(outputs[:, :longest][valid]
+                                                    == trace.y_pred[valid]))
+    assert s.accuracy == pytest.approx(np.mean(outputs[:, :longest][valid]
+                                               == y[:, :longest][valid]))
+    assert s.n_steps == lengths.sum() and s.n_concepts == 2
+    assert meme.evaluate(x, y, lengths=lengths).summary() == s.summary()
+    with pytest.warns(FutureWarning, match="y_pred"):
+        assert trace.rnn is trace.y_pred
+
+
+def test_the_trace_takes_concatenates_saves_and_explains(fitted, tmp_path):
+    meme, x = fitted
+    lengths = np.random.default_rng(2).integers(3, 12, size=len(x))
+    lengths[:30] = np.minimum(lengths[:30], 6)  # the first half is shorter
+    trace = meme.trace(x, lengths)
+    halves = [meme.trace(x[:30], lengths[:30]), meme.trace(x[30:], lengths[30:])]
+    assert halves[0].concepts.shape[1] == 6 < halves[1].concepts.shape[1]
+    both = xw.MemeTrace.concat(halves)
+    for name in ("X", "lengths", "concepts", "outputs", "leaves", "y_pred", "state_concepts"):
+        assert np.array_equal(getattr(both, name), getattr(trace, name)), name
+    np.testing.assert_allclose(both.states, trace.states, atol=1e-5)
+    # the scores of a selection are those of its sequences alone
+    assert trace[:30].scores.summary() == meme.evaluate(x[:30], lengths=lengths[:30]).summary()
+    part = trace[[3, 40]]
+    assert np.array_equal(part.concepts, trace.concepts[[3, 40]])
+    assert part.explain(1).to_text() == trace.explain(40).to_text()
+    ex = meme.explain_sequence(x, 40, lengths=lengths)
+    assert trace.explain(40).to_text(changes_only=False) == ex.to_text(changes_only=False)
+    back = xw.open_result(trace.save(tmp_path / "trace"))
+    assert isinstance(back, xw.MemeTrace) and back.trees == trace.trees
+    assert np.array_equal(back.states, trace.states)
+    assert back.scores.summary() == trace.scores.summary()
+    assert back.export_text() == meme.export_text()
+    assert back[5:9].explain(0).to_text() == trace.explain(5).to_text()
+    hits = back.similar_ranges(0, 0, 3, by="concepts")
+    assert hits and all(h["sequence"] != 0 and h["stop"] - h["start"] == 3 for h in hits)
+    with pytest.raises(ValueError, match="argument 'y_true': expected per-step labels"):
+        meme.trace(x, lengths, y_true=np.zeros(60))
+
+
 def test_save_and_load_without_the_model(fitted, step_model, tmp_path):
     meme, x = fitted
     path = meme.save(tmp_path / "meme.pt")
@@ -270,7 +346,7 @@ def test_save_and_load_without_the_model(fitted, step_model, tmp_path):
 def test_sweep_reuses_one_capture_and_reports_every_window(step_model):
     x, y = toy(40)
     result = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], windows=[0, 1, 2],
-                   seeds=[0, 1], test_sequences=x[30:], y_test=y[30:], progress=False)
+                   seeds=[0, 1], X_test=x[30:], y_test=y[30:], progress=False)
     assert len(result.rows) == 6
     assert {r["window"] for r in result.rows} == {0, 1, 2}
     mean, std = result.mean("fidelity", window=1)
@@ -347,7 +423,7 @@ def test_bad_input_is_refused_and_the_model_is_untouched(step_model, params, fit
 def test_nan_or_inf_in_sequences_is_refused(step_model, value, match):
     x, _ = toy(10)
     x[3, 4, 1] = value
-    with pytest.raises(ValueError, match=r"argument 'sequences': " + match):
+    with pytest.raises(ValueError, match=r"argument 'X': " + match):
         MEME(step_model, n_concepts=2, progress=False).fit(x)
 
 
@@ -373,7 +449,7 @@ def test_predict_before_fit_and_wrong_features(step_model, fitted):
     meme, _ = fitted
     with pytest.raises(ValueError, match="expected 2 features per step"):
         meme.predict(np.zeros((3, 5, 3), np.float32))
-    with pytest.raises(ValueError, match=r"argument 'sequences': kind='sequence' expects "
+    with pytest.raises(ValueError, match=r"argument 'X': kind='sequence' expects "
                                          r"\(N, T, F\)"):
         meme.predict(np.zeros((3, 5), np.float32))
 
@@ -444,12 +520,12 @@ def test_per_class_concepts_are_pure_and_follow_the_rnn(fitted, step_model):
     assert {c.name.split(" ")[0] for c in meme.concepts_} == {"high", "low"}
     # every state's concept has the RNN's class at that state
     trace = meme.trace(x)
-    valid = trace.rnn >= 0
+    valid = trace.valid()
     major = np.array([c.majority for c in meme.concepts_])
-    assert np.array_equal(major[trace.state_concepts], trace.rnn[valid])
+    assert np.array_equal(major[trace.state_concepts[valid]], trace.y_pred[valid])
     # the automaton still starts from each sequence's own first state and runs as naive_run
     concepts, outputs = meme.predict(x)
-    assert np.array_equal(concepts[:, 0], trace.state_concepts[trace.offsets[:-1]])
+    assert np.array_equal(concepts[:, 0], trace.state_concepts[:, 0])
     assert np.array_equal(concepts, naive_run(meme, x, np.full(len(x), x.shape[1]),
                                               concepts[:, 0]))
     assert np.array_equal(outputs, major[concepts])
@@ -462,7 +538,7 @@ def test_per_class_on_a_sequence_model_needs_a_readout(sequence_model):
                                          r"readout="):
         MEME(model, n_concepts=2, clustering="per_class", progress=False).fit(x)
     meme = MEME(model, clustering="per_class", readout=model.head, progress=False).fit(x)
-    predicted = len(np.unique(meme.trace(x).rnn[meme.trace(x).rnn >= 0]))
+    predicted = len(np.unique(meme.trace(x).y_pred[meme.trace(x).valid()]))
     assert min(meme.sweep_["n_concepts"]) >= predicted
     assert all(c.purity == 1.0 for c in meme.concepts_)
 
@@ -549,3 +625,21 @@ def test_history_gives_the_trees_each_features_mean_since_the_start(step_model):
     garbage = x.copy()
     garbage[:5, 7:] = 1e3
     assert np.array_equal(meme.predict(garbage, lengths)[0], concepts)
+
+
+def test_the_previous_keyword_names_still_work_with_a_warning(fitted, step_model):
+    meme, x = fitted
+    with pytest.warns(FutureWarning, match=r"predict\(sequences=...\) is now predict\(X=...\)"):
+        concepts, _ = meme.predict(sequences=x[:5])
+    assert np.array_equal(concepts, meme.predict(x[:5])[0])
+    with pytest.raises(TypeError, match="got both 'sequences'"):
+        meme.trace(X=x, sequences=x)
+    with pytest.warns(FutureWarning, match="X_test"):
+        old = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], seeds=[0],
+                    test_sequences=x[30:], progress=False)
+    new = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], seeds=[0],
+                X_test=x[30:], progress=False)
+    assert old.rows == new.rows
+    step = meme.explain_sequence(x, 0).steps[0]
+    with pytest.warns(FutureWarning, match="y_pred"):
+        assert step.rnn_output == step.y_pred

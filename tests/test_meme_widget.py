@@ -110,6 +110,58 @@ def test_keywords_are_strict_and_input_is_checked(meme, widget):
         xw.TimelineView.from_estimator(meme, x, index=10)
     with pytest.raises(TypeError, match="argument 'meme': expected a fitted MEME"):
         xw.TimelineView.from_estimator("meme", x)
-    w, _, _ = widget
-    with pytest.raises(ValueError, match="argument 'sequences'"):
-        xw.TimelineView(meme, w.trace, x[:3])
+    with pytest.raises(TypeError, match="argument 'trace': expected a MemeTrace"):
+        xw.TimelineView(meme)
+    with pytest.raises(ValueError, match="argument 'trace': expected a trace with hidden"):
+        xw.TimelineView(meme.trace(x, states=False))
+    with pytest.raises(TypeError, match="one positional argument"):
+        xw.TimelineView(meme.trace(x), x)
+
+
+def test_the_view_draws_from_the_trace_alone(widget, meme, tmp_path):
+    w, x, lengths = widget
+    trace = meme.trace(x, lengths)
+    alone = xw.TimelineView(trace, embed=[0, 1], title="<script>t</script>")
+    assert alone.export_state() == w.export_state()
+    assert alone._static_html() == w._static_html()
+    # opened from disk, without the estimator
+    back = xw.open_result(trace.save(tmp_path / "trace"))
+    opened = xw.TimelineView(back, embed=[0, 1], title="<script>t</script>")
+    assert opened.export_state() == w.export_state()
+    assert fetch(opened, "match", index=0, start=0, stop=3, by="concepts") == fetch(
+        w, "match", index=0, start=0, stop=3, by="concepts")
+    # the summary is the trace's scores
+    assert w.summary["step_fidelity"] == trace.scores.step_fidelity
+    assert w.summary["final_fidelity"] == meme.evaluate(x, lengths=lengths).final_fidelity
+    # the previous release's call still works, with a warning
+    with pytest.warns(FutureWarning, match=r"TimelineView\(trace\)"):
+        old = xw.TimelineView(meme, trace, x, embed=[0, 1], title="<script>t</script>")
+    assert old.export_state() == w.export_state()
+
+
+def test_a_hand_made_trace_draws_what_it_holds():
+    from hand_results import timeline
+
+    trace = timeline.result()
+    scores = trace.scores
+    assert scores.step_fidelity == pytest.approx(10 / 12)  # two disagreements in 12 steps
+    assert scores.final_fidelity == 1.0 and scores.sequence_fidelity == pytest.approx(
+        (1 + 2 / 3 + 3 / 4) / 3)
+    assert [s.rule for s in trace.explain(0).transitions] == [
+        "the RNN's first state -> low", "a@t > 0.5 -> high"]
+    w = xw.TimelineView(trace, **timeline.OPTIONS)
+    assert w.summary["steps"] == 12 and w.summary["units"] == 4 and w.threshold == 0.25
+    assert w.concepts["colors"][2] == "#8c8c8c"  # uncertain: grey
+    assert w.concepts["colors"][0] != w.concepts["colors"][2]
+    assert [b["length"] for b in w.sequences["blocks"]] == [5, 3, 4]
+    b1 = w.sequences["blocks"][1]
+    assert b1["concept"].tolist() == [2, 0, 0] and b1["rnn"].tolist() == [1, 0, 0]
+    # units in the trace's order: heatmap row 0 is unit 2
+    states = b1["states"].values[0]
+    assert np.allclose(states[0], trace.states[1, :3, 2])
+    assert w.trees[0]["rules"] == ["", "a@t <= 0.5", "a@t > 0.5"]
+    page = w._static_html()
+    assert "12 steps" not in page and "3 sequences" in page and "if a@t &lt;= 0.5:" in page
+    # the search reads the trace: sequences 1 (from step 1) and 2 also hold concept 0 twice
+    hits = fetch(w, "match", index=0, start=0, stop=2, by="concepts")["block"]["matches"]
+    assert hits[0] == {"sequence": 1, "start": 1, "stop": 3, "score": 1.0}

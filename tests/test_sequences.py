@@ -123,19 +123,19 @@ def test_nan_inside_a_length_names_the_argument(data, fitted):
            rf"{lengths[5]}")
     before = snapshot(model)
     for given in (inside, bad_list):
-        with pytest.raises(ValueError, match=msg.format("sequences")):
+        with pytest.raises(ValueError, match=msg.format("X")):
             xw.MEME(model, n_concepts=2, readout=model.head, progress=False).fit(given)
         for call in (meme.predict, meme.evaluate, meme.trace):
-            with pytest.raises(ValueError, match=msg.format("sequences")):
+            with pytest.raises(ValueError, match=msg.format("X")):
                 call(given)
-        with pytest.raises(ValueError, match=msg.format("sequences")):
+        with pytest.raises(ValueError, match=msg.format("X")):
             xw.TimelineView.from_estimator(meme, given)
         with pytest.raises(ValueError, match=msg.format("sequences")):
             xw.ModelProbe(model, ["body.gru"]).step_states(given)
     with pytest.raises(ValueError, match=msg.format("inputs")):
         xw.compare_attributions(TinyRNN(n_features=2), inside, progress=False)
     # explicit lengths do not turn missing values into padding
-    with pytest.raises(ValueError, match=msg.format("sequences")):
+    with pytest.raises(ValueError, match=msg.format("X")):
         meme.predict(inside, lengths)
     assert_untouched(model, before)
 
@@ -143,12 +143,12 @@ def test_nan_inside_a_length_names_the_argument(data, fitted):
 def test_ragged_lists_are_checked(data, fitted):
     _, _, _, ragged = data
     _, meme = fitted
-    with pytest.raises(ValueError, match=r"argument 'sequences': expected sequences \(T_i, F\) "
+    with pytest.raises(ValueError, match=r"argument 'X': expected sequences \(T_i, F\) "
                                          r"with one number of features F, got F in \[2, 3\]"):
         meme.predict([ragged[0], np.zeros((4, 3), np.float32)])
     with pytest.raises(ValueError, match=r"argument 'lengths': sequence 0 has 3 steps, got "
                                          r"length 4"):
         meme.predict([ragged[0][:3], np.zeros((6, 2), np.float32)], [4, 6])
-    with pytest.raises(ValueError, match=r"argument 'sequences': sequence 1 is NaN at every "
+    with pytest.raises(ValueError, match=r"argument 'X': sequence 1 is NaN at every "
                                          r"step"):
         meme.predict(np.stack([np.ones((4, 2)), np.full((4, 2), np.nan)]).astype(np.float32))

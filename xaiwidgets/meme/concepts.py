@@ -10,7 +10,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 __all__ = ["ClassKMeans", "Concept", "allocate_concepts", "cluster_states", "name_concepts",
-           "silhouette"]
+           "silhouette", "unit_order"]
 
 UNCERTAIN = "uncertain"
 
@@ -151,3 +151,13 @@ def unique_names(concepts: list[Concept]) -> list[Concept]:
                 if rank:
                     cpt.name = f"{cpt.name} {rank + 1}"
     return concepts
+
+
+def unit_order(centres: np.ndarray) -> np.ndarray:
+    """Hidden units grouped by the concept whose centroid ``centres`` (K, H) they are highest
+    in (concept order), strongest first within a group: a units x steps heatmap in this order
+    shows each concept as a block."""
+    centres = np.asarray(centres)
+    top = centres.argmax(axis=0)
+    strength = centres.max(axis=0)
+    return np.lexsort((-strength, top)).astype(np.int64)

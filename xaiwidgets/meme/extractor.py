@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import numpy as np
 import torch
-from sklearn.metrics import f1_score
 from torch import nn
 
 from .._core.estimator import Constraints, XaiEstimator
@@ -27,12 +28,43 @@ from .._core.validation import (
     check_option,
     describe,
 )
-from .concepts import ClassKMeans, cluster_states, name_concepts, silhouette
-from .report import MemeScores, MemeTrace, SequenceExplanation, Step
+from .concepts import ClassKMeans, cluster_states, name_concepts, silhouette, unit_order
+from .report import MemeScores, MemeTrace, SequenceExplanation
 from .states import Capture, capture_states, check_sequences, find_recurrent_layer
-from .transitions import TransitionTree, fit_tree, path_words, window_features, window_names
+from .transitions import (
+    TransitionTree,
+    drawn_tree,
+    fit_tree,
+    tree_lines,
+    window_features,
+    window_names,
+)
 
 __all__ = ["MEME"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def renamed_keywords(**renames: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Accept the previous release's keyword names ``old=new`` for one more release, with a
+    FutureWarning (the sequences are ``X``, as everywhere else)."""
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both {old!r} (its previous "
+                                        f"name) and {new!r}")
+                    warnings.warn(f"{fn.__name__}({old}=...) is now {fn.__name__}({new}=...); "
+                                  "the old keyword goes in the next release", FutureWarning,
+                                  stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+        return inner
+    return wrap
+
 
 SWEEP_K = (2, 3, 4, 5, 6)  # n_concepts="auto" for two classes; from C to C + 4 for C > 2
 DEEP = 6  # max_depth="auto" with more than two classes
@@ -201,14 +233,16 @@ class MEME(XaiEstimator):
     }
 
     # -- fit ---------------------------------------------------------------------------------
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def fit(self, sequences: Any, lengths: Any = None, *,
+    def fit(self, X: Any, lengths: Any = None, *,
             feature_names: Sequence[str] | None = None) -> MEME:
-        """Capture the states of ``sequences``, cluster them, and fit the transition trees.
+        """Capture the states of the sequences ``X``, cluster them, and fit the transition
+        trees.
 
         Parameters
         ----------
-        sequences : tensor, array or PackedSequence of shape (N, T, F), or a list of (T_i, F)
+        X : tensor, array or PackedSequence of shape (N, T, F), or a list of (T_i, F)
             Right-padded when ``lengths`` is given (a PackedSequence or a ragged list carries
             its lengths); padding with NaN after each sequence's last step (sktime's way) needs
             no ``lengths``. NaN within a sequence is an error.
@@ -222,16 +256,16 @@ class MEME(XaiEstimator):
         self
         """
         with self._fitting():
-            x, cap = self._prepare(sequences, lengths, feature_names)
+            x, cap = self._prepare(X, lengths, feature_names)
             self._extract(x, cap)
         return self
 
-    def _prepare(self, sequences: Any, lengths: Any, feature_names: Sequence[str] | None
+    def _prepare(self, X: Any, lengths: Any, feature_names: Sequence[str] | None
                  ) -> tuple[np.ndarray, Capture]:
         """Check everything, capture the states and set the resolved settings; returns the
         sequences as a float32 array and the capture (what :meth:`_extract` needs)."""
         self._check_params()
-        x, lens = self._inputs(sequences, lengths)
+        x, lens = self._inputs(X, lengths)
         names = check_names(feature_names, int(x.shape[2]), "feature_names", "feature")
         self.layer_, _ = find_recurrent_layer(self.model, self.layer)
         cap, task = capture_states(self.model, self.layer_, x, lens, task=self.task,
@@ -257,8 +291,8 @@ class MEME(XaiEstimator):
         self.class_names_ = labels or [str(c) for c in range(task.n_classes)]
         return x.detach().cpu().float().numpy(), cap
 
-    def _inputs(self, sequences: Any, lengths: Any) -> tuple[torch.Tensor, np.ndarray]:
-        x, lens = check_sequences(sequences, lengths, self.model)
+    def _inputs(self, X: Any, lengths: Any) -> tuple[torch.Tensor, np.ndarray]:
+        x, lens = check_sequences(X, lengths, self.model, "X")
         lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
         longest = int(lens.max())
         if self.window >= longest:
@@ -362,11 +396,11 @@ class MEME(XaiEstimator):
         return state, sil, fid
 
     # -- prediction --------------------------------------------------------------------------
-    def _windows(self, sequences: Any, lengths: Any
+    def _windows(self, X: Any, lengths: Any
                  ) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        x, lens = check_sequences(sequences, lengths, self.model)
+        x, lens = check_sequences(X, lengths, self.model, "X")
         if int(x.shape[2]) != self.n_features_in_:
-            raise ValueError(f"argument 'sequences': expected {self.n_features_in_} features "
+            raise ValueError(f"argument 'X': expected {self.n_features_in_} features "
                              f"per step (as in fit), got shape {tuple(x.shape)}")
         lens = np.full(len(x), x.shape[1], dtype=np.int64) if lens is None else lens
         return x, lens, window_features(x.detach().cpu().float().numpy(), int(self.window),
@@ -387,8 +421,9 @@ class MEME(XaiEstimator):
             return self.kmeans_.predict(states, labels)
         return self.kmeans_.predict(states).astype(np.int64)
 
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def predict(self, sequences: Any, lengths: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, X: Any, lengths: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Concept and output of the extracted model at every step.
 
         Vectorised over sequences: each transition tree scores every step's window once, and
@@ -402,7 +437,7 @@ class MEME(XaiEstimator):
             The concept's class at every step (-1 on padding).
         """
         self._check_fitted("predict()")
-        x, lens, w = self._windows(sequences, lengths)
+        x, lens, w = self._windows(X, lengths)
         c, _ = _run(self.transition_trees_, w, lens, self._start(x, w))
         return c, self._outputs(c)
 
@@ -411,96 +446,116 @@ class MEME(XaiEstimator):
         return major[c]  # c == -1 (padding) picks the trailing -1
 
     # -- evaluation --------------------------------------------------------------------------
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def evaluate(self, sequences: Any, y_true: Any = None, lengths: Any = None) -> MemeScores:
-        """Fidelity to the RNN (per step and per sequence), accuracy and F1.
+    def evaluate(self, X: Any, y_true: Any = None, lengths: Any = None) -> MemeScores:
+        """Fidelity to the RNN (per step and per sequence), accuracy and F1: the
+        :attr:`~MemeTrace.scores` of the trace of ``X`` (without its hidden states).
 
         Parameters
         ----------
-        sequences, lengths : as in :meth:`predict`
+        X, lengths : as in :meth:`fit`
         y_true : array-like, optional
             True labels: ``(N, T)`` per step for per-step models (padding ignored), ``(N,)``
             for sequence-level models (compared with the final step).
         """
         self._check_fitted("evaluate()")
-        x, lens, w = self._windows(sequences, lengths)
-        cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,
-                                readout=self.readout, batch_size=self.batch_size)
-        return self._score(w, lens, cap, y_true)
+        return self.trace(X, lengths, y_true=y_true, states=False).scores
 
-    def _score(self, w: np.ndarray, lens: np.ndarray, cap: Capture, y_true: Any
-               ) -> MemeScores:
-        first = cap.offsets[:-1]
-        start = (self._concept_of(cap.states[first], cap.step_labels[first])
-                 if self.start == "rnn" else self.start_tree_.predict(w[:, 0]))
-        c, _ = _run(self.transition_trees_, w, lens, start)
-        out = self._outputs(c)
-        n = len(lens)
-        seq_of = np.repeat(np.arange(n), lens)
-        step_of = np.arange(len(seq_of)) - cap.offsets[seq_of]
-        flat = out[seq_of, step_of]
-        agree = flat == cap.step_labels
-        last = out[np.arange(n), lens - 1]
-        final_fid = float(np.mean(last == cap.final))
-        per_seq = np.add.reduceat(agree, cap.offsets[:-1]) / lens
-        binary = len(self.class_names_) == 2
-        avg = "binary" if binary else "macro"
-        if self.per_step_:
-            ref, pred = cap.step_labels, flat
-        else:
-            ref, pred = cap.final, last
-        f1 = float(f1_score(ref, pred, average=avg, zero_division=0.0))
-        acc = rnn_acc = None
-        if y_true is not None:
-            y = np.asarray(y_true.detach().cpu().numpy() if isinstance(y_true, torch.Tensor)
-                           else y_true)
-            if self.per_step_:
-                if y.shape[:1] != (n,) or y.ndim != 2 or y.shape[1] < int(lens.max()):
-                    raise ValueError(f"argument 'y_true': expected per-step labels of shape "
-                                     f"(N, T) = ({n}, {int(lens.max())}), got shape {y.shape}")
-                yt = y[seq_of, step_of]
-                acc, rnn_acc = float(np.mean(flat == yt)), float(np.mean(cap.step_labels == yt))
-            else:
-                if y.shape != (n,):
-                    raise ValueError(f"argument 'y_true': expected one label per sequence, "
-                                     f"shape ({n},), got shape {y.shape}")
-                acc, rnn_acc = float(np.mean(last == y)), float(np.mean(cap.final == y))
-        return MemeScores(
-            step_fidelity=float(np.mean(agree)),
-            sequence_fidelity=float(np.mean(per_seq)) if self.per_step_ else final_fid,
-            final_fidelity=final_fid, accuracy=acc, rnn_accuracy=rnn_acc, f1=f1,
-            n_sequences=n, n_steps=int(lens.sum()), n_concepts=self.n_concepts_,
-            window=int(self.window), per_step=bool(self.per_step_))
-
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def trace(self, sequences: Any, lengths: Any = None) -> MemeTrace:
-        """Everything per step of ``sequences`` at once: the extracted model's concepts,
-        outputs and tree leaves, the RNN's labels and scores, and its hidden states (one pass
-        of the RNN; what :class:`~xaiwidgets.TimelineView` shows)."""
+    def trace(self, X: Any, lengths: Any = None, *, y_true: Any = None,
+              states: bool = True) -> MemeTrace:
+        """Everything per step of the sequences ``X`` at once, and the extracted model as drawn:
+        what :class:`~xaiwidgets.TimelineView` shows, with no estimator needed afterwards.
+
+        One pass of the RNN gives its labels, scores and hidden states; the automaton gives
+        the extracted model's concepts, outputs and tree leaves.
+
+        Parameters
+        ----------
+        X, lengths : as in :meth:`fit`
+        y_true : array-like, optional
+            True labels, as in :meth:`evaluate` (kept in the trace: its scores then include
+            accuracy).
+        states : bool, default=True
+            Keep the hidden states (False when only the scores are wanted).
+
+        Returns
+        -------
+        MemeTrace
+        """
         self._check_fitted("trace()")
-        x, lens, w = self._windows(sequences, lengths)
+        check_bool(states, "states")
+        x, lens, w = self._windows(X, lengths)
         cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,
                                 readout=self.readout, batch_size=self.batch_size)
+        return self._traced(x.detach().cpu().float().numpy(), w, lens, cap, y_true, states)
+
+    def _traced(self, x: np.ndarray, w: np.ndarray, lens: np.ndarray, cap: Capture,
+                y_true: Any, states: bool = True) -> MemeTrace:
+        """The trace of captured sequences (also what :meth:`evaluate` and :func:`sweep`
+        score): rows padded to the longest sequence."""
+        n, steps = len(lens), int(lens.max())
+        x, w = x[:, :steps], w[:, :steps]
         first = cap.offsets[:-1]
         start = (self._concept_of(cap.states[first], cap.step_labels[first])
                  if self.start == "rnn" else self.start_tree_.predict(w[:, 0]))
         c, leaves = _run(self.transition_trees_, w, lens, start)
         if self.start == "tree":
             leaves[:, 0] = self.start_tree_.apply(w[:, 0])
-        n, t = c.shape
-        valid = np.arange(t)[None, :] < lens[:, None]
-        rnn = np.full((n, t), -1, dtype=np.int64)
-        rnn[valid] = cap.step_labels
-        score = np.zeros((n, t), dtype=np.float32)
-        col = 1 if cap.scores.shape[1] == 2 else None
-        score[valid] = cap.scores[:, 1] if col else cap.scores.max(axis=1)
-        sources = np.full((n, t), -1, dtype=np.int64)
+        valid = np.arange(steps)[None, :] < lens[:, None]
+
+        def padded(values: np.ndarray, fill: float, dtype: Any) -> np.ndarray:
+            out = np.full((n, steps, *values.shape[1:]), fill, dtype=dtype)
+            out[valid] = values
+            return out
+
+        score = cap.scores[:, 1] if cap.scores.shape[1] == 2 else cap.scores.max(axis=1)
+        sources = np.full((n, steps), -1, dtype=np.int64)
         sources[:, 1:] = c[:, :-1]
         sources[~valid] = -1
-        return MemeTrace(concepts=c, outputs=self._outputs(c), leaves=leaves, sources=sources,
-                         rnn=rnn, rnn_score=score, states=cap.states, offsets=cap.offsets,
-                         lengths=lens, final=cap.final,
-                         state_concepts=self._concept_of(cap.states, cap.step_labels))
+        concepts = self.concepts_
+        purity = np.array([cp.purity for cp in concepts], dtype=np.float32)
+        return MemeTrace(
+            X=np.where(valid[..., None], x, 0).astype(np.float32), lengths=lens.astype(np.int64),
+            concepts=c, outputs=self._outputs(c), leaves=leaves, sources=sources,
+            y_pred=padded(cap.step_labels, -1, np.int64),
+            y_score=padded(score, 0, np.float32),
+            y_pred_final=cap.final.astype(np.int64),
+            states=padded(cap.states, 0, np.float32) if states else None,
+            state_concepts=padded(self._concept_of(cap.states, cap.step_labels), -1, np.int64),
+            y_true=None if y_true is None else self._check_y_true(y_true, lens, valid),
+            feature_names=list(self.feature_names_), class_names=list(self.class_names_),
+            concept_names=[cp.name for cp in concepts],
+            concept_class=np.array([cp.majority for cp in concepts], dtype=np.int64),
+            concept_size=np.array([cp.size for cp in concepts], dtype=np.int64),
+            concept_share=np.array([cp.share for cp in concepts], dtype=np.float32),
+            concept_purity=purity,
+            concept_uncertain=np.array([cp.purity < float(self.purity) for cp in concepts]),
+            transition_matrix=np.asarray(self.transition_matrix_, dtype=np.float32),
+            trees=[drawn_tree(self.transition_nodes(s), s)
+                   for s in [*range(self.n_concepts_), -1]],
+            unit_order=unit_order(self.kmeans_.cluster_centers_), window=int(self.window),
+            per_step=bool(self.per_step_), start=str(self.start), layer=str(self.layer_))
+
+    def _check_y_true(self, y_true: Any, lens: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """True labels as the trace holds them: ``(N, T)`` with -1 on padding (per-step
+        models), else ``(N,)``."""
+        y = np.asarray(y_true.detach().cpu().numpy() if isinstance(y_true, torch.Tensor)
+                       else y_true)
+        n = len(lens)
+        if self.per_step_:
+            if y.shape[:1] != (n,) or y.ndim != 2 or y.shape[1] < int(lens.max()):
+                raise ValueError(f"argument 'y_true': expected per-step labels of shape "
+                                 f"(N, T) = ({n}, {int(lens.max())}), got shape {y.shape}")
+            out = np.full(valid.shape, -1, dtype=np.int64)
+            out[valid] = y[:, :valid.shape[1]][valid]
+            return out
+        if y.shape != (n,):
+            raise ValueError(f"argument 'y_true': expected one label per sequence, "
+                             f"shape ({n},), got shape {y.shape}")
+        return y.astype(np.int64)
 
     # -- explanation -------------------------------------------------------------------------
     def transition_nodes(self, source: int) -> dict[str, Any]:
@@ -511,54 +566,22 @@ class MEME(XaiEstimator):
         tree = self.start_tree_ if source == -1 else self.transition_trees_[source]
         return tree.nodes(self.window_feature_names_)
 
+    @renamed_keywords(sequences="X")
     @with_autograd
-    def explain_sequence(self, sequences: Any, index: int = 0, *, lengths: Any = None
+    def explain_sequence(self, X: Any, index: int = 0, *, lengths: Any = None
                          ) -> SequenceExplanation:
         """Per step of sequence ``index``: its concept, the extracted model's and the RNN's
         outputs, and the tree path that chose the concept, in words.
 
-        ``sequences`` may be one sequence ``(T, F)`` or a batch ``(N, T, F)``.
+        ``X`` may be one sequence ``(T, F)`` or a batch ``(N, T, F)``.
         """
         self._check_fitted("explain_sequence()")
-        if hasattr(sequences, "ndim") and sequences.ndim == 2:
-            sequences = sequences[None]
+        if hasattr(X, "ndim") and X.ndim == 2:
+            X = X[None]
             lengths = None if lengths is None else np.atleast_1d(np.asarray(lengths))
-        x, lens, _ = self._windows(sequences, lengths)
+        x, lens, _ = self._windows(X, lengths)
         check_int(index, "index", low=0, high=len(x) - 1)
-        one = x[index:index + 1, :int(lens[index])]
-        xo, lo, w = self._windows(one, None)
-        cap, _ = capture_states(self.model, self.layer_, xo, lo, task=self.task,
-                                readout=self.readout, batch_size=self.batch_size)
-        start = self._start(xo, w)
-        c, leaves = _run(self.transition_trees_, w, lo, start)
-        out = self._outputs(c)[0]
-        leaf = leaves[0]
-        if self.start == "tree":
-            leaf[0] = int(self.start_tree_.apply(w[:, 0])[0])
-        names = [cp.name for cp in self.concepts_]
-        steps = []
-        for t in range(int(lo[0])):
-            cpt = int(c[0, t])
-            if t == 0:
-                src = -1
-                if self.start == "rnn":
-                    rule = "the RNN's first state"
-                    words: list[str] = []
-                else:
-                    words = path_words(self.transition_nodes(-1), int(leaf[0]),
-                                       self.window_feature_names_)
-                    rule = " and ".join(words) or "always"
-            else:
-                src = int(c[0, t - 1])
-                words = path_words(self.transition_nodes(src), int(leaf[t]),
-                                   self.window_feature_names_)
-                rule = " and ".join(words) or "always"
-            steps.append(Step(t=t, concept=cpt, name=names[cpt], output=int(out[t]),
-                              rnn_output=int(cap.step_labels[t]), source=src,
-                              leaf=int(leaf[t]), conditions=words,
-                              rule=f"{rule} -> {names[cpt]}"))
-        return SequenceExplanation(steps=steps, class_names=list(self.class_names_),
-                                   concept_names=names)
+        return self.trace(x[index:index + 1, :int(lens[index])], states=False).explain(0)
 
     # -- concepts ----------------------------------------------------------------------------
     def rename_concepts(self, names: Sequence[str] | Mapping[Any, str]) -> MEME:
@@ -625,27 +648,10 @@ class MEME(XaiEstimator):
         lines: list[str] = []
         for s in wanted:
             lines.append("start:" if s == -1 else f"from {names[s]}:")
-            _tree_lines(self.transition_nodes(s), names, 0, "  ", lines,
+            tree_lines(self.transition_nodes(s), names, 0, "  ", lines,
                         -1 if max_depth is None else int(max_depth))
         return "\n".join(lines)
 
-
-def _tree_lines(nodes: dict[str, Any], names: list[str], i: int, indent: str,
-                lines: list[str], depth_left: int = -1) -> None:
-    """Node ``i`` and below as indented rules; ``depth_left`` tests more (-1: all)."""
-    dest, n = names[int(nodes["value"][i])], int(nodes["n_train"][i])
-    if nodes["yes"][i] < 0:
-        lines.append(f"{indent}-> {dest} (n={n})")
-        return
-    if depth_left == 0:
-        lines.append(f"{indent}-> mostly {dest} (n={n}; deeper rules not shown)")
-        return
-    test = nodes["test"][i]
-    head, _, value = test.rpartition(" <= ")
-    lines.append(f"{indent}if {test}:")
-    _tree_lines(nodes, names, int(nodes["yes"][i]), indent + "  ", lines, depth_left - 1)
-    lines.append(f"{indent}if {head} > {value}:")
-    _tree_lines(nodes, names, int(nodes["no"][i]), indent + "  ", lines, depth_left - 1)
 
 
 def _run(trees: Sequence[TransitionTree], w: np.ndarray, lengths: np.ndarray,

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._core.batching import batch_slices
 from .._core.modality import check_inputs
 from .._core.probe import (
     ModelProbe,
@@ -195,8 +196,8 @@ def _readout(model: nn.Module, readout: Any, states: np.ndarray, task: Task
     h = torch.from_numpy(states).to(device=model_device(model), dtype=model_dtype(model))
     outs = []
     with preserved_model(model), torch.inference_mode():
-        for s in range(0, len(h), 65536):
-            o = read_output(readout(h[s:s + 65536]), "readout")
+        for s in batch_slices(len(h), 65536):  # a head is cheap: large batches
+            o = read_output(readout(h[s]), "readout")
             if not isinstance(o, torch.Tensor) or o.ndim != 2 or o.shape[1] != task.n_outputs:
                 raise ValueError(f"argument 'readout': expected (N, {task.n_outputs}) outputs "
                                  f"for (N, {h.shape[1]}) states, got {describe(o)}")

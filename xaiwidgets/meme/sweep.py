@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from .._core.batching import progress as progress_bar
 from .._core.probe import with_autograd
 from .._core.validation import check_int, describe
-from .extractor import MEME
+from .extractor import MEME, renamed_keywords
 from .states import capture_states
 from .transitions import window_features
 
@@ -51,18 +52,19 @@ class MemeSweep:
         return float(np.mean(vals)), float(np.std(vals))
 
 
+@renamed_keywords(sequences="X", test_sequences="X_test", test_lengths="lengths_test")
 @with_autograd
 def sweep(
     meme: MEME,
-    sequences: Any,
+    X: Any,
     lengths: Any = None,
     *,
     windows: Sequence[int] | None = None,
     n_concepts: Sequence[int] | None = None,
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     feature_names: Sequence[str] | None = None,
-    test_sequences: Any = None,
-    test_lengths: Any = None,
+    X_test: Any = None,
+    lengths_test: Any = None,
     y_test: Any = None,
     progress: bool = True,
 ) -> MemeSweep:
@@ -76,11 +78,14 @@ def sweep(
     ----------
     meme : MEME
         The settings to vary (``window``, ``n_concepts``, ``seed`` are overridden).
+    X, lengths : sequences to fit on, as in :meth:`MEME.fit`
     windows : sequence of int, optional
         Default: ``[meme.window]``.
     n_concepts : sequence of int, optional
         Default: ``[meme.n_concepts]``.
     seeds : sequence of int, default=(0, 1, 2, 3, 4)
+    X_test, lengths_test : optional
+        Sequences to score on (default: ``X``).
     y_test : array-like, optional
         True labels of the test sequences (adds accuracy).
 
@@ -99,24 +104,22 @@ def sweep(
     for w in windows:
         check_int(w, "windows", low=0)
     proto: MEME = clone(meme).set_params(window=min(windows), progress=progress)
-    x, cap = proto._prepare(sequences, lengths, feature_names)
+    x, cap = proto._prepare(X, lengths, feature_names)
     longest = int(cap.lengths.max())
     if max(windows) >= longest:
         raise ValueError(f"argument 'windows': expected windows shorter than the longest "
                          f"sequence ({longest} steps), got {max(windows)}")
-    if test_sequences is None:
+    if X_test is None:
         x_test, lens_test, cap_test = x, cap.lengths, cap
         y = y_test
     else:
-        xt, lens_test, _ = proto._windows(test_sequences, test_lengths)
+        xt, lens_test, _ = proto._windows(X_test, lengths_test)
         cap_test, _ = capture_states(proto.model, proto.layer_, xt, lens_test, task=proto.task,
                                      readout=proto.readout, batch_size=proto.batch_size)
         x_test, y = xt.detach().cpu().float().numpy(), y_test
     combos = [(w, k, s) for w in windows for k in counts for s in seeds]
-    from tqdm.auto import tqdm
-
     rows = []
-    for w, k, s in tqdm(combos, desc="MEME sweep", disable=not progress):
+    for w, k, s in progress_bar(combos, enabled=progress, desc="MEME sweep"):
         est: MEME = clone(meme).set_params(window=int(w), n_concepts=k, seed=int(s),
                                            progress=False)
         with est._fitting():
@@ -124,8 +127,8 @@ def sweep(
             for attr in _RESOLVED:
                 setattr(est, attr, getattr(proto, attr))
             est._extract(x, cap)
-        scores = est._score(window_features(x_test, int(w), bool(est.history)), lens_test,
-                            cap_test, y)
+        scores = est._traced(x_test, window_features(x_test, int(w), bool(est.history)),
+                             lens_test, cap_test, y, states=False).scores
         names = [c.name for c in est.concepts_]
         rows.append({"window": int(w), "n_concepts": est.n_concepts_, "seed": int(s),
                      "named": sum(n.split(" ")[0] != "uncertain" for n in names),

@@ -18,7 +18,8 @@ from sklearn.tree import DecisionTreeClassifier
 
 from .._core.rules import merge_same_class, threshold_test, tree_nodes
 
-__all__ = ["TransitionTree", "fit_tree", "path_words", "window_features", "window_names"]
+__all__ = ["TransitionTree", "drawn_tree", "fit_tree", "path_words", "tree_lines",
+           "window_features", "window_names"]
 
 
 def window_names(feature_names: Sequence[str], window: int, history: bool = False
@@ -125,3 +126,35 @@ def path_words(nodes: dict[str, Any], leaf: int, names: Sequence[str]) -> list[s
             out.append(f"{head} > {value}")
         i = p
     return out[::-1]
+
+
+def drawn_tree(nodes: dict[str, Any], source: int) -> dict[str, Any]:
+    """A tree of :meth:`TransitionTree.nodes` as plain lists, as the timeline draws it: ``yes``,
+    ``no``, ``test``, ``value``, ``n_train``, ``merged`` and ``rules``, the path to every shown
+    node in words (so a view looks rules up instead of deriving them)."""
+    return {"source": int(source), "yes": [int(v) for v in nodes["yes"]],
+            "no": [int(v) for v in nodes["no"]], "test": [str(v) for v in nodes["test"]],
+            "value": [int(v) for v in nodes["value"]],
+            "n_train": [int(v) for v in nodes["n_train"]],
+            "merged": [[str(m) for m in ms] for ms in nodes["merged"]],
+            "rules": [" and ".join(path_words(nodes, i, [])) if i == 0 or nodes["shown"][i] == i
+                      else "" for i in range(len(nodes["yes"]))]}
+
+
+def tree_lines(nodes: dict[str, Any], names: Sequence[str], i: int, indent: str,
+               lines: list[str], depth_left: int = -1) -> None:
+    """Node ``i`` of a transition tree and below as indented rules (appended to ``lines``);
+    ``depth_left`` tests more (-1: all)."""
+    dest, n = names[int(nodes["value"][i])], int(nodes["n_train"][i])
+    if nodes["yes"][i] < 0:
+        lines.append(f"{indent}-> {dest} (n={n})")
+        return
+    if depth_left == 0:
+        lines.append(f"{indent}-> mostly {dest} (n={n}; deeper rules not shown)")
+        return
+    test = nodes["test"][i]
+    head, _, value = test.rpartition(" <= ")
+    lines.append(f"{indent}if {test}:")
+    tree_lines(nodes, names, int(nodes["yes"][i]), indent + "  ", lines, depth_left - 1)
+    lines.append(f"{indent}if {head} > {value}:")
+    tree_lines(nodes, names, int(nodes["no"][i]), indent + "  ", lines, depth_left - 1)

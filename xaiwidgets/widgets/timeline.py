@@ -4,18 +4,16 @@ MEME's transition graph and trees (js/src/timeline.ts)."""
 from __future__ import annotations
 
 import colorsys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import traitlets as t
 
-from .._core.sequences import padded_sequences
-from .._core.validation import as_tensor, check_int, check_names, describe
+from .._core.validation import check_int, check_names, describe
 from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
-from ..meme.search import similar_ranges
-from ..meme.transitions import path_words
 from ._base import XaiWidget, check_view_options
 from ._html import STATIC_DIV
 from ._html import label as label_html
@@ -40,27 +38,17 @@ def _shade(hex_color: str, rank: int) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(round(255 * v) for v in (r, g, b)))
 
 
-def concept_colors(meme: MEME) -> list[str]:
+def concept_colors(trace: MemeTrace) -> list[str]:
     """One colour per concept: its class's colour (grey when "uncertain"), in shades when
     several concepts share a class, so a band reads as the class at a glance."""
     seen: dict[str, int] = {}
     out = []
-    for cp in meme.concepts_:
-        uncertain = cp.purity < float(meme.purity)
-        base = UNCERTAIN if uncertain else PALETTE[cp.majority % len(PALETTE)]
+    for major, uncertain in zip(trace.concept_class, trace.concept_uncertain, strict=True):
+        base = UNCERTAIN if bool(uncertain) else PALETTE[int(major) % len(PALETTE)]
         rank = seen.get(base, 0)
         seen[base] = rank + 1
         out.append(_shade(base, rank))
     return out
-
-
-def unit_order(meme: MEME) -> np.ndarray:
-    """Hidden units grouped by the concept whose centroid they are highest in (concept order),
-    strongest first within a group: the heatmap then shows each concept as a block."""
-    centres = meme.kmeans_.cluster_centers_
-    top = centres.argmax(axis=0)
-    strength = centres.max(axis=0)
-    return np.lexsort((-strength, top)).astype(np.int64)
 
 
 class TimelineView(XaiWidget):
@@ -68,25 +56,25 @@ class TimelineView(XaiWidget):
     extracted model's outputs (disagreements marked), the hidden states as a units x steps
     heatmap, and the concept transition graph with each source concept's tree.
 
-    Everything but fetching another sequence (and searching the others for a brushed range) runs
-    in the browser. Build it with :meth:`from_estimator`.
+    Draws from a :class:`~xaiwidgets.MemeTrace` alone (``meme.trace(X, lengths)``, or one
+    opened from disk); :meth:`from_estimator` traces and shows in one call. Everything but
+    fetching another sequence (and searching the others for a brushed range) runs in the
+    browser.
 
     Parameters
     ----------
-    meme : MEME
-        A fitted extractor.
     trace : MemeTrace
-        ``meme.trace(sequences, lengths)``.
-    sequences : tensor or array of shape (N, T, F), or a list of (T_i, F)
-        The inputs shown (as given to ``trace``; NaN padding and ragged lists are fine).
+        What is shown: ``meme.trace(X, lengths)``.
     feature_names, class_names : sequence of str, optional
-        Default: the extractor's.
+        Default: the trace's.
     index : int, default=0
         The sequence shown first.
     embed : sequence of int, optional
         Sequences embedded in the state (all an offline export can show); default: ``index``
         and as many following ones as fit in ``max_payload_bytes``.
     title : str
+    threshold : float, default=0.3
+        A hidden unit is "on" above it (the range search).
     max_payload_bytes : int, default=8 MiB
     """
 
@@ -105,10 +93,8 @@ class TimelineView(XaiWidget):
 
     def __init__(
         self,
-        meme: MEME,
         trace: MemeTrace,
-        sequences: Any,
-        *,
+        *args: Any,
         feature_names: Sequence[str] | None = None,
         class_names: Sequence[str] | None = None,
         index: int = 0,
@@ -117,67 +103,63 @@ class TimelineView(XaiWidget):
         threshold: float = 0.3,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     ) -> None:
-        if not isinstance(meme, MEME):
-            raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
-        meme._check_fitted("a TimelineView")
+        trace = _old_call(trace, args)
         if not isinstance(trace, MemeTrace):
-            raise TypeError(f"argument 'trace': expected meme.trace(sequences), got "
+            raise TypeError(f"argument 'trace': expected a MemeTrace (meme.trace(X)), got "
                             f"{describe(trace)}")
         n = len(trace)
-        if hasattr(sequences, "__len__") and len(sequences) == n:
-            # ragged or NaN-padded: zeros beyond the trace's lengths
-            sequences, _ = padded_sequences(sequences, trace.lengths, lengths_name="trace")
-        x = as_tensor(sequences, "sequences").detach().cpu().float().numpy()
-        if x.ndim != 3 or len(x) != n or x.shape[1] < trace.concepts.shape[1]:
-            raise ValueError(f"argument 'sequences': expected the {n} sequences of the trace "
-                             f"(N, T, F), got shape {x.shape}")
-        features = check_names(feature_names, x.shape[2], "feature_names", "feature") or list(
-            meme.feature_names_)
-        if len(features) != x.shape[2]:
-            raise ValueError(f"argument 'feature_names': expected {x.shape[2]} names (one per "
+        if n == 0:
+            raise ValueError("argument 'trace': expected at least one sequence, got none")
+        trace.check_rows()
+        if trace.states is None:
+            raise ValueError("argument 'trace': expected a trace with hidden states, got one "
+                             "traced with states=False")
+        width = int(trace.X.shape[2])
+        features = check_names(feature_names, width, "feature_names", "feature") or list(
+            trace.feature_names)
+        if len(features) != width:
+            raise ValueError(f"argument 'feature_names': expected {width} names (one per "
                              f"feature), got {len(features)}")
-        classes = check_names(class_names, len(meme.class_names_), "class_names", "class") or (
-            list(meme.class_names_))
+        n_classes = len(trace.class_names)
+        classes = check_names(class_names, n_classes, "class_names", "class") or list(
+            trace.class_names)
         check_int(index, "index", low=0, high=n - 1)
         check_int(max_payload_bytes, "max_payload_bytes", low=1)
-        self.meme, self.trace, self._x = meme, trace, x
-        self._order = unit_order(meme)
+        self.trace = trace
+        self._order = np.asarray(trace.unit_order, dtype=np.int64)
         wanted = [int(index)] if embed is None else [
             check_int(i, "embed", low=0, high=n - 1) for i in embed]
         blocks = self._embedded(wanted, int(max_payload_bytes), auto=embed is None)
-        names = [cp.name for cp in meme.concepts_]
         concepts = {
-            "names": names, "colors": concept_colors(meme),
-            "majority": np.array([cp.majority for cp in meme.concepts_], dtype=np.int32),
-            "size": np.array([cp.size for cp in meme.concepts_], dtype=np.int32),
-            "share": np.array([cp.share for cp in meme.concepts_], dtype=np.float32),
-            "purity": np.array([cp.purity for cp in meme.concepts_], dtype=np.float32),
-            "matrix": meme.transition_matrix_.astype(np.float32),
+            "names": list(trace.concept_names), "colors": concept_colors(trace),
+            "majority": np.asarray(trace.concept_class, dtype=np.int32),
+            "size": np.asarray(trace.concept_size, dtype=np.int32),
+            "share": np.asarray(trace.concept_share, dtype=np.float32),
+            "purity": np.asarray(trace.concept_purity, dtype=np.float32),
+            "matrix": np.asarray(trace.transition_matrix, dtype=np.float32),
         }
-        trees = [self._tree(s) for s in range(meme.n_concepts_)] + [self._tree(-1)]
-        per_step = meme.per_step_
-        valid = trace.rnn >= 0
-        agree = (trace.outputs == trace.rnn)[valid]
-        summary = {"n": n, "steps": int(trace.lengths.sum()), "window": int(meme.window),
-                   "n_concepts": meme.n_concepts_, "per_step": bool(per_step),
-                   "layer": meme.layer_, "units": int(trace.states.shape[1]),
-                   "step_fidelity": float(agree.mean()),
-                   "final_fidelity": float(np.mean(
-                       trace.outputs[np.arange(n), trace.lengths - 1] == trace.final)),
-                   "start": meme.start}
+        scores = trace.scores
+        summary = {"n": n, "steps": scores.n_steps, "window": int(trace.window),
+                   "n_concepts": len(trace.concept_names), "per_step": bool(trace.per_step),
+                   "layer": str(trace.layer), "units": len(self._order),
+                   "step_fidelity": scores.step_fidelity,
+                   "final_fidelity": scores.final_fidelity, "start": str(trace.start)}
         super().__init__(title=title, feature_names=features, class_names=classes,
-                         concepts=concepts, trees=trees, summary=summary,
-                         lengths={"lengths": trace.lengths.astype(np.int32)},
+                         concepts=concepts, trees=[dict(tr) for tr in trace.trees],
+                         summary=summary,
+                         lengths={"lengths": np.asarray(trace.lengths, dtype=np.int32)},
                          sequences={"blocks": blocks}, index=int(index),
                          threshold=float(threshold))
 
     @classmethod
-    def from_estimator(cls, meme: MEME, sequences: Any, lengths: Any = None, **kwargs: Any
+    def from_estimator(cls, meme: MEME, X: Any, lengths: Any = None, **kwargs: Any
                        ) -> TimelineView:
-        """Trace ``sequences`` with the fitted ``meme`` (one RNN pass) and show them.
+        """Trace the sequences ``X`` with the fitted ``meme`` (one RNN pass) and show them.
 
-        ``kwargs`` go to the constructor (``feature_names``, ``class_names``, ``index``,
-        ``embed``, ``title``, ``max_payload_bytes``).
+        ``X`` and ``lengths`` are as in :meth:`MEME.trace` (a padded batch with lengths, NaN
+        padding, a ragged list or a PackedSequence). ``kwargs`` go to the constructor
+        (``feature_names``, ``class_names``, ``index``, ``embed``, ``title``, ``threshold``,
+        ``max_payload_bytes``).
         """
         if not isinstance(meme, MEME):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
@@ -187,39 +169,24 @@ class TimelineView(XaiWidget):
         allowed = tuple(p for p, v in inspect.signature(cls.__init__).parameters.items()
                         if v.kind is inspect.Parameter.KEYWORD_ONLY)
         check_view_options(cls, kwargs, allowed)
-        # a PackedSequence, a ragged list or NaN padding: zero-padded with lengths, once
-        sequences, lengths = padded_sequences(sequences, lengths)
-        trace = meme.trace(sequences, lengths)
-        return cls(meme, trace, sequences, **kwargs)
+        return cls(meme.trace(X, lengths), **kwargs)
 
     # -- state -----------------------------------------------------------------------------
-    def _tree(self, source: int) -> dict[str, Any]:
-        nodes = self.meme.transition_nodes(source)
-        return {"source": source, "yes": [int(v) for v in nodes["yes"]],
-                "no": [int(v) for v in nodes["no"]], "test": list(nodes["test"]),
-                "value": [int(v) for v in nodes["value"]],
-                "n_train": [int(v) for v in nodes["n_train"]],
-                "merged": [list(m) for m in nodes["merged"]],
-                # the path to every node in words, so the view looks rules up instead of
-                # deriving them
-                "rules": [" and ".join(path_words(nodes, i, self.meme.window_feature_names_))
-                          if i == 0 or nodes["shown"][i] == i else ""
-                          for i in range(len(nodes["yes"]))]}
-
     def sequence_block(self, i: int) -> dict[str, Any]:
         """What the view needs of sequence ``i`` (inputs, concepts, outputs, leaves, the hidden
-        states as a uint8 heatmap with units in :func:`unit_order`)."""
+        states as a uint8 heatmap with units in the trace's ``unit_order``)."""
         tr = self.trace
         length = int(tr.lengths[i])
-        states = tr.states[tr.offsets[i]:tr.offsets[i + 1]][:, self._order].T  # (H, L)
+        assert tr.states is not None  # checked in __init__
+        states = np.asarray(tr.states[i, :length])[:, self._order].T  # (H, L)
         return {
             "index": int(i), "length": length,
-            "x": np.ascontiguousarray(self._x[i, :length], dtype=np.float32),
-            "concept": tr.concepts[i, :length].astype(np.int8),
-            "output": tr.outputs[i, :length].astype(np.int8),
-            "rnn": tr.rnn[i, :length].astype(np.int8),
-            "score": tr.rnn_score[i, :length].astype(np.float32),
-            "leaf": tr.leaves[i, :length].astype(np.int16),
+            "x": np.ascontiguousarray(tr.X[i, :length], dtype=np.float32),
+            "concept": np.asarray(tr.concepts[i, :length]).astype(np.int8),
+            "output": np.asarray(tr.outputs[i, :length]).astype(np.int8),
+            "rnn": np.asarray(tr.y_pred[i, :length]).astype(np.int8),
+            "score": np.asarray(tr.y_score[i, :length]).astype(np.float32),
+            "leaf": np.asarray(tr.leaves[i, :length]).astype(np.int16),
             "states": Heatmap(states[None], signed=True),
             "units": self._order.astype(np.int32),
         }
@@ -245,7 +212,8 @@ class TimelineView(XaiWidget):
 
     def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
         """``"sequence"`` ``{"index": i}``: one sequence block; ``"match"`` ``{"index", "start",
-        "stop", "by", "units", "threshold"}``: :func:`~xaiwidgets.meme.similar_ranges`."""
+        "stop", "by", "units", "threshold"}``: :meth:`MemeTrace.similar_ranges` (``units`` are
+        rows of the drawn heatmap, i.e. positions in ``unit_order``)."""
         n = len(self.trace)
         i = args.get("index")
         if not isinstance(i, (int, float)) or isinstance(i, bool) or not 0 <= int(i) < n:
@@ -254,11 +222,10 @@ class TimelineView(XaiWidget):
         if what == "sequence":
             return self.sequence_block(i)
         if what == "match":
-            by = str(args.get("by", "states"))
             units = args.get("units")
-            hits = similar_ranges(
-                self.trace.states, self.trace.offsets, i, int(args.get("start", 0)),
-                int(args.get("stop", 1)), by=by, concepts=self.trace.state_concepts,
+            hits = self.trace.similar_ranges(
+                i, int(args.get("start", 0)), int(args.get("stop", 1)),
+                by=str(args.get("by", "states")),
                 units=None if units is None else [int(self._order[int(u)]) for u in units],
                 threshold=float(args.get("threshold", self.threshold)),
                 top=int(args.get("top", 10)))
@@ -296,7 +263,7 @@ class TimelineView(XaiWidget):
         table = ("<table><caption>concepts and transition probabilities (row: from, "
                  "column: to)</caption><tr><th>concept</th><th>class</th><th>purity</th>"
                  f"<th>share</th>{head}</tr>{''.join(rows)}</table>")
-        rules = label_html(self.meme.export_text())
+        rules = label_html(self.trace.export_text())
         return f"{table}<details><summary>transition trees</summary><pre>{rules}</pre></details>"
 
 
@@ -371,3 +338,17 @@ def _legend(names: list[str], colors: list[str], classes: list[str]) -> str:
     cls = "".join(sw.format(PALETTE[i % len(PALETTE)], label_html(n))
                   for i, n in enumerate(classes))
     return f"<p>concepts: {concepts}</p><p>classes (RNN / extracted): {cls}</p>"
+
+
+def _old_call(trace: Any, args: tuple[Any, ...]) -> Any:
+    """``TimelineView(meme, trace, sequences)`` of the previous release: the trace now holds
+    the inputs, so the extractor and the sequences are not needed (deprecated)."""
+    if not args:
+        return trace
+    if isinstance(trace, MEME) and len(args) <= 2 and isinstance(args[0], MemeTrace):
+        warnings.warn("TimelineView(meme, trace, sequences) is now TimelineView(trace): the "
+                      "trace holds everything the view shows; the old form goes in the next "
+                      "release", FutureWarning, stacklevel=3)
+        return args[0]
+    raise TypeError(f"TimelineView takes one positional argument, the trace (display options "
+                    f"by keyword); got {1 + len(args)}")
