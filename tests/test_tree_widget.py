@@ -273,6 +273,8 @@ def test_the_constructor_takes_a_result_and_from_estimator_the_old_keywords(fitt
     with pytest.raises(TypeError, match=r"'result': expected a ConceptTreeResult.*got "
                                         r"ConceptTree.*from_estimator"):
         ConceptTreeView(tree)
+    with pytest.raises(TypeError, match=r"got ConceptTree.*ConceptTreeView.from_estimator\("):
+        ConceptTreeView(tree, d.images, concepts, d.target)  # the previous release's call
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'colapse_depth'"):
         ConceptTreeView(tree.explain(concepts, d.target), colapse_depth=2)
     with pytest.warns(FutureWarning, match=r"'model_pred' is deprecated.*use 'y_pred'"):

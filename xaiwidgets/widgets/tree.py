@@ -90,7 +90,7 @@ class ConceptTreeView(XaiWidget):
     def __init__(
         self,
         result: ConceptTreeResult,
-        *,
+        *legacy: Any,
         class_names: Sequence[str] | None = None,
         title: str = "Concept tree",
         collapse_depth: int = 3,
@@ -102,10 +102,11 @@ class ConceptTreeView(XaiWidget):
         orientation: str = "auto",
         class_groups: Any = None,
     ) -> None:
-        if not isinstance(result, ConceptTreeResult):
+        if legacy or not isinstance(result, ConceptTreeResult):
+            # the previous release took (tree, X, concepts, pred) positionally
             hint = (" (build the view from a fitted tree with ConceptTreeView.from_estimator("
-                    "tree, X, concepts=..., y_pred=...))" if isinstance(result, ConceptTree)
-                    else "")
+                    "tree, X, concepts=..., y_pred=...))"
+                    if legacy or isinstance(result, ConceptTree) else "")
             raise TypeError(f"argument 'result': expected a ConceptTreeResult "
                             f"(ConceptTree.explain(...)), got {describe(result)}{hint}")
         for name, value, low in (("collapse_depth", collapse_depth, 0),
