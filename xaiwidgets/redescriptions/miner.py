@@ -16,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from .._core.batching import progress
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.probe import ModelInputError
 from .._core.random import check_seed, seeded
@@ -255,11 +256,8 @@ class RedescriptionMiner(XaiEstimator):
     def _mine(self, lv: AttributeTable, rv: AttributeTable, cfg: Config, desc: str
               ) -> RedescriptionResult:
         lenc, renc = lv.encode(), rv.encode()
-        targets = range(len(lv.columns))
-        if self.progress:
-            from tqdm.auto import tqdm
-
-            targets = tqdm(targets, desc=desc, unit="neuron")
+        targets = progress(range(len(lv.columns)), enabled=bool(self.progress), desc=desc,
+                           unit="neuron")
         # The products are small: BLAS threads only contend (50x slower seen on 2 busy cores).
         with threadpool_limits(limits=1, user_api="blas"):
             found = [mine_target(j, lenc, renc, cfg) for j in targets]

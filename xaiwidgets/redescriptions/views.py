@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from .._core.activations import pool_activation
+from .._core.batching import DEFAULT_BATCH_SIZE
 from .._core.probe import (
     ModelProbe,
     iter_input_batches,
@@ -121,7 +122,7 @@ class AttributeTable:
         """The same columns with every column shuffled independently (a null view)."""
         values = np.stack([rng.permutation(col) for col in self.values.T], axis=1)
         return AttributeTable(self.name, list(self.columns), list(self.kinds), values,
-                    list(self.categories))
+                              list(self.categories))
 
     def encode(self) -> Encoding:
         """The matrix trees are grown on: numeric columns as they are, categorical ones
@@ -404,7 +405,7 @@ def activation_table(
     layer: str | nn.Module,
     *,
     pool: str | int = "mean",
-    batch_size: int = 256,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     name: str | None = None,
 ) -> AttributeTable:
     """The activations of one layer as an attribute table (one column per neuron or channel).
@@ -468,7 +469,7 @@ def prediction_table(
     *,
     task: str = "auto",
     class_names: Sequence[str] | Mapping[int, str] | None = None,
-    batch_size: int = 256,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     name: str = "predicted",
 ) -> AttributeTable:
     """The model's predictions as a one-column attribute table (classes by name, or a regression

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._core.batching import map_batches
+from .._core.batching import DEFAULT_BATCH_SIZE, map_batches
 from .._core.captum import quiet_captum
 from .._core.explainers import resolve_methods
 from .._core.modality import check_inputs
@@ -321,7 +321,7 @@ def _batched(senn: SENN, x: torch.Tensor, batch_size: int
 
 @with_autograd
 def explain(senn: SENN, X: Any, target: Any = None, *, y_true: Any = None,
-            batch_size: int = 256) -> SENNExplanation:
+            batch_size: int = DEFAULT_BATCH_SIZE) -> SENNExplanation:
     """Concepts and relevances of the predicted (or given) class; see :meth:`SENN.explain`."""
     _check_senn(senn)
     check_int(batch_size, "batch_size", low=1)
@@ -380,7 +380,8 @@ def attribute(senn: SENN, X: Any, target: Any = None) -> torch.Tensor:
 
 
 @with_autograd
-def prototypes(senn: SENN, data: Any, top_k: int = 10, *, batch_size: int = 256) -> Prototypes:
+def prototypes(senn: SENN, data: Any, top_k: int = 10, *,
+               batch_size: int = DEFAULT_BATCH_SIZE) -> Prototypes:
     """The ``top_k`` samples of ``data`` with the largest activation of each concept (the
     reference's ``concept_grid``): what a learned concept looks like.
 
@@ -401,7 +402,8 @@ def prototypes(senn: SENN, data: Any, top_k: int = 10, *, batch_size: int = 256)
 
 @with_autograd
 def concept_faithfulness(senn: SENN, X: Any, target: Any = None, *,
-                         relevance: str = "theta", batch_size: int = 256) -> np.ndarray:
+                         relevance: str = "theta", batch_size: int = DEFAULT_BATCH_SIZE
+                         ) -> np.ndarray:
     """Per sample, ``corr(r, drop)`` with ``drop_i = p_t(x) - p_t(x | h_i <- 0)``: each
     concept removed in turn with theta held fixed (methods.md 5(e)4).
 
@@ -438,7 +440,7 @@ def stability(
     eps: float = 0.1,
     n_samples: int = 20,
     data: Any = None,
-    batch_size: int = 256,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     seed: int = 0,
 ) -> StabilityResult:
     """Local Lipschitz estimates of SENN's explanation and of other methods on the same

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._core.batching import DEFAULT_BATCH_SIZE
 from .._core.validation import check_bool, check_int, check_names, check_number, describe
 
 if TYPE_CHECKING:
@@ -476,7 +477,7 @@ class SENN(nn.Module):
                           stacklevel=3)
 
     def explain(self, X: Any, target: Any = None, *, y_true: Any = None,
-                batch_size: int = 256) -> SENNExplanation:
+                batch_size: int = DEFAULT_BATCH_SIZE) -> SENNExplanation:
         """Concepts ``h(x)`` and relevances ``theta(x)`` of the predicted (or given) class.
 
         Parameters
