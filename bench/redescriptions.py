@@ -103,7 +103,7 @@ def main() -> None:
         out["views"][name] = {
             "seconds": seconds, "described": int(nd.described.sum()),
             "shuffled_described": null.described, "neurons": len(nd),
-            "redescriptions": len(miner.result_),
+            "redescriptions": miner.result_.n_redescriptions,
             "best_jaccard": {k: (None if np.isnan(v) else round(float(v), 4))
                              for k, v in best.items()},
         }

@@ -159,7 +159,8 @@ def test_reported_numbers_match_the_supports(mined, toy):
     n = res.n_samples
     lenc = as_table(acts[:, :3], "left").encode()
     renc = as_table(attrs, "right").encode()
-    for i in range(len(res)):
+    assert len(res) == n == 300 and res.left_holds.shape == (n, res.n_redescriptions)
+    for i in range(res.n_redescriptions):
         left, right = res.supports(i)
         assert left.sum() == res.left_support[i] and right.sum() == res.right_support[i]
         assert (left & right).sum() == res.support[i]
@@ -167,8 +168,8 @@ def test_reported_numbers_match_the_supports(mined, toy):
         assert res.pvalue[i] == pytest.approx(
             pvalue(res.support[i], res.left_support[i], res.right_support[i], n))
         # the stored queries reproduce the supports on the data
-        np.testing.assert_array_equal(evaluate(res.left_queries[i], lenc.matrix), left)
-        np.testing.assert_array_equal(evaluate(res.right_queries[i], renc.matrix), right)
+        np.testing.assert_array_equal(evaluate(res.query(i, "left"), lenc.matrix), left)
+        np.testing.assert_array_equal(evaluate(res.query(i, "right"), renc.matrix), right)
         assert res.jaccard[i] >= 0.5 and res.pvalue[i] <= 0.01
         assert 0.05 * n <= res.support[i] <= 0.8 * n
     assert np.all(np.diff(res.jaccard) <= 1e-12)  # best first
@@ -422,6 +423,23 @@ def test_rule_set_from_predictions_and_its_fidelity(toy):
     assert "THEN predicted = " in repr(rules)
     with pytest.raises(ValueError, match="argument 'data': missing columns"):
         rules.predict(new.drop(columns="a"))
+
+
+
+def test_rule_set_from_a_saved_and_opened_result(toy, tmp_path):
+    _, attrs = toy
+    pred = np.where(attrs.a > 0.7, "high", "low")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rm = RedescriptionMiner(interaction=False, **QUIET).fit(
+            pd.DataFrame({"predicted": pred}), attrs)
+    back = xw.open_result(rm.result_.save(tmp_path / "rd"))
+    assert back.right_schema == rm.result_.right_schema  # plain data: lists, not arrays
+    rules, again = rm.rule_set(), back.rule_set()
+    assert again.rules == rules.rules and again.classes == rules.classes
+    assert again.fidelity_ == rules.fidelity_
+    new = pd.DataFrame({"a": [0.9, 0.1], "colour": ["red", "zzz"], "noise": [0.5, 0.5]})
+    np.testing.assert_array_equal(again.predict(new), rules.predict(new))
 
 
 def test_rule_set_needs_a_categorical_left_column(mined):

@@ -13,8 +13,10 @@ import pytest
 import torch
 from helpers import fetch, synced
 
+import xaiwidgets as xw
 from xaiwidgets import PayloadTooLargeWarning, RedescriptionMiner, RedescriptionView
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
+from xaiwidgets.redescriptions import RedescriptionResult
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
 
 
@@ -66,7 +68,7 @@ def test_state_is_the_result(tabular):
     np.testing.assert_allclose(cov, r.coverage(), rtol=1e-6)
     null = r.shuffled
     assert null is not None and null.neurons == 2 and null.seed == 0
-    assert w.summary == {"n_redescriptions": len(r), "n_neurons": 2, "described": 2,
+    assert w.summary == {"n_redescriptions": r.n_redescriptions, "n_neurons": 2, "described": 2,
                          "shuffled_described": null.described, "shuffled_neurons": 2,
                          "shuffled_seed": 0}
     assert w.settings["min_jaccard"] == 0.5 and w.settings["max_pvalue"] == 0.01
@@ -91,7 +93,8 @@ def test_image_thumbnails_embedded_then_fetched(images):
     w = RedescriptionView.from_estimator(rm, X=x, embed_per_row=1, thumb_size=32)
     assert w.sample_kind == "image"
     emb = w.samples["index"]
-    for i in range(len(rm.result_)):  # the first sample of each part of each row is embedded
+    # the first sample of each part of each row is embedded
+    for i in range(rm.result_.n_redescriptions):
         for part in ("left", "both", "right"):
             assert set(w.part_samples(i, part, 1)) <= set(emb)
     imgs = dequantize(synced(w, "samples")["images"])
@@ -117,7 +120,8 @@ def test_static_snapshot_is_a_coloured_table_and_heatmap(tabular):
     assert (f"2 of 2 neurons described (J ≥ 0.5, p ≤ 0.01, bh-adjusted); with activations "
             f"shuffled: {rm.result_.shuffled.described} of 2") in page
     assert "xai-static" in page and "&lt;b&gt;mine&lt;/b&gt;" in page and "<b>mine" not in page
-    assert page.count("background:#") >= len(rm.result_) + 1  # J cells and heatmap cells
+    # J cells and heatmap cells
+    assert page.count("background:#") >= rm.result_.n_redescriptions + 1
     assert "xai-static-coverage" in page and html.escape(rm.result_.right_rule[0]) in page
     bundle = w._repr_mimebundle_()
     assert "xai-static" in bundle[0]["text/html"]
@@ -149,3 +153,46 @@ def test_baseline_table_and_bad_arguments(tabular, images):
     w = RedescriptionView(rm.result_)  # no samples: bars only
     assert w.sample_kind == "none" and w.samples == {"index": w.samples["index"]}
     assert len(w.samples["index"]) == 0
+
+
+def test_the_result_holds_what_the_view_draws_and_survives_save_and_open(images, tmp_path):
+    rm, x = images
+    r = rm.get_result(x)
+    assert r is not rm.result_ and rm.result_.sample_kind == "none"  # the fitted one is kept
+    assert r.sample_kind == "image" and r.sample_images.shape == tuple(x.shape)
+    assert len(r) == 240 and r.left_holds.shape == (240, r.n_redescriptions)
+    np.testing.assert_array_equal(r.left_bits, np.packbits(r.left_holds.T, axis=1))
+    back = xw.open_result(r.save(tmp_path / "rd"))
+    assert type(back) is RedescriptionResult and back.neurons == r.neurons
+    assert isinstance(back.query(0, "right"), type(r.query(0, "right")))
+    before = RedescriptionView(r, embed_per_row=1, thumb_size=16)
+    after = RedescriptionView(back, embed_per_row=1, thumb_size=16)
+    assert after.export_state() == before.export_state()
+    assert after._static_html() == before._static_html()
+    assert "<img" in before._static_html()  # thumbnails of the selected row's shared samples
+    # rows taken keep every rule, with the supports on those samples
+    part = back[10:20]
+    assert len(part) == 10 and part.n_redescriptions == r.n_redescriptions
+    np.testing.assert_array_equal(part.supports(0)[1], r.supports(0)[1][10:20])
+    np.testing.assert_array_equal(part.sample_images, x[10:20].numpy())
+    whole = RedescriptionResult.concat([back[:10], back[10:]])
+    np.testing.assert_array_equal(whole.right_holds, r.right_holds)
+    with pytest.raises(ValueError, match="argument 'X': expected the 240 mined samples"):
+        r.with_samples(x[:3])
+    assert r.with_samples(None).sample_kind == "none"
+
+
+def test_a_result_pickled_by_the_previous_release_still_loads(tabular):
+    rm, _ = tabular
+    r = rm.result_
+    old = dict(r.__dict__)  # the previous release's fields: supports bit-packed per rule
+    old["left_bits"], old["right_bits"] = old.pop("left_holds"), old.pop("right_holds")
+    old["left_bits"], old["right_bits"] = r.left_bits, r.right_bits
+    old["n_samples"] = len(r)
+    for k in ("sample_images", "sample_cells", "sample_columns"):
+        old.pop(k)
+    back = RedescriptionResult.__new__(RedescriptionResult)
+    back.__setstate__(old)
+    np.testing.assert_array_equal(back.left_holds, r.left_holds)
+    np.testing.assert_array_equal(back.right_holds, r.right_holds)
+    assert back.sample_kind == "none" and back.to_frame().equals(r.to_frame())

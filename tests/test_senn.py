@@ -3,6 +3,8 @@ explanations, and the bad-input errors the issue lists."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +23,7 @@ from xaiwidgets.senn import (
     reference_penalty_loop,
     robustness_penalty,
     senn_loss,
+    stability,
     unconstrained_like,
 )
 
@@ -430,7 +433,7 @@ def test_explain_gives_concepts_and_relevances_of_the_explained_class():
     ex = senn.explain(x)
     logits, _, th = senn.parts(x)
     pred = logits.argmax(1)
-    assert np.array_equal(ex.pred, pred.numpy()) and np.array_equal(ex.target, ex.pred)
+    assert np.array_equal(ex.y_pred, pred.numpy()) and np.array_equal(ex.target, ex.y_pred)
     assert np.allclose(ex.relevances, th[torch.arange(7), :, pred].detach().numpy(), atol=1e-6)
     assert np.allclose(ex.contributions.sum(1), logits[torch.arange(7), pred].detach().numpy(),
                        atol=1e-5)
@@ -480,6 +483,46 @@ def test_prototypes_are_the_top_activations():
     for j in range(3):
         assert np.array_equal(p.indices[j], torch.argsort(h[:, j], descending=True)[:4].numpy())
         assert np.all(np.diff(p.activations[j]) <= 0)
+        assert np.array_equal(p.inputs[j], x[p.indices[j]].numpy())  # the samples themselves
+
+
+def test_an_explanation_is_a_result_taken_concatenated_saved_and_opened(tmp_path):
+    senn = _trained()
+    x = torch.randn(6, 5)
+    y = [0, 1, 1, 0, 1, 0]
+    st = stability(senn, x[:3], [], n_samples=2)
+    ex = senn.explain(x, y_true=y).with_stability(st, indices=[4, 0, 2])
+    assert isinstance(ex, xw.Result) and len(ex) == 6 and ex.y_true.tolist() == y
+    assert ex.stability.estimated.tolist() == [True, False, True, False, True, False]
+    assert np.array_equal(ex.stability.lipschitz[[4, 0, 2]], st.lipschitz)
+    part = ex[[2, 3]]
+    assert part.y_true.tolist() == [1, 0] and part.stability.estimated.tolist() == [True, False]
+    assert np.array_equal(part.relevances, ex.relevances[2:4])
+    both = type(ex).concat([ex[:2], ex[2:]])
+    assert np.array_equal(both.thetas, ex.thetas)
+    assert np.array_equal(both.stability.lipschitz, ex.stability.lipschitz, equal_nan=True)
+    back = xw.open_result(ex.save(tmp_path / "ex"))
+    assert type(back) is type(ex) and back.concept_names == ex.concept_names
+    assert np.array_equal(back.y_pred, ex.y_pred) and back.stability.methods == ["SENN"]
+    assert back.stability.space == "inputs" and back.prototypes is None
+    with pytest.raises(ValueError, match="argument 'y_true': expected one label per sample"):
+        senn.explain(x, y_true=[0, 1])
+    with pytest.raises(ValueError, match="'concepts' and 'relevances' must be"):
+        dataclasses.replace(ex, relevances=ex.relevances[:, :2])
+
+
+def test_prototypes_are_saved_with_the_explanation(tmp_path):
+    torch.manual_seed(0)
+    senn = SENN.tabular(5, 2, n_concepts=3, hidden=(8,))
+    with torch.no_grad():
+        senn.n_fit_steps += 1
+    x = torch.randn(30, 5)
+    ex = senn.explain(x[:4]).with_prototypes(prototypes(senn, x, top_k=2))
+    back = xw.open_result(ex.save(tmp_path / "ex"), lazy=False)
+    assert np.array_equal(back.prototypes.inputs, ex.prototypes.inputs)
+    assert np.array_equal(back[1:3].prototypes.indices, ex.prototypes.indices)
+    with pytest.raises(ValueError, match="prototypes of 3 concepts for an explanation of 6"):
+        _trained().explain(x[:2]).with_prototypes(ex.prototypes)
 
 
 def test_concept_faithfulness_correlates_relevance_with_probability_drops():

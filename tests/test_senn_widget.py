@@ -54,7 +54,7 @@ def test_state_holds_concepts_relevances_and_inputs(tabular):
 def test_images_travel_as_uint8_and_prototypes_are_embedded(images):
     senn, x = images
     p = prototypes(senn, x, top_k=5)
-    w = SENNView(senn.explain(x[:6]), prototypes=p, prototype_data=x)
+    w = SENNView(senn.explain(x[:6]).with_prototypes(p))
     assert w.kind == "image" and w.learned
     data = synced(w, "data")
     assert data["inputs"]["dtype"] == "uint8" and data["inputs"]["shape"] == [6, 16, 16, 1]
@@ -71,7 +71,7 @@ def test_samples_and_prototypes_beyond_the_cap_are_fetched(images):
     senn, x = images
     p = prototypes(senn, x, top_k=5)
     with pytest.warns(PayloadTooLargeWarning):
-        w = SENNView(senn.explain(x), prototypes=p, prototype_data=x, embed_prototypes=2,
+        w = SENNView(senn.explain(x).with_prototypes(p), embed_prototypes=2,
                      max_payload_bytes=6000)
     embedded = array_from_wire(synced(w, "data")["index"])
     assert 1 <= len(embedded) < 40
@@ -95,13 +95,19 @@ def test_from_model_computes_prototypes_and_stability(images):
     st = synced(w, "stability")
     assert st["methods"] == ["SENN", "Saliency"] and st["mode"] == "continuous"
     assert array_from_wire(st["values"]).shape == (2, 4)
+    assert array_from_wire(st["indices"]).tolist() == [0, 1, 2, 3]
     assert array_from_wire(synced(w, "prototypes")["indices"]).shape == (3, 3)
+    # the view drew the explanation it was given: stability rows beyond the 4 are NaN
+    ex = w.explanation
+    assert len(ex) == 8 and ex.stability.estimated.tolist() == [True] * 4 + [False] * 4
+    assert np.isnan(ex.stability.lipschitz[4:]).all()
+    assert np.isfinite(ex.stability.lipschitz[:4]).all()
 
 
 def test_static_snapshot_is_an_svg_picture_with_escaped_text(tabular, images):
     senn, x = tabular
     st = stability(senn, x[:5], ["saliency"], n_samples=3)
-    w = SENNView(senn.explain(x[:5]), stability=st, title="<script>x</script>")
+    w = SENNView(senn.explain(x[:5]).with_stability(st), title="<script>x</script>")
     html = w._static_html()
     assert "xai-static" in html and "<script>" not in html
     assert "&lt;b&gt;priors&lt;/b&gt;" in html and "<b>priors</b>" not in html
@@ -109,8 +115,7 @@ def test_static_snapshot_is_an_svg_picture_with_escaped_text(tabular, images):
     rects = re.findall(r"<rect [^>]*fill='(#[0-9a-f]{6})'", html)
     assert len(set(rects)) >= 3  # signed colours, not one flat fill
     senn_i, xi = images
-    wi = SENNView(senn_i.explain(xi[:3]), prototypes=prototypes(senn_i, xi, 4),
-                  prototype_data=xi)
+    wi = SENNView(senn_i.explain(xi[:3]).with_prototypes(prototypes(senn_i, xi, 4)))
     assert wi._static_html().count("data:image/png;base64,") >= 1 + 3 * 4
     bundle = w._repr_mimebundle_()[0]
     assert bundle["text/html"] == html
@@ -142,12 +147,33 @@ def test_bad_arguments(tabular, images):
     exi = senn_i.explain(xi[:3])
     with pytest.raises(ValueError, match="argument 'feature_names': the concepts of this SENN"):
         SENNView(exi, feature_names=["a"])
-    p = prototypes(senn_i, xi, 3)
-    with pytest.raises(ValueError, match="argument 'prototype_data': needed with prototypes"):
-        SENNView(exi, prototypes=p)
-    with pytest.raises(ValueError, match="argument 'prototype_data': the prototypes index up"):
-        SENNView(exi, prototypes=p, prototype_data=xi[:2])
+    with pytest.raises(TypeError, match="argument 'prototypes': expected a Prototypes"):
+        exi.with_prototypes({"a": 1})
     with pytest.raises(TypeError, match="argument 'stability'"):
-        SENNView(exi, stability={"SENN": 1.0})
+        exi.with_stability({"SENN": 1.0})
+    st = stability(senn, x[:4], [], n_samples=2)
+    with pytest.raises(ValueError, match="argument 'stability': its samples go up to 3"):
+        exi.with_stability(st)
     with pytest.raises(TypeError, match="argument 'senn': expected a SENN"):
         SENNView.from_model(torch.nn.Linear(4, 2), x)
+
+
+def test_old_keywords_still_attach_with_a_future_warning(tabular, images):
+    senn_i, xi = images
+    p = prototypes(senn_i, xi, 3)
+    bare = p.__class__(indices=p.indices, activations=p.activations,
+                       concept_names=p.concept_names)  # as the previous release made them
+    with pytest.warns(FutureWarning, match="with_prototypes"):
+        w = SENNView(senn_i.explain(xi[:3]), prototypes=bare, prototype_data=xi)
+    assert np.array_equal(w.explanation.prototypes.inputs, xi[p.indices].numpy())
+    assert synced(w, "prototypes")["images"]["shape"] == [3, 3, 16, 16, 1]
+    with pytest.warns(FutureWarning), pytest.raises(
+            ValueError, match="argument 'prototype_data': needed with prototypes"):
+        SENNView(senn_i.explain(xi[:3]), prototypes=bare)
+    with pytest.warns(FutureWarning), pytest.raises(
+            ValueError, match="argument 'prototype_data': the prototypes index up"):
+        SENNView(senn_i.explain(xi[:3]), prototypes=bare, prototype_data=xi[:2])
+    senn, x = tabular
+    ex = senn.explain(x[:3])
+    with pytest.warns(FutureWarning, match="SENNExplanation.pred is deprecated"):
+        assert np.array_equal(ex.pred, ex.y_pred)

@@ -68,7 +68,7 @@ def test_export_filters_sorts_and_shows_support_sets_offline(page, exported, sch
             page.locator(".xai-summary").inner_text())
     assert page.locator(".xai-summary").inner_text().endswith(
         f"; with activations shuffled: {res.shuffled.described} of {len(res.neurons)}")
-    assert _rows(page) == list(range(len(res)))  # best J first, as mined
+    assert _rows(page) == list(range(res.n_redescriptions))  # best J first, as mined
     rights = page.locator("td.xai-right").all_inner_texts()
     assert rights == res.right_rule
     bg = page.evaluate("() => getComputedStyle(document.querySelector('.xai-root'))"
@@ -83,10 +83,10 @@ def test_export_filters_sorts_and_shows_support_sets_offline(page, exported, sch
     slider = page.locator("input.xai-min-j")
     slider.fill("0.9")
     slider.dispatch_event("input")
-    keep = [i for i in range(len(res)) if res.jaccard[i] >= 0.9 - 1e-6]
-    assert sorted(_rows(page)) == keep and len(keep) < len(res)
+    keep = [i for i in range(res.n_redescriptions) if res.jaccard[i] >= 0.9 - 1e-6]
+    assert sorted(_rows(page)) == keep and len(keep) < res.n_redescriptions
     page.locator("button.xai-clear").click()
-    assert len(_rows(page)) == len(res)
+    assert len(_rows(page)) == res.n_redescriptions
     # sorting on a header
     page.locator("th[data-key=support]").click()
     sup = [int(res.support[i]) for i in _rows(page)]
@@ -132,7 +132,7 @@ SMALL = textwrap.dedent('''
         rm = xw.RedescriptionMiner(interaction=False, progress=False).fit(
             acts, pd.DataFrame({"shape": shape, "scale": d.concepts["scale"]}))
     w = xw.RedescriptionView.from_estimator(rm, X=x, embed_per_row=0, n_show=6)
-    print("rows", len(rm.result_))
+    print("rows", rm.result_.n_redescriptions)
     w
 ''')
 

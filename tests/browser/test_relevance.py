@@ -45,8 +45,8 @@ def exports(tmp_path_factory):
     for i in range(48):  # bars in 4 positions: concepts with visible prototypes
         xi[i, 0, :, 2 + 3 * (i % 4):4 + 3 * (i % 4)] = 1.0
     fit_senn(img, xi, torch.arange(48) % 4, epochs=2, progress=False)
-    SENNView(img.explain(xi[:5]), prototypes=prototypes(img, xi, 6), prototype_data=xi,
-             stability=stability(img, xi[:3], ["saliency"], n_samples=3),
+    ex = img.explain(xi[:5]).with_prototypes(prototypes(img, xi, 6))
+    SENNView(ex.with_stability(stability(img, xi[:3], ["saliency"], n_samples=3)),
              title="image SENN").to_html(out / "image.html")
     return out
 
@@ -134,7 +134,7 @@ LIVE = textwrap.dedent('''
     fit_senn(senn, x, torch.arange(40) % 4, epochs=1, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", xw.PayloadTooLargeWarning)
-        w = xw.SENNView(senn.explain(x), prototypes=prototypes(senn, x, 5), prototype_data=x,
+        w = xw.SENNView(senn.explain(x).with_prototypes(prototypes(senn, x, 5)),
                         embed_prototypes=1, max_payload_bytes=4000)
     print("embedded", len(w.data["index"]))
     w

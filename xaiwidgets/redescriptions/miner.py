@@ -16,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from .._core.batching import progress
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.probe import ModelInputError
 from .._core.random import check_seed, seeded
@@ -255,11 +256,8 @@ class RedescriptionMiner(XaiEstimator):
     def _mine(self, lv: AttributeTable, rv: AttributeTable, cfg: Config, desc: str
               ) -> RedescriptionResult:
         lenc, renc = lv.encode(), rv.encode()
-        targets = range(len(lv.columns))
-        if self.progress:
-            from tqdm.auto import tqdm
-
-            targets = tqdm(targets, desc=desc, unit="neuron")
+        targets = progress(range(len(lv.columns)), enabled=bool(self.progress), desc=desc,
+                           unit="neuron")
         # The products are small: BLAS threads only contend (50x slower seen on 2 busy cores).
         with threadpool_limits(limits=1, user_api="blas"):
             found = [mine_target(j, lenc, renc, cfg) for j in targets]
@@ -332,6 +330,24 @@ class RedescriptionMiner(XaiEstimator):
                           **{f"p <= {a:g}": null.described_at(a) for a in levels}}
                 rows[f"{label}, shuffled"] = row(counts, null.jaccard)
         return pd.DataFrame(rows).T
+
+    def get_result(self, X: Any = None, *, baseline: bool = False) -> RedescriptionResult:
+        """What the view draws: :attr:`result_` (``baseline=True``: :attr:`baseline_result_`),
+        holding the mined samples ``X`` when given (:meth:`RedescriptionResult.with_samples`).
+
+        Parameters
+        ----------
+        X : tensor, array or DataFrame, optional
+            The mined samples, in mining order: images ``(N, C, H, W)`` or a table ``(N, F)``.
+        baseline : bool, default=False
+        """
+        self._check_fitted("get_result()")
+        check_bool(baseline, "baseline")
+        result = self.baseline_result_ if baseline else self.result_
+        if result is None:
+            raise ValueError("argument 'baseline': this miner was fitted without a baseline "
+                             "(RedescriptionMiner(baseline='untrained' or 'permuted'))")
+        return result if X is None else result.with_samples(X)
 
     def rule_set(self, neuron: str | None = None) -> RuleSet:
         """Rule extraction: the redescriptions of a categorical left column (the model's
@@ -452,7 +468,6 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
     n = len(lenc.matrix)
     left_q = [by_target[k].left[i] for k, i, *_ in rows]
     right_q = [by_target[k].right[i] for k, i, *_ in rows]
-    width = (n + 7) // 8
     lv, rv = lenc.view, renc.view
     right_cols = [sorted(query_columns(q, renc)) for q in right_q]
 
@@ -468,10 +483,10 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
 
     return RedescriptionResult(
         left_view=lv.name, right_view=rv.name, neurons=list(lv.columns),
-        attributes=list(rv.columns), n_samples=n,
+        attributes=list(rv.columns),
         neuron=np.array([k for k, *_ in rows], dtype=np.int64),
         set=np.array(["interaction" if by_target[k].interaction[i] else "individual"
-                      for k, i, *_ in rows], dtype=object),
+                      for k, i, *_ in rows], dtype=str),
         left_rule=[query_text(q, lenc) for q in left_q],
         right_rule=[query_text(q, renc) for q in right_q],
         jaccard=col("jaccard", np.float64), pvalue=col("pvalue", np.float64),
@@ -481,15 +496,15 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
         left_columns=[sorted(query_columns(q, lenc)) for q in left_q],
         right_columns=right_cols,
         jaccard_without=[without(r) for r in range(len(rows))],
-        left_bits=(np.packbits(np.stack([r[2] for r in rows]), axis=1) if rows
-                   else np.zeros((0, width), np.uint8)),
-        right_bits=(np.packbits(np.stack([r[3] for r in rows]), axis=1) if rows
-                    else np.zeros((0, width), np.uint8)),
+        left_holds=(np.stack([r[2] for r in rows], axis=1) if rows
+                    else np.zeros((n, 0), dtype=bool)),
+        right_holds=(np.stack([r[3] for r in rows], axis=1) if rows
+                     else np.zeros((n, 0), dtype=bool)),
         left_queries=left_q, right_queries=right_q, summary=summary,
         settings={"min_jaccard": cfg.min_jaccard, "max_pvalue": cfg.max_pvalue,
                   "min_support": cfg.min_support, "max_support": cfg.max_support,
                   "correction": correction, "n_candidates": len(family)},
-        left_schema=Schema.of(lv), right_schema=Schema.of(rv),
+        left_schema=Schema.of(lv).to_data(), right_schema=Schema.of(rv).to_data(),
         categorical_codes={c: lv.values[:, j].astype(np.int64)
                            for j, c in enumerate(lv.columns) if lv.categories[j] is not None},
     )

@@ -33,7 +33,8 @@ from .stats import bin_thresholds, intersections, jaccard, pvalue
 from .views import Encoding
 
 __all__ = ["And", "Box", "Config", "Not", "Or", "Query", "TargetResult", "evaluate", "mine_target",
-           "query_columns", "query_size", "query_text", "query_without", "score"]
+           "query_columns", "query_from_data", "query_size", "query_text", "query_to_data",
+           "query_without", "score"]
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -65,6 +66,37 @@ class Or:
 
 
 Query = Union[Box, Not, And, Or]  # noqa: UP007 (a runtime alias; `|` needs Python 3.10 types)
+
+
+def query_to_data(q: Query) -> dict[str, Any]:
+    """``q`` as plain data (what a saved result holds): ``{"box": [cols, low, high]}``,
+    ``{"not": q}``, ``{"and": [a, b]}`` or ``{"or": [a, b]}``."""
+    if isinstance(q, Box):
+        return {"box": [[int(c) for c in q.cols], [float(v) for v in q.low],
+                        [float(v) for v in q.high]]}
+    if isinstance(q, Not):
+        return {"not": query_to_data(q.child)}
+    if isinstance(q, (And, Or)):
+        return {type(q).__name__.lower(): [query_to_data(q.a), query_to_data(q.b)]}
+    raise TypeError(f"expected a query (Box, Not, And, Or), got {type(q).__name__}")
+
+
+def query_from_data(d: Any) -> Query:
+    """The query :func:`query_to_data` wrote (a query is returned as it is)."""
+    if isinstance(d, (Box, Not, And, Or)):
+        return d
+    if not isinstance(d, dict) or len(d) != 1:
+        raise ValueError(f"not a saved query: {d!r:.80}")
+    (kind, v), = d.items()
+    if kind == "box":
+        cols, low, high = v
+        return Box(tuple(int(c) for c in cols), tuple(float(x) for x in low),
+                   tuple(float(x) for x in high))
+    if kind == "not":
+        return Not(query_from_data(v))
+    if kind in ("and", "or"):
+        return (And if kind == "and" else Or)(query_from_data(v[0]), query_from_data(v[1]))
+    raise ValueError(f"not a saved query: unknown kind {kind!r}")
 
 
 def evaluate(q: Query, matrix: np.ndarray) -> np.ndarray:

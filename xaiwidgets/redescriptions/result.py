@@ -1,23 +1,29 @@
 """What mining returns: redescriptions with their supports, the per-neuron summary, and rule
-sets for rule extraction. Plain arrays and lists: saved with the estimator, read by the widget."""
+sets for rule extraction. A :class:`~xaiwidgets.Result`: per-sample rows (which samples each rule
+holds on, the samples as drawn) and plain metadata (the rules table), saved with the estimator,
+saved and opened on its own, read by the view."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+import torch
 
-from .._core.validation import check_labels, check_number, describe
-from .mining import Box, Query, evaluate
-from .views import Schema
+from .._core.results import Result
+from .._core.rules import format_value
+from .._core.validation import as_tensor, check_labels, check_number, describe
+from .mining import Box, Query, evaluate, query_from_data, query_to_data
+from .views import Schema, _is_frame, _named_columns
 
 __all__ = ["RedescriptionResult", "RuleSet", "ShuffledBaseline"]
 
 
-@dataclass(frozen=True)
-class ShuffledBaseline:
+@dataclass
+class ShuffledBaseline(Result):
     """The same mining with every left column shuffled (one seeded permutation per column):
     how many neurons chance alone gets described with the same views and filters.
 
@@ -45,31 +51,45 @@ class ShuffledBaseline:
         """The counts of ``result``, mined on shuffled columns with ``seed``."""
         s = result.summary
         return cls(seed=int(seed), neurons=len(result.neurons),
-                   described=int(s["described"].sum()),
+                   described=int(np.asarray(s["described"]).sum()),
                    min_pvalue=np.asarray(s["min_pvalue"], np.float64),
                    jaccard=np.asarray(s["jaccard"], np.float64))
 
     def described_at(self, level: float) -> int:
         """Shuffled neurons with a candidate at (adjusted) p <= ``level``."""
-        return int((self.min_pvalue <= level).sum())
+        return int((np.asarray(self.min_pvalue) <= level).sum())
 
 
 @dataclass
-class RedescriptionResult:
+class RedescriptionResult(Result):
     """Redescriptions of the columns ("neurons") of a left view by a right view.
+
+    A result with one row per mined sample (``len(result)`` is the number of samples,
+    :attr:`n_redescriptions` the number of rules): ``result[i:j]`` keeps every rule and the
+    supports on those samples; the rules table is per-dataset metadata (plain arrays and lists)
+    and so are the rule statistics, computed on all the mined samples.
 
     Attributes
     ----------
+    left_holds, right_holds : np.ndarray of bool, shape (N, R)
+        Per sample, whether each redescription's left / right rule holds on it (its supports;
+        :meth:`supports` reads one rule's).
+    categorical_codes : dict of str to np.ndarray of shape (N,)
+        Per categorical left column, each sample's category code (what :meth:`rule_set` checks
+        its rules against).
+    sample_images : np.ndarray of shape (N, C, H, W), optional
+        The mined samples as images (the view's thumbnails); see :meth:`with_samples`.
+    sample_cells : np.ndarray of str, shape (N, F), optional
+        The mined samples as table rows, as displayed; see :meth:`with_samples`.
     left_view, right_view : str
         Names of the two views.
     neurons : list of str
         The left view's columns that were mined (constant ones were dropped).
     attributes : list of str
         The right view's columns.
-    n_samples : int
     neuron : np.ndarray of shape (R,)
         Index into ``neurons`` of each redescription's target.
-    set : np.ndarray of shape (R,)
+    set : np.ndarray of str, shape (R,)
         ``"individual"`` (the left rule mentions only its neuron) or ``"interaction"`` (it
         combines the neuron with other left columns).
     left_rule, right_rule : list of str
@@ -77,15 +97,16 @@ class RedescriptionResult:
     jaccard, pvalue, pvalue_adjusted : np.ndarray of shape (R,)
         ``pvalue_adjusted`` equals ``pvalue`` without a correction.
     support, left_support, right_support : np.ndarray of shape (R,)
-        ``|E12|``, ``|supp(left)|``, ``|supp(right)|`` in samples.
+        ``|E12|``, ``|supp(left)|``, ``|supp(right)|`` in samples (of all mined samples).
     left_columns, right_columns : list of list of int
         Left-view / right-view columns each rule tests.
     jaccard_without : list of list of float
         For each right column a rule tests (in ``right_columns`` order), the J of the
         redescription with that column's tests removed from the right rule: how much the
         attribute matters to it.
-    left_bits, right_bits : np.ndarray of shape (R, ceil(N / 8))
-        The supports, bit-packed (:meth:`supports` unpacks them).
+    left_queries, right_queries : list of dict
+        The queries as plain data (:func:`~xaiwidgets.redescriptions.mining.query_to_data`);
+        :meth:`query` gives one as a query object.
     summary : dict of str to np.ndarray
         Per neuron (index as ``neurons``): ``described``, ``jaccard``, ``pvalue``,
         ``min_pvalue``, ``max_jaccard``, ``interaction_jaccard`` (see
@@ -93,16 +114,23 @@ class RedescriptionResult:
     settings : dict
         The filters used: ``min_jaccard``, ``max_pvalue``, ``min_support`` and
         ``max_support`` (counts), ``correction``, ``n_candidates``.
+    left_schema, right_schema : dict
+        The two views' columns without their data (:meth:`schema` gives them as
+        :class:`~xaiwidgets.redescriptions.views.Schema`).
     shuffled : ShuffledBaseline or None
         The permutation null the miner computes beside every result: the neurons described
         when every left column is shuffled (read :attr:`described` against it).
+    sample_columns : list of str
+        Column names of ``sample_cells``.
     """
+
+    _rows: ClassVar[tuple[str, ...]] = ("left_holds", "right_holds", "categorical_codes",
+                                        "sample_images", "sample_cells")
 
     left_view: str
     right_view: str
     neurons: list[str]
     attributes: list[str]
-    n_samples: int
     neuron: np.ndarray
     set: np.ndarray
     left_rule: list[str]
@@ -116,24 +144,67 @@ class RedescriptionResult:
     left_columns: list[list[int]]
     right_columns: list[list[int]]
     jaccard_without: list[list[float]]
-    left_bits: np.ndarray
-    right_bits: np.ndarray
-    left_queries: list[Query]
-    right_queries: list[Query]
+    left_holds: np.ndarray
+    right_holds: np.ndarray
+    left_queries: list[Any]
+    right_queries: list[Any]
     summary: dict[str, np.ndarray]
     settings: dict[str, Any]
-    left_schema: Schema
-    right_schema: Schema
+    left_schema: dict[str, Any]
+    right_schema: dict[str, Any]
     categorical_codes: dict[str, np.ndarray] = field(default_factory=dict)
     shuffled: ShuffledBaseline | None = None
+    sample_images: np.ndarray | None = None
+    sample_cells: np.ndarray | None = None
+    sample_columns: list[str] = field(default_factory=list)
 
-    def __len__(self) -> int:
+    def __post_init__(self) -> None:
+        # plain data only: query objects and schemas become lists and dicts (saveable)
+        self.left_queries = [query_to_data(query_from_data(q)) for q in self.left_queries]
+        self.right_queries = [query_to_data(query_from_data(q)) for q in self.right_queries]
+        self.left_schema = Schema.from_data(self.left_schema).to_data()
+        self.right_schema = Schema.from_data(self.right_schema).to_data()
+        if not hasattr(self.set, "dtype") or self.set.dtype.kind != "U":
+            self.set = np.asarray(self.set, dtype=str)
+        self.neurons, self.attributes = list(self.neurons), list(self.attributes)
+        self.left_rule, self.right_rule = list(self.left_rule), list(self.right_rule)
+        self.sample_columns = list(self.sample_columns)
+        r = len(self.jaccard)
+        if self.left_holds.ndim != 2 or self.left_holds.shape[1] != r or (
+                self.right_holds.shape != self.left_holds.shape):
+            raise ValueError(f"RedescriptionResult: 'left_holds' and 'right_holds' must be "
+                             f"(N, {r}) (samples x redescriptions); got {self.left_holds.shape} "
+                             f"and {self.right_holds.shape}")
+        self.check_rows()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle; a result pickled by the previous release (supports bit-packed per rule,
+        query and schema objects) is read into this one's fields."""
+        if "left_bits" in state:
+            n = int(state.pop("n_samples"))
+            for side in ("left", "right"):
+                bits = np.asarray(state.pop(f"{side}_bits"), dtype=np.uint8)
+                state[f"{side}_holds"] = np.unpackbits(bits, axis=1, count=n).T.astype(bool)
+            state.setdefault("sample_images", None)
+            state.setdefault("sample_cells", None)
+            state.setdefault("sample_columns", [])
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    @property
+    def n_samples(self) -> int:
+        """Samples in this result (``len(result)``)."""
+        return len(self)
+
+    @property
+    def n_redescriptions(self) -> int:
+        """Rows of the rules table."""
         return len(self.jaccard)
 
     @property
     def described(self) -> int:
         """Neurons with an individual redescription that passes every filter."""
-        return int(self.summary["described"].sum())
+        return int(np.asarray(self.summary["described"]).sum())
 
     def described_text(self) -> str:
         """``"k of n neurons described; with activations shuffled: k0 of n0"``."""
@@ -144,15 +215,38 @@ class RedescriptionResult:
         return text
 
     def __repr__(self) -> str:
-        return (f"RedescriptionResult({len(self)} redescriptions of {self.left_view!r} by "
-                f"{self.right_view!r}; {self.described_text()})")
+        return (f"RedescriptionResult({self.n_redescriptions} redescriptions of "
+                f"{self.left_view!r} by {self.right_view!r} on {len(self)} samples; "
+                f"{self.described_text()})")
+
+    # -- rich objects ----------------------------------------------------------------------
+    def query(self, i: int, side: str = "right") -> Query:
+        """Redescription ``i``'s left or right query as a query object (:func:`evaluate`)."""
+        if side not in ("left", "right"):
+            raise ValueError(f"argument 'side': expected 'left' or 'right', got {describe(side)}")
+        return query_from_data((self.left_queries if side == "left" else self.right_queries)[i])
+
+    def schema(self, side: str) -> Schema:
+        """The left or right view's :class:`~xaiwidgets.redescriptions.views.Schema`."""
+        if side not in ("left", "right"):
+            raise ValueError(f"argument 'side': expected 'left' or 'right', got {describe(side)}")
+        return Schema.from_data(self.left_schema if side == "left" else self.right_schema)
 
     # -- supports ------------------------------------------------------------------------------
     def supports(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """``(left, right)`` supports of redescription ``i``, (N,) bool each."""
-        n = self.n_samples
-        return (np.unpackbits(self.left_bits[i])[:n].astype(bool),
-                np.unpackbits(self.right_bits[i])[:n].astype(bool))
+        return (np.asarray(self.left_holds[:, i], dtype=bool),
+                np.asarray(self.right_holds[:, i], dtype=bool))
+
+    @property
+    def left_bits(self) -> np.ndarray:
+        """The left supports bit-packed along the samples, (R, ceil(N / 8)) uint8."""
+        return np.packbits(np.asarray(self.left_holds, dtype=bool).T, axis=1)
+
+    @property
+    def right_bits(self) -> np.ndarray:
+        """The right supports bit-packed along the samples, (R, ceil(N / 8)) uint8."""
+        return np.packbits(np.asarray(self.right_holds, dtype=bool).T, axis=1)
 
     def samples(self, i: int, part: str = "both") -> np.ndarray:
         """Indices of the samples of redescription ``i`` in ``part``: ``"both"`` (E12),
@@ -163,6 +257,57 @@ class RedescriptionResult:
             raise ValueError(f"argument 'part': expected one of ['both', 'left', 'right'], got "
                              f"{describe(part)}")
         return np.flatnonzero(mask)
+
+    @property
+    def sample_kind(self) -> str:
+        """``"image"``, ``"table"`` or ``"none"``: the samples this result can show."""
+        if self.sample_images is not None:
+            return "image"
+        return "table" if self.sample_cells is not None else "none"
+
+    def with_samples(self, X: Any) -> RedescriptionResult:
+        """This result holding the mined samples ``X`` (in mining order) as its view shows them.
+
+        Parameters
+        ----------
+        X : tensor, array or DataFrame, or None
+            Images ``(N, C, H, W)`` (thumbnails), or a table ``(N, F)`` whose cells are kept as
+            display text (a DataFrame or dict of columns keeps its column names). None removes
+            them.
+        """
+        if X is None:
+            return dataclasses.replace(self, sample_images=None, sample_cells=None,
+                                       sample_columns=[])
+        n = len(self)
+        images: np.ndarray | None = None
+        cells: np.ndarray | None = None
+        if _is_frame(X) or isinstance(X, dict):
+            cols = _named_columns(X, "X")
+            names = [c for c, _ in cols]
+            cells = np.array([[format_value(v) for v in row] for row in
+                              zip(*(np.asarray(c, dtype=object) for _, c in cols), strict=True)],
+                             dtype=str).reshape(-1, len(cols))
+            got = len(cells)
+        else:
+            tensor = as_tensor(X, "X")
+            names = []
+            if tensor.ndim == 4:
+                images = tensor.detach().cpu().to(torch.float32).numpy()
+                got = len(images)
+            elif tensor.ndim == 2:
+                arr = tensor.detach().cpu().numpy()
+                cells = np.array([[format_value(v) for v in row] for row in arr.astype(object)],
+                                 dtype=str).reshape(-1, arr.shape[1])
+                names = [f"x{j}" for j in range(arr.shape[1])]
+                got = len(cells)
+            else:
+                raise ValueError(f"argument 'X': expected images (N, C, H, W) or a table "
+                                 f"(N, F), got {describe(X)}")
+        if got != n:
+            raise ValueError(f"argument 'X': expected the {n} mined samples, in order, got "
+                             f"{got}")
+        return dataclasses.replace(self, sample_images=images, sample_cells=cells,
+                                   sample_columns=names)
 
     # -- tables --------------------------------------------------------------------------------
     def to_frame(self) -> Any:
@@ -195,7 +340,7 @@ class RedescriptionResult:
         import pandas as pd
 
         s = self.summary
-        best = {int(self.neuron[i]): i for i in range(len(self))[::-1]
+        best = {int(self.neuron[i]): i for i in range(self.n_redescriptions)[::-1]
                 if self.set[i] == "individual"}  # rows are sorted: the first is the best
         rows = [best.get(k) for k in range(len(self.neurons))]
         return pd.DataFrame({
@@ -242,8 +387,8 @@ class RedescriptionResult:
         neuron : str, optional
             The left column; default: the only categorical one.
         """
-        cats = {c: self.left_schema.categories[self.left_schema.columns.index(c)]
-                for c in self.neurons}
+        left_schema = self.schema("left")
+        cats = {c: left_schema.categories[left_schema.columns.index(c)] for c in self.neurons}
         categorical = [c for c, v in cats.items() if v is not None]
         if neuron is None:
             if len(categorical) != 1:
@@ -259,18 +404,18 @@ class RedescriptionResult:
                              f"(e.g. predicted classes); {neuron!r} is numeric")
         k = self.neurons.index(neuron)
         chosen: dict[int, int] = {}
-        for i in range(len(self)):  # best J first
-            q = self.left_queries[i]
+        for i in range(self.n_redescriptions):  # best J first
+            q = self.query(i, "left")
             if (int(self.neuron[i]) != k or self.set[i] != "individual" or not isinstance(q, Box)
                     or len(q.cols) != 1 or q.low[0] < 0.5):
                 continue
             chosen.setdefault(int(q.cols[0]), i)
-        first = min(int(c) for c in _one_hot_columns(self.left_schema, neuron))
+        first = min(int(c) for c in _one_hot_columns(left_schema, neuron))
         picked = sorted(chosen.items(), key=lambda ci: -float(self.jaccard[ci[1]]))
         order = [i for _, i in picked]
         classes = [str(values[col - first]) for col, _ in picked]
         labels = np.asarray([str(v) for v in values])
-        truth = labels[self.categorical_codes[neuron]]
+        truth = labels[np.asarray(self.categorical_codes[neuron])]
         covered = np.zeros(self.n_samples, dtype=bool)
         for i in order:
             covered |= self.supports(i)[1]
@@ -278,9 +423,9 @@ class RedescriptionResult:
         uniq, counts = np.unique(rest, return_counts=True)
         rules = RuleSet(target=neuron, classes=classes,
                         rules=[self.right_rule[i] for i in order],
-                        queries=[self.right_queries[i] for i in order],
+                        queries=[self.query(i, "right") for i in order],
                         jaccard=[float(self.jaccard[i]) for i in order],
-                        default=str(uniq[np.argmax(counts)]), schema=self.right_schema)
+                        default=str(uniq[np.argmax(counts)]), schema=self.schema("right"))
         pred = rules._predict_supports([self.supports(i)[1] for i in order], self.n_samples)
         rules.fidelity_ = float(np.mean(pred == truth))
         rules.coverage_ = float(covered.mean())

@@ -1,6 +1,7 @@
-"""Views: the tables over the same samples that redescriptions relate.
+"""Attribute tables: the "views" over the same samples that redescriptions relate.
 
-A view is a named table with one row per sample: a layer's activations (captured in place with
+An :class:`AttributeTable` (a view, in the method's words) is a named table with one row per
+sample: a layer's activations (captured in place with
 :class:`~xaiwidgets.ModelProbe`, conv channels pooled), a model's predictions, true labels, input
 attributes (numeric and categorical columns), or a layer of another model. Columns that carry no
 information (constant, or missing everywhere) are dropped with a warning that names them.
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 
 from .._core.activations import pool_activation
+from .._core.batching import DEFAULT_BATCH_SIZE
 from .._core.probe import (
     ModelProbe,
     iter_input_batches,
@@ -84,7 +86,8 @@ class AttributeTable:
     categories : sequence of (np.ndarray or None)
         The sorted distinct values of each categorical column (None for numeric ones).
 
-    Build views with :func:`as_table`, :func:`activation_table` or :func:`prediction_table`.
+    Build tables with :func:`as_table`, :func:`activation_table` or
+    :func:`prediction_table`.
     """
 
     name: str
@@ -119,7 +122,7 @@ class AttributeTable:
         """The same columns with every column shuffled independently (a null view)."""
         values = np.stack([rng.permutation(col) for col in self.values.T], axis=1)
         return AttributeTable(self.name, list(self.columns), list(self.kinds), values,
-                    list(self.categories))
+                              list(self.categories))
 
     def encode(self) -> Encoding:
         """The matrix trees are grown on: numeric columns as they are, categorical ones
@@ -356,8 +359,8 @@ def join_tables(views: Sequence[AttributeTable], name: str) -> AttributeTable:
     clash = len(set(names)) < len(names)
     columns = [f"{v.name}.{c}" if clash else c for v in views for c in v.columns]
     return AttributeTable(name, columns, [k for v in views for k in v.kinds],
-                np.concatenate([v.values for v in views], axis=1),
-                [c for v in views for c in v.categories])
+                          np.concatenate([v.values for v in views], axis=1),
+                          [c for v in views for c in v.categories])
 
 
 # -- views of a model --------------------------------------------------------------------------
@@ -402,10 +405,10 @@ def activation_table(
     layer: str | nn.Module,
     *,
     pool: str | int = "mean",
-    batch_size: int = 256,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     name: str | None = None,
 ) -> AttributeTable:
-    """The activations of one layer as a view (one column per neuron or channel).
+    """The activations of one layer as an attribute table (one column per neuron or channel).
 
     Captured in place with :class:`~xaiwidgets.ModelProbe`: the model is left exactly as found.
 
@@ -466,10 +469,11 @@ def prediction_table(
     *,
     task: str = "auto",
     class_names: Sequence[str] | Mapping[int, str] | None = None,
-    batch_size: int = 256,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     name: str = "predicted",
 ) -> AttributeTable:
-    """The model's predictions as a one-column view (classes by name, or a regression output).
+    """The model's predictions as a one-column attribute table (classes by name, or a regression
+    output).
 
     Parameters
     ----------
@@ -529,6 +533,20 @@ class Schema:
     @classmethod
     def of(cls, view: AttributeTable) -> Schema:
         return cls(view.name, tuple(view.columns), tuple(view.kinds), tuple(view.categories))
+
+    def to_data(self) -> dict[str, Any]:
+        """The schema as plain data (names, kinds, category values as lists)."""
+        return {"name": self.name, "columns": list(self.columns), "kinds": list(self.kinds),
+                "categories": [None if c is None else np.asarray(c).tolist()
+                               for c in self.categories]}
+
+    @classmethod
+    def from_data(cls, data: Any) -> Schema:
+        """The schema :meth:`to_data` wrote (a schema is returned as it is)."""
+        if isinstance(data, Schema):
+            return data
+        return cls(str(data["name"]), tuple(data["columns"]), tuple(data["kinds"]),
+                   tuple(None if c is None else np.asarray(c) for c in data["categories"]))
 
     def matrix(self, data: Any, arg: str = "data") -> np.ndarray:
         """The encoded matrix (as :meth:`AttributeTable.encode` builds it) of new samples

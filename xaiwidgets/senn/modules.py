@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._core.batching import DEFAULT_BATCH_SIZE
 from .._core.validation import check_bool, check_int, check_names, check_number, describe
 
 if TYPE_CHECKING:
@@ -475,24 +476,29 @@ class SENN(nn.Module):
                           "relevances are those of random weights", UntrainedSENNWarning,
                           stacklevel=3)
 
-    def explain(self, inputs: Any, target: Any = None, *, batch_size: int = 256
-                ) -> SENNExplanation:
+    def explain(self, X: Any, target: Any = None, *, y_true: Any = None,
+                batch_size: int = DEFAULT_BATCH_SIZE) -> SENNExplanation:
         """Concepts ``h(x)`` and relevances ``theta(x)`` of the predicted (or given) class.
 
         Parameters
         ----------
-        inputs : Tensor, ndarray or DataFrame
+        X : Tensor, ndarray or DataFrame
+            The samples.
         target : int or sequence of int, optional
             Class whose relevances are returned (default: the predicted class).
+        y_true : sequence of int, optional
+            True labels, kept in the explanation (the view shows them beside the prediction).
         batch_size : int, default=256
 
         Returns
         -------
         SENNExplanation
+            A result (one row per sample): take rows, concatenate, save and open it; draw it
+            with :class:`~xaiwidgets.SENNView`.
         """
         from .explain import explain
 
-        return explain(self, inputs, target, batch_size=batch_size)
+        return explain(self, X, target, y_true=y_true, batch_size=batch_size)
 
     def attribute(self, inputs: torch.Tensor, target: Any = None) -> torch.Tensor:
         """Captum-compatible attributions shaped like the inputs: ``J_h(x)^T theta(x)_t``.

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._core.batching import batch_slices
 from .._core.modality import check_inputs
 from .._core.probe import model_device, model_dtype, run_model, with_autograd
 from .._core.random import check_seed, seeded
@@ -175,8 +176,8 @@ class _Data:
         if self.x is not None:
             assert self.y is not None
             idx = order if order is not None else torch.arange(self.n)
-            for s in range(0, len(idx), batch_size):
-                sel = idx[s:s + batch_size]
+            for s in batch_slices(len(idx), batch_size):
+                sel = idx[s]
                 yield self.x[sel], self.y[sel]
             return
         assert self.loader is not None

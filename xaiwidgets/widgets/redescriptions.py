@@ -8,16 +8,13 @@ import json
 from typing import Any
 
 import numpy as np
-import torch
 import traitlets as t
 
-from .._core.rules import format_value
-from .._core.validation import as_tensor, check_int, describe
+from .._core.validation import check_int, describe
 from ..redescriptions.miner import RedescriptionMiner
 from ..redescriptions.result import RedescriptionResult
-from ..redescriptions.views import _named_columns
-from ._base import XaiWidget
-from ._html import STATIC_DIV, display_image, label, live_lut
+from ._base import XaiWidget, check_view_options
+from ._html import STATIC_DIV, display_image, image_u8, label, live_lut, png_data_uri
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
 
 __all__ = ["RedescriptionView"]
@@ -25,6 +22,11 @@ __all__ = ["RedescriptionView"]
 # The most samples one request may ask for: keeps one kernel answer small.
 MAX_REQUEST = 256
 PARTS = ("left", "both", "right")
+_PART_LABELS = {"left": "left rule only", "both": "both rules", "right": "right rule only"}
+# the live view's colours of the three parts (fill, text)
+_PART_COLOURS = {"left": ("#f28e2b", "#000"), "both": ("#59a14f", "#000"),
+                 "right": ("#4e79a7", "#fff")}
+_OPTIONS = ("title", "n_show", "embed_per_row", "thumb_size", "max_payload_bytes", "selected")
 
 
 class RedescriptionView(XaiWidget):
@@ -34,17 +36,21 @@ class RedescriptionView(XaiWidget):
     Sorting, the text filter and the J / p sliders run in the browser; clicking a row shows its
     support sets (left rule only / both / right rule only) as bars and samples of each
     (thumbnails of images, or rows of a table), fetched from the kernel when not embedded;
-    clicking a heatmap cell filters the table to that neuron and attribute. Build it from a
-    result or with :meth:`from_estimator`.
+    clicking a heatmap cell filters the table to that neuron and attribute. The view draws its
+    result alone (the rules, their supports and the samples it holds); build it from a result
+    or with :meth:`from_estimator`.
 
     Parameters
     ----------
     result : RedescriptionResult
-        ``miner.result_`` (or ``miner.baseline_result_``).
+        ``miner.result_`` (or ``miner.baseline_result_``), with the mined samples attached by
+        :meth:`RedescriptionResult.with_samples` to show them.
     X : tensor, array or DataFrame, optional
-        The mined samples, in the same order: images ``(N, C, H, W)`` give thumbnails, tables
-        ``(N, F)`` (a DataFrame keeps its column names) give rows.
-    title : str
+        Shorthand for ``result.with_samples(X)``: the mined samples, in the same order: images
+        ``(N, C, H, W)`` give thumbnails, tables ``(N, F)`` (a DataFrame keeps its column
+        names) give rows.
+    title : str, optional
+        Default: ``"Redescriptions of <left> by <right>"`` (``" (baseline)"`` for a baseline's).
     n_show : int, default=12
         Samples shown per support part.
     embed_per_row : int, default=4
@@ -79,13 +85,15 @@ class RedescriptionView(XaiWidget):
         result: RedescriptionResult,
         X: Any = None,
         *,
-        title: str = "Redescriptions",
+        title: str | None = None,
         n_show: int = 12,
         embed_per_row: int = 4,
         thumb_size: int = 48,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         selected: int = -1,
+        **unknown: Any,
     ) -> None:
+        check_view_options(type(self), unknown, _OPTIONS)
         if not isinstance(result, RedescriptionResult):
             raise TypeError(f"argument 'result': expected a RedescriptionResult (miner.result_),"
                             f" got {describe(result)}; or use RedescriptionView.from_estimator")
@@ -93,92 +101,69 @@ class RedescriptionView(XaiWidget):
                                  ("thumb_size", thumb_size, 4),
                                  ("max_payload_bytes", max_payload_bytes, 1)):
             check_int(value, name, low=low)
-        check_int(selected, "selected", low=-1, high=len(result) - 1)
+        check_int(selected, "selected", low=-1, high=result.n_redescriptions - 1)
+        if title is None:
+            title = _default_title(result)
         if not isinstance(title, str):
             raise TypeError(f"argument 'title': expected a str, got {describe(title)}")
-        self.result = result
+        r = result if X is None else result.with_samples(X)
+        self.result = r
         self._thumb_size = int(thumb_size)
-        self._kind, self._data, columns = self._samples_of(X, result.n_samples)
-        r = result
         rows: dict[str, Any] = {
-            "neuron": r.neuron.astype(np.int32),
-            "interaction": (r.set == "interaction").astype(np.uint8),
+            "neuron": np.asarray(r.neuron).astype(np.int32),
+            "interaction": (np.asarray(r.set) == "interaction").astype(np.uint8),
             "left_rule": list(r.left_rule), "right_rule": list(r.right_rule),
-            "jaccard": r.jaccard.astype(np.float32),
+            "jaccard": np.asarray(r.jaccard).astype(np.float32),
             # p-values reach 1e-40 and beyond: float32 keeps their logarithm, not them
             "log10_p": np.log10(np.maximum(r.pvalue, 1e-300)).astype(np.float32),
-            "support": r.support.astype(np.int32),
-            "left_support": r.left_support.astype(np.int32),
-            "right_support": r.right_support.astype(np.int32),
+            "support": np.asarray(r.support).astype(np.int32),
+            "left_support": np.asarray(r.left_support).astype(np.int32),
+            "right_support": np.asarray(r.right_support).astype(np.int32),
             "right_columns": [list(map(int, c)) for c in r.right_columns],
             "left_columns": [list(map(int, c)) for c in r.left_columns],
+            # the supports bit-packed along the samples: the wire's compact form of the rows
             "left_bits": r.left_bits, "right_bits": r.right_bits,
         }
-        nd = r.summary
-        summary = {"n_redescriptions": len(r), "n_neurons": len(r.neurons),
-                   "described": int(nd["described"].sum())}
+        summary = {"n_redescriptions": r.n_redescriptions, "n_neurons": len(r.neurons),
+                   "described": r.described}
         if r.shuffled is not None:  # the permutation null, read beside the count
-            summary.update(shuffled_described=r.shuffled.described,
-                           shuffled_neurons=r.shuffled.neurons, shuffled_seed=r.shuffled.seed)
+            summary.update(shuffled_described=int(r.shuffled.described),
+                           shuffled_neurons=int(r.shuffled.neurons),
+                           shuffled_seed=int(r.shuffled.seed))
         settings = {k: (v if not isinstance(v, np.generic) else v.item())
                     for k, v in r.settings.items()}
         super().__init__(
             title=title, neurons=list(r.neurons), attributes=list(r.attributes),
             views={"left": r.left_view, "right": r.right_view}, rows=rows,
             coverage={"values": r.coverage().astype(np.float32)}, settings=settings,
-            summary=summary, sample_kind=self._kind, sample_columns=columns,
+            summary=summary, sample_kind=r.sample_kind, sample_columns=list(r.sample_columns),
             samples=self._embedded(int(embed_per_row), int(max_payload_bytes)),
-            n_samples=r.n_samples, n_show=int(n_show), selected=int(selected))
+            n_samples=len(r), n_show=int(n_show), selected=int(selected))
 
     @classmethod
     def from_estimator(cls, miner: RedescriptionMiner, X: Any = None, *, baseline: bool = False,
                        **kwargs: Any) -> RedescriptionView:
-        """The table of a fitted :class:`RedescriptionMiner` (``baseline=True``: of its
-        randomisation baseline). ``kwargs`` go to the constructor."""
+        """The table of a fitted :class:`RedescriptionMiner`: ``RedescriptionView(
+        miner.get_result(X, baseline=baseline))``. ``kwargs`` go to the constructor."""
         if not isinstance(miner, RedescriptionMiner):
             raise TypeError(f"argument 'miner': expected a fitted RedescriptionMiner, got "
                             f"{describe(miner)}")
-        miner._check_fitted("RedescriptionView.from_estimator")
-        result = miner.baseline_result_ if baseline else miner.result_
-        if result is None:
-            raise ValueError("argument 'baseline': this miner was fitted without a baseline "
-                             "(RedescriptionMiner(baseline='untrained' or 'permuted'))")
-        kwargs.setdefault("title", f"Redescriptions of {result.left_view} by "
-                                   f"{result.right_view}" + (" (baseline)" if baseline else ""))
-        return cls(result, X, **kwargs)
+        return cls(miner.get_result(X, baseline=baseline), **kwargs)
 
     # -- samples ---------------------------------------------------------------------------
-    @staticmethod
-    def _samples_of(X: Any, n: int) -> tuple[str, Any, list[str]]:
-        if X is None:
-            return "none", None, []
-        if (hasattr(X, "columns") and hasattr(X, "to_numpy")) or isinstance(X, dict):
-            cols = _named_columns(X, "X")
-            data: Any = np.stack([np.asarray(c, dtype=object) for _, c in cols], axis=1)
-            kind, names = "table", [c for c, _ in cols]
-        else:
-            tensor = as_tensor(X, "X")
-            if tensor.ndim == 4:
-                kind, data, names = "image", tensor, []
-            elif tensor.ndim == 2:
-                kind, data = "table", tensor.detach().cpu().numpy().astype(object)
-                names = [f"x{j}" for j in range(tensor.shape[1])]
-            else:
-                raise ValueError(f"argument 'X': expected images (N, C, H, W) or a table "
-                                 f"(N, F), got {describe(X)}")
-        if len(data) != n:
-            raise ValueError(f"argument 'X': expected the {n} mined samples, in order, got "
-                             f"{len(data)}")
-        return kind, data, names
+    @property
+    def _kind(self) -> str:
+        return self.result.sample_kind
 
     def _block(self, idx: np.ndarray) -> dict[str, Any]:
         block: dict[str, Any] = {"index": idx.astype(np.int32)}
-        if self._kind == "image" and len(idx):
-            x = self._data[torch.from_numpy(idx)].detach().cpu().float().numpy()
+        r = self.result
+        if r.sample_images is not None and len(idx):
+            x = np.asarray(r.sample_images[idx], dtype=np.float32)
             block["images"] = Heatmap(display_image(x, self._thumb_size).transpose(0, 2, 3, 1),
                                       signed=False)
-        elif self._kind == "table":
-            block["cells"] = [[format_value(v) for v in self._data[i]] for i in idx]
+        elif r.sample_cells is not None:
+            block["cells"] = np.asarray(r.sample_cells[idx]).tolist()
         return block
 
     def part_samples(self, row: int, part: str, limit: int | None = None) -> np.ndarray:
@@ -187,12 +172,13 @@ class RedescriptionView(XaiWidget):
         return self.result.samples(row, part)[:limit]
 
     def _embedded(self, per_row: int, cap: int) -> dict[str, Any]:
-        if self._kind == "none" or per_row == 0 or not len(self.result):
+        r = self.result
+        if self._kind == "none" or per_row == 0 or not r.n_redescriptions:
             return self._block(np.zeros(0, dtype=np.int64))
         order: dict[int, None] = {}
         if self._kind == "table":  # rows are cheap: every sample, as far as the cap allows
-            order.update(dict.fromkeys(range(self.result.n_samples)))
-        for i in range(len(self.result)):  # best rows first
+            order.update(dict.fromkeys(range(len(r))))
+        for i in range(r.n_redescriptions):  # best rows first
             for part in PARTS:
                 order.update(dict.fromkeys(self.part_samples(i, part, per_row).tolist()))
         chosen = np.array(list(order), dtype=np.int64)
@@ -211,7 +197,7 @@ class RedescriptionView(XaiWidget):
         if what != "samples":
             return super()._fetch(what, args)
         raw = args.get("indices") or []
-        n = self.result.n_samples
+        n = len(self.result)
         idx = np.array(sorted({int(i) for i in raw if isinstance(i, (int, float))
                                and not isinstance(i, bool) and 0 <= int(i) < n}),
                        dtype=np.int64)[:MAX_REQUEST]
@@ -220,6 +206,7 @@ class RedescriptionView(XaiWidget):
     # -- static fallback -------------------------------------------------------------------
     def _static_html(self) -> str:
         r = self.result
+        nr = r.n_redescriptions
         lut = live_lut("viridis", False)
         s = self.settings
 
@@ -234,27 +221,63 @@ class RedescriptionView(XaiWidget):
 
         adjusted = f", {label(str(s['correction']))}-adjusted" if s.get("correction") else ""
         parts = [f"{STATIC_DIV}<h4>{label(self.title)}</h4>",
-                 f"<p>{len(r)} redescriptions of {label(r.left_view)} by {label(r.right_view)} · "
+                 f"<p>{nr} redescriptions of {label(r.left_view)} by {label(r.right_view)} · "
                  f"{self.summary['described']} of {len(r.neurons)} neurons described (J ≥ "
                  f"{s.get('min_jaccard', 0):g}, p ≤ {s.get('max_pvalue', 1):g}{adjusted})"
                  f"{_shuffled_words(self.summary)}</p>"]
         head = "".join(f"<th>{h}</th>" for h in ("neuron", "left rule", "right rule", "J", "p",
                                                   "|E12|"))
         body = []
-        for i in range(min(len(r), 25)):
+        for i in range(min(nr, 25)):
             body.append(
                 f"<tr><td>{label(r.neurons[int(r.neuron[i])])}</td>"
                 f"<td style='text-align:left'>{label(r.left_rule[i])}</td>"
                 f"<td style='text-align:left'>{label(r.right_rule[i])}</td>"
                 f"<td style='{cell(float(r.jaccard[i]))}'>{r.jaccard[i]:.3f}</td>"
                 f"<td>{r.pvalue[i]:.2g}</td><td>{int(r.support[i])}</td></tr>")
-        more = f"<caption>the best 25 of {len(r)}</caption>" if len(r) > 25 else ""
+        more = f"<caption>the best 25 of {nr}</caption>" if nr > 25 else ""
         parts.append(f"<table class='xai-static-table'>{more}<tr>{head}</tr>{''.join(body)}"
                      "</table>")
+        if nr:
+            parts.append(self._static_supports(max(0, int(self.selected))))
         parts.append(self._static_coverage(cell))
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
                      "</p></div>")
         return "".join(parts)
+
+    def _static_supports(self, row: int) -> str:
+        """The support sets of one row as the live view's three bars (left rule only, both,
+        right rule only; inline SVG), with thumbnails of the samples of both when it has
+        images."""
+        r = self.result
+        counts = [len(r.samples(row, part)) for part in PARTS]
+        total = max(sum(counts), 1)
+        width, bar_w, x = 420, 400, 10.0
+        out = [f"<p>supports of row {row + 1}: {label(r.left_rule[row])} ⇔ "
+               f"{label(r.right_rule[row])}</p>",
+               f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='40' "
+               f"viewBox='0 0 {width} 40' role='img' aria-label='support sets' "
+               "style='font:11px system-ui,sans-serif'>"]
+        for part, n in zip(PARTS, counts, strict=True):
+            w = bar_w * n / total
+            colour, fg = _PART_COLOURS[part]
+            out.append(f"<rect x='{x:.1f}' y='4' width='{max(w, 0.0):.1f}' height='18' "
+                       f"fill='{colour}'><title>{_PART_LABELS[part]}: {n}</title></rect>")
+            if w >= 18:
+                out.append(f"<text x='{x + w / 2:.1f}' y='17' text-anchor='middle' "
+                           f"fill='{fg}'>{n}</text>")
+            x += w
+        out.append("<text x='10' y='36' fill='currentColor'>"
+                   + " · ".join(f"{_PART_LABELS[p]} {n}" for p, n in zip(PARTS, counts,
+                                                                          strict=True))
+                   + "</text></svg>")
+        idx = r.samples(row, "both")[:8]
+        if r.sample_images is not None and len(idx):
+            thumbs = display_image(np.asarray(r.sample_images[idx], dtype=np.float32),
+                                   self._thumb_size)
+            out.extend(f"<img src='{png_data_uri(image_u8(img.transpose(1, 2, 0)), size=48)}' "
+                       f"alt='sample {int(i)}'>" for i, img in zip(idx, thumbs, strict=True))
+        return "".join(out)
 
     def _static_coverage(self, cell: Any) -> str:
         cov = np.asarray(self.coverage["values"])
@@ -276,6 +299,12 @@ class RedescriptionView(XaiWidget):
         return ("<table class='xai-static-coverage' style='border-collapse:collapse'>"
                 "<caption>coverage: best J of each neuron's redescriptions testing an attribute"
                 f"</caption><tr><th></th>{head}</tr>{''.join(body)}</table>")
+
+
+def _default_title(result: RedescriptionResult) -> str:
+    """``"Redescriptions of <left> by <right>"``, and ``" (baseline)"`` for a baseline's."""
+    return (f"Redescriptions of {result.left_view} by {result.right_view}"
+            + (" (baseline)" if result.settings.get("baseline") else ""))
 
 
 def _shuffled_words(summary: dict[str, Any]) -> str:

@@ -4,7 +4,9 @@ prototypes of learned concepts and the stability of its explanation beside other
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,31 +34,27 @@ from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_pa
 
 __all__ = ["SENNView"]
 
-_OPTIONS = ("prototypes", "prototype_data", "stability", "class_names", "feature_names",
-            "concept_names", "title", "sort", "embed_prototypes", "max_payload_bytes",
-            "display_size", "sample")
+_OPTIONS = ("class_names", "feature_names", "concept_names", "title", "sort", "embed_prototypes",
+            "max_payload_bytes", "display_size", "sample",
+            # deprecated: attach them to the explanation (with_prototypes / with_stability)
+            "prototypes", "prototype_data", "stability")
 
 
 class SENNView(XaiWidget):
     """A SENN's explanation of each sample: relevance bars per concept (or feature), the
     concept activations beside them, prototypes of learned concepts, and a stability panel.
 
-    The view computes nothing: build it from a :class:`~xaiwidgets.senn.SENNExplanation`
-    (``senn.explain(x)``), optionally with :func:`~xaiwidgets.senn.prototypes` and
-    :func:`~xaiwidgets.senn.stability` results, or let :meth:`from_model` call them. Sample
-    selection, sorting and hover read-outs run in the browser; samples beyond the payload cap
-    are fetched from the kernel one at a time, and prototypes that were not embedded concept by
-    concept.
+    The view computes nothing and draws from its result alone: a
+    :class:`~xaiwidgets.senn.SENNExplanation` (``senn.explain(X)``), with the prototypes and
+    the stability check it carries (:meth:`~xaiwidgets.senn.SENNExplanation.with_prototypes`,
+    :meth:`~xaiwidgets.senn.SENNExplanation.with_stability`), or let :meth:`from_model`
+    compute them. Sample selection, sorting and hover read-outs run in the browser; samples
+    beyond the payload cap are fetched from the kernel one at a time, and prototypes that were
+    not embedded concept by concept.
 
     Parameters
     ----------
     explanation : SENNExplanation
-    prototypes : Prototypes, optional
-        Top samples per learned concept, with ``prototype_data`` (the data their indices
-        point into).
-    prototype_data : Tensor or ndarray, optional
-    stability : StabilityResult, optional
-        Local Lipschitz estimates of SENN and other methods on some of the samples.
     class_names : sequence of str or dict, optional
     feature_names : sequence of str, optional
         Identity concepts: names of the F features (``"bias"`` names the constant concept).
@@ -70,6 +68,11 @@ class SENNView(XaiWidget):
     max_payload_bytes : int, default=8 MiB
     display_size : int, default=112
         Longer side of displayed images and prototypes (area-downsampled beyond it).
+    sample : int, default=0
+        The sample shown first.
+    prototypes, prototype_data, stability
+        Deprecated (FutureWarning): ``explanation.with_prototypes(prototypes(senn, data))`` and
+        ``explanation.with_stability(...)``.
     """
 
     _bundle = "relevance.js"
@@ -90,9 +93,6 @@ class SENNView(XaiWidget):
         self,
         explanation: SENNExplanation,
         *,
-        prototypes: Prototypes | None = None,
-        prototype_data: Any = None,
-        stability: StabilityResult | None = None,
         class_names: Sequence[str] | Mapping[int, str] | None = None,
         feature_names: Sequence[str] | None = None,
         concept_names: Sequence[str] | None = None,
@@ -102,15 +102,18 @@ class SENNView(XaiWidget):
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         display_size: int = 112,
         sample: int = 0,
+        prototypes: Prototypes | None = None,
+        prototype_data: Any = None,
+        stability: StabilityResult | None = None,
         **unknown: Any,
     ) -> None:
         # strict keywords: a misspelt option is an error with a hint, not Python's bare one
         check_view_options(type(self), unknown, _OPTIONS)
         if not isinstance(explanation, SENNExplanation):
-            raise TypeError("argument 'explanation': expected a SENNExplanation (senn.explain(x), "
-                            f"or SENNView.from_model(senn, x)), got {describe(explanation)}")
-        ex = explanation
-        n, k = ex.concepts.shape
+            raise TypeError("argument 'explanation': expected a SENNExplanation (senn.explain(X), "
+                            f"or SENNView.from_model(senn, X)), got {describe(explanation)}")
+        ex = _attach_deprecated(explanation, prototypes, prototype_data, stability)
+        n = len(ex)
         self.explanation = ex
         self._display_size = check_int(display_size, "display_size", low=4)
         cap = check_int(max_payload_bytes, "max_payload_bytes", low=1)
@@ -118,18 +121,9 @@ class SENNView(XaiWidget):
         names = self._concept_names(ex, feature_names, concept_names)
         n_classes = ex.thetas.shape[2]
         classes = check_class_names(class_names, n_classes) or [str(c) for c in range(n_classes)]
-        self._protos = self._check_prototypes(prototypes, prototype_data, k)
-        embed = self._protos[0].indices.shape[1] if self._protos else 0
+        embed = ex.prototypes.indices.shape[1] if ex.prototypes is not None else 0
         if embed_prototypes is not None:
             embed = min(embed, check_int(embed_prototypes, "embed_prototypes", low=0))
-        if stability is not None and not isinstance(stability, StabilityResult):
-            raise TypeError(f"argument 'stability': expected a StabilityResult "
-                            f"(xaiwidgets.senn.stability(...)), got {describe(stability)}")
-        if stability is not None and (len(stability.indices) and
-                                      int(stability.indices.max()) >= n):
-            raise ValueError(f"argument 'stability': its sample indices go up to "
-                             f"{int(stability.indices.max())}, beyond the {n} explained samples")
-        self.stability_result = stability
         protos = self._prototype_block(embed)
         per_sample = payload_nbytes(self._block(np.array([0])))
         keep = int(max(1, min(n, (cap - payload_nbytes(protos)) // max(per_sample, 1))))
@@ -140,17 +134,23 @@ class SENNView(XaiWidget):
             kind=ex.kind, title=title, class_names=classes, concept_names=names,
             learned=bool(ex.learned), n_samples=n, sample=int(sample),
             data=self._block(np.arange(keep)), prototypes=protos,
-            stability=self._stability_state(stability), sort=bool(sort))
+            stability=self._stability_state(ex.stability), sort=bool(sort))
         self._embedded = keep
+
+    @property
+    def stability_result(self) -> StabilityResult | None:
+        """The stability check the view shows (the explanation's)."""
+        return self.explanation.stability
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
     def from_model(
         cls,
         senn: SENN,
-        inputs: Any,
+        X: Any,
         target: Any = None,
         *,
+        y_true: Any = None,
         prototypes_from: Any = None,
         top_k: int = 8,
         stability_methods: Sequence[Any] | Mapping[str, Any] | None = None,
@@ -159,23 +159,26 @@ class SENNView(XaiWidget):
         stability_kwargs: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> SENNView:
-        """Explain ``inputs`` with the SENN (and compute prototypes / stability) and build the
-        view.
+        """Explain ``X`` with the SENN (with prototypes and a stability check) and build the
+        view: ``SENNView(explanation)`` of the result this computes.
 
         Parameters
         ----------
         senn : SENN
-        inputs : Tensor, ndarray or DataFrame
+        X : Tensor, ndarray or DataFrame
+            The samples.
         target : int or sequence of int, optional
             Explained class (default: predicted).
+        y_true : sequence of int, optional
+            True labels.
         prototypes_from : Tensor or ndarray, optional
             Data to pick each learned concept's ``top_k`` prototypes from (e.g. the training
-            set); default: ``inputs``. Unused for identity concepts.
+            set); default: ``X``. Unused for identity concepts.
         top_k : int, default=8
         stability_methods : list or dict, optional
             Methods to compare SENN's stability with (e.g. ``["saliency",
             "integrated_gradients"]``): :func:`xaiwidgets.senn.stability` on the first
-            ``stability_samples`` inputs. None: no stability panel.
+            ``stability_samples`` samples. None: no stability panel.
         stability_model : nn.Module, optional
             The model those methods explain (default: the SENN).
         stability_kwargs : dict, optional
@@ -186,18 +189,16 @@ class SENNView(XaiWidget):
         """
         if not isinstance(senn, SENN):
             raise TypeError(f"argument 'senn': expected a SENN, got {describe(senn)}")
-        ex = senn.explain(inputs, target)
-        protos, pdata = None, None
+        ex = senn.explain(X, target, y_true=y_true)
         if senn.learned:
-            pdata = inputs if prototypes_from is None else prototypes_from
-            protos = prototypes(senn, pdata, top_k)
-        stab = None
+            ex = ex.with_prototypes(prototypes(senn, X if prototypes_from is None
+                                               else prototypes_from, top_k))
         if stability_methods is not None:
             m = check_int(stability_samples, "stability_samples", low=1)
-            x = as_tensor(inputs, "inputs")[:m]
-            stab = stability(senn, x, stability_methods, model=stability_model,
-                             **dict(stability_kwargs or {}))
-        return cls(ex, prototypes=protos, prototype_data=pdata, stability=stab, **kwargs)
+            x = as_tensor(X, "X")[:m]
+            ex = ex.with_stability(stability(senn, x, stability_methods, model=stability_model,
+                                             **dict(stability_kwargs or {})))
+        return cls(ex, **kwargs)
 
     @staticmethod
     def _concept_names(ex: SENNExplanation, feature_names: Any, concept_names: Any
@@ -209,30 +210,10 @@ class SENNView(XaiWidget):
             if ex.learned:
                 raise ValueError("argument 'feature_names': the concepts of this SENN are "
                                  "learned, not features; name them with concept_names=")
-            n_feat = ex.inputs.reshape(len(ex.inputs), -1).shape[1]
+            n_feat = int(np.prod(ex.inputs.shape[1:]))
             names = check_names(feature_names, n_feat, "feature_names", "feature")
             return names + ["bias"] * (k - n_feat)
         return list(ex.concept_names)
-
-    @staticmethod
-    def _check_prototypes(protos: Any, data: Any, k: int
-                          ) -> tuple[Prototypes, torch.Tensor] | None:
-        if protos is None:
-            return None
-        if not isinstance(protos, Prototypes):
-            raise TypeError(f"argument 'prototypes': expected a Prototypes "
-                            f"(xaiwidgets.senn.prototypes(...)), got {describe(protos)}")
-        if data is None:
-            raise ValueError("argument 'prototype_data': needed with prototypes (the data "
-                             "their indices point into)")
-        x = as_tensor(data, "prototype_data")
-        if protos.indices.shape[0] != k:
-            raise ValueError(f"argument 'prototypes': expected prototypes of {k} concepts, got "
-                             f"{protos.indices.shape[0]}")
-        if protos.indices.size and int(protos.indices.max()) >= len(x):
-            raise ValueError(f"argument 'prototype_data': the prototypes index up to sample "
-                             f"{int(protos.indices.max())}, but it holds {len(x)} samples")
-        return protos, x
 
     # -- wire state ------------------------------------------------------------------------
     def _images(self, x: np.ndarray) -> Heatmap:
@@ -243,33 +224,34 @@ class SENNView(XaiWidget):
         ex = self.explanation
         block: dict[str, Any] = {
             "index": idx.astype(np.int32),
-            "target": ex.target[idx], "pred": ex.pred[idx], "prob": ex.prob[idx],
-            "concepts": ex.concepts[idx].astype(np.float32),
-            "relevances": ex.relevances[idx].astype(np.float32),
+            "target": np.asarray(ex.target[idx]), "pred": np.asarray(ex.y_pred[idx]),
+            "prob": np.asarray(ex.prob[idx]),
+            "concepts": np.asarray(ex.concepts[idx], dtype=np.float32),
+            "relevances": np.asarray(ex.relevances[idx], dtype=np.float32),
         }
-        x = ex.inputs[idx]
+        x = np.asarray(ex.inputs[idx])
         block["inputs"] = (self._images(x) if ex.kind == "image"
                            else x.reshape(len(idx), -1).astype(np.float32))
         return block
 
     def _prototype_block(self, per_concept: int, concepts: Sequence[int] | None = None
                          ) -> dict[str, Any]:
-        if self._protos is None:
+        protos = self.explanation.prototypes
+        if protos is None:
             return {}
-        protos, data = self._protos
         k, top = protos.indices.shape
         rows = list(range(k)) if concepts is None else list(concepts)
         m = min(per_concept, top)
-        idx = protos.indices[rows, :m]
+        idx = np.asarray(protos.indices)[rows, :m]
         block: dict[str, Any] = {
             "concepts": np.asarray(rows, dtype=np.int32),
             "top_k": int(top),
             "indices": idx.astype(np.int32),
-            "activations": protos.activations[rows, :m].astype(np.float32),
+            "activations": np.asarray(protos.activations)[rows, :m].astype(np.float32),
         }
-        if m and data.ndim == 4:
-            flat = torch.from_numpy(idx.reshape(-1).astype(np.int64))
-            img = self._images(data[flat].detach().cpu().float().numpy())
+        if m and self.explanation.kind == "image" and protos.inputs is not None:
+            x = np.asarray(protos.inputs)[rows, :m]
+            img = self._images(x.reshape(-1, *x.shape[2:]))
             block["images"] = Heatmap(img.values.reshape(len(rows), m, *img.values.shape[1:]),
                                       signed=False)
         return block
@@ -278,13 +260,10 @@ class SENNView(XaiWidget):
     def _stability_state(s: StabilityResult | None) -> dict[str, Any]:
         if s is None:
             return {}
-        finite = np.where(np.isfinite(s.values), s.values, np.nan)
-        with np.errstate(all="ignore"):
-            mean = np.nanmean(finite, axis=1)
-            std = np.nanstd(finite, axis=1)
         return {
             "methods": list(s.methods),
-            "mean": mean.astype(np.float32), "std": std.astype(np.float32),
+            "mean": np.array(list(s.mean().values()), dtype=np.float32).reshape(-1),
+            "std": np.array(list(s.std().values()), dtype=np.float32).reshape(-1),
             "values": s.values.astype(np.float32), "indices": s.indices.astype(np.int32),
             "mode": s.mode, "eps": float(s.eps), "n_samples": int(s.n_samples),
             "space": s.space,
@@ -296,9 +275,10 @@ class SENNView(XaiWidget):
         if what == "sample":
             i = _index(args.get("index"), self.n_samples, "sample index")
             return self._block(np.array([i]))
-        if what == "prototypes" and self._protos is not None:
+        protos = self.explanation.prototypes
+        if what == "prototypes" and protos is not None:
             j = _index(args.get("concept"), len(self.concept_names), "concept")
-            return self._prototype_block(self._protos[0].indices.shape[1], [j])
+            return self._prototype_block(protos.indices.shape[1], [j])
         return super()._fetch(what, args)
 
     # -- static snapshot -------------------------------------------------------------------
@@ -306,37 +286,47 @@ class SENNView(XaiWidget):
         ex = self.explanation
         i = int(self.sample)
         names = self.concept_names
-        target = self.class_names[int(ex.target[i])] if self.class_names else str(ex.target[i])
-        pred = self.class_names[int(ex.pred[i])] if self.class_names else str(ex.pred[i])
+        target = self.class_names[int(ex.target[i])]
+        pred = self.class_names[int(ex.y_pred[i])]
         parts = [f"{STATIC_DIV}<h4>{label(self.title)}</h4>",
                  f"<p>sample {i} of {self.n_samples} · explained class: {label(target)} · "
-                 f"predicted: {label(pred)} (p={float(ex.prob[i]):.3f})</p>",
+                 f"predicted: {label(pred)} (p={float(ex.prob[i]):.3f})"
+                 f"{self._static_truth(i)}</p>",
                  "<div style='display:flex;gap:16px;flex-wrap:wrap;align-items:flex-start'>"]
         if ex.kind == "image":
-            img = self._images(ex.inputs[i:i + 1]).values[0]
+            img = self._images(np.asarray(ex.inputs[i:i + 1])).values[0]
             parts.append(figure("input", png_data_uri(image_u8(img), size=112)))
         parts.append(_bars_svg(names, ex.relevances[i], "relevance θ", signed=True))
         parts.append(_bars_svg(names, ex.concepts[i], "activation h(x)", signed=False,
                                show_labels=False))
         parts.append("</div>")
-        if self._protos is not None:
-            parts.append(self._static_prototypes())
-        if self.stability_result is not None:
-            parts.append(_stability_svg(self.stability_result))
+        if ex.prototypes is not None:
+            parts.append(self._static_prototypes(ex.prototypes))
+        if ex.stability is not None:
+            parts.append(_stability_svg(ex.stability))
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
                      "</p></div>")
         return "".join(parts)
 
-    def _static_prototypes(self) -> str:
-        assert self._protos is not None
-        protos, data = self._protos
+    def _static_truth(self, i: int) -> str:
+        """`` · true: name`` when the explanation holds true labels."""
+        y = self.explanation.y_true
+        if y is None:
+            return ""
+        v = y[i]
+        name = (self.class_names[int(v)] if np.issubdtype(np.asarray(y).dtype, np.integer)
+                and 0 <= int(v) < len(self.class_names) else str(v))
+        return f" · true: {label(name)}"
+
+    def _static_prototypes(self, protos: Prototypes) -> str:
         rows = []
+        images = self.explanation.kind == "image" and protos.inputs is not None
         for j, name in enumerate(self.concept_names):
             cells = []
-            if data.ndim == 4:
-                for r, idx in enumerate(protos.indices[j, :6]):
-                    img = self._images(data[int(idx):int(idx) + 1].detach().cpu().float()
-                                       .numpy()).values[0]
+            if images:
+                assert protos.inputs is not None
+                x = np.asarray(protos.inputs[j, :6])
+                for r, img in enumerate(self._images(x).values):
                     cells.append(f"<img src='{png_data_uri(image_u8(img), size=48)}' "
                                  f"alt='{html.escape(name)} prototype {r + 1}' "
                                  f"title='h = {protos.activations[j, r]:.3g}'>")
@@ -346,6 +336,33 @@ class SENNView(XaiWidget):
                         f"<td>{''.join(cells)}</td></tr>")
         return ("<table><caption>prototypes: the samples activating each concept most"
                 f"</caption>{''.join(rows)}</table>")
+
+
+def _attach_deprecated(ex: SENNExplanation, protos: Any, data: Any, stab: Any
+                       ) -> SENNExplanation:
+    """The explanation with the deprecated ``prototypes`` / ``prototype_data`` / ``stability``
+    keywords attached as the result's own (a FutureWarning names the new form)."""
+    if protos is None and data is None and stab is None:
+        return ex
+    warnings.warn("SENNView(prototypes=, prototype_data=, stability=) is deprecated: attach them "
+                  "to the explanation, SENNView(explanation.with_prototypes(prototypes(senn, "
+                  "data)).with_stability(stability(senn, X)))", FutureWarning, stacklevel=3)
+    if protos is not None:
+        if not isinstance(protos, Prototypes):
+            raise TypeError(f"argument 'prototypes': expected a Prototypes "
+                            f"(xaiwidgets.senn.prototypes(...)), got {describe(protos)}")
+        if protos.inputs is None:
+            if data is None:
+                raise ValueError("argument 'prototype_data': needed with prototypes (the data "
+                                 "their indices point into)")
+            x = as_tensor(data, "prototype_data").detach().cpu().numpy()
+            if protos.indices.size and int(protos.indices.max()) >= len(x):
+                raise ValueError(f"argument 'prototype_data': the prototypes index up to "
+                                 f"sample {int(protos.indices.max())}, but it holds {len(x)} "
+                                 "samples")
+            protos = replace(protos, inputs=x[np.asarray(protos.indices)])
+        ex = ex.with_prototypes(protos)
+    return ex if stab is None else ex.with_stability(stab)
 
 
 def _index(value: Any, n: int, what: str) -> int:
