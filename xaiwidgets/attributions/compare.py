@@ -16,9 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._core.batching import batch_slices, map_batches
+from .._core.batching import progress as progress_bar
 from .._core.captum import quiet_captum
 from .._core.explainers import Method, check_explained_targets, resolve_methods
-from .._core.modality import check_inputs
+from .._core.modality import Masker, check_inputs
 from .._core.probe import preserved_model, resolve_layer, run_model, with_autograd
 from .._core.random import check_seed, seeded
 from .._core.results import Result
@@ -35,8 +37,7 @@ from .._core.validation import (
     check_targets,
     describe,
 )
-from ..metrics import faithfulness as _faith
-from ..metrics import robustness as _robust
+from ..metrics.registry import REGISTRY, MetricContext, metric_info
 from ..metrics.stats import MetricSummary, summarize
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions",
@@ -44,26 +45,9 @@ __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributi
 
 DEFAULT_METHODS = ("integrated_gradients", "saliency", "occlusion", "gradient_shap", "deeplift")
 
-#: metric name -> (label, higher_is_better) for classifiers; see :func:`metric_info`.
-METRICS: dict[str, tuple[str, bool]] = {
-    "deletion_auc": ("Deletion AUC ↓", False),
-    "insertion_auc": ("Insertion AUC ↑", True),
-    "infidelity": ("Infidelity ↓", False),
-    "sensitivity": ("Max-sensitivity ↓", False),
-    "lipschitz": ("Local Lipschitz ↓", False),
-    "seconds": ("s / explanation", False),
-}
-
-_REGRESSION = {
-    "deletion_auc": ("Deletion |Δ output| AUC ↑", True),
-    "insertion_auc": ("Insertion |Δ output| AUC ↓", False),
-}
-
-
-def metric_info(task: str) -> dict[str, tuple[str, bool]]:
-    """Metric name -> (label, higher_is_better) for a task. For a regression the curves track
-    how far the output moves (``|f(x') - f(x)|``), so deletion is better when *higher*."""
-    return {**METRICS, **(_REGRESSION if task == "regression" else {})}
+#: metric name -> (label, higher_is_better) for classifiers, from the metric registry
+#: (:data:`xaiwidgets.metrics.registry.REGISTRY`); see :func:`metric_info`.
+METRICS: dict[str, tuple[str, bool]] = metric_info("multiclass")
 
 
 @dataclass
@@ -195,11 +179,11 @@ class AttributionResult(Result):
         "best" only where a paired test over the same samples supports it (see
         :func:`xaiwidgets.metrics.summarize`), on the samples every method was scored on.
         Seconds per explanation are one measurement per method: no interval and no test."""
-        info = self.metric_labels
         values = self.scored_metrics()
-        names = [k for k in info if self.metrics and k in values[self.methods[0]]]
-        return summarize(values, {k: info[k][1] for k in names}, metrics=names,
-                         paired={"seconds": False}, level=level, alpha=alpha, seed=seed)
+        names = [k for k in REGISTRY if self.metrics and k in values[self.methods[0]]]
+        return summarize(values, {k: REGISTRY[k].higher_is_better_for(self.task) for k in names},
+                         metrics=names, paired={k: REGISTRY[k].paired for k in names},
+                         level=level, alpha=alpha, seed=seed)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean of every metric per method over the scored samples: ``{method: {metric:
@@ -262,12 +246,9 @@ def _check_layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor, giv
 
 
 def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-    outs = []
     with preserved_model(model), torch.inference_mode():
-        for s in range(0, x.shape[0], batch_size):
-            xb = x[s:s + batch_size]
-            outs.append(check_model_output(run_model(model, xb), xb.shape[0]).detach())
-    return torch.cat(outs)
+        return map_batches(lambda xb: check_model_output(run_model(model, xb),
+                                                         xb.shape[0]).detach(), x, batch_size)
 
 
 #: Bytes a method's expanded batch may take (inputs, gradients and activations, estimated as
@@ -290,8 +271,8 @@ def _explain_all(
     step = method_batch(method, x, batch_size)
     start = time.perf_counter()
     with preserved_model(model), seeded(seed), quiet_captum():
-        for s in range(0, x.shape[0], step):
-            xb, tb = x[s:s + step], target[s:s + step]
+        for sl in batch_slices(x.shape[0], step):
+            xb, tb = x[sl], target[sl]
             a = method.explain(xb, tb)
             if not isinstance(a, torch.Tensor) or a.ndim == 0 or a.shape[0] != xb.shape[0]:
                 got = describe(a)
@@ -300,7 +281,7 @@ def _explain_all(
             if a.is_floating_point() and not torch.isfinite(a).all():
                 bad = (~torch.isfinite(a)).reshape(a.shape[0], -1).any(1).nonzero().flatten()
                 raise ValueError(f"argument 'methods': {method.label!r} returned NaN or Inf "
-                                 f"attributions for samples {(bad + s)[:10].tolist()}")
+                                 f"attributions for samples {(bad + sl.start)[:10].tolist()}")
             a = a.detach().cpu()
             if out is None:
                 dtype = np.float64 if a.dtype == torch.float64 else np.float32
@@ -309,7 +290,7 @@ def _explain_all(
                 raise ValueError(f"argument 'methods': {method.label!r} returned attributions "
                                  f"of shape {tuple(a.shape)} for one batch and "
                                  f"{out.shape[1:]} per sample for another")
-            out[s:s + xb.shape[0]] = a.numpy()
+            out[sl] = a.numpy()
             bar.update(xb.shape[0])
     seconds = (time.perf_counter() - start) / x.shape[0]
     assert out is not None
@@ -317,7 +298,7 @@ def _explain_all(
 
 
 def _check_metrics(metrics: Any) -> list[str]:
-    names = [m for m in METRICS if m != "seconds"]
+    names = [name for name, m in REGISTRY.items() if m.compute is not None]
     if metrics is None or isinstance(metrics, (str, bytes)) or not isinstance(metrics, Sequence):
         raise TypeError(f"argument 'metrics': expected a list of metric names (any of {names}, "
                         f"or [] for none), got {describe(metrics)}")
@@ -474,12 +455,10 @@ def compare_attributions(
                                baseline_id=int(baseline) if layer_module is not None else 0)
     check_explained_targets(resolved, target_t, pred)
 
-    from tqdm.auto import tqdm
-
     attributions: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
-    with tqdm(total=n * len(resolved), desc="attributions", unit="sample",
-              disable=not progress) as bar:
+    with progress_bar(total=n * len(resolved), desc="attributions", unit="sample",
+                      enabled=progress) as bar:
         for m in resolved:
             bar.set_postfix_str(m.label)
             attributions[m.label], seconds[m.label] = _explain_all(
@@ -498,71 +477,60 @@ def compare_attributions(
                   if layer_module is None else
                   f"deletion/insertion replace tokens by token id {int(baseline)}"
                   + ("" if pad_id is None else f" (padding, id {pad_id}, stays)")
-                  + "; infidelity and max-sensitivity are undefined on token ids (NaN)"),
+                  + "; infidelity, max-sensitivity and the local Lipschitz estimate need "
+                  "noise, which token ids cannot take (not computed)"),
     )
     if k and names:
-        _score(result, model, x[:k], target_t[:k], resolved, names, task=t, baseline=baseline,
-               steps=steps, seed=seed, progress=progress, sensitivity_samples=s,
-               batch_size=batch_size, pad_id=pad_id)
+        _score(result, model, x[:k], target_t[:k], t.reference(out[:k]), resolved, names,
+               task=t, baseline=baseline, steps=steps, seed=seed, progress=progress,
+               subset=s, batch_size=batch_size, pad_id=pad_id)
     return result
 
 
 def _score(
     result: AttributionResult, model: nn.Module, x: torch.Tensor, target: torch.Tensor,
-    methods: list[Method], names: Sequence[str], *, task: Task, baseline: float, steps: int,
-    seed: int, progress: bool, sensitivity_samples: int, batch_size: int, pad_id: int | None,
+    reference: torch.Tensor, methods: list[Method], names: Sequence[str], *, task: Task,
+    baseline: float, steps: int, seed: int, progress: bool, subset: int, batch_size: int,
+    pad_id: int | None,
 ) -> None:
-    from tqdm.auto import tqdm
+    """Score every method on the first ``len(x)`` samples by walking the metric registry.
 
+    The arguments were validated by :func:`compare_attributions`: the metrics' private
+    workers run on them as they are. A metric that does not apply to the inputs' kind, or
+    whose samples are none (``sensitivity_samples=0``), is not computed.
+    """
     k = x.shape[0]
     n = len(result)
+    sizes = {"metric": k, "subset": subset}
+    specs = [REGISTRY[name] for name in REGISTRY if name in names
+             and REGISTRY[name].applies_to(result.kind) and sizes[REGISTRY[name].samples]]
+    if not specs:
+        return
+    masker = Masker(model, result.kind, baseline=baseline, pad_id=pad_id, at="ids")
+    masker.check_valid(x)
 
-    def rows(values: np.ndarray) -> np.ndarray:
-        # every row has the sample axis: NaN for the samples beyond the scored ones
+    def rows(values: np.ndarray, size: int) -> np.ndarray:
+        # every row has the sample axis: NaN for the samples that were not scored
         out = np.full((n, *values.shape[1:]), np.nan)
-        out[:k] = values
+        out[:size] = values
         return out
-    token_ids = result.kind == "tokens"
-    for m in tqdm(methods, desc="metrics", unit="method", disable=not progress):
-        a = torch.from_numpy(result.attributions[m.label][:k]).to(x.device)
+
+    for m in progress_bar(methods, desc="metrics", unit="method", enabled=progress):
+        ctx = MetricContext(
+            model=model, x=x, target=target, reference=reference, task=task, kind=result.kind,
+            attributions=torch.from_numpy(result.attributions[m.label][:k]).to(x.device),
+            masker=masker, explain=m.explain, explain_batch=method_batch(m, x, batch_size),
+            steps=steps, batch_size=batch_size, seed=seed, subset=subset)
         values: dict[str, np.ndarray] = {}
-        if "deletion_auc" in names or "insertion_auc" in names:
-            curve = {"task": task, "baseline": baseline, "steps": steps, "pad_id": pad_id,
-                     "batch_size": batch_size}
-            frac, dele = _faith.deletion_curve(model, x, a, target, result.kind, **curve)
-            _, ins = _faith.insertion_curve(model, x, a, target, result.kind, **curve)
-            result.fractions = frac
-            result.deletion_curves[m.label] = rows(dele)
-            result.insertion_curves[m.label] = rows(ins)
-            if "deletion_auc" in names:
-                values["deletion_auc"] = np.trapezoid(dele, frac, axis=1)
-            if "insertion_auc" in names:
-                values["insertion_auc"] = np.trapezoid(ins, frac, axis=1)
-        if "infidelity" in names:
-            if a.shape != x.shape or token_ids:
-                values["infidelity"] = np.full(k, np.nan)  # layer attributions: not defined
-            else:
-                values["infidelity"] = _robust.infidelity(model, x, a.to(x.dtype), target,
-                                                          task=task, seed=seed,
-                                                          batch_size=batch_size)
-        if "sensitivity" in names and token_ids:
-            values["sensitivity"] = np.full(k, np.nan)  # no noise can be added to token ids
-        elif "sensitivity" in names and sensitivity_samples:
-            s = sensitivity_samples
-            with seeded(seed):
-                sens = _robust.sensitivity(m.explain, model, x[:s], target[:s], seed=seed,
-                                           n_perturb_samples=5,
-                                           batch_size=method_batch(m, x, batch_size))
-            # NaN beyond the subset: summaries use nanmean and report their own n.
-            values["sensitivity"] = np.concatenate([sens, np.full(k - s, np.nan)])
-        if "lipschitz" in names and token_ids:
-            values["lipschitz"] = np.full(k, np.nan)  # token ids cannot be perturbed either
-        elif "lipschitz" in names and sensitivity_samples:
-            # stability (SENN's local Lipschitz estimate) on the sensitivity subset: 10
-            # perturbations in a box of 0.1 std of the metric samples per input element
-            s = sensitivity_samples
-            lip = _robust.local_lipschitz(m.explain, x[:s], target[:s], model=model, data=x,
-                                          task=task, n_samples=10, seed=seed,
-                                          batch_size=method_batch(m, x, batch_size))
-            values["lipschitz"] = np.concatenate([lip, np.full(k - s, np.nan)])
-        result.metrics[m.label] = {name: rows(v) for name, v in values.items()}
+        for spec in specs:
+            assert spec.compute is not None  # _check_metrics takes computed metrics only
+            values[spec.name] = rows(spec.compute(ctx), sizes[spec.samples])
+        result.metrics[m.label] = values
+        if ctx.curves:  # the view draws both curves: one AUC asked for keeps both
+            ctx.curve("deletion")
+            ctx.curve("insertion")
+            result.fractions = ctx.fractions
+        for which, store in (("deletion", result.deletion_curves),
+                             ("insertion", result.insertion_curves)):
+            if which in ctx.curves:
+                store[m.label] = rows(ctx.curves[which], k)

@@ -13,6 +13,7 @@ from torch import nn
 
 from .._core.validation import check_class_names, check_int, check_names, describe
 from ..attributions.compare import DEFAULT_METHODS, AttributionResult, compare_attributions
+from ..metrics.registry import REGISTRY
 from ._base import XaiWidget, check_view_options
 from ._colors import method_color, method_colors
 from ._html import (
@@ -366,7 +367,7 @@ class ComparisonView(XaiWidget):
                                          for k in summ.metrics]) for m in r.methods])
         state: dict[str, Any] = {
             "names": summ.metrics,
-            "labels": [r.metric_labels[k][0] for k in summ.metrics],
+            "labels": [REGISTRY[k].label_for(r.task) for k in summ.metrics],
             "higher_is_better": summ.higher_is_better,
             "paired": summ.paired,
             "mean": summ.mean.astype(np.float32),
@@ -512,7 +513,7 @@ class ComparisonView(XaiWidget):
     def _static_metrics(self) -> str:
         r = self.result
         summ = r.metric_summary()
-        head = "".join(f"<th>{label(r.metric_labels[k][0])}</th>" for k in summ.metrics)
+        head = "".join(f"<th>{label(REGISTRY[k].label_for(r.task))}</th>" for k in summ.metrics)
         rows = []
         for i, m in enumerate(r.methods):
             cells = []
