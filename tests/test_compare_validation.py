@@ -57,7 +57,7 @@ def test_public_metric_functions_still_check_their_arguments():
     v = infidelity(model, x, a, t)
     assert v.shape == (5,) and np.isfinite(v).all()
     np.testing.assert_array_equal(v, infidelity(model, x.numpy(), a.numpy(), 0))
-    with pytest.raises(ValueError, match="argument 'attributions'.*shaped like the inputs"):
+    with pytest.raises(ValueError, match=r"argument 'attributions'.*shaped like the inputs"):
         infidelity(model, x, a[:, :3], t)
     with pytest.raises(ValueError, match=r"argument 'target'.*\[0, 3\)"):
         infidelity(model, x, a, torch.full((5,), 3))

@@ -185,6 +185,19 @@ class AttributionResult(Result):
                          metrics=names, paired={k: REGISTRY[k].paired for k in names},
                          level=level, alpha=alpha, seed=seed)
 
+    def mean_curves(self) -> dict[str, np.ndarray]:
+        """The deletion and insertion curves averaged over the samples every method was scored
+        on: ``{"deletion": (M, steps + 1), "insertion": (M, steps + 1)}`` in method order
+        (empty without curves); their x axis is :attr:`fractions`."""
+        idx = self.metric_indices
+        out = {}
+        for which, curves in (("deletion", self.deletion_curves),
+                              ("insertion", self.insertion_curves)):
+            if curves and len(idx):
+                out[which] = np.stack([np.asarray(curves[m])[idx].mean(0)
+                                       for m in self.methods])
+        return out
+
     def summary(self) -> dict[str, dict[str, float]]:
         """Mean of every metric per method over the scored samples: ``{method: {metric:
         mean}}`` (NaN where a metric has no value, e.g. the local Lipschitz estimate of a

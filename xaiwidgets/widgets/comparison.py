@@ -58,8 +58,11 @@ def split_view_options(cls: type, view: Mapping[str, Any] | None,
 class ComparisonView(XaiWidget):
     """Inputs and one attribution heatmap per method, side by side, with quality metrics.
 
-    Build it with :meth:`from_model` (computes everything) or from a precomputed
-    :class:`~xaiwidgets.AttributionResult`. Colormap, opacity, threshold and hover run in
+    Build it from an :class:`~xaiwidgets.AttributionResult` alone (computed by
+    :func:`~xaiwidgets.compare_attributions`, opened with :func:`~xaiwidgets.open_result`, or
+    rows of either: ``ComparisonView(result[10:20])``), or with :meth:`from_model`, which
+    computes the result first. The view computes nothing itself: the metric table is
+    ``result.metric_summary()``, the curves ``result.mean_curves()``. Colormap, opacity, threshold and hover run in
     the browser without a kernel round-trip; samples that are not embedded (see
     ``max_payload_bytes``) are fetched one at a time through the fetch channel.
 
@@ -382,13 +385,12 @@ class ComparisonView(XaiWidget):
             "baseline": r.baseline,
             "sentence": summ.sentence(),
         }
-        if r.deletion_curves:
+        curves = r.mean_curves()
+        if curves:
             state["curves"] = {
-                "fractions": r.fractions.astype(np.float32),
-                "deletion": np.stack([np.asarray(r.deletion_curves[m])[idx].mean(0)
-                                      for m in r.methods]),
-                "insertion": np.stack([np.asarray(r.insertion_curves[m])[idx].mean(0)
-                                       for m in r.methods]),
+                "fractions": np.asarray(r.fractions, dtype=np.float32),
+                "deletion": curves["deletion"],
+                "insertion": curves["insertion"],
             }
         return state
 
