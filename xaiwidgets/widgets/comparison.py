@@ -62,8 +62,9 @@ class ComparisonView(XaiWidget):
     :func:`~xaiwidgets.compare_attributions`, opened with :func:`~xaiwidgets.open_result`, or
     rows of either: ``ComparisonView(result[10:20])``), or with :meth:`from_model`, which
     computes the result first. The view computes nothing itself: the metric table is
-    ``result.metric_summary()``, the curves ``result.mean_curves()``. Colormap, opacity, threshold and hover run in
-    the browser without a kernel round-trip; samples that are not embedded (see
+    ``result.metric_summary()``, the curves ``result.mean_curves()``. Colormap, opacity,
+    threshold and hover run in the browser without a kernel round-trip; samples that are not
+    embedded (see
     ``max_payload_bytes``) are fetched one at a time through the fetch channel.
 
     Parameters
