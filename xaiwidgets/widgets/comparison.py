@@ -64,8 +64,7 @@ class ComparisonView(XaiWidget):
     computes the result first. The view computes nothing itself: the metric table is
     ``result.metric_summary()``, the curves ``result.mean_curves()``. Colormap, opacity,
     threshold and hover run in the browser without a kernel round-trip; samples that are not
-    embedded (see
-    ``max_payload_bytes``) are fetched one at a time through the fetch channel.
+    embedded (see ``max_payload_bytes``) are fetched one at a time through the fetch channel.
 
     Parameters
     ----------
