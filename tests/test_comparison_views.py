@@ -114,3 +114,14 @@ def test_the_view_reads_its_summaries_from_the_result():
     assert not w.explainable
     with pytest.raises(ValueError, match="enable_explain"):
         w._fetch("explain", {"index": 0, "target": 1})
+
+
+def test_a_selection_of_unscored_samples_shows_no_metric_table():
+    from hand_results import comparison as hand
+
+    r = hand.result()
+    assert r[3].metric_indices.tolist() == []  # sample 3 was not scored
+    w = ComparisonView(r[3], **hand.OPTIONS)
+    assert w.metrics == {} and "Deletion AUC" not in w._static_html()
+    two = ComparisonView(r[[2, 0]], **hand.OPTIONS)
+    assert two.metrics["samples"].tolist() == [0, 1] and two.metrics["n"] == 2

@@ -361,8 +361,8 @@ class ComparisonView(XaiWidget):
 
     @staticmethod
     def _metrics_state(r: AttributionResult) -> dict[str, Any]:
-        if not r.metrics:
-            return {}
+        if not r.metrics or not len(r.metric_indices):
+            return {}  # nothing scored (or a selection of unscored samples): no table
         summ = r.metric_summary()
         scored = r.scored_metrics()  # the samples every method was scored on
         idx = r.metric_indices
@@ -451,7 +451,7 @@ class ComparisonView(XaiWidget):
                                for nm, v in zip(names, a, strict=False))
                 parts.append(f"<table><caption>{label(m)}</caption>{rows}</table>")
         parts.append("</div>")
-        if self.result.metrics:
+        if self.metrics:
             parts.append(self._static_metrics())
         parts.append(self._static_extras())
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
