@@ -164,6 +164,9 @@ def test_the_result_is_rows_taken_concatenated_saved_and_opened(known_linear, tm
     np.testing.assert_array_equal(back.y_pred, both.y_pred)
     for m in both.methods:
         assert back.summary()[m] == pytest.approx(both.summary()[m], nan_ok=True)
+    # chunks of one run concatenate even when the last one is smaller than the subsets
+    small = compare_attributions(known_linear, x[:1], **kw)
+    assert small.baseline == a.baseline and len(AttributionResult.concat([a, small])) == 5
     # pred: the deprecated name of y_pred, for one release
     with pytest.warns(FutureWarning, match="y_pred"):
         np.testing.assert_array_equal(both.pred, both.y_pred)

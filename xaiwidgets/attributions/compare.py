@@ -486,7 +486,9 @@ def compare_attributions(
         seconds_per_sample=seconds, n_outputs=int(out.shape[1]), task=t.kind, pad_id=pad_id,
         y_true=truth,
         baseline=(f"deletion/insertion replace locations by {baseline:g} in the model's input "
-                  f"space; max-sensitivity on the first {s} samples"
+                  # the arguments, not this call's counts: chunks of one run concatenate
+                  f"space; max-sensitivity and the local Lipschitz estimate on the first "
+                  f"{sensitivity_samples} samples (metrics on the first {metric_samples})"
                   if layer_module is None else
                   f"deletion/insertion replace tokens by token id {int(baseline)}"
                   + ("" if pad_id is None else f" (padding, id {pad_id}, stays)")
