@@ -37,7 +37,7 @@ def test_another_class_is_explained_on_demand_by_the_kernel(cnn, images):
     w = ComparisonView.from_model(cnn, images, methods=["integrated_gradients"],
                                          metrics=[], progress=False)
     assert w.explainable and w.n_classes == 3
-    pred = int(w.result.pred[2])
+    pred = int(w.result.y_pred[2])
     other = (pred + 1) % 3
     block = fetch(w, "explain", index=2, target=other)["block"]
     assert array_from_wire(block["target"]).tolist() == [other]
@@ -87,3 +87,41 @@ def test_the_image_snapshot_uses_the_live_colormap_and_has_colour_bars(cnn, imag
     assert tuple(half[0]) == tuple(live_lut("RdBu", True)[128])
     viridis = ComparisonView(r, colormap="viridis")._static_html()
     assert viridis != html and "#440154" in viridis  # viridis's first colour in its bar
+
+
+def test_the_view_reads_its_summaries_from_the_result():
+    """Built from a hand-made result (no model): every number in the metric table and on the
+    curves is what the result itself reports."""
+    from hand_results import comparison as hand
+
+    r = hand.result()
+    w = ComparisonView(r, **hand.OPTIONS)
+    summ = r.metric_summary()
+    m = w.metrics
+    assert m["names"] == summ.metrics == ["deletion_auc", "insertion_auc", "infidelity",
+                                          "seconds"]
+    np.testing.assert_allclose(m["mean"], summ.mean, rtol=1e-6)
+    np.testing.assert_allclose(m["low"], summ.low, rtol=1e-6)
+    np.testing.assert_array_equal(m["rank"], summ.rank)
+    assert m["samples"].tolist() == r.metric_indices.tolist() == [0, 1, 2]
+    curves = r.mean_curves()
+    np.testing.assert_allclose(m["curves"]["deletion"], curves["deletion"])
+    np.testing.assert_allclose(m["curves"]["insertion"], curves["insertion"])
+    # the means are over the three scored samples; the fourth (NaN) is not one of them
+    np.testing.assert_allclose(summ.mean[0, 0], np.mean(r.metrics["Saliency"]["deletion_auc"][:3]))
+    assert r.summary()["Integrated Gradients"]["seconds"] == pytest.approx(0.015)
+    # no enable_explain: the view cannot explain another class, and says how to
+    assert not w.explainable
+    with pytest.raises(ValueError, match="enable_explain"):
+        w._fetch("explain", {"index": 0, "target": 1})
+
+
+def test_a_selection_of_unscored_samples_shows_no_metric_table():
+    from hand_results import comparison as hand
+
+    r = hand.result()
+    assert r[3].metric_indices.tolist() == []  # sample 3 was not scored
+    w = ComparisonView(r[3], **hand.OPTIONS)
+    assert w.metrics == {} and "Deletion AUC" not in w._static_html()
+    two = ComparisonView(r[[2, 0]], **hand.OPTIONS)
+    assert two.metrics["samples"].tolist() == [0, 1] and two.metrics["n"] == 2

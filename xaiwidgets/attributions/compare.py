@@ -5,21 +5,25 @@ This is the computation behind :class:`xaiwidgets.ComparisonView`; it needs no w
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
+from .._core.batching import batch_slices, map_batches
+from .._core.batching import progress as progress_bar
 from .._core.captum import quiet_captum
 from .._core.explainers import Method, check_explained_targets, resolve_methods
-from .._core.modality import check_inputs
+from .._core.modality import Masker, check_inputs
 from .._core.probe import preserved_model, resolve_layer, run_model, with_autograd
 from .._core.random import check_seed, seeded
+from .._core.results import Result
 from .._core.sequences import is_ragged, padded_sequences
 from .._core.task import Task, infer_task
 from .._core.validation import (
@@ -33,8 +37,7 @@ from .._core.validation import (
     check_targets,
     describe,
 )
-from ..metrics import faithfulness as _faith
-from ..metrics import robustness as _robust
+from ..metrics.registry import REGISTRY, MetricContext, metric_info
 from ..metrics.stats import MetricSummary, summarize
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributions",
@@ -42,52 +45,40 @@ __all__ = ["DEFAULT_METHODS", "METRICS", "AttributionResult", "compare_attributi
 
 DEFAULT_METHODS = ("integrated_gradients", "saliency", "occlusion", "gradient_shap", "deeplift")
 
-#: metric name -> (label, higher_is_better) for classifiers; see :func:`metric_info`.
-METRICS: dict[str, tuple[str, bool]] = {
-    "deletion_auc": ("Deletion AUC ↓", False),
-    "insertion_auc": ("Insertion AUC ↑", True),
-    "infidelity": ("Infidelity ↓", False),
-    "sensitivity": ("Max-sensitivity ↓", False),
-    "lipschitz": ("Local Lipschitz ↓", False),
-    "seconds": ("s / explanation", False),
-}
-
-_REGRESSION = {
-    "deletion_auc": ("Deletion |Δ output| AUC ↑", True),
-    "insertion_auc": ("Insertion |Δ output| AUC ↓", False),
-}
-
-
-def metric_info(task: str) -> dict[str, tuple[str, bool]]:
-    """Metric name -> (label, higher_is_better) for a task. For a regression the curves track
-    how far the output moves (``|f(x') - f(x)|``), so deletion is better when *higher*."""
-    return {**METRICS, **(_REGRESSION if task == "regression" else {})}
+#: metric name -> (label, higher_is_better) for classifiers, from the metric registry
+#: (:data:`xaiwidgets.metrics.registry.REGISTRY`); see :func:`metric_info`.
+METRICS: dict[str, tuple[str, bool]] = metric_info("multiclass")
 
 
 @dataclass
-class AttributionResult:
+class AttributionResult(Result):
     """Attributions of several methods on the same inputs, with quality metrics.
+
+    A :class:`~xaiwidgets.Result`: every row field below has the sample as its first axis, so
+    ``result[i:j]``, :meth:`~xaiwidgets.Result.concat`, ``save`` / ``open_result`` work on it.
 
     Attributes
     ----------
     kind : {"image", "tabular", "sequence", "tokens"}
     inputs : ndarray
-        The inputs, on CPU, as the model saw them.
-    target, pred : ndarray of int, shape (N,)
-        Explained class and the model's predicted class (regression: 0 and 0).
+        The inputs, on CPU, as the model saw them (row).
+    target, y_pred : ndarray of int, shape (N,)
+        Explained class and the model's predicted class (regression: 0 and 0) (rows).
     prob : ndarray of float, shape (N,)
-        Probability of the target class (regression: the model's output).
+        Probability of the target class (regression: the model's output) (row).
     methods : list of str
         Method labels, in order.
     attributions : dict of str to ndarray
-        Per method, attributions shaped like the inputs (or like the explained layer).
+        Per method, attributions shaped like the inputs (or like the explained layer) (row).
     seconds_per_sample : dict of str to float
-    metrics : dict of str to dict of str to ndarray
-        ``metrics[method][metric]``: per-sample values on ``metric_indices``.
-    metric_indices : ndarray of int
+        Per method, mean seconds per explanation (concatenated results: weighted by samples).
+    metrics : dict of str to dict of str to ndarray of shape (N,)
+        ``metrics[method][metric]``: per-sample values, NaN for samples that were not scored
+        (row). Only metrics that apply to ``kind`` are present.
     fractions : ndarray
         x axis of the deletion/insertion curves.
-    deletion_curves, insertion_curves : dict of str to ndarray (n_metric_samples, steps + 1)
+    deletion_curves, insertion_curves : dict of str to ndarray of shape (N, steps + 1)
+        Per method, NaN rows for samples that were not scored (rows).
     baseline : str
         What the metrics replace removed locations by, in words.
     n_outputs : int
@@ -95,19 +86,22 @@ class AttributionResult:
     pad_id : int or None
         Token ids: the padding id (padding positions are not locations).
     y_true : ndarray or None
-        True labels, when given (``y=``).
+        True labels, when given (``y=``) (row).
     """
+
+    _rows: ClassVar[tuple[str, ...]] = (
+        "inputs", "target", "y_pred", "prob", "attributions", "metrics", "deletion_curves",
+        "insertion_curves", "y_true")
 
     kind: str
     inputs: np.ndarray
     target: np.ndarray
-    pred: np.ndarray
+    y_pred: np.ndarray
     prob: np.ndarray
     methods: list[str]
     attributions: dict[str, np.ndarray]
     seconds_per_sample: dict[str, float]
     metrics: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    metric_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     fractions: np.ndarray = field(default_factory=lambda: np.zeros(0))
     deletion_curves: dict[str, np.ndarray] = field(default_factory=dict)
     insertion_curves: dict[str, np.ndarray] = field(default_factory=dict)
@@ -118,36 +112,122 @@ class AttributionResult:
     y_true: np.ndarray | None = None
 
     @property
+    def pred(self) -> np.ndarray:
+        """Deprecated alias of :attr:`y_pred` (removed in the next release)."""
+        warnings.warn("AttributionResult.pred is deprecated; use y_pred", FutureWarning,
+                      stacklevel=2)
+        return self.y_pred
+
+    @property
+    def metric_indices(self) -> np.ndarray:
+        """Indices of the samples every method was scored on (a sample is scored for a method
+        when any of its metrics or curve points is a number)."""
+        n = len(self)
+        if not self.metrics:
+            return np.zeros(0, dtype=np.int64)
+        every = np.ones(n, dtype=bool)
+        for m in self.methods:
+            scored = np.zeros(n, dtype=bool)
+            for name, values in self.metrics.get(m, {}).items():
+                if name == "seconds":  # measured on every sample, not a score
+                    continue
+                scored |= np.isfinite(np.asarray(values, dtype=np.float64))
+            for curves in (self.deletion_curves, self.insertion_curves):
+                if m in curves:
+                    scored |= np.isfinite(np.asarray(curves[m], dtype=np.float64)).any(1)
+            every &= scored
+        return np.flatnonzero(every)
+
+    @property
     def metric_labels(self) -> dict[str, tuple[str, bool]]:
         """Metric name -> (label, higher_is_better) for this result's task."""
         return metric_info(self.task)
 
+    def _merge_meta(self, results: Sequence[Result]) -> dict[str, Any]:
+        """Seconds per explanation: the mean over every sample of the concatenated results."""
+        sizes = np.array([len(r) for r in results], dtype=np.float64)
+        total = max(float(sizes.sum()), 1.0)
+        timed = [r for r in results if isinstance(r, AttributionResult)]
+        merged = {m: float(sum(w * r.seconds_per_sample[m]
+                               for w, r in zip(sizes, timed, strict=True)) / total)
+                  for m in self.seconds_per_sample}
+        return {"seconds_per_sample": merged}
+
     def valid(self) -> np.ndarray:
         """(N, L) bool: the locations of each sample (token padding excluded)."""
-        x = self.inputs
+        x = np.asarray(self.inputs)
         if self.kind == "tokens" and self.pad_id is not None:
             return x != self.pad_id
         size = x.shape[2] * x.shape[3] if self.kind == "image" else x.shape[1]
         return np.ones((x.shape[0], size), dtype=bool)
 
+    def scored_metrics(self) -> dict[str, dict[str, np.ndarray]]:
+        """``{method: {metric: values}}`` on :attr:`metric_indices` only (the samples every
+        method was scored on), with the seconds per explanation as one value per sample."""
+        idx = self.metric_indices
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for m in self.methods:
+            values = {k: np.asarray(v, dtype=np.float64)[idx]
+                      for k, v in self.metrics.get(m, {}).items()}
+            values["seconds"] = np.full(len(idx), float(self.seconds_per_sample[m]))
+            out[m] = values
+        return out
+
     def metric_summary(self, *, level: float = 0.95, alpha: float = 0.05,
                        seed: int = 0) -> MetricSummary:
         """The metric table with its uncertainty: means, bootstrap intervals, ranks, and
         "best" only where a paired test over the same samples supports it (see
-        :func:`xaiwidgets.metrics.summarize`). Seconds per explanation are one measurement per
-        method: no interval and no test."""
-        info = self.metric_labels
-        names = [k for k in info if self.metrics and k in self.metrics[self.methods[0]]]
-        return summarize(self.metrics, {k: info[k][1] for k in names}, metrics=names,
-                         paired={"seconds": False}, level=level, alpha=alpha, seed=seed)
+        :func:`xaiwidgets.metrics.summarize`), on the samples every method was scored on.
+        Seconds per explanation are one measurement per method: no interval and no test."""
+        values = self.scored_metrics()
+        names = [k for k in REGISTRY if self.metrics and k in values[self.methods[0]]]
+        return summarize(values, {k: REGISTRY[k].higher_is_better_for(self.task) for k in names},
+                         metrics=names, paired={k: REGISTRY[k].paired for k in names},
+                         level=level, alpha=alpha, seed=seed)
+
+    def mean_curves(self) -> dict[str, np.ndarray]:
+        """The deletion and insertion curves averaged over the samples every method was scored
+        on: ``{"deletion": (M, steps + 1), "insertion": (M, steps + 1)}`` in method order
+        (empty without curves); their x axis is :attr:`fractions`."""
+        idx = self.metric_indices
+        out = {}
+        for which, curves in (("deletion", self.deletion_curves),
+                              ("insertion", self.insertion_curves)):
+            if curves and len(idx):
+                out[which] = np.stack([np.asarray(curves[m])[idx].mean(0)
+                                       for m in self.methods])
+        return out
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """Mean of every metric per method: ``{method: {metric: mean}}`` (NaN where a metric is
-        undefined, e.g. infidelity on token ids)."""
+        """Mean of every metric per method over the scored samples: ``{method: {metric:
+        mean}}`` (NaN where a metric has no value, e.g. the local Lipschitz estimate of a
+        sample without a usable neighbour)."""
+        if not self.metrics:
+            return {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN, no noise
-            return {m: {k: float(np.nanmean(v)) for k, v in d.items()}
-                    for m, d in self.metrics.items()}
+            return {m: {k: float(np.nanmean(v)) if len(v) else float("nan")
+                        for k, v in d.items()}
+                    for m, d in self.scored_metrics().items()}
+
+
+_dataclass_init = AttributionResult.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _init_with_pred(self: AttributionResult, *args: Any, pred: Any = None, **kwargs: Any
+                    ) -> None:
+    # ``pred=`` is the deprecated name of ``y_pred`` (one release)
+    if pred is not None:
+        if "y_pred" in kwargs:
+            raise TypeError("AttributionResult: pass y_pred only (pred is its deprecated name)")
+        warnings.warn("AttributionResult(pred=...) is deprecated; use y_pred=", FutureWarning,
+                      stacklevel=2)
+        kwargs["y_pred"] = pred
+    _dataclass_init(self, *args, **kwargs)
+
+
+setattr(AttributionResult, "__init__", _init_with_pred)  # noqa: B010 (mypy: no method assign)
 
 
 def _check_layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor, given: Any
@@ -179,12 +259,9 @@ def _check_layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor, giv
 
 
 def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
-    outs = []
     with preserved_model(model), torch.inference_mode():
-        for s in range(0, x.shape[0], batch_size):
-            xb = x[s:s + batch_size]
-            outs.append(check_model_output(run_model(model, xb), xb.shape[0]).detach())
-    return torch.cat(outs)
+        return map_batches(lambda xb: check_model_output(run_model(model, xb),
+                                                         xb.shape[0]).detach(), x, batch_size)
 
 
 #: Bytes a method's expanded batch may take (inputs, gradients and activations, estimated as
@@ -207,8 +284,8 @@ def _explain_all(
     step = method_batch(method, x, batch_size)
     start = time.perf_counter()
     with preserved_model(model), seeded(seed), quiet_captum():
-        for s in range(0, x.shape[0], step):
-            xb, tb = x[s:s + step], target[s:s + step]
+        for sl in batch_slices(x.shape[0], step):
+            xb, tb = x[sl], target[sl]
             a = method.explain(xb, tb)
             if not isinstance(a, torch.Tensor) or a.ndim == 0 or a.shape[0] != xb.shape[0]:
                 got = describe(a)
@@ -217,7 +294,7 @@ def _explain_all(
             if a.is_floating_point() and not torch.isfinite(a).all():
                 bad = (~torch.isfinite(a)).reshape(a.shape[0], -1).any(1).nonzero().flatten()
                 raise ValueError(f"argument 'methods': {method.label!r} returned NaN or Inf "
-                                 f"attributions for samples {(bad + s)[:10].tolist()}")
+                                 f"attributions for samples {(bad + sl.start)[:10].tolist()}")
             a = a.detach().cpu()
             if out is None:
                 dtype = np.float64 if a.dtype == torch.float64 else np.float32
@@ -226,7 +303,7 @@ def _explain_all(
                 raise ValueError(f"argument 'methods': {method.label!r} returned attributions "
                                  f"of shape {tuple(a.shape)} for one batch and "
                                  f"{out.shape[1:]} per sample for another")
-            out[s:s + xb.shape[0]] = a.numpy()
+            out[sl] = a.numpy()
             bar.update(xb.shape[0])
     seconds = (time.perf_counter() - start) / x.shape[0]
     assert out is not None
@@ -234,7 +311,7 @@ def _explain_all(
 
 
 def _check_metrics(metrics: Any) -> list[str]:
-    names = [m for m in METRICS if m != "seconds"]
+    names = [name for name, m in REGISTRY.items() if m.compute is not None]
     if metrics is None or isinstance(metrics, (str, bytes)) or not isinstance(metrics, Sequence):
         raise TypeError(f"argument 'metrics': expected a list of metric names (any of {names}, "
                         f"or [] for none), got {describe(metrics)}")
@@ -391,12 +468,10 @@ def compare_attributions(
                                baseline_id=int(baseline) if layer_module is not None else 0)
     check_explained_targets(resolved, target_t, pred)
 
-    from tqdm.auto import tqdm
-
     attributions: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
-    with tqdm(total=n * len(resolved), desc="attributions", unit="sample",
-              disable=not progress) as bar:
+    with progress_bar(total=n * len(resolved), desc="attributions", unit="sample",
+                      enabled=progress) as bar:
         for m in resolved:
             bar.set_postfix_str(m.label)
             attributions[m.label], seconds[m.label] = _explain_all(
@@ -406,74 +481,71 @@ def compare_attributions(
     s = min(k, sensitivity_samples)
     result = AttributionResult(
         kind=kind, inputs=x.detach().cpu().numpy(), target=target_t.cpu().numpy(),
-        pred=pred.cpu().numpy(), prob=prob.detach().cpu().numpy(),
+        y_pred=pred.cpu().numpy(), prob=prob.detach().cpu().numpy(),
         methods=[m.label for m in resolved], attributions=attributions,
         seconds_per_sample=seconds, n_outputs=int(out.shape[1]), task=t.kind, pad_id=pad_id,
         y_true=truth,
         baseline=(f"deletion/insertion replace locations by {baseline:g} in the model's input "
-                  f"space; max-sensitivity on the first {s} samples"
+                  # the arguments, not this call's counts: chunks of one run concatenate
+                  f"space; max-sensitivity and the local Lipschitz estimate on the first "
+                  f"{sensitivity_samples} samples (metrics on the first {metric_samples})"
                   if layer_module is None else
                   f"deletion/insertion replace tokens by token id {int(baseline)}"
                   + ("" if pad_id is None else f" (padding, id {pad_id}, stays)")
-                  + "; infidelity and max-sensitivity are undefined on token ids (NaN)"),
+                  + "; infidelity, max-sensitivity and the local Lipschitz estimate need "
+                  "noise, which token ids cannot take (not computed)"),
     )
     if k and names:
-        _score(result, model, x[:k], target_t[:k], resolved, names, task=t, baseline=baseline,
-               steps=steps, seed=seed, progress=progress, sensitivity_samples=s,
-               batch_size=batch_size, pad_id=pad_id)
+        _score(result, model, x[:k], target_t[:k], t.reference(out[:k]), resolved, names,
+               task=t, baseline=baseline, steps=steps, seed=seed, progress=progress,
+               subset=s, batch_size=batch_size, pad_id=pad_id)
     return result
 
 
 def _score(
     result: AttributionResult, model: nn.Module, x: torch.Tensor, target: torch.Tensor,
-    methods: list[Method], names: Sequence[str], *, task: Task, baseline: float, steps: int,
-    seed: int, progress: bool, sensitivity_samples: int, batch_size: int, pad_id: int | None,
+    reference: torch.Tensor, methods: list[Method], names: Sequence[str], *, task: Task,
+    baseline: float, steps: int, seed: int, progress: bool, subset: int, batch_size: int,
+    pad_id: int | None,
 ) -> None:
-    from tqdm.auto import tqdm
+    """Score every method on the first ``len(x)`` samples by walking the metric registry.
 
+    The arguments were validated by :func:`compare_attributions`: the metrics' private
+    workers run on them as they are. A metric that does not apply to the inputs' kind, or
+    whose samples are none (``sensitivity_samples=0``), is not computed.
+    """
     k = x.shape[0]
-    result.metric_indices = np.arange(k)
-    token_ids = result.kind == "tokens"
-    for m in tqdm(methods, desc="metrics", unit="method", disable=not progress):
-        a = torch.from_numpy(result.attributions[m.label][:k]).to(x.device)
+    n = len(result)
+    sizes = {"metric": k, "subset": subset}
+    specs = [REGISTRY[name] for name in REGISTRY if name in names
+             and REGISTRY[name].applies_to(result.kind) and sizes[REGISTRY[name].samples]]
+    if not specs:
+        return
+    masker = Masker(model, result.kind, baseline=baseline, pad_id=pad_id, at="ids")
+    masker.check_valid(x)
+
+    def rows(values: np.ndarray, size: int) -> np.ndarray:
+        # every row has the sample axis: NaN for the samples that were not scored
+        out = np.full((n, *values.shape[1:]), np.nan)
+        out[:size] = values
+        return out
+
+    for m in progress_bar(methods, desc="metrics", unit="method", enabled=progress):
+        ctx = MetricContext(
+            model=model, x=x, target=target, reference=reference, task=task, kind=result.kind,
+            attributions=torch.from_numpy(result.attributions[m.label][:k]).to(x.device),
+            masker=masker, explain=m.explain, explain_batch=method_batch(m, x, batch_size),
+            steps=steps, batch_size=batch_size, seed=seed, subset=subset)
         values: dict[str, np.ndarray] = {}
-        if "deletion_auc" in names or "insertion_auc" in names:
-            curve = {"task": task, "baseline": baseline, "steps": steps, "pad_id": pad_id,
-                     "batch_size": batch_size}
-            frac, dele = _faith.deletion_curve(model, x, a, target, result.kind, **curve)
-            _, ins = _faith.insertion_curve(model, x, a, target, result.kind, **curve)
-            result.fractions = frac
-            result.deletion_curves[m.label], result.insertion_curves[m.label] = dele, ins
-            if "deletion_auc" in names:
-                values["deletion_auc"] = np.trapezoid(dele, frac, axis=1)
-            if "insertion_auc" in names:
-                values["insertion_auc"] = np.trapezoid(ins, frac, axis=1)
-        if "infidelity" in names:
-            if a.shape != x.shape or token_ids:
-                values["infidelity"] = np.full(k, np.nan)  # layer attributions: not defined
-            else:
-                values["infidelity"] = _robust.infidelity(model, x, a.to(x.dtype), target,
-                                                          task=task, seed=seed,
-                                                          batch_size=batch_size)
-        if "sensitivity" in names and token_ids:
-            values["sensitivity"] = np.full(k, np.nan)  # no noise can be added to token ids
-        elif "sensitivity" in names and sensitivity_samples:
-            s = sensitivity_samples
-            with seeded(seed):
-                sens = _robust.sensitivity(m.explain, model, x[:s], target[:s], seed=seed,
-                                           n_perturb_samples=5,
-                                           batch_size=method_batch(m, x, batch_size))
-            # NaN beyond the subset: summaries use nanmean and report their own n.
-            values["sensitivity"] = np.concatenate([sens, np.full(k - s, np.nan)])
-        if "lipschitz" in names and token_ids:
-            values["lipschitz"] = np.full(k, np.nan)  # token ids cannot be perturbed either
-        elif "lipschitz" in names and sensitivity_samples:
-            # stability (SENN's local Lipschitz estimate) on the sensitivity subset: 10
-            # perturbations in a box of 0.1 std of the metric samples per input element
-            s = sensitivity_samples
-            lip = _robust.local_lipschitz(m.explain, x[:s], target[:s], model=model, data=x,
-                                          task=task, n_samples=10, seed=seed,
-                                          batch_size=method_batch(m, x, batch_size))
-            values["lipschitz"] = np.concatenate([lip, np.full(k - s, np.nan)])
-        values["seconds"] = np.full(k, result.seconds_per_sample[m.label])
+        for spec in specs:
+            assert spec.compute is not None  # _check_metrics takes computed metrics only
+            values[spec.name] = rows(spec.compute(ctx), sizes[spec.samples])
         result.metrics[m.label] = values
+        if ctx.curves:  # the view draws both curves: one AUC asked for keeps both
+            ctx.curve("deletion")
+            ctx.curve("insertion")
+            result.fractions = ctx.fractions
+        for which, store in (("deletion", result.deletion_curves),
+                             ("insertion", result.insertion_curves)):
+            if which in ctx.curves:
+                store[m.label] = rows(ctx.curves[which], k)

@@ -1,7 +1,12 @@
 """Explanation-quality metrics for any explainer (like ``captum.metrics``): faithfulness
 (deletion, insertion, hard-mask preservation), robustness (infidelity, max-sensitivity) and
 fidelity of extracted models (agreement, concept accuracy, mis-prediction overlap); stability
-(local Lipschitz estimates) and probability-drop faithfulness for any explainer."""
+(local Lipschitz estimates) and probability-drop faithfulness for any explainer.
+
+The metrics :func:`xaiwidgets.compare_attributions` scores by are listed, one entry each, in
+:data:`xaiwidgets.metrics.registry.REGISTRY`. Public functions validate their arguments and
+call private workers (as Captum's ``attribute`` calls ``_attribute``), which
+``compare_attributions`` calls directly after validating once."""
 
 from .faithfulness import (
     deletion_curve,

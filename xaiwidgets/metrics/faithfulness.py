@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._core.batching import batch_slices, map_batches
 from .._core.modality import Masker, check_inputs
 from .._core.probe import (
     find_embedding,
@@ -128,21 +129,29 @@ def _curve(model: nn.Module, inputs: Any, attributions: Any, target: Any, kind: 
     batch_size = check_int(batch_size, "batch_size", low=1)
     x, a, masker, t, tgt, ref = _setup(model, inputs, attributions, target, kind, task,
                                        baseline, pad_id, layer)
+    return _curve_values(masker, t, x, a, tgt, ref, insert=insert, steps=steps,
+                         batch_size=batch_size)
+
+
+def _curve_values(masker: Masker, task: Task, x: torch.Tensor, a: torch.Tensor,
+                  target: torch.Tensor, ref: torch.Tensor, *, insert: bool, steps: int,
+                  batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The deletion (or insertion) curve of validated arguments: the worker behind
+    :func:`deletion_curve` / :func:`insertion_curve` and ``compare_attributions``."""
     valid = masker.valid(x)
     rank = location_ranks(masker.scores(a, x), valid)
     n_valid = valid.sum(1)
     fractions = np.linspace(0.0, 1.0, steps + 1)
     curve = np.empty((x.shape[0], steps + 1), dtype=np.float64)
     with masker.active(), torch.inference_mode():
-        for s in range(0, x.shape[0], batch_size):
-            sl = slice(s, s + batch_size)
+        for sl in batch_slices(x.shape[0], batch_size):
             for j, frac in enumerate(fractions):
                 k = torch.round(frac * n_valid[sl].double()).long()
                 top = (rank[sl] < k[:, None]) & valid[sl]
                 keep = top if insert else ~top
                 out = masker.output(x[sl], keep.float())
-                score = (t.target_score(out, tgt[sl]) if t.is_classifier
-                         else t.deviation(out, ref[sl]))
+                score = (task.target_score(out, target[sl]) if task.is_classifier
+                         else task.deviation(out, ref[sl]))
                 curve[sl, j] = score.double().cpu().numpy()
     return fractions, curve
 
@@ -278,17 +287,23 @@ def hard_mask_preservation(
     masker = Masker(model, kind, baseline=baseline, embedding=emb, pad_id=pad_id,
                     at=at if kind == "tokens" else "embedding")
     masker.check_valid(x)
-    scores = masker.scores(a, x)
+    return _hard_mask_preservation(model, masker, x, masker.scores(a, x), keep=keep, task=task,
+                                   tol=tol, batch_size=batch_size)
+
+
+def _hard_mask_preservation(model: nn.Module, masker: Masker, x: torch.Tensor,
+                            scores: torch.Tensor, *, keep: float, task: str | Task, tol: float,
+                            batch_size: int) -> float:
+    """The worker behind :func:`hard_mask_preservation` (validated arguments)."""
     kept = 0
     with masker.active(), torch.inference_mode():
         out0 = check_model_output(run_model(model, x[:batch_size]),
                                   min(batch_size, x.shape[0]))
         t = task if isinstance(task, Task) else infer_task(task, out0.shape[1])
-        for s in range(0, x.shape[0], batch_size):
-            xb = x[s:s + batch_size]
+        for sl in batch_slices(x.shape[0], batch_size):
+            xb = x[sl]
             ref = t.reference(run_model(model, xb))
-            preserved, _ = hard_mask_outcome(masker, t, xb, scores[s:s + batch_size], keep,
-                                             ref, tol)
+            preserved, _ = hard_mask_outcome(masker, t, xb, scores[sl], keep, ref, tol)
             kept += int(preserved.sum())
     return kept / x.shape[0]
 
@@ -364,9 +379,8 @@ def faithfulness_correlation(
     masker = Masker(model, kind)
     with masker.active():
         with torch.no_grad():  # not inference_mode: the targets go into autograd explainers
-            out = torch.cat([check_model_output(run_model(model, x[s:s + batch_size]),
-                                                len(x[s:s + batch_size]))
-                             for s in range(0, n, batch_size)])
+            out = map_batches(lambda xb: check_model_output(run_model(model, xb), len(xb)), x,
+                              batch_size)
         t = task if isinstance(task, Task) else infer_task(task, out.shape[1])
         tgt = (t.predict(out).long() if target is None or not t.is_classifier
                else check_targets(target, n, t.n_classes).to(x.device))
@@ -378,24 +392,32 @@ def faithfulness_correlation(
             fn = as_explain(explain, t, targets=lambda: (
                 tgt, t.predict(out).long() if t.is_classifier else tgt))
             with seeded(seed), quiet_captum():
-                a = torch.cat([as_tensor(fn(x[s:s + batch_size], tgt[s:s + batch_size]),
-                                         "explain").detach()
-                               for s in range(0, n, batch_size)])
+                a = torch.cat([as_tensor(fn(x[sl], tgt[sl]), "explain").detach()
+                               for sl in batch_slices(n, batch_size)])
         else:
             a = as_tensor(attributions, "attributions")
         a = check_attributions(a, x)
-        scores = masker.scores(a, x)
-        p0 = t.target_score(out, tgt)
-        n_loc = scores.shape[1]
-        drops = torch.empty(n, n_loc, dtype=torch.float64)
-        # one forward pass per `batch_size` (sample, removed location) pairs
-        pairs = torch.cartesian_prod(torch.arange(n), torch.arange(n_loc)).to(x.device)
-        with torch.inference_mode():
-            for s in range(0, len(pairs), batch_size):
-                i, loc = pairs[s:s + batch_size].unbind(1)
-                keep = torch.ones(len(i), n_loc, device=x.device)
-                keep[torch.arange(len(i)), loc] = 0
-                removed = masker.blend(x[i] - b, keep) + b
-                p = t.target_score(run_model(model, removed), tgt[i])
-                drops[i.cpu(), loc.cpu()] = (p0[i] - p).double().cpu()
+        return _faithfulness_correlation(model, masker, t, x, a, tgt, t.target_score(out, tgt),
+                                         b, batch_size)
+
+
+def _faithfulness_correlation(model: nn.Module, masker: Masker, task: Task, x: torch.Tensor,
+                              a: torch.Tensor, target: torch.Tensor, p0: torch.Tensor,
+                              baseline: torch.Tensor, batch_size: int) -> np.ndarray:
+    """The worker behind :func:`faithfulness_correlation`: validated inputs and attributions,
+    the explained class's score ``p0`` on the unchanged inputs; inside ``masker.active()``."""
+    n = x.shape[0]
+    scores = masker.scores(a, x)
+    n_loc = scores.shape[1]
+    drops = torch.empty(n, n_loc, dtype=torch.float64)
+    # one forward pass per `batch_size` (sample, removed location) pairs
+    pairs = torch.cartesian_prod(torch.arange(n), torch.arange(n_loc)).to(x.device)
+    with torch.inference_mode():
+        for sl in batch_slices(len(pairs), batch_size):
+            i, loc = pairs[sl].unbind(1)
+            keep = torch.ones(len(i), n_loc, device=x.device)
+            keep[torch.arange(len(i)), loc] = 0
+            removed = masker.blend(x[i] - baseline, keep) + baseline
+            p = task.target_score(run_model(model, removed), target[i])
+            drops[i.cpu(), loc.cpu()] = (p0[i] - p).double().cpu()
     return row_pearson(scores.double().cpu().numpy(), drops.numpy())

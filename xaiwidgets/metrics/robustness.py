@@ -25,6 +25,7 @@ from captum.metrics import infidelity as _captum_infidelity
 from captum.metrics import sensitivity_max as _captum_sensitivity_max
 from torch import nn
 
+from .._core.batching import batch_slices, map_batches
 from .._core.captum import quiet_captum
 from .._core.explainers import Explain, _from_explainer, _label_of, check_explained_targets
 from .._core.modality import check_inputs
@@ -57,9 +58,9 @@ def _gaussian_perturb(sigma: float, seed: int) -> Callable[[torch.Tensor], tuple
 @with_autograd
 def infidelity(
     model: nn.Module,
-    inputs: torch.Tensor,
-    attributions: torch.Tensor,
-    target: torch.Tensor,
+    inputs: Any,
+    attributions: Any,
+    target: Any,
     *,
     task: Task | None = None,
     noise_scale: float = 0.1,
@@ -75,9 +76,47 @@ def infidelity(
     ``max_examples_per_batch``). For a one-logit binary ``task`` the class-``target`` output is
     the signed logit; for a regression the output itself.
     """
-    check_number(noise_scale, "noise_scale", low=0.0, low_open=True)
-    check_int(n_perturb_samples, "n_perturb_samples", low=1)
-    check_int(batch_size, "batch_size", low=1)
+    check_model(model)
+    noise_scale = check_number(noise_scale, "noise_scale", low=0.0, low_open=True)
+    n_perturb_samples = check_int(n_perturb_samples, "n_perturb_samples", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    seed = check_seed(seed)
+    if task is not None and not isinstance(task, Task):
+        raise TypeError(f"argument 'task': expected a Task or None, got {describe(task)}")
+    x, _ = check_inputs(inputs, model=model, allow_tokens=False)
+    a = _check_like_inputs(attributions, x)
+    tgt = _check_target(model, target, x, task)
+    return _infidelity(model, x, a, tgt, task=task, noise_scale=noise_scale,
+                       n_perturb_samples=n_perturb_samples, batch_size=batch_size, seed=seed)
+
+
+def _check_like_inputs(attributions: Any, x: torch.Tensor, name: str = "attributions"
+                       ) -> torch.Tensor:
+    """Attributions shaped like the inputs, finite, in the inputs' dtype."""
+    from .faithfulness import check_attributions
+
+    a = check_attributions(attributions, x, name)
+    if a.shape != x.shape:
+        raise ValueError(f"argument '{name}': expected attributions shaped like the inputs "
+                         f"{tuple(x.shape)}, got {describe(a)}")
+    return a.to(x.dtype)
+
+
+def _check_target(model: nn.Module, target: Any, x: torch.Tensor, task: Task | None
+                  ) -> torch.Tensor:
+    """One class per input, within the model's outputs (a regression: class 0)."""
+    if task is not None and task.is_classifier:
+        n_classes = task.n_classes
+    else:
+        with preserved_model(model), torch.no_grad():
+            n_classes = int(check_model_output(run_model(model, x[:1]), 1).shape[1])
+    return check_targets(target, x.shape[0], n_classes).to(x.device)
+
+
+def _infidelity(model: nn.Module, inputs: torch.Tensor, attributions: torch.Tensor,
+                target: torch.Tensor, *, task: Task | None, noise_scale: float,
+                n_perturb_samples: int, batch_size: int, seed: int) -> np.ndarray:
+    """The worker behind :func:`infidelity` (validated arguments)."""
     spread = float(inputs.float().std()) if inputs.numel() > 1 else 0.0
     # constant inputs have no spread: fall back to their magnitude (or 1)
     sigma = noise_scale * (spread or max(float(inputs.abs().mean()), 1.0))
@@ -88,8 +127,7 @@ def infidelity(
     with preserved_model(model):
         # Captum batches over perturbations of the whole input batch: chunk the inputs, one
         # perturbation of a chunk per forward pass
-        for s in range(0, inputs.shape[0], batch_size):
-            sl = slice(s, s + batch_size)
+        for sl in batch_slices(inputs.shape[0], batch_size):
             parts.append(_captum_infidelity(
                 forward, perturb, inputs[sl], attributions[sl].detach(), target=tgt[sl],
                 n_perturb_samples=n_perturb_samples, normalize=True,
@@ -101,8 +139,8 @@ def infidelity(
 def sensitivity(
     explain: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     model: nn.Module,
-    inputs: torch.Tensor,
-    target: torch.Tensor,
+    inputs: Any,
+    target: Any,
     *,
     radius: float = 0.02,
     n_perturb_samples: int = 10,
@@ -112,9 +150,24 @@ def sensitivity(
     """``captum.metrics.sensitivity_max``: the largest relative change of the explanation under
     uniform perturbations of L-inf radius ``radius * (max(inputs) - min(inputs))``. Lower is
     better; shape (N,)."""
-    check_number(radius, "radius", low=0.0, low_open=True)
-    check_int(n_perturb_samples, "n_perturb_samples", low=1)
-    check_int(batch_size, "batch_size", low=1)
+    check_model(model)
+    if not callable(explain):
+        raise TypeError(f"argument 'explain': expected explain(inputs, target) -> "
+                        f"attributions, got {describe(explain)}")
+    radius = check_number(radius, "radius", low=0.0, low_open=True)
+    n_perturb_samples = check_int(n_perturb_samples, "n_perturb_samples", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    seed = check_seed(seed)
+    x, _ = check_inputs(inputs, model=model, allow_tokens=False)
+    tgt = _check_target(model, target, x, None)
+    return _sensitivity(explain, model, x, tgt, radius=radius,
+                        n_perturb_samples=n_perturb_samples, batch_size=batch_size, seed=seed)
+
+
+def _sensitivity(explain: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                 model: nn.Module, inputs: torch.Tensor, target: torch.Tensor, *, radius: float,
+                 n_perturb_samples: int, batch_size: int, seed: int) -> np.ndarray:
+    """The worker behind :func:`sensitivity` (validated arguments)."""
     r = float(radius * (inputs.max() - inputs.min()).clamp_min(1e-8))
     gen = torch.Generator().manual_seed(seed)
 
@@ -130,8 +183,7 @@ def sensitivity(
 
     parts = []
     with preserved_model(model), quiet_captum():
-        for s in range(0, inputs.shape[0], batch_size):
-            sl = slice(s, s + batch_size)
+        for sl in batch_slices(inputs.shape[0], batch_size):
             parts.append(_captum_sensitivity_max(
                 explanation_func, inputs[sl], perturb_func=perturb, perturb_radius=r,
                 n_perturb_samples=n_perturb_samples, target=target[sl],
@@ -279,15 +331,21 @@ def local_lipschitz(
                 out = check_model_output(run_model(model, x[:batch_size]), min(n, batch_size))
         t_ = task if isinstance(task, Task) else (infer_task(task, out.shape[1]) if out is not None
                                                  else Task("multiclass", 2))
+
+        def predicted() -> torch.Tensor:
+            assert model is not None
+            with torch.no_grad():
+                return map_batches(lambda xb: t_.predict(run_model(model, xb)), x,
+                                   batch_size).long()
+
         if target is None:
             if model is None:
                 raise ValueError("argument 'target': pass the class explained per input, or "
                                  "model= to explain its predicted class")
-            with torch.no_grad():
-                tgt = torch.cat([t_.predict(run_model(model, x[s:s + batch_size]))
-                                 for s in range(0, n, batch_size)]).long()
+            tgt = predicted()
         else:
             tgt = check_targets(target, n, t_.n_classes if t_.is_classifier else 1).to(x.device)
+
         def explained() -> tuple[torch.Tensor, torch.Tensor]:
             if target is None or not t_.is_classifier:
                 return tgt, tgt
@@ -296,63 +354,73 @@ def local_lipschitz(
                                  "attribute(inputs) without a target parameter; it cannot "
                                  "explain the classes given in target= (pass model= or a "
                                  "target parameter)")
-            with torch.no_grad():
-                pred = torch.cat([t_.predict(run_model(model, x[s:s + batch_size]))
-                                  for s in range(0, n, batch_size)]).long()
-            return tgt, pred
+            return tgt, predicted()
 
         fn = as_explain(explain, t_, targets=explained)
-        rep = represent or (lambda v: v)
+    return _local_lipschitz(fn, x, tgt, ref, model=model, represent=represent, mode=mode,
+                            eps=eps, n_samples=n_samples, radius=radius, clip=clip,
+                            batch_size=batch_size, seed=seed)
 
-        def run(v: torch.Tensor, t: torch.Tensor, what: Callable[..., Any]) -> torch.Tensor:
-            parts = [_flat_explanation(what(v[s:s + batch_size], t[s:s + batch_size]) if
-                                       what is fn else what(v[s:s + batch_size]),
-                                       len(v[s:s + batch_size]),
-                                       "explain" if what is fn else "represent")
-                     for s in range(0, len(v), batch_size)]
-            return torch.cat(parts)
 
-        gen = torch.Generator().manual_seed(seed)
-        result = np.full(n, np.nan)
-        flat_ref = ref.reshape(len(ref), -1)
-        scale = (ref.std(0, unbiased=False) if len(ref) > 1 else torch.zeros_like(ref[0])
-                 ).clamp_min(1e-3)
-        lo, hi = ref.min(0).values, ref.max(0).values
-        chunk = max(1, batch_size // n_samples)
-        with seeded(seed), quiet_captum():
-            for s in range(0, n, chunk):
-                xc, tc = x[s:s + chunk], tgt[s:s + chunk]
-                c = len(xc)
-                if mode == "continuous":
-                    u = torch.rand((c, n_samples, *x.shape[1:]), generator=gen,
-                                   dtype=x.dtype).to(x.device)
-                    xp = xc[:, None] + (2 * u - 1) * eps * scale
-                    if clip:
-                        xp = torch.maximum(torch.minimum(xp, hi), lo)
-                    xp = xp.reshape(c * n_samples, *x.shape[1:])
-                    k = n_samples
-                else:
-                    d = torch.cdist(xc.reshape(c, -1).double(), flat_ref.double())
-                    d = d.masked_fill(d < 1e-12, float("inf"))
-                    if radius is not None:
-                        d = d.masked_fill(d > radius, float("inf"))
-                    k = min(n_samples, len(ref))
-                    dist, idx = torch.topk(d, k, dim=1, largest=False)
-                    xp = ref[idx.reshape(-1)]
-                tp = tc.repeat_interleave(k)
-                e0 = run(xc, tc, fn).repeat_interleave(k, dim=0)
-                r0 = run(xc, tc, rep).repeat_interleave(k, dim=0)
-                num = (run(xp, tp, fn) - e0).norm(dim=1)
-                den = (run(xp, tp, rep) - r0).norm(dim=1)
-                ratio = torch.where(den > 1e-12, num / den.clamp_min(1e-300),
-                                    torch.full_like(num, float("nan")))
-                if mode == "discrete":
-                    ratio = torch.where(torch.isfinite(dist.reshape(-1)), ratio,
-                                        torch.full_like(ratio, float("nan")))
-                ratio = ratio.reshape(c, k)
-                ok = torch.isfinite(ratio).any(1)
-                best = torch.where(torch.isfinite(ratio), ratio,
-                                   torch.full_like(ratio, -1.0)).max(1).values
-                result[s:s + c] = torch.where(ok, best, torch.full_like(best, float("nan"))
-                                              ).cpu().numpy()
+def _local_lipschitz(
+    fn: Callable[[torch.Tensor, torch.Tensor], Any], x: torch.Tensor, tgt: torch.Tensor,
+    ref: torch.Tensor, *, model: nn.Module | None,
+    represent: Callable[[torch.Tensor], torch.Tensor] | None, mode: str, eps: float,
+    n_samples: int, radius: float | None, clip: bool, batch_size: int, seed: int,
+) -> np.ndarray:
+    """The worker behind :func:`local_lipschitz`: validated inputs ``x``, their explained
+    classes ``tgt``, reference data ``ref`` shaped like ``x`` and ``fn(x, target)``."""
+    n = x.shape[0]
+    rep = represent or (lambda v: v)
+
+    def run(v: torch.Tensor, t: torch.Tensor, what: Callable[..., Any]) -> torch.Tensor:
+        parts = [_flat_explanation(what(v[sl], t[sl]) if what is fn else what(v[sl]),
+                                   len(v[sl]), "explain" if what is fn else "represent")
+                 for sl in batch_slices(len(v), batch_size)]
+        return torch.cat(parts)
+
+    guard = preserved_model(model) if model is not None else contextlib.nullcontext()
+    gen = torch.Generator().manual_seed(seed)
+    result = np.full(n, np.nan)
+    flat_ref = ref.reshape(len(ref), -1)
+    scale = (ref.std(0, unbiased=False) if len(ref) > 1 else torch.zeros_like(ref[0])
+             ).clamp_min(1e-3)
+    lo, hi = ref.min(0).values, ref.max(0).values
+    chunk = max(1, batch_size // n_samples)
+    with guard, seeded(seed), quiet_captum():
+        for sl in batch_slices(n, chunk):
+            xc, tc = x[sl], tgt[sl]
+            c = len(xc)
+            if mode == "continuous":
+                u = torch.rand((c, n_samples, *x.shape[1:]), generator=gen,
+                               dtype=x.dtype).to(x.device)
+                xp = xc[:, None] + (2 * u - 1) * eps * scale
+                if clip:
+                    xp = torch.maximum(torch.minimum(xp, hi), lo)
+                xp = xp.reshape(c * n_samples, *x.shape[1:])
+                k = n_samples
+            else:
+                d = torch.cdist(xc.reshape(c, -1).double(), flat_ref.double())
+                d = d.masked_fill(d < 1e-12, float("inf"))
+                if radius is not None:
+                    d = d.masked_fill(d > radius, float("inf"))
+                k = min(n_samples, len(ref))
+                dist, idx = torch.topk(d, k, dim=1, largest=False)
+                xp = ref[idx.reshape(-1)]
+            tp = tc.repeat_interleave(k)
+            e0 = run(xc, tc, fn).repeat_interleave(k, dim=0)
+            r0 = run(xc, tc, rep).repeat_interleave(k, dim=0)
+            num = (run(xp, tp, fn) - e0).norm(dim=1)
+            den = (run(xp, tp, rep) - r0).norm(dim=1)
+            ratio = torch.where(den > 1e-12, num / den.clamp_min(1e-300),
+                                torch.full_like(num, float("nan")))
+            if mode == "discrete":
+                ratio = torch.where(torch.isfinite(dist.reshape(-1)), ratio,
+                                    torch.full_like(ratio, float("nan")))
+            ratio = ratio.reshape(c, k)
+            ok = torch.isfinite(ratio).any(1)
+            best = torch.where(torch.isfinite(ratio), ratio,
+                               torch.full_like(ratio, -1.0)).max(1).values
+            result[sl] = torch.where(ok, best, torch.full_like(best, float("nan"))
+                                     ).cpu().numpy()
     return result

@@ -13,6 +13,7 @@ from torch import nn
 
 from .._core.validation import check_class_names, check_int, check_names, describe
 from ..attributions.compare import DEFAULT_METHODS, AttributionResult, compare_attributions
+from ..metrics.registry import REGISTRY
 from ._base import XaiWidget, check_view_options
 from ._colors import method_color, method_colors
 from ._html import (
@@ -57,10 +58,13 @@ def split_view_options(cls: type, view: Mapping[str, Any] | None,
 class ComparisonView(XaiWidget):
     """Inputs and one attribution heatmap per method, side by side, with quality metrics.
 
-    Build it with :meth:`from_model` (computes everything) or from a precomputed
-    :class:`~xaiwidgets.AttributionResult`. Colormap, opacity, threshold and hover run in
-    the browser without a kernel round-trip; samples that are not embedded (see
-    ``max_payload_bytes``) are fetched one at a time through the fetch channel.
+    Build it from an :class:`~xaiwidgets.AttributionResult` alone (computed by
+    :func:`~xaiwidgets.compare_attributions`, opened with :func:`~xaiwidgets.open_result`, or
+    rows of either: ``ComparisonView(result[10:20])``), or with :meth:`from_model`, which
+    computes the result first. The view computes nothing itself: the metric table is
+    ``result.metric_summary()``, the curves ``result.mean_curves()``. Colormap, opacity,
+    threshold and hover run in the browser without a kernel round-trip; samples that are not
+    embedded (see ``max_payload_bytes``) are fetched one at a time through the fetch channel.
 
     Parameters
     ----------
@@ -252,7 +256,7 @@ class ComparisonView(XaiWidget):
         block: dict[str, Any] = {
             "index": idx.astype(np.int32),
             "target": r.target[idx],
-            "pred": r.pred[idx],
+            "pred": r.y_pred[idx],
             "prob": r.prob[idx],
             "attributions": {m: self._heatmap(m, idx) for m in r.methods},
         }
@@ -357,14 +361,16 @@ class ComparisonView(XaiWidget):
 
     @staticmethod
     def _metrics_state(r: AttributionResult) -> dict[str, Any]:
-        if not r.metrics:
-            return {}
+        if not r.metrics or not len(r.metric_indices):
+            return {}  # nothing scored (or a selection of unscored samples): no table
         summ = r.metric_summary()
-        per_sample = np.stack([np.stack([np.asarray(r.metrics[m][k], dtype=np.float32)
+        scored = r.scored_metrics()  # the samples every method was scored on
+        idx = r.metric_indices
+        per_sample = np.stack([np.stack([scored[m][k].astype(np.float32)
                                          for k in summ.metrics]) for m in r.methods])
         state: dict[str, Any] = {
             "names": summ.metrics,
-            "labels": [r.metric_labels[k][0] for k in summ.metrics],
+            "labels": [REGISTRY[k].label_for(r.task) for k in summ.metrics],
             "higher_is_better": summ.higher_is_better,
             "paired": summ.paired,
             "mean": summ.mean.astype(np.float32),
@@ -374,16 +380,17 @@ class ComparisonView(XaiWidget):
             "best": summ.best.astype(np.uint8),
             "p_best": summ.p_best.astype(np.float32),
             "n": int(summ.n.max()) if summ.n.size else 0,
-            "samples": r.metric_indices.astype(np.int32),
+            "samples": idx.astype(np.int32),
             "values": per_sample,  # (M, Q, K): each metric sample's own values
             "baseline": r.baseline,
             "sentence": summ.sentence(),
         }
-        if r.deletion_curves:
+        curves = r.mean_curves()
+        if curves:
             state["curves"] = {
-                "fractions": r.fractions.astype(np.float32),
-                "deletion": np.stack([r.deletion_curves[m].mean(0) for m in r.methods]),
-                "insertion": np.stack([r.insertion_curves[m].mean(0) for m in r.methods]),
+                "fractions": np.asarray(r.fractions, dtype=np.float32),
+                "deletion": curves["deletion"],
+                "insertion": curves["insertion"],
             }
         return state
 
@@ -444,7 +451,7 @@ class ComparisonView(XaiWidget):
                                for nm, v in zip(names, a, strict=False))
                 parts.append(f"<table><caption>{label(m)}</caption>{rows}</table>")
         parts.append("</div>")
-        if self.result.metrics:
+        if self.metrics:
             parts.append(self._static_metrics())
         parts.append(self._static_extras())
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
@@ -508,7 +515,7 @@ class ComparisonView(XaiWidget):
     def _static_metrics(self) -> str:
         r = self.result
         summ = r.metric_summary()
-        head = "".join(f"<th>{label(r.metric_labels[k][0])}</th>" for k in summ.metrics)
+        head = "".join(f"<th>{label(REGISTRY[k].label_for(r.task))}</th>" for k in summ.metrics)
         rows = []
         for i, m in enumerate(r.methods):
             cells = []
