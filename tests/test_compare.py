@@ -95,12 +95,15 @@ def test_results_have_one_attribution_per_method_shaped_like_inputs(cnn, linear,
     assert r.kind == kind and r.methods == ["Integrated Gradients", "Saliency", "Occlusion"]
     for a in r.attributions.values():
         assert a.shape == shape and a.dtype == np.float32 and np.isfinite(a).all()
-    np.testing.assert_array_equal(r.target, r.pred)  # default target: predicted class
+    np.testing.assert_array_equal(r.target, r.y_pred)  # default target: predicted class
     for values in r.metrics.values():
-        assert set(values) == {"deletion_auc", "insertion_auc", "infidelity", "sensitivity",
-                               "seconds"}
-        assert len(values["deletion_auc"]) == 3
-        assert np.all((values["deletion_auc"] >= 0) & (values["deletion_auc"] <= 1))
+        assert set(values) == {"deletion_auc", "insertion_auc", "infidelity", "sensitivity"}
+        assert len(values["deletion_auc"]) == 4 and np.isnan(values["deletion_auc"][3])
+        dele = values["deletion_auc"][:3]
+        assert np.all((dele >= 0) & (dele <= 1))
+    assert r.metric_indices.tolist() == [0, 1, 2]
+    assert set(r.summary()["Saliency"]) == {"deletion_auc", "insertion_auc", "infidelity",
+                                            "sensitivity", "seconds"}
 
 
 def test_seeded_and_global_rng_untouched(cnn):
@@ -123,5 +126,49 @@ def test_dict_methods_give_labels_and_sensitivity_subset(cnn):
         metrics=["sensitivity"], metric_samples=4, sensitivity_samples=2, progress=False)
     assert r.methods == ["IG", "Sal"]
     sens = r.metrics["IG"]["sensitivity"]
-    assert sens.shape == (4,) and np.isfinite(sens[:2]).all() and np.isnan(sens[2:]).all()
+    assert sens.shape == (5,) and np.isfinite(sens[:2]).all() and np.isnan(sens[2:]).all()
     assert "first 2 samples" in r.baseline
+
+
+def test_the_result_is_rows_taken_concatenated_saved_and_opened(known_linear, tmp_path):
+    from xaiwidgets import AttributionResult, open_result
+
+    x = torch.rand(6, 6, generator=torch.Generator().manual_seed(3))
+    kw = {"methods": [Gradient(known_linear), Noise()], "metrics": ["deletion_auc",
+                                                                   "insertion_auc"],
+          "metric_samples": 2, "steps": 4, "progress": False}
+    a = compare_attributions(known_linear, x[:4], **kw)
+    b = compare_attributions(known_linear, x[4:], **kw)
+    # every row has the sample axis; unscored samples are NaN
+    assert a.metrics["gradient"]["deletion_auc"].shape == (4,)
+    assert np.isnan(a.metrics["gradient"]["deletion_auc"][2:]).all()
+    assert a.deletion_curves["noise"].shape == (4, 5)
+    assert np.isnan(a.deletion_curves["noise"][2:]).all()
+    assert a.metric_indices.tolist() == [0, 1]
+    both = AttributionResult.concat([a, b])
+    assert len(both) == 6 and both.metric_indices.tolist() == [0, 1, 4, 5]
+    for m in both.methods:  # seconds: the sample-weighted mean
+        assert both.seconds_per_sample[m] == pytest.approx(
+            (4 * a.seconds_per_sample[m] + 2 * b.seconds_per_sample[m]) / 6)
+    # the summary is over the samples every method scored
+    dele = np.concatenate([a.metrics["gradient"]["deletion_auc"][:2],
+                           b.metrics["gradient"]["deletion_auc"]])
+    assert both.summary()["gradient"]["deletion_auc"] == pytest.approx(dele.mean())
+    assert both.metric_summary().n[0, 0] == 4
+    taken = both[[4, 5]]
+    assert taken.metric_indices.tolist() == [0, 1]
+    np.testing.assert_array_equal(taken.attributions["noise"], b.attributions["noise"])
+    back = open_result(both.save(tmp_path / "r"))
+    assert isinstance(back, AttributionResult)
+    np.testing.assert_array_equal(back.metric_indices, both.metric_indices)
+    np.testing.assert_array_equal(back.y_pred, both.y_pred)
+    for m in both.methods:
+        assert back.summary()[m] == pytest.approx(both.summary()[m], nan_ok=True)
+    # pred: the deprecated name of y_pred, for one release
+    with pytest.warns(FutureWarning, match="y_pred"):
+        np.testing.assert_array_equal(both.pred, both.y_pred)
+    with pytest.warns(FutureWarning, match="y_pred"):
+        old = AttributionResult(kind="tabular", inputs=x[:1].numpy(), target=np.zeros(1),
+                                pred=np.ones(1), prob=np.ones(1), methods=[],
+                                attributions={}, seconds_per_sample={})
+    assert old.y_pred.tolist() == [1.0]

@@ -37,7 +37,7 @@ def test_another_class_is_explained_on_demand_by_the_kernel(cnn, images):
     w = ComparisonView.from_model(cnn, images, methods=["integrated_gradients"],
                                          metrics=[], progress=False)
     assert w.explainable and w.n_classes == 3
-    pred = int(w.result.pred[2])
+    pred = int(w.result.y_pred[2])
     other = (pred + 1) % 3
     block = fetch(w, "explain", index=2, target=other)["block"]
     assert array_from_wire(block["target"]).tolist() == [other]

@@ -53,14 +53,14 @@ def test_direction_nans_and_unpaired_metrics():
 def test_the_widget_sends_intervals_best_and_each_samples_values():
     n, methods = 24, ["A", "B"]
     rng = np.random.default_rng(2)
-    metrics = {"A": {"deletion_auc": rng.normal(0.2, 0.02, n), "seconds": np.full(n, 0.1)},
-               "B": {"deletion_auc": rng.normal(0.4, 0.02, n), "seconds": np.full(n, 0.01)}}
+    metrics = {"A": {"deletion_auc": rng.normal(0.2, 0.02, n)},
+               "B": {"deletion_auc": rng.normal(0.4, 0.02, n)}}
     r = AttributionResult(
         kind="tabular", inputs=np.zeros((n, 3), np.float32), target=np.zeros(n, np.int64),
-        pred=np.zeros(n, np.int64), prob=np.ones(n), methods=methods,
+        y_pred=np.zeros(n, np.int64), prob=np.ones(n), methods=methods,
         attributions={m: np.zeros((n, 3), np.float32) for m in methods},
-        seconds_per_sample={"A": 0.1, "B": 0.01}, metrics=metrics,
-        metric_indices=np.arange(n), baseline="zeros", n_outputs=2)
+        seconds_per_sample={"A": 0.1, "B": 0.01}, metrics=metrics, baseline="zeros",
+        n_outputs=2)
     m = synced(ComparisonView(r), "metrics")
     assert m["names"] == ["deletion_auc", "seconds"] and m["paired"] == [True, False]
     assert m["best"]["shape"] == [2, 2] and m["values"]["shape"] == [2, 2, n]

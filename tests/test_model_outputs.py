@@ -54,7 +54,7 @@ def ids() -> torch.Tensor:
 
 
 def _same_result(r, o) -> None:
-    np.testing.assert_array_equal(r.pred, o.pred)
+    np.testing.assert_array_equal(r.y_pred, o.y_pred)
     np.testing.assert_array_equal(r.prob, o.prob)
     assert r.methods == o.methods
     for m in r.methods:
@@ -75,7 +75,7 @@ def test_bert_model_output_is_read_as_its_logits_by_compare_attributions(bert, i
     _same_result(r, o)
     with torch.no_grad():
         logits = bert(ids).logits
-    np.testing.assert_array_equal(r.pred, logits.argmax(1).numpy())
+    np.testing.assert_array_equal(r.y_pred, logits.argmax(1).numpy())
     assert r.attributions["Integrated Gradients"].shape == (6, 10, 16)
     assert np.abs(r.attributions["Saliency"]).sum() > 0  # equality above is not of zeros
     assert set(r.metrics["Saliency"]) >= {"deletion_auc", "insertion_auc"}
@@ -160,7 +160,7 @@ def test_dict_and_tuple_models_equal_the_hand_wrapped_model_in_compare_attributi
     o = compare_attributions(Logits(model, READ[returns]), rows, methods=methods,
                              metric_samples=4, progress=False)
     _same_result(r, o)
-    assert np.isfinite(r.metrics["Saliency"]["infidelity"]).all()
+    assert np.isfinite(r.metrics["Saliency"]["infidelity"][r.metric_indices]).all()
 
 
 def test_a_one_logit_binary_dict_model_gets_the_signed_view(rows):
@@ -174,7 +174,7 @@ def test_a_one_logit_binary_dict_model_gets_the_signed_view(rows):
     _same_result(r, o)
     with torch.no_grad():
         z = model(rows)["logits"][:, 0]
-    np.testing.assert_array_equal(r.pred, (z > 0).long().numpy())
+    np.testing.assert_array_equal(r.y_pred, (z > 0).long().numpy())
 
 
 @pytest.mark.parametrize("returns", ["dict", "tuple", "list", "output"])

@@ -369,7 +369,7 @@ def test_binary_one_logit_models_explain_each_class_with_its_own_sign():
     x = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # logits 1.5 (class 1), -1.5 (class 0)
     r = compare_attributions(model, x, methods=["input_x_gradient", IntegratedGradients(model)],
                              task="binary", metrics=[], progress=False)
-    assert r.pred.tolist() == [1, 0] and r.task == "binary"
+    assert r.y_pred.tolist() == [1, 0] and r.task == "binary"
     np.testing.assert_allclose(r.prob, torch.sigmoid(torch.tensor([1.5, 1.5])).numpy(),
                                rtol=1e-6)
     # evidence for the explained (predicted) class: +2 for sample 0's class 1, +1 for class 0

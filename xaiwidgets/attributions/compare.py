@@ -5,11 +5,12 @@ This is the computation behind :class:`xaiwidgets.ComparisonView`; it needs no w
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -20,6 +21,7 @@ from .._core.explainers import Method, check_explained_targets, resolve_methods
 from .._core.modality import check_inputs
 from .._core.probe import preserved_model, resolve_layer, run_model, with_autograd
 from .._core.random import check_seed, seeded
+from .._core.results import Result
 from .._core.sequences import is_ragged, padded_sequences
 from .._core.task import Task, infer_task
 from .._core.validation import (
@@ -65,29 +67,34 @@ def metric_info(task: str) -> dict[str, tuple[str, bool]]:
 
 
 @dataclass
-class AttributionResult:
+class AttributionResult(Result):
     """Attributions of several methods on the same inputs, with quality metrics.
+
+    A :class:`~xaiwidgets.Result`: every row field below has the sample as its first axis, so
+    ``result[i:j]``, :meth:`~xaiwidgets.Result.concat`, ``save`` / ``open_result`` work on it.
 
     Attributes
     ----------
     kind : {"image", "tabular", "sequence", "tokens"}
     inputs : ndarray
-        The inputs, on CPU, as the model saw them.
-    target, pred : ndarray of int, shape (N,)
-        Explained class and the model's predicted class (regression: 0 and 0).
+        The inputs, on CPU, as the model saw them (row).
+    target, y_pred : ndarray of int, shape (N,)
+        Explained class and the model's predicted class (regression: 0 and 0) (rows).
     prob : ndarray of float, shape (N,)
-        Probability of the target class (regression: the model's output).
+        Probability of the target class (regression: the model's output) (row).
     methods : list of str
         Method labels, in order.
     attributions : dict of str to ndarray
-        Per method, attributions shaped like the inputs (or like the explained layer).
+        Per method, attributions shaped like the inputs (or like the explained layer) (row).
     seconds_per_sample : dict of str to float
-    metrics : dict of str to dict of str to ndarray
-        ``metrics[method][metric]``: per-sample values on ``metric_indices``.
-    metric_indices : ndarray of int
+        Per method, mean seconds per explanation (concatenated results: weighted by samples).
+    metrics : dict of str to dict of str to ndarray of shape (N,)
+        ``metrics[method][metric]``: per-sample values, NaN for samples that were not scored
+        (row). Only metrics that apply to ``kind`` are present.
     fractions : ndarray
         x axis of the deletion/insertion curves.
-    deletion_curves, insertion_curves : dict of str to ndarray (n_metric_samples, steps + 1)
+    deletion_curves, insertion_curves : dict of str to ndarray of shape (N, steps + 1)
+        Per method, NaN rows for samples that were not scored (rows).
     baseline : str
         What the metrics replace removed locations by, in words.
     n_outputs : int
@@ -95,19 +102,22 @@ class AttributionResult:
     pad_id : int or None
         Token ids: the padding id (padding positions are not locations).
     y_true : ndarray or None
-        True labels, when given (``y=``).
+        True labels, when given (``y=``) (row).
     """
+
+    _rows: ClassVar[tuple[str, ...]] = (
+        "inputs", "target", "y_pred", "prob", "attributions", "metrics", "deletion_curves",
+        "insertion_curves", "y_true")
 
     kind: str
     inputs: np.ndarray
     target: np.ndarray
-    pred: np.ndarray
+    y_pred: np.ndarray
     prob: np.ndarray
     methods: list[str]
     attributions: dict[str, np.ndarray]
     seconds_per_sample: dict[str, float]
     metrics: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    metric_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     fractions: np.ndarray = field(default_factory=lambda: np.zeros(0))
     deletion_curves: dict[str, np.ndarray] = field(default_factory=dict)
     insertion_curves: dict[str, np.ndarray] = field(default_factory=dict)
@@ -118,36 +128,109 @@ class AttributionResult:
     y_true: np.ndarray | None = None
 
     @property
+    def pred(self) -> np.ndarray:
+        """Deprecated alias of :attr:`y_pred` (removed in the next release)."""
+        warnings.warn("AttributionResult.pred is deprecated; use y_pred", FutureWarning,
+                      stacklevel=2)
+        return self.y_pred
+
+    @property
+    def metric_indices(self) -> np.ndarray:
+        """Indices of the samples every method was scored on (a sample is scored for a method
+        when any of its metrics or curve points is a number)."""
+        n = len(self)
+        if not self.metrics:
+            return np.zeros(0, dtype=np.int64)
+        every = np.ones(n, dtype=bool)
+        for m in self.methods:
+            scored = np.zeros(n, dtype=bool)
+            for name, values in self.metrics.get(m, {}).items():
+                if name == "seconds":  # measured on every sample, not a score
+                    continue
+                scored |= np.isfinite(np.asarray(values, dtype=np.float64))
+            for curves in (self.deletion_curves, self.insertion_curves):
+                if m in curves:
+                    scored |= np.isfinite(np.asarray(curves[m], dtype=np.float64)).any(1)
+            every &= scored
+        return np.flatnonzero(every)
+
+    @property
     def metric_labels(self) -> dict[str, tuple[str, bool]]:
         """Metric name -> (label, higher_is_better) for this result's task."""
         return metric_info(self.task)
 
+    def _merge_meta(self, results: Sequence[Result]) -> dict[str, Any]:
+        """Seconds per explanation: the mean over every sample of the concatenated results."""
+        sizes = np.array([len(r) for r in results], dtype=np.float64)
+        total = max(float(sizes.sum()), 1.0)
+        timed = [r for r in results if isinstance(r, AttributionResult)]
+        merged = {m: float(sum(w * r.seconds_per_sample[m]
+                               for w, r in zip(sizes, timed, strict=True)) / total)
+                  for m in self.seconds_per_sample}
+        return {"seconds_per_sample": merged}
+
     def valid(self) -> np.ndarray:
         """(N, L) bool: the locations of each sample (token padding excluded)."""
-        x = self.inputs
+        x = np.asarray(self.inputs)
         if self.kind == "tokens" and self.pad_id is not None:
             return x != self.pad_id
         size = x.shape[2] * x.shape[3] if self.kind == "image" else x.shape[1]
         return np.ones((x.shape[0], size), dtype=bool)
 
+    def scored_metrics(self) -> dict[str, dict[str, np.ndarray]]:
+        """``{method: {metric: values}}`` on :attr:`metric_indices` only (the samples every
+        method was scored on), with the seconds per explanation as one value per sample."""
+        idx = self.metric_indices
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for m in self.methods:
+            values = {k: np.asarray(v, dtype=np.float64)[idx]
+                      for k, v in self.metrics.get(m, {}).items()}
+            values["seconds"] = np.full(len(idx), float(self.seconds_per_sample[m]))
+            out[m] = values
+        return out
+
     def metric_summary(self, *, level: float = 0.95, alpha: float = 0.05,
                        seed: int = 0) -> MetricSummary:
         """The metric table with its uncertainty: means, bootstrap intervals, ranks, and
         "best" only where a paired test over the same samples supports it (see
-        :func:`xaiwidgets.metrics.summarize`). Seconds per explanation are one measurement per
-        method: no interval and no test."""
+        :func:`xaiwidgets.metrics.summarize`), on the samples every method was scored on.
+        Seconds per explanation are one measurement per method: no interval and no test."""
         info = self.metric_labels
-        names = [k for k in info if self.metrics and k in self.metrics[self.methods[0]]]
-        return summarize(self.metrics, {k: info[k][1] for k in names}, metrics=names,
+        values = self.scored_metrics()
+        names = [k for k in info if self.metrics and k in values[self.methods[0]]]
+        return summarize(values, {k: info[k][1] for k in names}, metrics=names,
                          paired={"seconds": False}, level=level, alpha=alpha, seed=seed)
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """Mean of every metric per method: ``{method: {metric: mean}}`` (NaN where a metric is
-        undefined, e.g. infidelity on token ids)."""
+        """Mean of every metric per method over the scored samples: ``{method: {metric:
+        mean}}`` (NaN where a metric has no value, e.g. the local Lipschitz estimate of a
+        sample without a usable neighbour)."""
+        if not self.metrics:
+            return {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN, no noise
-            return {m: {k: float(np.nanmean(v)) for k, v in d.items()}
-                    for m, d in self.metrics.items()}
+            return {m: {k: float(np.nanmean(v)) if len(v) else float("nan")
+                        for k, v in d.items()}
+                    for m, d in self.scored_metrics().items()}
+
+
+_dataclass_init = AttributionResult.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _init_with_pred(self: AttributionResult, *args: Any, pred: Any = None, **kwargs: Any
+                    ) -> None:
+    # ``pred=`` is the deprecated name of ``y_pred`` (one release)
+    if pred is not None:
+        if "y_pred" in kwargs:
+            raise TypeError("AttributionResult: pass y_pred only (pred is its deprecated name)")
+        warnings.warn("AttributionResult(pred=...) is deprecated; use y_pred=", FutureWarning,
+                      stacklevel=2)
+        kwargs["y_pred"] = pred
+    _dataclass_init(self, *args, **kwargs)
+
+
+setattr(AttributionResult, "__init__", _init_with_pred)  # noqa: B010 (mypy: no method assign)
 
 
 def _check_layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor, given: Any
@@ -406,7 +489,7 @@ def compare_attributions(
     s = min(k, sensitivity_samples)
     result = AttributionResult(
         kind=kind, inputs=x.detach().cpu().numpy(), target=target_t.cpu().numpy(),
-        pred=pred.cpu().numpy(), prob=prob.detach().cpu().numpy(),
+        y_pred=pred.cpu().numpy(), prob=prob.detach().cpu().numpy(),
         methods=[m.label for m in resolved], attributions=attributions,
         seconds_per_sample=seconds, n_outputs=int(out.shape[1]), task=t.kind, pad_id=pad_id,
         y_true=truth,
@@ -432,7 +515,13 @@ def _score(
     from tqdm.auto import tqdm
 
     k = x.shape[0]
-    result.metric_indices = np.arange(k)
+    n = len(result)
+
+    def rows(values: np.ndarray) -> np.ndarray:
+        # every row has the sample axis: NaN for the samples beyond the scored ones
+        out = np.full((n, *values.shape[1:]), np.nan)
+        out[:k] = values
+        return out
     token_ids = result.kind == "tokens"
     for m in tqdm(methods, desc="metrics", unit="method", disable=not progress):
         a = torch.from_numpy(result.attributions[m.label][:k]).to(x.device)
@@ -443,7 +532,8 @@ def _score(
             frac, dele = _faith.deletion_curve(model, x, a, target, result.kind, **curve)
             _, ins = _faith.insertion_curve(model, x, a, target, result.kind, **curve)
             result.fractions = frac
-            result.deletion_curves[m.label], result.insertion_curves[m.label] = dele, ins
+            result.deletion_curves[m.label] = rows(dele)
+            result.insertion_curves[m.label] = rows(ins)
             if "deletion_auc" in names:
                 values["deletion_auc"] = np.trapezoid(dele, frac, axis=1)
             if "insertion_auc" in names:
@@ -475,5 +565,4 @@ def _score(
                                           task=task, n_samples=10, seed=seed,
                                           batch_size=method_batch(m, x, batch_size))
             values["lipschitz"] = np.concatenate([lip, np.full(k - s, np.nan)])
-        values["seconds"] = np.full(k, result.seconds_per_sample[m.label])
-        result.metrics[m.label] = values
+        result.metrics[m.label] = {name: rows(v) for name, v in values.items()}

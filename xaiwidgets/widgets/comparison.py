@@ -252,7 +252,7 @@ class ComparisonView(XaiWidget):
         block: dict[str, Any] = {
             "index": idx.astype(np.int32),
             "target": r.target[idx],
-            "pred": r.pred[idx],
+            "pred": r.y_pred[idx],
             "prob": r.prob[idx],
             "attributions": {m: self._heatmap(m, idx) for m in r.methods},
         }
@@ -360,7 +360,9 @@ class ComparisonView(XaiWidget):
         if not r.metrics:
             return {}
         summ = r.metric_summary()
-        per_sample = np.stack([np.stack([np.asarray(r.metrics[m][k], dtype=np.float32)
+        scored = r.scored_metrics()  # the samples every method was scored on
+        idx = r.metric_indices
+        per_sample = np.stack([np.stack([scored[m][k].astype(np.float32)
                                          for k in summ.metrics]) for m in r.methods])
         state: dict[str, Any] = {
             "names": summ.metrics,
@@ -374,7 +376,7 @@ class ComparisonView(XaiWidget):
             "best": summ.best.astype(np.uint8),
             "p_best": summ.p_best.astype(np.float32),
             "n": int(summ.n.max()) if summ.n.size else 0,
-            "samples": r.metric_indices.astype(np.int32),
+            "samples": idx.astype(np.int32),
             "values": per_sample,  # (M, Q, K): each metric sample's own values
             "baseline": r.baseline,
             "sentence": summ.sentence(),
@@ -382,8 +384,10 @@ class ComparisonView(XaiWidget):
         if r.deletion_curves:
             state["curves"] = {
                 "fractions": r.fractions.astype(np.float32),
-                "deletion": np.stack([r.deletion_curves[m].mean(0) for m in r.methods]),
-                "insertion": np.stack([r.insertion_curves[m].mean(0) for m in r.methods]),
+                "deletion": np.stack([np.asarray(r.deletion_curves[m])[idx].mean(0)
+                                      for m in r.methods]),
+                "insertion": np.stack([np.asarray(r.insertion_curves[m])[idx].mean(0)
+                                       for m in r.methods]),
             }
         return state
 
