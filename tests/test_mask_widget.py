@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 
@@ -269,3 +270,39 @@ def test_token_heatmap_uses_the_explainers_layer_and_pad(tmp_path):
     assert "token id 0" in w.result.baseline
     assert w.result.attributions["Integrated Gradients"].shape == (4, 6, 4)
     assert np.isnan(w.result.summary()["Explanatory mask"]["infidelity"])
+
+
+def test_view_from_a_hand_made_result_draws_heatmaps_report_and_curve(tmp_path):
+    from hand_results import masks as hand
+
+    result = hand.result()
+    w = MaskView(result, **hand.OPTIONS)
+    assert w.result is result.comparison and w.report is result.report
+    assert w.methods == ["Explanatory mask", "Saliency"] and w.mask_methods == [result.label]
+    assert w.n_samples == 3 and w.class_names == ["circle", "square", "cross"]
+    rows = dict(synced(w, "extras")["tables"][0]["rows"])
+    # the table is the report's figures (the view formats them, it computes nothing)
+    assert rows == {"samples": "3", "mean mask value": f"{result.report.mask_mean:.3f}",
+                    "locations with m > 0.5": f"{result.report.frac_above_half:.1%}",
+                    "prediction kept: soft mask": "66.7%",
+                    "prediction kept: top 20% kept (hard)": "33.3%",
+                    "prediction kept: top 50% kept (hard)": "66.7%"}
+    chart = synced(w, "extras")["charts"][0]
+    np.testing.assert_allclose(array_from_wire(chart["xs"]), [0.62, 0.41, 0.18], rtol=1e-6)
+    np.testing.assert_allclose(array_from_wire(chart["series"][1]["ys"]), [0.8, 0.7, 0.4],
+                               rtol=1e-6)
+    snap = w._static_html()
+    # input + one heatmap per method, the metric table, the report table, the curve
+    assert snap.count("data:image/png") == 3 and "<svg" in snap and "<script" not in snap
+    assert snap.count("<polyline") == 2 and "λ=0.2" in snap and "Mask quality" in snap
+    assert "Deletion AUC" in snap and ">66.7%<" in snap
+    page = w.to_html(tmp_path / "hand.html")
+    assert snap in page  # the offline page's fallback is the same snapshot
+    # a selection of rows is drawn from its own report
+    one = MaskView(result[2:], **hand.OPTIONS)
+    assert dict(one.extras["tables"][0]["rows"])["prediction kept: soft mask"] == "0.0%"
+    assert one.n_samples == 1 and one.extras["charts"][0]["point_labels"] == [
+        "λ=0.01", "λ=0.05", "λ=0.2"]
+    # without a curve: only the table
+    plain = MaskView(dataclasses.replace(result, tradeoff=None))
+    assert plain.extras["charts"] == [] and "<svg" not in plain._static_html()
