@@ -95,7 +95,7 @@ def mask_heatmap(text: Text) -> Any:
     explainer = MaskExplainer(model, lam=0.2, epochs=1, batch_size=32, lr=1e-2,
                               progress=False).fit(x)
     explainer.label = text("method", 9)
-    return MaskView.from_explainer(
+    return MaskView.from_estimator(
         explainer, x[:3], baselines={text("method", 0): "saliency"}, metric_samples=2,
         class_names=_names(text, "class", 3), title=text("title", 0), progress=False)
 

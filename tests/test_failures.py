@@ -304,12 +304,12 @@ def test_a_baseline_labelled_like_the_mask_panel_is_refused(saved):
     before = snapshot(est.model)
     with pytest.raises(ValueError, match=r"argument 'baselines': labels \['Explanatory mask'\] "
                                          r"appear twice \(one is the mask explainer's label\)"):
-        xw.MaskView.from_explainer(est, images[:4], {"Explanatory mask": "saliency"},
-                                      metrics=[], progress=False)
+        xw.MaskView.from_estimator(est, images[:4], {"Explanatory mask": "saliency"},
+                                   metrics=[], progress=False)
     with pytest.raises(ValueError, match=r"argument 'baselines': labels \['Saliency'\] appear "
                                          r"twice \(one is another baseline's label\)"):
-        xw.MaskView.from_explainer(est, images[:4], ["saliency", "saliency"], metrics=[],
-                                      progress=False)
+        xw.MaskView.from_estimator(est, images[:4], ["saliency", "saliency"], metrics=[],
+                                   progress=False)
     assert_untouched(est.model, before)
 
 

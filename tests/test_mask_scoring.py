@@ -197,9 +197,9 @@ def test_the_widget_table_and_the_tradeoff_sweep_report_the_honest_token_figures
                        validation_fraction=0.0, progress=False, seed=0).fit(x)
     honest = hard_mask_preservation(model, x, ex.mask(x), keep=0.2, pad_id=PAD)
     assert honest < 1
-    widget = MaskView.from_explainer(ex, x, baselines=["saliency"], keep=0.2,
-                                        metric_samples=4, progress=False)
-    rows = dict(widget.comparison.extras["tables"][0]["rows"])
+    widget = MaskView.from_estimator(ex, x, baselines=["saliency"], keep=0.2,
+                                     metric_samples=4, progress=False)
+    rows = dict(widget.extras["tables"][0]["rows"])
     assert rows["prediction kept: top 20% kept (hard)"] == f"{honest:.1%}"
     curve = size_tradeoff(ex, x, x, values=(0.5,), epochs=1, keep=0.2)
     # the sweep's generator, refitted the way size_tradeoff refits it, scored independently

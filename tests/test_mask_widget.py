@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 
@@ -14,7 +15,14 @@ from test_masks import KeyToken, LeftHalf
 from test_probe import assert_untouched, snapshot
 from torch import nn
 
-from xaiwidgets import MaskExplainer, MaskView, size_tradeoff
+from xaiwidgets import (
+    ComparisonView,
+    MaskExplainer,
+    MaskResult,
+    MaskView,
+    open_result,
+    size_tradeoff,
+)
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
 
 FAST = {"epochs": 2, "batch_size": 32, "lr": 1e-2, "progress": False}
@@ -34,22 +42,27 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
     ex, x = image_explainer
     before = snapshot(ex.model)
     curve = size_tradeoff(ex, x[:48], x[:16], values=(0.05, 0.5), epochs=1)
-    w = MaskView.from_explainer(ex, x[:6], baselines=["integrated_gradients", "saliency"],
-                                   tradeoff=curve, metric_samples=4, progress=False)
+    w = MaskView.from_estimator(ex, x[:6], baselines=["integrated_gradients", "saliency"],
+                                tradeoff=curve, metric_samples=4, progress=False)
     assert_untouched(ex.model, before)
+    # one widget (a ComparisonView) draws masks, metrics, stats and the curve
+    assert isinstance(w, ComparisonView) and isinstance(w.mask_result, MaskResult)
+    assert w.result is w.mask_result.comparison and w.tradeoff is curve
     assert w.result.methods == ["Explanatory mask", "Integrated Gradients", "Saliency"]
-    assert w.comparison.methods == w.result.methods and w.comparison.kind == "image"
-    mask = dequantize(synced(w.comparison, "data")["attributions"]["Explanatory mask"])
+    assert w.methods == w.result.methods and w.kind == "image"
+    mask = dequantize(synced(w, "data")["attributions"]["Explanatory mask"])
     np.testing.assert_allclose(mask, ex.mask(x[:6]).numpy(), atol=1 / 255 + 1e-6)
     assert w.report.n == 6 and 0.2 in w.report.preserved_hard
-    assert w.children == (w.comparison,)  # one view draws masks, metrics, stats and the curve
-    extras = synced(w.comparison, "extras")
+    extras = synced(w, "extras")
     assert extras["tables"][0]["caption"] == "Mask quality"
+    rows = dict(extras["tables"][0]["rows"])
+    assert rows["samples"] == "6" and rows["mean mask value"] == f"{w.report.mask_mean:.3f}"
     chart = extras["charts"][0]
     assert chart["point_labels"] == ["λ=0.05", "λ=0.5"] and chart["xs"]["dtype"] == "float32"
+    np.testing.assert_allclose(array_from_wire(chart["xs"]), curve.mask_mean, rtol=1e-6)
     assert [sr["name"] for sr in chart["series"]] == ["soft mask", "hard mask, top 20% kept"]
-    assert w.comparison.mask_methods == ["Explanatory mask"]
-    data = w._repr_mimebundle_()
+    assert w.mask_methods == ["Explanatory mask"]
+    data, _ = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
     page = data["text/html"]
     assert "<svg" in page and "Mask quality" in page and page.count("data:image/png") == 4
@@ -60,21 +73,44 @@ def test_image_heatmap_puts_the_mask_first_with_stats_and_chart(image_explainer,
     fallback = html.split("<noscript>")[1].split("</noscript>")[0]
     assert "Mask quality" in fallback and "xai-tradeoff" in fallback and "λ=0.5" in fallback
     assert "<script" not in fallback
+    # the same picture from the result alone, and from the result saved and opened
+    again = MaskView(w.mask_result, title=w.title)
+    assert again.export_state() == w.export_state()
+    back = open_result(w.mask_result.save(tmp_path / "saved"))
+    assert isinstance(back, MaskResult) and back.tradeoff is not None
+    opened = MaskView(back, title=w.title)
+    assert opened.export_state() == w.export_state()
+    assert opened._static_html() == w._static_html()
+
+
+def test_view_strict_keywords_and_deprecated_names(image_explainer):
+    ex, x = image_explainer
+    with pytest.raises(TypeError, match=r"unknown option 'colourmap'.*did you mean 'colormap'"):
+        MaskView.from_estimator(ex, x[:2], ["saliency"], metrics=[], progress=False,
+                                colourmap="viridis")
+    with pytest.raises(TypeError, match="argument 'result': expected a MaskResult"):
+        MaskView("nope")
+    with pytest.warns(FutureWarning, match="from_explainer is deprecated"):
+        old = MaskView.from_explainer(ex, x[:2], ["saliency"], metrics=[], progress=False,
+                                      colormap="viridis")
+    assert old.colormap == "viridis" and old.mask_result.report.n == 2
+    with pytest.warns(FutureWarning, match="MaskView.comparison is deprecated"):
+        assert old.comparison is old
 
 
 def test_heatmap_errors(image_explainer):
     ex, x = image_explainer
     with pytest.raises(TypeError, match="argument 'explainer': expected a fitted MaskExplainer"):
-        MaskView.from_explainer("nope", x)
+        MaskView.from_estimator("nope", x)
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        MaskView.from_explainer(MaskExplainer(LeftHalf()), x)
-    with pytest.raises(ValueError, match="argument 'inputs': this MaskExplainer was fitted on"):
-        MaskView.from_explainer(ex, torch.randint(0, 3, (2, 5)))
+        MaskView.from_estimator(MaskExplainer(LeftHalf()), x)
+    with pytest.raises(ValueError, match="argument 'X': this MaskExplainer was fitted on"):
+        MaskView.from_estimator(ex, torch.randint(0, 3, (2, 5)))
     with pytest.raises(ValueError, match="argument 'smiles': expected one SMILES string per "
                                          "token-id sample"):
-        MaskView.from_explainer(ex, x[:2], smiles=["C", "CC"], metrics=[], progress=False)
+        MaskView.from_estimator(ex, x[:2], smiles=["C", "CC"], metrics=[], progress=False)
 
 
 class Smiles(nn.Module):
@@ -101,12 +137,13 @@ def test_smiles_heatmap_sends_each_molecule_once_as_coordinates(tmp_path):
     model = Smiles(len(vocab))
     ex = MaskExplainer(model, pad_id=0, generator="conv", task="regression", **FAST).fit(ids)
     assert ex.task_ == "regression"
-    w = MaskView.from_explainer(ex, ids[:3], baselines=["integrated_gradients", "occlusion"],
-                                   smiles=smiles[:3], metric_samples=3, progress=False)
-    block = w.comparison.data
+    w = MaskView.from_estimator(ex, ids[:3], baselines=["integrated_gradients", "occlusion"],
+                                smiles=smiles[:3], metric_samples=3, progress=False)
+    assert w.mask_result.smiles.tolist() == smiles[:3]
+    block = w.data
     assert block["tokens"][1][:3] == ["c", "1", "c"] and block["tokens"][0][3:] == [""] * 9
     assert "pictures" not in block and "picture_type" not in block
-    state = synced(w.comparison, "data")
+    state = synced(w, "data")
     mols = state["molecules"]
     atoms = array_from_wire(mols["atoms"])
     assert atoms.tolist() == [0, 3, 10, 14]  # CCO, c1ccccc1Cl, CC(=O)O: one molecule per sample
@@ -141,7 +178,7 @@ def test_smiles_heatmap_sends_each_molecule_once_as_coordinates(tmp_path):
     i = paths.index("data/molecules/xy/data")
     assert base64.b64decode(payload["buffers"][i]) == state["molecules"]["xy"]["data"]
     # the static snapshot keeps inert RDKit pictures, one per method
-    snap = w.comparison._static_html()
+    snap = w._static_html()
     assert snap.count("<img src='data:image/svg+xml;base64,") == n_methods
     assert "<svg" not in snap.split("Mask quality")[0] and "<script" not in snap
 
@@ -156,7 +193,7 @@ def _padded_result():
     ig = np.where(real, np.array([[-0.5, 0.25, 1.0, -0.1] + [0] * 4, [0.2, -0.4] + [0] * 6]),
                   -30.0)
     return AttributionResult(
-        kind="tokens", inputs=ids, target=np.array([1, 0]), pred=np.array([1, 1]),
+        kind="tokens", inputs=ids, target=np.array([1, 0]), y_pred=np.array([1, 1]),
         prob=np.array([0.9, 0.4]), methods=["Saliency", "IG"],
         attributions={"Saliency": sal[..., None].repeat(3, axis=2) / 3,
                       "IG": ig[..., None].repeat(3, axis=2) / 3},
@@ -226,11 +263,47 @@ def test_token_heatmap_uses_the_explainers_layer_and_pad(tmp_path):
     ids[:, 4:] = 0
     torch.manual_seed(0)
     ex = MaskExplainer(KeyToken(), pad_id=0, generator="conv", **FAST).fit(ids)
-    w = MaskView.from_explainer(ex, ids[:4], tokens=[[str(t) for t in r] for r in
-                                                       ids[:4].tolist()],
-                                   metric_samples=4, progress=False)
+    w = MaskView.from_estimator(ex, ids[:4], tokens=[[str(t) for t in r] for r in
+                                                     ids[:4].tolist()],
+                                metric_samples=4, progress=False)
     assert w.result.kind == "tokens" and w.result.pad_id == 0
     assert "token id 0" in w.result.baseline
     assert w.result.attributions["Integrated Gradients"].shape == (4, 6, 4)
     # noise-based metrics do not apply to token ids: not computed, no all-n/a column
     assert "infidelity" not in w.result.summary()["Explanatory mask"]
+
+
+def test_view_from_a_hand_made_result_draws_heatmaps_report_and_curve(tmp_path):
+    from hand_results import masks as hand
+
+    result = hand.result()
+    w = MaskView(result, **hand.OPTIONS)
+    assert w.result is result.comparison and w.report is result.report
+    assert w.methods == ["Explanatory mask", "Saliency"] and w.mask_methods == [result.label]
+    assert w.n_samples == 3 and w.class_names == ["circle", "square", "cross"]
+    rows = dict(synced(w, "extras")["tables"][0]["rows"])
+    # the table is the report's figures (the view formats them, it computes nothing)
+    assert rows == {"samples": "3", "mean mask value": f"{result.report.mask_mean:.3f}",
+                    "locations with m > 0.5": f"{result.report.frac_above_half:.1%}",
+                    "prediction kept: soft mask": "66.7%",
+                    "prediction kept: top 20% kept (hard)": "33.3%",
+                    "prediction kept: top 50% kept (hard)": "66.7%"}
+    chart = synced(w, "extras")["charts"][0]
+    np.testing.assert_allclose(array_from_wire(chart["xs"]), [0.62, 0.41, 0.18], rtol=1e-6)
+    np.testing.assert_allclose(array_from_wire(chart["series"][1]["ys"]), [0.8, 0.7, 0.4],
+                               rtol=1e-6)
+    snap = w._static_html()
+    # input + one heatmap per method, the metric table, the report table, the curve
+    assert snap.count("data:image/png") == 3 and "<svg" in snap and "<script" not in snap
+    assert snap.count("<polyline") == 2 and "λ=0.2" in snap and "Mask quality" in snap
+    assert "Deletion AUC" in snap and ">66.7%<" in snap
+    page = w.to_html(tmp_path / "hand.html")
+    assert snap in page  # the offline page's fallback is the same snapshot
+    # a selection of rows is drawn from its own report
+    one = MaskView(result[2:], **hand.OPTIONS)
+    assert dict(one.extras["tables"][0]["rows"])["prediction kept: soft mask"] == "0.0%"
+    assert one.n_samples == 1 and one.extras["charts"][0]["point_labels"] == [
+        "λ=0.01", "λ=0.05", "λ=0.2"]
+    # without a curve: only the table
+    plain = MaskView(dataclasses.replace(result, tradeoff=None))
+    assert plain.extras["charts"] == [] and "<svg" not in plain._static_html()

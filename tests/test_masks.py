@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -14,6 +16,8 @@ from xaiwidgets.masks import (
     ImageMaskGenerator,
     Masker,
     MaskExplainer,
+    MaskReport,
+    MaskResult,
     SequenceMaskGenerator,
     hard_mask_preservation,
     sample_concrete,
@@ -433,7 +437,8 @@ def test_hard_mask_preservation_and_tradeoff(images):
     ex = MaskExplainer(model, **FAST).fit(images)
     curve = size_tradeoff(ex, images, images[:64], values=(0.0, 1.0), epochs=2)
     assert curve.mask_mean[1] < curve.mask_mean[0]
-    assert curve.values.tolist() == [0.0, 1.0] and len(curve.reports) == 2
+    assert curve.values.tolist() == [0.0, 1.0] and list(curve.reports) == ["0", "1"]
+    assert curve.mask_mean.tolist() == [r.mask_mean for r in curve.reports.values()]
     with pytest.raises(ValueError, match=r"argument 'values': expected a number >= 0, "
                                          r"got -1.0"):
         size_tradeoff(ex, images, images, values=(-1.0,))
@@ -445,7 +450,9 @@ def test_hard_mask_preservation_and_tradeoff(images):
     assert [curve.label(v) for v in curve.values] == ["budget=0.25", "budget=0.75"]
     # each generator's hard masks keep its own budget
     assert curve.keep is None and curve.kept == "budget"
-    assert [list(r.preserved_hard) for r in curve.reports] == [[0.25], [0.75]]
+    assert [list(r.preserved_hard) for r in curve.reports.values()] == [[0.25], [0.75]]
+    with pytest.raises(ValueError, match=r"argument 'values': expected distinct values"):
+        size_tradeoff(ex, images, images, values=(0.5, 0.5))
     with pytest.raises(ValueError, match=r"argument 'values': expected a number in \(0, 1\], "
                                          r"got 0.0"):
         size_tradeoff(ex, images, images, values=(0.0,))
@@ -465,3 +472,84 @@ def test_generators_shapes():
 
 def test_exported():
     assert xw.MaskExplainer is MaskExplainer and xw.MaskView.__name__ == "MaskView"
+
+
+def test_report_is_per_sample_rows_whose_summaries_are_the_pooled_figures(images):
+    ex = MaskExplainer(LeftHalf(), lam=0.2, **FAST).fit(images)
+    x = images[:40]
+    report = ex.evaluate(x, keep=(0.1, 0.5))
+    assert len(report) == report.n == 40 and report.keep == [0.1, 0.5]
+    assert report.kept_hard.shape == (40, 2) and report.kept_hard.dtype == bool
+    m = ex.mask(x).reshape(40, -1).double().numpy()
+    np.testing.assert_allclose(report.mask_sum, m.sum(1), rtol=1e-6)
+    assert report.locations.tolist() == [64] * 40
+    assert report.above_half.tolist() == (m > 0.5).sum(1).tolist()
+    assert report.mask_mean == pytest.approx(m.mean(), rel=1e-6)
+    assert report.frac_above_half == pytest.approx(float((m > 0.5).mean()))
+    np.testing.assert_allclose(report.sizes, m.mean(1), rtol=1e-6)
+    # the report on some samples is the report of those samples alone
+    part = report[10:25]
+    again = ex.evaluate(x[10:25], keep=(0.1, 0.5))
+    assert part.as_dict() == pytest.approx(again.as_dict(), rel=1e-6)
+    joined = MaskReport.concat([report[:10], report[10:]])
+    assert joined.as_dict() == report.as_dict()
+    with pytest.raises(ValueError, match=r"'kept_hard' must be \(N, 2\)"):
+        MaskReport(task="multiclass", keep=[0.1, 0.5], mask_sum=np.zeros(3),
+                   above_half=np.zeros(3, int), locations=np.ones(3, int),
+                   kept_soft=np.ones(3, bool), kept_hard=np.ones((3, 1), bool))
+    with pytest.raises(ValueError, match="field 'locations' has 2 samples, 'mask_sum' has 3"):
+        MaskReport(task="multiclass", keep=[0.1], mask_sum=np.zeros(3),
+                   above_half=np.zeros(3, int), locations=np.ones(2, int),
+                   kept_soft=np.ones(3, bool), kept_hard=np.ones((3, 1), bool))
+
+
+def test_explain_bundles_comparison_report_and_curve_as_one_result(images, tmp_path):
+    model = LeftHalf()
+    before = snapshot(model)
+    ex = MaskExplainer(model, lam=0.2, **FAST).fit(images)
+    x = images[:5]
+    args = ex.compare_arguments(["saliency"])
+    assert list(args["methods"]) == ["Explanatory mask", "Saliency"] and args["task"] == ex.task_
+    comparison = xw.compare_attributions(model, x, metric_samples=3, progress=False, **args)
+    curve = size_tradeoff(ex, images, images[:16], values=(0.1, 1.0), epochs=1)
+    result = ex.explain(x, comparison, keep=(0.2, 0.4), tradeoff=curve)
+    assert_untouched(model, before)
+    assert isinstance(result, MaskResult) and len(result) == 5
+    assert result.comparison is comparison and result.tradeoff is curve
+    assert result.report.keep == [0.2, 0.4] and result.report.n == 5
+    np.testing.assert_allclose(result.mask, ex.attribute(x).numpy(), atol=1e-6)
+    # rows: the comparison's and the report's rows are taken together; the curve is kept
+    two = result[[1, 3]]
+    assert len(two.comparison) == len(two.report) == 2 and two.tradeoff is curve
+    np.testing.assert_array_equal(two.comparison.inputs, comparison.inputs[[1, 3]])
+    np.testing.assert_array_equal(two.report.kept_hard, result.report.kept_hard[[1, 3]])
+    assert MaskResult.concat([result[:2], result[2:]]).report.as_dict() == (
+        result.report.as_dict())
+    back = xw.open_result(result.save(tmp_path / "r"))
+    assert isinstance(back, MaskResult) and back.label == "Explanatory mask"
+    assert back.report.as_dict() == result.report.as_dict()
+    np.testing.assert_array_equal(back.tradeoff.preserved_soft, curve.preserved_soft)
+    assert list(back.tradeoff.reports) == ["0.1", "1"]
+    np.testing.assert_array_equal(back.comparison.attributions["Saliency"],
+                                  comparison.attributions["Saliency"])
+    # what it refuses, before computing anything
+    with pytest.raises(ValueError, match=r"argument 'comparison': expected this explainer "
+                                         r"among its methods \(label 'Explanatory mask'\)"):
+        ex.explain(x, dataclasses.replace(comparison, methods=["Saliency"]))
+    with pytest.raises(ValueError, match=r"argument 'comparison': it explains other inputs"):
+        ex.explain(images[5:10], comparison)
+    with pytest.raises(TypeError, match=r"argument 'comparison': expected an AttributionResult"):
+        ex.explain(x, {"methods": ["Explanatory mask"]})
+    with pytest.raises(TypeError, match=r"argument 'tradeoff': expected a TradeoffCurve"):
+        ex.explain(x, comparison, tradeoff="curve")
+    with pytest.raises(ValueError, match=r"argument 'baselines': labels \['Saliency'\] appear"):
+        ex.compare_arguments(["saliency", "saliency"])
+    with pytest.raises(TypeError, match=r"argument 'baselines': expected a list"):
+        ex.compare_arguments("saliency")
+    with pytest.raises(NotFittedError):
+        MaskExplainer(model).compare_arguments()
+    with pytest.raises(ValueError, match=r"MaskResult: argument 'label': the mask's label "
+                                         r"'Other' is not among"):
+        MaskResult(comparison=comparison, report=result.report, label="Other")
+    with pytest.raises(ValueError, match="the report has 2 samples and the comparison 5"):
+        MaskResult(comparison=comparison, report=result.report[:2])

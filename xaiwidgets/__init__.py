@@ -32,7 +32,7 @@ from .datasets import (
     tokenize_smiles,
     tokenize_words,
 )
-from .masks import MaskExplainer, MaskReport, TradeoffCurve, size_tradeoff
+from .masks import MaskExplainer, MaskReport, MaskResult, TradeoffCurve, size_tradeoff
 from .meme import MEME, MemeScores, MemeTrace, SequenceExplanation
 from .meme import sweep as meme_sweep
 from .metrics import (
@@ -79,6 +79,7 @@ __all__ = [
     "InterventionChart",
     "MaskExplainer",
     "MaskReport",
+    "MaskResult",
     "MaskView",
     "Masker",
     "MemeScores",

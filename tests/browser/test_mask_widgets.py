@@ -65,8 +65,8 @@ def exports(tmp_path_factory):
     x = torch.rand(64, 1, 12, 12)
     ex = MaskExplainer(cnn, **FAST).fit(x)
     curve = size_tradeoff(ex, x, x[:8], values=(0.0, 1.0), epochs=1)
-    w = MaskView.from_explainer(ex, x[:4], BASELINES, metric_samples=4, progress=False,
-                                   tradeoff=curve, title="image masks")
+    w = MaskView.from_estimator(ex, x[:4], BASELINES, metric_samples=4, progress=False,
+                                tradeoff=curve, title="image masks")
     paths["image"] = w.to_html(out / "image.html") and out / "image.html"
 
     # text tokens (one token is markup: it must show as text)
@@ -76,8 +76,8 @@ def exports(tmp_path_factory):
     ids[:, 5:] = 0  # 5 words, 7 padding positions
     ex = MaskExplainer(TokenModel(len(vocab), 2), pad_id=0, generator="conv", **FAST).fit(ids)
     tokens = [[w if w != vocab.PAD else "" for w in vocab.decode(r)] for r in ids[:4].tolist()]
-    w = MaskView.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
-                                   progress=False, title="text masks")
+    w = MaskView.from_estimator(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
+                                progress=False, title="text masks")
     w.to_html(out / "text.html")
     paths["text"] = out / "text.html"
 
@@ -87,8 +87,8 @@ def exports(tmp_path_factory):
     ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=48))
     ex = MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv", task="regression",
                        **FAST).fit(ids)
-    w = MaskView.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
-                                   progress=False, title="smiles masks")
+    w = MaskView.from_estimator(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
+                                progress=False, title="smiles masks")
     w.to_html(out / "smiles.html")
     paths["smiles"] = out / "smiles.html"
     return paths
@@ -353,8 +353,8 @@ LAB = textwrap.dedent('''
     ids[:, 5:] = 0
     ex = xw.MaskExplainer(TokenModel(len(vocab), 2), pad_id=0, generator="conv", **FAST).fit(ids)
     tokens = [[w if w != vocab.PAD else "" for w in vocab.decode(r)] for r in ids[:4].tolist()]
-    text = xw.MaskView.from_explainer(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
-                                         progress=False, title="text masks")
+    text = xw.MaskView.from_estimator(ex, ids[:4], BASELINES, tokens=tokens, metric_samples=4,
+                                      progress=False, title="text masks")
     text
     ''')
 
@@ -364,8 +364,8 @@ LAB_SMILES = textwrap.dedent('''
     ids = torch.from_numpy(vocab.encode([tokenize_smiles(s) for s in smiles], max_len=48))
     ex = xw.MaskExplainer(TokenModel(len(vocab), 1), pad_id=0, generator="conv",
                           task="regression", **FAST).fit(ids)
-    xw.MaskView.from_explainer(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
-                                  progress=False, title="smiles masks")
+    xw.MaskView.from_estimator(ex, ids[:5], BASELINES, smiles=smiles[:5], metric_samples=5,
+                               progress=False, title="smiles masks")
     ''') % (SMILES,)
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
+from .._core.batching import DEFAULT_BATCH_SIZE, batch_slices, map_batches
 from .._core.estimator import Constraints, XaiEstimator
+from .._core.explainers import METHODS
 from .._core.modality import SHAPES, Masker, check_inputs, infer_kind
 from .._core.probe import (
     find_embedding,
@@ -45,11 +48,15 @@ from .._core.validation import (
 from ..metrics.faithfulness import hard_mask_outcome, mask_outcome
 from .generators import ImageMaskGenerator, SequenceMaskGenerator, TabularMaskGenerator
 from .objective import MaskObjective, mask_size, spend_budget
-from .report import MaskReport
+from .report import MaskReport, TradeoffCurve
+from .result import MaskResult
 
-__all__ = ["MaskExplainer"]
+__all__ = ["DEFAULT_BASELINES", "MaskExplainer"]
 
-_BATCH = 256  # inputs per evaluation pass
+_BATCH = DEFAULT_BATCH_SIZE  # inputs per evaluation pass
+
+#: Captum methods the mask is compared with by default (:meth:`MaskExplainer.compare_arguments`).
+DEFAULT_BASELINES = ("integrated_gradients", "saliency", "occlusion", "gradient_shap")
 
 
 class MaskExplainer(XaiEstimator):
@@ -323,7 +330,7 @@ class MaskExplainer(XaiEstimator):
                 stack.enter_context(masker.active())
             self.generator_.eval()
             with torch.no_grad():
-                return [fn(x[s:s + _BATCH]) for s in range(0, x.shape[0], _BATCH)]
+                return [fn(x[s]) for s in batch_slices(x.shape[0], _BATCH)]
 
     # -- fit ---------------------------------------------------------------------------------
     @with_autograd
@@ -417,15 +424,13 @@ class MaskExplainer(XaiEstimator):
                         f"argument 'necessity': the deletion term needs a classifier (it lowers "
                         f"the probability of the predicted class), but the task is a "
                         f"regression; got necessity={self.necessity!r}, expected 0")
-                ref = torch.cat([self._reference(x[s:s + 512], task)
-                                 for s in range(0, x.shape[0], 512)])
+                ref = map_batches(lambda b: self._reference(b, task), x, _BATCH)
                 scale = 1.0
                 if not task.is_classifier:
                     var = float(ref.float().var()) if ref.shape[0] > 1 else 0.0
                     scale = var if var > 1e-12 else 1.0
-                ref_val = (None if x_val is None else torch.cat(
-                    [self._reference(x_val[s:s + 512], task)
-                     for s in range(0, x_val.shape[0], 512)]))
+                ref_val = (None if x_val is None else
+                           map_batches(lambda b: self._reference(b, task), x_val, _BATCH))
                 self.task_, self.n_outputs_, self.output_scale_ = (
                     task.kind, task.n_outputs, scale)
                 gen = (copy.deepcopy(previous) if previous is not None
@@ -475,8 +480,8 @@ class MaskExplainer(XaiEstimator):
         noise = torch.Generator().manual_seed(self.seed)
         task = objective.task
         with torch.no_grad():
-            for s in range(0, n, _BATCH):
-                xb, rb = x[s:s + _BATCH], ref[s:s + _BATCH]
+            for s in batch_slices(n, _BATCH):
+                xb, rb = x[s], ref[s]
                 valid = masker.valid(xb)
                 m = self._masks(xb, masker)
                 loss = objective(masker, xb, rb, m, valid, sample=True, noise=noise)
@@ -580,12 +585,126 @@ class MaskExplainer(XaiEstimator):
 
         maskers = (masker,) if hard_masker is masker else (masker, hard_masker)
         parts = self._batched(one, x, *maskers)
-        cat = {k: torch.cat([p[k] for p in parts]).double().cpu() for k in parts[0]}
-        count = float(cat["count"].sum())
+        cat = {k: torch.cat([p[k] for p in parts]).cpu() for k in parts[0]}
         return MaskReport(
-            n=x.shape[0], task=self.task_, mask_mean=float(cat["sum"].sum()) / count,
-            frac_above_half=float(cat["above"].sum()) / count,
-            preserved_soft=float(cat["soft"].mean()),
-            preserved_hard={k: float(cat[f"hard{j}"].mean()) for j, k in enumerate(keeps)},
+            task=self.task_, keep=keeps,
+            mask_sum=cat["sum"].double().numpy(),
+            above_half=cat["above"].long().numpy(), locations=cat["count"].long().numpy(),
+            kept_soft=cat["soft"].bool().numpy(),
+            kept_hard=torch.stack([cat[f"hard{j}"].bool() for j in range(len(keeps))],
+                                  dim=1).numpy(),
             tol=tol if self.task_ == "regression" else 0.0,
-            abs_delta_soft=cat["dsoft"].numpy(), abs_delta_hard=cat["dhard0"].numpy())
+            abs_delta_soft=cat["dsoft"].double().numpy(),
+            abs_delta_hard=cat["dhard0"].double().numpy())
+
+    # -- the mask result ---------------------------------------------------------------------
+    def compare_arguments(self, baselines: Sequence[Any] | Mapping[str, Any] = DEFAULT_BASELINES
+                          ) -> dict[str, Any]:
+        """The keywords of :func:`xaiwidgets.compare_attributions` that compare this mask with
+        ``baselines`` on its model: ``methods`` (the mask first, under :attr:`label`) and the
+        task, plus for token ids the embedding layer, ``baseline`` and ``pad_id`` it was fitted
+        with::
+
+            comparison = xw.compare_attributions(ex.model, X, **ex.compare_arguments())
+            result = ex.explain(X, comparison)
+
+        Parameters
+        ----------
+        baselines : list or dict, default=("integrated_gradients", "saliency", "occlusion", \
+"gradient_shap")
+            Captum method names (or explainers) shown after the mask, or ``{label: method}``.
+
+        Returns
+        -------
+        dict
+        """
+        self._check_fitted("compare_arguments()")
+        if isinstance(baselines, Mapping):
+            pairs = [(str(k), v) for k, v in baselines.items()]
+        elif isinstance(baselines, (str, bytes)) or not isinstance(baselines, Sequence):
+            raise TypeError(f"argument 'baselines': expected a list of method names or "
+                            f"explainers, or a dict {{label: method}}, got {describe(baselines)}")
+        else:
+            pairs = [(b if isinstance(b, str) else str(getattr(b, "label", type(b).__name__)), b)
+                     for b in baselines]
+            pairs = [(METHODS[k][0] if k in METHODS else k, v) for k, v in pairs]
+        # every panel needs its own label: a baseline named like the mask (or like another
+        # baseline) would silently replace it
+        labels = [self.label] + [k for k, _ in pairs]
+        dupes = sorted({k for k in labels if labels.count(k) > 1})
+        if dupes:
+            clash = ("the mask explainer's label" if self.label in dupes
+                     else "another baseline's label")
+            raise ValueError(f"argument 'baselines': labels {dupes} appear twice (one is "
+                             f"{clash}); each panel needs its own label: pass a dict "
+                             "{label: method} with distinct labels, or set explainer.label")
+        out: dict[str, Any] = {"methods": {self.label: self, **dict(pairs)}, "task": self.task_}
+        if self.kind_ == "tokens":
+            out.update(layer=self.layer_, pad_id=self.pad_id,
+                       baseline=self.pad_id if self.pad_id is not None else 0)
+        return out
+
+    def _check_smiles(self, smiles: Any, n: int) -> np.ndarray | None:
+        if smiles is None:
+            return None
+        if isinstance(smiles, (str, bytes)) or not isinstance(smiles, (Sequence, np.ndarray)):
+            raise TypeError(f"argument 'smiles': expected a list of SMILES strings, got "
+                            f"{describe(smiles)}")
+        out = np.asarray([str(s) for s in smiles], dtype=str)
+        if self.kind_ != "tokens" or len(out) != n:
+            raise ValueError(f"argument 'smiles': expected one SMILES string per token-id "
+                             f"sample ({n}), got {len(out)} for {self.kind_} inputs")
+        return out
+
+    @with_autograd
+    def explain(self, X: Any, comparison: Any, *, keep: Sequence[float] | float = 0.2,
+                tol: float = 0.5, tradeoff: TradeoffCurve | None = None,
+                smiles: Sequence[str] | None = None) -> MaskResult:
+        """Everything :class:`xaiwidgets.MaskView` shows about ``X``, as one result.
+
+        Scores the masks of ``X`` (:meth:`evaluate`) and bundles the report with the
+        comparison of this mask with other methods on the same inputs, and with a trade-off
+        curve when given. ``MaskView.from_estimator`` does all of it in one call.
+
+        Parameters
+        ----------
+        X : Tensor or ndarray
+            Inputs of the modality the explainer was fitted on.
+        comparison : AttributionResult
+            :func:`xaiwidgets.compare_attributions` on ``X`` with this explainer among the
+            methods (under :attr:`label`), e.g. with :meth:`compare_arguments`.
+        keep : float or sequence of float, default=0.2
+            Kept fraction(s) of the hard masks in the report.
+        tol : float, default=0.5
+            Regression: tolerance on ``|delta prediction|`` in the report.
+        tradeoff : TradeoffCurve, optional
+            From :func:`xaiwidgets.size_tradeoff`.
+        smiles : list of str, optional
+            Token-id SMILES inputs, one per sample: the view draws each molecule.
+
+        Returns
+        -------
+        MaskResult
+        """
+        x = self._check_inputs(X, "X")
+        if tradeoff is not None and not isinstance(tradeoff, TradeoffCurve):
+            raise TypeError(f"argument 'tradeoff': expected a TradeoffCurve from "
+                            f"xw.size_tradeoff(...), got {describe(tradeoff)}")
+        mols = self._check_smiles(smiles, x.shape[0])
+        methods = getattr(comparison, "methods", None)
+        inputs = getattr(comparison, "inputs", None)
+        if not isinstance(methods, list) or inputs is None:
+            raise TypeError("argument 'comparison': expected an AttributionResult from "
+                            f"xw.compare_attributions(...), got {describe(comparison)}")
+        if self.label not in methods:
+            raise ValueError(f"argument 'comparison': expected this explainer among its methods "
+                             f"(label {self.label!r}), got {methods}; compare with "
+                             "methods=explainer.compare_arguments()['methods']")
+        if tuple(inputs.shape) != tuple(x.shape) or not np.array_equal(
+                np.asarray(inputs), x.detach().cpu().numpy()):
+            raise ValueError(f"argument 'comparison': it explains other inputs than 'X' (shape "
+                             f"{tuple(inputs.shape)}, expected {tuple(x.shape)} with the same "
+                             "values)")
+        report = self.evaluate(x, keep=keep, tol=tol)
+        return MaskResult(comparison=comparison, report=report, label=self.label,
+                          tradeoff=tradeoff, smiles=mols)
