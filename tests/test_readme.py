@@ -55,7 +55,7 @@ def test_the_two_commands_are_make_targets_and_ci_runs_the_test_one():
     targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), flags=re.M))
     for cmd in [*rows.values(), "make test-fast", "make docs", "make wheel", "make bench"]:
         assert cmd.split()[1] in targets, cmd
-    assert "exec make test" in (ROOT / ".ci" / "run").read_text()
+    assert "\nmake test 2>&1" in (ROOT / ".ci" / "run").read_text()
     # `make -n` resolves the recipe: lab starts JupyterLab, as root, on copies of the notebooks
     # that git ignores (autosave never modifies the tracked files) and never overwrites
     lab = subprocess.run(["make", "-n", "-W", ".venv/.installed", "lab"], cwd=ROOT,

@@ -74,6 +74,8 @@ class _Source:
 class AttributeTable:
     """A named table over samples: one side of a redescription.
 
+    Build tables with :func:`as_table`, :func:`activation_table` or :func:`prediction_table`.
+
     Parameters
     ----------
     name : str
@@ -85,9 +87,6 @@ class AttributeTable:
         Numeric columns hold their values; categorical ones hold codes into ``categories``.
     categories : sequence of (np.ndarray or None)
         The sorted distinct values of each categorical column (None for numeric ones).
-
-    Build tables with :func:`as_table`, :func:`activation_table` or
-    :func:`prediction_table`.
     """
 
     name: str
