@@ -26,6 +26,7 @@ import {
   visibleRows,
 } from "./views/redescription_rows";
 import { attach, type Handlers } from "./lib/lifecycle";
+import CSS from "./redescriptions.css";
 
 export interface RedescriptionTraits {
   title: string;
@@ -52,51 +53,6 @@ export const MAX_ROWS = 400;
 const PART_LABEL: Record<Part, string> = { left: "left rule only", both: "both rules", right: "right rule only" };
 const PART_ORDER: Part[] = ["both", "left", "right"];
 
-const CSS = `
-.xai-root .xai-rd-main { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.xai-root .xai-rd-table-wrap { flex: 1 1 640px; min-width: 360px; max-height: 440px; overflow: auto; border: 1px solid var(--xai-border); }
-.xai-root table.xai-rd-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-.xai-root table.xai-rd-table th { position: sticky; top: 0; background: var(--xai-bg2); z-index: 1; text-align: left; padding: 3px 6px; cursor: pointer; user-select: none; white-space: nowrap; border-bottom: 1px solid var(--xai-border); }
-.xai-root table.xai-rd-table th[aria-sort=ascending]::after { content: " ▴"; }
-.xai-root table.xai-rd-table th[aria-sort=descending]::after { content: " ▾"; }
-.xai-root table.xai-rd-table td { padding: 2px 6px; border-bottom: 1px solid var(--xai-border); vertical-align: top; }
-.xai-root table.xai-rd-table td.xai-rule { font-family: var(--xai-mono); font-size: 0.9em; max-width: 360px; }
-.xai-root table.xai-rd-table td.xai-num { text-align: right; white-space: nowrap; }
-.xai-root table.xai-rd-table tbody tr { cursor: pointer; }
-.xai-root table.xai-rd-table tbody tr:hover { background: var(--xai-bg2); }
-.xai-root table.xai-rd-table tbody tr.xai-selected { outline: 2px solid var(--xai-accent); outline-offset: -2px; }
-.xai-root .xai-rd-side { flex: 0 1 360px; min-width: 280px; display: flex; flex-direction: column; gap: 6px; }
-.xai-root .xai-rd-side h4 { margin: 0; font-size: 1em; }
-.xai-root .xai-rd-rule { font-family: var(--xai-mono); font-size: 0.9em; }
-.xai-root .xai-parts { display: flex; height: 18px; width: 100%; outline: 1px solid var(--xai-border); }
-.xai-root .xai-part-bar { display: flex; align-items: center; justify-content: center; font-size: 0.8em; overflow: hidden; white-space: nowrap; }
-.xai-root .xai-part-bar[data-part=left] { background: #f28e2b; color: #000; }
-.xai-root .xai-part-bar[data-part=both] { background: #59a14f; color: #000; }
-.xai-root .xai-part-bar[data-part=right] { background: #4e79a7; color: #fff; }
-.xai-root .xai-part-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 0.85em; }
-.xai-root .xai-part-legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; background: var(--c); }
-.xai-root .xai-chips { display: flex; flex-wrap: wrap; gap: 4px; }
-.xai-root .xai-chip { border: 1px solid var(--xai-border); border-radius: 9px; padding: 0 6px; font-size: 0.85em; background: var(--xai-bg2); }
-.xai-root .xai-part h5 { margin: 4px 0 2px; font-size: 0.9em; font-weight: 600; }
-.xai-root .xai-thumbs { display: flex; flex-wrap: wrap; gap: 3px; }
-.xai-root canvas.xai-thumb { width: 44px; height: 44px; image-rendering: pixelated; outline: 1px solid var(--xai-border); }
-.xai-root .xai-thumb-slot { width: 44px; height: 44px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
-.xai-root table.xai-sample-rows { border-collapse: collapse; font-size: 0.85em; font-variant-numeric: tabular-nums; }
-.xai-root table.xai-sample-rows th, .xai-root table.xai-sample-rows td { padding: 1px 5px; text-align: right; border-bottom: 1px solid var(--xai-border); white-space: nowrap; }
-.xai-root .xai-sample-scroll { max-width: 100%; overflow-x: auto; }
-.xai-root .xai-coverage-wrap { margin-top: 10px; }
-.xai-root .xai-coverage-legend { width: 200px; margin: 2px 0 4px; }
-.xai-root .xai-coverage-scroll { max-width: 100%; max-height: 420px; overflow: auto; }
-.xai-root table.xai-coverage { border-collapse: collapse; font-size: 0.8em; }
-.xai-root table.xai-coverage th { font-weight: 400; padding: 0 4px; white-space: nowrap; }
-.xai-root table.xai-coverage th[scope=row] { text-align: right; font-family: var(--xai-mono); cursor: pointer; }
-.xai-root table.xai-coverage th.xai-cov-attr { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; vertical-align: bottom; max-height: 140px; overflow: hidden; text-overflow: ellipsis; }
-.xai-root table.xai-coverage td.xai-cov-cell { width: 14px; min-width: 14px; height: 14px; padding: 0; border: 1px solid var(--xai-bg); background: var(--xai-bg2); }
-.xai-root table.xai-coverage td.xai-filled { cursor: pointer; }
-.xai-root table.xai-coverage td.xai-linked { outline: 2px solid var(--xai-fg); outline-offset: -2px; }
-.xai-root table.xai-coverage tr.xai-linked > th, .xai-root table.xai-coverage th.xai-linked { color: var(--xai-accent); font-weight: 700; }
-.xai-root .xai-filter-note { color: var(--xai-accent); }
-`;
 
 /** Thumbnails by sample index, and table rows by sample index. */
 interface Thumb { q: Uint8Array; offset: number; h: number; w: number; c: number }

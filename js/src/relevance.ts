@@ -15,6 +15,7 @@ import { barChart, fmtSigned, rowOrder } from "./views/relevance-bars";
 import { addPrototypes, prototypeRow, type Prototype } from "./views/relevance-prototypes";
 import { decodeStability, hasStability, stabilityCaption, stabilityChart, type Stability } from "./views/relevance-stability";
 import { attach, type Handlers } from "./lib/lifecycle";
+import CSS from "./relevance.css";
 
 export interface RelevanceTraits {
   kind: "tabular" | "image";
@@ -77,36 +78,6 @@ export function decodeSamples(block: Record<string, unknown>): SennSample[] {
 
 const HINT = "hover a bar for its values";
 
-const CSS = `
-.xai-root .xai-senn-main { display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: flex-start; }
-.xai-root .xai-senn-input { display: flex; flex-direction: column; gap: 2px; }
-.xai-root canvas.xai-senn-image { width: 140px; height: 140px; image-rendering: pixelated; outline: 1px solid var(--xai-border); }
-.xai-root .xai-senn-charts { display: flex; gap: 0 6px; align-items: flex-start; }
-.xai-root svg.xai-senn-bars text, .xai-root svg.xai-senn-stab text { fill: var(--xai-fg); font-family: var(--xai-font); font-size: 11px; }
-.xai-root svg.xai-senn-bars .xai-senn-chart-title { font-weight: 600; }
-.xai-root svg.xai-senn-bars .xai-senn-value, .xai-root svg.xai-senn-stab .xai-senn-value { fill: var(--xai-fg2); font-variant-numeric: tabular-nums; }
-.xai-root svg .xai-senn-axis { stroke: var(--xai-fg2); stroke-opacity: 0.6; }
-.xai-root svg .xai-senn-hit { fill: transparent; }
-.xai-root svg .xai-senn-bar.xai-senn-neutral { fill: var(--xai-fg2); fill-opacity: 0.55; }
-.xai-root svg .xai-senn-row.xai-hover .xai-senn-hit { fill: var(--xai-bg2); }
-.xai-root svg .xai-senn-row.xai-hover .xai-senn-name { fill: var(--xai-accent); font-weight: 600; }
-.xai-root .xai-senn-section { margin-top: 12px; }
-.xai-root .xai-senn-section h4 { margin: 0 0 4px 0; font-size: 1em; }
-.xai-root .xai-senn-protos { display: inline-flex; flex-direction: column; gap: 3px; }
-.xai-root .xai-senn-proto-row { display: flex; align-items: center; gap: 8px; padding: 1px 4px; border-radius: 3px; }
-.xai-root .xai-senn-proto-row.xai-hover { background: var(--xai-bg2); outline: 1px solid var(--xai-accent); }
-.xai-root .xai-senn-proto-name { width: 110px; text-align: right; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 0.9em; }
-.xai-root .xai-senn-proto-cells { display: flex; flex-wrap: wrap; gap: 3px; }
-.xai-root canvas.xai-senn-proto { width: 40px; height: 40px; image-rendering: pixelated; outline: 1px solid var(--xai-border); }
-.xai-root .xai-senn-proto-slot { width: 40px; height: 40px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
-.xai-root .xai-senn-proto-id { font-family: var(--xai-mono); font-size: 0.85em; padding: 0 4px; border: 1px solid var(--xai-border); border-radius: 3px; }
-.xai-root svg.xai-senn-stab .xai-senn-grid { stroke: var(--xai-border); }
-.xai-root svg.xai-senn-stab .xai-senn-tick { fill: var(--xai-fg2); font-size: 10px; }
-.xai-root svg.xai-senn-stab .xai-senn-stab-bar { fill: var(--xai-fg2); fill-opacity: 0.45; }
-.xai-root svg.xai-senn-stab .xai-senn-own .xai-senn-stab-bar { fill: #59a14f; fill-opacity: 0.9; }
-.xai-root svg.xai-senn-stab .xai-senn-own .xai-senn-name { font-weight: 600; }
-.xai-root svg.xai-senn-stab .xai-senn-tickmark { stroke: var(--xai-fg); stroke-width: 2; }
-`;
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const ac = new AbortController();
