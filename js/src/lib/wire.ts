@@ -157,6 +157,11 @@ export function isWireQuantized(v: unknown): v is WireQuantized {
   return isObject(v) && isWireArray(v.lo) && isWireArray(v.hi) && isWireArray(v);
 }
 
+/** A decoded quantised array (and not a plain one). */
+export function isQuantized(v: NDArray | Quantized): v is Quantized {
+  return "q" in v;
+}
+
 /** True for `{}`, null and undefined: a block that was not sent. */
 export function isEmpty(v: unknown): v is Empty | null | undefined {
   return !isObject(v) || (!Array.isArray(v) && !ArrayBuffer.isView(v) && Object.keys(v).length === 0);
