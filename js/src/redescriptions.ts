@@ -1,51 +1,56 @@
 // RedescriptionView view (js/README.md "RedescriptionView state"). Sorting, filtering (J / p
 // sliders, text, set, a heatmap cell) and selection are local; the kernel is only asked for the
 // samples (thumbnails or table rows) of a selected row that were not embedded.
-import type { AnyModel } from "@anywidget/types";
 import { getLUT, lutColor, textColorOn } from "./lib/colormap";
 import { h, putRGBA, setText } from "./lib/dom";
-import { Fetcher, isStandalone } from "./lib/fetch";
 import { inputRGBA } from "./lib/heatmap";
-import { applyTheme } from "./lib/theme";
 import { Tooltip } from "./lib/tooltip";
-import { decodeFloat, decodeInt, decodeQuantized, type WireArray, type WireQuantized } from "./lib/wire";
+import { defineView, errorText, type ViewContext } from "./lib/view";
+import { type Empty, floats, ints, isEmpty, type NDArray, type Quantized } from "./lib/wire";
 import { coverageHeatmap, type Coverage } from "./views/redescription_coverage";
 import {
-  decodeRows,
   jCode,
   type Filter,
   type Part,
+  PARTS,
   partCounts,
   partSamples,
   pText,
   type Rows,
+  rowsOf,
+  type RowsState,
   type SetFilter,
   SORT_KEYS,
   type SortKey,
   sortRows,
   visibleRows,
 } from "./views/redescription_rows";
-import { attach, type Handlers } from "./lib/lifecycle";
-import CSS from "./redescriptions.css";
+import css from "./redescriptions.css";
 
-export interface RedescriptionTraits {
+/** The `samples` trait and the "samples" fetch, decoded: thumbnails or table rows of K samples. */
+export interface SamplesBlock {
+  index: NDArray; // int32 (K,)
+  images?: Quantized; // unsigned (K, H, W, C)
+  cells?: string[][]; // K rows of formatted values
+}
+
+/** RedescriptionView's traits, decoded (xaiwidgets/widgets/redescriptions.py). */
+export interface RedescriptionState {
   title: string;
   neurons: string[];
   attributes: string[];
   views: Record<string, string>;
-  rows: Record<string, unknown>;
-  coverage: Record<string, unknown>;
-  settings: Record<string, unknown>;
-  summary: Record<string, unknown>;
-  sample_kind: string;
+  rows: RowsState | Empty;
+  coverage: { values?: NDArray }; // float32 (neurons, attributes): best J per cell
+  settings: { min_jaccard?: number; max_pvalue?: number; correction?: string | null };
+  summary: { n_redescriptions?: number; n_neurons?: number; described?: number; shuffled_described?: number; shuffled_neurons?: number };
+  sample_kind: "image" | "table" | "none";
   sample_columns: string[];
-  samples: Record<string, unknown>;
+  samples: SamplesBlock | Empty;
   n_samples: number;
   n_show: number;
   selected: number;
 }
-
-type Model = AnyModel<RedescriptionTraits> & { standalone?: boolean };
 
 /** Rows drawn at most (the filter narrows the rest down). */
 export const MAX_ROWS = 400;
@@ -57,32 +62,23 @@ const PART_ORDER: Part[] = ["both", "left", "right"];
 /** Thumbnails by sample index, and table rows by sample index. */
 interface Thumb { q: Uint8Array; offset: number; h: number; w: number; c: number }
 
-export function addSamples(thumbs: Map<number, Thumb>, cells: Map<number, string[]>, block: Record<string, unknown> | undefined): number {
-  if (!block || !block.index) return 0;
-  const index = decodeInt(block.index as WireArray);
-  if (block.images) {
-    const img = decodeQuantized(block.images as WireQuantized);
+export function addSamples(thumbs: Map<number, Thumb>, cells: Map<number, string[]>, block: SamplesBlock | Empty | undefined): number {
+  if (isEmpty(block) || !block.index) return 0;
+  const index = ints(block.index);
+  const img = block.images;
+  if (img) {
     const [, hh, ww, cc] = img.shape;
     for (let k = 0; k < index.length; k++) thumbs.set(index[k], { q: img.q, offset: k * img.itemSize, h: hh, w: ww, c: cc ?? 1 });
   }
-  if (Array.isArray(block.cells)) {
-    const rows = block.cells as unknown[];
-    for (let k = 0; k < index.length; k++) cells.set(index[k], Array.isArray(rows[k]) ? (rows[k] as unknown[]).map(String) : []);
+  const rows = block.cells;
+  if (Array.isArray(rows)) {
+    for (let k = 0; k < index.length; k++) cells.set(index[k], Array.isArray(rows[k]) ? rows[k].map(String) : []);
   }
   return index.length;
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
-  const ac = new AbortController();
-  const { signal } = ac;
-  const standalone = isStandalone(model);
-  applyTheme(el);
-  if (!el.querySelector(":scope > style[data-xai-rd]")) {
-    const style = h("style", { "data-xai-rd": "1" });
-    style.textContent = CSS;
-    el.append(style);
-  }
-  const fetcher = new Fetcher(model);
+function render(ctx: ViewContext<RedescriptionState>): void {
+  const { el, signal, standalone, status } = ctx;
   const thumbs = new Map<number, Thumb>();
   const cells = new Map<number, string[]>();
   const pending = new Set<number>();
@@ -96,11 +92,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let coverage: Coverage | null = null;
   let tooltip: Tooltip | null = null;
 
-  const neurons = () => (model.get("neurons") ?? []).map(String);
-  const attributes = () => (model.get("attributes") ?? []).map(String);
-  const settings = () => (model.get("settings") ?? {}) as Record<string, unknown>;
-  const nSamples = () => Math.max(0, Number(model.get("n_samples")) || 0);
-  const nShow = () => Math.max(0, Number(model.get("n_show")) || 0);
+  const neurons = () => (ctx.get("neurons") ?? []).map(String);
+  const attributes = () => (ctx.get("attributes") ?? []).map(String);
+  const settings = () => ctx.get("settings") ?? {};
+  const nSamples = () => Math.max(0, Number(ctx.get("n_samples")) || 0);
+  const nShow = () => Math.max(0, Number(ctx.get("n_show")) || 0);
 
   function floorJ(): number {
     const v = Number(settings().min_jaccard);
@@ -111,33 +107,31 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     return Number.isFinite(v) && v > 0 ? Math.log10(v) : 0;
   }
 
-  function load(): string {
-    let problem = "";
+  function load(): void {
+    status.clear();
     try {
-      rows = decodeRows(model.get("rows") ?? {});
+      rows = rowsOf(ctx.get("rows"));
     } catch (err) {
-      console.error("xaiwidgets:", err);
-      rows = decodeRows({});
-      problem = `could not read the redescriptions: ${err instanceof Error ? err.message : String(err)}`;
+      rows = rowsOf({});
+      status.report("the redescriptions", err);
     }
     thumbs.clear();
     cells.clear();
     try {
-      addSamples(thumbs, cells, model.get("samples"));
+      addSamples(thumbs, cells, ctx.get("samples"));
     } catch (err) {
-      console.error("xaiwidgets:", err);
+      status.report("the embedded samples", err);
     }
     filter = { minJ: floorJ(), maxLog10P: ceilLog10P(), text: "", set: "all", neuron: -1, attribute: -1 };
-    const sel = Number(model.get("selected"));
+    const sel = Number(ctx.get("selected"));
     selected = Number.isInteger(sel) && sel >= 0 && sel < rows.count ? sel : -1;
-    return problem;
   }
 
-  function buildUI(problem: string) {
-    for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
+  function buildUI() {
+    ctx.clear();
     tooltip = new Tooltip(el);
-    const title = String(model.get("title") ?? "");
-    const sm = (model.get("summary") ?? {}) as Record<string, unknown>;
+    const title = String(ctx.get("title") ?? "");
+    const sm = ctx.get("summary") ?? {};
     const st = settings();
     const facts = [`${rows.count} redescriptions`];
     if (sm.n_neurons !== undefined) {
@@ -221,14 +215,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     table.append(thead, tbody);
     const wrap = h("div", { class: "xai-rd-table-wrap" }, [table]);
     const detail = h("div", { class: "xai-rd-side" });
-    const status = h("div", { class: "xai-status", role: "status", text: problem });
-    el.append(header, controls, status, h("div", { class: "xai-rd-main" }, [wrap, detail]));
+    status.idle();
+    el.append(header, controls, status.el, h("div", { class: "xai-rd-main" }, [wrap, detail]));
     let values: Float32Array | Float64Array = new Float32Array(0);
     try {
-      const cov = (model.get("coverage") ?? {}) as Record<string, unknown>;
-      if (cov.values) values = decodeFloat(cov.values as WireArray);
+      const cov = ctx.get("coverage");
+      if (!isEmpty(cov) && cov.values) values = floats(cov.values);
     } catch (err) {
-      console.error("xaiwidgets:", err);
+      status.report("the coverage", err);
     }
     coverage = coverageHeatmap({
       values, neurons: neurons(), attributes: attributes(), lo: floorJ(), tooltip, signal,
@@ -239,7 +233,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       },
     });
     el.append(coverage.el);
-    return { table, thead, tbody, detail, status, note };
+    return { table, thead, tbody, detail, note };
   }
 
   function drawTable(): void {
@@ -297,14 +291,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const counts = partCounts(rows, i);
     const total = counts.left + counts.both + counts.right || 1;
     const bar = h("div", { class: "xai-parts" });
-    for (const part of ["left", "both", "right"] as Part[]) {
+    for (const part of PARTS) {
       const seg = h("div", { class: "xai-part-bar", "data-part": part, text: counts[part] ? String(counts[part]) : "" });
       seg.style.flex = `${counts[part]} 0 0`;
       seg.addEventListener("mousemove", (ev) => tooltip?.show(ev, [PART_LABEL[part], ["samples", String(counts[part])], ["share", `${((100 * counts[part]) / total).toFixed(1)}% of the union`]]), { signal });
       seg.addEventListener("mouseleave", () => tooltip?.hide(), { signal });
       bar.append(seg);
     }
-    const legend = h("div", { class: "xai-part-legend" }, (["left", "both", "right"] as Part[]).map((p) => {
+    const legend = h("div", { class: "xai-part-legend" }, PARTS.map((p) => {
       const s = h("span", { text: `${PART_LABEL[p]} (${counts[p]})` });
       s.style.setProperty("--c", p === "left" ? "#f28e2b" : p === "both" ? "#59a14f" : "#4e79a7");
       return s;
@@ -333,7 +327,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
   }
 
-  const kind = () => String(model.get("sample_kind") ?? "none");
+  const kind = () => String(ctx.get("sample_kind") ?? "none");
   const has = (s: number) => (kind() === "image" ? thumbs.has(s) : cells.has(s));
 
   function wanted(): number[] {
@@ -381,7 +375,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function sampleTable(want: number[]): HTMLElement {
-    const cols = (model.get("sample_columns") ?? []).map(String);
+    const cols = (ctx.get("sample_columns") ?? []).map(String);
     const attrs = attributes();
     const involved = (rows.rightColumns[selected] ?? []).map((c) => cols.indexOf(attrs[c] ?? "")).filter((c) => c >= 0);
     const show = involved.length ? involved : cols.map((_, j) => j).slice(0, 6);
@@ -399,43 +393,40 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const ask = indices.filter((k) => !pending.has(k)).slice(0, 256);
     if (!ask.length) return;
     ask.forEach((k) => pending.add(k));
-    fetcher.fetch("samples", { indices: ask }).then((block) => {
+    ctx.fetch<SamplesBlock>("samples", { indices: ask }).then((block) => {
       ask.forEach((k) => pending.delete(k));
       try {
         addSamples(thumbs, cells, block);
       } catch (err) {
         console.error("xaiwidgets:", err);
-        if (ui) setText(ui.status, `could not read samples: ${String(err)}`);
+        status.say(`could not read samples: ${errorText(err)}`);
         return;
       }
-      if (ui) setText(ui.status, "");
+      status.idle();
       paintSamples();
     }, (err: unknown) => {
       ask.forEach((k) => pending.delete(k));
-      if (ui) setText(ui.status, `samples: ${err instanceof Error ? err.message : String(err)}`);
+      status.say(`samples: ${errorText(err)}`);
     });
   }
 
   function rebuild(): void {
-    const problem = load();
-    ui = buildUI(problem);
+    load();
+    ui = buildUI();
     drawTable();
     showDetail(false);
-    el.dataset.xaiReady = "1";
+    ctx.ready();
   }
 
-  const handlers: Handlers = [
-    ["change:selected", () => {
-      const k = Number(model.get("selected"));
-      if (k !== selected) select(k, true);
-    }],
-    ...["rows", "coverage", "title", "neurons", "attributes", "settings", "summary", "samples", "sample_kind", "sample_columns", "n_samples"].map(
-      (n): [string, () => void] => [`change:${n}`, rebuild],
-    ),
-    ["change:n_show", () => showDetail(true)],
-  ];
-  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose(), () => pending.clear());
+  ctx.on("selected", () => {
+    const k = Number(ctx.get("selected"));
+    if (k !== selected) select(k, true);
+  });
+  ctx.on(["rows", "coverage", "title", "neurons", "attributes", "settings", "summary", "samples", "sample_kind", "sample_columns", "n_samples"], rebuild);
+  ctx.on("n_show", () => showDetail(true));
+  ctx.onCleanup(() => pending.clear());
+  rebuild();
 }
 
 export { SORT_KEYS };
-export default { render };
+export default defineView<RedescriptionState>({ name: "rd", css, render });
