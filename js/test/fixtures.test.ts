@@ -34,12 +34,14 @@ interface Drawn {
   width: number;
   height: number;
   fills: number;
+  /** Pixels of the canvases drawn into this one (drawImage). */
+  images: Uint8ClampedArray[];
 }
 
 const drawn = new WeakMap<HTMLCanvasElement, Drawn>();
 
 function recorder(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
-  const rec: Drawn = drawn.get(canvas) ?? { pixels: null, width: 0, height: 0, fills: 0 };
+  const rec: Drawn = drawn.get(canvas) ?? { pixels: null, width: 0, height: 0, fills: 0, images: [] };
   drawn.set(canvas, rec);
   const api: Record<string, unknown> = {
     canvas,
@@ -50,6 +52,10 @@ function recorder(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
       rec.height = img.height;
     },
     fillRect: () => void rec.fills++,
+    drawImage: (src: unknown) => {
+      const px = src instanceof HTMLCanvasElement ? drawn.get(src)?.pixels : null;
+      if (px) rec.images.push(px);
+    },
     measureText: (t: string) => ({ width: 7 * String(t).length }),
   };
   // every other method is a no-op, every property settable
@@ -78,12 +84,20 @@ const texts = (el: Element, sel: string) => $$(el, sel).map((e) => e.textContent
 const get = <T>(state: Record<string, unknown>, name: string): T => decodeState<T>(state[name]);
 
 /** Distinct RGBA colours among the drawn pixels with alpha > 0. */
-function colours(c: HTMLCanvasElement): number {
-  const px = drawn.get(c)?.pixels;
+function colours(c: HTMLCanvasElement | Uint8ClampedArray | null | undefined): number {
+  const px = c instanceof HTMLCanvasElement ? drawn.get(c)?.pixels : c;
   if (!px) return 0;
   const seen = new Set<number>();
   for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0) seen.add((px[i] << 24) ^ (px[i + 1] << 16) ^ (px[i + 2] << 8) ^ px[i + 3]);
   return seen.size;
+}
+
+/** Pixels with colour (not grey): an attribution's map over a grey backdrop. */
+function chromatic(c: HTMLCanvasElement): number {
+  const px = drawn.get(c)?.pixels;
+  let n = 0;
+  for (let i = 0; px && i < px.length; i += 4) if (px[i + 3] > 0 && (px[i] !== px[i + 1] || px[i + 1] !== px[i + 2])) n++;
+  return n;
 }
 
 interface Block {
@@ -99,6 +113,7 @@ const checkComparison: Check = (el, state) => {
   const methods = get<string[]>(state, "methods");
   const kind = String(state.kind);
   const data = get<Block>(state, "data");
+  const masks = get<string[]>(state, "mask_methods") ?? [];
   expect(methods.length).toBeGreaterThan(0);
   expect(el.querySelector(".xai-title")?.textContent ?? "").toBe(String(state.title ?? ""));
   const maps = $$<HTMLCanvasElement>(el, "canvas.xai-heatmap[data-method]");
@@ -109,6 +124,8 @@ const checkComparison: Check = (el, state) => {
       expect(d?.pixels, `${c.dataset.method}: drawn`).toBeTruthy();
       expect(d.width * d.height).toBeGreaterThan(1);
       expect(colours(c), `${c.dataset.method}: not blank`).toBeGreaterThan(1);
+      // a map drawn in colour over the grey input (a keep-mask shows the masked input instead)
+      if (!masks.includes(c.dataset.method!)) expect(chromatic(c), `${c.dataset.method}: coloured`).toBeGreaterThan(0);
     }
     expect(colours(el.querySelector<HTMLCanvasElement>("canvas.xai-input")!)).toBeGreaterThan(1);
   } else if (kind === "tabular") {
@@ -186,8 +203,10 @@ const checkTimeline: Check = (el, state) => {
   expect(names.length).toBeGreaterThan(0);
   expect(texts(el, ".xai-tl-legend .xai-tl-concept")).toEqual(names);
   expect($$(el, "svg.xai-tl-graph circle.xai-tl-node")).toHaveLength(names.length);
-  const states = el.querySelector<HTMLCanvasElement>("canvas.xai-tl-states");
-  if (states) expect(drawn.get(states)?.fills ?? 0).toBeGreaterThan(0);
+  // the hidden states of the shown sequence: one image of (units x steps) colours
+  const states = drawn.get(el.querySelector<HTMLCanvasElement>("canvas.xai-tl-states")!);
+  expect(states?.images.length ?? 0).toBeGreaterThan(0);
+  expect(colours(states!.images[0])).toBeGreaterThan(1);
 };
 
 /** Per view (the fixture's "view"): the entry that draws it, its bundle, and what must be seen. */
