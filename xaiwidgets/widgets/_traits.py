@@ -6,11 +6,18 @@ Widgets keep numpy arrays (and :class:`Heatmap` values) in their state traits; t
 binary websocket frames instead of JSON lists. Heatmaps are quantised to uint8 with a per-item
 ``(lo, hi)`` range: a 224x224 heatmap costs 50,176 bytes instead of ~200 KB of float32. The JS
 side decodes every array the same way (``js/src/lib/wire.ts``).
+
+A trait's structure is declared once, here in Python, with :class:`Array`, :class:`HeatmapOf`,
+:class:`Struct` and friends passed to ``wire_trait(schema)``: every assignment is checked and
+cast (an error names the widget, the trait and the field), and the front end declares the same
+structure decoded (``decodeState`` in ``js/src/lib/wire.ts``; ``js/README.md`` "Declaring a
+trait").
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,8 +25,16 @@ import traitlets as t
 
 __all__ = [
     "DEFAULT_MAX_PAYLOAD_BYTES",
+    "Array",
+    "Field",
     "Heatmap",
+    "HeatmapOf",
+    "ListOf",
+    "Maybe",
     "PayloadTooLargeWarning",
+    "SchemaError",
+    "Struct",
+    "Value",
     "array_from_wire",
     "array_to_wire",
     "dequantize",
@@ -208,9 +223,267 @@ def to_wire(value: Any) -> Any:
     return value
 
 
-def wire_trait(default: Any = None) -> t.Dict:
-    """A synced dict trait whose arrays and heatmaps are encoded by :func:`to_wire`."""
-    return t.Dict(default or {}).tag(sync=True, to_json=lambda v, _widget: to_wire(v))
+# -- declared trait structure -------------------------------------------------------------------
+
+class SchemaError(t.TraitError, ValueError):
+    """A value does not match the structure declared for its trait (names the trait and field)."""
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, Heatmap):
+        return f"a Heatmap of shape {x.values.shape}"
+    if isinstance(x, np.ndarray) or hasattr(x, "detach"):
+        return f"{type(x).__name__} of dtype {x.dtype} and shape {tuple(x.shape)}"
+    if isinstance(x, (bool, int, float, str, type(None), np.generic)):
+        return repr(x)
+    return type(x).__name__
+
+
+class Field:
+    """One declared part of a synced value. :meth:`check` returns the value as it will be sent
+    (cast where the declaration says so) or raises :class:`SchemaError` naming ``where``."""
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Any:
+        raise NotImplementedError
+
+    def _fail(self, where: str, expected: str, value: Any) -> SchemaError:
+        return SchemaError(f"{where}: expected {expected}, got {_describe(value)}")
+
+
+_INTS = {"uint8", "int8", "uint16", "int16", "uint32", "int32"}
+
+
+class Array(Field):
+    """A numeric array sent as a wire array of ``dtype``.
+
+    Parameters
+    ----------
+    dtype : {"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64"}
+        The wire dtype the values are cast to. Integer dtypes take integer or boolean arrays
+        whose values fit; float dtypes take any real array.
+    dims : tuple of (str, int or None), optional
+        One entry per axis: an int fixes the length, a name ("K") must be the same length
+        everywhere it appears in the enclosing :class:`Struct` (e.g. the sample axis), None is
+        free. Default: any number of axes.
+
+    Examples
+    --------
+    >>> Array("int32", dims=("K",)).check(np.arange(3), "data.index").dtype
+    dtype('int32')
+    """
+
+    def __init__(self, dtype: str, dims: tuple[str | int | None, ...] | None = None) -> None:
+        if dtype not in _WIRE_DTYPES:
+            raise ValueError(f"Array: argument 'dtype' must be one of {sorted(_WIRE_DTYPES)}, "
+                             f"got {dtype!r}")
+        self.dtype = np.dtype(dtype)
+        self.dims = dims
+
+    def _shape(self, a: np.ndarray, where: str, dims: dict[str, int] | None, value: Any) -> None:
+        if self.dims is None:
+            return
+        if a.ndim != len(self.dims):
+            raise self._fail(where, f"an array of shape {self._dims_text()}", value)
+        for axis, (want, got) in enumerate(zip(self.dims, a.shape, strict=True)):
+            if isinstance(want, int) and got != want:
+                raise self._fail(where, f"axis {axis} of length {want}", value)
+            if isinstance(want, str) and dims is not None:
+                seen = dims.setdefault(want, got)
+                if seen != got:
+                    raise SchemaError(f"{where}: axis {axis} ({want}) has length {got}, but "
+                                      f"{want} = {seen} elsewhere in the same value")
+
+    def _dims_text(self) -> str:
+        return "(" + ", ".join("?" if d is None else str(d) for d in self.dims or ()) + ")"
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> np.ndarray:
+        a = _as_numpy(value)
+        if a.dtype.kind not in "biuf":
+            raise self._fail(where, f"a numeric array castable to {self.dtype}", value)
+        if self.dtype.name in _INTS:
+            if a.dtype.kind == "f":
+                raise self._fail(where, f"integers (wire dtype {self.dtype})", value)
+            info = np.iinfo(self.dtype)
+            if a.size and (int(a.min()) < info.min or int(a.max()) > info.max):
+                raise SchemaError(f"{where}: values from {int(a.min())} to {int(a.max())} do not "
+                                  f"fit the wire dtype {self.dtype} ({info.min} to {info.max})")
+        self._shape(a, where, dims, value)
+        return a.astype(self.dtype, copy=False)
+
+
+class HeatmapOf(Field):
+    """Finite real values sent quantised to uint8, one ``(lo, hi)`` range per item (a
+    :class:`Heatmap`). An array is wrapped; a :class:`Heatmap` keeps its own ``signed``.
+
+    Parameters
+    ----------
+    dims : tuple of (str, int or None), optional
+        As for :class:`Array`; the first axis is the item axis.
+    signed : bool, optional
+        For arrays: symmetric range around 0 (default: if any value is negative).
+    """
+
+    def __init__(self, dims: tuple[str | int | None, ...] | None = None, *,
+                 signed: bool | None = None) -> None:
+        self._array = Array("float32", dims)
+        self.signed = signed
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Heatmap:
+        signed = value.signed if isinstance(value, Heatmap) else self.signed
+        values = value.values if isinstance(value, Heatmap) else value
+        a = self._array.check(values, where, dims)
+        if a.ndim < 1:
+            raise self._fail(where, "an array with a leading item axis", value)
+        if not np.isfinite(a).all():
+            raise SchemaError(f"{where}: a heatmap must be finite, got NaN or Inf")
+        return Heatmap(a, signed=signed)
+
+
+class Value(Field):
+    """A JSON scalar of one of ``types`` (e.g. ``Value(int)``, ``Value(str, type(None))``);
+    numpy scalars become Python ones. ``bool`` is not taken for ``int`` or ``float``."""
+
+    def __init__(self, *types: type) -> None:
+        if not types:
+            raise ValueError("Value: give at least one type, e.g. Value(int)")
+        self.types = types
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Any:
+        if isinstance(value, np.generic):
+            value = value.item()
+        is_bool = isinstance(value, bool)
+        if float in self.types and isinstance(value, int) and not is_bool:
+            return float(value) if int not in self.types else value
+        if not isinstance(value, self.types) or (is_bool and bool not in self.types):
+            names = " or ".join("None" if x is type(None) else x.__name__ for x in self.types)
+            raise self._fail(where, names, value)
+        return value
+
+
+class ListOf(Field):
+    """A list (or tuple) whose items all match ``item``; sent as a list.
+
+    Parameters
+    ----------
+    item : Field
+    length : str or int, optional
+        A fixed length, or a dimension name shared with arrays of the same :class:`Struct`.
+    """
+
+    def __init__(self, item: Field, length: str | int | None = None) -> None:
+        self.item = item
+        self.length = length
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> list[Any]:
+        if not isinstance(value, (list, tuple)):
+            raise self._fail(where, "a list", value)
+        if isinstance(self.length, int) and len(value) != self.length:
+            raise self._fail(where, f"a list of {self.length} items", value)
+        if isinstance(self.length, str) and dims is not None:
+            seen = dims.setdefault(self.length, len(value))
+            if seen != len(value):
+                raise SchemaError(f"{where}: {len(value)} items, but {self.length} = {seen} "
+                                  f"elsewhere in the same value")
+        return [self.item.check(v, f"{where}[{i}]", dims) for i, v in enumerate(value)]
+
+
+class Maybe(Field):
+    """A :class:`Struct` field that may be left out (or None, which leaves it out)."""
+
+    def __init__(self, field: Field) -> None:
+        self.field = field
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Any:
+        return self.field.check(value, where, dims)
+
+
+class Struct(Field):
+    """A dict with named fields, each declared; an unknown or missing field is an error.
+
+    Parameters
+    ----------
+    **fields : Field
+        Wrap a field in :class:`Maybe` when it may be absent. Dimension names (``"K"``) are
+        shared by the fields of one struct and of the structs nested in it. A dict from any
+        key to values of one kind is :meth:`Struct.mapping`.
+
+    Examples
+    --------
+    >>> block = Struct(index=Array("int32", ("K",)), heat=HeatmapOf(("K", None, None)))
+    >>> sorted(block.check({"index": [0, 1], "heat": np.zeros((2, 3, 3))}, "data"))
+    ['heat', 'index']
+    """
+
+    def __init__(self, **fields: Field) -> None:
+        self.fields = fields
+        self._values: Field | None = None
+
+    @classmethod
+    def mapping(cls, values: Field) -> Struct:
+        """A dict from any str key to values of one kind (e.g. one heatmap per method)."""
+        s = cls()
+        s._values = values
+        return s
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self._fail(where, "a dict", value)
+        dims = {} if dims is None else dims
+        if self._values is not None:
+            out = {}
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    raise SchemaError(f"{where}: keys must be str, got {k!r}")
+                out[k] = self._values.check(v, f"{where}[{k!r}]", dims)
+            return out
+        unknown = sorted(set(value) - set(self.fields))
+        if unknown:
+            raise SchemaError(f"{where}: unknown field(s) {unknown}; declared: "
+                              f"{sorted(self.fields)}")
+        out = {}
+        for name, field in self.fields.items():
+            v = value.get(name)
+            if v is None:
+                if isinstance(field, Maybe):
+                    continue
+                raise SchemaError(f"{where}: missing field {name!r}")
+            out[name] = field.check(v, f"{where}.{name}", dims)
+        return out
+
+
+class _WireDict(t.Dict):
+    """A dict trait checked against a declared :class:`Field` on every assignment."""
+
+    def __init__(self, schema: Field | None, default: Any, empty_ok: bool) -> None:
+        self.schema = schema
+        self.empty_ok = empty_ok
+        super().__init__(default)
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        value = super().validate(obj, value)
+        if self.schema is None or (self.empty_ok and not value):
+            return value
+        where = f"{type(obj).__name__}.{self.name}"
+        return self.schema.check(value, where)
+
+
+def wire_trait(schema: Field | None = None, default: Any = None, *,
+               empty_ok: bool = True) -> t.Dict:
+    """A synced dict trait whose arrays and heatmaps are encoded by :func:`to_wire`.
+
+    Parameters
+    ----------
+    schema : Field, optional
+        The trait's declared structure (usually a :class:`Struct`): every assigned value is
+        checked and cast by it, and a mismatch raises :class:`SchemaError` naming the widget,
+        the trait and the field. Default: any dict, unchecked.
+    default : dict, optional
+        Initial value (default ``{}``).
+    empty_ok : bool, default True
+        ``{}`` passes without a check: a block not sent yet (the front end reads it as ``Empty``).
+    """
+    return _WireDict(schema, default or {}, empty_ok).tag(
+        sync=True, to_json=lambda v, _widget: to_wire(v))
 
 
 def split_buffers(state: Any) -> tuple[Any, list[list[str | int]], list[bytes]]:
