@@ -19,6 +19,8 @@ await build({
   splitting: false,
   sourcemap: false,
   legalComments: "none",
+  // CSS files are text that the view base injects (lib/view.ts), never separate stylesheets.
+  loader: { ".css": "text" },
   logLevel: "warning",
 });
 

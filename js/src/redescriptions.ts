@@ -1,50 +1,56 @@
 // RedescriptionView view (js/README.md "RedescriptionView state"). Sorting, filtering (J / p
 // sliders, text, set, a heatmap cell) and selection are local; the kernel is only asked for the
 // samples (thumbnails or table rows) of a selected row that were not embedded.
-import type { AnyModel } from "@anywidget/types";
 import { getLUT, lutColor, textColorOn } from "./lib/colormap";
 import { h, putRGBA, setText } from "./lib/dom";
-import { Fetcher, isStandalone } from "./lib/fetch";
 import { inputRGBA } from "./lib/heatmap";
-import { applyTheme } from "./lib/theme";
 import { Tooltip } from "./lib/tooltip";
-import { decodeFloat, decodeInt, decodeQuantized, type WireArray, type WireQuantized } from "./lib/wire";
+import { defineView, errorText, type ViewContext } from "./lib/view";
+import { type Empty, floats, ints, isEmpty, type NDArray, type Quantized } from "./lib/wire";
 import { coverageHeatmap, type Coverage } from "./views/redescription_coverage";
 import {
-  decodeRows,
   jCode,
   type Filter,
   type Part,
+  PARTS,
   partCounts,
   partSamples,
   pText,
   type Rows,
+  rowsOf,
+  type RowsState,
   type SetFilter,
   SORT_KEYS,
   type SortKey,
   sortRows,
   visibleRows,
 } from "./views/redescription_rows";
-import { attach, type Handlers } from "./lib/lifecycle";
+import css from "./redescriptions.css";
 
-export interface RedescriptionTraits {
+/** The `samples` trait and the "samples" fetch, decoded: thumbnails or table rows of K samples. */
+export interface SamplesBlock {
+  index: NDArray; // int32 (K,)
+  images?: Quantized; // unsigned (K, H, W, C)
+  cells?: string[][]; // K rows of formatted values
+}
+
+/** RedescriptionView's traits, decoded (xaiwidgets/widgets/redescriptions.py). */
+export interface RedescriptionState {
   title: string;
   neurons: string[];
   attributes: string[];
   views: Record<string, string>;
-  rows: Record<string, unknown>;
-  coverage: Record<string, unknown>;
-  settings: Record<string, unknown>;
-  summary: Record<string, unknown>;
-  sample_kind: string;
+  rows: RowsState | Empty;
+  coverage: { values?: NDArray }; // float32 (neurons, attributes): best J per cell
+  settings: { min_jaccard?: number; max_pvalue?: number; correction?: string | null };
+  summary: { n_redescriptions?: number; n_neurons?: number; described?: number; shuffled_described?: number; shuffled_neurons?: number };
+  sample_kind: "image" | "table" | "none";
   sample_columns: string[];
-  samples: Record<string, unknown>;
+  samples: SamplesBlock | Empty;
   n_samples: number;
   n_show: number;
   selected: number;
 }
-
-type Model = AnyModel<RedescriptionTraits> & { standalone?: boolean };
 
 /** Rows drawn at most (the filter narrows the rest down). */
 export const MAX_ROWS = 400;
@@ -52,81 +58,27 @@ export const MAX_ROWS = 400;
 const PART_LABEL: Record<Part, string> = { left: "left rule only", both: "both rules", right: "right rule only" };
 const PART_ORDER: Part[] = ["both", "left", "right"];
 
-const CSS = `
-.xai-root .xai-rd-main { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.xai-root .xai-rd-table-wrap { flex: 1 1 640px; min-width: 360px; max-height: 440px; overflow: auto; border: 1px solid var(--xai-border); }
-.xai-root table.xai-rd-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-.xai-root table.xai-rd-table th { position: sticky; top: 0; background: var(--xai-bg2); z-index: 1; text-align: left; padding: 3px 6px; cursor: pointer; user-select: none; white-space: nowrap; border-bottom: 1px solid var(--xai-border); }
-.xai-root table.xai-rd-table th[aria-sort=ascending]::after { content: " ▴"; }
-.xai-root table.xai-rd-table th[aria-sort=descending]::after { content: " ▾"; }
-.xai-root table.xai-rd-table td { padding: 2px 6px; border-bottom: 1px solid var(--xai-border); vertical-align: top; }
-.xai-root table.xai-rd-table td.xai-rule { font-family: var(--xai-mono); font-size: 0.9em; max-width: 360px; }
-.xai-root table.xai-rd-table td.xai-num { text-align: right; white-space: nowrap; }
-.xai-root table.xai-rd-table tbody tr { cursor: pointer; }
-.xai-root table.xai-rd-table tbody tr:hover { background: var(--xai-bg2); }
-.xai-root table.xai-rd-table tbody tr.xai-selected { outline: 2px solid var(--xai-accent); outline-offset: -2px; }
-.xai-root .xai-rd-side { flex: 0 1 360px; min-width: 280px; display: flex; flex-direction: column; gap: 6px; }
-.xai-root .xai-rd-side h4 { margin: 0; font-size: 1em; }
-.xai-root .xai-rd-rule { font-family: var(--xai-mono); font-size: 0.9em; }
-.xai-root .xai-parts { display: flex; height: 18px; width: 100%; outline: 1px solid var(--xai-border); }
-.xai-root .xai-part-bar { display: flex; align-items: center; justify-content: center; font-size: 0.8em; overflow: hidden; white-space: nowrap; }
-.xai-root .xai-part-bar[data-part=left] { background: #f28e2b; color: #000; }
-.xai-root .xai-part-bar[data-part=both] { background: #59a14f; color: #000; }
-.xai-root .xai-part-bar[data-part=right] { background: #4e79a7; color: #fff; }
-.xai-root .xai-part-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 0.85em; }
-.xai-root .xai-part-legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; background: var(--c); }
-.xai-root .xai-chips { display: flex; flex-wrap: wrap; gap: 4px; }
-.xai-root .xai-chip { border: 1px solid var(--xai-border); border-radius: 9px; padding: 0 6px; font-size: 0.85em; background: var(--xai-bg2); }
-.xai-root .xai-part h5 { margin: 4px 0 2px; font-size: 0.9em; font-weight: 600; }
-.xai-root .xai-thumbs { display: flex; flex-wrap: wrap; gap: 3px; }
-.xai-root canvas.xai-thumb { width: 44px; height: 44px; image-rendering: pixelated; outline: 1px solid var(--xai-border); }
-.xai-root .xai-thumb-slot { width: 44px; height: 44px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
-.xai-root table.xai-sample-rows { border-collapse: collapse; font-size: 0.85em; font-variant-numeric: tabular-nums; }
-.xai-root table.xai-sample-rows th, .xai-root table.xai-sample-rows td { padding: 1px 5px; text-align: right; border-bottom: 1px solid var(--xai-border); white-space: nowrap; }
-.xai-root .xai-sample-scroll { max-width: 100%; overflow-x: auto; }
-.xai-root .xai-coverage-wrap { margin-top: 10px; }
-.xai-root .xai-coverage-legend { width: 200px; margin: 2px 0 4px; }
-.xai-root .xai-coverage-scroll { max-width: 100%; max-height: 420px; overflow: auto; }
-.xai-root table.xai-coverage { border-collapse: collapse; font-size: 0.8em; }
-.xai-root table.xai-coverage th { font-weight: 400; padding: 0 4px; white-space: nowrap; }
-.xai-root table.xai-coverage th[scope=row] { text-align: right; font-family: var(--xai-mono); cursor: pointer; }
-.xai-root table.xai-coverage th.xai-cov-attr { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; vertical-align: bottom; max-height: 140px; overflow: hidden; text-overflow: ellipsis; }
-.xai-root table.xai-coverage td.xai-cov-cell { width: 14px; min-width: 14px; height: 14px; padding: 0; border: 1px solid var(--xai-bg); background: var(--xai-bg2); }
-.xai-root table.xai-coverage td.xai-filled { cursor: pointer; }
-.xai-root table.xai-coverage td.xai-linked { outline: 2px solid var(--xai-fg); outline-offset: -2px; }
-.xai-root table.xai-coverage tr.xai-linked > th, .xai-root table.xai-coverage th.xai-linked { color: var(--xai-accent); font-weight: 700; }
-.xai-root .xai-filter-note { color: var(--xai-accent); }
-`;
 
 /** Thumbnails by sample index, and table rows by sample index. */
 interface Thumb { q: Uint8Array; offset: number; h: number; w: number; c: number }
 
-export function addSamples(thumbs: Map<number, Thumb>, cells: Map<number, string[]>, block: Record<string, unknown> | undefined): number {
-  if (!block || !block.index) return 0;
-  const index = decodeInt(block.index as WireArray);
-  if (block.images) {
-    const img = decodeQuantized(block.images as WireQuantized);
+export function addSamples(thumbs: Map<number, Thumb>, cells: Map<number, string[]>, block: SamplesBlock | Empty | undefined): number {
+  if (isEmpty(block) || !block.index) return 0;
+  const index = ints(block.index);
+  const img = block.images;
+  if (img) {
     const [, hh, ww, cc] = img.shape;
     for (let k = 0; k < index.length; k++) thumbs.set(index[k], { q: img.q, offset: k * img.itemSize, h: hh, w: ww, c: cc ?? 1 });
   }
-  if (Array.isArray(block.cells)) {
-    const rows = block.cells as unknown[];
-    for (let k = 0; k < index.length; k++) cells.set(index[k], Array.isArray(rows[k]) ? (rows[k] as unknown[]).map(String) : []);
+  const rows = block.cells;
+  if (Array.isArray(rows)) {
+    for (let k = 0; k < index.length; k++) cells.set(index[k], Array.isArray(rows[k]) ? rows[k].map(String) : []);
   }
   return index.length;
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
-  const ac = new AbortController();
-  const { signal } = ac;
-  const standalone = isStandalone(model);
-  applyTheme(el);
-  if (!el.querySelector(":scope > style[data-xai-rd]")) {
-    const style = h("style", { "data-xai-rd": "1" });
-    style.textContent = CSS;
-    el.append(style);
-  }
-  const fetcher = new Fetcher(model);
+function render(ctx: ViewContext<RedescriptionState>): void {
+  const { el, signal, standalone, status } = ctx;
   const thumbs = new Map<number, Thumb>();
   const cells = new Map<number, string[]>();
   const pending = new Set<number>();
@@ -140,11 +92,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let coverage: Coverage | null = null;
   let tooltip: Tooltip | null = null;
 
-  const neurons = () => (model.get("neurons") ?? []).map(String);
-  const attributes = () => (model.get("attributes") ?? []).map(String);
-  const settings = () => (model.get("settings") ?? {}) as Record<string, unknown>;
-  const nSamples = () => Math.max(0, Number(model.get("n_samples")) || 0);
-  const nShow = () => Math.max(0, Number(model.get("n_show")) || 0);
+  const neurons = () => (ctx.get("neurons") ?? []).map(String);
+  const attributes = () => (ctx.get("attributes") ?? []).map(String);
+  const settings = () => ctx.get("settings") ?? {};
+  const nSamples = () => Math.max(0, Number(ctx.get("n_samples")) || 0);
+  const nShow = () => Math.max(0, Number(ctx.get("n_show")) || 0);
 
   function floorJ(): number {
     const v = Number(settings().min_jaccard);
@@ -155,33 +107,31 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     return Number.isFinite(v) && v > 0 ? Math.log10(v) : 0;
   }
 
-  function load(): string {
-    let problem = "";
+  function load(): void {
+    status.clear();
     try {
-      rows = decodeRows(model.get("rows") ?? {});
+      rows = rowsOf(ctx.get("rows"));
     } catch (err) {
-      console.error("xaiwidgets:", err);
-      rows = decodeRows({});
-      problem = `could not read the redescriptions: ${err instanceof Error ? err.message : String(err)}`;
+      rows = rowsOf({});
+      status.report("the redescriptions", err);
     }
     thumbs.clear();
     cells.clear();
     try {
-      addSamples(thumbs, cells, model.get("samples"));
+      addSamples(thumbs, cells, ctx.get("samples"));
     } catch (err) {
-      console.error("xaiwidgets:", err);
+      status.report("the embedded samples", err);
     }
     filter = { minJ: floorJ(), maxLog10P: ceilLog10P(), text: "", set: "all", neuron: -1, attribute: -1 };
-    const sel = Number(model.get("selected"));
+    const sel = Number(ctx.get("selected"));
     selected = Number.isInteger(sel) && sel >= 0 && sel < rows.count ? sel : -1;
-    return problem;
   }
 
-  function buildUI(problem: string) {
-    for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
+  function buildUI() {
+    ctx.clear();
     tooltip = new Tooltip(el);
-    const title = String(model.get("title") ?? "");
-    const sm = (model.get("summary") ?? {}) as Record<string, unknown>;
+    const title = String(ctx.get("title") ?? "");
+    const sm = ctx.get("summary") ?? {};
     const st = settings();
     const facts = [`${rows.count} redescriptions`];
     if (sm.n_neurons !== undefined) {
@@ -265,14 +215,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     table.append(thead, tbody);
     const wrap = h("div", { class: "xai-rd-table-wrap" }, [table]);
     const detail = h("div", { class: "xai-rd-side" });
-    const status = h("div", { class: "xai-status", role: "status", text: problem });
-    el.append(header, controls, status, h("div", { class: "xai-rd-main" }, [wrap, detail]));
+    status.idle();
+    el.append(header, controls, status.el, h("div", { class: "xai-rd-main" }, [wrap, detail]));
     let values: Float32Array | Float64Array = new Float32Array(0);
     try {
-      const cov = (model.get("coverage") ?? {}) as Record<string, unknown>;
-      if (cov.values) values = decodeFloat(cov.values as WireArray);
+      const cov = ctx.get("coverage");
+      if (!isEmpty(cov) && cov.values) values = floats(cov.values);
     } catch (err) {
-      console.error("xaiwidgets:", err);
+      status.report("the coverage", err);
     }
     coverage = coverageHeatmap({
       values, neurons: neurons(), attributes: attributes(), lo: floorJ(), tooltip, signal,
@@ -283,7 +233,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       },
     });
     el.append(coverage.el);
-    return { table, thead, tbody, detail, status, note };
+    return { table, thead, tbody, detail, note };
   }
 
   function drawTable(): void {
@@ -341,14 +291,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const counts = partCounts(rows, i);
     const total = counts.left + counts.both + counts.right || 1;
     const bar = h("div", { class: "xai-parts" });
-    for (const part of ["left", "both", "right"] as Part[]) {
+    for (const part of PARTS) {
       const seg = h("div", { class: "xai-part-bar", "data-part": part, text: counts[part] ? String(counts[part]) : "" });
       seg.style.flex = `${counts[part]} 0 0`;
       seg.addEventListener("mousemove", (ev) => tooltip?.show(ev, [PART_LABEL[part], ["samples", String(counts[part])], ["share", `${((100 * counts[part]) / total).toFixed(1)}% of the union`]]), { signal });
       seg.addEventListener("mouseleave", () => tooltip?.hide(), { signal });
       bar.append(seg);
     }
-    const legend = h("div", { class: "xai-part-legend" }, (["left", "both", "right"] as Part[]).map((p) => {
+    const legend = h("div", { class: "xai-part-legend" }, PARTS.map((p) => {
       const s = h("span", { text: `${PART_LABEL[p]} (${counts[p]})` });
       s.style.setProperty("--c", p === "left" ? "#f28e2b" : p === "both" ? "#59a14f" : "#4e79a7");
       return s;
@@ -377,7 +327,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
   }
 
-  const kind = () => String(model.get("sample_kind") ?? "none");
+  const kind = () => String(ctx.get("sample_kind") ?? "none");
   const has = (s: number) => (kind() === "image" ? thumbs.has(s) : cells.has(s));
 
   function wanted(): number[] {
@@ -425,7 +375,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function sampleTable(want: number[]): HTMLElement {
-    const cols = (model.get("sample_columns") ?? []).map(String);
+    const cols = (ctx.get("sample_columns") ?? []).map(String);
     const attrs = attributes();
     const involved = (rows.rightColumns[selected] ?? []).map((c) => cols.indexOf(attrs[c] ?? "")).filter((c) => c >= 0);
     const show = involved.length ? involved : cols.map((_, j) => j).slice(0, 6);
@@ -443,43 +393,40 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const ask = indices.filter((k) => !pending.has(k)).slice(0, 256);
     if (!ask.length) return;
     ask.forEach((k) => pending.add(k));
-    fetcher.fetch("samples", { indices: ask }).then((block) => {
+    ctx.fetch<SamplesBlock>("samples", { indices: ask }).then((block) => {
       ask.forEach((k) => pending.delete(k));
       try {
         addSamples(thumbs, cells, block);
       } catch (err) {
         console.error("xaiwidgets:", err);
-        if (ui) setText(ui.status, `could not read samples: ${String(err)}`);
+        status.say(`could not read samples: ${errorText(err)}`);
         return;
       }
-      if (ui) setText(ui.status, "");
+      status.idle();
       paintSamples();
     }, (err: unknown) => {
       ask.forEach((k) => pending.delete(k));
-      if (ui) setText(ui.status, `samples: ${err instanceof Error ? err.message : String(err)}`);
+      status.say(`samples: ${errorText(err)}`);
     });
   }
 
   function rebuild(): void {
-    const problem = load();
-    ui = buildUI(problem);
+    load();
+    ui = buildUI();
     drawTable();
     showDetail(false);
-    el.dataset.xaiReady = "1";
+    ctx.ready();
   }
 
-  const handlers: Handlers = [
-    ["change:selected", () => {
-      const k = Number(model.get("selected"));
-      if (k !== selected) select(k, true);
-    }],
-    ...["rows", "coverage", "title", "neurons", "attributes", "settings", "summary", "samples", "sample_kind", "sample_columns", "n_samples"].map(
-      (n): [string, () => void] => [`change:${n}`, rebuild],
-    ),
-    ["change:n_show", () => showDetail(true)],
-  ];
-  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose(), () => pending.clear());
+  ctx.on("selected", () => {
+    const k = Number(ctx.get("selected"));
+    if (k !== selected) select(k, true);
+  });
+  ctx.on(["rows", "coverage", "title", "neurons", "attributes", "settings", "summary", "samples", "sample_kind", "sample_columns", "n_samples"], rebuild);
+  ctx.on("n_show", () => showDetail(true));
+  ctx.onCleanup(() => pending.clear());
+  rebuild();
 }
 
 export { SORT_KEYS };
-export default { render };
+export default defineView<RedescriptionState>({ name: "rd", css, render });

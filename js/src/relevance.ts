@@ -2,21 +2,31 @@
 // sample, SENN's relevance per concept (or feature) beside the concept activations, prototypes
 // of learned concepts and a stability panel. Sample selection, sorting and hovering are local;
 // the kernel is asked only for samples and prototype rows that were not embedded.
-import type { AnyModel } from "@anywidget/types";
-import { h, putRGBA, setText } from "./lib/dom";
-import { Fetcher, isStandalone } from "./lib/fetch";
+import { h, putRGBA } from "./lib/dom";
 import { className } from "./lib/format";
 import { inputRGBA } from "./lib/heatmap";
-import { nearestIn, stepIn } from "./lib/layout";
-import { applyTheme } from "./lib/theme";
 import { Tooltip, type TipLine } from "./lib/tooltip";
-import { decodeFloat, decodeInt, decodeQuantized, type Quantized, type WireArray, type WireQuantized } from "./lib/wire";
+import { defineView, errorText, type ViewContext } from "./lib/view";
+import { type Empty, floats, ints, isEmpty, isQuantized, type NDArray, type Quantized } from "./lib/wire";
 import { barChart, fmtSigned, rowOrder } from "./views/relevance-bars";
-import { addPrototypes, prototypeRow, type Prototype } from "./views/relevance-prototypes";
-import { decodeStability, hasStability, stabilityCaption, stabilityChart, type Stability } from "./views/relevance-stability";
-import { attach, type Handlers } from "./lib/lifecycle";
+import { addPrototypes, prototypeRow, type Prototype, type PrototypeBlock } from "./views/relevance-prototypes";
+import { stabilityCaption, stabilityChart, stabilityOf, type Stability, type StabilityState } from "./views/relevance-stability";
+import css from "./relevance.css";
 
-export interface RelevanceTraits {
+/** `data` and the "sample" fetch, decoded: K explained samples with k concepts each. */
+export interface SennBlock {
+  index: NDArray; // int32 (K,)
+  target: NDArray; // int32 (K,)
+  pred: NDArray; // int32 (K,)
+  prob: NDArray; // float32 (K,)
+  concepts: NDArray; // float32 (K, k)
+  relevances: NDArray; // float32 (K, k)
+  /** Tabular rows float32 (K, F), or quantised unsigned images (K, H, W, C). */
+  inputs?: NDArray | Quantized;
+}
+
+/** SENNView's traits, decoded (xaiwidgets/widgets/relevance.py). */
+export interface RelevanceState {
   kind: "tabular" | "image";
   title: string;
   class_names: string[];
@@ -24,15 +34,11 @@ export interface RelevanceTraits {
   learned: boolean;
   n_samples: number;
   sample: number;
-  data: Record<string, unknown>;
-  prototypes: Record<string, unknown>;
-  stability: Record<string, unknown>;
+  data: SennBlock | Empty;
+  prototypes: PrototypeBlock | Empty;
+  stability: StabilityState | Empty;
   sort: boolean;
 }
-
-type Model = AnyModel<RelevanceTraits> & { standalone?: boolean };
-
-export { isStandalone };
 
 /** One explained sample. */
 export interface SennSample {
@@ -46,167 +52,115 @@ export interface SennSample {
   image: { q: Uint8Array; offset: number; h: number; w: number; c: number } | null;
 }
 
-/** Splits a wire block into samples keyed by their global index. */
-export function decodeSamples(block: Record<string, unknown>): SennSample[] {
-  if (!block || !("index" in block)) return [];
-  const index = decodeInt(block.index as WireArray);
-  const target = decodeInt(block.target as WireArray);
-  const pred = decodeInt(block.pred as WireArray);
-  const prob = decodeFloat(block.prob as WireArray);
-  const conc = decodeFloat(block.concepts as WireArray);
-  const rel = decodeFloat(block.relevances as WireArray);
+/** Splits a decoded block into samples keyed by their global index. */
+export function samplesOf(block: SennBlock | Empty | undefined): SennSample[] {
+  if (isEmpty(block) || !block.index) return [];
+  const index = ints(block.index);
+  const target = ints(block.target);
+  const pred = ints(block.pred);
+  const prob = floats(block.prob);
+  const conc = floats(block.concepts);
+  const rel = floats(block.relevances);
   const K = index.length;
   const k = K ? conc.length / K : 0;
-  const inputs = block.inputs as (WireArray | WireQuantized | undefined);
-  let img: Quantized | null = null;
-  let rows: Float32Array | Float64Array | null = null;
-  if (inputs && "lo" in inputs) img = decodeQuantized(inputs as WireQuantized);
-  else if (inputs) rows = decodeFloat(inputs as WireArray);
+  const img = block.inputs && isQuantized(block.inputs) ? block.inputs : null;
+  const rows = block.inputs && !isQuantized(block.inputs) ? floats(block.inputs) : null;
   const F = rows && K ? rows.length / K : 0;
-  return Array.from({ length: K }, (_, i) => {
-    const [, hh = 1, ww = 1, cc = 1] = img?.shape ?? [];
-    return {
-      index: index[i], target: target[i], pred: pred[i], prob: prob[i],
-      concepts: Float32Array.from(conc.subarray(i * k, (i + 1) * k)),
-      relevances: Float32Array.from(rel.subarray(i * k, (i + 1) * k)),
-      row: rows ? Float32Array.from(rows.subarray(i * F, (i + 1) * F)) : null,
-      image: img ? { q: img.q, offset: i * img.itemSize, h: hh, w: ww, c: cc } : null,
-    };
-  });
+  const [, hh = 1, ww = 1, cc = 1] = img?.shape ?? [];
+  return Array.from({ length: K }, (_, i) => ({
+    index: index[i], target: target[i], pred: pred[i], prob: prob[i],
+    concepts: Float32Array.from(conc.subarray(i * k, (i + 1) * k)),
+    relevances: Float32Array.from(rel.subarray(i * k, (i + 1) * k)),
+    row: rows ? Float32Array.from(rows.subarray(i * F, (i + 1) * F)) : null,
+    image: img ? { q: img.q, offset: i * img.itemSize, h: hh, w: ww, c: cc } : null,
+  }));
 }
 
 const HINT = "hover a bar for its values";
 
-const CSS = `
-.xai-root .xai-senn-main { display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: flex-start; }
-.xai-root .xai-senn-input { display: flex; flex-direction: column; gap: 2px; }
-.xai-root canvas.xai-senn-image { width: 140px; height: 140px; image-rendering: pixelated; outline: 1px solid var(--xai-border); }
-.xai-root .xai-senn-charts { display: flex; gap: 0 6px; align-items: flex-start; }
-.xai-root svg.xai-senn-bars text, .xai-root svg.xai-senn-stab text { fill: var(--xai-fg); font-family: var(--xai-font); font-size: 11px; }
-.xai-root svg.xai-senn-bars .xai-senn-chart-title { font-weight: 600; }
-.xai-root svg.xai-senn-bars .xai-senn-value, .xai-root svg.xai-senn-stab .xai-senn-value { fill: var(--xai-fg2); font-variant-numeric: tabular-nums; }
-.xai-root svg .xai-senn-axis { stroke: var(--xai-fg2); stroke-opacity: 0.6; }
-.xai-root svg .xai-senn-hit { fill: transparent; }
-.xai-root svg .xai-senn-bar.xai-senn-neutral { fill: var(--xai-fg2); fill-opacity: 0.55; }
-.xai-root svg .xai-senn-row.xai-hover .xai-senn-hit { fill: var(--xai-bg2); }
-.xai-root svg .xai-senn-row.xai-hover .xai-senn-name { fill: var(--xai-accent); font-weight: 600; }
-.xai-root .xai-senn-section { margin-top: 12px; }
-.xai-root .xai-senn-section h4 { margin: 0 0 4px 0; font-size: 1em; }
-.xai-root .xai-senn-protos { display: inline-flex; flex-direction: column; gap: 3px; }
-.xai-root .xai-senn-proto-row { display: flex; align-items: center; gap: 8px; padding: 1px 4px; border-radius: 3px; }
-.xai-root .xai-senn-proto-row.xai-hover { background: var(--xai-bg2); outline: 1px solid var(--xai-accent); }
-.xai-root .xai-senn-proto-name { width: 110px; text-align: right; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 0.9em; }
-.xai-root .xai-senn-proto-cells { display: flex; flex-wrap: wrap; gap: 3px; }
-.xai-root canvas.xai-senn-proto { width: 40px; height: 40px; image-rendering: pixelated; outline: 1px solid var(--xai-border); }
-.xai-root .xai-senn-proto-slot { width: 40px; height: 40px; background: var(--xai-bg2); outline: 1px dashed var(--xai-border); }
-.xai-root .xai-senn-proto-id { font-family: var(--xai-mono); font-size: 0.85em; padding: 0 4px; border: 1px solid var(--xai-border); border-radius: 3px; }
-.xai-root svg.xai-senn-stab .xai-senn-grid { stroke: var(--xai-border); }
-.xai-root svg.xai-senn-stab .xai-senn-tick { fill: var(--xai-fg2); font-size: 10px; }
-.xai-root svg.xai-senn-stab .xai-senn-stab-bar { fill: var(--xai-fg2); fill-opacity: 0.45; }
-.xai-root svg.xai-senn-stab .xai-senn-own .xai-senn-stab-bar { fill: #59a14f; fill-opacity: 0.9; }
-.xai-root svg.xai-senn-stab .xai-senn-own .xai-senn-name { font-weight: 600; }
-.xai-root svg.xai-senn-stab .xai-senn-tickmark { stroke: var(--xai-fg); stroke-width: 2; }
-`;
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
-  const ac = new AbortController();
-  const { signal } = ac;
-  const standalone = isStandalone(model);
-  applyTheme(el);
-  if (!el.querySelector(":scope > style[data-xai-senn]")) {
-    const style = h("style", { "data-xai-senn": "1" });
-    style.textContent = CSS;
-    el.append(style);
-  }
+function render(ctx: ViewContext<RelevanceState>): void {
+  const { el, signal, standalone, status } = ctx;
   const store = new Map<number, SennSample>();
   const protos = new Map<number, Prototype[]>();
   const pendingProtos = new Set<number>();
-  const fetcher = new Fetcher(model);
   let stab: Stability | null = null;
-  let shown: SennSample | null = null;
-  let wanted = -1;
-  let sorted = model.get("sort") === true;
+  let sorted = ctx.get("sort") === true;
   let hoverRow = -1;
-  let problem = "";
   let tooltip: Tooltip | null = null;
   let ui: ReturnType<typeof buildUI> | null = null;
 
-  const names = () => (model.get("concept_names") ?? []).map(String);
-  const classes = () => (model.get("class_names") ?? []).map(String);
-  const nSamples = () => Math.max(0, Math.floor(Number(model.get("n_samples")) || 0)) || store.size;
-  const available = () => [...store.keys()].filter((i) => i < nSamples()).sort((a, b) => a - b);
-  const topK = () => Number(((model.get("prototypes") ?? {}) as Record<string, unknown>).top_k) || 0;
+  const names = () => (ctx.get("concept_names") ?? []).map(String);
+  const classes = () => (ctx.get("class_names") ?? []).map(String);
+  const learned = () => ctx.get("learned") === true;
+  const nSamples = () => Math.max(0, Math.floor(Number(ctx.get("n_samples")) || 0)) || store.size;
+  const topK = () => {
+    const p = ctx.get("prototypes");
+    return isEmpty(p) ? 0 : Number(p.top_k) || 0;
+  };
 
-  function addBlock(block: unknown, what: string): void {
+  const pager = ctx.pager<SennSample>({
+    trait: "sample",
+    count: nSamples,
+    get: (i) => store.get(i),
+    held: () => [...store.keys()].sort((a, b) => a - b),
+    load: (i) => ctx.fetch<SennBlock>("sample", { index: i }).then((block) => addBlock(() => block, `sample ${i}`)),
+    paint,
+  });
+
+  /** A malformed block must not take the whole view down: report it and keep the rest. */
+  function addBlock(read: () => SennBlock | Empty, what: string): void {
     try {
-      for (const smp of decodeSamples(block as Record<string, unknown>)) store.set(smp.index, smp);
+      for (const smp of samplesOf(read())) store.set(smp.index, smp);
     } catch (err) {
-      problem = `could not read ${what}: ${err instanceof Error ? err.message : String(err)}`;
-      console.error("xaiwidgets:", err);
-      if (ui) setText(ui.status, problem);
+      status.report(what, err);
     }
   }
 
   function load(): void {
     store.clear();
     protos.clear();
-    problem = "";
-    addBlock(model.get("data"), "`data`");
+    status.clear();
+    addBlock(() => ctx.get("data"), "`data`");
     try {
-      addPrototypes(protos, model.get("prototypes") as Record<string, unknown>);
+      addPrototypes(protos, ctx.get("prototypes"));
     } catch (err) {
-      problem = `could not read the prototypes: ${String(err)}`;
+      status.report("the prototypes", err);
     }
     try {
-      stab = hasStability(model.get("stability")) ? decodeStability(model.get("stability")) : null;
+      const st = ctx.get("stability");
+      stab = isEmpty(st) ? null : stabilityOf(st);
     } catch (err) {
       stab = null;
-      problem = `could not read the stability estimates: ${String(err)}`;
+      status.report("the stability estimates", err);
     }
   }
 
   function buildUI() {
-    for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
+    ctx.clear();
     tooltip = new Tooltip(el);
-    const n = nSamples();
-    const title = String(model.get("title") ?? "");
-    const prev = h("button", { type: "button", class: "xai-prev", title: "previous sample", text: "◀" });
-    const next = h("button", { type: "button", class: "xai-next", title: "next sample", text: "▶" });
-    const num = h("input", { type: "number", class: "xai-sample", min: 0, max: Math.max(0, n - 1), step: 1, "aria-label": "sample" });
-    const offline = standalone && available().length < n ? ` (offline: ${available().length} embedded)` : "";
+    const title = String(ctx.get("title") ?? "");
     const info = h("span", { class: "xai-info" });
     const header = h("div", { class: "xai-header" }, [
       title ? h("h3", { class: "xai-title", text: title }) : null,
-      h("div", { class: "xai-nav" }, [h("span", { text: "sample" }), prev, num, next, h("span", { text: `of ${n}${offline}` })]),
+      pager.nav(),
       info,
     ]);
-    prev.addEventListener("click", () => step(-1), { signal });
-    next.addEventListener("click", () => step(1), { signal });
-    const jump = () => (num.value === "" ? syncNav() : go(Math.round(Number(num.value))));
-    num.addEventListener("change", jump, { signal });
-    num.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") jump();
-    }, { signal });
-    // Keys for our inputs must not reach JupyterLab's command-mode shortcuts.
-    el.addEventListener("keydown", (e) => {
-      const t = e.target as Element | null;
-      if (t && t.closest("input, select, button")) e.stopPropagation();
-    }, { signal });
     const sortBox = h("input", { type: "checkbox", class: "xai-senn-sort" });
     sortBox.checked = sorted;
     sortBox.addEventListener("change", () => {
       sorted = sortBox.checked;
-      if (shown) paint(shown);
+      if (pager.shown) paint(pager.shown);
     }, { signal });
     const controls = h("div", { class: "xai-controls" }, [
       h("label", { title: "order the bars by |relevance| of the shown sample" }, [sortBox, "sort by |relevance|"]),
       h("span", { class: "xai-hint", text: HINT }),
     ]);
-    const status = h("div", { class: "xai-status", role: "status", text: problem });
+    status.idle();
     const main = h("div", { class: "xai-senn-main" });
     const sections: HTMLElement[] = [];
     let protoBox: HTMLElement | null = null;
-    if (model.get("learned") && (protos.size || topK())) {
+    if (learned() && (protos.size || topK())) {
       protoBox = h("div", { class: "xai-senn-protos" });
       sections.push(h("div", { class: "xai-senn-section xai-senn-prototypes" }, [
         h("h4", { text: "Prototypes: the samples that activate each concept most" }),
@@ -222,50 +176,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         h("div", { class: "xai-hint", text: stabilityCaption(stab) }),
       ]));
     }
-    el.append(header, controls, status, main, ...sections, tooltip.el);
-    return { prev, next, num, info, status, main, protoBox, stabBox };
-  }
-
-  function step(dir: 1 | -1): void {
-    if (standalone) go(stepIn(available(), wanted, dir));
-    else go(wanted + dir);
-  }
-
-  function syncNav(): void {
-    if (!ui) return;
-    ui.num.value = String(wanted);
-    const avail = standalone ? available() : null;
-    ui.prev.disabled = avail ? stepIn(avail, wanted, -1) === wanted : wanted <= 0;
-    ui.next.disabled = avail ? stepIn(avail, wanted, 1) === wanted : wanted >= nSamples() - 1;
-  }
-
-  function go(i: number): void {
-    const n = nSamples();
-    if (!Number.isFinite(i) || n === 0) return;
-    i = Math.max(0, Math.min(n - 1, i));
-    if (standalone && !store.has(i)) {
-      const avail = available();
-      if (!avail.length) return;
-      if (wanted < 0) i = nearestIn(avail, i);
-      else {
-        if (ui) setText(ui.status, `sample ${i} is not in this offline page (${avail.length} embedded)`);
-        syncNav();
-        return;
-      }
-    }
-    wanted = i;
-    syncNav();
-    const got = store.get(i);
-    if (got) return paint(got);
-    el.classList.add("xai-loading");
-    if (ui) setText(ui.status, `loading sample ${i}…`);
-    fetcher.fetch("sample", { index: i }).then((block) => {
-      addBlock(block, `sample ${i}`);
-      const s2 = store.get(wanted);
-      if (s2 && s2 !== shown) paint(s2);
-    }, (err: unknown) => {
-      if (ui && wanted === i && !store.has(i)) setText(ui.status, `sample ${i}: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    el.append(header, controls, status.el, main, ...sections, tooltip.el);
+    return { info, main, protoBox, stabBox, sortBox };
   }
 
   function tipLines(smp: SennSample, row: number): TipLine[] {
@@ -275,7 +187,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const lines: TipLine[] = [
       nm,
       ["relevance θ", fmtSigned(rel)],
-      [model.get("learned") ? "activation h" : "value h", fmtSigned(act)],
+      [learned() ? "activation h" : "value h", fmtSigned(act)],
       ["contribution θ·h", fmtSigned(rel * act)],
     ];
     const list = protos.get(row);
@@ -288,6 +200,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (!ui) return;
     for (const g of ui.main.querySelectorAll<SVGGElement>("g.xai-senn-row")) g.classList.toggle("xai-hover", Number(g.dataset.row) === row);
     for (const r of ui.protoBox?.querySelectorAll<HTMLElement>(".xai-senn-proto-row") ?? []) r.classList.toggle("xai-hover", Number(r.dataset.row) === row);
+    const shown = pager.shown;
     if (row < 0 || !shown || !ev) {
       tooltip?.hide();
       return;
@@ -296,10 +209,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function paint(smp: SennSample): void {
-    shown = smp;
-    el.classList.remove("xai-loading");
     if (!ui) return;
-    setText(ui.status, problem);
+    status.idle();
     const nm = names();
     const order = rowOrder(smp.relevances, sorted);
     const parts: HTMLElement[] = [];
@@ -310,8 +221,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
     const labelWidth = Math.min(190, 24 + 6.5 * Math.max(6, ...nm.map((x) => Math.min(x.length, 22))));
     const rel = barChart({ title: "relevance θ(x)", names: nm, values: smp.relevances, order, kind: "relevance", labelWidth });
-    const act = barChart({ title: model.get("learned") ? "concept activation h(x)" : "feature value h(x)", names: nm, values: smp.concepts, order, kind: "activation", labels: false, signed: false });
-    const charts = h("div", { class: "xai-senn-charts" }, [rel as unknown as HTMLElement, act as unknown as HTMLElement]);
+    const act = barChart({ title: learned() ? "concept activation h(x)" : "feature value h(x)", names: nm, values: smp.concepts, order, kind: "activation", labels: false, signed: false });
+    const charts = h("div", { class: "xai-senn-charts" }, [rel, act]);
     for (const g of charts.querySelectorAll<SVGGElement>("g.xai-senn-row")) {
       const row = Number(g.dataset.row);
       g.addEventListener("mousemove", (ev) => setHover(row, ev), { signal });
@@ -329,9 +240,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       h("span", { class: "xai-pred", text: `pred: ${className(names_, smp.pred)} (p=${Number.isFinite(smp.prob) ? smp.prob.toFixed(2) : "n/a"})` }),
     );
     paintPrototypes(order);
-    if (ui.stabBox && stab) ui.stabBox.replaceChildren(stabilityChart(stab, smp.index) as unknown as HTMLElement);
+    if (ui.stabBox && stab) ui.stabBox.replaceChildren(stabilityChart(stab, smp.index));
     if (hoverRow >= 0) setHover(hoverRow);
-    el.dataset.xaiReady = "1";
+    ctx.ready();
   }
 
   function paintPrototypes(order: number[]): void {
@@ -349,12 +260,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (standalone || !missing.length) return;
     for (const j of missing) {
       pendingProtos.add(j);
-      fetcher.fetch("prototypes", { concept: j }).then((block) => {
+      ctx.fetch<PrototypeBlock>("prototypes", { concept: j }).then((block) => {
         pendingProtos.delete(j);
         addPrototypes(protos, block);
-        if (shown) paintPrototypes(rowOrder(shown.relevances, sorted));
+        if (pager.shown) paintPrototypes(rowOrder(pager.shown.relevances, sorted));
       }, (err: unknown) => {
-        if (ui) setText(ui.status, `prototypes: ${err instanceof Error ? err.message : String(err)}`);
+        status.say(`prototypes: ${errorText(err)}`);
       });
     }
   }
@@ -362,34 +273,16 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function rebuild(): void {
     load();
     ui = buildUI();
-    const start = wanted >= 0 ? wanted : Number(model.get("sample")) || 0;
-    wanted = -1;
-    shown = null;
-    if (nSamples() === 0 || (standalone && !available().length)) {
-      setText(ui.status, problem || "no samples to show");
-      el.dataset.xaiReady = "1";
-      return;
-    }
-    go(start);
+    pager.restart();
   }
 
-  const handlers: Handlers = [
-    ["change:sample", () => {
-      const i = Number(model.get("sample"));
-      if (i !== wanted) go(i);
-    }],
-    ["change:sort", () => {
-      sorted = model.get("sort") === true;
-      const box = el.querySelector<HTMLInputElement>("input.xai-senn-sort");
-      if (box) box.checked = sorted;
-      if (shown) paint(shown);
-    }],
-    ...["data", "prototypes", "stability", "kind", "title", "class_names", "concept_names", "learned", "n_samples"].map(
-      (n): [string, () => void] => [`change:${n}`, rebuild],
-    ),
-  ];
-  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose());
+  ctx.on("sort", () => {
+    sorted = ctx.get("sort") === true;
+    if (ui) ui.sortBox.checked = sorted;
+    if (pager.shown) paint(pager.shown);
+  });
+  ctx.on(["data", "prototypes", "stability", "kind", "title", "class_names", "concept_names", "learned", "n_samples"], rebuild);
+  rebuild();
 }
 
-export default { render };
-
+export default defineView<RelevanceState>({ name: "senn", css, render });

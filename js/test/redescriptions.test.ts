@@ -2,14 +2,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import widget, { addSamples } from "../src/redescriptions";
 import { createModel } from "../src/standalone";
+import { decodeState } from "../src/lib/wire";
 import {
-  decodeRows,
   type Filter,
   hasBit,
   jCode,
   partCounts,
   partSamples,
   pText,
+  rowsOf,
   sortRows,
   visibleRows,
 } from "../src/views/redescription_rows";
@@ -101,7 +102,7 @@ function slide(el: Element, selector: string, value: number) {
 afterEach(() => document.body.replaceChildren());
 
 describe("redescription rows (pure)", () => {
-  const rows = decodeRows(rowsWire());
+  const rows = rowsOf(decodeState(rowsWire()));
   const all: Filter = { minJ: 0, maxLog10P: 0, text: "", set: "all", neuron: -1, attribute: -1 };
 
   it("decodes the wire rows and the packed supports", () => {
@@ -152,9 +153,9 @@ describe("redescription rows (pure)", () => {
   it("adds embedded and fetched samples to the caches", () => {
     const thumbs = new Map();
     const cells = new Map<number, string[]>();
-    expect(addSamples(thumbs, cells, thumbBlock([4, 7]))).toBe(2);
+    expect(addSamples(thumbs, cells, decodeState(thumbBlock([4, 7])))).toBe(2);
     expect([...thumbs.keys()]).toEqual([4, 7]);
-    addSamples(thumbs, cells, { index: i32([1], [3]), cells: [["1.5", "red"]] });
+    addSamples(thumbs, cells, decodeState({ index: i32([1], [3]), cells: [["1.5", "red"]] }));
     expect(cells.get(3)).toEqual(["1.5", "red"]);
   });
 });

@@ -1,10 +1,11 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import widget, { decodeSamples } from "../src/relevance";
+import widget, { samplesOf } from "../src/relevance";
+import { decodeState } from "../src/lib/wire";
 import { createModel } from "../src/standalone";
 import { barChart, clipName, fmtSigned, rowOrder, signedColor } from "../src/views/relevance-bars";
 import { addPrototypes, type Prototype } from "../src/views/relevance-prototypes";
-import { decodeStability, logRange, sampleValues, stabilityCaption } from "../src/views/relevance-stability";
+import { stabilityOf, logRange, sampleValues, stabilityCaption } from "../src/views/relevance-stability";
 import { f32, FakeModel, flush, i32, quantize, ramp } from "./fixtures";
 
 const NAMES = ["age", "<b>priors</b>", "bias"];
@@ -98,15 +99,15 @@ describe("pure helpers", () => {
   });
 
   it("decodes samples, prototypes and stability", () => {
-    const smp = decodeSamples(block([4, 7]));
+    const smp = samplesOf(decodeState(block([4, 7])));
     expect(smp.map((x) => x.index)).toEqual([4, 7]);
     expect(Array.from(smp[1].concepts)).toEqual([-1, 0, 1]);
     expect(smp[0].row).toHaveLength(2);
     const cache = new Map<number, Prototype[]>();
-    expect(addPrototypes(cache, protoBlock([0, 2], 3))).toEqual([0, 2]);
+    expect(addPrototypes(cache, decodeState(protoBlock([0, 2], 3)))).toEqual([0, 2]);
     expect(cache.get(2)!.map((p) => p.index)).toEqual([103, 104, 105]);
     expect(cache.get(2)![1].offset).toBe(4 * 16);
-    const st = decodeStability(stabilityState());
+    const st = stabilityOf(decodeState(stabilityState()));
     expect(sampleValues(st, 1).map((v) => Number(v.toFixed(3)))).toEqual([0.012, 0.2, 0.6]);
     expect(sampleValues(st, 3).every(Number.isNaN)).toBe(true);
     expect(logRange([0.01, 0.5])).toEqual([-3, 0]);

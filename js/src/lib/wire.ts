@@ -33,6 +33,12 @@ export interface Decoded<T extends TypedArray = TypedArray> {
   data: T;
 }
 
+/** A decoded wire array (the name entries use in their decoded-state interfaces). */
+export type NDArray<T extends TypedArray = TypedArray> = Decoded<T>;
+
+/** What Python sends for a block that is not there yet: `{}`. */
+export type Empty = Record<string, never>;
+
 /** A quantised array with K items of `itemSize` values each. */
 export interface Quantized {
   shape: number[];
@@ -132,4 +138,70 @@ export function dequantizeItem(a: Quantized, k: number): Float32Array {
   const s = (a.hi[k] - lo) / 255;
   for (let i = 0; i < out.length; i++) out[i] = lo + s * a.q[base + i];
   return out;
+}
+
+// -- generic decoding (bqplot's serialize.ts, applied to a whole state value) ------------------
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null;
+}
+
+/** `{dtype, shape, data}` with a dtype we know: a wire array. */
+export function isWireArray(v: unknown): v is WireArray {
+  return isObject(v) && typeof v.dtype === "string" && Object.prototype.hasOwnProperty.call(CTORS, v.dtype)
+    && Array.isArray(v.shape) && "data" in v;
+}
+
+/** A wire array with `lo` / `hi` ranges: a quantised array (Python's `Heatmap`). */
+export function isWireQuantized(v: unknown): v is WireQuantized {
+  return isObject(v) && isWireArray(v.lo) && isWireArray(v.hi) && isWireArray(v);
+}
+
+/** A decoded quantised array (and not a plain one). */
+export function isQuantized(v: NDArray | Quantized): v is Quantized {
+  return "q" in v;
+}
+
+/** True for `{}`, null and undefined: a block that was not sent. */
+export function isEmpty(v: unknown): v is Empty | null | undefined {
+  return !isObject(v) || (!Array.isArray(v) && !ArrayBuffer.isView(v) && Object.keys(v).length === 0);
+}
+
+function decodeValue(v: unknown): unknown {
+  if (!isObject(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
+  if (Array.isArray(v)) return v.map(decodeValue);
+  if (isWireQuantized(v)) return decodeQuantized(v);
+  if (isWireArray(v)) return decodeArray(v);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = decodeValue(x);
+  return out;
+}
+
+/**
+ * A state value with every wire array decoded (a typed array by dtype, plus its shape: an
+ * `NDArray`) and every quantised array turned into a `Quantized`; lists and dicts are walked,
+ * everything else is kept. Never mutates `value`. `T` is the decoded shape the caller declares
+ * (the wire contract in js/README.md, mirrored by the schemas in widgets/_traits.py): this is
+ * the one place where the wire's untyped JSON meets the entries' types.
+ */
+export function decodeState<T>(value: unknown): T {
+  return decodeValue(value) as T;
+}
+
+/** The values of a decoded integer array as an Int32Array (no copy when already one). */
+export function ints(a: NDArray | undefined | null): Int32Array {
+  if (!a) return new Int32Array(0);
+  return a.data instanceof Int32Array ? a.data : Int32Array.from(a.data);
+}
+
+/** The values of a decoded float array as float32/float64 (no copy when already one). */
+export function floats(a: NDArray | undefined | null): Float32Array | Float64Array {
+  if (!a) return new Float32Array(0);
+  return a.data instanceof Float32Array || a.data instanceof Float64Array ? a.data : Float32Array.from(a.data);
+}
+
+/** The values of a decoded byte array as a Uint8Array (no copy when already one). */
+export function bytes(a: NDArray | undefined | null): Uint8Array {
+  if (!a) return new Uint8Array(0);
+  return a.data instanceof Uint8Array ? a.data : Uint8Array.from(a.data);
 }

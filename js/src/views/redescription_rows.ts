@@ -1,7 +1,24 @@
 // The redescription table's data and its view-only operations: decoding the rows, filtering
 // (J / p sliders, text, set, a heatmap cell), sorting, and reading support sets out of the
 // bit-packed supports. Pure functions, so they are unit-testable without a DOM.
-import { decodeArray, decodeFloat, decodeInt, type WireArray } from "../lib/wire";
+import { bytes, type Empty, floats, ints, isEmpty, type NDArray } from "../lib/wire";
+
+/** The `rows` trait, decoded: R redescriptions (`{}` when none were mined). */
+export interface RowsState {
+  neuron: NDArray; // int32 (R,)
+  interaction: NDArray; // uint8 (R,)
+  left_rule: string[];
+  right_rule: string[];
+  jaccard: NDArray; // float32 (R,)
+  log10_p: NDArray; // float32 (R,)
+  support: NDArray; // int32 (R,)
+  left_support: NDArray; // int32 (R,)
+  right_support: NDArray; // int32 (R,)
+  left_columns: number[][];
+  right_columns: number[][];
+  left_bits: NDArray; // uint8 (R, ceil(N / 8)): numpy's packbits of each support
+  right_bits: NDArray;
+}
 
 export interface Rows {
   count: number;
@@ -22,39 +39,32 @@ export interface Rows {
   width: number;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-const lists = (v: unknown): number[][] => (Array.isArray(v) ? v.map((x) => (Array.isArray(x) ? x.map(Number) : [])) : []);
+const strings = (v: readonly unknown[] | undefined): string[] => (Array.isArray(v) ? v.map(String) : []);
+const lists = (v: readonly (readonly unknown[])[] | undefined): number[][] =>
+  (Array.isArray(v) ? v.map((x) => (Array.isArray(x) ? x.map(Number) : [])) : []);
 
-function bits(w: unknown): { data: Uint8Array; width: number } {
-  if (!w) return { data: new Uint8Array(0), width: 0 };
-  const d = decodeArray<Uint8Array>(w as WireArray);
-  return { data: d.data instanceof Uint8Array ? d.data : Uint8Array.from(d.data), width: d.shape[1] ?? 0 };
-}
-
-export function decodeRows(w: Record<string, unknown>): Rows {
-  if (!w || !w.jaccard) {
+/** The table's rows from the decoded trait. */
+export function rowsOf(w: RowsState | Empty | undefined): Rows {
+  if (isEmpty(w) || !w.jaccard) {
     return { count: 0, neuron: new Int32Array(0), interaction: new Uint8Array(0), leftRule: [], rightRule: [], jaccard: new Float32Array(0), log10p: new Float32Array(0), support: new Int32Array(0), leftSupport: new Int32Array(0), rightSupport: new Int32Array(0), leftColumns: [], rightColumns: [], leftBits: new Uint8Array(0), rightBits: new Uint8Array(0), width: 0 };
   }
-  const left = bits(w.left_bits);
-  const right = bits(w.right_bits);
-  const jaccard = decodeFloat(w.jaccard as WireArray);
-  const inter = decodeArray(w.interaction as WireArray).data;
+  const jaccard = floats(w.jaccard);
   return {
     count: jaccard.length,
-    neuron: decodeInt(w.neuron as WireArray),
-    interaction: inter instanceof Uint8Array ? inter : Uint8Array.from(inter),
+    neuron: ints(w.neuron),
+    interaction: bytes(w.interaction),
     leftRule: strings(w.left_rule),
     rightRule: strings(w.right_rule),
     jaccard,
-    log10p: decodeFloat(w.log10_p as WireArray),
-    support: decodeInt(w.support as WireArray),
-    leftSupport: decodeInt(w.left_support as WireArray),
-    rightSupport: decodeInt(w.right_support as WireArray),
+    log10p: floats(w.log10_p),
+    support: ints(w.support),
+    leftSupport: ints(w.left_support),
+    rightSupport: ints(w.right_support),
     leftColumns: lists(w.left_columns),
     rightColumns: lists(w.right_columns),
-    leftBits: left.data,
-    rightBits: right.data,
-    width: left.width,
+    leftBits: bytes(w.left_bits),
+    rightBits: bytes(w.right_bits),
+    width: w.left_bits?.shape[1] ?? 0,
   };
 }
 

@@ -3,7 +3,7 @@
 import { h, putRGBA } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { inputRGBA } from "../lib/heatmap";
-import { decodeFloat, decodeInt, decodeQuantized, type WireArray, type WireQuantized } from "../lib/wire";
+import { type Empty, floats, ints, isEmpty, type NDArray, type Quantized } from "../lib/wire";
 
 export interface Prototype {
   index: number;
@@ -16,14 +16,23 @@ export interface Prototype {
   c: number;
 }
 
-/** Adds the rows of a `{concepts, indices, activations, images?}` block; returns their concepts. */
-export function addPrototypes(cache: Map<number, Prototype[]>, block: Record<string, unknown> | undefined): number[] {
-  if (!block || !block.concepts || !block.indices) return [];
-  const concepts = decodeInt(block.concepts as WireArray);
-  const idx = decodeInt(block.indices as WireArray);
-  const act = decodeFloat(block.activations as WireArray);
+/** The `prototypes` trait and the "prototypes" fetch, decoded: R concept rows of m samples. */
+export interface PrototypeBlock {
+  concepts: NDArray; // int32 (R,)
+  top_k: number;
+  indices: NDArray; // int32 (R, m)
+  activations: NDArray; // float32 (R, m)
+  images?: Quantized; // unsigned (R, m, H, W, C), for image data
+}
+
+/** Adds the rows of a prototype block; returns their concepts. */
+export function addPrototypes(cache: Map<number, Prototype[]>, block: PrototypeBlock | Empty | undefined): number[] {
+  if (isEmpty(block) || !block.concepts || !block.indices) return [];
+  const concepts = ints(block.concepts);
+  const idx = ints(block.indices);
+  const act = floats(block.activations);
   const m = concepts.length ? idx.length / concepts.length : 0;
-  const img = block.images ? decodeQuantized(block.images as WireQuantized) : null;
+  const img = block.images ?? null;
   // images: (rows, m, H, W, C) quantised per row
   const [, , H = 0, W = 0, C = 1] = img?.shape ?? [];
   const per = H * W * C;

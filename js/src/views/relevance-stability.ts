@@ -3,7 +3,7 @@
 // own estimate as a tick, and the ratio to SENN in words. SVG; names are text.
 import { s } from "../lib/dom";
 import { fmt } from "../lib/format";
-import { decodeFloat, decodeInt, type WireArray } from "../lib/wire";
+import { floats, ints, type NDArray } from "../lib/wire";
 
 export interface Stability {
   methods: string[];
@@ -17,17 +17,27 @@ export interface Stability {
   space: string;
 }
 
-export function hasStability(w: unknown): boolean {
-  return !!w && typeof w === "object" && "mean" in (w as object);
+/** The `stability` trait, decoded (`{}` when there is none). */
+export interface StabilityState {
+  methods: string[];
+  mean: NDArray; // float32 (M,)
+  std: NDArray; // float32 (M,)
+  values: NDArray; // float32 (M, n)
+  indices: NDArray; // int32 (n,)
+  mode?: string;
+  eps: number;
+  n_samples: number;
+  space?: string;
 }
 
-export function decodeStability(w: Record<string, unknown>): Stability {
+/** The panel's data from the decoded trait. */
+export function stabilityOf(w: StabilityState): Stability {
   return {
-    methods: ((w.methods as unknown[]) ?? []).map(String),
-    mean: decodeFloat(w.mean as WireArray),
-    std: decodeFloat(w.std as WireArray),
-    values: decodeFloat(w.values as WireArray),
-    indices: decodeInt(w.indices as WireArray),
+    methods: (w.methods ?? []).map(String),
+    mean: floats(w.mean),
+    std: floats(w.std),
+    values: floats(w.values),
+    indices: ints(w.indices),
     mode: String(w.mode ?? "continuous"),
     eps: Number(w.eps),
     nSamples: Number(w.n_samples),
