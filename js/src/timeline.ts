@@ -3,21 +3,21 @@
 // inputs, concept band, RNN and extracted outputs, disagreements, hidden-state heatmap. Zoom,
 // hover, brushing, unit selection, the transition graph and trees run in the browser; the kernel
 // is asked only for sequences that were not embedded and for matches of a brushed range.
-// This entry wires the panels of timeline/ together; each panel draws from TimelineState.
+// The view base (lib/view.ts) owns styles, cleanup, fetch and the status line; this entry wires
+// the panels of timeline/ together, each drawing from TimelineState.
 import { h } from "./lib/dom";
-import { Fetcher, isStandalone } from "./lib/fetch";
 import { className } from "./lib/format";
-import { attach, type Handlers } from "./lib/lifecycle";
-import { applyTheme } from "./lib/theme";
 import { Tooltip } from "./lib/tooltip";
+import { defineView } from "./lib/view";
 import { TimelineCanvas } from "./timeline/canvas";
 import { drawGraph, transitionGraph } from "./timeline/graph";
 import { drawLegend } from "./timeline/legend";
-import { decodeSequence, TimelineState, type Model, type SequenceData } from "./timeline/state";
-import { CSS } from "./timeline/style";
+import { setTrait, TimelineState, toSequence, type Ctx, type SequenceBlock, type SequenceData, type TimelineTraits } from "./timeline/state";
 import { Controls, header } from "./timeline/summary";
+import CSS from "./timeline/timeline.css";
 import { TransitionTrees } from "./timeline/trees";
 import { UnitSearch } from "./timeline/units";
+import { TREE_CSS } from "./views/treeview";
 
 export { classColor, decodeSequence, type SequenceData, type TimelineTraits, type TreeState } from "./timeline/state";
 
@@ -32,38 +32,29 @@ interface UI {
   tooltip: Tooltip;
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
+function render(ctx: Ctx): void {
   const started = typeof performance !== "undefined" ? performance.now() : 0;
-  const ac = new AbortController();
-  const { signal } = ac;
-  const standalone = isStandalone(model);
-  applyTheme(el);
-  if (!el.querySelector(":scope > style[data-xai-timeline]")) {
-    const style = h("style", { "data-xai-timeline": "1" });
-    style.textContent = CSS;
-    el.append(style);
-  }
-  const fetcher = new Fetcher(model);
-  const st = new TimelineState(model);
+  const { el, signal, standalone, status } = ctx;
+  const st = new TimelineState(ctx);
   let painted = false;
   let ui: UI | null = null;
 
   // ---------------------------------------------------------------- layout
-  function buildUI(problem: string): UI {
-    for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
+  function buildUI(): UI {
+    ctx.clear();
+    status.idle(); // the problem found by load(), or nothing
     const tooltip = new Tooltip(el);
-    const controls = new Controls(st.lengths.length, st.threshold(), problem, signal, {
+    const controls = new Controls(st.lengths.length, st.threshold(), status, signal, {
       select: (i) => select(i),
       current: () => st.seq?.index ?? 0,
       reset: () => ui?.canvas.zoomTo(0, st.seq?.length ?? 1),
       threshold: (v) => {
-        model.set("threshold", v);
-        if (!standalone) model.save_changes();
+        setTrait(ctx, "threshold", v);
         ui?.units.update();
       },
     });
-    const canvas = new TimelineCanvas(st, el, tooltip, signal, { pin, brushed: () => ui?.units.update() });
-    const units = new UnitSearch(st, fetcher, standalone, signal, { changed: () => ui?.canvas.drawHeat(), open: (i, range) => select(i, range) });
+    const canvas = new TimelineCanvas(st, tooltip, { pin, brushed: () => ui?.units.update() });
+    const units = new UnitSearch(st, { changed: () => ui?.canvas.drawHeat(), open: (i, range) => select(i, range) });
     const legend = h("div", { class: "xai-tl-legend" });
     const mainCol = h("div", { class: "xai-tl-main" }, [
       canvas.mainWrap, canvas.ovWrap, legend,
@@ -75,7 +66,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const treeBox = h("div", { class: "xai-tl-tree" });
     const graphCaption = h("div", { class: "xai-tl-caption", text: "concept transitions (click a concept or an arrow for its tree)" });
     const side = h("div", { class: "xai-tl-side" }, [detail, units.units, units.matches, graphCaption, graph, treeBox]);
-    el.append(header(String(model.get("title") ?? ""), st.summary(), st.concepts.k), controls.el, controls.status, h("div", { class: "xai-tl-grid" }, [mainCol, side]));
+    el.append(header(ctx.get("title") ?? "", st.summary(), st.concepts.k), controls.el, status.el, h("div", { class: "xai-tl-grid" }, [mainCol, side]));
     return { controls, canvas, units, trees: new TransitionTrees(treeBox, tooltip, signal), legend, detail, graph, tooltip };
   }
 
@@ -148,42 +139,37 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (!Number.isFinite(i) || !lengths.length) return;
     i = Math.max(0, Math.min(lengths.length - 1, i));
     const have = cache.get(i);
-    if (!standalone && Number(model.get("index")) !== i) {
-      model.set("index", i);
-      model.save_changes();
-    }
+    if (!standalone && Number(ctx.get("index")) !== i) setTrait(ctx, "index", i);
     if (have) return show(have, range);
-    if (standalone || !fetcher.available) {
-      if (ui) {
-        ui.controls.problem(`sequence ${i} is not embedded in this page (offline: ${cache.size} of ${lengths.length} embedded)`);
-        ui.controls.input.value = String(st.seq?.index ?? 0);
-      }
+    if (standalone) {
+      status.say(`sequence ${i} is not embedded in this page (offline: ${cache.size} of ${lengths.length} embedded)`);
+      if (ui) ui.controls.input.value = String(st.seq?.index ?? 0);
       return;
     }
-    if (ui) ui.controls.problem(`loading sequence ${i}…`);
-    fetcher.fetch("sequence", { index: i }).then((block) => {
-      const d = decodeSequence(block);
+    status.say(`loading sequence ${i}…`);
+    ctx.fetch<SequenceBlock>("sequence", { index: i }).then((block) => {
+      const d = toSequence(block);
       cache.set(d.index, d);
       show(d, range);
     }, (err: unknown) => {
-      if (ui) ui.controls.problem(`sequence ${i}: ${err instanceof Error ? err.message : String(err)}`);
+      status.say(`sequence ${i}: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
 
   function rebuild(): void {
-    const problem = st.load();
-    const built = buildUI(problem);
+    st.load();
+    const built = buildUI();
     ui = built;
     legend();
     graph();
-    const want = Number(model.get("index")) || 0;
+    const want = Number(ctx.get("index")) || 0;
     const first = st.cache.get(want) ?? st.cache.values().next().value;
     if (first) show(first);
     if (!painted) {
       painted = true;
       if (typeof performance !== "undefined") el.dataset.xaiPaintMs = (performance.now() - started).toFixed(1);
     }
-    el.dataset.xaiReady = "1";
+    ctx.ready();
     if (typeof ResizeObserver !== "undefined") {
       let lastW = 0;
       const ro = new ResizeObserver(() => {
@@ -197,17 +183,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
   }
 
-  const handlers: Handlers = [
-    ["change:index", () => {
-      const i = Number(model.get("index"));
-      if (i !== st.seq?.index) select(i);
-    }],
-    ["change:threshold", () => ui?.units.update()],
-    ...["concepts", "trees", "sequences", "lengths", "title", "feature_names", "class_names", "summary"].map(
-      (n): [string, () => void] => [`change:${n}`, rebuild],
-    ),
-  ];
-  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose());
+  ctx.on("index", () => {
+    const i = Number(ctx.get("index"));
+    if (i !== st.seq?.index) select(i);
+  });
+  ctx.on("threshold", () => ui?.units.update());
+  ctx.on(["concepts", "trees", "sequences", "lengths", "title", "feature_names", "class_names", "summary"], rebuild);
+  rebuild();
 }
 
-export default { render };
+export default defineView<TimelineTraits>({ name: "timeline", css: `${CSS}${TREE_CSS}`, render });

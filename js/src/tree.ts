@@ -1,28 +1,30 @@
 // ConceptTreeView view (js/README.md "ConceptTreeView state"): the shell around the shared
 // TreeView (views/treeview.ts). Collapse, zoom, scrolling, hover, node selection and path
 // highlighting are local; the kernel is only asked for thumbnails that were not embedded.
-// This entry wires the panels of tree/ together; each panel draws from TreeViewState.
+// The view base (lib/view.ts) owns styles, cleanup, fetch and the status line; this entry wires
+// the panels of tree/ together, each drawing from TreeViewState.
 import { h } from "./lib/dom";
+import { isStandalone } from "./lib/fetch";
 import { className } from "./lib/format";
-import { Fetcher, isStandalone } from "./lib/fetch";
-import { attach, type Handlers } from "./lib/lifecycle";
-import { applyTheme } from "./lib/theme";
 import { Tooltip } from "./lib/tooltip";
 import { collapsedBeyond, pathTo, revealed } from "./lib/treelayout";
-import { TreeView, type Orientation } from "./views/treeview";
+import { defineView } from "./lib/view";
 import { accuracySection, markConcept } from "./tree/accuracy";
 import { NodeDetail } from "./tree/detail";
 import { drawLegend } from "./tree/legend";
-import { pct, TreeViewState, treeNodes, type Model } from "./tree/state";
-import { CSS } from "./tree/style";
+import { pct, TreeViewState, treeNodes, type Ctx, type Summary, type TreeTraits } from "./tree/state";
+import CSS from "./tree/tree.css";
+import { TREE_CSS, TreeView, type Orientation } from "./views/treeview";
 
 export { addThumbs, classColor, classColors, decodeSamples, decodeTree, treeNodes, type TreeTraits } from "./tree/state";
 export { isStandalone };
 
 const ORIENTATIONS = ["auto", "top-down", "left-right"] as const;
+/** The layout named `v` ("auto" for anything else). */
+const orientation = (v: string): Orientation | "auto" => ORIENTATIONS.find((o) => o === v) ?? "auto";
 
 /** Title and one line of facts from the `summary` trait. */
-function header(title: string, sm: Record<string, unknown>): HTMLElement {
+function header(title: string, sm: Summary): HTMLElement {
   const facts: string[] = [];
   if (sm.n !== undefined) facts.push(`${sm.n} samples`);
   if (sm.depth !== undefined) facts.push(`depth ${sm.depth}`);
@@ -36,24 +38,15 @@ function header(title: string, sm: Record<string, unknown>): HTMLElement {
   ]);
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
-  const ac = new AbortController();
-  const { signal } = ac;
-  const standalone = isStandalone(model);
-  applyTheme(el);
-  if (!el.querySelector(":scope > style[data-xai-tree]")) {
-    const style = h("style", { "data-xai-tree": "1" });
-    style.textContent = CSS;
-    el.append(style);
-  }
-
-  const st = new TreeViewState(model);
-  const fetcher = new Fetcher(model);
-  const panel = new NodeDetail(st, fetcher, standalone, signal, (k) => selectSample(k));
+function render(ctx: Ctx): void {
+  const { el, signal, standalone, status } = ctx;
+  const st = new TreeViewState(ctx);
+  const panel = new NodeDetail(st, (k) => selectSample(k));
   let ui: ReturnType<typeof buildUI> | null = null;
 
-  function buildUI(problem: string) {
-    for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
+  function buildUI() {
+    ctx.clear();
+    status.idle(); // the problem found by load(), or nothing
     const tooltip = new Tooltip(el);
     const { tree, samples } = st;
     const btn = (cls: string, text: string, tip: string) => h("button", { type: "button", class: cls, text, title: tip });
@@ -65,8 +58,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     depthIn.value = String(st.depthSetting());
     const layoutSel = h("select", { class: "xai-orientation", "aria-label": "layout" });
     for (const o of ORIENTATIONS) layoutSel.append(h("option", { value: o, text: o }));
-    const want = String(model.get("orientation") ?? "auto");
-    layoutSel.value = (ORIENTATIONS as readonly string[]).includes(want) ? want : "auto";
+    const want = String(ctx.get("orientation") ?? "auto");
+    layoutSel.value = orientation(want);
     const sampleIn = h("input", { type: "number", class: "xai-sample", min: 0, max: Math.max(0, samples.n - 1), step: 1, placeholder: "none", "aria-label": "sample" });
     sampleIn.value = st.sample >= 0 ? String(st.sample) : "";
     const clear = btn("xai-sample-clear", "×", "clear the sample");
@@ -94,20 +87,19 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       if (st.sample >= 0) c = revealed(c, view.parents(), st.samples.leaf[st.sample]);
       view.setCollapsed(c);
     }, { signal });
-    layoutSel.addEventListener("change", () => view.setOrientation(layoutSel.value as Orientation | "auto"), { signal });
+    layoutSel.addEventListener("change", () => view.setOrientation(orientation(layoutSel.value)), { signal });
     sampleIn.addEventListener("change", () => {
       const raw = sampleIn.value.trim();
       selectSample(raw === "" ? -1 : Math.round(Number(raw)));
     }, { signal });
     clear.addEventListener("click", () => selectSample(-1), { signal });
 
-    const status = h("div", { class: "xai-status", role: "status", text: problem });
-    panel.bind(status, tooltip);
+    panel.bind(tooltip);
     const treeBox = h("div", { class: "xai-tree-main" });
     const legend = h("div", { class: "xai-legend-classes" });
     const side = h("div", { class: "xai-side" }, [panel.info, legend]);
-    const acc = accuracySection((model.get("accuracy") ?? {}) as Record<string, unknown>, st.conceptNames(), signal, linkConcept);
-    el.append(header(String(model.get("title") ?? ""), (model.get("summary") ?? {}) as Record<string, unknown>), controls, hint, status, treeBox,
+    const acc = accuracySection(() => ctx.get("accuracy"), st.conceptNames(), signal, linkConcept);
+    el.append(header(ctx.get("title") ?? "", ctx.get("summary") ?? {}), controls, hint, status.el, treeBox,
       h("div", { class: "xai-tree-below" }, [panel.detail, side]), acc ?? "");
     const names = st.classNames();
     let collapsed = collapsedBeyond(tree, st.depthSetting());
@@ -115,7 +107,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       nodes: treeNodes(tree, names),
       classNames: names,
       classColor: (c) => st.colors[c] ?? "#888888",
-      orientation: layoutSel.value as Orientation | "auto",
+      orientation: orientation(layoutSel.value),
       collapsed,
       tooltip,
       onSelect: (i) => selectNode(i),
@@ -126,7 +118,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       collapsed = revealed(collapsed, view.parents(), samples.leaf[st.sample]);
       view.setCollapsed(collapsed);
     }
-    return { view, legend, status, sampleIn, acc };
+    return { view, legend, sampleIn, acc };
   }
 
   // ---------------------------------------------------------------- concept links
@@ -172,39 +164,33 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     decorate();
     panel.showSample();
     panel.markSample();
-    if (!fromKernel && !standalone && Number(model.get("selected")) !== k) {
-      model.set("selected", k);
-      model.save_changes();
-    }
+    if (!fromKernel && !standalone && Number(ctx.get("selected")) !== k) st.setSelected(k);
   }
 
   function legend(): void {
     if (!ui) return;
-    drawLegend(ui.legend, Math.max(st.tree.nClasses, 0), st.classNames(), st.colors, (model.get("class_groups") ?? {}) as Record<string, unknown>);
+    drawLegend(ui.legend, Math.max(st.tree.nClasses, 0), st.classNames(), st.colors, ctx.get("class_groups") ?? {});
   }
 
   function rebuild(): void {
-    const problem = st.load();
-    ui = buildUI(problem);
+    st.load();
+    ui = buildUI();
     ui.view.draw();
     decorate();
     legend();
     panel.show();
     panel.showSample();
-    el.dataset.xaiReady = "1";
+    ctx.ready();
   }
 
-  const handlers: Handlers = [
-    ["change:selected", () => {
-      const k = Number(model.get("selected"));
-      if (k !== st.sample) selectSample(k, true);
-    }],
-    ...["tree", "samples", "title", "class_names", "concept_names", "concept_values", "accuracy", "summary", "thumbs", "collapse_depth", "orientation", "class_groups"].map(
-      (n): [string, () => void] => [`change:${n}`, rebuild],
-    ),
-    ["change:n_thumbnails", () => panel.show()],
-  ];
-  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose(), () => panel.dispose());
+  ctx.on("selected", () => {
+    const k = Number(ctx.get("selected"));
+    if (k !== st.sample) selectSample(k, true);
+  });
+  ctx.on(["tree", "samples", "title", "class_names", "concept_names", "concept_values", "accuracy", "summary", "thumbs", "collapse_depth", "orientation", "class_groups"], rebuild);
+  ctx.on("n_thumbnails", () => panel.show());
+  ctx.onCleanup(() => panel.dispose());
+  rebuild();
 }
 
-export default { render };
+export default defineView<TreeTraits>({ name: "tree", css: `${TREE_CSS}${CSS}`, render });

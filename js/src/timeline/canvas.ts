@@ -36,9 +36,7 @@ export class TimelineCanvas {
 
   constructor(
     private readonly st: TimelineState,
-    private readonly el: HTMLElement,
     private readonly tooltip: Tooltip,
-    private readonly signal: AbortSignal,
     private readonly actions: CanvasActions,
   ) {
     this.attachMain();
@@ -75,7 +73,7 @@ export class TimelineCanvas {
 
   private cssVar(name: string, fallback: string): string {
     try {
-      return getComputedStyle(this.el).getPropertyValue(name).trim() || fallback;
+      return getComputedStyle(this.st.ctx.el).getPropertyValue(name).trim() || fallback;
     } catch {
       return fallback;
     }
@@ -289,7 +287,8 @@ export class TimelineCanvas {
   }
 
   private attachMain(): void {
-    const { main: c, cursor: cur, signal, tooltip } = this;
+    const { main: c, cursor: cur, tooltip } = this;
+    const { signal } = this.st.ctx;
     c.addEventListener("mousemove", (ev) => {
       if (!this.st.seq) return;
       const t = this.stepOf(ev, c);
@@ -307,7 +306,8 @@ export class TimelineCanvas {
   }
 
   private attachOverview(): void {
-    const { overview: c, signal } = this;
+    const { overview: c } = this;
+    const { signal } = this.st.ctx;
     let start: number | null = null;
     const stepFull = (ev: MouseEvent) => stepAt(localXY(ev, c).x - LEFT, this.plotWidth(c), 0, this.st.seq?.length ?? 1);
     c.addEventListener("pointerdown", (ev) => {
@@ -330,7 +330,8 @@ export class TimelineCanvas {
   }
 
   private attachHeat(): void {
-    const { heat: c, heatCursor: cur, signal, tooltip, st } = this;
+    const { heat: c, heatCursor: cur, tooltip, st } = this;
+    const { signal } = st.ctx;
     let start: number | null = null;
     c.addEventListener("pointerdown", (ev) => {
       if (!st.seq) return;

@@ -1,21 +1,31 @@
-// TimelineView state (docs/methods/meme.md "TimelineView state"): the synced traits, their
-// decoded form, and the view state shared by the panels (the sequence shown, zoom, brush,
-// highlighted concept). Decoding happens here only; the panels read decoded data.
-import type { AnyModel } from "@anywidget/types";
+// TimelineView state (docs/methods/meme.md "TimelineView state"): the synced traits as the
+// generic decoder (lib/wire.ts decodeState) gives them, their working form, and the view state
+// shared by the panels (the sequence shown, zoom, brush, highlighted concept).
 import { PALETTE } from "../lib/colormap";
-import { decodeArray, decodeFloat, decodeInt, decodeQuantized, type Quantized, type WireArray, type WireQuantized } from "../lib/wire";
+import type { ViewContext } from "../lib/view";
+import { decodeState, floats, ints, type Empty, type NDArray, type Quantized } from "../lib/wire";
 
-export interface TimelineTraits {
-  title: string;
-  feature_names: string[];
-  class_names: string[];
-  concepts: Record<string, unknown>;
-  trees: TreeState[];
-  summary: Record<string, unknown>;
-  lengths: Record<string, unknown>;
-  sequences: { blocks?: Record<string, unknown>[] };
+/** One sequence (Python's `TimelineView.sequence_block`): embedded or fetched by index. */
+export interface SequenceBlock {
   index: number;
-  threshold: number;
+  length: number;
+  x: NDArray; // (L, F)
+  concept: NDArray;
+  output: NDArray;
+  rnn: NDArray;
+  score: NDArray;
+  leaf: NDArray;
+  states: Quantized; // (1, H, L)
+  units: NDArray;
+}
+
+export interface ConceptsBlock {
+  names: string[];
+  colors: string[];
+  majority: NDArray;
+  share: NDArray;
+  purity: NDArray;
+  matrix: NDArray; // (K, K) transition probabilities
 }
 
 export interface TreeState {
@@ -29,7 +39,39 @@ export interface TreeState {
   rules: string[];
 }
 
-export type Model = AnyModel<TimelineTraits> & { standalone?: boolean };
+export interface Summary {
+  n?: number;
+  steps?: number;
+  window?: number;
+  n_concepts?: number;
+  per_step?: boolean;
+  step_fidelity?: number;
+  final_fidelity?: number;
+  start?: string;
+}
+
+export interface Match {
+  sequence: number;
+  start: number;
+  stop: number;
+  score: number;
+}
+
+/** The synced traits, decoded. */
+export interface TimelineTraits {
+  title: string;
+  feature_names: string[];
+  class_names: string[];
+  concepts: ConceptsBlock | Empty;
+  trees: TreeState[];
+  summary: Summary;
+  lengths: { lengths: NDArray } | Empty;
+  sequences: { blocks?: SequenceBlock[] };
+  index: number;
+  threshold: number;
+}
+
+export type Ctx = ViewContext<TimelineTraits>;
 
 export interface SequenceData {
   index: number;
@@ -59,32 +101,44 @@ export const EMPTY_CONCEPTS: Concepts = {
   names: [], colors: [], majority: new Int32Array(0), share: new Float32Array(0), purity: new Float32Array(0), matrix: new Float32Array(0), k: 0,
 };
 
-export function decodeSequence(b: Record<string, unknown>): SequenceData {
-  const x = decodeArray(b.x as WireArray);
+/** `v`, or an error naming the missing field (a block sent without it). */
+function need<T>(v: T | undefined | null, what: string): T {
+  if (v === undefined || v === null) throw new Error(`${what} is missing`);
+  return v;
+}
+
+/** A decoded sequence block in its working form (integer codes as Int32Array). */
+export function toSequence(b: SequenceBlock): SequenceData {
+  const x = need(b.x, "sequence x");
   return {
     index: Number(b.index),
     length: Number(b.length),
     nFeatures: x.shape[1] ?? 0,
-    x: x.data as Float32Array,
-    concept: decodeInt(b.concept as WireArray),
-    output: decodeInt(b.output as WireArray),
-    rnn: decodeInt(b.rnn as WireArray),
-    score: decodeFloat(b.score as WireArray),
-    leaf: decodeInt(b.leaf as WireArray),
-    states: decodeQuantized(b.states as WireQuantized),
-    units: decodeInt(b.units as WireArray),
+    x: floats(x),
+    concept: ints(need(b.concept, "sequence concept")),
+    output: ints(need(b.output, "sequence output")),
+    rnn: ints(need(b.rnn, "sequence rnn")),
+    score: floats(need(b.score, "sequence score")),
+    leaf: ints(need(b.leaf, "sequence leaf")),
+    states: need(b.states, "sequence states"),
+    units: ints(need(b.units, "sequence units")),
   };
 }
 
-export function decodeConcepts(w: Record<string, unknown>): Concepts {
-  const names = ((w.names as unknown[]) ?? []).map(String);
+/** A sequence block as sent (wire arrays): decoded and in its working form. */
+export function decodeSequence(raw: unknown): SequenceData {
+  return toSequence(decodeState<SequenceBlock>(raw));
+}
+
+export function toConcepts(c: ConceptsBlock | Empty): Concepts {
+  const names = (c.names ?? []).map(String);
   return {
     names,
-    colors: ((w.colors as unknown[]) ?? []).map(String),
-    majority: decodeInt(w.majority as WireArray),
-    share: decodeFloat(w.share as WireArray),
-    purity: decodeFloat(w.purity as WireArray),
-    matrix: decodeFloat(w.matrix as WireArray),
+    colors: (c.colors ?? []).map(String),
+    majority: ints(need(c.majority, "concepts majority")),
+    share: floats(need(c.share, "concepts share")),
+    purity: floats(need(c.purity, "concepts purity")),
+    matrix: floats(need(c.matrix, "concepts matrix")),
     k: names.length,
   };
 }
@@ -94,12 +148,19 @@ export const classColor = (c: number): string => PALETTE[((c % PALETTE.length) +
 
 export const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "n/a");
 
+/** Writes a trait back to the kernel (a model without a kernel keeps it locally). */
+export function setTrait(ctx: Ctx, name: "index" | "threshold", value: number): void {
+  const m = ctx.model;
+  if ("set" in m && typeof m.set === "function") m.set(name, value);
+  if (!ctx.standalone && "save_changes" in m && typeof m.save_changes === "function") m.save_changes();
+}
+
 /** The decoded traits and the view state every panel reads (one per rendered view). */
 export class TimelineState {
   concepts: Concepts = EMPTY_CONCEPTS;
   trees: TreeState[] = [];
   lengths: Int32Array = new Int32Array(0);
-  /** Decoded sequences by index: the embedded ones and those fetched since. */
+  /** Sequences by index: the embedded ones and those fetched since. */
   readonly cache = new Map<number, SequenceData>();
   seq: SequenceData | null = null;
   view = { v0: 0, v1: 1 };
@@ -108,42 +169,42 @@ export class TimelineState {
   highlight = -1; // concept highlighted from the graph or legend
   pinned = -1; // step whose transition is shown
 
-  constructor(readonly model: Model) {}
+  constructor(readonly ctx: Ctx) {}
 
   features(): string[] {
-    return (this.model.get("feature_names") ?? []).map(String);
+    return (this.ctx.get("feature_names") ?? []).map(String);
   }
 
   classes(): string[] {
-    return (this.model.get("class_names") ?? []).map(String);
+    return (this.ctx.get("class_names") ?? []).map(String);
   }
 
-  summary(): Record<string, unknown> {
-    return (this.model.get("summary") ?? {}) as Record<string, unknown>;
+  summary(): Summary {
+    return this.ctx.get("summary") ?? {};
   }
 
   threshold(): number {
-    return Number(this.model.get("threshold") ?? 0.3);
+    return Number(this.ctx.get("threshold") ?? 0.3);
   }
 
-  /** Decodes the traits; returns a problem to show (empty when all is well). */
-  load(): string {
-    const { model, cache } = this;
+  /** Reads the traits; a problem is reported on the view's status line. */
+  load(): void {
+    const { ctx, cache } = this;
     cache.clear();
+    ctx.status.clear();
     try {
-      this.concepts = decodeConcepts(model.get("concepts") ?? {});
-      this.trees = (model.get("trees") ?? []) as TreeState[];
-      this.lengths = decodeInt(((model.get("lengths") ?? {}) as Record<string, unknown>).lengths as WireArray);
-      for (const b of model.get("sequences")?.blocks ?? []) {
-        const d = decodeSequence(b);
+      this.concepts = toConcepts(ctx.get("concepts") ?? {});
+      this.trees = ctx.get("trees") ?? [];
+      const lengths = ctx.get("lengths") ?? {};
+      this.lengths = ints(need(lengths.lengths, "lengths"));
+      for (const b of ctx.get("sequences")?.blocks ?? []) {
+        const d = toSequence(b);
         cache.set(d.index, d);
       }
     } catch (err) {
-      console.error("xaiwidgets:", err);
       this.concepts = EMPTY_CONCEPTS;
-      return `could not read the timeline: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.status.report("the timeline", err);
     }
-    return "";
   }
 
   /** The rule that chose the concept of step `t` of the shown sequence, in words. */

@@ -1,11 +1,12 @@
 // The header, controls and status line of TimelineView: the title and dataset facts (sequences,
 // concepts, window, fidelity), sequence navigation, zoom reset and the on-threshold.
 import { h, setText } from "../lib/dom";
+import type { Status } from "../lib/view";
 import { className } from "../lib/format";
-import { pct, type SequenceData } from "./state";
+import { pct, type SequenceData, type Summary } from "./state";
 
 /** Title and one line of facts from the `summary` trait. */
-export function header(title: string, summary: Record<string, unknown>, nConcepts: number): HTMLElement {
+export function header(title: string, summary: Summary, nConcepts: number): HTMLElement {
   const facts: string[] = [`${summary.n ?? "?"} sequences`, `${nConcepts} concepts`, `window ${summary.window ?? "?"}`];
   if (summary.per_step) facts.push(`per-step fidelity ${pct(Number(summary.step_fidelity))}`);
   else facts.push(`final-step fidelity ${pct(Number(summary.final_fidelity))}`);
@@ -29,10 +30,9 @@ export interface ControlActions {
 export class Controls {
   readonly input: HTMLInputElement;
   readonly info = h("span", { class: "xai-info xai-seq-info" });
-  readonly status: HTMLElement;
   readonly el: HTMLElement;
 
-  constructor(nSequences: number, threshold: number, problem: string, signal: AbortSignal, on: ControlActions) {
+  constructor(nSequences: number, threshold: number, private readonly status: Status, signal: AbortSignal, on: ControlActions) {
     const prev = h("button", { type: "button", class: "xai-prev", text: "‹", title: "previous sequence" });
     const next = h("button", { type: "button", class: "xai-next", text: "›", title: "next sequence" });
     const input = h("input", { type: "number", class: "xai-seq-index", min: 0, max: Math.max(0, nSequences - 1), step: 1, "aria-label": "sequence" });
@@ -50,7 +50,6 @@ export class Controls {
     input.addEventListener("change", () => on.select(Math.round(Number(input.value))), { signal });
     reset.addEventListener("click", () => on.reset(), { signal });
     thr.addEventListener("change", () => on.threshold(Number(thr.value)), { signal });
-    this.status = h("div", { class: "xai-status", role: "status", text: problem });
   }
 
   /** Shows sequence `d`: its index, length and the final predictions. */
@@ -58,10 +57,6 @@ export class Controls {
     this.input.value = String(d.index);
     const last = d.length - 1;
     setText(this.info, `${d.length} steps · RNN → ${className(classes, d.rnn[last])} · extracted → ${className(classes, d.output[last])}`);
-    setText(this.status, "");
-  }
-
-  problem(text: string): void {
-    setText(this.status, text);
+    this.status.say("");
   }
 }

@@ -2,17 +2,9 @@
 // (from a kernel) the windows of other sequences where the same units, or the same concept
 // path, occur.
 import { h } from "../lib/dom";
-import type { Fetcher } from "../lib/fetch";
 import { fmt } from "../lib/format";
 import { rowsOn } from "../lib/timeline_lod";
-import type { TimelineState } from "./state";
-
-interface Match {
-  sequence: number;
-  start: number;
-  stop: number;
-  score: number;
-}
+import type { Match, TimelineState } from "./state";
 
 export interface UnitActions {
   /** The units on changed: redraw the heatmap. */
@@ -27,15 +19,13 @@ export class UnitSearch {
 
   constructor(
     private readonly st: TimelineState,
-    private readonly fetcher: Fetcher,
-    private readonly standalone: boolean,
-    private readonly signal: AbortSignal,
     private readonly actions: UnitActions,
   ) {}
 
   /** Recomputes the units on across the brush (threshold from the model) and shows them. */
   update(): void {
-    const { st, signal, standalone } = this;
+    const { st } = this;
+    const { signal, standalone } = st.ctx;
     const seq = st.seq;
     if (!seq) return;
     this.matches.replaceChildren();
@@ -66,12 +56,13 @@ export class UnitSearch {
   }
 
   private request(by: string): void {
-    const { st, matches, signal } = this;
+    const { st, matches } = this;
+    const { signal } = st.ctx;
     if (!st.seq || !st.brush) return;
     matches.replaceChildren(h("span", { class: "xai-hint", text: "searching…" }));
     const [a, b] = st.brush;
-    this.fetcher.fetch("match", { index: st.seq.index, start: a, stop: b, by, units: st.units, threshold: st.threshold() }).then((block) => {
-      const hits = (block.matches ?? []) as Match[];
+    st.ctx.fetch<{ matches?: Match[] }>("match", { index: st.seq.index, start: a, stop: b, by, units: st.units, threshold: st.threshold() }).then((block) => {
+      const hits = block.matches ?? [];
       if (!hits.length) {
         matches.replaceChildren(h("span", { class: "xai-hint", text: "no other sequence is long enough" }));
         return;

@@ -2,22 +2,25 @@
 // (viridis cells, the best layer of each concept outlined); a click links a concept to the tree.
 import { getLUT, lutColor, textColorOn } from "../lib/colormap";
 import { h } from "../lib/dom";
-import { decodeFloat, decodeInt, type WireArray } from "../lib/wire";
-import { pct } from "./state";
+import { floats, ints } from "../lib/wire";
+import { pct, type AccuracyBlock } from "./state";
 
-/** The table of the `accuracy` trait, or null when there is none. */
-export function accuracySection(a: Record<string, unknown>, all: string[], signal: AbortSignal, onConcept: (j: number) => void): HTMLElement | null {
-  if (!a.values) return null;
+/** The table of the `accuracy` trait (`read` decodes it), or null when there is none. */
+export function accuracySection(read: () => AccuracyBlock, all: string[], signal: AbortSignal, onConcept: (j: number) => void): HTMLElement | null {
   let values: Float32Array | Float64Array;
   let best: Int32Array;
+  let a: AccuracyBlock;
   try {
-    values = decodeFloat(a.values as WireArray);
-    best = decodeInt(a.best as WireArray);
+    a = read() ?? {};
+    if (!a.values) return null;
+    values = floats(a.values);
+    if (!a.best) throw new Error("best is missing");
+    best = ints(a.best);
   } catch (err) {
     return h("div", { class: "xai-status", text: `accuracy unavailable: ${String(err)}` });
   }
-  const layers = ((a.layers as unknown[]) ?? []).map(String);
-  const concepts = ((a.concepts as unknown[]) ?? []).map(String);
+  const layers = (a.layers ?? []).map(String);
+  const concepts = (a.concepts ?? []).map(String);
   const lut = getLUT("viridis");
   const table = h("table", { class: "xai-acc" });
   const head = h("tr", {}, [h("th", { text: "layer" })]);

@@ -2,38 +2,37 @@
 // thumbnails (embedded ones at once, the rest fetched from a kernel on a click), and the
 // selected sample's predictions and concepts.
 import { h, putRGBA, setText } from "../lib/dom";
-import type { Fetcher } from "../lib/fetch";
 import { className } from "../lib/format";
 import { inputRGBA } from "../lib/heatmap";
 import type { Tooltip } from "../lib/tooltip";
 import { nodeCount, samplesAt } from "../lib/treelayout";
-import { addThumbs, pct, type TreeViewState } from "./state";
+import { addThumbs, pct, type ThumbsBlock, type TreeViewState } from "./state";
 
 /** One per rendered view: its panels and pending requests outlive a rebuild of the layout. */
 export class NodeDetail {
   readonly detail = h("div", { class: "xai-node-detail" });
   readonly info = h("div", { class: "xai-sample-info" });
   private readonly pending = new Set<number>();
-  private status: HTMLElement | null = null;
   private tooltip: Tooltip | null = null;
+  private readonly standalone: boolean;
+  private readonly signal: AbortSignal;
 
   constructor(
     private readonly st: TreeViewState,
-    private readonly fetcher: Fetcher,
-    private readonly standalone: boolean,
-    private readonly signal: AbortSignal,
     /** A click on a thumbnail: trace sample k. */
     private readonly onPick: (k: number) => void,
-  ) {}
+  ) {
+    this.standalone = st.ctx.standalone;
+    this.signal = st.ctx.signal;
+  }
 
-  /** The status line and tooltip of the current layout. */
-  bind(status: HTMLElement, tooltip: Tooltip): void {
-    this.status = status;
+  /** The tooltip of the current layout. */
+  bind(tooltip: Tooltip): void {
     this.tooltip = tooltip;
   }
 
   private report(text: string): void {
-    if (this.status) setText(this.status, text);
+    this.st.ctx.status.say(text);
   }
 
   private wanted(node: number): number[] {
@@ -130,7 +129,7 @@ export class NodeDetail {
     const ask = indices.filter((k) => !pending.has(k));
     if (!ask.length) return;
     ask.forEach((k) => pending.add(k));
-    this.fetcher.fetch("thumbs", { indices: ask }).then((block) => {
+    this.st.ctx.fetch<ThumbsBlock>("thumbs", { indices: ask }).then((block) => {
       ask.forEach((k) => pending.delete(k));
       let added = 0;
       try {
@@ -165,7 +164,7 @@ export class NodeDetail {
     const { samples } = st;
     const names = st.classNames();
     const cn = st.conceptNames();
-    const values = (st.model.get("concept_values") ?? []) as string[][];
+    const values = st.ctx.get("concept_values") ?? [];
     const k = st.sample;
     const concepts = cn.map((c, j) => `${c} = ${values[j]?.[samples.concepts[k * samples.nConcepts + j]] ?? "?"}`);
     const parts = [

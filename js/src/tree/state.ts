@@ -1,31 +1,90 @@
-// ConceptTreeView state (js/README.md "ConceptTreeView state"): the synced traits and their
-// decoded form (the tree, the samples, thumbnails), the class colours and what TreeView draws.
-import type { AnyModel } from "@anywidget/types";
-import { classPalette, type ClassGroups } from "../lib/colormap";
+// ConceptTreeView state (js/README.md "ConceptTreeView state"): the synced traits as the
+// generic decoder (lib/wire.ts decodeState) gives them, their working form (the tree, the
+// samples, thumbnails), the class colours and what TreeView draws.
+import { classPalette } from "../lib/colormap";
 import { className } from "../lib/format";
 import type { TipLine } from "../lib/tooltip";
 import { eulerIntervals, nodeCount } from "../lib/treelayout";
-import { decodeArray, decodeFloat, decodeInt, decodeQuantized, type WireArray, type WireQuantized } from "../lib/wire";
+import type { ViewContext } from "../lib/view";
+import { decodeState, floats, ints, type Empty, type NDArray, type Quantized } from "../lib/wire";
 import type { TreeNodes } from "../views/treeview";
 
+/** The tree as drawn: M nodes, node 0 the root. */
+export interface TreeBlock {
+  yes: NDArray;
+  no: NDArray;
+  concept: NDArray;
+  test: string[];
+  value: NDArray;
+  count: NDArray;
+  dist: NDArray; // (M, C)
+  fidelity: NDArray;
+  accuracy?: NDArray;
+  n_train?: NDArray;
+  merged?: string[][];
+}
+
+/** The N samples shown. */
+export interface SamplesBlock {
+  n: number;
+  leaf: NDArray;
+  model_pred: NDArray;
+  tree_pred: NDArray;
+  target?: NDArray;
+  concepts: NDArray; // (N, K)
+}
+
+/** Thumbnails `{index (K,), images (K, h, w, C)}`: embedded, or fetched by index. */
+export interface ThumbsBlock {
+  index?: NDArray;
+  images?: Quantized;
+}
+
+/** Cross-validated probe accuracy per layer and concept (`{}`: none). */
+export interface AccuracyBlock {
+  layers?: string[];
+  concepts?: string[];
+  values?: NDArray; // (L, K)
+  best?: NDArray; // (K,)
+}
+
+/** The class structure the colours follow (`{}`: none). */
+export interface ClassGroupsState {
+  group?: number[];
+  level?: number[];
+  groups?: string[];
+  levels?: string[];
+}
+
+export interface Summary {
+  n?: number;
+  depth?: number;
+  n_leaves?: number;
+  merged?: number;
+  fidelity?: number | null;
+  accuracy?: number | null;
+  model_accuracy?: number | null;
+}
+
+/** The synced traits, decoded. */
 export interface TreeTraits {
   title: string;
   concept_names: string[];
   concept_values: string[][];
   class_names: string[];
-  tree: Record<string, unknown>;
-  samples: Record<string, unknown>;
-  accuracy: Record<string, unknown>;
-  summary: Record<string, unknown>;
-  thumbs: Record<string, unknown>;
+  tree: TreeBlock | Empty;
+  samples: SamplesBlock | Empty;
+  accuracy: AccuracyBlock;
+  summary: Summary;
+  thumbs: ThumbsBlock;
   selected: number;
   collapse_depth: number;
   n_thumbnails: number;
   orientation: string;
-  class_groups: Record<string, unknown>;
+  class_groups: ClassGroupsState;
 }
 
-export type Model = AnyModel<TreeTraits> & { standalone?: boolean };
+export type Ctx = ViewContext<TreeTraits>;
 
 export interface TreeData {
   yes: Int32Array;
@@ -60,10 +119,15 @@ export interface Thumb {
   c: number;
 }
 
+/** `v`, or an error naming the missing field (a block sent without it). */
+function need<T>(v: T | undefined | null, what: string): T {
+  if (v === undefined || v === null) throw new Error(`${what} is missing`);
+  return v;
+}
+
 /** Class colours: structured by `class_groups` when given (hue per group, lightness per level). */
-export function classColors(n: number, groups?: Record<string, unknown> | null): string[] {
-  const g = groups && Array.isArray(groups.group) && Array.isArray(groups.level)
-    ? ({ group: groups.group as number[], level: groups.level as number[] } satisfies ClassGroups) : null;
+export function classColors(n: number, groups?: ClassGroupsState | null): string[] {
+  const g = groups && Array.isArray(groups.group) && Array.isArray(groups.level) ? { group: groups.group, level: groups.level } : null;
   return classPalette(n, g);
 }
 
@@ -72,44 +136,53 @@ export function classColor(i: number, n = Math.max(i + 1, 10)): string {
   return classPalette(n)[i];
 }
 
-export function decodeTree(w: Record<string, unknown>): TreeData {
-  const dist = decodeArray(w.dist as WireArray);
-  const test = ((w.test as unknown[]) ?? []).map(String);
-  const merged = Array.isArray(w.merged) ? (w.merged as unknown[]).map((m) => (Array.isArray(m) ? m.map(String) : [])) : [];
+export function toTree(w: TreeBlock | Empty): TreeData {
+  const dist = need(w.dist, "tree dist");
+  const merged = Array.isArray(w.merged) ? w.merged.map((m) => (Array.isArray(m) ? m.map(String) : [])) : [];
   return {
-    yes: decodeInt(w.yes as WireArray),
-    no: decodeInt(w.no as WireArray),
-    concept: decodeInt(w.concept as WireArray),
-    test,
-    value: decodeInt(w.value as WireArray),
-    count: decodeInt(w.count as WireArray),
+    yes: ints(need(w.yes, "tree yes")),
+    no: ints(need(w.no, "tree no")),
+    concept: ints(need(w.concept, "tree concept")),
+    test: (w.test ?? []).map(String),
+    value: ints(need(w.value, "tree value")),
+    count: ints(need(w.count, "tree count")),
     dist: Int32Array.from(dist.data),
     nClasses: dist.shape[1] ?? 0,
-    fidelity: decodeFloat(w.fidelity as WireArray),
-    accuracy: w.accuracy ? decodeFloat(w.accuracy as WireArray) : null,
-    nTrain: w.n_train ? decodeInt(w.n_train as WireArray) : null,
+    fidelity: floats(need(w.fidelity, "tree fidelity")),
+    accuracy: w.accuracy ? floats(w.accuracy) : null,
+    nTrain: w.n_train ? ints(w.n_train) : null,
     merged,
   };
 }
 
-export function decodeSamples(w: Record<string, unknown>): SampleData {
-  const concepts = decodeArray(w.concepts as WireArray);
+export function toSamples(w: SamplesBlock | Empty): SampleData {
+  const concepts = need(w.concepts, "samples concepts");
   return {
     n: Number(w.n) || 0,
-    leaf: decodeInt(w.leaf as WireArray),
-    modelPred: decodeInt(w.model_pred as WireArray),
-    treePred: decodeInt(w.tree_pred as WireArray),
-    target: w.target ? decodeInt(w.target as WireArray) : null,
+    leaf: ints(need(w.leaf, "samples leaf")),
+    modelPred: ints(need(w.model_pred, "samples model_pred")),
+    treePred: ints(need(w.tree_pred, "samples tree_pred")),
+    target: w.target ? ints(w.target) : null,
     concepts: Int32Array.from(concepts.data),
     nConcepts: concepts.shape[1] ?? 0,
   };
 }
 
-/** Adds every thumbnail of a `{index, images}` block to the cache. */
-export function addThumbs(cache: Map<number, Thumb>, block: Record<string, unknown> | undefined): number {
+/** The `tree` trait as sent (wire arrays): decoded and in its working form. */
+export function decodeTree(raw: unknown): TreeData {
+  return toTree(decodeState<TreeBlock>(raw));
+}
+
+/** The `samples` trait as sent (wire arrays): decoded and in its working form. */
+export function decodeSamples(raw: unknown): SampleData {
+  return toSamples(decodeState<SamplesBlock>(raw));
+}
+
+/** Adds every thumbnail of a decoded `{index, images}` block to the cache. */
+export function addThumbs(cache: Map<number, Thumb>, block: ThumbsBlock | undefined): number {
   if (!block || !block.index || !block.images) return 0;
-  const index = decodeInt(block.index as WireArray);
-  const img = decodeQuantized(block.images as WireQuantized);
+  const index = ints(block.index);
+  const img = block.images;
   const [, hh, ww, cc] = img.shape;
   for (let k = 0; k < index.length; k++) cache.set(index[k], { q: img.q, offset: k * img.itemSize, h: hh, w: ww, c: cc ?? 1 });
   return index.length;
@@ -154,49 +227,54 @@ export class TreeViewState {
   sample = -1; // the sample whose path is highlighted (-1: none)
   linkedConcept = -1; // the concept linked from the accuracy table (-1: none)
 
-  constructor(readonly model: Model) {}
+  constructor(readonly ctx: Ctx) {}
 
   classNames(): string[] {
-    return (this.model.get("class_names") ?? []).map(String);
+    return (this.ctx.get("class_names") ?? []).map(String);
   }
 
   conceptNames(): string[] {
-    return (this.model.get("concept_names") ?? []).map(String);
+    return (this.ctx.get("concept_names") ?? []).map(String);
   }
 
   depthSetting(): number {
-    return Math.max(0, Number(this.model.get("collapse_depth")) || 0);
+    return Math.max(0, Number(this.ctx.get("collapse_depth")) || 0);
   }
 
   nThumbnails(): number {
-    return Math.max(0, Number(this.model.get("n_thumbnails")) || 0);
+    return Math.max(0, Number(this.ctx.get("n_thumbnails")) || 0);
   }
 
-  /** Decodes the traits; returns a problem to show (empty when all is well). */
-  load(): string {
-    const { model } = this;
-    let problem = "";
+  /** Reads the traits; a problem with the tree is reported on the view's status line. */
+  load(): void {
+    const { ctx } = this;
+    ctx.status.clear();
     try {
-      this.tree = decodeTree(model.get("tree") ?? {});
-      this.samples = decodeSamples(model.get("samples") ?? {});
+      this.tree = toTree(ctx.get("tree") ?? {});
+      this.samples = toSamples(ctx.get("samples") ?? {});
     } catch (err) {
-      console.error("xaiwidgets:", err);
       this.tree = EMPTY_TREE;
       this.samples = EMPTY_SAMPLES;
-      problem = `could not read the tree: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.status.report("the tree", err);
     }
     this.euler = eulerIntervals(this.tree);
-    this.colors = classColors(Math.max(this.tree.nClasses, this.classNames().length), model.get("class_groups") as Record<string, unknown>);
+    this.colors = classColors(Math.max(this.tree.nClasses, this.classNames().length), ctx.get("class_groups"));
     this.thumbs.clear();
     try {
-      addThumbs(this.thumbs, model.get("thumbs"));
+      addThumbs(this.thumbs, ctx.get("thumbs"));
     } catch (err) {
       console.error("xaiwidgets:", err);
     }
-    const sel = Number(model.get("selected"));
+    const sel = Number(ctx.get("selected"));
     this.sample = Number.isInteger(sel) && sel >= 0 && sel < this.samples.n ? sel : -1;
     this.selectedNode = 0;
-    return problem;
+  }
+
+  /** Writes `selected` back to the kernel (a model without a kernel keeps it locally). */
+  setSelected(k: number): void {
+    const m = this.ctx.model;
+    if ("set" in m && typeof m.set === "function") m.set("selected", k);
+    if ("save_changes" in m && typeof m.save_changes === "function") m.save_changes();
   }
 
   /** Nodes that test concept j. */
