@@ -38,6 +38,7 @@ function render(ctx: Ctx): void {
   const st = new TimelineState(ctx);
   let painted = false;
   let ui: UI | null = null;
+  let writing = -1; // the index select() is writing back: its change event is an echo, not a request
 
   // ---------------------------------------------------------------- layout
   function buildUI(): UI {
@@ -139,7 +140,14 @@ function render(ctx: Ctx): void {
     if (!Number.isFinite(i) || !lengths.length) return;
     i = Math.max(0, Math.min(lengths.length - 1, i));
     const have = cache.get(i);
-    if (!standalone && Number(ctx.get("index")) !== i) setTrait(ctx, "index", i);
+    if (!standalone && Number(ctx.get("index")) !== i) {
+      writing = i;
+      try {
+        setTrait(ctx, "index", i);
+      } finally {
+        writing = -1;
+      }
+    }
     if (have) return show(have, range);
     if (standalone) {
       status.say(`sequence ${i} is not embedded in this page (offline: ${cache.size} of ${lengths.length} embedded)`);
@@ -185,7 +193,7 @@ function render(ctx: Ctx): void {
 
   ctx.on("index", () => {
     const i = Number(ctx.get("index"));
-    if (i !== st.seq?.index) select(i);
+    if (i !== st.seq?.index && i !== writing) select(i);
   });
   ctx.on("threshold", () => ui?.units.update());
   ctx.on(["concepts", "trees", "sequences", "lengths", "title", "feature_names", "class_names", "summary"], rebuild);

@@ -141,6 +141,8 @@ describe("TimelineView view", () => {
     const { el } = mount(model);
     click(el.querySelector(".xai-next")!);
     expect(model.sent[model.sent.length - 1]).toMatchObject({ type: "xai-fetch", what: "sequence", args: { index: 1 } });
+    // writing `index` back echoes a change event: it must not ask for the sequence a second time
+    expect(model.sent.filter((m) => m.what === "sequence")).toHaveLength(1);
     expect(el.querySelector(".xai-status")!.textContent).toContain("loading sequence 1");
     model.reply(block(1, 4));
     await flush();
