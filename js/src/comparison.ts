@@ -1,36 +1,34 @@
 // ComparisonView view (js/README.md). All view settings are local; the kernel is only
 // asked for samples that were not embedded in the state.
-import type { AnyModel } from "@anywidget/types";
-import { decodeBlock, SampleStore, type Sample, type WireBlock } from "./lib/block";
+import { type Block, type BlockState, blockOf, SampleStore, type Sample } from "./lib/block";
 import { COLORMAPS, hasColormap } from "./lib/colormap";
 import { h, setText } from "./lib/dom";
 import { className, fmt } from "./lib/format";
-import { nearestIn, stepIn } from "./lib/layout";
-import { Fetcher, isStandalone } from "./lib/fetch";
-import { SIGN_MODES, type SignMode } from "./lib/scale";
-import { decodeMetrics, hasMetrics } from "./lib/metrics";
-import { applyTheme } from "./lib/theme";
+import { hasMetrics, type MetricsState, metricsOf } from "./lib/metrics";
+import { SIGN_MODES } from "./lib/scale";
 import { Tooltip } from "./lib/tooltip";
-import { decodeFloat, type WireArray } from "./lib/wire";
-import { lineChart } from "./views/lines";
-
-interface WireChart {
-  title?: string;
-  x_label?: string;
-  y_label?: string;
-  xs: WireArray;
-  series?: { name: string; color: string; ys: WireArray }[];
-  point_labels?: string[];
-  y_percent?: boolean;
-}
+import { defineView, errorText, type ViewContext } from "./lib/view";
+import { type Empty, floats, type NDArray } from "./lib/wire";
 import { ImageView } from "./views/image";
+import { lineChart } from "./views/lines";
 import { MetricsTable, metricsSection } from "./views/metrics";
 import { SequenceView } from "./views/sequence";
 import { TabularView } from "./views/tabular";
-import type { ModalityView, ReadoutPart, Settings, ViewContext } from "./views/types";
-import { attach, type Handlers } from "./lib/lifecycle";
+import type { ModalityView, ReadoutPart, Settings, ViewContext as PanelContext } from "./views/types";
 
-export interface ComparisonTraits {
+/** A line chart of `extras` (e.g. the masks' size trade-off), decoded. */
+export interface ChartState {
+  title?: string;
+  x_label?: string;
+  y_label?: string;
+  xs: NDArray;
+  series?: { name: string; color: string; ys: NDArray }[];
+  point_labels?: string[];
+  y_percent?: boolean;
+}
+
+/** ComparisonView's traits, decoded (xaiwidgets/widgets/comparison.py, js/README.md). */
+export interface ComparisonState {
   kind: "image" | "tabular" | "sequence";
   task: "multiclass" | "binary" | "regression";
   title: string;
@@ -43,10 +41,11 @@ export interface ComparisonTraits {
   n_outputs: number;
   n_classes: number;
   explainable: boolean;
-  data: WireBlock | Record<string, never>;
+  data: BlockState | Empty;
   sample: number;
-  metrics: unknown;
-  extras: unknown;
+  metrics: MetricsState | Empty;
+  /** Charts and tables shown under the panels (MaskView's statistics and trade-off curve). */
+  extras: { charts?: ChartState[]; tables?: { caption?: string; rows?: string[][] }[] };
   colormap: string;
   opacity: number;
   threshold: number;
@@ -56,164 +55,153 @@ export interface ComparisonTraits {
   clip_outliers: boolean;
 }
 
-type Model = AnyModel<ComparisonTraits> & { standalone?: boolean };
-
-export { isStandalone };
+export { isStandalone } from "./lib/fetch";
 
 const HINT = "hover a panel to read its values";
 
 /** Traits whose change needs the whole view rebuilt (not just a redraw). */
 const STRUCTURE = ["kind", "title", "methods", "class_names", "feature_names", "n_samples", "metrics"] as const;
 
-/** "0-3, 7" for sorted indices. */
-function rangeText(idx: number[]): string {
-  const parts: string[] = [];
-  for (let a = 0; a < idx.length; ) {
-    let b = a;
-    while (b + 1 < idx.length && idx[b + 1] === idx[b] + 1) b++;
-    parts.push(a === b ? `${idx[a]}` : `${idx[a]}–${idx[b]}`);
-    a = b + 1;
-  }
-  return parts.join(", ");
-}
-
 function clamp01(x: unknown, dflt: number): number {
   const v = Number(x);
   return Number.isFinite(v) ? Math.max(0, Math.min(1, v)) : dflt;
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
-  const ac = new AbortController();
-  const { signal } = ac;
-  const standalone = isStandalone(model);
-  let wanted = -1; // sample the user asked for
-  let shown: Sample | null = null;
+
+function render(ctx: ViewContext<ComparisonState>): void {
+  const { el, signal, standalone, status } = ctx;
   let view: ModalityView | null = null;
   let ui: ReturnType<typeof buildUI> | null = null;
   let tooltip: Tooltip | null = null;
   let explainTarget = -1; // -1: as computed; else the class the user chose to explain
   const explained = new Map<string, Sample>();
   const pointer = { clientX: 0, clientY: 0 };
-
   const store = new SampleStore();
-  const fetcher = new Fetcher(model);
-  let problem = "";
+
   /** A malformed block must not take the whole view down: report it and keep the rest. */
-  const addBlock = (block: unknown, name: string) => {
+  const addData = () => {
     try {
-      store.add(block as WireBlock);
+      store.add(ctx.get("data"));
     } catch (err) {
-      problem = `could not read ${name}: ${err instanceof Error ? err.message : String(err)}`;
-      console.error("xaiwidgets:", err);
-      if (ui) setText(ui.status, problem);
+      status.report("`data`", err);
     }
   };
-  addBlock(model.get("data"), "`data`");
+  addData();
 
+  const colormap = String(ctx.get("colormap"));
   const settings: Settings = {
-    colormap: hasColormap(model.get("colormap")) ? model.get("colormap") : "RdBu",
-    opacity: clamp01(model.get("opacity"), 0.6),
-    threshold: clamp01(model.get("threshold"), 0),
-    overlay: model.get("overlay") !== false,
-    sign: (SIGN_MODES as readonly string[]).includes(String(model.get("sign"))) ? (model.get("sign") as SignMode) : "all",
-    shared: model.get("shared_scale") === true,
-    clip: model.get("clip_outliers") === true,
+    colormap: hasColormap(colormap) ? colormap : "RdBu",
+    opacity: clamp01(ctx.get("opacity"), 0.6),
+    threshold: clamp01(ctx.get("threshold"), 0),
+    overlay: ctx.get("overlay") !== false,
+    sign: SIGN_MODES.find((m) => m === String(ctx.get("sign"))) ?? "all",
+    shared: ctx.get("shared_scale") === true,
+    clip: ctx.get("clip_outliers") === true,
   };
 
-  applyTheme(el);
   el.addEventListener("pointermove", (e) => {
     pointer.clientX = e.clientX;
     pointer.clientY = e.clientY;
   }, { signal, capture: true });
-  // JupyterLab's command-mode shortcuts listen on the document: keys meant for our controls must
-  // not reach them (Enter would never commit the number, arrows would also move between cells).
-  el.addEventListener("keydown", (e) => {
-    const t = e.target as Element | null;
-    if (t && t.closest("input, select, button")) e.stopPropagation();
-  }, { signal });
 
-  const colors = () => (model.get("method_colors") ?? []).map(String);
+  const colors = () => (ctx.get("method_colors") ?? []).map(String);
+  const classNames = () => ctx.get("class_names") ?? [];
+  const nSamples = () => Math.max(0, Math.floor(Number(ctx.get("n_samples")) || 0)) || store.indices().length;
 
-  function nSamples(): number {
-    return Math.max(0, Math.floor(Number(model.get("n_samples")) || 0)) || store.indices().length;
-  }
+  /** The sample as shown: as computed, or explained for the class chosen in the view. */
+  const current = (i: number): Sample | undefined => (explainTarget < 0 ? store.get(i) : explained.get(`${i}:${explainTarget}`));
 
-  function available(): number[] {
-    return store.indices().filter((i) => i >= 0 && i < nSamples());
-  }
+  const pager = ctx.pager<Sample>({
+    trait: "sample",
+    count: nSamples,
+    get: current,
+    held: () => store.indices(),
+    loadingText: (i) => (explainTarget < 0 ? `loading sample ${i}…` : `explaining sample ${i} for ${className(classNames(), explainTarget)}…`),
+    load(i) {
+      const target = explainTarget;
+      if (target < 0) {
+        return ctx.fetch<BlockState>("sample", { index: i }).then((block) => {
+          try {
+            store.add(block);
+          } catch (err) {
+            status.report(`sample ${i}`, err);
+          }
+        });
+      }
+      return ctx.fetch<BlockState>("explain", { index: i, target }).then((block) => {
+        let decoded: Block;
+        try {
+          decoded = blockOf(block);
+        } catch (err) {
+          status.say(`could not read the explanation: ${errorText(err)}`);
+          return;
+        }
+        explained.set(`${i}:${target}`, { block: decoded, k: 0, index: i });
+      });
+    },
+    paint,
+  });
 
   function buildUI() {
-    for (const c of [...el.children]) if (!(c instanceof HTMLStyleElement)) c.remove();
-    const kind = model.get("kind");
-    const ctx: ViewContext = {
-      methods: (model.get("methods") ?? []).map(String),
-      featureNames: (model.get("feature_names") ?? []).map(String),
-      maskMethods: (model.get("mask_methods") ?? []).map(String),
+    ctx.clear();
+    const kind = ctx.get("kind");
+    const panels: PanelContext = {
+      methods: (ctx.get("methods") ?? []).map(String),
+      featureNames: (ctx.get("feature_names") ?? []).map(String),
+      maskMethods: (ctx.get("mask_methods") ?? []).map(String),
       hover: showReadout,
       signal,
     };
-    view = kind === "tabular" ? new TabularView(ctx) : kind === "sequence" ? new SequenceView(ctx) : new ImageView(ctx);
+    view = kind === "tabular" ? new TabularView(panels) : kind === "sequence" ? new SequenceView(panels) : new ImageView(panels);
 
-    const n = nSamples();
-    const prev = h("button", { type: "button", class: "xai-prev", title: "previous sample", text: "◀" });
-    const next = h("button", { type: "button", class: "xai-next", title: "next sample", text: "▶" });
-    const num = h("input", { type: "number", class: "xai-sample", min: 0, max: Math.max(0, n - 1), step: 1, "aria-label": "sample" });
     const info = h("span", { class: "xai-info" });
-    const title = String(model.get("title") ?? "");
-    const offline = standalone && available().length < n ? ` (offline: ${available().length} embedded)` : "";
+    const title = String(ctx.get("title") ?? "");
     const header = h("div", { class: "xai-header" }, [
       title ? h("h3", { class: "xai-title", text: title }) : null,
-      h("div", { class: "xai-nav" }, [h("span", { text: "sample" }), prev, num, next, h("span", { text: `of ${n}${offline}` })]),
+      pager.nav(),
       info,
       explainPicker(),
       h("span", { class: "xai-tools" }, [downloadButton(), helpButton()]),
     ]);
-    prev.addEventListener("click", () => step(-1), { signal });
-    next.addEventListener("click", () => step(1), { signal });
-    const jump = () => (num.value === "" ? syncNav() : go(Math.round(Number(num.value))));
-    num.addEventListener("change", jump, { signal });
-    num.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") jump();
-    }, { signal });
-
     const controls = buildControls(kind);
-    const status = h("div", { class: "xai-status", role: "status" });
-    const mx = model.get("metrics");
+    status.idle();
     let metrics: HTMLElement | null = null;
     let table: MetricsTable | null = null;
-    if (hasMetrics(mx)) {
-      try {
-        const yLabel = model.get("task") === "regression" ? "|Δ output|" : "probability";
-        const section = metricsSection(decodeMetrics(mx, ctx.methods), yLabel, colors(), signal);
+    try {
+      const mx = ctx.get("metrics");
+      if (hasMetrics(mx)) {
+        const yLabel = ctx.get("task") === "regression" ? "|Δ output|" : "probability";
+        const section = metricsSection(metricsOf(mx, panels.methods), yLabel, colors(), signal);
         metrics = section.el;
         table = section.table;
-      } catch (err) {
-        metrics = h("div", { class: "xai-status", text: `metrics unavailable: ${String(err)}` });
       }
+    } catch (err) {
+      metrics = h("div", { class: "xai-status", text: `metrics unavailable: ${errorText(err)}` });
     }
     tooltip = new Tooltip(el);
     const more = extrasSection(tooltip);
-    el.append(header, controls, status, view.el, ...(metrics ? [metrics] : []), ...(more ? [more] : []));
+    el.append(header, controls, status.el, view.el, ...(metrics ? [metrics] : []), ...(more ? [more] : []));
     el.append(tooltip.el); // last, above everything
-    return { prev, next, num, info, status, table };
+    return { info, table };
   }
 
   /** Charts and tables passed as `extras` (e.g. the masks' size trade-off and statistics). */
   function extrasSection(tip: Tooltip): HTMLElement | null {
-    const x = (model.get("extras") ?? {}) as { charts?: WireChart[]; tables?: { caption?: string; rows?: string[][] }[] };
     const parts: HTMLElement[] = [];
+    let x: ComparisonState["extras"] = {};
     try {
+      x = ctx.get("extras") ?? {};
       for (const c of x.charts ?? []) {
         const pct = (v: number) => `${Math.round(100 * v)}%`;
         parts.push(lineChart({
           title: String(c.title ?? ""), xLabel: String(c.x_label ?? ""), yLabel: String(c.y_label ?? ""),
-          xs: decodeFloat(c.xs), pointLabels: (c.point_labels ?? []).map(String),
-          series: (c.series ?? []).map((sr) => ({ name: String(sr.name), color: String(sr.color), ys: decodeFloat(sr.ys) })),
+          xs: floats(c.xs), pointLabels: (c.point_labels ?? []).map(String),
+          series: (c.series ?? []).map((sr) => ({ name: String(sr.name), color: String(sr.color), ys: floats(sr.ys) })),
           yFormat: c.y_percent ? pct : undefined, yMin: c.y_percent ? 0 : undefined, yMax: c.y_percent ? 1 : undefined,
         }, tip, signal));
       }
     } catch (err) {
-      parts.push(h("div", { class: "xai-status", text: `chart unavailable: ${String(err)}` }));
+      parts.push(h("div", { class: "xai-status", text: `chart unavailable: ${errorText(err)}` }));
     }
     for (const t of x.tables ?? []) {
       parts.push(h("table", { class: "xai-stats" }, [
@@ -226,9 +214,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   /** Explain another class than the predicted one (computed in the kernel on demand). */
   function explainPicker(): HTMLElement | null {
-    const C = Math.floor(Number(model.get("n_classes")) || 0);
-    if (standalone || model.get("explainable") !== true || C < 2) return null;
-    const names = model.get("class_names") ?? [];
+    const C = Math.floor(Number(ctx.get("n_classes")) || 0);
+    if (standalone || ctx.get("explainable") !== true || C < 2) return null;
+    const names = classNames();
     const pick = h("select", { class: "xai-explain", "aria-label": "class to explain" }, [
       h("option", { value: "-1", text: "as computed" }),
       ...Array.from({ length: C }, (_, c) => h("option", { value: String(c), text: className(names, c) })),
@@ -236,9 +224,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     pick.value = String(explainTarget);
     pick.addEventListener("change", () => {
       explainTarget = Number(pick.value);
-      const i = wanted;
-      wanted = -2; // force a repaint of the same sample
-      go(i);
+      pager.refresh();
     }, { signal });
     return h("label", { class: "xai-explain-label", title: "show the evidence for another class (computed by the kernel for this sample)" }, ["explain", pick]);
   }
@@ -248,9 +234,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const b = h("button", { type: "button", class: "xai-download", text: "⤓ HTML", title: "download this widget as a standalone offline HTML page" });
     b.addEventListener("click", () => {
       b.disabled = true;
-      fetcher.fetch("page", {}).then((block) => {
-        const html = String((block as { html?: unknown }).html ?? "");
-        const a = h("a", { href: URL.createObjectURL(new Blob([html], { type: "text/html" })), download: `${String(model.get("title") || "xaiwidgets").replace(/[^\w.-]+/g, "_")}.html` });
+      ctx.fetch<{ html?: string }>("page", {}).then((block) => {
+        const html = String(block.html ?? "");
+        const a = h("a", { href: URL.createObjectURL(new Blob([html], { type: "text/html" })), download: `${String(ctx.get("title") || "xaiwidgets").replace(/[^\w.-]+/g, "_")}.html` });
         el.append(a);
         a.click();
         setTimeout(() => {
@@ -258,7 +244,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
           a.remove();
         }, 1000);
       }, (err: unknown) => {
-        if (ui) setText(ui.status, `download: ${err instanceof Error ? err.message : String(err)}`);
+        status.say(`download: ${errorText(err)}`);
       }).finally(() => {
         b.disabled = false;
       });
@@ -310,7 +296,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const sign = h("select", { class: "xai-sign", "aria-label": "sign", title: "which part of signed attributions to show (Captum's sign modes)" },
       SIGN_MODES.map((m) => h("option", { value: m, text: m })));
     sign.value = settings.sign;
-    sign.addEventListener("change", () => update({ sign: sign.value as SignMode }), { signal });
+    sign.addEventListener("change", () => update({ sign: SIGN_MODES.find((m) => m === sign.value) ?? "all" }), { signal });
     const check = (cls: string, on: boolean, text: string, tip: string, key: "shared" | "clip") => {
       const box = h("input", { type: "checkbox", class: cls });
       box.checked = on;
@@ -331,7 +317,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   function update(patch: Partial<Settings>): void {
     Object.assign(settings, patch);
-    if (shown) view?.draw(shown, settings);
+    if (pager.shown) view?.draw(pager.shown, settings);
   }
 
   /** The values under the pointer, in a tooltip at the cursor (refreshed by every redraw). */
@@ -341,80 +327,18 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     tooltip.show(pointer, parts);
   }
 
-  function step(dir: 1 | -1): void {
-    if (standalone) go(stepIn(available(), wanted, dir));
-    else go(wanted + dir);
-  }
-
-  /** Navigates to sample i, fetching it unless cached (view-only: Python is not told). */
-  function go(i: number): void {
-    const n = nSamples();
-    if (!Number.isFinite(i) || n === 0) return;
-    i = Math.max(0, Math.min(n - 1, i));
-    if (standalone && !store.has(i)) {
-      // An offline page has only the embedded samples: say so, never show another one instead.
-      const avail = available();
-      if (!avail.length) return;
-      if (wanted < 0) i = nearestIn(avail, i);
-      else {
-        if (ui) setText(ui.status, `sample ${i} is not in this offline page (${avail.length} embedded: ${rangeText(avail)})`);
-        syncNav();
-        return;
-      }
-    }
-    wanted = i;
-    syncNav();
-    const s = current(i);
-    if (s) return paint(s);
-    el.classList.add("xai-loading");
-    const target = explainTarget;
-    if (ui) setText(ui.status, target < 0 ? `loading sample ${i}…` : `explaining sample ${i} for ${className(model.get("class_names") ?? [], target)}…`);
-    const request = target < 0 ? fetcher.fetch("sample", { index: i }) : fetcher.fetch("explain", { index: i, target });
-    request.then((block) => {
-      if (target < 0) addBlock(block, `sample ${i}`);
-      else {
-        try {
-          explained.set(`${i}:${target}`, { block: decodeBlock(block as unknown as WireBlock), k: 0, index: i });
-        } catch (err) {
-          if (ui) setText(ui.status, `could not read the explanation: ${String(err)}`);
-          return;
-        }
-      }
-      if (ui) syncNav();
-      const got = current(wanted);
-      if (got && got !== shown) paint(got);
-    }, (err: unknown) => {
-      if (ui && wanted === i && !current(i)) setText(ui.status, `sample ${i}: ${err instanceof Error ? err.message : String(err)}`);
-    });
-  }
-
-  /** The sample as shown: as computed, or explained for the class chosen in the view. */
-  function current(i: number): Sample | undefined {
-    return explainTarget < 0 ? store.get(i) : explained.get(`${i}:${explainTarget}`);
-  }
-
-  function syncNav(): void {
-    if (!ui) return;
-    ui.num.value = String(wanted);
-    const avail = standalone ? available() : null;
-    ui.prev.disabled = avail ? stepIn(avail, wanted, -1) === wanted : wanted <= 0;
-    ui.next.disabled = avail ? stepIn(avail, wanted, 1) === wanted : wanted >= nSamples() - 1;
-  }
-
   function paint(s: Sample): void {
-    shown = s;
-    el.classList.remove("xai-loading");
     if (!ui || !view) return;
-    setText(ui.status, "");
+    status.idle();
     ui.table?.setSample(s.block.index[s.k]);
     view.draw(s, settings);
-    const names = model.get("class_names") ?? [];
+    const names = classNames();
     const t = s.block.target[s.k];
     const p = s.block.pred[s.k];
     const prob = s.block.prob[s.k];
     const truth = s.block.truth?.[s.k];
     const known = truth !== undefined && Number.isFinite(truth);
-    if (model.get("task") === "regression") {
+    if (ctx.get("task") === "regression") {
       // regressions: no classes, `prob` carries the raw output
       ui.info.classList.remove("xai-wrong");
       ui.info.title = "the model's output for this sample";
@@ -433,39 +357,25 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         ...(known ? [" · ", h("span", { class: "xai-truth", text: `true: ${className(names, truth)}${wrong ? " ✗ misclassified" : ""}` })] : []),
       );
     }
-    el.dataset.xaiReady = "1";
+    ctx.ready();
   }
 
   function rebuild(): void {
     ui = buildUI();
-    const start = wanted >= 0 ? wanted : Number(model.get("sample")) || 0;
-    wanted = -1;
-    shown = null;
-    if (nSamples() === 0 || (standalone && !available().length)) {
-      setText(ui.status, problem || "no samples to show");
-      el.dataset.xaiReady = "1";
-      return;
-    }
-    go(start);
+    pager.restart();
   }
 
-  // Model listeners (removed by the cleanup).
-  const handlers: Handlers = [
-    ["change:data", () => {
-      // New data may come from a new model or new methods: fetched samples would be stale.
-      store.clear();
-      addBlock(model.get("data"), "`data`");
-      const s = store.get(wanted);
-      if (s) paint(s);
-      else if (wanted >= 0 && store.indices().length) go(store.indices()[0]);
-    }],
-    ["change:sample", () => {
-      const i = Number(model.get("sample"));
-      if (i !== wanted) go(i);
-    }],
-    ...STRUCTURE.map((name): [string, () => void] => [`change:${name}`, rebuild]),
-  ];
-  return attach(model, handlers, rebuild, () => ac.abort(), () => fetcher.dispose());
+  ctx.on("data", () => {
+    // New data may come from a new model or new methods: fetched samples would be stale.
+    store.clear();
+    status.clear();
+    addData();
+    const w = pager.wanted;
+    if (store.has(w)) pager.refresh();
+    else if (w >= 0 && store.indices().length) pager.go(store.indices()[0]);
+  });
+  ctx.on([...STRUCTURE], rebuild);
+  rebuild();
 }
 
-export default { render };
+export default defineView<ComparisonState>({ name: "comparison", render });

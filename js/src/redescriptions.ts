@@ -55,6 +55,8 @@ export interface RedescriptionState {
 /** Rows drawn at most (the filter narrows the rest down). */
 export const MAX_ROWS = 400;
 
+const SET_FILTERS: readonly SetFilter[] = ["all", "individual", "interaction"];
+
 const PART_LABEL: Record<Part, string> = { left: "left rule only", both: "both rules", right: "right rule only" };
 const PART_ORDER: Part[] = ["both", "left", "right"];
 
@@ -153,7 +155,7 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     pIn.value = String(filter.maxLog10P);
     const pVal = h("span", { class: "xai-val", text: `≤ ${pText(filter.maxLog10P)}` });
     const text = h("input", { type: "search", class: "xai-text-filter", placeholder: "filter rules / neurons", "aria-label": "filter" });
-    const setSel = h("select", { class: "xai-set", "aria-label": "set" }, (["all", "individual", "interaction"] as SetFilter[]).map((v) => h("option", { value: v, text: v })));
+    const setSel = h("select", { class: "xai-set", "aria-label": "set" }, SET_FILTERS.map((v) => h("option", { value: v, text: v })));
     const clear = h("button", { type: "button", class: "xai-clear", text: "clear filters", title: "show every redescription" });
     const note = h("span", { class: "xai-filter-note xai-hint" });
     jIn.addEventListener("input", () => {
@@ -171,7 +173,7 @@ function render(ctx: ViewContext<RedescriptionState>): void {
       drawTable();
     }, { signal });
     setSel.addEventListener("change", () => {
-      filter.set = setSel.value as SetFilter;
+      filter.set = SET_FILTERS.find((v) => v === setSel.value) ?? "all";
       drawTable();
     }, { signal });
     clear.addEventListener("click", () => {
@@ -241,7 +243,7 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     const names = neurons();
     const idx = sortRows(visibleRows(rows, filter, names), rows, sortKey, descending, names);
     for (const th of ui.thead.querySelectorAll<HTMLElement>("th")) {
-      const key = th.dataset.key as SortKey;
+      const key = SORT_KEYS.find((k) => k === th.dataset.key);
       if (key === sortKey) th.setAttribute("aria-sort", descending ? "descending" : "ascending");
       else th.removeAttribute("aria-sort");
     }

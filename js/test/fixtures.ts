@@ -1,6 +1,19 @@
 // Builders that mirror what xaiwidgets/widgets/_traits.py sends, for tests only.
-import type { WireBlock } from "../src/lib/block";
 import type { DType, TypedArray, WireArray, WireQuantized } from "../src/lib/wire";
+
+/** A block as Python sends it (the view decodes it into a `BlockState`, lib/block.ts). */
+export interface WireBlock {
+  index: WireArray;
+  target: WireArray;
+  pred: WireArray;
+  prob: WireArray;
+  truth?: WireArray;
+  inputs?: WireQuantized | WireArray;
+  tokens?: string[][];
+  attributions: Record<string, WireQuantized>;
+  valid?: WireArray;
+  molecules?: Record<string, unknown>;
+}
 
 export function wire(dtype: DType, shape: number[], values: TypedArray): WireArray {
   return { dtype, shape, data: new DataView(values.buffer, values.byteOffset, values.byteLength) };

@@ -3,7 +3,8 @@ import { className, featureName, fmt } from "../src/lib/format";
 import {
   barExtent, barRowHeight, legendLabels, nearestIn, panelSize, PANEL_WIDTH, polylinePoints, stepIn,
 } from "../src/lib/layout";
-import { dataRange, decodeMetrics, sortRows } from "../src/lib/metrics";
+import { dataRange, metricsOf, sortRows } from "../src/lib/metrics";
+import { decodeState } from "../src/lib/wire";
 import { metricsFor } from "./fixtures";
 import { barColorIndex } from "../src/views/tabular";
 
@@ -69,7 +70,7 @@ describe("formatting and metrics", () => {
   });
 
   it("sorts rows best first per column direction, NaN last, and fits curve axes to the data", () => {
-    const mx = decodeMetrics(metricsFor(["a", "b", "c"], [[0.2, 0.9], [0.1, NaN], [0.3, 0.95]], [false, true]) as never, []);
+    const mx = metricsOf(decodeState(metricsFor(["a", "b", "c"], [[0.2, 0.9], [0.1, NaN], [0.3, 0.95]], [false, true])), []);
     expect(sortRows(mx, 0)).toEqual([1, 0, 2]); // lower is better
     expect(sortRows(mx, 1)).toEqual([2, 0, 1]); // higher is better; NaN last
     expect(sortRows(mx, 1, true)).toEqual([0, 2, 1]);

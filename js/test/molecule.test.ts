@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
 import widget from "../src/comparison";
-import { decodeBlock } from "../src/lib/block";
+import { blockOf } from "../src/lib/block";
+import { decodeState } from "../src/lib/wire";
 import { getLUT, lutFor } from "../src/lib/colormap";
 import { atomColors, bondSegments, labelClearance, moleculeAt, moleculeBox } from "../src/views/molecule";
 import { compact, realPositions } from "../src/views/sequence";
@@ -165,7 +166,7 @@ describe("molecules drawn in the browser", () => {
 });
 
 describe("molecule geometry", () => {
-  const block = decodeBlock(smilesBlock() as never);
+  const block = blockOf(decodeState(smilesBlock()));
 
   it("reads sample k's atoms and bonds from the concatenated arrays", () => {
     const m = moleculeAt(block.molecules, 1)!;

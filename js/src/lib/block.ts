@@ -1,42 +1,36 @@
 // Blocks of samples (js/README.md "ComparisonView state") and the JS-side sample cache.
-import {
-  decodeArray,
-  decodeFloat,
-  decodeInt,
-  decodeQuantized,
-  type Quantized,
-  type WireArray,
-  type WireQuantized,
-} from "./wire";
+import { bytes, type Empty, floats, ints, isEmpty, isQuantized, type NDArray, type Quantized } from "./wire";
 
-export interface WireBlock {
-  index: WireArray;
-  target: WireArray;
-  pred: WireArray;
-  prob: WireArray;
+/** A block of K samples, decoded (`data`, and the "sample" / "explain" fetches). */
+export interface BlockState {
+  index: NDArray; // int32 (K,)
+  target: NDArray; // int32 (K,)
+  pred: NDArray; // int32 (K,)
+  prob: NDArray; // float32 (K,)
   /** True labels (classes, or a regression's target), NaN where unknown; absent: none given. */
-  truth?: WireArray;
-  inputs?: WireQuantized | WireArray;
+  truth?: NDArray;
+  /** Quantised images (K, H, W, C), or tabular rows float32 (K, F); absent for sequences. */
+  inputs?: Quantized | NDArray;
   tokens?: string[][];
-  attributions: Record<string, WireQuantized>;
+  attributions: Record<string, Quantized>;
   /** Sequences: uint8 (K, T), 1 at real positions, 0 at padding (absent: every position real). */
-  valid?: WireArray;
-  /** SMILES: every sample's molecule (concatenated over the K samples, see WireMolecules). */
-  molecules?: WireMolecules;
+  valid?: NDArray;
+  /** SMILES: every sample's molecule (concatenated over the K samples, see MoleculesState). */
+  molecules?: MoleculesState;
 }
 
 /**
- * Molecules of K samples (Python `_molecules.molecule_block`): sample k owns atoms
+ * Molecules of K samples (Python `_molecules.molecule_block`), decoded: sample k owns atoms
  * atoms[k]..atoms[k+1] and bonds bonds[k]..bonds[k+1] of the concatenated arrays.
  */
-export interface WireMolecules {
-  atoms: WireArray; // int32 (K + 1,)
-  bonds: WireArray; // int32 (K + 1,)
-  xy: WireArray; // float32 (A, 2), y up, median bond length 1
-  token: WireArray; // int16 (A,): the SMILES token of each atom
+export interface MoleculesState {
+  atoms: NDArray; // int32 (K + 1,)
+  bonds: NDArray; // int32 (K + 1,)
+  xy: NDArray; // float32 (A, 2), y up, median bond length 1
+  token: NDArray; // int16 (A,): the SMILES token of each atom
   labels: string[][]; // per sample, per atom: "" (a plain carbon) or the text to draw
-  pairs: WireArray; // uint16 (B, 2): atom indices within the sample's molecule
-  order: WireArray; // uint8 (B,): 1, 2, 3 (Kekulé), 4 aromatic without a Kekulé form
+  pairs: NDArray; // uint16 (B, 2): atom indices within the sample's molecule
+  order: NDArray; // uint8 (B,): 1, 2, 3 (Kekulé), 4 aromatic without a Kekulé form
 }
 
 export interface Molecules {
@@ -70,15 +64,15 @@ export interface Block {
   molecules?: Molecules;
 }
 
-function decodeMolecules(w: WireMolecules): Molecules {
+function moleculesOf(w: MoleculesState): Molecules {
   const m: Molecules = {
-    atoms: decodeInt(w.atoms),
-    bonds: decodeInt(w.bonds),
-    xy: decodeFloat(w.xy),
-    token: decodeInt(w.token),
+    atoms: ints(w.atoms),
+    bonds: ints(w.bonds),
+    xy: floats(w.xy),
+    token: ints(w.token),
     labels: Array.isArray(w.labels) ? w.labels.map((l) => (Array.isArray(l) ? l.map(String) : [])) : [],
-    pairs: decodeInt(w.pairs),
-    order: decodeInt(w.order),
+    pairs: ints(w.pairs),
+    order: ints(w.order),
   };
   const nA = m.atoms[m.atoms.length - 1] ?? 0;
   const nB = m.bonds[m.bonds.length - 1] ?? 0;
@@ -95,40 +89,31 @@ export interface Sample {
   index: number;
 }
 
-function isQuantized(w: WireArray | WireQuantized): w is WireQuantized {
-  return typeof w === "object" && w !== null && "lo" in w && "hi" in w;
-}
-
-/** An empty or absent block (Python sends `{}` before the first fetch). */
-export function isEmptyBlock(w: unknown): boolean {
-  return !w || typeof w !== "object" || !("index" in (w as object));
-}
-
-export function decodeBlock(w: WireBlock): Block {
+/** A block's samples for drawing, from the decoded block. */
+export function blockOf(w: BlockState): Block {
   const b: Block = {
-    index: decodeInt(w.index),
-    target: decodeInt(w.target),
-    pred: decodeInt(w.pred),
-    prob: decodeFloat(w.prob),
+    index: ints(w.index),
+    target: ints(w.target),
+    pred: ints(w.pred),
+    prob: floats(w.prob),
     attributions: new Map(),
   };
-  if (w.truth) b.truth = decodeFloat(w.truth);
+  if (w.truth) b.truth = floats(w.truth);
   if (w.inputs) {
-    if (isQuantized(w.inputs)) b.image = decodeQuantized(w.inputs);
+    if (isQuantized(w.inputs)) b.image = w.inputs;
     else {
-      const data = decodeFloat(w.inputs);
+      const data = floats(w.inputs);
       const k = w.inputs.shape[0] || 1;
       b.tabular = { data, nFeatures: w.inputs.shape[1] ?? data.length / k };
     }
   }
   if (Array.isArray(w.tokens)) b.tokens = w.tokens.map((t) => (Array.isArray(t) ? t.map(String) : []));
-  for (const [name, a] of Object.entries(w.attributions ?? {})) b.attributions.set(name, decodeQuantized(a));
+  for (const [name, a] of Object.entries(w.attributions ?? {})) b.attributions.set(name, a);
   if (w.valid) {
-    const v = decodeArray(w.valid);
-    b.valid = v.data instanceof Uint8Array ? v.data : Uint8Array.from(v.data);
-    b.validSize = v.shape[1] ?? 0;
+    b.valid = bytes(w.valid);
+    b.validSize = w.valid.shape[1] ?? 0;
   }
-  if (w.molecules && typeof w.molecules === "object") b.molecules = decodeMolecules(w.molecules);
+  if (w.molecules && typeof w.molecules === "object") b.molecules = moleculesOf(w.molecules);
   return b;
 }
 
@@ -142,9 +127,9 @@ export function imageDims(a: Quantized): { h: number; w: number; c: number } {
 export class SampleStore {
   private samples = new Map<number, Sample>();
 
-  add(w: WireBlock): Block | null {
-    if (isEmptyBlock(w)) return null;
-    const block = decodeBlock(w);
+  add(w: BlockState | Empty | undefined): Block | null {
+    if (isEmpty(w) || !w.index) return null;
+    const block = blockOf(w);
     block.index.forEach((index, k) => this.samples.set(index, { block, k, index }));
     return block;
   }

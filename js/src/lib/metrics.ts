@@ -1,25 +1,26 @@
 // Faithfulness metrics (js/README.md `metrics`): decoding. Python decides "best" (a paired test
 // over the same samples, xaiwidgets/metrics/stats.py); the view never re-derives it from means.
-import { decodeArray, decodeFloat, decodeInt, type WireArray } from "./wire";
+import { type Empty, floats, ints, isEmpty, type NDArray } from "./wire";
 
-export interface WireMetrics {
+/** The `metrics` trait, decoded (`{}` when no metrics were computed). */
+export interface MetricsState {
   names?: string[];
   labels?: string[];
   higher_is_better?: boolean[];
   paired?: boolean[];
-  mean: WireArray;
-  low?: WireArray;
-  high?: WireArray;
-  rank?: WireArray;
-  best?: WireArray;
-  p_best?: WireArray;
+  mean: NDArray; // float32 (M, Q)
+  low?: NDArray;
+  high?: NDArray;
+  rank?: NDArray;
+  best?: NDArray;
+  p_best?: NDArray;
   n?: number;
-  samples?: WireArray;
-  values?: WireArray;
-  baseline?: string;
-  sentence?: string;
+  samples?: NDArray;
+  values?: NDArray;
+  baseline?: string | null;
+  sentence?: string | null;
   methods?: string[];
-  curves?: { fractions: WireArray; deletion?: WireArray; insertion?: WireArray };
+  curves?: { fractions: NDArray; deletion?: NDArray; insertion?: NDArray };
 }
 
 export interface Metrics {
@@ -46,16 +47,17 @@ export interface Metrics {
   insertion: ArrayLike<number> | null;
 }
 
-export function hasMetrics(w: unknown): w is WireMetrics {
-  return !!w && typeof w === "object" && "mean" in (w as object);
+export function hasMetrics(w: MetricsState | Empty | null | undefined): w is MetricsState {
+  return !isEmpty(w) && !!w.mean;
 }
 
-export function decodeMetrics(w: WireMetrics, methods: string[]): Metrics {
+/** The table's and the curves' data from the decoded trait (rows: `methods` unless it names them). */
+export function metricsOf(w: MetricsState, methods: string[]): Metrics {
   const [M = 0, Q = 0] = w.mean.shape;
   const names = w.names ?? [];
   const labels = Array.from({ length: Q }, (_, q) => String(w.labels?.[q] ?? names[q] ?? `metric ${q}`));
   const rows = Array.isArray(w.methods) ? w.methods : methods;
-  const opt = (a: WireArray | undefined) => (a ? decodeFloat(a) : null);
+  const opt = (a: NDArray | undefined) => (a ? floats(a) : null);
   return {
     methods: Array.from({ length: M }, (_, m) => String(rows[m] ?? `method ${m}`)),
     labels,
@@ -63,20 +65,20 @@ export function decodeMetrics(w: WireMetrics, methods: string[]): Metrics {
     paired: Array.from({ length: Q }, (_, q) => w.paired?.[q] !== false),
     M,
     Q,
-    mean: decodeFloat(w.mean),
+    mean: floats(w.mean),
     low: opt(w.low),
     high: opt(w.high),
-    rank: w.rank ? decodeInt(w.rank) : null,
-    best: w.best ? decodeArray(w.best).data : null,
+    rank: w.rank ? ints(w.rank) : null,
+    best: w.best ? w.best.data : null,
     pBest: opt(w.p_best),
     n: typeof w.n === "number" ? w.n : null,
-    samples: w.samples ? decodeInt(w.samples) : null,
+    samples: w.samples ? ints(w.samples) : null,
     values: opt(w.values),
     baseline: w.baseline == null ? null : String(w.baseline),
     sentence: w.sentence == null ? null : String(w.sentence),
-    fractions: w.curves?.fractions ? decodeFloat(w.curves.fractions) : null,
-    deletion: w.curves?.deletion ? decodeFloat(w.curves.deletion) : null,
-    insertion: w.curves?.insertion ? decodeFloat(w.curves.insertion) : null,
+    fractions: w.curves?.fractions ? floats(w.curves.fractions) : null,
+    deletion: w.curves?.deletion ? floats(w.curves.deletion) : null,
+    insertion: w.curves?.insertion ? floats(w.curves.insertion) : null,
   };
 }
 
