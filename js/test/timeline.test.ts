@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { columnAny, columnEdges, columnMeans, columnMinMax, columnMode, rowsOn, stepAt } from "../src/lib/timeline_lod";
 import widget, { decodeSequence } from "../src/timeline";
 import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
@@ -141,6 +141,8 @@ describe("TimelineView view", () => {
     const { el } = mount(model);
     click(el.querySelector(".xai-next")!);
     expect(model.sent[model.sent.length - 1]).toMatchObject({ type: "xai-fetch", what: "sequence", args: { index: 1 } });
+    // writing `index` back echoes a change event: it must not ask for the sequence a second time
+    expect(model.sent.filter((m) => m.what === "sequence")).toHaveLength(1);
     expect(el.querySelector(".xai-status")!.textContent).toContain("loading sequence 1");
     model.reply(block(1, 4));
     await flush();
@@ -170,5 +172,39 @@ describe("TimelineView view", () => {
     expect(hit.textContent).toBe("sequence 2 · steps 1–2 · 1");
     click(hit);
     expect(model.sent[model.sent.length - 1]).toMatchObject({ what: "sequence", args: { index: 2 } });
+  });
+  it("a malformed block reports on the status line instead of throwing; cleanup removes listeners", () => {
+    const bad = traits({ concepts: { names: ["a"], colors: ["#000"], majority: { dtype: "int32", shape: [9], data: new Uint8Array(4) } } });
+    const model = new FakeModel(bad);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { el, cleanup } = mount(model);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(String(logged.mock.calls[0][1])).toContain("int32[9] needs 36 bytes, got 4");
+    logged.mockRestore();
+    expect(el.dataset.xaiReady).toBe("1");
+    expect(el.querySelectorAll(".xai-status")).toHaveLength(1);
+    expect(el.querySelector(".xai-status")!.textContent).toBe("could not read the timeline: xaiwidgets: int32[9] needs 36 bytes, got 4");
+    expect(el.querySelectorAll("svg.xai-tl-graph circle.xai-tl-node")).toHaveLength(0);
+    // a missing field is named, not a TypeError
+    const model2 = new FakeModel(traits({ lengths: {} }));
+    const logged2 = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { el: el2 } = mount(model2);
+    logged2.mockRestore();
+    expect(el2.querySelector(".xai-status")!.textContent).toBe("could not read the timeline: lengths is missing");
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+  });
+
+  it("the threshold and the sequence index are written back; the kernel moves the view", () => {
+    const model = new FakeModel(traits({ sequences: { blocks: [block(0), block(2, 5)] } }));
+    const { el } = mount(model);
+    const thr = el.querySelector<HTMLInputElement>("input.xai-threshold")!;
+    expect(thr.value).toBe("0.3");
+    thr.value = "0.5";
+    thr.dispatchEvent(new Event("change"));
+    expect(model.saved[model.saved.length - 1]).toEqual({ threshold: 0.5 });
+    model.kernelSet("index", 2);
+    expect(el.querySelector(".xai-seq-info")!.textContent).toContain("5 steps");
+    expect(el.querySelector<HTMLInputElement>(".xai-seq-index")!.value).toBe("2");
   });
 });

@@ -9,6 +9,7 @@
 //
 // Readable at any size: the drawing keeps its natural size (smallest text MIN_FONT_PX) and the
 // container scrolls; zoom goes from 1 (legible) up, never below.
+import CSS from "./treeview.css";
 import { classPalette, TREE_PATH_COLOR } from "../lib/colormap";
 import { h, s } from "../lib/dom";
 import { className } from "../lib/format";
@@ -102,33 +103,8 @@ const GAP = {
 /** Width the container is assumed to have before it is attached (JupyterLab's default). */
 const DEFAULT_WIDTH = 950;
 
-export const TREE_CSS = `
-.xai-root .xai-treeview { overflow: auto; border: 1px solid var(--xai-border); background: var(--xai-bg);
-  border-radius: 3px; position: relative; }
-.xai-root .xai-treeview svg.xai-tree { display: block; margin: 0 auto; cursor: grab; touch-action: pan-x pan-y;
-  user-select: none; }
-.xai-root svg.xai-tree.xai-panning { cursor: grabbing; }
-.xai-root svg.xai-tree text { fill: var(--xai-fg); font-family: var(--xai-font); }
-.xai-root svg.xai-tree .xai-edge { stroke: var(--xai-border); stroke-width: 1.5; fill: none; }
-.xai-root svg.xai-tree .xai-edge.xai-path { stroke: var(--xai-tree-path); stroke-width: 3.5; }
-.xai-root svg.xai-tree .xai-edge-label { fill: var(--xai-fg2); }
-.xai-root svg.xai-tree .xai-node rect.xai-box { fill: var(--xai-bg2); stroke: var(--xai-border); cursor: pointer; }
-.xai-root svg.xai-tree .xai-node.xai-leaf rect.xai-box { stroke-dasharray: 4 2; }
-.xai-root svg.xai-tree .xai-node.xai-path rect.xai-box { stroke: var(--xai-tree-path); stroke-width: 2.5; stroke-dasharray: none; }
-.xai-root svg.xai-tree .xai-node.xai-selected rect.xai-box { stroke: var(--xai-fg); stroke-width: 2.5; stroke-dasharray: none; }
-.xai-root svg.xai-tree .xai-node.xai-linked rect.xai-box { stroke: var(--xai-fg); stroke-width: 2.5; stroke-dasharray: 6 3; }
-.xai-root svg.xai-tree .xai-node.xai-selected.xai-linked rect.xai-box { stroke-dasharray: 6 3; }
-.xai-root svg.xai-tree .xai-node > text { pointer-events: none; }
-.xai-root svg.xai-tree .xai-node-test { font-weight: 400; }
-.xai-root svg.xai-tree .xai-node-meta, .xai-root svg.xai-tree .xai-node-note { fill: var(--xai-fg2); }
-.xai-root svg.xai-tree .xai-node-note { font-style: italic; }
-.xai-root svg.xai-tree .xai-seg { cursor: help; }
-.xai-root svg.xai-tree .xai-seg:hover { stroke: var(--xai-fg); stroke-width: 1.5; }
-.xai-root svg.xai-tree .xai-bar-frame { fill: none; stroke: var(--xai-fg2); stroke-opacity: 0.4; pointer-events: none; }
-.xai-root svg.xai-tree .xai-toggle circle { fill: var(--xai-bg); stroke: var(--xai-fg2); cursor: pointer; }
-.xai-root svg.xai-tree .xai-toggle text { font-weight: 700; pointer-events: none; }
-.xai-root { --xai-tree-path: ${TREE_PATH_COLOR}; }
-`;
+/** The tree styles (treeview.css) and the path colour, one constant shared with the tests. */
+export const TREE_CSS = `${CSS}.xai-root { --xai-tree-path: ${TREE_PATH_COLOR}; }\n`;
 
 let measureCtx: CanvasRenderingContext2D | null | undefined;
 
@@ -194,7 +170,7 @@ export class TreeView {
     this.el = h("div", { class: "xai-treeview" }, [this.svg]);
     this.el.style.maxHeight = `${opts.maxHeight ?? 720}px`;
     container.append(this.el);
-    const root = (container.closest(".xai-root") as HTMLElement | null) ?? container;
+    const root = container.closest<HTMLElement>(".xai-root") ?? container;
     this.tooltip = opts.tooltip ?? new Tooltip(root);
     this.setNodes(opts.nodes, opts.collapsed);
     this.attachPanZoom();
@@ -574,7 +550,7 @@ export class TreeView {
     const { el, svg, signal } = this;
     let drag: { x: number; y: number; sl: number; st: number } | null = null;
     svg.addEventListener("pointerdown", (ev) => {
-      if ((ev.target as Element).closest?.(".xai-node")) return; // clicks on nodes select them
+      if (ev.target instanceof Element && ev.target.closest(".xai-node")) return; // clicks on nodes select them
       drag = { x: ev.clientX, y: ev.clientY, sl: el.scrollLeft, st: el.scrollTop };
       svg.classList.add("xai-panning");
       svg.setPointerCapture?.(ev.pointerId);
