@@ -202,8 +202,9 @@ def test_text_mask_export_shows_real_tokens_with_aligned_strips(page, exports, s
     # methods side by side, no card alone on a row
     per_row = _cards_per_row(page)
     assert sum(per_row) == N_METHODS and (len(per_row) == 1 or min(per_row) >= 2), per_row
-    # infidelity / sensitivity are undefined on token ids: shown as n/a, never a number
-    assert page.locator("table.xai-metrics").inner_text().count("n/a") >= 2 * N_METHODS
+    # infidelity / sensitivity are undefined on token ids: not computed, no all-n/a column
+    table = page.locator("table.xai-metrics").inner_text()
+    assert "n/a" not in table and "Infidelity" not in table and "Deletion" in table
     shot = screenshot(page.locator(".xai-root"), f"text-{scheme}")
     assert Image.open(shot).size[0] >= 968
     assert not console.errors, console.format()
