@@ -621,8 +621,6 @@ class ModelProbe:
         """
         from .sequences import padded_sequences
 
-        if lengths is None and isinstance(getattr(data, "lengths", None), np.ndarray):
-            lengths = data.lengths  # a bundled SequenceDataset knows its lengths
         data = _samples_of(data, name)
         data, lengths = padded_sequences(data, lengths, name)
         x = as_tensor(data, name)
