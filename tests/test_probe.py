@@ -206,3 +206,22 @@ def test_step_states_read_a_sequence_datasets_sequences(rnn):
     assert got.states["gru"].shape == (20, 8)
     np.testing.assert_allclose(got.states["gru"], want.states["gru"], rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(got.outputs, want.outputs, rtol=1e-6, atol=1e-7)
+
+
+def test_probe_reads_zarr_and_dask_arrays_by_slices(cnn, images):
+    zarr = pytest.importorskip("zarr")
+    da = pytest.importorskip("dask.array")
+    probe = ModelProbe(cnn, ["fc"])
+    expected = probe.collect(images, batch_size=4)["fc"]
+    stored = zarr.array(images.numpy(), chunks=(2, 1, 8, 8))
+    lazy = da.from_array(images.numpy(), chunks=(3, 1, 8, 8))  # iterating it: row by row
+    for source in (stored, lazy):
+        np.testing.assert_allclose(probe.collect(source, batch_size=4)["fc"], expected,
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_probe_names_a_bad_batch_size_before_anything_runs(cnn, rnn, images):
+    with pytest.raises(ValueError, match="argument 'batch_size': expected an integer >= 1"):
+        ModelProbe(cnn, ["fc"]).gather(images, batch_size=0, progress=True)
+    with pytest.raises(ValueError, match="argument 'batch_size': expected an integer >= 1"):
+        ModelProbe(rnn, ["gru"]).step_states(torch.rand(2, 4, 3), batch_size=0)

@@ -294,10 +294,10 @@ def find_embedding(model: nn.Module, layer: Any = None, name: str = "layer"
 def iter_input_batches(
     data: Any, batch_size: int, name: str = "data"
 ) -> Iterator[torch.Tensor]:
-    """Yield input batches from a tensor, a numpy array, a DataFrame, a map-style dataset (a
-    torch ``Dataset``, a bundled xaiwidgets dataset, anything with ``len`` and integer
-    indexing), a lazily indexed array (``shape`` + slicing: zarr, dask), a DataLoader or any
-    iterable of batches.
+    """Yield input batches from a tensor, a numpy array, a DataFrame, a lazily indexed array
+    (``shape``, ``dtype`` and slicing: zarr, dask), a map-style dataset (a torch ``Dataset``,
+    a bundled xaiwidgets dataset: ``len`` and integer indexing), a DataLoader or any iterable
+    of batches.
 
     Samples and batches that are tuples/lists/dicts yield their first element /
     ``"x"``/``"inputs"`` entry: the inputs of the usual ``(x, y)`` pairs. A plain list of
@@ -320,14 +320,14 @@ def iter_input_batches(
             f"argument '{name}': got a {type(data).__name__} of {len(data)} tensors, which could "
             "be samples or batches; pass torch.stack(samples) for samples, or a DataLoader for "
             "batches")
-    if _is_map_style(data):
-        n = len(data)
+    lazy_array = _is_lazy_array(data)
+    if lazy_array or _is_map_style(data):
+        n = int(data.shape[0]) if lazy_array else len(data)
         if n == 0:
             raise ValueError(f"argument '{name}': expected at least one sample, got an empty "
                              f"{type(data).__name__}")
-        lazy_array = hasattr(data, "shape")  # zarr / dask / generated rows: slice, then read
         for s in batch_slices(n, batch_size):
-            if lazy_array:
+            if lazy_array:  # read a whole batch of rows at once
                 yield as_tensor(np.asarray(data[s]), name)
             else:
                 yield torch.stack([as_tensor(_inputs(data[i], name), name)
@@ -358,6 +358,13 @@ def _inputs(item: Any, name: str) -> Any:
                              f"got keys {sorted(item)}")
         return item[key]
     return item
+
+
+def _is_lazy_array(data: Any) -> bool:
+    """An array read by slicing (zarr, dask, h5py, a generated dataset's ``X``): ``shape``,
+    ``dtype`` and indexing. (Iterating a dask array would go sample by sample.)"""
+    return (hasattr(data, "shape") and hasattr(data, "dtype") and hasattr(data, "__getitem__")
+            and len(getattr(data, "shape", ())) >= 1)
 
 
 def _is_map_style(data: Any) -> bool:
@@ -521,6 +528,7 @@ class ModelProbe:
         Arrays are indexed before the forward pass; other iterables are streamed, keeping only
         the wanted rows of each batch. ``limit``: stop after this many rows of a stream.
         """
+        check_int(batch_size, "batch_size", low=1)  # before it sizes the bar
         if rows is not None:
             rows = np.asarray(rows, dtype=np.int64)
         data = _samples_of(data, name)
@@ -621,6 +629,7 @@ class ModelProbe:
         """
         from .sequences import padded_sequences
 
+        check_int(batch_size, "batch_size", low=1)  # before it sizes the bar
         data = _samples_of(data, name)
         data, lengths = padded_sequences(data, lengths, name)
         x = as_tensor(data, name)
