@@ -34,7 +34,10 @@ __all__ = [
 
 
 class MnistCNN(nn.Module):
-    """Two conv blocks (with BatchNorm and Dropout) and a linear head for 1x28x28 images.
+    """Two conv blocks (with BatchNorm and Dropout) and a linear head for 1x28x28 images, or
+    any ``in_channels x side x side`` (``side`` a multiple of 4): e.g.
+    ``MnistCNN(4, in_channels=3, side=64)`` for ``datasets.Procedural(n)``, which it learns in
+    one epoch.
 
     Activations are modules (not functional calls) so DeepLift and layer hooks see them.
     """
