@@ -160,3 +160,68 @@ def test_rnn_gradients_in_eval_mode_work(rnn):
                                                                  "saliency"], progress=False)
     assert r.attributions["Saliency"].shape == (4, 5, 3)
     assert_untouched(rnn, before)
+
+
+def test_probe_reads_map_style_datasets_sample_by_sample(cnn, images):
+    """A torch map-style Dataset, a bundled dataset or a generated one is read as samples and
+    batched (iterating one would yield samples, each then taken for a batch)."""
+    from xaiwidgets.datasets import Procedural, load_digits
+
+    probe = ModelProbe(cnn, ["fc"])
+    expected = probe.collect(images, batch_size=4)["fc"]
+    pairs = torch.utils.data.TensorDataset(images, torch.zeros(6))
+    np.testing.assert_allclose(probe.collect(pairs, batch_size=4)["fc"], expected,
+                               rtol=1e-5, atol=1e-6)
+    digits = load_digits()[:50]
+    np.testing.assert_allclose(probe.collect(digits, batch_size=16)["fc"],
+                               probe.collect(digits.X)["fc"], rtol=1e-5, atol=1e-6)
+    generated = Procedural(30, shape=(1, 8, 8), n_classes=3)
+    from_rows = probe.collect(generated[:][0])["fc"]
+    np.testing.assert_allclose(probe.collect(generated, batch_size=7)["fc"], from_rows,
+                               rtol=1e-5, atol=1e-6)
+    acts, seen = probe.gather(generated, rows=np.array([3, 20]), batch_size=8)
+    assert seen == 30
+    np.testing.assert_allclose(acts["fc"], from_rows[[3, 20]], rtol=1e-5, atol=1e-6)
+
+
+def test_probe_refuses_a_dataset_of_strings(cnn):
+    from xaiwidgets.datasets import TextDataset
+
+    texts = TextDataset(texts=["a fine film", "dull"], target=np.array([1, 0]),
+                        target_names=["rotten", "fresh"])
+    with pytest.raises(TypeError, match=r"argument 'data': this TextDataset holds strings.*"
+                                        r"encode\(vocabulary, max_len\)"):
+        ModelProbe(cnn, ["fc"]).collect(texts)
+
+
+def test_step_states_read_a_sequence_datasets_sequences(rnn):
+    from xaiwidgets.datasets import SequenceDataset
+
+    x = torch.rand(4, 5, 3).numpy()
+    ds = SequenceDataset(sequences=x, lengths=np.array([5, 3, 2, 4]), target=np.zeros(4, int),
+                         feature_names=["a", "b", "c"], target_names=["no", "yes"])
+    probe = ModelProbe(rnn, ["gru"])
+    got = probe.step_states(ds, batch_size=3)
+    want = probe.step_states(x, batch_size=3)
+    assert got.states["gru"].shape == (20, 8)
+    np.testing.assert_allclose(got.states["gru"], want.states["gru"], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(got.outputs, want.outputs, rtol=1e-6, atol=1e-7)
+
+
+def test_probe_reads_zarr_and_dask_arrays_by_slices(cnn, images):
+    zarr = pytest.importorskip("zarr")
+    da = pytest.importorskip("dask.array")
+    probe = ModelProbe(cnn, ["fc"])
+    expected = probe.collect(images, batch_size=4)["fc"]
+    stored = zarr.array(images.numpy(), chunks=(2, 1, 8, 8))
+    lazy = da.from_array(images.numpy(), chunks=(3, 1, 8, 8))  # iterating it: row by row
+    for source in (stored, lazy):
+        np.testing.assert_allclose(probe.collect(source, batch_size=4)["fc"], expected,
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_probe_names_a_bad_batch_size_before_anything_runs(cnn, rnn, images):
+    with pytest.raises(ValueError, match="argument 'batch_size': expected an integer >= 1"):
+        ModelProbe(cnn, ["fc"]).gather(images, batch_size=0, progress=True)
+    with pytest.raises(ValueError, match="argument 'batch_size': expected an integer >= 1"):
+        ModelProbe(rnn, ["gru"]).step_states(torch.rand(2, 4, 3), batch_size=0)

@@ -382,6 +382,15 @@ def test_load_sprites(task: str | None) -> None:
     assert data.concept_names == ("shape", "scale", "orientation", "posX", "posY")
     for k, name in enumerate(data.concept_names, start=1):
         np.testing.assert_array_equal(data.concepts[name], classes[:, k])
+    # the one dataset vocabulary; rows taken keep every latent with its image
+    assert data.X is data.images and data.y_true is data.target
+    assert data.class_names == (None if task is None else list(data.target_names))
+    part = data.take([5, 2])
+    np.testing.assert_array_equal(part.images[:, 0], images[[5, 2]])
+    np.testing.assert_array_equal(part.latents_classes, classes[[5, 2]])
+    np.testing.assert_array_equal(part.latents_values, values[[5, 2]])
+    np.testing.assert_array_equal(part.concepts["posX"], classes[[5, 2], 4])
+    assert part.task == task and part.target_names == data.target_names
     if task is None:
         assert data.target is None and data.target_names is None
     elif task == "shape":

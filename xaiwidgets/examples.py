@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._core.batching import map_batches
 from ._core.training import train_loop
 
 __all__ = [
@@ -33,7 +34,10 @@ __all__ = [
 
 
 class MnistCNN(nn.Module):
-    """Two conv blocks (with BatchNorm and Dropout) and a linear head for 1x28x28 images.
+    """Two conv blocks (with BatchNorm and Dropout) and a linear head for 1x28x28 images, or
+    any ``in_channels x side x side`` (``side`` a multiple of 4): e.g.
+    ``MnistCNN(4, in_channels=3, side=64)`` for ``datasets.Procedural(n)``, which it learns in
+    one epoch.
 
     Activations are modules (not functional calls) so DeepLift and layer hooks see them.
     """
@@ -103,11 +107,11 @@ class TrainReport:
 
 def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
     model.eval()
-    correct = 0
+    if len(x) == 0:
+        return 0.0
     with torch.inference_mode():
-        for s in range(0, len(x), batch_size):
-            correct += int((model(x[s:s + batch_size]).argmax(1) == y[s:s + batch_size]).sum())
-    return correct / max(1, len(x))
+        pred = map_batches(lambda b: model(b).argmax(1), x, batch_size)
+    return int((pred == y).sum()) / len(x)
 
 
 def train_classifier(
@@ -220,7 +224,7 @@ class RegressionReport:
 def _predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     model.eval()
     with torch.inference_mode():
-        return torch.cat([model(x[s:s + batch_size])[:, 0] for s in range(0, len(x), batch_size)])
+        return map_batches(lambda b: model(b)[:, 0], x, batch_size)
 
 
 def _r2(pred: torch.Tensor, y: torch.Tensor) -> float:

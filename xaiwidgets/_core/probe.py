@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .batching import batch_slices
+from .batching import progress as progress_bar
 from .validation import as_tensor, check_int, check_layer_names, check_model, describe
 
 __all__ = [
@@ -292,21 +294,25 @@ def find_embedding(model: nn.Module, layer: Any = None, name: str = "layer"
 def iter_input_batches(
     data: Any, batch_size: int, name: str = "data"
 ) -> Iterator[torch.Tensor]:
-    """Yield input batches from a tensor, a numpy array, a DataFrame, a DataLoader or any
-    iterable of batches.
+    """Yield input batches from a tensor, a numpy array, a DataFrame, a lazily indexed array
+    (``shape``, ``dtype`` and slicing: zarr, dask), a map-style dataset (a torch ``Dataset``,
+    a bundled xaiwidgets dataset: ``len`` and integer indexing), a DataLoader or any iterable
+    of batches.
 
-    Batches that are tuples/lists/dicts yield their first element / ``"x"``/``"inputs"`` entry:
-    the inputs of the usual ``(x, y)`` pairs. A plain list of tensors is refused: it could be a
-    list of samples or a list of batches, and guessing wrong is silent.
+    Samples and batches that are tuples/lists/dicts yield their first element /
+    ``"x"``/``"inputs"`` entry: the inputs of the usual ``(x, y)`` pairs. A plain list of
+    tensors is refused: it could be a list of samples or a list of batches, and guessing wrong
+    is silent.
     """
     check_int(batch_size, "batch_size", low=1)
+    data = _samples_of(data, name)
     if isinstance(data, (torch.Tensor, np.ndarray)) or hasattr(data, "to_numpy"):
         t = as_tensor(data, name)
         if t.ndim == 0 or t.shape[0] == 0:
             raise ValueError(f"argument '{name}': expected at least one sample, got shape "
                              f"{tuple(t.shape)}")
-        for start in range(0, t.shape[0], batch_size):
-            yield t[start:start + batch_size]
+        for s in batch_slices(t.shape[0], batch_size):
+            yield t[s]
         return
     if isinstance(data, (list, tuple)) and data and all(
             isinstance(v, (torch.Tensor, np.ndarray)) for v in data):
@@ -314,20 +320,25 @@ def iter_input_batches(
             f"argument '{name}': got a {type(data).__name__} of {len(data)} tensors, which could "
             "be samples or batches; pass torch.stack(samples) for samples, or a DataLoader for "
             "batches")
+    lazy_array = _is_lazy_array(data)
+    if lazy_array or _is_map_style(data):
+        n = int(data.shape[0]) if lazy_array else len(data)
+        if n == 0:
+            raise ValueError(f"argument '{name}': expected at least one sample, got an empty "
+                             f"{type(data).__name__}")
+        for s in batch_slices(n, batch_size):
+            if lazy_array:  # read a whole batch of rows at once
+                yield as_tensor(np.asarray(data[s]), name)
+            else:
+                yield torch.stack([as_tensor(_inputs(data[i], name), name)
+                                   for i in range(s.start, s.stop)])
+        return
     if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
-        raise TypeError(f"argument '{name}': expected a tensor, array, DataLoader or iterable of "
-                        f"batches, got {describe(data)}")
+        raise TypeError(f"argument '{name}': expected a tensor, array, dataset, DataLoader or "
+                        f"iterable of batches, got {describe(data)}")
     seen = False
     for batch in data:
-        if isinstance(batch, (tuple, list)):
-            batch = batch[0]
-        elif isinstance(batch, dict):
-            key = next((k for k in ("x", "inputs", "input") if k in batch), None)
-            if key is None:
-                raise ValueError(f"argument '{name}': dict batches need an 'x' or 'inputs' key, "
-                                 f"got keys {sorted(batch)}")
-            batch = batch[key]
-        t = as_tensor(batch, name)
+        t = as_tensor(_inputs(batch, name), name)
         if t.ndim == 0 or t.shape[0] == 0:
             continue
         seen = True
@@ -335,6 +346,48 @@ def iter_input_batches(
     if not seen:
         raise ValueError(f"argument '{name}': expected at least one non-empty batch, got none")
 
+
+def _inputs(item: Any, name: str) -> Any:
+    """The inputs of a sample or a batch: the first of a tuple/list, a dict's "x"/"inputs"."""
+    if isinstance(item, (tuple, list)):
+        return item[0]
+    if isinstance(item, dict):
+        key = next((k for k in ("x", "inputs", "input") if k in item), None)
+        if key is None:
+            raise ValueError(f"argument '{name}': dict batches need an 'x' or 'inputs' key, "
+                             f"got keys {sorted(item)}")
+        return item[key]
+    return item
+
+
+def _is_lazy_array(data: Any) -> bool:
+    """An array read by slicing (zarr, dask, h5py, a generated dataset's ``X``): ``shape``,
+    ``dtype`` and indexing. (Iterating a dask array would go sample by sample.)"""
+    return (hasattr(data, "shape") and hasattr(data, "dtype") and hasattr(data, "__getitem__")
+            and len(getattr(data, "shape", ())) >= 1)
+
+
+def _is_map_style(data: Any) -> bool:
+    """``len`` and integer indexing without ``__iter__``: a torch map-style ``Dataset``, a
+    bundled dataset, a lazily indexed array. (Iterating one would go sample by sample, each
+    sample then read as a batch.)"""
+    cls = type(data)
+    return (hasattr(cls, "__getitem__") and hasattr(cls, "__len__")
+            and not hasattr(cls, "__iter__"))
+
+
+def _samples_of(data: Any, name: str) -> Any:
+    """A bundled dataset's ``X`` (the vocabulary of ``xaiwidgets.datasets``); anything else
+    as given."""
+    cls = type(data)
+    if not (hasattr(cls, "X") and hasattr(cls, "y_true") and hasattr(cls, "__len__")):
+        return data
+    x = data.X
+    if isinstance(x, (list, tuple)) and x and isinstance(x[0], str):
+        raise TypeError(f"argument '{name}': this {cls.__name__} holds strings, not model "
+                        "inputs; turn them into token ids first (its encode(vocabulary, "
+                        "max_len))")
+    return x
 
 def _to_tensor_output(layer: str, module: nn.Module, output: Any) -> torch.Tensor:
     if isinstance(output, torch.Tensor):
@@ -434,13 +487,14 @@ class ModelProbe:
 
             handles = [modules[n].register_forward_hook(make_hook(n)) for n in self.layers]
             try:
-                for start, batch in enumerate(iter_input_batches(data, batch_size, name)):
+                done = 0  # samples before this batch
+                for batch in iter_input_batches(data, batch_size, name):
                     captured.clear()
                     with torch.inference_mode():
                         b = batch.to(device=device, dtype=dtype if batch.is_floating_point()
                                      else batch.dtype)
                         if lengths is not None:
-                            lb = lengths[start * batch_size:start * batch_size + len(b)]
+                            lb = lengths[done:done + len(b)]
                             out = (forward(self.model, b, lb) if forward is not None
                                    else run_model(self.model, b, name, lb, read=False))
                         else:
@@ -455,6 +509,7 @@ class ModelProbe:
                         raise RuntimeError(f"argument 'layers': layers {missing} were not called "
                                            "by the model's forward pass")
                     acts = {n: captured[n].cpu() for n in self.layers}
+                    done += len(batch)
                     yield batch, out.detach().cpu() if isinstance(out, torch.Tensor) else out, acts
             finally:
                 for h in handles:
@@ -473,8 +528,10 @@ class ModelProbe:
         Arrays are indexed before the forward pass; other iterables are streamed, keeping only
         the wanted rows of each batch. ``limit``: stop after this many rows of a stream.
         """
+        check_int(batch_size, "batch_size", low=1)  # before it sizes the bar
         if rows is not None:
             rows = np.asarray(rows, dtype=np.int64)
+        data = _samples_of(data, name)
         if isinstance(data, (torch.Tensor, np.ndarray)) or hasattr(data, "to_numpy"):
             data = as_tensor(data, name)
             total_n = len(data)
@@ -486,15 +543,12 @@ class ModelProbe:
         capacity = len(rows) if rows is not None else limit
         out: dict[str, np.ndarray] = {}
         stream = cast(Generator, self.iter_batches(data, batch_size=batch_size, name=name))
-        batches: Iterable[Any] = stream
-        if progress:
-            from tqdm.auto import tqdm
-
-            batches = tqdm(stream, desc=desc, unit="batch",
-                           total=-(-capacity // batch_size) if capacity and rows is None else None)
+        total = -(-capacity // batch_size) if capacity and rows is None else None
         counts = [0, 0]  # rows kept, samples seen
         try:
-            self._fill(batches, out, rows, limit, capacity, flatten, counts)
+            with progress_bar(stream, enabled=progress, desc=desc, unit="batch",
+                              total=total) as batches:
+                self._fill(batches, out, rows, limit, capacity, flatten, counts)
         finally:
             stream.close()  # hooks off and the model restored now, not when garbage-collected
         filled, seen = counts
@@ -575,6 +629,8 @@ class ModelProbe:
         """
         from .sequences import padded_sequences
 
+        check_int(batch_size, "batch_size", low=1)  # before it sizes the bar
+        data = _samples_of(data, name)
         data, lengths = padded_sequences(data, lengths, name)
         x = as_tensor(data, name)
         n, t_max = int(x.shape[0]), int(x.shape[1]) if x.ndim >= 2 else 0
@@ -587,16 +643,12 @@ class ModelProbe:
         stream = cast(Generator, self.iter_batches(
             x, batch_size=batch_size, forward=forward, name=name,
             lengths=lens if lengths is not None else None))
-        batches: Iterable[Any] = stream
-        if progress:
-            from tqdm.auto import tqdm
-
-            batches = tqdm(stream, desc=desc, unit="batch", total=-(-n // batch_size))
-        row = 0
+        row = start = 0  # state rows filled, sequences done
         try:
-            for k, (batch, out, acts) in enumerate(batches):
+            for batch, out, acts in progress_bar(stream, enabled=progress, desc=desc,
+                                                 unit="batch", total=-(-n // batch_size)):
                 b = len(batch)
-                lb = lens[k * batch_size:k * batch_size + b]
+                lb = lens[start:start + b]
                 valid = torch.arange(int(lb.max()))[None, :] < lb[:, None]  # (b, T_batch)
                 for layer in self.layers:
                     a = acts[layer]
@@ -616,10 +668,11 @@ class ModelProbe:
                         outputs = np.zeros(shape, dtype=np.float32)
                     if o.ndim >= 3:
                         keep = min(o.shape[1], t_max)
-                        outputs[k * batch_size:k * batch_size + b, :keep] = o[:, :keep].numpy()
+                        outputs[start:start + b, :keep] = o[:, :keep].numpy()
                     elif outputs.ndim == o.ndim:
-                        outputs[k * batch_size:k * batch_size + b] = o.numpy()
+                        outputs[start:start + b] = o.numpy()
                 row += int(valid.sum())
+                start += b
         finally:
             stream.close()
         return StepStates(states=states, lengths=lens.numpy().astype(np.int64),

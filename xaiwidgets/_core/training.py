@@ -1,5 +1,5 @@
 """The one training loop: seeded shuffling, a validation score per epoch, early stopping on it,
-the best state restored, and a tqdm bar.
+the best state restored, and the one progress bar.
 
 Callers own their data and their loss: the loop hands them shuffled index batches.
 """
@@ -15,6 +15,9 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from .batching import batch_slices
+from .batching import progress as progress_bar
 
 __all__ = ["History", "train_loop", "validation_split"]
 
@@ -122,9 +125,7 @@ def train_loop(
     history = History()
     best, best_state, bad = math.inf, None, 0
     start = time.perf_counter()
-    from tqdm.auto import tqdm
-
-    bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress)
+    bar = progress_bar(range(epochs), enabled=progress, desc=desc, unit="epoch")
     try:
         for epoch in bar:
             if before_epoch is not None:
@@ -134,8 +135,7 @@ def train_loop(
             if batches is None:
                 count = size(epoch)
                 order = torch.randperm(count, generator=generator)
-                chunks: Iterable[Any] = (order[s:s + batch_size]
-                                         for s in range(0, count, batch_size))
+                chunks: Iterable[Any] = (order[s] for s in batch_slices(count, batch_size))
             else:
                 chunks = batches(epoch)
             total, seen = 0.0, 0

@@ -6,12 +6,18 @@ the pip extra when a data package is missing. One module per modality: ``images`
 digits), ``text`` (Rotten Tomatoes), ``molecules`` (Huuskonen solubility, SMILES tokens) and
 ``sprites`` (procedural dSprites with their latent concepts), ``timeseries`` (ICU-Sepsis
 episodes, UCI Occupancy), ``uea`` (UCR / UEA series from sktime), ``tabular`` (COMPAS, breast
-cancer).
+cancer). ``Procedural`` generates images of any number on access (for dataset-scale jobs).
+
+Every container derives from :class:`Dataset` and speaks one vocabulary: ``X`` (the samples as
+a model takes them), ``y_true``, ``class_names``, ``description``; ``len(ds)``, ``ds[i] ->
+(x, y)`` and ``ds[a:b]`` / :meth:`Dataset.take` (a container of the same kind), so a container
+is a map-style dataset a torch ``DataLoader`` reads as it is.
 """
 
-from ._base import Dataset, package_file
+from ._base import Dataset, ImageDataset, package_file
 from .images import load_digits, load_mnist
 from .molecules import MoleculeDataset, load_solubility
+from .procedural import Procedural
 from .smiles import atom_token_positions, tokenize_smiles
 from .sprites import Sprites, SpritesData, load_sprites
 from .tabular import TabularDataset, load_breast_cancer, load_compas
@@ -22,7 +28,9 @@ from .uea import UEA_SETS, load_uea
 __all__ = [
     "UEA_SETS",
     "Dataset",
+    "ImageDataset",
     "MoleculeDataset",
+    "Procedural",
     "SequenceDataset",
     "Sprites",
     "SpritesData",

