@@ -26,7 +26,7 @@ import anywidget
 
 from ._traits import split_buffers
 
-__all__ = ["STATIC", "XaiWidget", "static_bundle"]
+__all__ = ["STATIC", "XaiWidget", "check_keywords", "check_view_options", "static_bundle"]
 
 STATIC = Path(str(files("xaiwidgets") / "static"))
 
@@ -71,6 +71,18 @@ def check_view_options(cls: type, options: dict[str, Any], allowed: tuple[str, .
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise TypeError(f"{cls.__name__}: unknown option {unknown[0]!r}{hint}; {what} are "
                         f"{list(allowed)}")
+
+
+def check_keywords(cls: type, options: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+    """A view constructor's leftover keywords (its ``**options``) are errors: each names the
+    misspelt option, the closest one and every option the constructor takes (its keyword
+    parameters plus ``extra``), the same for every view."""
+    import inspect
+
+    params = list(inspect.signature(cls.__init__).parameters.values())[2:]  # self, the result
+    allowed = tuple(p.name for p in params
+                    if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) + extra
+    check_view_options(cls, options, allowed, "its options")
 
 
 class XaiWidget(anywidget.AnyWidget):

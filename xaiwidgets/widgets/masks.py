@@ -20,9 +20,10 @@ import numpy as np
 from .._core.validation import check_number, describe
 from ..attributions.compare import compare_attributions
 from ..masks import DEFAULT_BASELINES, MaskExplainer, MaskReport, MaskResult, TradeoffCurve
+from ._base import check_keywords
 from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
-from .comparison import ComparisonView, split_view_options
+from .comparison import VIEW_OPTIONS, ComparisonView, split_view_options
 
 __all__ = ["MaskView"]
 
@@ -69,6 +70,7 @@ class MaskView(ComparisonView):
     ) -> None:
         from ._molecules import check_smiles
 
+        check_keywords(type(self), view, VIEW_OPTIONS)
         if not isinstance(result, MaskResult):
             raise TypeError("argument 'result': expected a MaskResult (use "
                             "MaskView.from_estimator(explainer, X) to compute one), got "
