@@ -79,7 +79,7 @@ def check_keywords(cls: type, options: dict[str, Any], extra: tuple[str, ...] = 
     parameters plus ``extra``), the same for every view."""
     import inspect
 
-    params = list(inspect.signature(cls.__init__).parameters.values())[2:]  # self, the result
+    params = list(inspect.signature(cls).parameters.values())[1:]  # after the result
     allowed = tuple(p.name for p in params
                     if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) + extra
     check_view_options(cls, options, allowed, "its options")

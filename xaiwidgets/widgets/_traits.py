@@ -563,7 +563,7 @@ def wire_trait(schema: Field | None = None, default: Any = None, *,
         sync=True, to_json=lambda v, _widget: to_wire(v))
 
 
-def wire_schemas(cls: type) -> dict[str, Field | None]:
+def wire_schemas(cls: type[t.HasTraits]) -> dict[str, Field | None]:
     """The wire traits of a widget class and their declared structure (None: unchecked)."""
     return {name: trait.schema for name, trait in sorted(cls.class_traits().items())
             if isinstance(trait, _WireDict)}
