@@ -459,3 +459,42 @@ def test_the_readme_lists_every_trait_with_its_declared_type(view):
         assert rows[trait] == want, (
             f"js/README.md '{base.__name__} state': the type of `{trait}` is not its declaration;"
             f" the row should start with\n| `{trait}` | {want.replace('|', chr(92) + '|')} |")
+
+
+# (hand result, fetch, its arguments, the field of the answer holding the indices asked for)
+FETCH = {"comparison": ("sample", {"index": 1}, "index", [1]),
+         "masks": ("sample", {"index": 2}, "index", [2]),
+         "senn": ("sample", {"index": 3}, "index", [3]),
+         "timeline": ("sequence", {"index": 1}, "index", 1),
+         "tree": ("thumbs", {"indices": [4, 0, 99]}, "index", [0, 4]),
+         "redescriptions": ("samples", {"indices": [5, 1]}, "index", [1, 5])}
+
+
+def _fetched(view, what, args):
+    sent = []
+    view.send = lambda content, buffers=None: sent.append((content, buffers))
+    view._on_custom(view, {"type": "xai-fetch", "seq": 7, "what": what, "args": args}, [])
+    ((content, buffers),) = sent
+    assert content["seq"] == 7 and content["what"] == what
+    return content, buffers
+
+
+@pytest.mark.parametrize("name", sorted(FETCH))
+def test_a_fetch_answer_is_checked_against_its_declaration(name):
+    what, args, field, want = FETCH[name]
+    view = hand_view(name)
+    content, buffers = _fetched(view, what, args)
+    assert "error" not in content, content.get("error")
+    assert len(buffers) == len(content["buffer_paths"]) > 0
+    got = content["block"][field]
+    if isinstance(got, dict):  # a wire array: its bytes are the buffer at its path
+        path = content["buffer_paths"].index([field, "data"])
+        got = np.frombuffer(buffers[path], dtype=got["dtype"]).tolist()
+    assert got == want
+    honest = view._fetch
+    view._fetch = lambda w, a: {k: v for k, v in honest(w, a).items() if k != field}
+    content, buffers = _fetched(view, what, args)
+    cls = type(view).__name__
+    assert content["error"] == (f"SchemaError: {cls} fetch {what!r}: missing field "
+                                f"{field!r}"), content
+    assert "block" not in content and not buffers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -34,6 +34,7 @@ from ._html import (
 from ._traits import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     Array,
+    Field,
     Heatmap,
     HeatmapOf,
     ListOf,
@@ -99,16 +100,22 @@ EXTRAS = Struct(charts=ListOf(CHART, scoped=True),
 
 
 def split_view_options(cls: type, view: Mapping[str, Any] | None,
-                       compare_kwargs: dict[str, Any]) -> dict[str, Any]:
+                       compare_kwargs: dict[str, Any],
+                       caller: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Take the view options out of ``compare_kwargs`` (they may come as plain keywords or in a
-    ``view`` dict); whatever is left must be a keyword of :func:`compare_attributions`."""
+    ``view`` dict); whatever is left must be a keyword of :func:`compare_attributions`. A
+    misspelt keyword's hint and list also cover the keywords of ``caller`` (the classmethod
+    building the view), so ``titel=`` suggests ``title``."""
     options = {**dict(view or {}),
                **{k: compare_kwargs.pop(k) for k in VIEW_OPTIONS if k in compare_kwargs}}
     check_view_options(cls, options, VIEW_OPTIONS)
     # the positional arguments are the view's own; every other keyword of compare_attributions
     accepted = tuple(p for p in inspect.signature(compare_attributions).parameters
                      if p not in ("model", "inputs", "target", "methods"))
-    check_view_options(cls, compare_kwargs, accepted + VIEW_OPTIONS, "the keywords")
+    own = () if caller is None else tuple(
+        p.name for p in inspect.signature(caller).parameters.values()
+        if p.kind is p.KEYWORD_ONLY)
+    check_view_options(cls, compare_kwargs, own + accepted + VIEW_OPTIONS, "the keywords")
     return options
 
 
@@ -169,6 +176,7 @@ class ComparisonView(XaiWidget):
     n_outputs = t.Int(0).tag(sync=True)
     n_classes = t.Int(0).tag(sync=True)
     explainable = t.Bool(False).tag(sync=True)
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"sample": BLOCK, "explain": BLOCK}
     data = wire_trait(BLOCK)
     sample = t.Int(0).tag(sync=True)
     metrics = wire_trait(METRICS)
@@ -259,7 +267,7 @@ class ComparisonView(XaiWidget):
         (``colormap``, ``opacity``, ``threshold``, ``overlay``, ``sign``, ``shared_scale``,
         ``clip_outliers``) may be given directly or as a ``view`` dict.
         """
-        view = split_view_options(cls, view, compare_kwargs)
+        view = split_view_options(cls, view, compare_kwargs, cls.from_model)
         result = compare_attributions(model, inputs, target, methods, **compare_kwargs)
         widget = cls(result, class_names=class_names, feature_names=feature_names, tokens=tokens,
                      title=title, max_payload_bytes=max_payload_bytes, display_size=display_size,

@@ -171,7 +171,7 @@ class MaskView(ComparisonView):
         if not isinstance(explainer, MaskExplainer):
             raise TypeError(f"argument 'explainer': expected a fitted MaskExplainer, got "
                             f"{describe(explainer)}")
-        view = split_view_options(cls, view, compare_kwargs)
+        view = split_view_options(cls, view, compare_kwargs, cls.from_estimator)
         check_number(keep, "keep", low=0.0, high=1.0, low_open=True)
         if tradeoff is not None and not isinstance(tradeoff, TradeoffCurve):
             raise TypeError(f"argument 'tradeoff': expected a TradeoffCurve from "

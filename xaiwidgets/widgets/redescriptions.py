@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -18,6 +18,7 @@ from ._html import STATIC_DIV, display_image, image_u8, label, live_lut, png_dat
 from ._traits import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     Array,
+    Field,
     Heatmap,
     HeatmapOf,
     ListOf,
@@ -101,6 +102,7 @@ class RedescriptionView(XaiWidget):
     neurons = t.List(t.Unicode()).tag(sync=True)
     attributes = t.List(t.Unicode()).tag(sync=True)
     views = t.Dict().tag(sync=True)
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"samples": SAMPLES}
     rows = wire_trait(ROWS)
     coverage = wire_trait(COVERAGE)
     settings = t.Dict().tag(sync=True)
@@ -186,6 +188,7 @@ class RedescriptionView(XaiWidget):
         if not isinstance(miner, RedescriptionMiner):
             raise TypeError(f"argument 'miner': expected a fitted RedescriptionMiner, got "
                             f"{describe(miner)}")
+        check_keywords(cls, kwargs)  # before any computation
         return cls(miner.get_result(X, baseline=baseline), **kwargs)
 
     # -- samples ---------------------------------------------------------------------------

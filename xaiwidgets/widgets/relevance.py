@@ -7,7 +7,7 @@ import html
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -33,6 +33,7 @@ from ._html import STATIC_DIV, display_image, figure, image_u8, label, live_lut,
 from ._traits import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     Array,
+    Field,
     Heatmap,
     HeatmapOf,
     ListOf,
@@ -117,6 +118,8 @@ class SENNView(XaiWidget):
     learned = t.Bool(False).tag(sync=True)
     n_samples = t.Int(0).tag(sync=True)
     sample = t.Int(0).tag(sync=True)
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"sample": SENN_BLOCK,
+                                                  "prototypes": PROTOTYPES}
     data = wire_trait(SENN_BLOCK)
     prototypes = wire_trait(PROTOTYPES)
     stability = wire_trait(STABILITY)
@@ -227,6 +230,7 @@ class SENNView(XaiWidget):
         """
         if not isinstance(senn, SENN):
             raise TypeError(f"argument 'senn': expected a SENN, got {describe(senn)}")
+        check_keywords(cls, kwargs)  # before any computation
         ex = senn.explain(X, target, y_true=y_true)
         if senn.learned:
             ex = ex.with_prototypes(prototypes(senn, X if prototypes_from is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import colorsys
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -20,6 +20,7 @@ from ._html import label as label_html
 from ._traits import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     Array,
+    Field,
     Heatmap,
     HeatmapOf,
     ListOf,
@@ -113,6 +114,7 @@ class TimelineView(XaiWidget):
     title = t.Unicode("").tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"sequence": SEQUENCE}
     concepts = wire_trait(CONCEPTS)
     trees = t.List(t.Dict()).tag(sync=True)
     summary = t.Dict().tag(sync=True)

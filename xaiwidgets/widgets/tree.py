@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -26,6 +26,7 @@ from ._html import label as label_html
 from ._traits import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     Array,
+    Field,
     Heatmap,
     HeatmapOf,
     ListOf,
@@ -112,6 +113,7 @@ class ConceptTreeView(XaiWidget):
     concept_names = t.List(t.Unicode()).tag(sync=True)
     concept_values = t.List(t.List(t.Unicode())).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"thumbs": THUMBS}
     tree = wire_trait(TREE)
     samples = wire_trait(SAMPLES)
     accuracy = wire_trait(ACCURACY)
@@ -239,6 +241,7 @@ class ConceptTreeView(XaiWidget):
         if not isinstance(tree, ConceptTree):
             raise TypeError(f"argument 'tree': expected a fitted ConceptTree, got "
                             f"{describe(tree)}")
+        check_keywords(cls, kwargs)  # before any computation
         if model_pred is not None:
             if y_pred is not None:
                 raise TypeError("ConceptTreeView.from_estimator: pass 'y_pred' only "
