@@ -498,3 +498,12 @@ def test_a_fetch_answer_is_checked_against_its_declaration(name):
     assert content["error"] == (f"SchemaError: {cls} fetch {what!r}: missing field "
                                 f"{field!r}"), content
     assert "block" not in content and not buffers
+
+
+def test_heatmap_of_quantises_float64_as_given():
+    a = np.random.default_rng(0).normal(size=(2, 7, 7))
+    h = HeatmapOf(("K", None, None)).check(a, "m")
+    assert h.values.dtype == np.float64
+    assert to_wire(h) == quantize(a)  # the same bytes as an unchecked heatmap
+    with pytest.raises(SchemaError, match=r"m: expected a numeric array \(heatmap values\)"):
+        HeatmapOf().check(np.array([["a"]]), "m")

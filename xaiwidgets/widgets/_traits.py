@@ -332,6 +332,8 @@ class Array(Field):
 class HeatmapOf(Field):
     """Finite real values sent quantised to uint8, one ``(lo, hi)`` range per item (a
     :class:`Heatmap`). An array is wrapped; a :class:`Heatmap` keeps its own ``signed``.
+    float64 values are kept (quantised as given, so the bytes sent do not depend on the check);
+    other real values become float32.
 
     Parameters
     ----------
