@@ -285,6 +285,18 @@ def test_every_dict_trait_of_every_view_is_declared():
         schemas = wire_schemas(view)
         assert schemas, view.__name__
         assert all(s is not None for s in schemas.values()), (view.__name__, schemas)
+        dicts = {n for n, tr in view.class_traits(sync=True).items()
+                 if isinstance(tr, t.Dict) and not n.startswith("_") and n not in _NOT_EXPORTED}
+        assert dicts == set(schemas), (view.__name__, sorted(dicts - set(schemas)))
+
+
+def test_a_nullable_value_is_sent_as_null_and_maybe_is_left_out():
+    s = Struct(a=Value(float, type(None)), b=Maybe(Value(int)))
+    assert s.check({"a": None, "b": None}, "v") == {"a": None}
+    with pytest.raises(SchemaError, match=r"v: missing field 'a'"):
+        s.check({"b": 2}, "v")  # null is a value: the field is still required
+    with pytest.raises(SchemaError, match=r"v\.a: expected float or None, got 'x'"):
+        s.check({"a": "x"}, "v")
 
 
 def _changed(value, path, new):

@@ -473,13 +473,20 @@ class OneOf(Field):
         return " | ".join(f.doc() for f in self.fields)
 
 
+def _nullable(field: Field) -> bool:
+    """A field that sends None as null (``Value(float, type(None))``) rather than leaving it
+    out (:class:`Maybe`)."""
+    return isinstance(field, Value) and type(None) in field.types
+
+
 class Struct(Field):
     """A dict with named fields, each declared; an unknown or missing field is an error.
 
     Parameters
     ----------
     **fields : Field
-        Wrap a field in :class:`Maybe` when it may be absent. Dimension names (``"K"``) are
+        Wrap a field in :class:`Maybe` when it may be absent (None leaves it out); a
+        ``Value(..., type(None))`` field is sent as null when None. Dimension names (``"K"``) are
         shared by the fields of one struct and of the structs nested in it. A dict from any
         key to values of one kind is :meth:`Struct.mapping`.
 
@@ -517,11 +524,13 @@ class Struct(Field):
             raise SchemaError(f"{where}: unknown field(s) {unknown}; declared: "
                               f"{sorted(self.fields)}")
         for name, field in self.fields.items():
-            if value.get(name) is None and not isinstance(field, Maybe):
+            if isinstance(field, Maybe) or (name in value and _nullable(field)):
+                continue
+            if value.get(name) is None:
                 raise SchemaError(f"{where}: missing field {name!r}")
         # the value's own order: the order its buffers travel in
         return {name: self.fields[name].check(v, f"{where}.{name}", dims)
-                for name, v in value.items() if v is not None}
+                for name, v in value.items() if v is not None or _nullable(self.fields[name])}
 
     def doc(self) -> str:
         if self._values is not None:

@@ -115,7 +115,7 @@ def split_view_options(cls: type, view: Mapping[str, Any] | None,
     own = () if caller is None else tuple(
         p.name for p in inspect.signature(caller).parameters.values()
         if p.kind is p.KEYWORD_ONLY)
-    check_view_options(cls, compare_kwargs, own + accepted + VIEW_OPTIONS, "the keywords")
+    check_view_options(cls, compare_kwargs, accepted + VIEW_OPTIONS + own, "the keywords")
     return options
 
 

@@ -54,6 +54,13 @@ ROWS = Struct(
 )
 #: neurons x attributes: the best J of a neuron's redescriptions testing each attribute.
 COVERAGE = Struct(values=Array("float32", (None, None)))
+VIEWS = Struct(left=Value(str), right=Value(str))
+#: The miner's settings (``min_jaccard``, ``max_pvalue``, ``correction``...).
+SETTINGS = Struct.mapping(Value(str, int, float, bool, type(None)))
+#: Redescriptions and neurons described, and the permutation null's when it was run.
+SUMMARY = Struct(n_redescriptions=Value(int), n_neurons=Value(int), described=Value(int),
+                 shuffled_described=Maybe(Value(int)), shuffled_neurons=Maybe(Value(int)),
+                 shuffled_seed=Maybe(Value(int)))
 #: K samples: thumbnails, or table rows as text (also the "samples" fetch).
 SAMPLES = Struct(
     index=Array("int32", ("K",)),
@@ -101,12 +108,12 @@ class RedescriptionView(XaiWidget):
     title = t.Unicode("").tag(sync=True)
     neurons = t.List(t.Unicode()).tag(sync=True)
     attributes = t.List(t.Unicode()).tag(sync=True)
-    views = t.Dict().tag(sync=True)
+    views = wire_trait(VIEWS)
     _fetch_schemas: ClassVar[dict[str, Field]] = {"samples": SAMPLES}
     rows = wire_trait(ROWS)
     coverage = wire_trait(COVERAGE)
-    settings = t.Dict().tag(sync=True)
-    summary = t.Dict().tag(sync=True)
+    settings = wire_trait(SETTINGS)
+    summary = wire_trait(SUMMARY)
     sample_kind = t.Unicode("none").tag(sync=True)
     sample_columns = t.List(t.Unicode()).tag(sync=True)
     samples = wire_trait(SAMPLES)

@@ -55,6 +55,11 @@ SEQUENCE = Struct(
     states=HeatmapOf((1, "H", "L"), signed=True), units=Array("int32", ("H",)),
 )
 LENGTHS = Struct(lengths=Array("int32", ("N",)))
+SUMMARY = Struct(
+    n=Value(int), steps=Value(int), window=Value(int), n_concepts=Value(int),
+    per_step=Value(bool), layer=Value(str), units=Value(int), step_fidelity=Value(float),
+    final_fidelity=Value(float), start=Value(str),
+)
 SEQUENCES = Struct(blocks=ListOf(SEQUENCE, scoped=True))
 
 
@@ -117,7 +122,7 @@ class TimelineView(XaiWidget):
     _fetch_schemas: ClassVar[dict[str, Field]] = {"sequence": SEQUENCE}
     concepts = wire_trait(CONCEPTS)
     trees = t.List(t.Dict()).tag(sync=True)
-    summary = t.Dict().tag(sync=True)
+    summary = wire_trait(SUMMARY)
     lengths = wire_trait(LENGTHS)
     sequences = wire_trait(SEQUENCES)
     index = t.Int(0).tag(sync=True)

@@ -65,6 +65,13 @@ SAMPLES = Struct(
 #: L layers x K concepts.
 ACCURACY = Struct(layers=ListOf(Value(str), "L"), concepts=ListOf(Value(str), "K"),
                   values=Array("float32", ("L", "K")), best=Array("int32", ("K",)))
+_NUMBER = Value(float, type(None))
+#: The fidelity summary (``ConceptTreeResult.summary()``; None: no true labels).
+SUMMARY = Struct(n=Value(int), depth=Value(int), n_leaves=Value(int), merged=Value(int),
+                 fidelity=_NUMBER, accuracy=_NUMBER, model_accuracy=_NUMBER)
+#: The class structure the colours follow (``class_groups()``; ``{}``: none).
+CLASS_GROUPS = Struct(group=ListOf(Value(int), "C"), level=ListOf(Value(int), "C"),
+                      groups=ListOf(Value(str)), levels=ListOf(Value(str)))
 #: K thumbnails (also the "thumbs" fetch).
 THUMBS = Struct(index=Array("int32", ("K",)),
                 images=Maybe(HeatmapOf(("K", None, None, None), signed=False)))
@@ -117,13 +124,13 @@ class ConceptTreeView(XaiWidget):
     tree = wire_trait(TREE)
     samples = wire_trait(SAMPLES)
     accuracy = wire_trait(ACCURACY)
-    summary = t.Dict().tag(sync=True)
+    summary = wire_trait(SUMMARY)
     thumbs = wire_trait(THUMBS)
     selected = t.Int(-1).tag(sync=True)
     collapse_depth = t.Int(3).tag(sync=True)
     n_thumbnails = t.Int(12).tag(sync=True)
     orientation = t.Unicode("auto").tag(sync=True)
-    class_groups = t.Dict().tag(sync=True)
+    class_groups = wire_trait(CLASS_GROUPS)
 
     @t.validate("selected")
     def _check_selected(self, proposal: t.Bunch) -> int:
