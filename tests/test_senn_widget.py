@@ -139,6 +139,12 @@ def test_bad_arguments(tabular, images):
         SENNView(x)
     with pytest.raises(TypeError, match="SENNView: unknown option 'sortt'"):
         SENNView(ex, sortt=True)
+    with pytest.raises(TypeError, match=r"SENNView: unknown option 'sortt' \(did you mean 'sort'"):
+        SENNView.from_model(senn, x[:4], sortt=True)
+    view = SENNView(ex)
+    with pytest.raises(ValueError, match=r"SENNView\.sample: 4 is out of range; valid values: 0 "
+                                         r"to 3"):
+        view.sample = 4
     with pytest.raises(ValueError, match="argument 'concept_names': expected 5 names"):
         SENNView(ex, concept_names=["a"])
     with pytest.raises(ValueError, match=r"argument 'sample'"):

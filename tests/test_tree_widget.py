@@ -275,8 +275,13 @@ def test_the_constructor_takes_a_result_and_from_estimator_the_old_keywords(fitt
         ConceptTreeView(tree)
     with pytest.raises(TypeError, match=r"got ConceptTree.*ConceptTreeView.from_estimator\("):
         ConceptTreeView(tree, d.images, concepts, d.target)  # the previous release's call
-    with pytest.raises(TypeError, match=r"unexpected keyword argument 'colapse_depth'"):
+    with pytest.raises(TypeError, match=r"ConceptTreeView: unknown option 'colapse_depth' \(did "
+                                        r"you mean 'collapse_depth'\?\); its options are \["):
         ConceptTreeView(tree.explain(concepts, d.target), colapse_depth=2)
+    with pytest.raises(TypeError, match=r"ConceptTreeView: unknown option 'titel' \(did you mean "
+                                        r"'title'\?\)"):
+        ConceptTreeView.from_estimator(tree, d.images, concepts=concepts, y_pred=d.target,
+                                       titel="x")
     with pytest.warns(FutureWarning, match=r"'model_pred' is deprecated.*use 'y_pred'"):
         old = ConceptTreeView.from_estimator(tree, d.images, concepts=concepts,
                                              model_pred=d.target)

@@ -132,3 +132,12 @@ def test_one_output_models_report_the_raw_output():
     w = ComparisonView(r)
     assert w.n_outputs == 1
     assert f"output: {float(r.prob[0]):.3g}" in w._static_html()
+
+
+def test_keywords_of_from_model_are_strict_with_a_hint(linear):
+    x = torch.rand(3, 5)
+    with pytest.raises(TypeError, match=r"ComparisonView: unknown option 'titel' \(did you mean "
+                                        r"'title'\?\); the keywords are \[.*'metrics'"):
+        ComparisonView.from_model(linear, x, methods=["saliency"], titel="x")
+    with pytest.raises(TypeError, match=r"unknown option 'colourmap' \(did you mean 'colormap'"):
+        ComparisonView.from_model(linear, x, methods=["saliency"], view={"colourmap": "RdBu"})

@@ -20,13 +20,13 @@ import html
 import json
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anywidget
 
-from ._traits import split_buffers
+from ._traits import Field, split_buffers
 
-__all__ = ["STATIC", "XaiWidget", "static_bundle"]
+__all__ = ["STATIC", "XaiWidget", "check_keywords", "check_view_options", "static_bundle"]
 
 STATIC = Path(str(files("xaiwidgets") / "static"))
 
@@ -73,12 +73,27 @@ def check_view_options(cls: type, options: dict[str, Any], allowed: tuple[str, .
                         f"{list(allowed)}")
 
 
+def check_keywords(cls: type, options: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+    """A view constructor's leftover keywords (its ``**options``) are errors: each names the
+    misspelt option, the closest one and every option the constructor takes (its keyword
+    parameters plus ``extra``), the same for every view."""
+    import inspect
+
+    params = list(inspect.signature(cls).parameters.values())[1:]  # after the result
+    allowed = tuple(p.name for p in params
+                    if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) + extra
+    check_view_options(cls, options, allowed, "its options")
+
+
 class XaiWidget(anywidget.AnyWidget):
     """Common behaviour: strict keywords, the fetch channel, a static ``text/html`` snapshot in
     ``_repr_mimebundle_`` and :meth:`to_html`. Subclasses set ``_bundle``, implement
     :meth:`_static_html` and, if they fetch, :meth:`_fetch`."""
 
     _bundle: str = ""
+    #: The declared structure of each fetch answer (``what`` -> field): checked and cast like
+    #: a trait before it is sent, so a fetched block is decoded like an embedded one.
+    _fetch_schemas: ClassVar[dict[str, Field]] = {}
 
     def __init__(self, **kwargs: Any) -> None:
         # traitlets only warns about unknown keywords: a misspelt option must fail loudly
@@ -103,8 +118,12 @@ class XaiWidget(anywidget.AnyWidget):
                                  "what": content.get("what")}
         try:
             args = content.get("args") or {}
-            block = to_wire(self._fetch(str(content.get("what")),
-                                        args if isinstance(args, dict) else {}))
+            what = str(content.get("what"))
+            block = self._fetch(what, args if isinstance(args, dict) else {})
+            schema = self._fetch_schemas.get(what)
+            if schema is not None:
+                block = schema.check(block, f"{type(self).__name__} fetch {what!r}")
+            block = to_wire(block)
         except Exception as err:  # the view shows it; the comm must survive a bad request
             reply["error"] = f"{type(err).__name__}: {err}"
             self.send(reply)

@@ -31,17 +31,20 @@ __all__ = [
     "HeatmapOf",
     "ListOf",
     "Maybe",
+    "OneOf",
     "PayloadTooLargeWarning",
     "SchemaError",
     "Struct",
     "Value",
     "array_from_wire",
     "array_to_wire",
+    "check_index",
     "dequantize",
     "payload_nbytes",
     "quantize",
     "split_buffers",
     "to_wire",
+    "wire_schemas",
     "wire_trait",
 ]
 
@@ -246,6 +249,11 @@ class Field:
     def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Any:
         raise NotImplementedError
 
+    def doc(self) -> str:
+        """The declared structure in words, as ``js/README.md``'s trait tables show it (e.g.
+        ``{index: int32 (K), heat: heatmap (K, ?, ?)}``)."""
+        raise NotImplementedError
+
     def _fail(self, where: str, expected: str, value: Any) -> SchemaError:
         return SchemaError(f"{where}: expected {expected}, got {_describe(value)}")
 
@@ -261,10 +269,11 @@ class Array(Field):
     dtype : {"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64"}
         The wire dtype the values are cast to. Integer dtypes take integer or boolean arrays
         whose values fit; float dtypes take any real array.
-    dims : tuple of (str, int or None), optional
+    dims : tuple of (str, int, None or Ellipsis), optional
         One entry per axis: an int fixes the length, a name ("K") must be the same length
         everywhere it appears in the enclosing :class:`Struct` (e.g. the sample axis), None is
-        free. Default: any number of axes.
+        free; a last ``...`` takes any number of further axes (``("K", ...)``: a sample axis
+        first). Default: any number of axes.
 
     Examples
     --------
@@ -272,7 +281,9 @@ class Array(Field):
     dtype('int32')
     """
 
-    def __init__(self, dtype: str, dims: tuple[str | int | None, ...] | None = None) -> None:
+    def __init__(self, dtype: str, dims: tuple[Any, ...] | None = None) -> None:
+        if dims is not None and any(d is Ellipsis for d in dims[:-1]):
+            raise ValueError(f"Array: '...' may only end argument 'dims', got {dims!r}")
         if dtype not in _WIRE_DTYPES:
             raise ValueError(f"Array: argument 'dtype' must be one of {sorted(_WIRE_DTYPES)}, "
                              f"got {dtype!r}")
@@ -282,9 +293,11 @@ class Array(Field):
     def _shape(self, a: np.ndarray, where: str, dims: dict[str, int] | None, value: Any) -> None:
         if self.dims is None:
             return
-        if a.ndim != len(self.dims):
+        open_end = bool(self.dims) and self.dims[-1] is Ellipsis
+        fixed = self.dims[:-1] if open_end else self.dims
+        if a.ndim < len(fixed) or (not open_end and a.ndim != len(fixed)):
             raise self._fail(where, f"an array of shape {self._dims_text()}", value)
-        for axis, (want, got) in enumerate(zip(self.dims, a.shape, strict=True)):
+        for axis, (want, got) in enumerate(zip(fixed, a.shape, strict=False)):
             if isinstance(want, int) and got != want:
                 raise self._fail(where, f"axis {axis} of length {want}", value)
             if isinstance(want, str) and dims is not None:
@@ -294,7 +307,12 @@ class Array(Field):
                                       f"{want} = {seen} elsewhere in the same value")
 
     def _dims_text(self) -> str:
-        return "(" + ", ".join("?" if d is None else str(d) for d in self.dims or ()) + ")"
+        return "(" + ", ".join("?" if d is None else "..." if d is Ellipsis else str(d)
+                               for d in self.dims or ()) + ")"
+
+    def doc(self) -> str:
+        return f"{self.dtype.name} {self._dims_text()}" if self.dims is not None else \
+            self.dtype.name
 
     def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> np.ndarray:
         a = _as_numpy(value)
@@ -314,6 +332,8 @@ class Array(Field):
 class HeatmapOf(Field):
     """Finite real values sent quantised to uint8, one ``(lo, hi)`` range per item (a
     :class:`Heatmap`). An array is wrapped; a :class:`Heatmap` keeps its own ``signed``.
+    float64 values are kept (quantised as given, so the bytes sent do not depend on the check);
+    other real values become float32.
 
     Parameters
     ----------
@@ -323,20 +343,30 @@ class HeatmapOf(Field):
         For arrays: symmetric range around 0 (default: if any value is negative).
     """
 
-    def __init__(self, dims: tuple[str | int | None, ...] | None = None, *,
+    def __init__(self, dims: tuple[Any, ...] | None = None, *,
                  signed: bool | None = None) -> None:
         self._array = Array("float32", dims)
         self.signed = signed
 
     def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Heatmap:
         signed = value.signed if isinstance(value, Heatmap) else self.signed
-        values = value.values if isinstance(value, Heatmap) else value
-        a = self._array.check(values, where, dims)
+        a = _as_numpy(value.values if isinstance(value, Heatmap) else value)
+        if a.dtype.kind not in "biuf":
+            raise self._fail(where, "a numeric array (heatmap values)", value)
+        self._array._shape(a, where, dims, value)
+        # float64 stays float64: it is quantised as given (the wire carries uint8 either way)
+        if a.dtype != np.float64:
+            a = a.astype(np.float32, copy=False)
         if a.ndim < 1:
             raise self._fail(where, "an array with a leading item axis", value)
         if not np.isfinite(a).all():
             raise SchemaError(f"{where}: a heatmap must be finite, got NaN or Inf")
         return Heatmap(a, signed=signed)
+
+    def doc(self) -> str:
+        sign = {None: "", True: "signed ", False: "unsigned "}[self.signed]
+        shape = self._array._dims_text() if self._array.dims is not None else ""
+        return f"{sign}heatmap {shape}".rstrip()
 
 
 class Value(Field):
@@ -355,9 +385,14 @@ class Value(Field):
         if float in self.types and isinstance(value, int) and not is_bool:
             return float(value) if int not in self.types else value
         if not isinstance(value, self.types) or (is_bool and bool not in self.types):
-            names = " or ".join("None" if x is type(None) else x.__name__ for x in self.types)
-            raise self._fail(where, names, value)
+            raise self._fail(where, self._names(" or "), value)
         return value
+
+    def _names(self, sep: str) -> str:
+        return sep.join("None" if x is type(None) else x.__name__ for x in self.types)
+
+    def doc(self) -> str:
+        return self._names(" | ")
 
 
 class ListOf(Field):
@@ -368,11 +403,20 @@ class ListOf(Field):
     item : Field
     length : str or int, optional
         A fixed length, or a dimension name shared with arrays of the same :class:`Struct`.
+    scoped : bool, default False
+        Each item binds its own dimension names (names bound outside still hold): for items
+        that differ in size, e.g. sequences of different lengths, each with ``("L",)`` arrays.
     """
 
-    def __init__(self, item: Field, length: str | int | None = None) -> None:
+    def __init__(self, item: Field, length: str | int | None = None, *,
+                 scoped: bool = False) -> None:
         self.item = item
         self.length = length
+        self.scoped = scoped
+
+    def doc(self) -> str:
+        n = "" if self.length is None else f" ({self.length})"
+        return f"list[{self.item.doc()}]{n}"
 
     def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> list[Any]:
         if not isinstance(value, (list, tuple)):
@@ -384,7 +428,9 @@ class ListOf(Field):
             if seen != len(value):
                 raise SchemaError(f"{where}: {len(value)} items, but {self.length} = {seen} "
                                   f"elsewhere in the same value")
-        return [self.item.check(v, f"{where}[{i}]", dims) for i, v in enumerate(value)]
+        return [self.item.check(v, f"{where}[{i}]",
+                                dict(dims) if self.scoped and dims is not None else dims)
+                for i, v in enumerate(value)]
 
 
 class Maybe(Field):
@@ -396,6 +442,42 @@ class Maybe(Field):
     def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Any:
         return self.field.check(value, where, dims)
 
+    def doc(self) -> str:
+        return self.field.doc()
+
+
+class OneOf(Field):
+    """The first of ``fields`` that takes the value (e.g. images as a heatmap, or rows as a
+    float32 array); the error lists why each one refused it."""
+
+    def __init__(self, *fields: Field) -> None:
+        if len(fields) < 2:
+            raise ValueError("OneOf: give at least two fields")
+        self.fields = fields
+
+    def check(self, value: Any, where: str, dims: dict[str, int] | None = None) -> Any:
+        reasons = []
+        for field in self.fields:
+            trial = None if dims is None else dict(dims)  # a refusal binds no dimension
+            try:
+                out = field.check(value, where, trial)
+            except SchemaError as err:
+                reasons.append(str(err).removeprefix(f"{where}: "))
+                continue
+            if dims is not None and trial is not None:
+                dims.update(trial)
+            return out
+        raise SchemaError(f"{where}: matches none of {self.doc()} ({'; '.join(reasons)})")
+
+    def doc(self) -> str:
+        return " | ".join(f.doc() for f in self.fields)
+
+
+def _nullable(field: Field) -> bool:
+    """A field that sends None as null (``Value(float, type(None))``) rather than leaving it
+    out (:class:`Maybe`)."""
+    return isinstance(field, Value) and type(None) in field.types
+
 
 class Struct(Field):
     """A dict with named fields, each declared; an unknown or missing field is an error.
@@ -403,7 +485,8 @@ class Struct(Field):
     Parameters
     ----------
     **fields : Field
-        Wrap a field in :class:`Maybe` when it may be absent. Dimension names (``"K"``) are
+        Wrap a field in :class:`Maybe` when it may be absent (None leaves it out); a
+        ``Value(..., type(None))`` field is sent as null when None. Dimension names (``"K"``) are
         shared by the fields of one struct and of the structs nested in it. A dict from any
         key to values of one kind is :meth:`Struct.mapping`.
 
@@ -440,15 +523,20 @@ class Struct(Field):
         if unknown:
             raise SchemaError(f"{where}: unknown field(s) {unknown}; declared: "
                               f"{sorted(self.fields)}")
-        out = {}
         for name, field in self.fields.items():
-            v = value.get(name)
-            if v is None:
-                if isinstance(field, Maybe):
-                    continue
+            if isinstance(field, Maybe) or (name in value and _nullable(field)):
+                continue
+            if value.get(name) is None:
                 raise SchemaError(f"{where}: missing field {name!r}")
-            out[name] = field.check(v, f"{where}.{name}", dims)
-        return out
+        # the value's own order: the order its buffers travel in
+        return {name: self.fields[name].check(v, f"{where}.{name}", dims)
+                for name, v in value.items() if v is not None or _nullable(self.fields[name])}
+
+    def doc(self) -> str:
+        if self._values is not None:
+            return f"{{str: {self._values.doc()}}}"
+        return "{" + ", ".join(f"{name}{'?' if isinstance(f, Maybe) else ''}: {f.doc()}"
+                               for name, f in self.fields.items()) + "}"
 
 
 class _WireDict(t.Dict):
@@ -484,6 +572,29 @@ def wire_trait(schema: Field | None = None, default: Any = None, *,
     """
     return _WireDict(schema, default or {}, empty_ok).tag(
         sync=True, to_json=lambda v, _widget: to_wire(v))
+
+
+def wire_schemas(cls: type[t.HasTraits]) -> dict[str, Field | None]:
+    """The wire traits of a widget class and their declared structure (None: unchecked)."""
+    return {name: trait.schema for name, trait in sorted(cls.class_traits().items())
+            if isinstance(trait, _WireDict)}
+
+
+def check_index(value: Any, where: str, count: int, *, low: int = 0, what: str = "") -> int:
+    """An index trait's value in ``[low, count)``, or a :class:`SchemaError` naming ``where``
+    and the valid range (never clamped: a view must not show another item than the one asked
+    for)."""
+    if isinstance(value, np.integer):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SchemaError(f"{where}: expected an integer, got {_describe(value)}")
+    if not low <= value < count:
+        hi = count - 1
+        valid = (f"{low} to {hi}" if hi > low else f"only {low}" if hi == low
+                 else "none: there is nothing to show")
+        extra = f" ({what})" if what else ""
+        raise SchemaError(f"{where}: {value} is out of range; valid values: {valid}{extra}")
+    return value
 
 
 def split_buffers(state: Any) -> tuple[Any, list[list[str | int]], list[bytes]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -14,7 +14,7 @@ from torch import nn
 from .._core.validation import check_class_names, check_int, check_names, describe
 from ..attributions.compare import DEFAULT_METHODS, AttributionResult, compare_attributions
 from ..metrics.registry import REGISTRY
-from ._base import XaiWidget, check_view_options
+from ._base import XaiWidget, check_keywords, check_view_options
 from ._colors import method_color, method_colors
 from ._html import (
     STATIC_DIV,
@@ -31,7 +31,22 @@ from ._html import (
     sequence_snapshot,
     visible_codes,
 )
-from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
+from ._traits import (
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    Array,
+    Field,
+    Heatmap,
+    HeatmapOf,
+    ListOf,
+    Maybe,
+    OneOf,
+    Struct,
+    Value,
+    check_index,
+    payload_nbytes,
+    warn_payload,
+    wire_trait,
+)
 
 __all__ = ["ComparisonView"]
 
@@ -40,18 +55,67 @@ SIGN_MODES = ("all", "positive", "negative", "absolute")
 VIEW_OPTIONS = ("colormap", "opacity", "threshold", "overlay", "sign", "shared_scale",
                 "clip_outliers")
 
+# -- the wire (js/README.md "ComparisonView and MaskView state"; js/src/lib/block.ts) ----------
+_STR = Value(str)
+# SMILES: every sample's molecule, arrays concatenated over the K samples (_molecules.py)
+MOLECULES = Struct(
+    atoms=Array("int32", (None,)), bonds=Array("int32", (None,)),  # K + 1 offsets
+    xy=Array("float32", ("A", 2)), token=Array("int16", ("A",)),
+    labels=ListOf(ListOf(_STR), "K"),
+    pairs=Array("uint16", ("B", 2)), order=Array("uint8", ("B",)),
+)
+#: A block of K samples: the ``data`` trait and the "sample" / "explain" fetches.
+BLOCK = Struct(
+    index=Array("int32", ("K",)), target=Array("int32", ("K",)), pred=Array("int32", ("K",)),
+    prob=Array("float32", ("K",)),
+    truth=Maybe(Array("float32", ("K",))),
+    # images (K, H, W, C) quantised, or tabular rows; absent for sequences
+    inputs=Maybe(OneOf(HeatmapOf(("K", None, None, None), signed=False),
+                       Array("float32", ("K", None)))),
+    tokens=Maybe(ListOf(ListOf(_STR, "T"), "K")),
+    attributions=Struct.mapping(HeatmapOf(("K", ...))),
+    valid=Maybe(Array("uint8", ("K", "T"))),
+    molecules=Maybe(MOLECULES),
+)
+#: M methods x Q metrics, scored on n samples; curves at S fractions.
+METRICS = Struct(
+    names=ListOf(_STR, "Q"), labels=ListOf(_STR, "Q"),
+    higher_is_better=ListOf(Value(bool), "Q"), paired=ListOf(Value(bool), "Q"),
+    mean=Array("float32", ("M", "Q")), low=Array("float32", ("M", "Q")),
+    high=Array("float32", ("M", "Q")), rank=Array("int32", ("M", "Q")),
+    best=Array("uint8", ("M", "Q")), p_best=Array("float32", ("Q",)),
+    n=Value(int), samples=Array("int32", ("n",)), values=Array("float32", ("M", "Q", "n")),
+    baseline=_STR, sentence=_STR,
+    curves=Maybe(Struct(fractions=Array("float32", ("S",)),
+                        deletion=Array("float32", ("M", "S")),
+                        insertion=Array("float32", ("M", "S")))),
+)
+CHART = Struct(
+    title=_STR, x_label=_STR, y_label=_STR, xs=Array("float32", ("P",)),
+    series=ListOf(Struct(name=_STR, color=_STR, ys=Array("float32", ("P",)))),
+    y_percent=Value(bool), point_labels=ListOf(_STR),
+)
+EXTRAS = Struct(charts=ListOf(CHART, scoped=True),
+                tables=ListOf(Struct(caption=_STR, rows=ListOf(ListOf(_STR, 2)))))
+
 
 def split_view_options(cls: type, view: Mapping[str, Any] | None,
-                       compare_kwargs: dict[str, Any]) -> dict[str, Any]:
+                       compare_kwargs: dict[str, Any],
+                       caller: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Take the view options out of ``compare_kwargs`` (they may come as plain keywords or in a
-    ``view`` dict); whatever is left must be a keyword of :func:`compare_attributions`."""
+    ``view`` dict); whatever is left must be a keyword of :func:`compare_attributions`. A
+    misspelt keyword's hint and list also cover the keywords of ``caller`` (the classmethod
+    building the view), so ``titel=`` suggests ``title``."""
     options = {**dict(view or {}),
                **{k: compare_kwargs.pop(k) for k in VIEW_OPTIONS if k in compare_kwargs}}
     check_view_options(cls, options, VIEW_OPTIONS)
     # the positional arguments are the view's own; every other keyword of compare_attributions
     accepted = tuple(p for p in inspect.signature(compare_attributions).parameters
                      if p not in ("model", "inputs", "target", "methods"))
-    check_view_options(cls, compare_kwargs, accepted + VIEW_OPTIONS, "the keywords")
+    own = () if caller is None else tuple(
+        p.name for p in inspect.signature(caller).parameters.values()
+        if p.kind is p.KEYWORD_ONLY)
+    check_view_options(cls, compare_kwargs, accepted + VIEW_OPTIONS + own, "the keywords")
     return options
 
 
@@ -112,10 +176,11 @@ class ComparisonView(XaiWidget):
     n_outputs = t.Int(0).tag(sync=True)
     n_classes = t.Int(0).tag(sync=True)
     explainable = t.Bool(False).tag(sync=True)
-    data = wire_trait()
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"sample": BLOCK, "explain": BLOCK}
+    data = wire_trait(BLOCK)
     sample = t.Int(0).tag(sync=True)
-    metrics = wire_trait()
-    extras = wire_trait()
+    metrics = wire_trait(METRICS)
+    extras = wire_trait(EXTRAS)
     colormap = t.Enum(COLORMAPS, default_value="RdBu").tag(sync=True)
     opacity = t.Float(0.6, min=0.0, max=1.0).tag(sync=True)
     threshold = t.Float(0.0, min=0.0, max=1.0).tag(sync=True)
@@ -123,6 +188,11 @@ class ComparisonView(XaiWidget):
     sign = t.Enum(SIGN_MODES, default_value="all").tag(sync=True)
     shared_scale = t.Bool(False).tag(sync=True)
     clip_outliers = t.Bool(False).tag(sync=True)
+
+    @t.validate("sample")
+    def _check_sample(self, proposal: t.Bunch) -> int:
+        return check_index(proposal["value"], f"{type(self).__name__}.sample", self.n_samples,
+                           what=f"the {self.n_samples} samples of the result")
 
     def __init__(
         self,
@@ -142,7 +212,7 @@ class ComparisonView(XaiWidget):
             raise TypeError("argument 'result': expected an AttributionResult (use "
                             "ComparisonView.from_model(...) to compute one), got "
                             f"{describe(result)}")
-        check_view_options(type(self), view, VIEW_OPTIONS)
+        check_keywords(type(self), view, VIEW_OPTIONS)
         self.result = result
         self._display_size = check_int(display_size, "display_size", low=4)
         max_payload_bytes = check_int(max_payload_bytes, "max_payload_bytes", low=1)
@@ -197,7 +267,7 @@ class ComparisonView(XaiWidget):
         (``colormap``, ``opacity``, ``threshold``, ``overlay``, ``sign``, ``shared_scale``,
         ``clip_outliers``) may be given directly or as a ``view`` dict.
         """
-        view = split_view_options(cls, view, compare_kwargs)
+        view = split_view_options(cls, view, compare_kwargs, cls.from_model)
         result = compare_attributions(model, inputs, target, methods, **compare_kwargs)
         widget = cls(result, class_names=class_names, feature_names=feature_names, tokens=tokens,
                      title=title, max_payload_bytes=max_payload_bytes, display_size=display_size,

@@ -20,9 +20,10 @@ import numpy as np
 from .._core.validation import check_number, describe
 from ..attributions.compare import compare_attributions
 from ..masks import DEFAULT_BASELINES, MaskExplainer, MaskReport, MaskResult, TradeoffCurve
+from ._base import check_keywords
 from ._molecules import MoleculeGeometry
 from ._traits import DEFAULT_MAX_PAYLOAD_BYTES
-from .comparison import ComparisonView, split_view_options
+from .comparison import VIEW_OPTIONS, ComparisonView, split_view_options
 
 __all__ = ["MaskView"]
 
@@ -69,6 +70,7 @@ class MaskView(ComparisonView):
     ) -> None:
         from ._molecules import check_smiles
 
+        check_keywords(type(self), view, VIEW_OPTIONS)
         if not isinstance(result, MaskResult):
             raise TypeError("argument 'result': expected a MaskResult (use "
                             "MaskView.from_estimator(explainer, X) to compute one), got "
@@ -169,7 +171,7 @@ class MaskView(ComparisonView):
         if not isinstance(explainer, MaskExplainer):
             raise TypeError(f"argument 'explainer': expected a fitted MaskExplainer, got "
                             f"{describe(explainer)}")
-        view = split_view_options(cls, view, compare_kwargs)
+        view = split_view_options(cls, view, compare_kwargs, cls.from_estimator)
         check_number(keep, "keep", low=0.0, high=1.0, low_open=True)
         if tradeoff is not None and not isinstance(tradeoff, TradeoffCurve):
             raise TypeError(f"argument 'tradeoff': expected a TradeoffCurve from "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -13,9 +13,23 @@ import traitlets as t
 from .._core.validation import check_int, describe
 from ..redescriptions.miner import RedescriptionMiner
 from ..redescriptions.result import RedescriptionResult
-from ._base import XaiWidget, check_view_options
+from ._base import XaiWidget, check_keywords
 from ._html import STATIC_DIV, display_image, image_u8, label, live_lut, png_data_uri
-from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
+from ._traits import (
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    Array,
+    Field,
+    Heatmap,
+    HeatmapOf,
+    ListOf,
+    Maybe,
+    Struct,
+    Value,
+    check_index,
+    payload_nbytes,
+    warn_payload,
+    wire_trait,
+)
 
 __all__ = ["RedescriptionView"]
 
@@ -26,7 +40,33 @@ _PART_LABELS = {"left": "left rule only", "both": "both rules", "right": "right 
 # the live view's colours of the three parts (fill, text)
 _PART_COLOURS = {"left": ("#f28e2b", "#000"), "both": ("#59a14f", "#000"),
                  "right": ("#4e79a7", "#fff")}
-_OPTIONS = ("title", "n_show", "embed_per_row", "thumb_size", "max_payload_bytes", "selected")
+
+# -- the wire (js/README.md "RedescriptionView state"; js/src/views/redescription_rows.ts) -----
+_R = ("R",)
+#: R redescriptions, supports bit-packed along the samples (B = ceil(N / 8) bytes).
+ROWS = Struct(
+    neuron=Array("int32", _R), interaction=Array("uint8", _R),
+    left_rule=ListOf(Value(str), "R"), right_rule=ListOf(Value(str), "R"),
+    jaccard=Array("float32", _R), log10_p=Array("float32", _R), support=Array("int32", _R),
+    left_support=Array("int32", _R), right_support=Array("int32", _R),
+    right_columns=ListOf(ListOf(Value(int)), "R"), left_columns=ListOf(ListOf(Value(int)), "R"),
+    left_bits=Array("uint8", ("R", "B")), right_bits=Array("uint8", ("R", "B")),
+)
+#: neurons x attributes: the best J of a neuron's redescriptions testing each attribute.
+COVERAGE = Struct(values=Array("float32", (None, None)))
+VIEWS = Struct(left=Value(str), right=Value(str))
+#: The miner's settings (``min_jaccard``, ``max_pvalue``, ``correction``...).
+SETTINGS = Struct.mapping(Value(str, int, float, bool, type(None)))
+#: Redescriptions and neurons described, and the permutation null's when it was run.
+SUMMARY = Struct(n_redescriptions=Value(int), n_neurons=Value(int), described=Value(int),
+                 shuffled_described=Maybe(Value(int)), shuffled_neurons=Maybe(Value(int)),
+                 shuffled_seed=Maybe(Value(int)))
+#: K samples: thumbnails, or table rows as text (also the "samples" fetch).
+SAMPLES = Struct(
+    index=Array("int32", ("K",)),
+    images=Maybe(HeatmapOf(("K", None, None, None), signed=False)),
+    cells=Maybe(ListOf(ListOf(Value(str)), "K")),
+)
 
 
 class RedescriptionView(XaiWidget):
@@ -68,17 +108,24 @@ class RedescriptionView(XaiWidget):
     title = t.Unicode("").tag(sync=True)
     neurons = t.List(t.Unicode()).tag(sync=True)
     attributes = t.List(t.Unicode()).tag(sync=True)
-    views = t.Dict().tag(sync=True)
-    rows = wire_trait()
-    coverage = wire_trait()
-    settings = t.Dict().tag(sync=True)
-    summary = t.Dict().tag(sync=True)
+    views = wire_trait(VIEWS)
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"samples": SAMPLES}
+    rows = wire_trait(ROWS)
+    coverage = wire_trait(COVERAGE)
+    settings = wire_trait(SETTINGS)
+    summary = wire_trait(SUMMARY)
     sample_kind = t.Unicode("none").tag(sync=True)
     sample_columns = t.List(t.Unicode()).tag(sync=True)
-    samples = wire_trait()
+    samples = wire_trait(SAMPLES)
     n_samples = t.Int(0).tag(sync=True)
     n_show = t.Int(12).tag(sync=True)
     selected = t.Int(-1).tag(sync=True)
+
+    @t.validate("selected")
+    def _check_selected(self, proposal: t.Bunch) -> int:
+        n = self.result.n_redescriptions
+        return check_index(proposal["value"], f"{type(self).__name__}.selected", n, low=-1,
+                           what=f"-1: none, else one of the {n} rows")
 
     def __init__(
         self,
@@ -91,9 +138,9 @@ class RedescriptionView(XaiWidget):
         thumb_size: int = 48,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         selected: int = -1,
-        **unknown: Any,
+        **options: Any,
     ) -> None:
-        check_view_options(type(self), unknown, _OPTIONS)
+        check_keywords(type(self), options)
         if not isinstance(result, RedescriptionResult):
             raise TypeError(f"argument 'result': expected a RedescriptionResult (miner.result_),"
                             f" got {describe(result)}; or use RedescriptionView.from_estimator")
@@ -148,6 +195,7 @@ class RedescriptionView(XaiWidget):
         if not isinstance(miner, RedescriptionMiner):
             raise TypeError(f"argument 'miner': expected a fitted RedescriptionMiner, got "
                             f"{describe(miner)}")
+        check_keywords(cls, kwargs)  # before any computation
         return cls(miner.get_result(X, baseline=baseline), **kwargs)
 
     # -- samples ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import html
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -28,16 +28,50 @@ from ..senn.explain import (
     stability,
 )
 from ..senn.modules import SENN
-from ._base import XaiWidget, check_view_options
+from ._base import XaiWidget, check_keywords
 from ._html import STATIC_DIV, display_image, figure, image_u8, label, live_lut, png_data_uri
-from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
+from ._traits import (
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    Array,
+    Field,
+    Heatmap,
+    HeatmapOf,
+    ListOf,
+    Maybe,
+    OneOf,
+    Struct,
+    Value,
+    check_index,
+    payload_nbytes,
+    warn_payload,
+    wire_trait,
+)
 
 __all__ = ["SENNView"]
 
-_OPTIONS = ("class_names", "feature_names", "concept_names", "title", "sort", "embed_prototypes",
-            "max_payload_bytes", "display_size", "sample",
-            # deprecated: attach them to the explanation (with_prototypes / with_stability)
-            "prototypes", "prototype_data", "stability")
+# -- the wire (js/README.md "SENNView state"; js/src/relevance.ts) -----------------------------
+#: K samples with k concepts each (also the "sample" fetch).
+SENN_BLOCK = Struct(
+    index=Array("int32", ("K",)), target=Array("int32", ("K",)), pred=Array("int32", ("K",)),
+    prob=Array("float32", ("K",)), concepts=Array("float32", ("K", "k")),
+    relevances=Array("float32", ("K", "k")),
+    # quantised images (K, H, W, C), or rows (K, F)
+    inputs=OneOf(HeatmapOf(("K", None, None, None), signed=False),
+                 Array("float32", ("K", None))),
+)
+#: R concepts' first m prototypes (also the "prototypes" fetch).
+PROTOTYPES = Struct(
+    concepts=Array("int32", ("R",)), top_k=Value(int), indices=Array("int32", ("R", "m")),
+    activations=Array("float32", ("R", "m")),
+    images=Maybe(HeatmapOf(("R", "m", None, None, None), signed=False)),
+)
+#: M methods' local Lipschitz estimates on n samples.
+STABILITY = Struct(
+    methods=ListOf(Value(str), "M"), mean=Array("float32", ("M",)),
+    std=Array("float32", ("M",)), values=Array("float32", ("M", "n")),
+    indices=Array("int32", ("n",)), mode=Value(str), eps=Value(float), n_samples=Value(int),
+    space=Value(str),
+)
 
 
 class SENNView(XaiWidget):
@@ -84,10 +118,17 @@ class SENNView(XaiWidget):
     learned = t.Bool(False).tag(sync=True)
     n_samples = t.Int(0).tag(sync=True)
     sample = t.Int(0).tag(sync=True)
-    data = wire_trait()
-    prototypes = wire_trait()
-    stability = wire_trait()
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"sample": SENN_BLOCK,
+                                                  "prototypes": PROTOTYPES}
+    data = wire_trait(SENN_BLOCK)
+    prototypes = wire_trait(PROTOTYPES)
+    stability = wire_trait(STABILITY)
     sort = t.Bool(False).tag(sync=True)
+
+    @t.validate("sample")
+    def _check_sample(self, proposal: t.Bunch) -> int:
+        return check_index(proposal["value"], f"{type(self).__name__}.sample", self.n_samples,
+                           what=f"the {self.n_samples} samples of the explanation")
 
     def __init__(
         self,
@@ -105,10 +146,10 @@ class SENNView(XaiWidget):
         prototypes: Prototypes | None = None,
         prototype_data: Any = None,
         stability: StabilityResult | None = None,
-        **unknown: Any,
+        **options: Any,
     ) -> None:
         # strict keywords: a misspelt option is an error with a hint, not Python's bare one
-        check_view_options(type(self), unknown, _OPTIONS)
+        check_keywords(type(self), options)
         if not isinstance(explanation, SENNExplanation):
             raise TypeError("argument 'explanation': expected a SENNExplanation (senn.explain(X), "
                             f"or SENNView.from_model(senn, X)), got {describe(explanation)}")
@@ -189,6 +230,7 @@ class SENNView(XaiWidget):
         """
         if not isinstance(senn, SENN):
             raise TypeError(f"argument 'senn': expected a SENN, got {describe(senn)}")
+        check_keywords(cls, kwargs)  # before any computation
         ex = senn.explain(X, target, y_true=y_true)
         if senn.learned:
             ex = ex.with_prototypes(prototypes(senn, X if prototypes_from is None

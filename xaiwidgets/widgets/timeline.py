@@ -6,7 +6,7 @@ from __future__ import annotations
 import colorsys
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -14,10 +14,23 @@ import traitlets as t
 from .._core.validation import check_int, check_names, describe
 from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
-from ._base import XaiWidget, check_view_options
+from ._base import XaiWidget, check_keywords
 from ._html import STATIC_DIV
 from ._html import label as label_html
-from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
+from ._traits import (
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    Array,
+    Field,
+    Heatmap,
+    HeatmapOf,
+    ListOf,
+    Struct,
+    Value,
+    check_index,
+    payload_nbytes,
+    warn_payload,
+    wire_trait,
+)
 
 __all__ = ["TimelineView"]
 
@@ -25,6 +38,29 @@ __all__ = ["TimelineView"]
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
 UNCERTAIN = "#8c8c8c"
+
+# -- the wire (js/README.md "TimelineView state"; js/src/timeline/state.ts) -------------------
+#: C concepts and their C x C transition probabilities.
+CONCEPTS = Struct(
+    names=ListOf(Value(str), "C"), colors=ListOf(Value(str), "C"),
+    majority=Array("int32", ("C",)), size=Array("int32", ("C",)),
+    share=Array("float32", ("C",)), purity=Array("float32", ("C",)),
+    matrix=Array("float32", ("C", "C")),
+)
+#: One sequence of L steps, F features, H hidden units (also the "sequence" fetch).
+SEQUENCE = Struct(
+    index=Value(int), length=Value(int), x=Array("float32", ("L", "F")),
+    concept=Array("int8", ("L",)), output=Array("int8", ("L",)), rnn=Array("int8", ("L",)),
+    score=Array("float32", ("L",)), leaf=Array("int16", ("L",)),
+    states=HeatmapOf((1, "H", "L"), signed=True), units=Array("int32", ("H",)),
+)
+LENGTHS = Struct(lengths=Array("int32", ("N",)))
+SUMMARY = Struct(
+    n=Value(int), steps=Value(int), window=Value(int), n_concepts=Value(int),
+    per_step=Value(bool), layer=Value(str), units=Value(int), step_fidelity=Value(float),
+    final_fidelity=Value(float), start=Value(str),
+)
+SEQUENCES = Struct(blocks=ListOf(SEQUENCE, scoped=True))
 
 
 def _shade(hex_color: str, rank: int) -> str:
@@ -83,13 +119,20 @@ class TimelineView(XaiWidget):
     title = t.Unicode("").tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
-    concepts = wire_trait()
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"sequence": SEQUENCE}
+    concepts = wire_trait(CONCEPTS)
     trees = t.List(t.Dict()).tag(sync=True)
-    summary = t.Dict().tag(sync=True)
-    lengths = wire_trait()
-    sequences = wire_trait()
+    summary = wire_trait(SUMMARY)
+    lengths = wire_trait(LENGTHS)
+    sequences = wire_trait(SEQUENCES)
     index = t.Int(0).tag(sync=True)
     threshold = t.Float(0.3).tag(sync=True)
+
+    @t.validate("index")
+    def _check_index(self, proposal: t.Bunch) -> int:
+        n = len(self.trace)
+        return check_index(proposal["value"], f"{type(self).__name__}.index", n,
+                           what=f"the {n} sequences of the trace")
 
     def __init__(
         self,
@@ -102,7 +145,9 @@ class TimelineView(XaiWidget):
         title: str = "Concept timeline",
         threshold: float = 0.3,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        **options: Any,
     ) -> None:
+        check_keywords(type(self), options)
         trace = _old_call(trace, args)
         if not isinstance(trace, MemeTrace):
             raise TypeError(f"argument 'trace': expected a MemeTrace (meme.trace(X)), got "
@@ -164,11 +209,7 @@ class TimelineView(XaiWidget):
         if not isinstance(meme, MEME):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
         meme._check_fitted("TimelineView.from_estimator()")
-        import inspect
-
-        allowed = tuple(p for p, v in inspect.signature(cls.__init__).parameters.items()
-                        if v.kind is inspect.Parameter.KEYWORD_ONLY)
-        check_view_options(cls, kwargs, allowed)
+        check_keywords(cls, kwargs)  # before the (costly) trace
         return cls(meme.trace(X, lengths), **kwargs)
 
     # -- state -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
@@ -19,11 +19,25 @@ from .._core.rules import format_value
 from .._core.validation import check_class_names, check_int, check_option, describe
 from ..concepts.result import ConceptTreeResult
 from ..concepts.tree import ConceptTree
-from ._base import XaiWidget
+from ._base import XaiWidget, check_keywords
 from ._colors import class_groups, class_palette
 from ._html import STATIC_DIV, display_image, figure, image_u8, png_data_uri
 from ._html import label as label_html
-from ._traits import DEFAULT_MAX_PAYLOAD_BYTES, Heatmap, payload_nbytes, warn_payload, wire_trait
+from ._traits import (
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    Array,
+    Field,
+    Heatmap,
+    HeatmapOf,
+    ListOf,
+    Maybe,
+    Struct,
+    Value,
+    check_index,
+    payload_nbytes,
+    warn_payload,
+    wire_trait,
+)
 
 __all__ = ["ConceptTreeView", "class_groups", "class_palette"]
 
@@ -31,6 +45,36 @@ __all__ = ["ConceptTreeView", "class_groups", "class_palette"]
 MAX_REQUEST = 256
 
 ORIENTATIONS = ("auto", "top-down", "left-right")
+
+# -- the wire (js/README.md "ConceptTreeView state"; js/src/tree/state.ts) -------------------
+_NODE = ("M",)
+#: M nodes, node 0 the root, as drawn; C classes.
+TREE = Struct(
+    yes=Array("int32", _NODE), no=Array("int32", _NODE), concept=Array("int32", _NODE),
+    test=ListOf(Value(str), "M"), value=Array("int32", _NODE), count=Array("int32", _NODE),
+    dist=Array("int32", ("M", "C")), fidelity=Array("float32", _NODE),
+    n_train=Array("int32", _NODE), merged=ListOf(ListOf(Value(str)), "M"),
+    accuracy=Maybe(Array("float32", _NODE)),
+)
+#: N shown samples, K concepts (value codes).
+SAMPLES = Struct(
+    n=Value(int), leaf=Array("int32", ("N",)), model_pred=Array("int32", ("N",)),
+    tree_pred=Array("int32", ("N",)), concepts=Array("int32", ("N", "K")),
+    target=Maybe(Array("int32", ("N",))),
+)
+#: L layers x K concepts.
+ACCURACY = Struct(layers=ListOf(Value(str), "L"), concepts=ListOf(Value(str), "K"),
+                  values=Array("float32", ("L", "K")), best=Array("int32", ("K",)))
+_NUMBER = Value(float, type(None))
+#: The fidelity summary (``ConceptTreeResult.summary()``; None: no true labels).
+SUMMARY = Struct(n=Value(int), depth=Value(int), n_leaves=Value(int), merged=Value(int),
+                 fidelity=_NUMBER, accuracy=_NUMBER, model_accuracy=_NUMBER)
+#: The class structure the colours follow (``class_groups()``; ``{}``: none).
+CLASS_GROUPS = Struct(group=ListOf(Value(int), "C"), level=ListOf(Value(int), "C"),
+                      groups=ListOf(Value(str)), levels=ListOf(Value(str)))
+#: K thumbnails (also the "thumbs" fetch).
+THUMBS = Struct(index=Array("int32", ("K",)),
+                images=Maybe(HeatmapOf(("K", None, None, None), signed=False)))
 
 
 class ConceptTreeView(XaiWidget):
@@ -76,16 +120,23 @@ class ConceptTreeView(XaiWidget):
     concept_names = t.List(t.Unicode()).tag(sync=True)
     concept_values = t.List(t.List(t.Unicode())).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
-    tree = wire_trait()
-    samples = wire_trait()
-    accuracy = wire_trait()
-    summary = t.Dict().tag(sync=True)
-    thumbs = wire_trait()
+    _fetch_schemas: ClassVar[dict[str, Field]] = {"thumbs": THUMBS}
+    tree = wire_trait(TREE)
+    samples = wire_trait(SAMPLES)
+    accuracy = wire_trait(ACCURACY)
+    summary = wire_trait(SUMMARY)
+    thumbs = wire_trait(THUMBS)
     selected = t.Int(-1).tag(sync=True)
     collapse_depth = t.Int(3).tag(sync=True)
     n_thumbnails = t.Int(12).tag(sync=True)
     orientation = t.Unicode("auto").tag(sync=True)
-    class_groups = t.Dict().tag(sync=True)
+    class_groups = wire_trait(CLASS_GROUPS)
+
+    @t.validate("selected")
+    def _check_selected(self, proposal: t.Bunch) -> int:
+        n = len(self.result)
+        return check_index(proposal["value"], f"{type(self).__name__}.selected", n, low=-1,
+                           what=f"-1: none, else one of the {n} samples")
 
     def __init__(
         self,
@@ -101,7 +152,9 @@ class ConceptTreeView(XaiWidget):
         selected: int = -1,
         orientation: str = "auto",
         class_groups: Any = None,
+        **options: Any,
     ) -> None:
+        check_keywords(type(self), options)
         if legacy or not isinstance(result, ConceptTreeResult):
             # the previous release took (tree, X, concepts, pred) positionally
             hint = (" (build the view from a fitted tree with ConceptTreeView.from_estimator("
@@ -195,6 +248,7 @@ class ConceptTreeView(XaiWidget):
         if not isinstance(tree, ConceptTree):
             raise TypeError(f"argument 'tree': expected a fitted ConceptTree, got "
                             f"{describe(tree)}")
+        check_keywords(cls, kwargs)  # before any computation
         if model_pred is not None:
             if y_pred is not None:
                 raise TypeError("ConceptTreeView.from_estimator: pass 'y_pred' only "
