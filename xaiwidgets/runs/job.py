@@ -398,6 +398,10 @@ def explain_dataset(
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", low=1)
     client = _check_client(client)
+    if client != "serial" and type(store).__name__ in ("MemoryStore", "GpuMemoryStore"):
+        raise ValueError("argument 'store': a memory store lives in this process; workers "
+                         "cannot write to it. Pass a path every worker can reach, or "
+                         "client='serial'")
     n = len(source)
     n_shards = -(-n // shard_size)
     seed = check_seed(seed)
