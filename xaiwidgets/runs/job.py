@@ -149,6 +149,11 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
     root = st.open_store(plan["store"], mode="r+")
     n, size = plan["n"], plan["shard_size"]
     start, stop = k * size, min(n, (k + 1) * size)
+    if root["_progress"][k]:
+        # complete already: a task whose result was lost with its worker and resubmitted by
+        # the scheduler (the shard's rows are all written; computing them again is waste)
+        return {"shard": k, "status": "done", "samples": stop - start, "failed_samples": [],
+                "seconds": time.perf_counter() - t0, "attempt": 1}
     count = int(root["_attempts"][k]) + 1
     root["_attempts"][k:k + 1] = count
     attempt = count - prior
@@ -537,9 +542,13 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
                              retries=plan["retries"], pure=False, model=m, source=s, steps=p,
                              plan=plan)
         shard_of = dict(zip(keys, todo, strict=True))
+        pending = dict(zip(keys, futures, strict=True))
         try:
             for fut in as_completed(futures):
                 k = shard_of[fut.key]
+                # forget it on the cluster: a finished shard is in the store, and a held result
+                # lost with its worker would be recomputed
+                pending.pop(fut.key, None)
                 if fut.status == "error":
                     err = fut.exception()
                     tb = "".join(traceback.format_tb(fut.traceback())) if fut.traceback() else ""
@@ -553,8 +562,10 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
                     _tally(report, {"status": "failed", "attempt": 1}, bar)
                 else:
                     _tally(report, fut.result(), bar)
+                fut.release()
         finally:
-            client.cancel(futures)
+            client.cancel(list(pending.values()))
+            del futures
             for f in (m, s, p):
                 with contextlib.suppress(Exception):
                     client.cancel(f)
