@@ -148,6 +148,9 @@ def test_shard_zero_equals_compare_attributions(data, reference):
         summary.mean[0, 0], np.mean(run.attributions.metrics["Saliency"]["deletion_auc"][...]))
     assert (summary.n[:, 0] == N).all()
     assert run.report["done"] == 3 and run.errors == []
+    # seconds per explanation: averaged over the job's shards, not the probe's two samples
+    sec = run.attributions.seconds_per_sample
+    assert set(sec) == {"Saliency", "Integrated Gradients"} and all(v > 0 for v in sec.values())
 
 
 def test_resume_after_removing_markers_computes_only_missing_shards(tmp_path, data, reference):

@@ -83,6 +83,8 @@ class JobReport:
     failed_samples: int = 0
     seconds: float = 0.0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: step -> method -> (seconds, samples) over the shards this job computed
+    _timing: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -90,7 +92,9 @@ class JobReport:
         return self.done + self.skipped == self.n_shards and not self.errors
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["_timing"]
+        return out
 
 
 # -- the task ------------------------------------------------------------------------------
@@ -193,8 +197,12 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
     else:
         st.clear_error(root, k)
     root["_progress"][k:k + 1] = 1  # last: the shard is complete
+    timing = {} if error is not None else {  # timed on the whole shard only
+        name: dict(r.seconds_per_sample) for name, r in results.items()
+        if isinstance(getattr(r, "seconds_per_sample", None), dict)}
     return {"shard": k, "status": "partial" if failed else "done", "samples": stop - start,
-            "failed_samples": failed, "seconds": time.perf_counter() - t0, "attempt": attempt}
+            "failed_samples": failed, "seconds": time.perf_counter() - t0, "attempt": attempt,
+            "seconds_per_sample": timing}
 
 
 #: Worker-local models: (hash of the pickled model, thread) -> the model, loaded once.
@@ -473,10 +481,25 @@ def explain_dataset(
         report.seconds = time.perf_counter() - t0
         with contextlib.suppress(Exception):
             root.attrs["report"] = report.to_dict()
+            _record_timing(root, report)
         st.release_lock(root, job_id)
     if report.failed and on_error == "raise":  # pragma: no cover - raised in _run_*
         raise RuntimeError(f"{report.failed} shards failed")
     return report
+
+
+def _record_timing(root: Any, report: JobReport) -> None:
+    """Seconds per explanation over every shard this job computed, in the run's metadata
+    (in place of the probe's two-sample timing)."""
+    if not report._timing:
+        return
+    steps = root.attrs["steps"]
+    for step, per_method in report._timing.items():
+        field_ = steps[step]["metadata"]["fields"].get("seconds_per_sample")
+        if field_ is not None and "json" in field_:
+            field_["json"] = {m: total / max(count, 1) for m, (total, count)
+                              in per_method.items()}
+    root.attrs["steps"] = steps
 
 
 def _tally(report: JobReport, out: Mapping[str, Any], bar: Any) -> None:
@@ -488,6 +511,11 @@ def _tally(report: JobReport, out: Mapping[str, Any], bar: Any) -> None:
     # the attempt that completed says how many ran before it (the store's count is exact and
     # replaces this tally at the end)
     report.retried += max(0, int(out.get("attempt", 1)) - 1)
+    for step, per_method in out.get("seconds_per_sample", {}).items():
+        acc = report._timing.setdefault(step, {})
+        for method, sec in per_method.items():
+            total, count = acc.get(method, (0.0, 0))
+            acc[method] = (total + sec * out["samples"], count + out["samples"])
     bar.update(1)
     bar.set_postfix_str(f"done {report.done} retried {report.retried} failed {report.failed}")
 
