@@ -198,7 +198,7 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
         st.clear_error(root, k)
     root["_progress"][k:k + 1] = 1  # last: the shard is complete
     timing = {} if error is not None else {  # timed on the whole shard only
-        name: dict(r.seconds_per_sample) for name, r in results.items()
+        name: dict(getattr(r, "seconds_per_sample")) for name, r in results.items()  # noqa: B009
         if isinstance(getattr(r, "seconds_per_sample", None), dict)}
     return {"shard": k, "status": "partial" if failed else "done", "samples": stop - start,
             "failed_samples": failed, "seconds": time.perf_counter() - t0, "attempt": attempt,
