@@ -348,6 +348,14 @@ def test_bad_arguments_are_named(tmp_path, data):
     with pytest.raises(ValueError, match="argument 'dataset': the dataset is empty"):
         xw.explain_dataset(model, X[:0], p, client="serial")
     assert not p.exists()  # nothing was written by a refused call
+    precious = tmp_path / "mine"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    for kwargs in ({}, {"overwrite": True}):
+        with pytest.raises(FileExistsError, match="is not a Zarr store; refusing"):
+            xw.explain_dataset(model, X, precious, client="serial", methods=["saliency"],
+                               progress=False, **kwargs)
+    assert (precious / "notes.txt").read_text() == "keep me"
     with pytest.raises(FileNotFoundError, match="no run"):
         xw.open_run(tmp_path / "none.zarr")
 

@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -287,6 +288,12 @@ def _open_or_create(store: Any, *, resume: bool, overwrite: bool, attrs: dict[st
     existing = None
     with contextlib.suppress(FileNotFoundError, KeyError, ValueError):
         existing = st.open_store(store, mode="r")
+    if existing is None and isinstance(store, str) and "://" not in store:
+        local = Path(store)
+        if local.is_file() or (local.is_dir() and any(local.iterdir())):
+            # never wipe a directory that is not a Zarr store, even with overwrite=True
+            raise FileExistsError(f"argument 'store': {store} exists and is not a Zarr store; "
+                                  "refusing to write into it. Pass a new path")
     has_run = existing is not None and existing.attrs.get("schema") is not None
     non_empty = existing is not None and (has_run or len(list(existing.keys())) > 0)
     if non_empty and not resume and not overwrite:
