@@ -134,6 +134,8 @@ def create_layout(root: Any, n: int, shard_size: int, described: Mapping[str, An
                 arr[...] = a
     root.create_array("_progress", shape=(n_shards,), dtype="uint8", chunks=(1,), fill_value=0)
     root.create_array("_attempts", shape=(n_shards,), dtype="int32", chunks=(1,), fill_value=0)
+    # created here, so that tasks recording errors never write its metadata concurrently
+    root.create_group("_errors")
     check_layout(root, described, shard_size)
 
 
