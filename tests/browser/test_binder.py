@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,6 @@ from .jupyter import (
     wait_for_widgets,
 )
 from .servers import free_port, isolated_env, write_json
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 BINDER = REPO_ROOT / "binder"
 TOUR = "notebooks/00_tour.ipynb"
@@ -80,7 +76,8 @@ def _makefile_no_deps() -> set[str]:
 
 def test_binder_files_agree_with_the_package() -> None:
     """repo2docker reads environment.yml (over requirements.txt), so it must pull that file in;
-    requirements.txt must list every dependency of the package and of its data extra."""
+    requirements.txt must list every dependency of the package and of its data and scale
+    extras."""
     env_yml = (BINDER / "environment.yml").read_text()
     assert re.search(r"^\s*-\s*-r requirements\.txt\s*$", env_yml, re.M), env_yml
     py = re.search(r"^\s*-\s*python=(\d+\.\d+)\s*$", env_yml, re.M)
@@ -89,7 +86,8 @@ def test_binder_files_agree_with_the_package() -> None:
 
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     wanted = [Requirement(r) for r in pyproject["project"]["dependencies"]]
-    wanted += [Requirement(r) for r in pyproject["project"]["optional-dependencies"]["data"]]
+    for extra in ("data", "scale"):  # scale: the dataset-jobs notebook runs on Binder too
+        wanted += [Requirement(r) for r in pyproject["project"]["optional-dependencies"][extra]]
     binder = _requirements(BINDER / "requirements.txt")
     missing = [str(r) for r in wanted if r.name.lower() not in binder]
     assert not missing, f"binder/requirements.txt lacks {missing} (pyproject.toml has them)"
