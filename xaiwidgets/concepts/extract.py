@@ -486,3 +486,35 @@ class ConceptExtractor(XaiEstimator):
             return result, preds[:filled].copy()
         return result
 
+    def predict_concept_proba(self, X: Any) -> dict[str, np.ndarray]:
+        """Probability of every value of every concept, from its best layer (what
+        :meth:`predict_concepts` takes the most probable of), streaming ``X`` in batches.
+
+        Parameters
+        ----------
+        X : tensor, array, DataLoader or iterable of batches
+
+        Returns
+        -------
+        dict of str to np.ndarray of shape (N, V)
+            Per concept, one column per value of :attr:`concept_values_` (in that order); a
+            value the probe never saw labelled has probability 0.
+        """
+        self._check_fitted("predict_concept_proba()")
+        layers = [layer for layer in self.layers_ if layer in self.best_layer_.values()]
+        probe = ModelProbe(self.model, layers, reduce=self._reducers(self.model, layers))
+        if hasattr(X, "to_numpy"):
+            X = as_tensor(X, "X")
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in self.concept_names_}
+        for _batch, _out, acts in probe.iter_batches(X, batch_size=self.batch_size, name="X"):
+            for layer in layers:
+                z = self.reducers_[layer].transform(acts[layer].numpy())
+                for k in self.concept_names_:
+                    if self.best_layer_[k] != layer:
+                        continue
+                    est = self.probes_[layer, k]
+                    p = np.zeros((len(z), len(self.concept_values_[k])))
+                    p[:, np.asarray(est.classes_, dtype=np.int64)] = est.predict_proba(z)
+                    parts[k].append(p)
+        return {k: (np.concatenate(v) if v else np.zeros((0, len(self.concept_values_[k]))))
+                for k, v in parts.items()}

@@ -1,0 +1,305 @@
+"""Estimator steps of the dataset jobs: each on a shard equals the in-memory method on the same
+rows, every shard has the same metadata and trailing shapes, bad arguments are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import TinyCNN, TinyRNN
+from torch import nn
+
+from xaiwidgets.concepts import ConceptExtractor, ConceptPredictions, ConceptTree
+from xaiwidgets.masks import MaskExplainer, MaskResult
+from xaiwidgets.meme import MEME, MemeTrace
+from xaiwidgets.redescriptions import RedescriptionMiner, RedescriptionResult
+from xaiwidgets.redescriptions.views import activation_table
+from xaiwidgets.runs.estimator_steps import (
+    ActivationColumns,
+    ConceptStep,
+    ConceptTreeStep,
+    InputColumns,
+    MaskStep,
+    MemeStep,
+    PredictionColumns,
+    RedescriptionStep,
+    SENNStep,
+)
+from xaiwidgets.senn import SENN, SENNExplanation
+from xaiwidgets.senn.explain import explain as senn_explain
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def same(a, b) -> None:
+    """Two results hold the same arrays and the same metadata."""
+    assert type(a) is type(b)
+    ra, rb = a.arrays(), b.arrays()
+    assert sorted(ra) == sorted(rb)
+    for k in ra:
+        x, y = np.asarray(ra[k]), np.asarray(rb[k])
+        assert x.shape == y.shape and x.dtype == y.dtype, k
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"), k
+    ma, mb = a.metadata(), b.metadata()
+    assert ma["fields"] == mb["fields"] and ma["rows"] == mb["rows"]
+
+
+# -- masks ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def mask_setup():
+    torch.manual_seed(0)
+    model = TinyCNN().eval()
+    x = torch.rand(48, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    ex = MaskExplainer(model, lam=0.2, epochs=2, batch_size=16, lr=1e-2,
+                       progress=False).fit(x)
+    return model, x, ex
+
+
+def test_mask_step_is_the_mask_and_its_report_on_the_shard(mask_setup):
+    model, x, ex = mask_setup
+    step = MaskStep(ex, keep=(0.2, 0.5))
+    step.validate()
+    shard = x[16:32]
+    out = step.compute(model, shard.numpy(), np.arange(16) % 3, seed=0)
+    assert isinstance(out, MaskResult) and len(out) == 16
+    assert out.comparison.methods == [ex.label]
+    assert np.array_equal(out.mask, ex.attribute(shard).numpy())
+    report = ex.evaluate(shard, keep=(0.2, 0.5))
+    assert np.array_equal(out.report.kept_soft, report.kept_soft)
+    assert np.array_equal(out.report.kept_hard, report.kept_hard)
+    assert np.allclose(out.report.mask_sum, report.mask_sum, rtol=0, atol=0)
+    assert np.array_equal(out.comparison.y_true, np.arange(16) % 3)
+    assert np.array_equal(out.comparison.y_pred, model(shard).argmax(1).numpy())
+    # pure: the same shard gives the same bytes, and two shards concatenate
+    same(out, step.compute(model, shard.numpy(), np.arange(16) % 3, seed=0))
+    other = step.compute(model, x[32:48].numpy(), np.arange(16) % 3, seed=0)
+    both = MaskResult.concat([out, other])
+    assert np.array_equal(both.mask, ex.attribute(x[16:48]).numpy())
+
+
+def test_mask_step_refuses_an_unfitted_explainer_and_bad_keep(mask_setup):
+    model, _, ex = mask_setup
+    with pytest.raises(TypeError, match="MaskStep: argument 'explainer': expected a fitted "
+                                        "MaskExplainer"):
+        MaskStep("nope").validate()
+    with pytest.raises(ValueError, match="is not fitted yet"):
+        MaskStep(MaskExplainer(model)).validate()
+    with pytest.raises(ValueError, match="argument 'keep'"):
+        MaskStep(ex, keep=1.5).validate()
+    with pytest.raises(ValueError, match="argument 'name'"):
+        MaskStep(ex, name="a/b").validate()
+
+
+# -- concepts ------------------------------------------------------------------------------
+
+class Toy(nn.Module):
+    """``keep`` sees x0 and x2, ``noise`` x1 and x2."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.keep = nn.Linear(4, 6)
+        self.noise = nn.Linear(4, 6)
+        self.head = nn.Linear(12, 3)
+        with torch.no_grad():
+            self.keep.weight[:, [1, 3]] = 0
+            self.noise.weight[:, [0, 3]] = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.cat([self.keep(x), self.noise(x)], dim=1))
+
+
+def toy_data(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    signs = rng.choice([-1.0, 1.0], size=(n, 4))
+    x = torch.from_numpy(signs + 0.2 * rng.standard_normal((n, 4))).float()
+    concepts = {"a": (signs[:, 0] > 0).astype(np.int64),
+                "b": np.where(signs[:, 1] > 0, "hi", "lo")}
+    return x, concepts
+
+
+@pytest.fixture(scope="module")
+def cme_setup():
+    model = Toy().eval()
+    x, concepts = toy_data(200)
+    cme = ConceptExtractor(model, ["keep", "noise"], method="logistic", n_labelled=80,
+                           progress=False).fit(x, concepts)
+    pred, y_pred = cme.predict_concepts(x, return_predictions=True)
+    tree = ConceptTree(max_depth=3).fit(pred, y_pred)
+    return model, x, cme, tree
+
+
+def test_concept_step_predicts_every_concept_with_probabilities(cme_setup):
+    model, x, cme, _ = cme_setup
+    step = ConceptStep(cme)
+    step.validate()
+    shard = x[50:90]
+    out = step.compute(model, shard, None, seed=0)
+    assert isinstance(out, ConceptPredictions) and len(out) == 40
+    expected, y_pred = cme.predict_concepts(shard, return_predictions=True)
+    for k in ("a", "b"):
+        assert np.array_equal(out.concepts[k], expected[k])
+        p = out.proba[k]
+        assert p.shape == (40, 2) and np.allclose(p.sum(1), 1, atol=1e-6)
+        # the most probable value is the predicted one
+        assert np.array_equal(np.asarray(out.values[k])[p.argmax(1)], expected[k])
+    assert np.array_equal(out.y_pred, y_pred)
+    assert out.best_layer == {"a": "keep", "b": "noise"}
+    same(out, step.compute(model, shard, None, seed=1))
+    whole = ConceptPredictions.concat([out, step.compute(model, x[90:100], None)])
+    assert np.array_equal(whole.concepts["b"], cme.predict_concepts(x[50:100])["b"])
+
+
+def test_concept_tree_step_gives_the_tree_rows_with_shard_independent_classes(cme_setup):
+    model, x, cme, tree = cme_setup
+    step = ConceptTreeStep(cme, tree)
+    step.validate()
+    labels = np.arange(200) % 3
+    parts = [step.compute(model, x[i:i + 50], labels[i:i + 50]) for i in (0, 50, 100, 150)]
+    for p in parts:
+        assert list(p.classes) == [0, 1, 2]  # every class the model can output, every shard
+    whole = type(parts[0]).concat(parts)
+    pred, y_pred = cme.predict_concepts(x, return_predictions=True)
+    ref = tree.explain(pred, y_pred, y_true=labels, extractor=cme, classes=[0, 1, 2])
+    for f in ("leaf", "tree_pred", "y_pred", "y_true"):
+        assert np.array_equal(getattr(whole, f), getattr(ref, f)), f
+    assert np.array_equal(whole.node_count, ref.node_count)
+    assert whole.fidelity == pytest.approx(ref.fidelity)
+    assert whole.fidelity == pytest.approx(float(np.mean(tree.predict(pred) == y_pred)))
+
+
+def test_concept_tree_step_refuses_a_tree_of_other_concepts(cme_setup):
+    cme = cme_setup[2]
+    other = ConceptTree().fit({"z": np.arange(40) % 2}, np.arange(40) % 2)
+    with pytest.raises(ValueError, match=r"argument 'tree': it tests concepts \['z'\]"):
+        ConceptTreeStep(cme, other).validate()
+
+
+# -- MEME ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def meme_setup():
+    torch.manual_seed(0)
+    model = TinyRNN(n_features=3).eval()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 10, 3)).astype(np.float32)
+    lengths = rng.integers(4, 11, size=60)
+    for i, n in enumerate(lengths):
+        x[i, n:] = np.nan  # NaN after each sequence's end (sktime's padding)
+    meme = MEME(model, n_concepts=2, window=1, progress=False).fit(x)
+    return model, x, lengths, meme
+
+
+def test_meme_step_pads_every_shard_to_the_same_length(meme_setup):
+    model, x, lengths, meme = meme_setup
+    step = MemeStep(meme)
+    step.validate()
+    short = int(np.argmin(lengths))
+    shard = x[[short]]  # one short sequence: the trace alone is shorter than 10 steps
+    assert meme.trace(shard).concepts.shape[1] == lengths[short] < 10
+    out = step.compute(model, shard, None)
+    assert isinstance(out, MemeTrace) and out.concepts.shape == (1, 10)
+    assert out.states.shape[:2] == (1, 10) and out.X.shape == (1, 10, 3)
+    assert (out.concepts[0, lengths[short]:] == -1).all()
+    parts = [step.compute(model, x[i:i + 20], None) for i in (0, 20, 40)]
+    assert {p.concepts.shape[1] for p in parts} == {10}
+    whole = MemeTrace.concat(parts)
+    ref = meme.trace(x)
+    for f in ("concepts", "outputs", "leaves", "sources", "y_pred", "state_concepts",
+              "lengths"):
+        assert np.array_equal(getattr(whole, f), getattr(ref, f)), f
+    assert np.allclose(whole.states, ref.states, atol=1e-6)
+    assert whole.scores.step_fidelity == pytest.approx(ref.scores.step_fidelity)
+
+
+def test_meme_step_refuses_sequences_longer_than_max_length_and_ragged_without_it(meme_setup):
+    model, x, lengths, meme = meme_setup
+    with pytest.raises(ValueError, match=r"MemeStep: argument 'max_length': .*longer than "
+                                         r"the 5 asked for"):
+        MemeStep(meme, max_length=5).compute(model, x[lengths > 5][:3], None)
+    ragged = [x[i, :lengths[i]] for i in range(3)]
+    with pytest.raises(ValueError, match="argument 'max_length': the shard's sequences"):
+        MemeStep(meme).compute(model, ragged, None)
+    out = MemeStep(meme, max_length=12).compute(model, ragged, None)
+    assert out.concepts.shape == (3, 12)
+    with pytest.raises(ValueError, match="argument 'max_length'"):
+        MemeStep(meme, max_length=0).validate()
+
+
+# -- SENN ----------------------------------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_senn_step_is_senn_explain_on_the_shard():
+    torch.manual_seed(0)
+    senn = SENN.tabular(5, 3)
+    x = torch.randn(30, 5)
+    y = np.arange(30) % 3
+    step = SENNStep()  # the job's model is the SENN
+    step.validate()
+    out = step.compute(senn, x[10:20], y[10:20])
+    assert isinstance(out, SENNExplanation)
+    same(out, senn_explain(senn, x[10:20], y_true=y[10:20]))
+    same(SENNStep(senn).compute(nn.Linear(5, 3), x[10:20], y[10:20]), out)
+    with pytest.raises(TypeError, match="SENNStep: argument 'senn': the job's model is"):
+        SENNStep().compute(nn.Linear(5, 3), x, None)
+    with pytest.raises(TypeError, match="argument 'senn': expected a SENN or None"):
+        SENNStep(nn.Linear(5, 3)).validate()
+
+
+# -- redescriptions ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def miner_setup():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).eval()
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(size=(200, 3))).float()
+    acts = activation_table(model, x, "1")
+    miner = RedescriptionMiner(interaction=False, n_iterations=1, max_depth=3,
+                               min_jaccard=0.4, progress=False).fit(acts, x.numpy())
+    return model, x, miner
+
+
+def test_redescription_step_tests_every_rule_on_the_shard(miner_setup):
+    model, x, miner = miner_setup
+    mined = miner.result_
+    assert mined.n_redescriptions > 0
+    step = RedescriptionStep(miner, ActivationColumns("1"), InputColumns("right"))
+    step.validate()
+    parts = [step.compute(model, x[i:i + 50], None) for i in range(0, 200, 50)]
+    for p in parts:
+        assert isinstance(p, RedescriptionResult) and p.left_rule == mined.left_rule
+    whole = RedescriptionResult.concat(parts)
+    assert np.array_equal(whole.left_holds, mined.left_holds)
+    assert np.array_equal(whole.right_holds, mined.right_holds)
+    assert np.array_equal(parts[1].left_holds, mined[50:100].left_holds)
+
+
+def test_redescription_step_with_categorical_predictions_keeps_their_codes():
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(3, 3)).eval()
+    rng = np.random.default_rng(1)
+    x = torch.from_numpy(rng.normal(size=(150, 3))).float()
+    pred = PredictionColumns()(model, x)
+    miner = RedescriptionMiner(interaction=False, n_iterations=1, max_depth=3, min_jaccard=0.3,
+                               progress=False).fit(pred, x.numpy())
+    step = RedescriptionStep(miner, PredictionColumns(), InputColumns("right"))
+    step.validate()
+    parts = [step.compute(model, x[i:i + 50], None) for i in (0, 50, 100)]
+    whole = RedescriptionResult.concat(parts)
+    assert np.array_equal(whole.categorical_codes["predicted"],
+                          miner.result_.categorical_codes["predicted"])
+    assert np.array_equal(whole.right_holds, miner.result_.right_holds)
+
+
+def test_redescription_step_names_missing_columns(miner_setup):
+    model, x, miner = miner_setup
+    step = RedescriptionStep(miner, ActivationColumns("1", name="other"), InputColumns("right"))
+    with pytest.raises(ValueError, match="argument 'left': missing columns"):
+        step.compute(model, x[:10], None)
+    with pytest.raises(TypeError, match="argument 'right': expected a function"):
+        RedescriptionStep(miner, ActivationColumns("1"), "inputs").validate()
+    with pytest.raises(ValueError, match="without a baseline"):
+        RedescriptionStep(miner, ActivationColumns("1"), InputColumns(),
+                          baseline=True).validate()
