@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     **{m: BASE | {"metrics"} for m in METHODS},
     "datasets": BASE,
     "examples": BASE,
+    "runs": BASE | {"metrics", "datasets"} | METHODS,
     "widgets": BASE | {"metrics", "datasets"} | METHODS,
 }
 
