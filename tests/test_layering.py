@@ -29,7 +29,6 @@ ALLOWED: dict[str, set[str]] = {
     **{m: BASE | {"metrics"} for m in METHODS},
     "datasets": BASE,
     "examples": BASE,
-    "runs": BASE | {"metrics", "datasets"} | METHODS,
     "widgets": BASE | {"metrics", "datasets"} | METHODS,
 }
 
