@@ -29,7 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     **{m: BASE | {"metrics"} for m in METHODS},
     "datasets": BASE,
     "examples": BASE,
-    "widgets": BASE | {"metrics", "datasets"} | METHODS,
+    # dataset jobs run the methods' computations: above them, below the views
+    "runs": BASE | {"metrics", "datasets"} | METHODS,
+    "widgets": BASE | {"metrics", "datasets", "runs"} | METHODS,
 }
 
 Edges = dict[str, dict[str, list[str]]]

@@ -53,6 +53,7 @@ from .redescriptions import (
     as_table,
     prediction_table,
 )
+from .runs import JobReport, Run, explain_dataset, open_run
 from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
 from .widgets import (
     ComparisonView,
@@ -77,6 +78,7 @@ __all__ = [
     "ConceptTreeResult",
     "ConceptTreeView",
     "InterventionChart",
+    "JobReport",
     "MaskExplainer",
     "MaskReport",
     "MaskResult",
@@ -92,6 +94,7 @@ __all__ = [
     "RedescriptionView",
     "Result",
     "RuleSet",
+    "Run",
     "SENNExplanation",
     "SENNHistory",
     "SENNView",
@@ -105,6 +108,7 @@ __all__ = [
     "as_table",
     "compare_attributions",
     "deletion_curve",
+    "explain_dataset",
     "faithfulness_correlation",
     "fit_senn",
     "hard_mask_preservation",
@@ -123,6 +127,7 @@ __all__ = [
     "local_lipschitz",
     "meme_sweep",
     "open_result",
+    "open_run",
     "prediction_table",
     "preserved_model",
     "sensitivity",

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,6 @@ from .jupyter import (
     wait_for_widgets,
 )
 from .servers import free_port, isolated_env, write_json
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 BINDER = REPO_ROOT / "binder"
 TOUR = "notebooks/00_tour.ipynb"

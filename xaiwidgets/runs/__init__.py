@@ -1,0 +1,16 @@
+"""Explain whole datasets: resumable jobs on Dask distributed, results in Zarr, read lazily.
+
+:func:`explain_dataset` runs a list of :class:`~xaiwidgets.runs.steps.Step` (attributions and
+metrics, activations, fitted estimators' outputs) on every shard of a dataset and writes the
+results into a Zarr v3 store; :func:`open_run` gives them back as the result types, backed by
+the store's arrays. See ``docs/runs.md``.
+"""
+
+from .job import JobReport, explain_dataset
+from .run import Run, open_run
+from .source import Source, as_source
+from .steps import Activations, AttributionStep, FeatureStep, Step
+from .store import FingerprintMismatch, StoreLocked
+
+__all__ = ["Activations", "AttributionStep", "FeatureStep", "FingerprintMismatch", "JobReport",
+           "Run", "Source", "Step", "StoreLocked", "as_source", "explain_dataset", "open_run"]

@@ -1,0 +1,117 @@
+"""``open_run``: a stored run as the result types, read lazily, without the model.
+
+Opening a run reads JSON (the root attributes) and array metadata; rows are read when taken:
+``run.attributions[i]`` reads sample i's inner chunks only. Nothing is unpickled, so a run from
+someone else is safe to open and view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .._core.results import Result
+from ..metrics.stats import MetricSummary
+from . import store as st
+
+__all__ = ["Run", "open_run"]
+
+
+class Run:
+    """A run written by :func:`~xaiwidgets.explain_dataset` (build it with :func:`open_run`).
+
+    Attributes
+    ----------
+    results : dict of str to Result
+        Per step name (``"attributions"``, ``"features"``...), its result over every sample,
+        backed by the store's arrays (lazy). Steps are also attributes: ``run.attributions``.
+    attrs : dict
+        The run's root attributes (configuration, fingerprints, last job's report).
+    """
+
+    def __init__(self, root: Any, store: Any) -> None:
+        self._root = root
+        self.store = store
+        self.attrs: dict[str, Any] = root.attrs.asdict()
+        if self.attrs.get("schema") != st.SCHEMA:
+            raise ValueError(f"argument 'store': {store} is not an xaiwidgets run (schema "
+                             f"{self.attrs.get('schema')!r}, expected {st.SCHEMA!r})")
+        self.results: dict[str, Result] = {}
+        for name, desc in self.attrs["steps"].items():
+            arrays = {a: root[f"{name}/{a}"] for a in desc["arrays"]}
+            self.results[name] = Result.from_parts(desc["metadata"], arrays)
+
+    def __getattr__(self, name: str) -> Result:
+        results = self.__dict__.get("results", {})
+        if name in results:
+            return results[name]
+        raise AttributeError(f"Run has no attribute or step {name!r}; steps: {list(results)}")
+
+    def __len__(self) -> int:
+        return int(self.attrs["n"])
+
+    def __repr__(self) -> str:
+        return (f"Run({self.store!s}: {len(self)} samples, steps {list(self.results)}, "
+                f"{int(self.done.sum())}/{len(self.done)} shards complete)")
+
+    @property
+    def shard_size(self) -> int:
+        return int(self.attrs["shard_size"])
+
+    @property
+    def done(self) -> np.ndarray:
+        """(n_shards,) bool: the shards whose marker is written."""
+        return st.done_shards(self._root)
+
+    @property
+    def attempts(self) -> np.ndarray:
+        """(n_shards,) int: computations of each shard, over every job on the store."""
+        return st.attempts(self._root)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Recorded failures (``_errors/``): shard, error, traceback, attempts, samples."""
+        return st.errors(self._root)
+
+    @property
+    def complete(self) -> bool:
+        """Every shard is complete and no failure is recorded."""
+        return bool(self.done.all()) and not self.errors
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        """The last job's :class:`~xaiwidgets.runs.JobReport`, as a dict."""
+        return self.attrs.get("report")
+
+    @property
+    def fingerprints(self) -> Mapping[str, Any]:
+        return self.attrs["fingerprints"]
+
+    def summary(self, step: str = "attributions", *, level: float = 0.95, alpha: float = 0.05,
+                seed: int = 0) -> MetricSummary:
+        """Metric means with bootstrap intervals and paired tests between methods, over every
+        scored sample of the run (:meth:`AttributionResult.metric_summary`); reads the
+        per-sample metric columns only."""
+        result = self.results.get(step)
+        if result is None or not hasattr(result, "metric_summary"):
+            raise ValueError(f"argument 'step': {step!r} is not an attribution step of this "
+                             f"run; steps: {list(self.results)}")
+        return result.metric_summary(level=level, alpha=alpha, seed=seed)
+
+
+def open_run(store: Any) -> Run:
+    """Open a run read-only (see :class:`Run`).
+
+    Parameters
+    ----------
+    store : str, Path or zarr Store
+        What :func:`~xaiwidgets.explain_dataset` wrote to.
+    """
+    store = st.check_store(store)
+    try:
+        root = st.open_store(store, mode="r")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"argument 'store': no run at {store}") from None
+    return Run(root, store)

@@ -1,0 +1,232 @@
+"""The Zarr v3 layout of a run, and the keys that make a job resumable and safe.
+
+::
+
+    <store>/                       root attrs: schema, n, shard_size, n_shards, seed, steps
+                                   (per step: config, result metadata, its arrays), fingerprints
+                                   (model, dataset, config), report of the last job
+      <step>/<flat array name>     rows: shape (N, ...); shards of shard_size samples holding
+                                   inner chunks of 1 sample (1-D: plain chunks of shard_size)
+      <step>/<flat array name>     dataset-level arrays (from the probe), one chunk
+      _progress   (n_shards,) uint8  1 when shard k is complete: written LAST by its task
+      _attempts   (n_shards,) int32  computations of shard k so far (every job)
+      _errors/<k>                  a group whose attrs hold the failure of shard k
+      _job                         a group whose attrs hold the running job's lock
+
+Every object belongs to one task: task k writes rows ``[k S, (k+1) S)`` of every row array
+(exactly one shard or one chunk along the sample axis), chunk k of ``_progress`` and
+``_attempts`` and ``_errors/<k>``. Two tasks never write into one object, the condition under
+which concurrent Zarr writes are safe (zarr-python#3514): :func:`check_layout` refuses any
+other layout before a task runs. Only the driver writes the root attributes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._core.results import Result
+
+__all__ = ["SCHEMA", "FingerprintMismatch", "StoreLocked", "check_layout", "create_layout",
+           "open_store"]
+
+SCHEMA = "xaiwidgets-run/1"
+#: A lock whose heartbeat is older than this (seconds) belongs to a dead job.
+LOCK_TIMEOUT = 120.0
+HEARTBEAT = 10.0
+
+
+class FingerprintMismatch(ValueError):
+    """Resuming a run with another model, dataset or configuration."""
+
+
+class StoreLocked(RuntimeError):
+    """Another job is running on the store."""
+
+
+def _zarr() -> Any:
+    try:
+        import zarr
+    except ImportError as err:  # pragma: no cover - the 'scale' extra
+        raise ImportError("dataset jobs need zarr>=3.1: pip install 'xaiwidgets[scale]'") from err
+    return zarr
+
+
+def check_store(store: Any) -> Any:
+    """A local path (str or Path) or a Zarr v3 store object, or a TypeError."""
+    if isinstance(store, (str, os.PathLike)):
+        return str(Path(store))
+    zarr = _zarr()
+    if isinstance(store, zarr.abc.store.Store):
+        return store
+    raise TypeError(f"argument 'store': expected a directory path or a zarr.abc.store.Store, "
+                    f"got {type(store).__name__}")
+
+
+def open_store(store: Any, mode: str = "r") -> Any:
+    """The run's root group (``mode``: "r", "r+", "a", "w")."""
+    zarr = _zarr()
+    return zarr.open_group(store, mode=mode, zarr_format=3)
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def describe_result(result: Result) -> dict[str, Any]:
+    """What the store needs of a step's probe result: its metadata, and per flat array whether
+    it is a row, its dtype and trailing shape."""
+    meta = result.metadata()
+    rows = set(meta["rows"])
+    arrays = {}
+    for name, a in result.arrays().items():
+        a = np.asarray(a)
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"step result array {name!r} has dtype {a.dtype}; a store holds "
+                            "numbers and booleans")
+        arrays[name] = {"row": name in rows, "dtype": a.dtype.str,
+                        "shape": list(a.shape[1:] if name in rows else a.shape)}
+    return {"metadata": meta, "arrays": arrays}
+
+
+def _fill(dtype: np.dtype) -> Any:
+    if dtype.kind == "f":
+        return float("nan")
+    if dtype.kind in "iu":
+        return -1 if dtype.kind == "i" else 0
+    return False
+
+
+def create_layout(root: Any, n: int, shard_size: int, described: Mapping[str, Any],
+                  probe: Mapping[str, Result]) -> None:
+    """Create every array before any task runs (rows empty, dataset-level arrays filled from
+    the probe results)."""
+    n_shards = -(-n // shard_size)
+    for step, desc in described.items():
+        arrays = probe[step].arrays()
+        for name, spec in desc["arrays"].items():
+            dtype = np.dtype(spec["dtype"])
+            trailing = tuple(spec["shape"])
+            if spec["row"]:
+                if trailing:
+                    root.create_array(f"{step}/{name}", shape=(n, *trailing), dtype=dtype,
+                                      chunks=(1, *trailing), shards=(shard_size, *trailing),
+                                      fill_value=_fill(dtype))
+                else:
+                    root.create_array(f"{step}/{name}", shape=(n,), dtype=dtype,
+                                      chunks=(shard_size,), fill_value=_fill(dtype))
+            else:
+                a = np.asarray(arrays[name])
+                arr = root.create_array(f"{step}/{name}", shape=a.shape, dtype=dtype,
+                                        chunks=a.shape or None, fill_value=_fill(dtype))
+                arr[...] = a
+    root.create_array("_progress", shape=(n_shards,), dtype="uint8", chunks=(1,), fill_value=0)
+    root.create_array("_attempts", shape=(n_shards,), dtype="int32", chunks=(1,), fill_value=0)
+    check_layout(root, described, shard_size)
+
+
+def check_layout(root: Any, described: Mapping[str, Any], shard_size: int) -> None:
+    """Refuse a layout in which two tasks would write one object: every row array's unit of
+    writing along the samples (its shard, else its chunk) must be exactly ``shard_size``."""
+    for step, desc in described.items():
+        for name, spec in desc["arrays"].items():
+            if not spec["row"]:
+                continue
+            arr = root[f"{step}/{name}"]
+            unit = (arr.shards or arr.chunks)[0]
+            if unit != shard_size:
+                raise ValueError(
+                    f"store array {step}/{name} is written in blocks of {unit} samples but a "
+                    f"task writes {shard_size}: two tasks would write one object "
+                    "(zarr-python#3514). Use overwrite=True to rebuild the store")
+    for key in ("_progress", "_attempts"):
+        if root[key].chunks[0] != 1:
+            raise ValueError(f"store array {key} must have one chunk per shard")
+
+
+# -- per-shard keys ------------------------------------------------------------------------
+
+def done_shards(root: Any) -> np.ndarray:
+    return np.asarray(root["_progress"][:]).astype(bool)
+
+
+def attempts(root: Any) -> np.ndarray:
+    return np.asarray(root["_attempts"][:], dtype=np.int64)
+
+
+def record_error(root: Any, k: int, info: Mapping[str, Any]) -> None:
+    root.create_group(f"_errors/{k}", attributes=dict(info), overwrite=True)
+
+
+def clear_error(root: Any, k: int) -> None:
+    if f"_errors/{k}" in root:
+        del root[f"_errors/{k}"]
+
+
+def errors(root: Any) -> list[dict[str, Any]]:
+    if "_errors" not in root:
+        return []
+    out = []
+    for k in sorted(root["_errors"].group_keys(), key=int):
+        out.append(dict(root[f"_errors/{k}"].attrs))
+    return out
+
+
+# -- the job lock -------------------------------------------------------------------------
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_holder(root: Any, timeout: float = LOCK_TIMEOUT) -> dict[str, Any] | None:
+    """The running job's lock, or None when there is none or it is stale (heartbeat older than
+    ``timeout``, or its process on this host is gone)."""
+    if "_job" not in root:
+        return None
+    info = dict(root["_job"].attrs)
+    if not info:
+        return None
+    if time.time() - float(info.get("heartbeat", 0)) > timeout:
+        return None
+    if info.get("host") == socket.gethostname() and not _alive(int(info.get("pid", -1))):
+        return None
+    return info
+
+
+def acquire_lock(root: Any) -> str:
+    holder = lock_holder(root)
+    if holder is not None:
+        raise StoreLocked(
+            f"argument 'store': job {holder['job_id']} (pid {holder.get('pid')} on "
+            f"{holder.get('host')}) is running on this store (heartbeat "
+            f"{time.time() - float(holder['heartbeat']):.0f} s ago); wait for it to end, or "
+            f"remove the store's _job key if that job is dead")
+    job_id = uuid.uuid4().hex
+    heartbeat(root, job_id)
+    return job_id
+
+
+def heartbeat(root: Any, job_id: str) -> None:
+    root.create_group("_job", attributes={"job_id": job_id, "heartbeat": time.time(),
+                                          "pid": os.getpid(), "host": socket.gethostname()},
+                      overwrite=True)
+
+
+def release_lock(root: Any, job_id: str) -> None:
+    if "_job" in root and root["_job"].attrs.get("job_id") == job_id:
+        del root["_job"]
