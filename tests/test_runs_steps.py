@@ -126,7 +126,7 @@ def cme_setup():
     cme = ConceptExtractor(model, ["keep", "noise"], method="logistic", n_labelled=80,
                            progress=False).fit(x, concepts)
     pred, y_pred = cme.predict_concepts(x, return_predictions=True)
-    tree = ConceptTree(max_depth=3).fit(pred, y_pred)
+    tree = ConceptTree(max_depth=3).fit({"a": pred["a"]}, y_pred)  # a store holds numbers
     return model, x, cme, tree
 
 
@@ -161,6 +161,7 @@ def test_concept_tree_step_gives_the_tree_rows_with_shard_independent_classes(cm
         assert list(p.classes) == [0, 1, 2]  # every class the model can output, every shard
     whole = type(parts[0]).concat(parts)
     pred, y_pred = cme.predict_concepts(x, return_predictions=True)
+    pred = {"a": pred["a"]}
     ref = tree.explain(pred, y_pred, y_true=labels, extractor=cme, classes=[0, 1, 2])
     for f in ("leaf", "tree_pred", "y_pred", "y_true"):
         assert np.array_equal(getattr(whole, f), getattr(ref, f)), f
@@ -303,3 +304,93 @@ def test_redescription_step_names_missing_columns(miner_setup):
     with pytest.raises(ValueError, match="without a baseline"):
         RedescriptionStep(miner, ActivationColumns("1"), InputColumns(),
                           baseline=True).validate()
+
+
+# -- through a job and back ----------------------------------------------------------------
+
+def run_steps(tmp_path, model, X, steps, y=None, shard_size=16):
+    from xaiwidgets.runs import explain_dataset, open_run
+
+    store = tmp_path / "run.zarr"
+    report = explain_dataset(model, X, store, y=y, methods=None, steps=steps,
+                             shard_size=shard_size, client="serial", progress=False)
+    assert report.complete and report.done == -(-len(X) // shard_size)
+    return open_run(store)
+
+
+def rows_equal(stored, ref, names) -> None:
+    for name in names:
+        a, b = stored.arrays()[name], ref.arrays()[name]
+        a = np.asarray(a[:])
+        assert a.shape == np.asarray(b).shape, name
+        assert np.array_equal(a, np.asarray(b), equal_nan=a.dtype.kind == "f"), name
+
+
+def test_mask_and_senn_steps_through_a_serial_run(tmp_path, mask_setup):
+    model, x, ex = mask_setup
+    run = run_steps(tmp_path, model, x[:40].numpy(), [MaskStep(ex)], y=np.arange(40) % 3)
+    stored = run.results["mask"]
+    assert isinstance(stored, MaskResult) and len(stored) == 40
+    # the serial job is the step shard by shard (a whole-batch run may differ in the last bit)
+    ref = MaskResult.concat([MaskStep(ex).compute(model, x[:40][i:i + 16].numpy(),
+                                                  np.arange(i, min(i + 16, 40)) % 3)
+                             for i in range(0, 40, 16)])
+    rows_equal(stored, ref, ["comparison/attributions/" + ex.label, "report/kept_soft",
+                             "report/kept_hard", "report/mask_sum", "comparison/y_true"])
+    one = stored[7]  # one sample, read lazily
+    assert np.array_equal(np.asarray(one.mask), ref.mask[7:8])
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_senn_step_through_a_serial_run(tmp_path):
+    torch.manual_seed(0)
+    senn = SENN.tabular(5, 3)
+    x = torch.randn(40, 5).numpy()
+    run = run_steps(tmp_path, senn, x, [SENNStep()], y=np.arange(40) % 3)
+    stored = run.results["senn"]
+    ref = senn_explain(senn, x, y_true=np.arange(40) % 3)
+    assert isinstance(stored, SENNExplanation)
+    rows_equal(stored, ref, ["concepts", "relevances", "thetas", "y_pred", "y_true"])
+
+
+def test_concept_steps_through_a_serial_run(tmp_path, cme_setup):
+    model, x, cme, tree = cme_setup
+    numeric = tree
+    labels = np.arange(200) % 3
+    steps = [ConceptStep(cme), ConceptTreeStep(cme, numeric)]
+    run = run_steps(tmp_path, model, x.numpy(), steps, y=labels, shard_size=64)
+    preds = run.results["concepts"]
+    assert isinstance(preds, ConceptPredictions)
+    expected, y_pred = cme.predict_concepts(x, return_predictions=True)
+    for k in ("a", "b"):
+        assert np.array_equal(preds.concepts[k], expected[k])
+    stored = run.results["concept_tree"]
+    pred_a = {"a": cme.predict_concepts(x)["a"]}
+    ref = numeric.explain(pred_a, y_pred, y_true=labels, extractor=cme, classes=[0, 1, 2])
+    rows_equal(stored, ref, ["leaf", "tree_pred", "y_pred", "y_true"])
+    # the node statistics are counted from every row when the run is opened
+    assert np.array_equal(stored.node_count, ref.node_count)
+    assert stored.fidelity == pytest.approx(ref.fidelity)
+    text = ConceptTree(max_depth=3).fit(cme.predict_concepts(x), y_pred)
+    with pytest.raises(ValueError, match=r"concepts \['b'\] have text values"):
+        ConceptTreeStep(cme, text).validate()
+
+
+def test_meme_step_through_a_serial_run(tmp_path, meme_setup):
+    model, x, _, meme = meme_setup
+    run = run_steps(tmp_path, model, x, [MemeStep(meme)], shard_size=16)
+    stored = run.results["meme"]
+    ref = meme.trace(x)
+    assert isinstance(stored, MemeTrace)
+    rows_equal(stored, ref, ["concepts", "outputs", "leaves", "lengths", "y_pred"])
+    assert stored.scores.step_fidelity == pytest.approx(ref.scores.step_fidelity)
+
+
+def test_redescription_step_through_a_serial_run(tmp_path, miner_setup):
+    model, x, miner = miner_setup
+    step = RedescriptionStep(miner, ActivationColumns("1"), InputColumns("right"))
+    run = run_steps(tmp_path, model, x.numpy(), [step], shard_size=64)
+    stored = run.results["redescriptions"]
+    assert isinstance(stored, RedescriptionResult)
+    rows_equal(stored, miner.result_, ["left_holds", "right_holds"])
+    assert stored.left_rule == miner.result_.left_rule

@@ -105,8 +105,10 @@ class ConceptTreeResult(Result):
     layer_accuracy: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        m = len(self.nodes["yes"])
-        nodes = dict(self.nodes)
+        # per-dataset arrays are small: in memory (a run opens them as lazy store arrays)
+        nodes = {k: np.asarray(v) if hasattr(v, "dtype") else v for k, v in self.nodes.items()}
+        self.classes = np.asarray(self.classes)
+        m = len(nodes["yes"])
         nodes.setdefault("merged", [[] for _ in range(m)])
         nodes.setdefault("shown", np.arange(m, dtype=np.int64))
         self.nodes = nodes

@@ -28,7 +28,9 @@ trailing shapes, so the shards of a job are rows of one result.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
+import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
 
@@ -37,6 +39,7 @@ import torch
 from torch import nn
 
 from .._core.estimator import XaiEstimator
+from .._core.persist import model_digest
 from .._core.probe import ModelProbe, resolve_layer, run_model
 from .._core.results import Result
 from .._core.task import infer_task
@@ -49,6 +52,7 @@ from .._core.validation import (
     describe,
 )
 from ..concepts import ConceptExtractor, ConceptPredictions, ConceptTree, ConceptTreeResult
+from ..concepts.result import _COUNTED
 from ..masks import MaskExplainer, MaskResult
 from ..meme import MEME, MemeTrace
 from ..redescriptions import RedescriptionMiner, RedescriptionResult
@@ -56,6 +60,7 @@ from ..redescriptions.mining import evaluate, query_from_data
 from ..redescriptions.views import AttributeTable
 from ..senn import SENN, SENNExplanation
 from ..senn.explain import explain as senn_explain
+from .steps import Step
 
 __all__ = [
     "ActivationColumns",
@@ -69,33 +74,82 @@ __all__ = [
     "PredictionColumns",
     "RedescriptionStep",
     "SENNStep",
+    "estimator_digest",
 ]
 
 
-class EstimatorStep:
+class EstimatorStep(Step):
     """A fitted estimator run on one shard: ``compute(model, X, y_true, seed) -> Result``.
 
     Subclasses set :attr:`result_type` and :attr:`name` (unique within a job: the store keeps
-    the step's arrays under it) and implement :meth:`validate` and :meth:`compute`.
+    the step's arrays under it), list the estimators they read in :attr:`_estimators` (their
+    fitted state enters :meth:`config`, so resuming with a refitted estimator is refused) and
+    implement :meth:`_validate` and :meth:`compute`.
     """
 
     #: The result type :meth:`compute` returns (the store reads the rows back as it).
     result_type: ClassVar[type[Result]] = Result
+    #: Attributes holding the estimators (or modules) the step reads.
+    _estimators: ClassVar[tuple[str, ...]] = ()
     name: str = ""
 
-    def validate(self) -> None:
+    def validate(self, model: nn.Module | None = None, X: Any = None,
+                 y_true: Any = None) -> None:
         """Check the step once, in the driver, before any shard runs (a clear error naming
-        the argument)."""
+        the argument); with the job's model and first samples when given."""
         if not isinstance(self.name, str) or not self.name or "/" in self.name:
             raise ValueError(f"{type(self).__name__}: argument 'name': expected a non-empty "
                              f"name without '/', got {self.name!r}")
+        self._validate()
+
+    def _validate(self) -> None:
+        """The step's own checks (no data needed)."""
 
     def compute(self, model: nn.Module, X: Any, y_true: Any = None, seed: int = 0) -> Result:
         """The step's result on the samples ``X`` (one shard)."""
         raise NotImplementedError
 
+    def config(self) -> dict[str, Any]:
+        """The step's type, name, plain arguments and a digest of every estimator it reads."""
+        out: dict[str, Any] = {"type": type(self).__name__, "name": self.name}
+        for k, v in vars(self).items():
+            if k in self._estimators:
+                out[k] = None if v is None else estimator_digest(v)
+            elif k != "name":
+                out[k] = _plain(v)
+        return out
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _plain(v: Any) -> Any:
+    """An argument as JSON that is the same in every process (no object addresses)."""
+    if isinstance(v, (bool, int, float, str, type(None))):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if callable(v) and hasattr(v, "__qualname__"):  # a function: by name
+        return f"{v.__module__}.{v.__qualname__}"
+    return repr(v)
+
+
+def estimator_digest(est: Any) -> str:
+    """sha256 of a fitted estimator's state: its model's weights (:func:`model_digest`) and
+    everything else it holds, pickled (an ``nn.Module``: its weights)."""
+    if isinstance(est, nn.Module):
+        return model_digest(est)
+    h = hashlib.sha256()
+    state = dict(vars(est))
+    model = state.pop("model", None)
+    if isinstance(model, nn.Module):
+        h.update(model_digest(model).encode())
+    for k in sorted(state):
+        v = state[k]
+        h.update(k.encode())
+        h.update(model_digest(v).encode() if isinstance(v, nn.Module)
+                 else pickle.dumps(v, protocol=4))
+    return h.hexdigest()
 
 
 def _check_fitted(est: Any, cls: type[XaiEstimator], step: str, arg: str) -> None:
@@ -144,6 +198,7 @@ class MaskStep(EstimatorStep):
     """
 
     result_type = MaskResult
+    _estimators = ("explainer",)
 
     def __init__(self, explainer: MaskExplainer, *, keep: float | Sequence[float] = (0.2,),
                  tol: float = 0.5, name: str = "mask") -> None:
@@ -152,8 +207,7 @@ class MaskStep(EstimatorStep):
         self.tol = tol
         self.name = name
 
-    def validate(self) -> None:
-        super().validate()
+    def _validate(self) -> None:
         _check_fitted(self.explainer, MaskExplainer, "MaskStep", "explainer")
         keeps = [self.keep] if isinstance(self.keep, (int, float)) else list(self.keep)
         if not keeps or isinstance(self.keep, bool):
@@ -193,6 +247,7 @@ class ConceptStep(EstimatorStep):
     """
 
     result_type = ConceptPredictions
+    _estimators = ("extractor",)
 
     def __init__(self, extractor: ConceptExtractor, *, proba: bool = True,
                  name: str = "concepts") -> None:
@@ -200,8 +255,7 @@ class ConceptStep(EstimatorStep):
         self.proba = proba
         self.name = name
 
-    def validate(self) -> None:
-        super().validate()
+    def _validate(self) -> None:
         _check_fitted(self.extractor, ConceptExtractor, "ConceptStep", "extractor")
         check_bool(self.proba, "proba")
 
@@ -244,6 +298,7 @@ class ConceptTreeStep(EstimatorStep):
     """
 
     result_type = ConceptTreeResult
+    _estimators = ("extractor", "tree")
 
     def __init__(self, extractor: ConceptExtractor, tree: ConceptTree, *, inputs: bool = False,
                  merge_same_class: bool = True, name: str = "concept_tree") -> None:
@@ -253,8 +308,7 @@ class ConceptTreeStep(EstimatorStep):
         self.merge_same_class = merge_same_class
         self.name = name
 
-    def validate(self) -> None:
-        super().validate()
+    def _validate(self) -> None:
         _check_fitted(self.extractor, ConceptExtractor, "ConceptTreeStep", "extractor")
         _check_fitted(self.tree, ConceptTree, "ConceptTreeStep", "tree")
         check_bool(self.inputs, "inputs")
@@ -265,15 +319,27 @@ class ConceptTreeStep(EstimatorStep):
             raise ValueError(f"ConceptTreeStep: argument 'tree': it tests concepts {missing} "
                              f"that the extractor does not predict "
                              f"({self.extractor.concept_names_})")
+        text = [k for k in self.tree.concept_names_
+                if np.asarray(self.extractor.concept_values_[k]).dtype.kind not in "biuf"]
+        if text:
+            raise ValueError(f"ConceptTreeStep: argument 'extractor': concepts {text} have "
+                             "text values, and a store holds numbers; fit the extractor and "
+                             "the tree on integer codes of those concepts")
 
     def compute(self, model: nn.Module, X: Any, y_true: Any = None, seed: int = 0
                 ) -> ConceptTreeResult:
         cme = self.extractor
         concepts, y_pred = _predict(cme, X)
-        return self.tree.explain(
+        result = self.tree.explain(
             concepts, y_pred, X=X if self.inputs else None, y_true=_labels(y_true),
             extractor=cme, merge_same_class=self.merge_same_class,
             classes=np.arange(_n_classes(cme.model, X, cme.task)))
+        # the node statistics and the summary count the rows: a store keeps one copy of the
+        # dataset-level part (from the first samples), so they are left out and counted again
+        # from all the rows when the run is opened
+        for f in _COUNTED:
+            setattr(result, f, None)
+        return result
 
 
 def _predict(cme: ConceptExtractor, X: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -313,6 +379,7 @@ class MemeStep(EstimatorStep):
     """
 
     result_type = MemeTrace
+    _estimators = ("meme",)
 
     def __init__(self, meme: MEME, *, max_length: int | None = None, states: bool = True,
                  name: str = "meme") -> None:
@@ -321,8 +388,7 @@ class MemeStep(EstimatorStep):
         self.states = states
         self.name = name
 
-    def validate(self) -> None:
-        super().validate()
+    def _validate(self) -> None:
         _check_fitted(self.meme, MEME, "MemeStep", "meme")
         check_int(self.max_length, "max_length", low=1, allow_none=True)
         check_bool(self.states, "states")
@@ -359,13 +425,13 @@ class SENNStep(EstimatorStep):
     """
 
     result_type = SENNExplanation
+    _estimators = ("senn",)
 
     def __init__(self, senn: SENN | None = None, *, name: str = "senn") -> None:
         self.senn = senn
         self.name = name
 
-    def validate(self) -> None:
-        super().validate()
+    def _validate(self) -> None:
         if self.senn is not None and not isinstance(self.senn, SENN):
             raise TypeError(f"SENNStep: argument 'senn': expected a SENN or None (the job's "
                             f"model), got {describe(self.senn)}")
@@ -493,6 +559,7 @@ class RedescriptionStep(EstimatorStep):
     """
 
     result_type = RedescriptionResult
+    _estimators = ("miner",)
 
     def __init__(self, miner: RedescriptionMiner, left: ViewFunction, right: ViewFunction, *,
                  baseline: bool = False, name: str = "redescriptions") -> None:
@@ -502,8 +569,7 @@ class RedescriptionStep(EstimatorStep):
         self.baseline = baseline
         self.name = name
 
-    def validate(self) -> None:
-        super().validate()
+    def _validate(self) -> None:
         _check_fitted(self.miner, RedescriptionMiner, "RedescriptionStep", "miner")
         check_bool(self.baseline, "baseline")
         for arg in ("left", "right"):
