@@ -135,3 +135,26 @@ def test_bad_sources_and_labels_are_refused():
         sample_rows(10, 0)
     with pytest.raises(ValueError, match="expected sorted indices"):
         read_rows(x, [5, 2])
+
+
+def test_fitting_from_a_run_reads_the_stored_activations(tmp_path):
+    import torch
+    from torch import nn
+
+    from xaiwidgets.runs import explain_dataset, open_run
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).eval()
+    x, y, _ = blobs(300, seed=4)
+    explain_dataset(model, x, tmp_path / "run.zarr", y=y, methods=None, features={"h": "1"},
+                    shard_size=64, client="serial", progress=False)
+    stored = open_run(tmp_path / "run.zarr").results["features"].values["h"]
+    assert stored.shape == (300, 6)
+    with torch.no_grad():
+        acts = model[1](model[0](torch.from_numpy(x))).numpy()
+    km = fit_sampled(KMeans(3, n_init=1, random_state=0), stored, sample=120, seed=0)
+    rows = sample_rows(300, 120, 0)
+    ref = KMeans(3, n_init=1, random_state=0).fit(acts[rows])
+    assert np.allclose(km.cluster_centers_, ref.cluster_centers_, atol=1e-5)
+    clf = fit_streaming(SGDClassifier(random_state=0), stored, y, epochs=2)
+    assert float(np.mean(clf.predict(acts) == y)) > 0.9

@@ -394,3 +394,20 @@ def test_redescription_step_through_a_serial_run(tmp_path, miner_setup):
     assert isinstance(stored, RedescriptionResult)
     rows_equal(stored, miner.result_, ["left_holds", "right_holds"])
     assert stored.left_rule == miner.result_.left_rule
+
+
+def test_resuming_with_a_refitted_estimator_is_refused(tmp_path, meme_setup):
+    from xaiwidgets.runs import FingerprintMismatch, explain_dataset
+
+    model, x, _, meme = meme_setup
+    step = MemeStep(meme, max_length=10)
+    assert step.config() == MemeStep(meme, max_length=10).config()
+    assert step.config()["max_length"] == 10 and len(step.config()["meme"]) == 64
+    kw = {"methods": None, "shard_size": 20, "client": "serial", "progress": False}
+    explain_dataset(model, x, tmp_path / "r.zarr", steps=[step], **kw)
+    again = explain_dataset(model, x, tmp_path / "r.zarr", steps=[step], resume=True, **kw)
+    assert again.skipped == 3 and again.done == 0
+    other = MEME(model, n_concepts=3, window=1, progress=False).fit(x)
+    with pytest.raises(FingerprintMismatch):
+        explain_dataset(model, x, tmp_path / "r.zarr", steps=[MemeStep(other, max_length=10)],
+                        resume=True, **kw)
