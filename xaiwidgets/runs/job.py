@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import os
 import threading
 import time
@@ -192,16 +193,18 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
             "failed_samples": failed, "seconds": time.perf_counter() - t0}
 
 
-#: Worker-local models: (model digest, thread) -> the model, loaded once per worker thread.
+#: Worker-local models: (hash of the pickled model, thread) -> the model, loaded once.
 _MODELS: dict[tuple[str, int], nn.Module] = {}
 
 
 def _dask_task(k: int, prior: int, *, model: bytes, source: Source, steps: Sequence[Step],
                plan: Mapping[str, Any]) -> dict[str, Any]:
-    key = (plan["digest"], threading.get_ident())
+    # keyed by the pickled model's hash: the weights' digest alone would mistake a subclass
+    # with the same weights (another forward) for a model already loaded
+    key = (plan["model_key"], threading.get_ident())
     local = _MODELS.get(key)
     if local is None:
-        for other in [x for x in _MODELS if x[0] != plan["digest"]]:
+        for other in [x for x in _MODELS if x[0] != plan["model_key"]]:
             del _MODELS[other]  # another job's model
         # one model per worker thread, unpickled from the bytes the driver sent once: hooks
         # and flags of one task never meet another's (distributed's own torch serialisation
@@ -514,8 +517,9 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
         if not todo:
             return
         # sent once to every worker, not once per task
-        m, s, p = (client.scatter(v, broadcast=True, hash=False)
-                   for v in (cloudpickle.dumps(model), source, steps))
+        blob = cloudpickle.dumps(model)
+        plan = {**plan, "model_key": hashlib.sha256(blob).hexdigest()}
+        m, s, p = (client.scatter(v, broadcast=True, hash=False) for v in (blob, source, steps))
         tag = plan["digest"][:8]
         keys = [f"xai-shard-{tag}-{k}-{os.urandom(4).hex()}" for k in todo]
         futures = client.map(_dask_task, todo, [int(prior[k]) for k in todo], key=keys,

@@ -119,8 +119,9 @@ def as_source(dataset: Any, y: Any = None) -> Source:
         if y is not None:
             return Source(dataset.data, _check_y(y, len(dataset)))
         return dataset
-    if isinstance(dataset, (str, bytes)) or not (hasattr(dataset, "__len__")
-                                                 and hasattr(dataset, "__getitem__")):
+    if isinstance(dataset, (str, bytes)) or not (
+            _is_array(dataset) or (hasattr(dataset, "__len__")
+                                   and hasattr(dataset, "__getitem__"))):
         raise TypeError(f"argument 'dataset': expected a map-style dataset (len and indexing: "
                         f"an array, a torch Dataset, a bundled dataset), got {describe(dataset)}")
     src = Source(dataset)

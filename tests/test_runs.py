@@ -1,0 +1,415 @@
+"""Dataset jobs (``xw.explain_dataset`` / ``xw.open_run``, issue 23) on real worker processes.
+
+A ``LocalCluster`` of two single-threaded worker processes is started once for the module. The
+serial path and the cluster must write byte-identical stores, equal to ``compare_attributions``
+on the same rows; resume computes only the missing shards; fingerprints, the job lock and the
+error policies are checked on real stores; ``open_run`` is shown to read one sample's chunks only
+through a counting store.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import cloudpickle
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+zarr = pytest.importorskip("zarr")
+distributed = pytest.importorskip("distributed")
+
+import xaiwidgets as xw  # noqa: E402
+from xaiwidgets._core.persist import model_digest  # noqa: E402
+from xaiwidgets.examples import MnistCNN  # noqa: E402
+from xaiwidgets.runs import (  # noqa: E402
+    FeatureStep,
+    FingerprintMismatch,
+    StoreLocked,
+    as_source,
+)
+from xaiwidgets.runs import store as st  # noqa: E402
+
+N, S = 24, 8  # 3 shards
+METHODS = ["saliency", "integrated_gradients"]
+METRICS = ["deletion_auc", "insertion_auc"]
+JOB = {"methods": METHODS, "metrics": METRICS, "features": {"pen": "fc1"}, "shard_size": S,
+       "progress": False}
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    c = distributed.Client(cluster)
+    # the tests' own classes (FailingCNN) travel by value: workers cannot import this file
+    cloudpickle.register_pickle_by_value(__import__(__name__))
+    yield c
+    cloudpickle.unregister_pickle_by_value(__import__(__name__))
+    c.close()
+    cluster.close()
+
+
+def make_model(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    model = MnistCNN()
+    model.eval()
+    return model
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(N, 1, 28, 28)).astype(np.float32),
+            rng.integers(0, 10, size=N))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, data):
+    """The serial run every other store is compared with."""
+    path = tmp_path_factory.mktemp("ref") / "ref.zarr"
+    X, y = data
+    report = xw.explain_dataset(make_model(), X, path, y=y, client="serial", **JOB)
+    assert report.done == 3 and report.complete
+    return path
+
+
+def arrays(path) -> dict[str, np.ndarray]:
+    root = zarr.open_group(path, mode="r")
+    return {k: v[...] for k, v in root.members(max_depth=None) if isinstance(v, zarr.Array)}
+
+
+def assert_same_store(a, b, skip=("_attempts",)) -> None:
+    x, y = arrays(a), arrays(b)
+    assert sorted(x) == sorted(y)
+    for k in x:
+        if k in skip:
+            continue
+        assert x[k].dtype == y[k].dtype, k
+        assert x[k].tobytes() == y[k].tobytes(), f"array {k} differs"
+
+
+def model_state(model: nn.Module):
+    return ({k: v.clone() for k, v in model.state_dict().items()}, model.training,
+            [p.requires_grad for p in model.parameters()],
+            sum(len(m._forward_hooks) + len(m._backward_hooks) + len(m._forward_pre_hooks)
+                for m in model.modules()))
+
+
+def test_serial_and_two_workers_write_identical_stores(tmp_path, data, reference, client):
+    X, y = data
+    model = make_model()
+    before = model_state(model)
+    rng_before = torch.random.get_rng_state()
+    np_before = np.random.get_state()[1].copy()
+    report = xw.explain_dataset(model, X, tmp_path / "c.zarr", y=y, client=client, **JOB)
+    assert (report.done, report.failed, report.skipped, report.computed) == (3, 0, 0, 3)
+    assert report.complete and report.n_samples == N
+    assert_same_store(reference, tmp_path / "c.zarr", skip=())
+    # the user's model is left exactly as found, the global RNGs untouched
+    after = model_state(model)
+    assert all(torch.equal(before[0][k], after[0][k]) for k in before[0])
+    assert before[1:] == after[1:] == (False, before[2], 0)
+    assert torch.equal(rng_before, torch.random.get_rng_state())
+    assert np.array_equal(np_before, np.random.get_state()[1])
+
+
+def test_shard_zero_equals_compare_attributions(data, reference):
+    X, y = data
+    run = xw.open_run(reference)
+    assert len(run) == N and run.complete and run.shard_size == S
+    ref = xw.compare_attributions(make_model(), X[:S], methods=METHODS, metrics=METRICS,
+                                  metric_samples=S, sensitivity_samples=S, seed=0,
+                                  progress=False, y=y[:S])
+    got = run.attributions[0:S]
+    assert type(got) is xw.AttributionResult and got.methods == ref.methods
+    for name, a in ref.arrays().items():
+        assert np.asarray(got.arrays()[name]).tobytes() == np.asarray(a).tobytes(), name
+    # shard 1 is seeded with seed + 1: same as compare_attributions(seed=1) on its rows
+    ref1 = xw.compare_attributions(make_model(), X[S:2 * S], methods=METHODS, metrics=METRICS,
+                                   metric_samples=S, sensitivity_samples=S, seed=1,
+                                   progress=False, y=y[S:2 * S])
+    np.testing.assert_array_equal(run.attributions[S:2 * S].attributions["Saliency"],
+                                  ref1.attributions["Saliency"])
+    # activations of one shard's rows (one batch of S: other batchings differ in the last bit)
+    acts = xw.ModelProbe(make_model(), ["fc1"]).collect(X[S:2 * S])
+    assert run.features[S:2 * S].values["pen"].tobytes() == acts["fc1"].tobytes()
+    np.testing.assert_array_equal(run.attributions.y_true[...], y)
+    # dataset-level summaries from the stored per-sample metrics
+    summary = run.summary()
+    assert summary.methods == ["Saliency", "Integrated Gradients"]
+    assert summary.metrics[:2] == ["deletion_auc", "insertion_auc"]
+    np.testing.assert_allclose(
+        summary.mean[0, 0], np.mean(run.attributions.metrics["Saliency"]["deletion_auc"][...]))
+    assert (summary.n[:, 0] == N).all()
+    assert run.report["done"] == 3 and run.errors == []
+
+
+def test_resume_after_removing_markers_computes_only_missing_shards(tmp_path, data, reference):
+    X, y = data
+    path = tmp_path / "r.zarr"
+    xw.explain_dataset(make_model(), X, path, y=y, client="serial", **JOB)
+    root = zarr.open_group(path, mode="r+")
+    root["_progress"][1:2] = 0  # as if the job had died inside shard 1
+    root["attributions/attributions/Saliency"][S:2 * S] = 0.0
+    report = xw.explain_dataset(make_model(), X, path, y=y, client="serial", resume=True,
+                                **JOB)
+    assert (report.skipped, report.done, report.computed, report.retried) == (2, 1, 1, 0)
+    np.testing.assert_array_equal(st.attempts(zarr.open_group(path, mode="r")), [1, 2, 1])
+    assert_same_store(reference, path)
+    # a complete store: nothing to compute
+    again = xw.explain_dataset(make_model(), X, path, y=y, client="serial", resume=True, **JOB)
+    assert (again.skipped, again.computed) == (3, 0)
+
+
+class Flaky(torch.utils.data.Dataset):
+    """Items (x, y); reading sample ``bad`` raises while ``broken`` (an interrupted job)."""
+
+    def __init__(self, X, y, bad=None):
+        self.X, self.y, self.bad = X, y, bad
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        if i == self.bad:
+            raise RuntimeError(f"storage went away at sample {i}")
+        return torch.from_numpy(self.X[i]), int(self.y[i])
+
+
+def test_resume_after_an_interrupted_job(tmp_path, data, reference):
+    X, y = data
+    path = tmp_path / "i.zarr"
+    with pytest.raises(RuntimeError, match="storage went away at sample 17"):
+        xw.explain_dataset(make_model(), Flaky(X, y, bad=17), path, client="serial",
+                           on_error="raise", retries=0, **JOB)
+    run = xw.open_run(path)
+    np.testing.assert_array_equal(run.done, [True, True, False])
+    assert not run.complete
+    assert np.isnan(run.attributions.attributions["Saliency"][2 * S:]).all()
+    report = xw.explain_dataset(make_model(), Flaky(X, y), path, client="serial", resume=True,
+                                **JOB)
+    assert (report.skipped, report.computed, report.done) == (2, 1, 1)
+    assert_same_store(reference, path)  # items (x, y) give the same store as arrays + y=
+
+
+def test_resume_refuses_another_model_dataset_or_config(tmp_path, data, reference):
+    X, y = data
+    path = tmp_path / "f.zarr"
+    xw.explain_dataset(make_model(), X, path, y=y, client="serial", **JOB)
+    with pytest.raises(FingerprintMismatch, match=r"model's parameters.*overwrite=True"):
+        xw.explain_dataset(make_model(seed=1), X, path, y=y, client="serial", resume=True,
+                           **JOB)
+    other = X.copy()
+    other[-1] += 1
+    with pytest.raises(FingerprintMismatch, match="the dataset"):
+        xw.explain_dataset(make_model(), other, path, y=y, client="serial", resume=True, **JOB)
+    with pytest.raises(FingerprintMismatch, match="configuration"):
+        xw.explain_dataset(make_model(), X, path, y=y, client="serial", resume=True,
+                           **{**JOB, "metrics": ["deletion_auc"]})
+    with pytest.raises(FileExistsError, match=r"resume=True.*overwrite=True"):
+        xw.explain_dataset(make_model(), X, path, y=y, client="serial", **JOB)
+    report = xw.explain_dataset(make_model(seed=1), X, path, y=y, client="serial",
+                                overwrite=True, **JOB)
+    assert report.done == 3
+    assert xw.open_run(path).fingerprints["model"] == model_digest(make_model(seed=1))
+
+
+def test_a_second_job_is_refused_while_the_lock_is_fresh(tmp_path, data, monkeypatch):
+    X, y = data
+    path = tmp_path / "l.zarr"
+    monkeypatch.setenv("XAI_TEST_SHARD_SLEEP", "0.5")
+    first: dict = {}
+    job = threading.Thread(target=lambda: first.update(report=xw.explain_dataset(
+        make_model(), X, path, y=y, client="serial", **JOB)))
+    job.start()
+    try:
+        for _ in range(200):
+            if (Path(path) / "_job" / "zarr.json").exists():
+                break
+            time.sleep(0.05)
+        with pytest.raises(StoreLocked, match="is running on this store"):
+            xw.explain_dataset(make_model(), X, path, y=y, client="serial", resume=True, **JOB)
+    finally:
+        job.join()
+    assert first["report"].done == 3
+    assert "_job" not in zarr.open_group(path, mode="r")  # released
+    # a lock left by a dead process (this host) or with an old heartbeat is stale
+    root = zarr.open_group(path, mode="r+")
+    root.create_group("_job", overwrite=True, attributes={
+        "job_id": "x", "heartbeat": time.time(), "pid": 2**22 + 7, "host": os.uname().nodename})
+    assert st.lock_holder(root) is None
+    root["_job"].attrs.update({"pid": os.getpid(), "heartbeat": time.time() - 1e4})
+    assert st.lock_holder(root) is None
+    root["_job"].attrs.update({"heartbeat": time.time()})
+    assert st.lock_holder(root)["job_id"] == "x"
+
+
+class FailingCNN(MnistCNN):
+    """Raises on any batch holding a marked sample (pixel 0 above 100)."""
+
+    def forward(self, x):
+        if (x[:, 0, 0, 0] > 100).any():
+            raise ValueError("bad sample in the batch")
+        return super().forward(x)
+
+
+def failing_model() -> nn.Module:
+    model = FailingCNN()
+    model.load_state_dict(make_model().state_dict())
+    return model.eval()
+
+
+@pytest.mark.parametrize("where", ["serial", "cluster"])
+def test_on_error_record_keeps_the_rest(tmp_path, data, reference, client, where):
+    X, y = data
+    X = X.copy()
+    X[[5, 13], 0, 0, 0] = 999.0
+    report = xw.explain_dataset(failing_model(), X, tmp_path / "e.zarr", y=y, retries=1,
+                                client="serial" if where == "serial" else client, **JOB)
+    assert (report.done, report.failed, report.failed_samples) == (3, 0, 2)
+    assert report.retried == 2  # shards 0 and 1 raised once before their last attempt
+    assert [(e["shard"], e["samples"]) for e in report.errors] == [(0, [5]), (1, [13])]
+    assert "bad sample in the batch" in report.errors[0]["error"]
+    assert not report.complete
+    run = xw.open_run(tmp_path / "e.zarr")
+    sal = run.attributions.attributions["Saliency"][...]
+    assert np.isnan(sal[[5, 13]]).all() and np.isfinite(np.delete(sal, [5, 13], 0)).all()
+    np.testing.assert_array_equal(run.attributions.y_pred[[5, 13, 6]][:2], [-1, -1])
+    assert run.done.all() and not run.complete
+    np.testing.assert_array_equal(run.attempts, [2, 2, 1])
+    # the shard without a failing sample equals the reference
+    ref = arrays(reference)
+    got = arrays(tmp_path / "e.zarr")
+    for k in ref:
+        if not k.startswith("_") and ref[k].shape[:1] == (N,):
+            assert ref[k][2 * S:].tobytes() == got[k][2 * S:].tobytes(), k
+
+
+def test_on_error_raise_stops_the_job(tmp_path, data):
+    X, y = data
+    X = X.copy()
+    X[13, 0, 0, 0] = 999.0
+    with pytest.raises(ValueError, match="bad sample in the batch"):
+        xw.explain_dataset(failing_model(), X, tmp_path / "x.zarr", y=y, client="serial",
+                           on_error="raise", retries=1, **JOB)
+    run = xw.open_run(tmp_path / "x.zarr")
+    np.testing.assert_array_equal(run.done, [True, False, False])
+    np.testing.assert_array_equal(run.attempts, [1, 2, 0])
+    assert "_job" not in zarr.open_group(tmp_path / "x.zarr", mode="r")
+
+
+def test_bad_arguments_are_named(tmp_path, data):
+    X, y = data
+    model = make_model()
+    p = tmp_path / "b.zarr"
+    cases = [
+        ({"shard_size": 0}, ValueError, "shard_size"),
+        ({"client": "threads"}, TypeError, "argument 'client'.*'serial'"),
+        ({"client": 3}, TypeError, "argument 'client'"),
+        ({"on_error": "ignore"}, ValueError, "argument 'on_error'.*'record' or 'raise'"),
+        ({"retries": -1}, ValueError, "retries"),
+        ({"resume": True, "overwrite": True}, ValueError, "choose one"),
+        ({"methods": [object()]}, TypeError, "argument 'methods': a dataset job takes method"),
+        ({"methods": ["saliency"], "metrics": ["nope"]}, ValueError, "unknown metrics"),
+        ({"target": "best"}, ValueError, "argument 'target'"),
+        ({"target": "label", "y": None}, ValueError, "'label' needs true labels"),
+        ({"methods": None, "features": None}, ValueError, "nothing to compute"),
+        ({"steps": [FeatureStep("fc1"), FeatureStep("fc2")]}, ValueError, "must be unique"),
+        ({"steps": ["fc1"]}, TypeError, "argument 'steps'"),
+        ({"features": {"x": "nope"}}, ValueError, "nope"),
+        ({"y": y[:3]}, ValueError, "argument 'y'"),
+    ]
+    for kwargs, exc, match in cases:
+        args = {"methods": ["saliency"], "metrics": [], "client": "serial", "progress": False,
+                "y": y, **kwargs}
+        with pytest.raises(exc, match=match):
+            xw.explain_dataset(model, X, p, **args)
+    with pytest.raises(TypeError, match="argument 'store'"):
+        xw.explain_dataset(model, X, 3, client="serial")
+    with pytest.raises(TypeError, match="argument 'dataset'"):
+        xw.explain_dataset(model, 5, p, client="serial")
+    with pytest.raises(ValueError, match="argument 'dataset': the dataset is empty"):
+        xw.explain_dataset(model, X[:0], p, client="serial")
+    assert not p.exists()  # nothing was written by a refused call
+    with pytest.raises(FileNotFoundError, match="no run"):
+        xw.open_run(tmp_path / "none.zarr")
+
+
+def test_a_layout_where_two_tasks_share_an_object_is_refused(reference):
+    root = zarr.open_group(reference, mode="r")
+    steps = root.attrs["steps"]
+    st.check_layout(root, steps, S)
+    with pytest.raises(ValueError, match=r"two tasks would write one object.*3514"):
+        st.check_layout(root, steps, S // 2)
+
+
+def test_sources_read_the_same_rows(data):
+    X, y = data
+    ds = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+    dask_array = pytest.importorskip("dask.array")
+    z = zarr.create_array(zarr.storage.MemoryStore(), shape=X.shape, dtype=X.dtype,
+                          chunks=(5, 1, 28, 28))
+    z[...] = X
+    sources = [as_source(X, y), as_source(torch.from_numpy(X), y), as_source(ds),
+               as_source(z, y), as_source(dask_array.from_array(X, chunks=7), y)]
+    for src in sources:
+        xs, ys = src.rows(3, 11)
+        np.testing.assert_array_equal(xs, X[3:11])
+        np.testing.assert_array_equal(ys, y[3:11])
+    fps = [s.fingerprint() for s in sources]
+    assert all(f == fps[0] for f in fps) and fps[0]["n"] == N
+    assert as_source(X[:-1], y[:-1]).fingerprint() != fps[0]
+    assert as_source(X).rows(0, 2)[1] is None
+
+
+def test_open_run_reads_one_sample_not_its_shard(reference):
+    from zarr.storage import LocalStore, WrapperStore
+
+    from xaiwidgets.widgets import ComparisonView
+
+    class Counting(WrapperStore):
+        def __init__(self, store):
+            super().__init__(store)
+            self.reads: list[tuple[str, object]] = []
+
+        async def get(self, key, prototype, byte_range=None):
+            self.reads.append((key, byte_range))
+            return await self._store.get(key, prototype, byte_range)
+
+        async def get_partial_values(self, prototype, key_ranges):
+            key_ranges = list(key_ranges)
+            self.reads.extend(key_ranges)
+            return await self._store.get_partial_values(prototype, key_ranges)
+
+    store = Counting(LocalStore(reference, read_only=True))
+    run = xw.open_run(store)
+    store.reads.clear()
+    i = 11  # shard 1
+    view = ComparisonView(run.attributions[i])
+    assert view is not None
+    keys = {k for k, _ in store.reads}
+    assert keys, "nothing was read"
+    heat = "attributions/attributions/Saliency/c/"
+    heat_reads = [(k, r) for k, r in store.reads if k.startswith(heat)]
+    assert heat_reads and all(k == heat + "1/0/0/0" for k, _ in heat_reads)  # shard 1 only
+    assert all(r is not None for _, r in heat_reads)  # byte ranges, never the whole shard
+    rows = {f"{step}/{a}" for step, d in run.attrs["steps"].items()
+            for a, spec in d["arrays"].items() if spec["row"]}
+    for k, _ in store.reads:
+        # every row chunk read belongs to shard 1 (1-D columns: its one chunk of S values);
+        # dataset-level arrays (the curves' x axis) are small metadata
+        if "/c/" in k and k.split("/c/")[0] in rows:
+            assert k.split("/c/")[1].split("/")[0] == "1", k
+    shard_bytes = (Path(reference) / heat / "1/0/0/0").stat().st_size
+    read = 0
+    for _, r in heat_reads:
+        if hasattr(r, "start"):
+            read += r.end - r.start
+        elif hasattr(r, "suffix"):
+            read += r.suffix
+    assert read < shard_bytes / 2
