@@ -411,3 +411,41 @@ def test_resuming_with_a_refitted_estimator_is_refused(tmp_path, meme_setup):
     with pytest.raises(FingerprintMismatch):
         explain_dataset(model, x, tmp_path / "r.zarr", steps=[MemeStep(other, max_length=10)],
                         resume=True, **kw)
+
+
+def test_meme_and_redescription_steps_on_two_worker_processes_equal_the_serial_run(
+        tmp_path, meme_setup, miner_setup):
+    import cloudpickle
+    import distributed
+    import helpers
+
+    from xaiwidgets.runs import explain_dataset, open_run
+
+    cloudpickle.register_pickle_by_value(helpers)  # workers cannot import the tests' modules
+    cloudpickle.register_pickle_by_value(__import__(__name__))
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        model, x, _, meme = meme_setup
+        rmodel, rx, miner = miner_setup
+        jobs = [(model, x, [MemeStep(meme)], 16),
+                (rmodel, rx.numpy(),
+                 [RedescriptionStep(miner, ActivationColumns("1"), InputColumns("right"))], 64)]
+        for j, (m, data, steps, size) in enumerate(jobs):
+            stores = {}
+            for how in ("serial", client):
+                path = tmp_path / f"{j}-{'serial' if how == 'serial' else 'dask'}.zarr"
+                report = explain_dataset(m, data, path, methods=None, steps=steps,
+                                         shard_size=size, client=how, progress=False)
+                assert report.complete
+                stores[path.name] = open_run(path).results[steps[0].name]
+            serial, dask = stores.values()
+            for name, a in serial.arrays().items():
+                assert np.array_equal(np.asarray(a[...]), np.asarray(dask.arrays()[name][...]),
+                                      equal_nan=np.asarray(a[...]).dtype.kind == "f"), name
+    finally:
+        client.close()
+        cluster.close()
+        cloudpickle.unregister_pickle_by_value(__import__(__name__))
+        cloudpickle.unregister_pickle_by_value(helpers)
