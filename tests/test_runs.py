@@ -44,7 +44,8 @@ JOB = {"methods": METHODS, "metrics": METRICS, "features": {"pen": "fc1"}, "shar
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0",
+                                       scheduler_kwargs={"dashboard": False})
     c = distributed.Client(cluster)
     # the tests' own classes (FailingCNN) travel by value: workers cannot import this file
     cloudpickle.register_pickle_by_value(__import__(__name__))
@@ -413,3 +414,17 @@ def test_open_run_reads_one_sample_not_its_shard(reference):
         elif hasattr(r, "suffix"):
             read += r.suffix
     assert read < shard_bytes / 2
+
+
+def test_default_client_is_a_local_cluster_started_and_closed_by_the_call(tmp_path, data,
+                                                                          reference):
+    psutil = pytest.importorskip("psutil")
+    X, y = data
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    report = xw.explain_dataset(make_model(), X, tmp_path / "d.zarr", y=y, **JOB)
+    assert report.done == 3 and report.complete
+    assert_same_store(reference, tmp_path / "d.zarr", skip=())
+    left = [p for p in me.children(recursive=True) if p.pid not in before and p.is_running()
+            and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, f"worker processes left running: {left}"

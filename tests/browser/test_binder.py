@@ -76,7 +76,8 @@ def _makefile_no_deps() -> set[str]:
 
 def test_binder_files_agree_with_the_package() -> None:
     """repo2docker reads environment.yml (over requirements.txt), so it must pull that file in;
-    requirements.txt must list every dependency of the package and of its data extra."""
+    requirements.txt must list every dependency of the package and of its data and scale
+    extras."""
     env_yml = (BINDER / "environment.yml").read_text()
     assert re.search(r"^\s*-\s*-r requirements\.txt\s*$", env_yml, re.M), env_yml
     py = re.search(r"^\s*-\s*python=(\d+\.\d+)\s*$", env_yml, re.M)
@@ -85,7 +86,8 @@ def test_binder_files_agree_with_the_package() -> None:
 
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     wanted = [Requirement(r) for r in pyproject["project"]["dependencies"]]
-    wanted += [Requirement(r) for r in pyproject["project"]["optional-dependencies"]["data"]]
+    for extra in ("data", "scale"):  # scale: the dataset-jobs notebook runs on Binder too
+        wanted += [Requirement(r) for r in pyproject["project"]["optional-dependencies"][extra]]
     binder = _requirements(BINDER / "requirements.txt")
     missing = [str(r) for r in wanted if r.name.lower() not in binder]
     assert not missing, f"binder/requirements.txt lacks {missing} (pyproject.toml has them)"

@@ -152,9 +152,8 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
     count = int(root["_attempts"][k]) + 1
     root["_attempts"][k:k + 1] = count
     attempt = count - prior
-    sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
-    if sleep:
-        time.sleep(sleep)
+    if plan.get("sleep"):
+        time.sleep(plan["sleep"])
     described = plan["described"]
     seed = plan["seed"] + k
     X, y = source.rows(start, stop)
@@ -184,13 +183,13 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
             st.record_error(root, k, info)
             return {"shard": k, "status": "failed", "samples": stop - start,
                     "failed_samples": failed, "seconds": time.perf_counter() - t0,
-                    "error": info}
+                    "attempt": attempt, "error": info}
         st.record_error(root, k, info)
     else:
         st.clear_error(root, k)
     root["_progress"][k:k + 1] = 1  # last: the shard is complete
     return {"shard": k, "status": "partial" if failed else "done", "samples": stop - start,
-            "failed_samples": failed, "seconds": time.perf_counter() - t0}
+            "failed_samples": failed, "seconds": time.perf_counter() - t0, "attempt": attempt}
 
 
 #: Worker-local models: (hash of the pickled model, thread) -> the model, loaded once.
@@ -445,7 +444,9 @@ def explain_dataset(
         report.skipped = n_shards - len(todo)
         plan: dict[str, Any] = {"store": store, "n": n, "shard_size": shard_size, "seed": seed,
                                 "retries": retries, "on_error": on_error,
-                                "described": described, "digest": digest}
+                                "described": described, "digest": digest,
+                                # read in the driver: tests set it once for every worker
+                                "sleep": float(os.environ.get(SLEEP_ENV, "0") or 0)}
         with progress_bar(total=len(todo), desc="shards", unit="shard",
                           enabled=progress) as bar:
             if client == "serial":
@@ -475,8 +476,11 @@ def _tally(report: JobReport, out: Mapping[str, Any], bar: Any) -> None:
     else:
         report.done += 1
         report.failed_samples += len(out["failed_samples"])
+    # the attempt that completed says how many ran before it (the store's count is exact and
+    # replaces this tally at the end)
+    report.retried += max(0, int(out.get("attempt", 1)) - 1)
     bar.update(1)
-    bar.set_postfix_str(f"done {report.done} failed {report.failed}")
+    bar.set_postfix_str(f"done {report.done} retried {report.retried} failed {report.failed}")
 
 
 def _run_serial(todo: list[int], prior: np.ndarray, model: nn.Module, source: Source,
@@ -494,7 +498,8 @@ def _run_serial(todo: list[int], prior: np.ndarray, model: nn.Module, source: So
                     report.failed += 1
                     raise
                 # an error outside the computation (reading rows, writing): the shard fails
-                out = {"shard": k, "status": "failed", "failed_samples": []}
+                out = {"shard": k, "status": "failed", "failed_samples": [],
+                       "attempt": attempt + 1}
                 st.record_error(root, k, {"shard": k, "error": f"{type(err).__name__}: {err}",
                                           "traceback": traceback.format_exc(),
                                           "attempts": attempt + 1, "samples": []})
@@ -510,8 +515,10 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
     own = client is None
     cluster = None
     if own:
+        # no dashboard; the scheduler's HTTP server on a free port (":8787" may be taken)
         cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+                               processes=True, dashboard_address=":0",
+                               scheduler_kwargs={"dashboard": False})
         client = Client(cluster)
     try:
         if not todo:
@@ -539,7 +546,7 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
                                               f"{err}", "traceback": tb,
                                               "attempts": int(st.attempts(root)[k] - prior[k]),
                                               "samples": []})
-                    _tally(report, {"status": "failed"}, bar)
+                    _tally(report, {"status": "failed", "attempt": 1}, bar)
                 else:
                     _tally(report, fut.result(), bar)
         finally:

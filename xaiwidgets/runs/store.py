@@ -222,9 +222,12 @@ def acquire_lock(root: Any) -> str:
 
 
 def heartbeat(root: Any, job_id: str) -> None:
-    root.create_group("_job", attributes={"job_id": job_id, "heartbeat": time.time(),
-                                          "pid": os.getpid(), "host": socket.gethostname()},
-                      overwrite=True)
+    info = {"job_id": job_id, "heartbeat": time.time(), "pid": os.getpid(),
+            "host": socket.gethostname()}
+    if "_job" in root:  # rewrite its attributes in place: the lock never disappears meanwhile
+        root["_job"].attrs.update(info)
+    else:
+        root.create_group("_job", attributes=info)
 
 
 def release_lock(root: Any, job_id: str) -> None:
