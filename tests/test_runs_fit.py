@@ -158,3 +158,26 @@ def test_fitting_from_a_run_reads_the_stored_activations(tmp_path):
     assert np.allclose(km.cluster_centers_, ref.cluster_centers_, atol=1e-5)
     clf = fit_streaming(SGDClassifier(random_state=0), stored, y, epochs=2)
     assert float(np.mean(clf.predict(acts) == y)) > 0.9
+
+
+def test_sampled_concept_extractor_equals_fitting_on_the_same_rows():
+    import torch
+    from torch import nn
+
+    from xaiwidgets.concepts import ConceptExtractor
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2)).eval()
+    rng = np.random.default_rng(0)
+    signs = rng.choice([-1.0, 1.0], size=(800, 4))
+    x = (signs + 0.2 * rng.normal(size=(800, 4))).astype(np.float32)
+    concepts = {"a": (signs[:, 0] > 0).astype(np.int64), "b": (signs[:, 1] > 0).astype(np.int64)}
+    kw = {"method": "logistic", "n_labelled": 60, "progress": False}
+    cme = fit_sampled(ConceptExtractor(model, ["0", "1"], **kw), stored(x, 100), concepts,
+                      sample=200, seed=5)
+    rows = sample_rows(800, 200, 5)
+    ref = ConceptExtractor(model, ["0", "1"], **kw).fit(
+        x[rows], {k: v[rows] for k, v in concepts.items()})
+    assert np.array_equal(cme.accuracy_, ref.accuracy_)
+    assert np.array_equal(cme.labelled_indices_, ref.labelled_indices_)
+    assert cme.best_layer_ == ref.best_layer_
