@@ -449,3 +449,30 @@ def test_meme_and_redescription_steps_on_two_worker_processes_equal_the_serial_r
         cluster.close()
         cloudpickle.unregister_pickle_by_value(__import__(__name__))
         cloudpickle.unregister_pickle_by_value(helpers)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_every_view_draws_a_sample_of_a_run(tmp_path, mask_setup, cme_setup, meme_setup,
+                                            miner_setup):
+    import xaiwidgets as xw
+
+    model, x, ex = mask_setup
+    run = run_steps(tmp_path / "m", model, x[:32].numpy(), [MaskStep(ex)])
+    assert "Explanatory mask" in xw.MaskView(run.mask[3]).to_html()
+    model, x, cme, tree = cme_setup
+    run = run_steps(tmp_path / "c", model, x.numpy(), [ConceptTreeStep(cme, tree)],
+                    shard_size=64)
+    first = next(t for t in tree.nodes()["test"] if t)
+    assert first.split()[0] in xw.ConceptTreeView(run.concept_tree[:50]).to_html()
+    model, x, _, meme = meme_setup
+    run = run_steps(tmp_path / "t", model, x, [MemeStep(meme)])
+    assert "x0@t" in xw.TimelineView(run.meme[:4]).to_html()  # the rules, in words
+    model, x, miner = miner_setup
+    run = run_steps(tmp_path / "r", model, x.numpy(),
+                    [RedescriptionStep(miner, ActivationColumns("1"), InputColumns("right"))],
+                    shard_size=64)
+    assert miner.result_.neurons[0] in xw.RedescriptionView(run.redescriptions[:20]).to_html()
+    torch.manual_seed(0)
+    senn = SENN.tabular(5, 3)
+    run = run_steps(tmp_path / "s", senn, torch.randn(20, 5).numpy(), [SENNStep()])
+    assert "bias" in xw.SENNView(run.senn[2]).to_html()
