@@ -149,6 +149,21 @@ def test_concept_step_predicts_every_concept_with_probabilities(cme_setup):
     same(out, step.compute(model, shard, None, seed=1))
     whole = ConceptPredictions.concat([out, step.compute(model, x[90:100], None)])
     assert np.array_equal(whole.concepts["b"], cme.predict_concepts(x[50:100])["b"])
+    # every layer's probes: "keep" encodes a, "noise" b (their best layers)
+    both = ConceptStep(cme, layers=["keep", "noise"])
+    both.validate()
+    per = both.compute(model, shard, None).layer_proba
+    assert sorted(per) == ["keep", "noise"] and sorted(per["keep"]) == ["a", "b"]
+    assert np.allclose(per["keep"]["a"], out.proba["a"]) and np.allclose(per["noise"]["b"],
+                                                                          out.proba["b"])
+    truth = toy_data(200)[1]
+    acc = {(layer, k): float(np.mean(per[layer][k].argmax(1)
+                                     == np.searchsorted(out.values[k], truth[k][50:90])))
+           for layer in per for k in ("a", "b")}
+    assert acc["keep", "a"] == 1.0 and acc["noise", "b"] == 1.0
+    assert acc["keep", "b"] < 0.8 and acc["noise", "a"] < 0.8, acc
+    with pytest.raises(ValueError, match="ConceptStep: argument 'layers'"):
+        ConceptStep(cme, layers=["head"]).validate()
 
 
 def test_concept_tree_step_gives_the_tree_rows_with_shard_independent_classes(cme_setup):
@@ -357,13 +372,15 @@ def test_concept_steps_through_a_serial_run(tmp_path, cme_setup):
     model, x, cme, tree = cme_setup
     numeric = tree
     labels = np.arange(200) % 3
-    steps = [ConceptStep(cme), ConceptTreeStep(cme, numeric)]
+    steps = [ConceptStep(cme, layers=["keep", "noise"]), ConceptTreeStep(cme, numeric)]
     run = run_steps(tmp_path, model, x.numpy(), steps, y=labels, shard_size=64)
     preds = run.results["concepts"]
     assert isinstance(preds, ConceptPredictions)
     expected, y_pred = cme.predict_concepts(x, return_predictions=True)
     for k in ("a", "b"):
         assert np.array_equal(preds.concepts[k], expected[k])
+    layer_proba = cme.layer_concept_proba(x)
+    assert np.allclose(preds.layer_proba["noise"]["b"][:], layer_proba["noise"]["b"], atol=1e-6)
     stored = run.results["concept_tree"]
     pred_a = {"a": cme.predict_concepts(x)["a"]}
     ref = numeric.explain(pred_a, y_pred, y_true=labels, extractor=cme, classes=[0, 1, 2])

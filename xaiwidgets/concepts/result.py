@@ -233,9 +233,12 @@ class ConceptPredictions(Result):
         Rows: the probe's probability of every value (None when not asked for).
     y_pred : ndarray of shape (N,), or None
         Rows: the model's predicted class.
+    layer_proba : dict of str to dict of str to ndarray of shape (N, V), or None
+        Rows: ``layer_proba[layer][concept]``, the probability of every value from that
+        layer's probe (:meth:`ConceptExtractor.layer_concept_proba`), for the chosen layers.
     """
 
-    _rows: ClassVar[tuple[str, ...]] = ("codes", "proba", "y_pred")
+    _rows: ClassVar[tuple[str, ...]] = ("codes", "proba", "y_pred", "layer_proba")
 
     concept_names: list[str]
     values: dict[str, list[Any]]
@@ -243,6 +246,7 @@ class ConceptPredictions(Result):
     codes: dict[str, Any]
     proba: dict[str, Any] | None = None
     y_pred: Any = None
+    layer_proba: dict[str, dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         self.concept_names = list(self.concept_names)

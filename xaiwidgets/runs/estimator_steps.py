@@ -246,6 +246,9 @@ class ConceptStep(EstimatorStep):
         Fitted; only read (its model is the one whose activations are probed).
     proba : bool, default=True
         Also store each concept's value probabilities (one more pass over the shard).
+    layers : sequence of str, optional
+        Also store the probabilities of every concept from the probes of these fitted layers
+        (``layer_proba``; one more pass): how each layer encodes each concept, per sample.
     name : str, default="concepts"
     """
 
@@ -253,14 +256,22 @@ class ConceptStep(EstimatorStep):
     _estimators = ("extractor",)
 
     def __init__(self, extractor: ConceptExtractor, *, proba: bool = True,
-                 name: str = "concepts") -> None:
+                 layers: Sequence[str] | None = None, name: str = "concepts") -> None:
         self.extractor = extractor
         self.proba = proba
+        self.layers = None if layers is None else (
+            [layers] if isinstance(layers, str) else list(layers))
         self.name = name
 
     def _validate(self) -> None:
         _check_fitted(self.extractor, ConceptExtractor, "ConceptStep", "extractor")
         check_bool(self.proba, "proba")
+        if self.layers is not None:
+            unknown = [x for x in self.layers if x not in self.extractor.layers_]
+            if unknown or not self.layers:
+                raise ValueError(f"ConceptStep: argument 'layers': expected layers the "
+                                 f"extractor was fitted on {self.extractor.layers_}, got "
+                                 f"{self.layers}")
 
     def compute(self, model: nn.Module, X: Any, y_true: Any = None, seed: int = 0
                 ) -> ConceptPredictions:
@@ -271,11 +282,15 @@ class ConceptStep(EstimatorStep):
         proba = None
         if self.proba:
             proba = {k: p.astype(np.float32) for k, p in cme.predict_concept_proba(X).items()}
+        by_layer = None
+        if self.layers is not None:
+            by_layer = {layer: {k: p.astype(np.float32) for k, p in ps.items()}
+                        for layer, ps in cme.layer_concept_proba(X, self.layers).items()}
         return ConceptPredictions(
             concept_names=list(cme.concept_names_),
             values={k: np.asarray(cme.concept_values_[k]).tolist() for k in cme.concept_names_},
             best_layer=dict(cme.best_layer_), codes=codes, proba=proba,
-            y_pred=np.asarray(y_pred, dtype=np.int64))
+            y_pred=np.asarray(y_pred, dtype=np.int64), layer_proba=by_layer)
 
 
 class ConceptTreeStep(EstimatorStep):
