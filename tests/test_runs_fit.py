@@ -17,6 +17,7 @@ from xaiwidgets.runs.fit import (
     fit_streaming,
     read_rows,
     sample_rows,
+    stored_array,
     supports_streaming,
 )
 
@@ -150,6 +151,11 @@ def test_fitting_from_a_run_reads_the_stored_activations(tmp_path):
                     shard_size=64, client="serial", progress=False)
     stored = open_run(tmp_path / "run.zarr").results["features"].values["h"]
     assert stored.shape == (300, 6)
+    same = stored_array(tmp_path / "run.zarr", "features/values/h")
+    assert np.array_equal(same[:], stored[:])
+    with pytest.raises(ValueError, match=r"argument 'name': the run has no per-sample array "
+                                         r"'features/h'; it has \['features/values/h'\]"):
+        stored_array(tmp_path / "run.zarr", "features/h")
     with torch.no_grad():
         acts = model[1](model[0](torch.from_numpy(x))).numpy()
     km = fit_sampled(KMeans(3, n_init=1, random_state=0), stored, sample=120, seed=0)

@@ -33,7 +33,7 @@ from .._core.random import check_seed
 from .._core.validation import check_int, check_option, describe
 
 __all__ = ["DEFAULT_SAMPLE", "fit_from_store", "fit_sampled", "fit_streaming", "iter_blocks",
-           "read_rows", "sample_rows", "supports_streaming"]
+           "read_rows", "sample_rows", "stored_array", "supports_streaming"]
 
 #: Rows a sampled fit reads by default.
 DEFAULT_SAMPLE = 10_000
@@ -57,6 +57,31 @@ def _block_size(source: Any, block: int | None) -> int:
     if isinstance(chunks, tuple) and chunks and isinstance(chunks[0], (int, np.integer)):
         return max(int(chunks[0]), 1)
     return DEFAULT_BLOCK
+
+
+def stored_array(store: Any, name: str) -> Any:
+    """The array ``name`` of a run (``"features/values/penultimate"``), opened read-only and
+    read lazily: what the fitting functions take as ``X`` or ``y``.
+
+    Parameters
+    ----------
+    store : str, Path, zarr Store or Run
+        A run written by :func:`~xaiwidgets.explain_dataset` (or :func:`open_run`'s result).
+    name : str
+        The array's path in the store: ``<step>/<flat result name>``.
+    """
+    from .run import Run, open_run
+
+    run = store if isinstance(store, Run) else open_run(store)
+    if not isinstance(name, str):
+        raise TypeError(f"argument 'name': expected an array path such as "
+                        f"'features/values/<feature>', got {describe(name)}")
+    arrays = [f"{step}/{a}" for step, desc in run.attrs["steps"].items()
+              for a, spec in desc["arrays"].items() if spec["row"]]
+    if name not in arrays:
+        raise ValueError(f"argument 'name': the run has no per-sample array {name!r}; it has "
+                         f"{arrays[:20]}")
+    return run._root[name]
 
 
 def supports_streaming(estimator: Any) -> bool:
