@@ -148,6 +148,9 @@ def test_shard_zero_equals_compare_attributions(data, reference):
         summary.mean[0, 0], np.mean(run.attributions.metrics["Saliency"]["deletion_auc"][...]))
     assert (summary.n[:, 0] == N).all()
     assert run.report["done"] == 3 and run.errors == []
+    # seconds per explanation: averaged over the job's shards, not the probe's two samples
+    sec = run.attributions.seconds_per_sample
+    assert set(sec) == {"Saliency", "Integrated Gradients"} and all(v > 0 for v in sec.values())
 
 
 def test_resume_after_removing_markers_computes_only_missing_shards(tmp_path, data, reference):
@@ -291,17 +294,21 @@ def test_on_error_record_keeps_the_rest(tmp_path, data, reference, client, where
             assert ref[k][2 * S:].tobytes() == got[k][2 * S:].tobytes(), k
 
 
-def test_on_error_raise_stops_the_job(tmp_path, data):
+@pytest.mark.parametrize("where", ["serial", "cluster"])
+def test_on_error_raise_stops_the_job(tmp_path, data, client, where):
     X, y = data
     X = X.copy()
     X[13, 0, 0, 0] = 999.0
     with pytest.raises(ValueError, match="bad sample in the batch"):
-        xw.explain_dataset(failing_model(), X, tmp_path / "x.zarr", y=y, client="serial",
-                           on_error="raise", retries=1, **JOB)
+        xw.explain_dataset(failing_model(), X, tmp_path / "x.zarr", y=y, on_error="raise",
+                           retries=1, client="serial" if where == "serial" else client, **JOB)
     run = xw.open_run(tmp_path / "x.zarr")
-    np.testing.assert_array_equal(run.done, [True, False, False])
-    np.testing.assert_array_equal(run.attempts, [1, 2, 0])
+    assert not run.done[1] and run.attempts[1] == 2  # tried, retried once, never marked
+    if where == "serial":  # in order: shard 2 never started
+        np.testing.assert_array_equal(run.done, [True, False, False])
+        np.testing.assert_array_equal(run.attempts, [1, 2, 0])
     assert "_job" not in zarr.open_group(tmp_path / "x.zarr", mode="r")
+    assert not run.errors  # "raise" records nothing: the error is the caller's
 
 
 def test_bad_arguments_are_named(tmp_path, data):
@@ -332,6 +339,8 @@ def test_bad_arguments_are_named(tmp_path, data):
             xw.explain_dataset(model, X, p, **args)
     with pytest.raises(TypeError, match="argument 'store'"):
         xw.explain_dataset(model, X, 3, client="serial")
+    with pytest.raises(ValueError, match="argument 'store': a memory store"):
+        xw.explain_dataset(model, X, zarr.storage.MemoryStore(), methods=["saliency"])
     with pytest.raises(TypeError, match="argument 'dataset'"):
         xw.explain_dataset(model, 5, p, client="serial")
     with pytest.raises(ValueError, match="argument 'dataset': the dataset is empty"):
@@ -428,3 +437,19 @@ def test_default_client_is_a_local_cluster_started_and_closed_by_the_call(tmp_pa
     left = [p for p in me.children(recursive=True) if p.pid not in before and p.is_running()
             and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, f"worker processes left running: {left}"
+
+
+def test_a_memory_store_in_process_with_label_targets(data):
+    X, y = data
+    store = zarr.storage.MemoryStore()
+    ds = torch.utils.data.TensorDataset(torch.from_numpy(X[:10]), torch.from_numpy(y[:10]))
+    report = xw.explain_dataset(make_model(), ds, store, client="serial", target="label",
+                                methods={"grad": "saliency"}, metrics=[], shard_size=4,
+                                progress=False)
+    assert (report.done, report.n_shards) == (3, 3)
+    run = xw.open_run(store)
+    assert len(run) == 10 and run.attributions.methods == ["grad"]
+    np.testing.assert_array_equal(run.attributions.target[...], y[:10])
+    np.testing.assert_array_equal(run.attributions.y_true[...], y[:10])
+    assert run.attributions.attributions["grad"].shape == (10, 1, 28, 28)
+    assert run.report["done"] == 3 and "features" not in run.results

@@ -83,6 +83,8 @@ class JobReport:
     failed_samples: int = 0
     seconds: float = 0.0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: step -> method -> (seconds, samples) over the shards this job computed
+    _timing: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -90,7 +92,9 @@ class JobReport:
         return self.done + self.skipped == self.n_shards and not self.errors
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["_timing"]
+        return out
 
 
 # -- the task ------------------------------------------------------------------------------
@@ -149,6 +153,11 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
     root = st.open_store(plan["store"], mode="r+")
     n, size = plan["n"], plan["shard_size"]
     start, stop = k * size, min(n, (k + 1) * size)
+    if root["_progress"][k]:
+        # complete already: a task whose result was lost with its worker and resubmitted by
+        # the scheduler (the shard's rows are all written; computing them again is waste)
+        return {"shard": k, "status": "done", "samples": stop - start, "failed_samples": [],
+                "seconds": time.perf_counter() - t0, "attempt": 1}
     count = int(root["_attempts"][k]) + 1
     root["_attempts"][k:k + 1] = count
     attempt = count - prior
@@ -188,8 +197,12 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
     else:
         st.clear_error(root, k)
     root["_progress"][k:k + 1] = 1  # last: the shard is complete
+    timing = {} if error is not None else {  # timed on the whole shard only
+        name: dict(getattr(r, "seconds_per_sample")) for name, r in results.items()  # noqa: B009
+        if isinstance(getattr(r, "seconds_per_sample", None), dict)}
     return {"shard": k, "status": "partial" if failed else "done", "samples": stop - start,
-            "failed_samples": failed, "seconds": time.perf_counter() - t0, "attempt": attempt}
+            "failed_samples": failed, "seconds": time.perf_counter() - t0, "attempt": attempt,
+            "seconds_per_sample": timing}
 
 
 #: Worker-local models: (hash of the pickled model, thread) -> the model, loaded once.
@@ -398,6 +411,10 @@ def explain_dataset(
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", low=1)
     client = _check_client(client)
+    if client != "serial" and type(store).__name__ in ("MemoryStore", "GpuMemoryStore"):
+        raise ValueError("argument 'store': a memory store lives in this process; workers "
+                         "cannot write to it. Pass a path every worker can reach, or "
+                         "client='serial'")
     n = len(source)
     n_shards = -(-n // shard_size)
     seed = check_seed(seed)
@@ -464,10 +481,25 @@ def explain_dataset(
         report.seconds = time.perf_counter() - t0
         with contextlib.suppress(Exception):
             root.attrs["report"] = report.to_dict()
+            _record_timing(root, report)
         st.release_lock(root, job_id)
     if report.failed and on_error == "raise":  # pragma: no cover - raised in _run_*
         raise RuntimeError(f"{report.failed} shards failed")
     return report
+
+
+def _record_timing(root: Any, report: JobReport) -> None:
+    """Seconds per explanation over every shard this job computed, in the run's metadata
+    (in place of the probe's two-sample timing)."""
+    if not report._timing:
+        return
+    steps = root.attrs["steps"]
+    for step, per_method in report._timing.items():
+        field_ = steps[step]["metadata"]["fields"].get("seconds_per_sample")
+        if field_ is not None and "json" in field_:
+            field_["json"] = {m: total / max(count, 1) for m, (total, count)
+                              in per_method.items()}
+    root.attrs["steps"] = steps
 
 
 def _tally(report: JobReport, out: Mapping[str, Any], bar: Any) -> None:
@@ -479,6 +511,11 @@ def _tally(report: JobReport, out: Mapping[str, Any], bar: Any) -> None:
     # the attempt that completed says how many ran before it (the store's count is exact and
     # replaces this tally at the end)
     report.retried += max(0, int(out.get("attempt", 1)) - 1)
+    for step, per_method in out.get("seconds_per_sample", {}).items():
+        acc = report._timing.setdefault(step, {})
+        for method, sec in per_method.items():
+            total, count = acc.get(method, (0.0, 0))
+            acc[method] = (total + sec * out["samples"], count + out["samples"])
     bar.update(1)
     bar.set_postfix_str(f"done {report.done} retried {report.retried} failed {report.failed}")
 
@@ -533,9 +570,13 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
                              retries=plan["retries"], pure=False, model=m, source=s, steps=p,
                              plan=plan)
         shard_of = dict(zip(keys, todo, strict=True))
+        pending = dict(zip(keys, futures, strict=True))
         try:
             for fut in as_completed(futures):
                 k = shard_of[fut.key]
+                # forget it on the cluster: a finished shard is in the store, and a held result
+                # lost with its worker would be recomputed
+                pending.pop(fut.key, None)
                 if fut.status == "error":
                     err = fut.exception()
                     tb = "".join(traceback.format_tb(fut.traceback())) if fut.traceback() else ""
@@ -549,8 +590,10 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
                     _tally(report, {"status": "failed", "attempt": 1}, bar)
                 else:
                     _tally(report, fut.result(), bar)
+                fut.release()
         finally:
-            client.cancel(futures)
+            client.cancel(list(pending.values()))
+            del futures
             for f in (m, s, p):
                 with contextlib.suppress(Exception):
                     client.cancel(f)
