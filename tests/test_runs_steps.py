@@ -259,6 +259,8 @@ def test_senn_step_is_senn_explain_on_the_shard():
     same(SENNStep(senn).compute(nn.Linear(5, 3), x[10:20], y[10:20]), out)
     with pytest.raises(TypeError, match="SENNStep: argument 'senn': the job's model is"):
         SENNStep().compute(nn.Linear(5, 3), x, None)
+    with pytest.raises(TypeError, match="SENNStep: argument 'senn': the job's model is"):
+        SENNStep().validate(nn.Linear(5, 3), x[:2].numpy(), None)  # in the driver
     with pytest.raises(TypeError, match="argument 'senn': expected a SENN or None"):
         SENNStep(nn.Linear(5, 3)).validate()
 

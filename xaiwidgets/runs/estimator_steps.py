@@ -101,9 +101,14 @@ class EstimatorStep(Step):
             raise ValueError(f"{type(self).__name__}: argument 'name': expected a non-empty "
                              f"name without '/', got {self.name!r}")
         self._validate()
+        if model is not None:
+            self._validate_model(model)
 
     def _validate(self) -> None:
         """The step's own checks (no data needed)."""
+
+    def _validate_model(self, model: nn.Module) -> None:
+        """Checks against the job's model (driver, once)."""
 
     def compute(self, model: nn.Module, X: Any, y_true: Any = None, seed: int = 0) -> Result:
         """The step's result on the samples ``X`` (one shard)."""
@@ -454,12 +459,15 @@ class SENNStep(EstimatorStep):
             raise TypeError(f"SENNStep: argument 'senn': expected a SENN or None (the job's "
                             f"model), got {describe(self.senn)}")
 
-    def compute(self, model: nn.Module, X: Any, y_true: Any = None, seed: int = 0
-                ) -> SENNExplanation:
-        senn = self.senn if self.senn is not None else model
-        if not isinstance(senn, SENN):
+    def _validate_model(self, model: nn.Module) -> None:
+        if self.senn is None and not isinstance(model, SENN):
             raise TypeError(f"SENNStep: argument 'senn': the job's model is "
                             f"{describe(model)}, not a SENN; pass SENNStep(senn=...)")
+
+    def compute(self, model: nn.Module, X: Any, y_true: Any = None, seed: int = 0
+                ) -> SENNExplanation:
+        self._validate_model(model)
+        senn = self.senn if self.senn is not None else model
         return senn_explain(senn, X, y_true=_labels(y_true))
 
 
