@@ -495,3 +495,28 @@ def test_every_view_draws_a_sample_of_a_run(tmp_path, mask_setup, cme_setup, mem
     senn = SENN.tabular(5, 3)
     run = run_steps(tmp_path / "s", senn, torch.randn(20, 5).numpy(), [SENNStep()])
     assert "bias" in xw.SENNView(run.senn[2]).to_html()
+
+
+def test_a_serial_run_of_estimator_steps_leaves_the_model_and_the_rngs_as_found(tmp_path):
+    from test_probe import assert_untouched, snapshot
+
+    from xaiwidgets.runs import explain_dataset
+
+    torch.manual_seed(0)
+    model = TinyCNN().train()  # BatchNorm and Dropout left in train mode, as users do
+    model.conv.weight.requires_grad_(False)
+    model.fc.register_forward_hook(lambda *a: None)
+    x = torch.rand(48, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    ex = MaskExplainer(model, epochs=1, batch_size=16, progress=False).fit(x)
+    concepts = {"bright": (x.mean((1, 2, 3)) > x.mean()).numpy().astype(np.int64)}
+    cme = ConceptExtractor(model, ["relu", "fc"], method="logistic", n_labelled=30,
+                           progress=False).fit(x, concepts)
+    before = snapshot(model)
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()
+    report = explain_dataset(model, x.numpy(), tmp_path / "r.zarr", methods=None,
+                             steps=[MaskStep(ex), ConceptStep(cme)], shard_size=16,
+                             client="serial", progress=False)
+    assert report.complete
+    assert_untouched(model, before)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], np_state[1])
