@@ -3,25 +3,21 @@
 Each step wraps one fitted estimator (or a SENN) and returns that method's result type on the
 shard's samples, the same rows the in-memory method gives on those samples:
 
-=======================  ========================  ============================================
-step                     estimator                 result (rows)
-=======================  ========================  ============================================
-:class:`MaskStep`        fitted ``MaskExplainer``  ``MaskResult`` (the mask as the comparison's
-                                                   one method, and the mask report's rows)
-:class:`ConceptStep`     fitted                    ``ConceptPredictions`` (predicted values,
-                         ``ConceptExtractor``      their probabilities, the model's class)
-:class:`ConceptTreeStep` extractor + fitted        ``ConceptTreeResult`` (concepts, leaf, tree
-                         ``ConceptTree``           prediction, ``y_pred``)
-:class:`MemeStep`        fitted ``MEME``           ``MemeTrace`` (padded to ``max_length``)
-:class:`SENNStep`        a ``SENN``                ``SENNExplanation``
-:class:`RedescriptionStep` fitted                  ``RedescriptionResult`` (left / right holds
-                         ``RedescriptionMiner``    of every rule on the shard)
-=======================  ========================  ============================================
+* :class:`MaskStep`: a fitted ``MaskExplainer`` -> ``MaskResult`` (the mask as the
+  comparison's one method, and the mask report's rows);
+* :class:`ConceptStep`: a fitted ``ConceptExtractor`` -> ``ConceptPredictions`` (predicted
+  values, their probabilities, the model's class; optionally every chosen layer's probes);
+* :class:`ConceptTreeStep`: the extractor and a fitted ``ConceptTree`` ->
+  ``ConceptTreeResult`` (concepts, leaf, tree prediction, ``y_pred``);
+* :class:`MemeStep`: a fitted ``MEME`` -> ``MemeTrace`` (padded to ``max_length`` steps);
+* :class:`SENNStep`: a ``SENN`` -> ``SENNExplanation``;
+* :class:`RedescriptionStep`: a fitted ``RedescriptionMiner`` -> ``RedescriptionResult``
+  (whether each rule's left and right side holds on each sample of the shard).
 
 A step is validated once, in the driver (:meth:`EstimatorStep.validate`), then computed on every
 shard (:meth:`EstimatorStep.compute`). Computing is pure: the estimators are fitted and only
-read, so the same samples give the same bytes (``seed`` is accepted for the protocol; none of
-these steps draws random numbers). Every shard's result has the same metadata and the same
+read, so the same samples give the same bytes (``seed`` is passed on where a method takes
+one; no step draws random numbers of its own). Every shard's result has the same metadata and the same
 trailing shapes, so the shards of a job are rows of one result.
 """
 
