@@ -17,8 +17,8 @@ shard's samples, the same rows the in-memory method gives on those samples:
 A step is validated once, in the driver (:meth:`EstimatorStep.validate`), then computed on every
 shard (:meth:`EstimatorStep.compute`). Computing is pure: the estimators are fitted and only
 read, so the same samples give the same bytes (``seed`` is passed on where a method takes
-one; no step draws random numbers of its own). Every shard's result has the same metadata and the same
-trailing shapes, so the shards of a job are rows of one result.
+one; no step draws random numbers of its own). Every shard's result has the same metadata
+and the same trailing shapes, so the shards of a job are rows of one result.
 """
 
 from __future__ import annotations
