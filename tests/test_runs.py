@@ -254,10 +254,12 @@ def test_a_second_job_is_refused_while_the_lock_is_fresh(tmp_path, data, monkeyp
 
 
 class FailingCNN(MnistCNN):
-    """Raises on any batch holding a marked sample (pixel 0 above 100)."""
+    """Raises on any batch holding a marked sample (pixel 0 above 100) while ``armed``."""
+
+    armed = True
 
     def forward(self, x):
-        if (x[:, 0, 0, 0] > 100).any():
+        if self.armed and (x[:, 0, 0, 0] > 100).any():
             raise ValueError("bad sample in the batch")
         return super().forward(x)
 
@@ -346,6 +348,14 @@ def test_bad_arguments_are_named(tmp_path, data):
     with pytest.raises(ValueError, match="argument 'dataset': the dataset is empty"):
         xw.explain_dataset(model, X[:0], p, client="serial")
     assert not p.exists()  # nothing was written by a refused call
+    precious = tmp_path / "mine"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    for kwargs in ({}, {"overwrite": True}):
+        with pytest.raises(FileExistsError, match="is not a Zarr store; refusing"):
+            xw.explain_dataset(model, X, precious, client="serial", methods=["saliency"],
+                               progress=False, **kwargs)
+    assert (precious / "notes.txt").read_text() == "keep me"
     with pytest.raises(FileNotFoundError, match="no run"):
         xw.open_run(tmp_path / "none.zarr")
 
@@ -453,3 +463,21 @@ def test_a_memory_store_in_process_with_label_targets(data):
     np.testing.assert_array_equal(run.attributions.y_true[...], y[:10])
     assert run.attributions.attributions["grad"].shape == (10, 1, 28, 28)
     assert run.report["done"] == 3 and "features" not in run.results
+
+
+def test_resume_recomputes_shards_with_failing_samples(tmp_path, data, monkeypatch):
+    X, y = data
+    X = X.copy()
+    X[13, 0, 0, 0] = 999.0
+    path = tmp_path / "t.zarr"
+    first = xw.explain_dataset(failing_model(), X, path, y=y, client="serial", retries=0, **JOB)
+    assert (first.done, first.failed_samples) == (3, 1)
+    assert np.isnan(xw.open_run(path).attributions.prob[13])
+    # a transient failure: the same weights (same fingerprint) now compute every sample
+    monkeypatch.setattr(FailingCNN, "armed", False)
+    report = xw.explain_dataset(failing_model(), X, path, y=y, client="serial", resume=True,
+                                **JOB)
+    assert (report.skipped, report.done, report.computed, report.errors) == (2, 1, 1, [])
+    run = xw.open_run(path)
+    assert run.complete and np.isfinite(run.attributions.prob[...]).all()
+    np.testing.assert_array_equal(run.attempts, [1, 2, 1])

@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -153,11 +154,14 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
     root = st.open_store(plan["store"], mode="r+")
     n, size = plan["n"], plan["shard_size"]
     start, stop = k * size, min(n, (k + 1) * size)
-    if root["_progress"][k]:
+    redo = k in plan.get("redo", ())
+    if root["_progress"][k] and not redo:
         # complete already: a task whose result was lost with its worker and resubmitted by
         # the scheduler (the shard's rows are all written; computing them again is waste)
         return {"shard": k, "status": "done", "samples": stop - start, "failed_samples": [],
                 "seconds": time.perf_counter() - t0, "attempt": 1}
+    if redo:  # a complete shard with failing samples, computed again: incomplete meanwhile
+        root["_progress"][k:k + 1] = 0
     count = int(root["_attempts"][k]) + 1
     root["_attempts"][k:k + 1] = count
     attempt = count - prior
@@ -284,6 +288,12 @@ def _open_or_create(store: Any, *, resume: bool, overwrite: bool, attrs: dict[st
     existing = None
     with contextlib.suppress(FileNotFoundError, KeyError, ValueError):
         existing = st.open_store(store, mode="r")
+    if existing is None and isinstance(store, str) and "://" not in store:
+        local = Path(store)
+        if local.is_file() or (local.is_dir() and any(local.iterdir())):
+            # never wipe a directory that is not a Zarr store, even with overwrite=True
+            raise FileExistsError(f"argument 'store': {store} exists and is not a Zarr store; "
+                                  "refusing to write into it. Pass a new path")
     has_run = existing is not None and existing.attrs.get("schema") is not None
     non_empty = existing is not None and (has_run or len(list(existing.keys())) > 0)
     if non_empty and not resume and not overwrite:
@@ -373,8 +383,9 @@ def explain_dataset(
         None starts a ``LocalCluster`` (one single-threaded worker process per core) and closes
         it at the end; "serial" computes in this process (same code, same bytes).
     resume : bool, default False
-        Complete an existing run: only shards without their marker are computed. Refused when
-        the model, dataset or configuration differ from the run's.
+        Complete an existing run: only shards without their marker, or with failing samples
+        recorded, are computed. Refused when the model, dataset or configuration differ from
+        the run's.
     overwrite : bool, default False
         Replace an existing store.
     retries : int, default 2
@@ -457,13 +468,17 @@ def explain_dataset(
     try:
         done = st.done_shards(root)
         prior = st.attempts(root)
-        todo = [k for k in range(n_shards) if not done[k]]
+        # missing shards, and complete ones with failing samples: their failure may have been
+        # transient, and a shard is recomputed whole (its seed covers the whole shard)
+        failed_before = {int(e["shard"]) for e in st.errors(root)} if resume else set()
+        todo = [k for k in range(n_shards) if not done[k] or k in failed_before]
         report.skipped = n_shards - len(todo)
         plan: dict[str, Any] = {"store": store, "n": n, "shard_size": shard_size, "seed": seed,
                                 "retries": retries, "on_error": on_error,
                                 "described": described, "digest": digest,
                                 # read in the driver: tests set it once for every worker
-                                "sleep": float(os.environ.get(SLEEP_ENV, "0") or 0)}
+                                "sleep": float(os.environ.get(SLEEP_ENV, "0") or 0),
+                                "redo": sorted(failed_before)}
         with progress_bar(total=len(todo), desc="shards", unit="shard",
                           enabled=progress) as bar:
             if client == "serial":

@@ -62,14 +62,17 @@ def _zarr() -> Any:
 
 
 def check_store(store: Any) -> Any:
-    """A local path (str or Path) or a Zarr v3 store object, or a TypeError."""
+    """A local path (str or Path), an fsspec URL ("s3://..."), or a Zarr v3 store object; else
+    a TypeError."""
+    if isinstance(store, str) and "://" in store:
+        return store  # zarr opens it through fsspec
     if isinstance(store, (str, os.PathLike)):
         return str(Path(store))
     zarr = _zarr()
     if isinstance(store, zarr.abc.store.Store):
         return store
-    raise TypeError(f"argument 'store': expected a directory path or a zarr.abc.store.Store, "
-                    f"got {type(store).__name__}")
+    raise TypeError(f"argument 'store': expected a directory path, an fsspec URL or a "
+                    f"zarr.abc.store.Store, got {type(store).__name__}")
 
 
 def open_store(store: Any, mode: str = "r") -> Any:
