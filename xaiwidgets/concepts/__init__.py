@@ -8,11 +8,12 @@ departures from the reference code: ``docs/methods/cme.md``.
 from .._core.labels import check_concepts
 from ..metrics.fidelity import concept_accuracy, mispredicted_concepts, mpo_curve
 from .extract import ConceptExtractor, default_layers, pool_activation
-from .result import ConceptTreeResult
+from .result import ConceptPredictions, ConceptTreeResult
 from .tree import ConceptTree, ConceptTreeReport, NodeStatistics
 
 __all__ = [
     "ConceptExtractor",
+    "ConceptPredictions",
     "ConceptTree",
     "ConceptTreeReport",
     "ConceptTreeResult",

@@ -486,3 +486,66 @@ class ConceptExtractor(XaiEstimator):
             return result, preds[:filled].copy()
         return result
 
+    def predict_concept_proba(self, X: Any) -> dict[str, np.ndarray]:
+        """Probability of every value of every concept, from its best layer (what
+        :meth:`predict_concepts` takes the most probable of), streaming ``X`` in batches.
+
+        Parameters
+        ----------
+        X : tensor, array, DataLoader or iterable of batches
+
+        Returns
+        -------
+        dict of str to np.ndarray of shape (N, V)
+            Per concept, one column per value of :attr:`concept_values_` (in that order); a
+            value the probe never saw labelled has probability 0.
+        """
+        self._check_fitted("predict_concept_proba()")
+        best = self.layer_concept_proba(X, sorted(set(self.best_layer_.values()),
+                                                  key=self.layers_.index), best_only=True)
+        return {k: best[self.best_layer_[k]][k] for k in self.concept_names_}
+
+    def layer_concept_proba(self, X: Any, layers: Sequence[str] | None = None, *,
+                            best_only: bool = False) -> dict[str, dict[str, np.ndarray]]:
+        """Probability of every value of every concept from the probes of each of ``layers``
+        (one pass over ``X``): how well each layer encodes each concept, sample by sample.
+
+        Parameters
+        ----------
+        X : tensor, array, DataLoader or iterable of batches
+        layers : sequence of str, optional
+            Fitted layers (:attr:`layers_`); default: all of them.
+        best_only : bool, default=False
+            Only the concepts each layer is the best layer of.
+
+        Returns
+        -------
+        dict of str to dict of str to np.ndarray of shape (N, V)
+            ``out[layer][concept]``: one column per value of :attr:`concept_values_`.
+        """
+        self._check_fitted("layer_concept_proba()")
+        if layers is None:
+            layers = list(self.layers_)
+        unknown = [layer for layer in layers if layer not in self.layers_]
+        if isinstance(layers, str) or unknown or not layers:
+            raise ValueError(f"argument 'layers': expected a list of fitted layers among "
+                             f"{self.layers_}, got {layers!r}")
+        layers = list(dict.fromkeys(layers))
+        wanted = {layer: [k for k in self.concept_names_
+                          if not best_only or self.best_layer_[k] == layer] for layer in layers}
+        probe = ModelProbe(self.model, layers, reduce=self._reducers(self.model, layers))
+        if hasattr(X, "to_numpy"):
+            X = as_tensor(X, "X")
+        parts: dict[str, dict[str, list[np.ndarray]]] = {
+            layer: {k: [] for k in ks} for layer, ks in wanted.items()}
+        for _batch, _out, acts in probe.iter_batches(X, batch_size=self.batch_size, name="X"):
+            for layer in layers:
+                z = self.reducers_[layer].transform(acts[layer].numpy())
+                for k in wanted[layer]:
+                    est = self.probes_[layer, k]
+                    p = np.zeros((len(z), len(self.concept_values_[k])))
+                    p[:, np.asarray(est.classes_, dtype=np.int64)] = est.predict_proba(z)
+                    parts[layer][k].append(p)
+        return {layer: {k: (np.concatenate(v) if v
+                            else np.zeros((0, len(self.concept_values_[k]))))
+                        for k, v in ks.items()} for layer, ks in parts.items()}

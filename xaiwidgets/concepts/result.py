@@ -18,7 +18,7 @@ import numpy as np
 
 from .._core.results import Result
 
-__all__ = ["ConceptTreeResult"]
+__all__ = ["ConceptPredictions", "ConceptTreeResult"]
 
 # Aggregates of the rows: None makes __post_init__ count them from the rows.
 _COUNTED = ("node_count", "node_dist", "node_fidelity", "node_accuracy", "fidelity", "accuracy",
@@ -105,8 +105,10 @@ class ConceptTreeResult(Result):
     layer_accuracy: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        m = len(self.nodes["yes"])
-        nodes = dict(self.nodes)
+        # per-dataset arrays are small: in memory (a run opens them as lazy store arrays)
+        nodes = {k: np.asarray(v) if hasattr(v, "dtype") else v for k, v in self.nodes.items()}
+        self.classes = np.asarray(self.classes)
+        m = len(nodes["yes"])
         nodes.setdefault("merged", [[] for _ in range(m)])
         nodes.setdefault("shown", np.arange(m, dtype=np.int64))
         self.nodes = nodes
@@ -210,6 +212,52 @@ class ConceptTreeResult(Result):
     def __repr__(self) -> str:
         return (f"ConceptTreeResult({len(self)} samples, {len(self.nodes['yes'])} nodes, "
                 f"fidelity {self.fidelity:.3f})")
+
+
+@dataclass
+class ConceptPredictions(Result):
+    """A fitted :class:`ConceptExtractor`'s concept predictions on a set of samples, as data
+    (what the dataset jobs store per sample).
+
+    Attributes
+    ----------
+    concept_names : list of str
+    values : dict of str to list
+        Per concept, its values in the extractor's order (``concept_values_``): ``codes``
+        and the columns of ``proba`` index them.
+    best_layer : dict of str to str
+        The layer each concept is predicted from.
+    codes : dict of str to ndarray of int, shape (N,)
+        Rows: each sample's predicted value of each concept, as an index into ``values``.
+    proba : dict of str to ndarray of shape (N, V), or None
+        Rows: the probe's probability of every value (None when not asked for).
+    y_pred : ndarray of shape (N,), or None
+        Rows: the model's predicted class.
+    layer_proba : dict of str to dict of str to ndarray of shape (N, V), or None
+        Rows: ``layer_proba[layer][concept]``, the probability of every value from that
+        layer's probe (:meth:`ConceptExtractor.layer_concept_proba`), for the chosen layers.
+    """
+
+    _rows: ClassVar[tuple[str, ...]] = ("codes", "proba", "y_pred", "layer_proba")
+
+    concept_names: list[str]
+    values: dict[str, list[Any]]
+    best_layer: dict[str, str]
+    codes: dict[str, Any]
+    proba: dict[str, Any] | None = None
+    y_pred: Any = None
+    layer_proba: dict[str, dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        self.concept_names = list(self.concept_names)
+        self.check_rows()
+
+    @property
+    def concepts(self) -> dict[str, np.ndarray]:
+        """Per concept, each sample's predicted value (what
+        :meth:`ConceptExtractor.predict_concepts` returns)."""
+        return {k: np.asarray(self.values[k])[np.asarray(self.codes[k], dtype=np.int64)]
+                for k in self.concept_names}
 
 
 def _mean(a: np.ndarray) -> float:

@@ -465,6 +465,7 @@ class ConceptTree(XaiEstimator):
         y_true: Any = None,
         extractor: ConceptExtractor | None = None,
         merge_same_class: bool = True,
+        classes: Any = None,
     ) -> ConceptTreeResult:
         """The tree as drawn and how these samples flow through it, as a result (what
         :class:`~xaiwidgets.ConceptTreeView` draws).
@@ -487,6 +488,11 @@ class ConceptTree(XaiEstimator):
         merge_same_class : bool, default=True
             Draw every split whose two sides predict the same class as one leaf (see
             :meth:`nodes`; predictions are unchanged).
+        classes : array-like, optional
+            Every label the result may hold (merged with the tree's classes): results of
+            several batches then share ``classes`` (their metadata), as the dataset jobs need,
+            e.g. ``np.arange(n_classes)``. Default: the labels the tree, ``y_pred`` and
+            ``y_true`` use.
 
         Returns
         -------
@@ -507,9 +513,22 @@ class ConceptTree(XaiEstimator):
                                 f"{describe(extractor)}")
             extractor._check_fitted("ConceptTree.explain(extractor=...)")
             accuracy = layer_accuracy(extractor, self.concept_names_)
+        known = None if classes is None else np.asarray(classes).reshape(-1)
         x = self._encode(concepts)
         n = len(x)
         y_pred, y, classes = self._labels(y_pred, y_true, n)
+        if known is not None:
+            try:
+                wanted = np.unique(np.concatenate([np.asarray(self.classes_),
+                                                   known.astype(self.classes_.dtype)]))
+            except (TypeError, ValueError) as err:
+                raise TypeError(f"argument 'classes': labels must be of the tree's class type "
+                                f"({self.classes_.dtype}), got {known.dtype}") from err
+            extra = np.setdiff1d(classes, wanted)
+            if len(extra):
+                raise ValueError(f"argument 'classes': the samples use labels "
+                                 f"{extra[:10].tolist()} that are not among {wanted[:20].tolist()}")
+            classes = wanted
         checked = check_concepts(concepts, n)
         nodes = self.nodes(merge_same_class=merge_same_class)
         nodes.pop("feature", None)  # an encoded column: "concept" says it in the tree's terms

@@ -231,6 +231,19 @@ class MemeTrace(Result):
         steps = max(int(r.concepts.shape[1]) for r in results)
         return super().concat([r._padded(steps) for r in results])
 
+    def padded(self, steps: int) -> MemeTrace:
+        """The same trace with a time axis of exactly ``steps`` (padding as in the class
+        docstring): traces of several batches then share their trailing shapes, as a store
+        whose arrays are fixed per sample needs. A ValueError when a sequence is longer."""
+        steps = check_int(steps, "steps", low=1)
+        have = int(self.concepts.shape[1])
+        if have > steps:
+            longest = int(np.max(np.asarray(self.lengths))) if len(self) else 0
+            raise ValueError(f"argument 'steps': the trace's sequences run to {longest} steps "
+                             f"(time axis {have}), longer than the {steps} asked for; pass at "
+                             f"least {longest}")
+        return self._padded(steps)
+
     def _padded(self, steps: int) -> MemeTrace:
         """The same trace with a time axis of ``steps`` (padding as in the class docstring)."""
         rows: dict[str, Any] = {}

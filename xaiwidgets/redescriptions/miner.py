@@ -485,8 +485,8 @@ def _assemble(found: list[TargetResult], lenc: Encoding, renc: Encoding, cfg: Co
         left_view=lv.name, right_view=rv.name, neurons=list(lv.columns),
         attributes=list(rv.columns),
         neuron=np.array([k for k, *_ in rows], dtype=np.int64),
-        set=np.array(["interaction" if by_target[k].interaction[i] else "individual"
-                      for k, i, *_ in rows], dtype=str),
+        set=["interaction" if by_target[k].interaction[i] else "individual"
+             for k, i, *_ in rows],
         left_rule=[query_text(q, lenc) for q in left_q],
         right_rule=[query_text(q, renc) for q in right_q],
         jaccard=col("jaccard", np.float64), pvalue=col("pvalue", np.float64),

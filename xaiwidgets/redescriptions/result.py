@@ -89,7 +89,7 @@ class RedescriptionResult(Result):
         The right view's columns.
     neuron : np.ndarray of shape (R,)
         Index into ``neurons`` of each redescription's target.
-    set : np.ndarray of str, shape (R,)
+    set : list of str, one per redescription
         ``"individual"`` (the left rule mentions only its neuron) or ``"interaction"`` (it
         combines the neuron with other left columns).
     left_rule, right_rule : list of str
@@ -132,7 +132,7 @@ class RedescriptionResult(Result):
     neurons: list[str]
     attributes: list[str]
     neuron: np.ndarray
-    set: np.ndarray
+    set: list[str]
     left_rule: list[str]
     right_rule: list[str]
     jaccard: np.ndarray
@@ -164,11 +164,16 @@ class RedescriptionResult(Result):
         self.right_queries = [query_to_data(query_from_data(q)) for q in self.right_queries]
         self.left_schema = Schema.from_data(self.left_schema).to_data()
         self.right_schema = Schema.from_data(self.right_schema).to_data()
-        if not hasattr(self.set, "dtype") or self.set.dtype.kind != "U":
-            self.set = np.asarray(self.set, dtype=str)
+        # a list of words (plain metadata, as a store keeps it), whatever it was given as
+        self.set = [str(v) for v in np.asarray(self.set, dtype=str).tolist()]
         self.neurons, self.attributes = list(self.neurons), list(self.attributes)
         self.left_rule, self.right_rule = list(self.left_rule), list(self.right_rule)
         self.sample_columns = list(self.sample_columns)
+        # the rules table is small: in memory (a run opens it as lazy store arrays)
+        for f in ("neuron", "jaccard", "pvalue", "pvalue_adjusted", "support", "left_support",
+                  "right_support"):
+            setattr(self, f, np.asarray(getattr(self, f)))
+        self.summary = {k: np.asarray(v) for k, v in self.summary.items()}
         r = len(self.jaccard)
         if self.left_holds.ndim != 2 or self.left_holds.shape[1] != r or (
                 self.right_holds.shape != self.left_holds.shape):
@@ -316,7 +321,7 @@ class RedescriptionResult(Result):
 
         frame = pd.DataFrame({
             "neuron": [self.neurons[int(k)] for k in self.neuron],
-            "set": self.set.astype(str),
+            "set": np.asarray(self.set, dtype=str),
             "left": self.left_rule,
             "right": self.right_rule,
             "jaccard": self.jaccard,
