@@ -149,7 +149,7 @@ def run(name: str) -> float:
         results.append((w, m))
     w, result = results[-2]
     default.set_params(window=w).fit(x[train])
-    trace = default.trace(x[test])
+    trace = default.explain(x[test])
     valid = trace.valid()
     changes = [((np.diff(a, axis=1) != 0) & valid[:, 1:]).sum(axis=1).mean()
                for a in (trace.y_pred, trace.outputs)]

@@ -263,7 +263,7 @@ def test_the_trace_holds_every_step_padded_to_the_longest(fitted, step_model):
     meme, x = fitted
     y = toy(60)[1]
     lengths = np.random.default_rng(1).integers(3, 11, size=len(x))
-    trace = meme.trace(x, lengths, y_true=y)
+    trace = meme.explain(x, lengths, y_true=y)
     longest = int(lengths.max())
     assert len(trace) == 60 and longest < x.shape[1]
     assert trace.X.shape == (60, longest, 2) and trace.states.shape == (60, longest, 8)
@@ -308,8 +308,8 @@ def test_the_trace_takes_concatenates_saves_and_explains(fitted, tmp_path):
     meme, x = fitted
     lengths = np.random.default_rng(2).integers(3, 12, size=len(x))
     lengths[:30] = np.minimum(lengths[:30], 6)  # the first half is shorter
-    trace = meme.trace(x, lengths)
-    halves = [meme.trace(x[:30], lengths[:30]), meme.trace(x[30:], lengths[30:])]
+    trace = meme.explain(x, lengths)
+    halves = [meme.explain(x[:30], lengths[:30]), meme.explain(x[30:], lengths[30:])]
     assert halves[0].concepts.shape[1] == 6 < halves[1].concepts.shape[1]
     both = xw.MemeTrace.concat(halves)
     for name in ("X", "lengths", "concepts", "outputs", "leaves", "y_pred", "state_concepts"):
@@ -331,7 +331,7 @@ def test_the_trace_takes_concatenates_saves_and_explains(fitted, tmp_path):
     hits = back.similar_ranges(0, 0, 3, by="concepts")
     assert hits and all(h["sequence"] != 0 and h["stop"] - h["start"] == 3 for h in hits)
     with pytest.raises(ValueError, match="argument 'y_true': expected per-step labels"):
-        meme.trace(x, lengths, y_true=np.zeros(60))
+        meme.explain(x, lengths, y_true=np.zeros(60))
 
 
 def test_save_and_load_without_the_model(fitted, step_model, tmp_path):
@@ -519,7 +519,7 @@ def test_per_class_concepts_are_pure_and_follow_the_rnn(fitted, step_model):
     assert all(c.purity == 1.0 for c in meme.concepts_)
     assert {c.name.split(" ")[0] for c in meme.concepts_} == {"high", "low"}
     # every state's concept has the RNN's class at that state
-    trace = meme.trace(x)
+    trace = meme.explain(x)
     valid = trace.valid()
     major = np.array([c.majority for c in meme.concepts_])
     assert np.array_equal(major[trace.state_concepts[valid]], trace.y_pred[valid])
@@ -538,7 +538,7 @@ def test_per_class_on_a_sequence_model_needs_a_readout(sequence_model):
                                          r"readout="):
         MEME(model, n_concepts=2, clustering="per_class", progress=False).fit(x)
     meme = MEME(model, clustering="per_class", readout=model.head, progress=False).fit(x)
-    predicted = len(np.unique(meme.trace(x).y_pred[meme.trace(x).valid()]))
+    predicted = len(np.unique(meme.explain(x).y_pred[meme.explain(x).valid()]))
     assert min(meme.sweep_["n_concepts"]) >= predicted
     assert all(c.purity == 1.0 for c in meme.concepts_)
 
@@ -633,7 +633,7 @@ def test_the_previous_keyword_names_still_work_with_a_warning(fitted, step_model
         concepts, _ = meme.predict(sequences=x[:5])
     assert np.array_equal(concepts, meme.predict(x[:5])[0])
     with pytest.raises(TypeError, match="got both 'sequences'"):
-        meme.trace(X=x, sequences=x)
+        meme.explain(X=x, sequences=x)
     with pytest.warns(FutureWarning, match="X_test"):
         old = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], seeds=[0],
                     test_sequences=x[30:], progress=False)
@@ -643,3 +643,13 @@ def test_the_previous_keyword_names_still_work_with_a_warning(fitted, step_model
     step = meme.explain_sequence(x, 0).steps[0]
     with pytest.warns(FutureWarning, match="y_pred"):
         assert step.rnn_output == step.y_pred
+
+
+def test_trace_is_a_deprecated_name_of_explain(fitted):
+    meme, x = fitted[0], fitted[1]
+    with pytest.warns(FutureWarning, match="MEME.trace is deprecated.*MEME.explain"):
+        old = meme.trace(x[:5])
+    new = meme.explain(x[:5])
+    assert old.arrays().keys() == new.arrays().keys()
+    for name, a in new.arrays().items():
+        np.testing.assert_array_equal(old.arrays()[name], a)

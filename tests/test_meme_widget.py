@@ -44,7 +44,7 @@ def test_state_is_binary_and_states_are_uint8(widget, meme):
     assert b0["states"]["dtype"] == "uint8"
     assert b0["states"]["shape"] == [1, 8, int(lengths[0])]
     assert b0["x"]["shape"] == [int(lengths[0]), 2]
-    trace = meme.trace(x, lengths)
+    trace = meme.explain(x, lengths)
     assert np.array_equal(np.frombuffer(b0["concept"]["data"], np.int8),
                           trace.concepts[0, :lengths[0]])
     assert len(w.trees) == meme.n_concepts_ + 1 and w.trees[-1]["source"] == -1
@@ -113,14 +113,14 @@ def test_keywords_are_strict_and_input_is_checked(meme, widget):
     with pytest.raises(TypeError, match="argument 'trace': expected a MemeTrace"):
         xw.TimelineView(meme)
     with pytest.raises(ValueError, match="argument 'trace': expected a trace with hidden"):
-        xw.TimelineView(meme.trace(x, states=False))
+        xw.TimelineView(meme.explain(x, states=False))
     with pytest.raises(TypeError, match="one positional argument"):
-        xw.TimelineView(meme.trace(x), x)
+        xw.TimelineView(meme.explain(x), x)
 
 
 def test_the_view_draws_from_the_trace_alone(widget, meme, tmp_path):
     w, x, lengths = widget
-    trace = meme.trace(x, lengths)
+    trace = meme.explain(x, lengths)
     alone = xw.TimelineView(trace, embed=[0, 1], title="<script>t</script>")
     assert alone.export_state() == w.export_state()
     assert alone._static_html() == w._static_html()

@@ -157,7 +157,7 @@ def test_baseline_table_and_bad_arguments(tabular, images):
 
 def test_the_result_holds_what_the_view_draws_and_survives_save_and_open(images, tmp_path):
     rm, x = images
-    r = rm.get_result(x)
+    r = rm.explain(x)
     assert r is not rm.result_ and rm.result_.sample_kind == "none"  # the fitted one is kept
     assert r.sample_kind == "image" and r.sample_images.shape == tuple(x.shape)
     assert len(r) == 240 and r.left_holds.shape == (240, r.n_redescriptions)

@@ -213,7 +213,7 @@ def test_meme_step_pads_every_shard_to_the_same_length(meme_setup):
     step.validate()
     short = int(np.argmin(lengths))
     shard = x[[short]]  # one short sequence: the trace alone is shorter than 10 steps
-    assert meme.trace(shard).concepts.shape[1] == lengths[short] < 10
+    assert meme.explain(shard).concepts.shape[1] == lengths[short] < 10
     out = step.compute(model, shard, None)
     assert isinstance(out, MemeTrace) and out.concepts.shape == (1, 10)
     assert out.states.shape[:2] == (1, 10) and out.X.shape == (1, 10, 3)
@@ -221,7 +221,7 @@ def test_meme_step_pads_every_shard_to_the_same_length(meme_setup):
     parts = [step.compute(model, x[i:i + 20], None) for i in (0, 20, 40)]
     assert {p.concepts.shape[1] for p in parts} == {10}
     whole = MemeTrace.concat(parts)
-    ref = meme.trace(x)
+    ref = meme.explain(x)
     for f in ("concepts", "outputs", "leaves", "sources", "y_pred", "state_concepts",
               "lengths"):
         assert np.array_equal(getattr(whole, f), getattr(ref, f)), f
@@ -399,7 +399,7 @@ def test_meme_step_through_a_serial_run(tmp_path, meme_setup):
     model, x, _, meme = meme_setup
     run = run_steps(tmp_path, model, x, [MemeStep(meme)], shard_size=16)
     stored = run.results["meme"]
-    ref = meme.trace(x)
+    ref = meme.explain(x)
     assert isinstance(stored, MemeTrace)
     rows_equal(stored, ref, ["concepts", "outputs", "leaves", "lengths", "y_pred"])
     assert stored.scores.step_fidelity == pytest.approx(ref.scores.step_fidelity)

@@ -460,12 +460,12 @@ class MEME(XaiEstimator):
             for sequence-level models (compared with the final step).
         """
         self._check_fitted("evaluate()")
-        return self.trace(X, lengths, y_true=y_true, states=False).scores
+        return self.explain(X, lengths, y_true=y_true, states=False).scores
 
     @renamed_keywords(sequences="X")
     @with_autograd
-    def trace(self, X: Any, lengths: Any = None, *, y_true: Any = None,
-              states: bool = True) -> MemeTrace:
+    def explain(self, X: Any, lengths: Any = None, *, y_true: Any = None,
+                states: bool = True) -> MemeTrace:
         """Everything per step of the sequences ``X`` at once, and the extracted model as drawn:
         what :class:`~xaiwidgets.TimelineView` shows, with no estimator needed afterwards.
 
@@ -485,12 +485,19 @@ class MEME(XaiEstimator):
         -------
         MemeTrace
         """
-        self._check_fitted("trace()")
+        self._check_fitted("explain()")
         check_bool(states, "states")
         x, lens, w = self._windows(X, lengths)
         cap, _ = capture_states(self.model, self.layer_, x, lens, task=self.task,
                                 readout=self.readout, batch_size=self.batch_size)
         return self._traced(x.detach().cpu().float().numpy(), w, lens, cap, y_true, states)
+
+    def trace(self, X: Any, lengths: Any = None, *, y_true: Any = None,
+              states: bool = True) -> MemeTrace:
+        """Deprecated name of :meth:`explain` (every estimator explains with ``explain``)."""
+        warnings.warn("MEME.trace is deprecated and will be removed in the next release; use "
+                      "MEME.explain", FutureWarning, stacklevel=2)
+        return self.explain(X, lengths, y_true=y_true, states=states)
 
     def _traced(self, x: np.ndarray, w: np.ndarray, lens: np.ndarray, cap: Capture,
                 y_true: Any, states: bool = True) -> MemeTrace:
@@ -581,7 +588,7 @@ class MEME(XaiEstimator):
             lengths = None if lengths is None else np.atleast_1d(np.asarray(lengths))
         x, lens, _ = self._windows(X, lengths)
         check_int(index, "index", low=0, high=len(x) - 1)
-        return self.trace(x[index:index + 1, :int(lens[index])], states=False).explain(0)
+        return self.explain(x[index:index + 1, :int(lens[index])], states=False).explain(0)
 
     # -- concepts ----------------------------------------------------------------------------
     def rename_concepts(self, names: Sequence[str] | Mapping[Any, str]) -> MEME:

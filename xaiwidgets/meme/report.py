@@ -131,7 +131,7 @@ _STEP_PAD: dict[str, float] = {"X": 0.0, "concepts": -1, "outputs": -1, "leaves"
 
 @dataclass
 class MemeTrace(Result):
-    """:meth:`MEME.trace`: every step of a set of sequences, and the extracted model as drawn.
+    """:meth:`MEME.explain`: every step of a set of sequences, and the extracted model as drawn.
 
     Everything :class:`~xaiwidgets.TimelineView` shows, so that a view (or a store) needs no
     estimator: the rows of each sequence, padded to the longest (``lengths`` says where each

@@ -331,7 +331,7 @@ class RedescriptionMiner(XaiEstimator):
                 rows[f"{label}, shuffled"] = row(counts, null.jaccard)
         return pd.DataFrame(rows).T
 
-    def get_result(self, X: Any = None, *, baseline: bool = False) -> RedescriptionResult:
+    def explain(self, X: Any = None, *, baseline: bool = False) -> RedescriptionResult:
         """What the view draws: :attr:`result_` (``baseline=True``: :attr:`baseline_result_`),
         holding the mined samples ``X`` when given (:meth:`RedescriptionResult.with_samples`).
 
@@ -341,7 +341,7 @@ class RedescriptionMiner(XaiEstimator):
             The mined samples, in mining order: images ``(N, C, H, W)`` or a table ``(N, F)``.
         baseline : bool, default=False
         """
-        self._check_fitted("get_result()")
+        self._check_fitted("explain()")
         check_bool(baseline, "baseline")
         result = self.baseline_result_ if baseline else self.result_
         if result is None:

@@ -6,11 +6,27 @@ results into a Zarr v3 store; :func:`open_run` gives them back as the result typ
 the store's arrays. See ``docs/runs.md``.
 """
 
+from .estimator_steps import (
+    ActivationColumns,
+    ConceptStep,
+    ConceptTreeStep,
+    InputColumns,
+    LabelColumns,
+    MaskStep,
+    MemeStep,
+    PredictionColumns,
+    RedescriptionStep,
+    SENNStep,
+)
+from .fit import fit_from_store, fit_sampled, fit_streaming
 from .job import JobReport, explain_dataset
 from .run import Run, open_run
 from .source import Source, as_source
 from .steps import Activations, AttributionStep, FeatureStep, Step
 from .store import FingerprintMismatch, StoreLocked
 
-__all__ = ["Activations", "AttributionStep", "FeatureStep", "FingerprintMismatch", "JobReport",
-           "Run", "Source", "Step", "StoreLocked", "as_source", "explain_dataset", "open_run"]
+__all__ = ["ActivationColumns", "Activations", "AttributionStep", "ConceptStep", "ConceptTreeStep",
+           "FeatureStep", "FingerprintMismatch", "InputColumns", "JobReport", "LabelColumns",
+           "MaskStep", "MemeStep", "PredictionColumns", "RedescriptionStep", "Run", "SENNStep",
+           "Source", "Step", "StoreLocked", "as_source", "explain_dataset", "fit_from_store",
+           "fit_sampled", "fit_streaming", "open_run"]

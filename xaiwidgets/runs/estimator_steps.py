@@ -380,7 +380,7 @@ def _n_classes(model: nn.Module, X: Any, task: str) -> int:
 
 
 class MemeStep(EstimatorStep):
-    """A fitted :class:`~xaiwidgets.MEME` on a shard of sequences: ``MEME.trace`` padded to
+    """A fitted :class:`~xaiwidgets.MEME` on a shard of sequences: ``MEME.explain`` padded to
     ``max_length`` steps, so that every shard has the same trailing shapes.
 
     Parameters
@@ -422,7 +422,7 @@ class MemeStep(EstimatorStep):
                                  f"{describe(X)}, not one (N, T, F) array whose T every shard "
                                  "shares; pass max_length (the longest sequence of the dataset)")
             steps = int(shape[1])
-        trace = self.meme.trace(X, y_true=_labels(y_true), states=self.states)
+        trace = self.meme.explain(X, y_true=_labels(y_true), states=self.states)
         try:
             return trace.padded(steps)
         except ValueError as err:
@@ -599,11 +599,11 @@ class RedescriptionStep(EstimatorStep):
                 raise TypeError(f"RedescriptionStep: argument '{arg}': expected a function "
                                 f"(model, X, y_true) -> table, e.g. ActivationColumns(layer), "
                                 f"got {describe(getattr(self, arg))}")
-        self.miner.get_result(baseline=self.baseline)  # no baseline: a clear error now
+        self.miner.explain(baseline=self.baseline)  # no baseline: a clear error now
 
     def compute(self, model: nn.Module, X: Any, y_true: Any = None, seed: int = 0
                 ) -> RedescriptionResult:
-        mined = self.miner.get_result(baseline=self.baseline)
+        mined = self.miner.explain(baseline=self.baseline)
         tables = {side: getattr(self, side)(model, X, y_true) for side in ("left", "right")}
         matrices = {side: mined.schema(side).matrix(tables[side], side) for side in tables}
         n = len(matrices["left"])

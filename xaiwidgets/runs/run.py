@@ -40,7 +40,11 @@ class Run:
                              f"{self.attrs.get('schema')!r}, expected {st.SCHEMA!r})")
         self.results: dict[str, Result] = {}
         for name, desc in self.attrs["steps"].items():
-            arrays = {a: root[f"{name}/{a}"] for a in desc["arrays"]}
+            rows = set(desc["metadata"].get("rows", ()))
+            # rows stay lazy (read when taken); dataset-level arrays (a curve's x axis, a
+            # tree's nodes) are small and read now, so results use them like numpy arrays
+            arrays = {a: root[f"{name}/{a}"] if a in rows else root[f"{name}/{a}"][...]
+                      for a in desc["arrays"]}
             self.results[name] = Result.from_parts(desc["metadata"], arrays)
 
     def __getattr__(self, name: str) -> Result:

@@ -191,12 +191,12 @@ class RedescriptionView(XaiWidget):
     def from_estimator(cls, miner: RedescriptionMiner, X: Any = None, *, baseline: bool = False,
                        **kwargs: Any) -> RedescriptionView:
         """The table of a fitted :class:`RedescriptionMiner`: ``RedescriptionView(
-        miner.get_result(X, baseline=baseline))``. ``kwargs`` go to the constructor."""
+        miner.explain(X, baseline=baseline))``. ``kwargs`` go to the constructor."""
         if not isinstance(miner, RedescriptionMiner):
             raise TypeError(f"argument 'miner': expected a fitted RedescriptionMiner, got "
                             f"{describe(miner)}")
         check_keywords(cls, kwargs)  # before any computation
-        return cls(miner.get_result(X, baseline=baseline), **kwargs)
+        return cls(miner.explain(X, baseline=baseline), **kwargs)
 
     # -- samples ---------------------------------------------------------------------------
     @property

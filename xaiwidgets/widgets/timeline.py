@@ -92,7 +92,7 @@ class TimelineView(XaiWidget):
     extracted model's outputs (disagreements marked), the hidden states as a units x steps
     heatmap, and the concept transition graph with each source concept's tree.
 
-    Draws from a :class:`~xaiwidgets.MemeTrace` alone (``meme.trace(X, lengths)``, or one
+    Draws from a :class:`~xaiwidgets.MemeTrace` alone (``meme.explain(X, lengths)``, or one
     opened from disk); :meth:`from_estimator` traces and shows in one call. Everything but
     fetching another sequence (and searching the others for a brushed range) runs in the
     browser.
@@ -100,7 +100,7 @@ class TimelineView(XaiWidget):
     Parameters
     ----------
     trace : MemeTrace
-        What is shown: ``meme.trace(X, lengths)``.
+        What is shown: ``meme.explain(X, lengths)``.
     feature_names, class_names : sequence of str, optional
         Default: the trace's.
     index : int, default=0
@@ -150,7 +150,7 @@ class TimelineView(XaiWidget):
         check_keywords(type(self), options)
         trace = _old_call(trace, args)
         if not isinstance(trace, MemeTrace):
-            raise TypeError(f"argument 'trace': expected a MemeTrace (meme.trace(X)), got "
+            raise TypeError(f"argument 'trace': expected a MemeTrace (meme.explain(X)), got "
                             f"{describe(trace)}")
         n = len(trace)
         if n == 0:
@@ -201,7 +201,7 @@ class TimelineView(XaiWidget):
                        ) -> TimelineView:
         """Trace the sequences ``X`` with the fitted ``meme`` (one RNN pass) and show them.
 
-        ``X`` and ``lengths`` are as in :meth:`MEME.trace` (a padded batch with lengths, NaN
+        ``X`` and ``lengths`` are as in :meth:`MEME.explain` (a padded batch with lengths, NaN
         padding, a ragged list or a PackedSequence). ``kwargs`` go to the constructor
         (``feature_names``, ``class_names``, ``index``, ``embed``, ``title``, ``threshold``,
         ``max_payload_bytes``).
@@ -210,7 +210,7 @@ class TimelineView(XaiWidget):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
         meme._check_fitted("TimelineView.from_estimator()")
         check_keywords(cls, kwargs)  # before the (costly) trace
-        return cls(meme.trace(X, lengths), **kwargs)
+        return cls(meme.explain(X, lengths), **kwargs)
 
     # -- state -----------------------------------------------------------------------------
     def sequence_block(self, i: int) -> dict[str, Any]:
