@@ -2,6 +2,7 @@
 // asked for samples that were not embedded in the state.
 import { type Block, type BlockState, blockOf, SampleStore, type Sample } from "./lib/block";
 import { COLORMAPS, hasColormap } from "./lib/colormap";
+import { metricRows } from "./lib/export";
 import { h, setText } from "./lib/dom";
 import { className, fmt } from "./lib/format";
 import { hasMetrics, type MetricsState, metricsOf } from "./lib/metrics";
@@ -142,6 +143,13 @@ function render(ctx: ViewContext<ComparisonState>): void {
     paint,
   });
 
+  // exports (lib/export.ts): the panels are the figure, the metric summary a table at full precision
+  ctx.exports.figure(() => view?.el);
+  ctx.exports.table("metrics", () => {
+    const mx = ctx.get("metrics");
+    return hasMetrics(mx) ? metricRows(metricsOf(mx, (ctx.get("methods") ?? []).map(String))) : [];
+  }, () => el.querySelector("table.xai-metrics"));
+
   function buildUI() {
     ctx.clear();
     const kind = ctx.get("kind");
@@ -161,7 +169,7 @@ function render(ctx: ViewContext<ComparisonState>): void {
       pager.nav(),
       info,
       explainPicker(),
-      h("span", { class: "xai-tools" }, [downloadButton(), helpButton()]),
+      h("span", { class: "xai-tools" }, [helpButton()]),
     ]);
     const controls = buildControls(kind);
     status.idle();
@@ -227,29 +235,6 @@ function render(ctx: ViewContext<ComparisonState>): void {
       pager.refresh();
     }, { signal });
     return h("label", { class: "xai-explain-label", title: "show the evidence for another class (computed by the kernel for this sample)" }, ["explain", pick]);
-  }
-
-  function downloadButton(): HTMLElement | null {
-    if (standalone) return null; // already an offline page
-    const b = h("button", { type: "button", class: "xai-download", text: "⤓ HTML", title: "download this widget as a standalone offline HTML page" });
-    b.addEventListener("click", () => {
-      b.disabled = true;
-      ctx.fetch<{ html?: string }>("page", {}).then((block) => {
-        const html = String(block.html ?? "");
-        const a = h("a", { href: URL.createObjectURL(new Blob([html], { type: "text/html" })), download: `${String(ctx.get("title") || "xaiwidgets").replace(/[^\w.-]+/g, "_")}.html` });
-        el.append(a);
-        a.click();
-        setTimeout(() => {
-          URL.revokeObjectURL(a.href);
-          a.remove();
-        }, 1000);
-      }, (err: unknown) => {
-        status.say(`download: ${errorText(err)}`);
-      }).finally(() => {
-        b.disabled = false;
-      });
-    }, { signal });
-    return b;
   }
 
   function helpButton(): HTMLElement {

@@ -238,6 +238,15 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     return { table, thead, tbody, detail, note };
   }
 
+  // exports (lib/export.ts): the rules the table lists (filter and order as shown, no row cap)
+  ctx.exports.table("rules", () => {
+    const names = neurons();
+    const idx = sortRows(visibleRows(rows, filter, names), rows, sortKey, descending, names);
+    return [["neuron", "left rule", "right rule", "jaccard", "log10 p", "support", "left support", "right support", "set"],
+      ...idx.map((i) => [names[rows.neuron[i]] ?? String(rows.neuron[i]), rows.leftRule[i], rows.rightRule[i], rows.jaccard[i],
+        rows.log10p[i], rows.support[i], rows.leftSupport[i], rows.rightSupport[i], rows.interaction[i] ? "interaction" : "individual"])];
+  }, () => ui?.table);
+
   function drawTable(): void {
     if (!ui) return;
     const names = neurons();

@@ -136,6 +136,15 @@ function render(ctx: ViewContext<RelevanceState>): void {
     }
   }
 
+  // exports (lib/export.ts): the shown sample's concepts, their activations and relevances
+  ctx.exports.table("relevances", () => {
+    const smp = pager.shown;
+    if (!smp) return [];
+    const nm = names();
+    return [["sample", "concept", "activation", "relevance", "contribution"],
+      ...Array.from(smp.relevances, (r, j) => [smp.index, nm[j] ?? `concept ${j}`, smp.concepts[j], r, smp.concepts[j] * r])];
+  });
+
   function buildUI() {
     ctx.clear();
     tooltip = new Tooltip(el);

@@ -40,6 +40,16 @@ function render(ctx: Ctx): void {
   let ui: UI | null = null;
   let writing = -1; // the index select() is writing back: its change event is an echo, not a request
 
+  // exports (lib/export.ts): the concepts (name, majority class, share, purity, colour); the
+  // figure is the main column (timeline, overview, legend, hidden states)
+  ctx.exports.table("concepts", () => {
+    const c = st.concepts;
+    const cn = st.classes();
+    return c.k ? [["concept", "majority class", "share", "purity", "colour"],
+      ...c.names.map((n, j) => [n, className(cn, c.majority[j]), c.share[j], c.purity[j], c.colors[j] ?? ""])] : [];
+  });
+  ctx.exports.figure(() => el.querySelector(".xai-tl-main"));
+
   // ---------------------------------------------------------------- layout
   function buildUI(): UI {
     ctx.clear();
@@ -196,6 +206,8 @@ function render(ctx: Ctx): void {
     if (i !== st.seq?.index && i !== writing) select(i);
   });
   ctx.on("threshold", () => ui?.units.update());
+  // the canvases read the theme's colours when they draw: draw again after a theme switch
+  ctx.onTheme(() => ui?.canvas.drawAll());
   ctx.on(["concepts", "trees", "sequences", "lengths", "title", "feature_names", "class_names", "summary"], rebuild);
   rebuild();
 }

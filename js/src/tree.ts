@@ -44,6 +44,19 @@ function render(ctx: Ctx): void {
   const panel = new NodeDetail(st, (k) => selectSample(k));
   let ui: ReturnType<typeof buildUI> | null = null;
 
+  // exports (lib/export.ts): one row per node (its test, children, prediction, counts, fidelity)
+  ctx.exports.table("nodes", () => {
+    const t = st.tree;
+    const cn = st.classNames();
+    const M = t.yes.length;
+    if (!M) return [];
+    const C = t.nClasses;
+    const head = ["node", "test", "yes", "no", "predicts", "count", "fidelity", ...(t.accuracy ? ["accuracy"] : []),
+      ...Array.from({ length: C }, (_, c) => `predicted ${className(cn, c)}`)];
+    return [head, ...Array.from({ length: M }, (_, i) => [i, t.test[i] ?? "", t.yes[i], t.no[i], className(cn, t.value[i]), t.count[i],
+      t.fidelity[i], ...(t.accuracy ? [t.accuracy[i]] : []), ...Array.from(t.dist.subarray(i * C, (i + 1) * C))])];
+  });
+
   function buildUI() {
     ctx.clear();
     status.idle(); // the problem found by load(), or nothing

@@ -6,6 +6,7 @@
 //   interface State { title: string; data: Block | Empty; n_samples: number; sample: number }
 //   export default defineView<State>({ name: "senn", css, render(ctx) { ... } });
 import { h, setText } from "./dom";
+import { currentPage, download, type ExportItem, exportMenu, Exports, fileName, figurePNG, figureSVG, toCSV } from "./export";
 import { Fetcher, type FetchModel, isStandalone } from "./fetch";
 import { nearestIn, stepIn } from "./layout";
 import { applyTheme } from "./theme";
@@ -259,6 +260,19 @@ export interface ViewContext<T> {
   ready(): void;
   /** Runs `fn` on cleanup. */
   onCleanup(fn: () => void): void;
+  /** What the view exports (its figure and tables); the base puts the export menu in the header. */
+  readonly exports: Exports;
+  /** Runs `cb` after a theme switch (JupyterLab's theme attributes, the OS colour scheme). */
+  onTheme(cb: () => void): void;
+}
+
+/** The root's background colour (the theme's), so an exported figure reads as on screen. */
+function backgroundOf(el: HTMLElement): string {
+  try {
+    return getComputedStyle(el).backgroundColor || "";
+  } catch {
+    return "";
+  }
 }
 
 /** Adds `css` once under the root as `<style data-xai-css=name>` (after the theme). */
@@ -275,6 +289,7 @@ class Context<T> implements ViewContext<T> {
   readonly signal: AbortSignal;
   readonly standalone: boolean;
   readonly status = new Status();
+  readonly exports = new Exports();
   private readonly controller = new AbortController();
   private readonly cache = new Map<string, { raw: unknown; value: unknown }>();
   private readonly listeners: [string, () => void][] = [];
@@ -335,11 +350,60 @@ class Context<T> implements ViewContext<T> {
   }
 
   ready(): void {
+    this.placeExportMenu();
     this.el.dataset.xaiReady = "1";
   }
 
   onCleanup(fn: () => void): void {
     this.cleanups.push(fn);
+  }
+
+  onTheme(cb: () => void): void {
+    const run = () => {
+      if (!this.signal.aborted) cb();
+    };
+    if (typeof MutationObserver !== "undefined" && typeof document !== "undefined") {
+      // JupyterLab marks the theme on <body> (data-jp-theme-light / -name), VS Code by class
+      const mo = new MutationObserver(run);
+      mo.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class", "data-theme"] });
+      this.onCleanup(() => mo.disconnect());
+    }
+    const mq = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
+    mq?.addEventListener?.("change", run, { signal: this.signal });
+  }
+
+  /** The export menu's entries for what the view shows now. */
+  exportItems(): ExportItem[] {
+    const title = String(this.model.get("title") ?? "") || "xaiwidgets";
+    const items: ExportItem[] = [{
+      label: "page (HTML)",
+      run: async () => {
+        const page = this.standalone ? currentPage() : String((await this.fetch<{ html?: string }>("page", {})).html ?? "");
+        if (!page) throw new Error("this page cannot be saved again (it is not an exported page)");
+        download(this.el, fileName(title, "html"), new Blob([page], { type: "text/html" }));
+      },
+    }, {
+      label: "figure (PNG)",
+      run: async () => download(this.el, fileName(title, "png"), await figurePNG(this.exports.figureOf(this.el), backgroundOf(this.el))),
+    }, {
+      label: "figure (SVG)",
+      run: () => download(this.el, fileName(title, "svg"), new Blob([figureSVG(this.exports.figureOf(this.el), backgroundOf(this.el))], { type: "image/svg+xml" })),
+    }];
+    for (const t of this.exports.tablesOf(this.el)) {
+      items.push({
+        label: `${t.name} (CSV)`,
+        run: () => download(this.el, fileName(`${title}_${t.name}`, "csv"), new Blob([toCSV(t.rows())], { type: "text/csv" })),
+      });
+    }
+    return items;
+  }
+
+  /** Puts the export menu at the end of the view's header (once; again after a rebuild). */
+  placeExportMenu(): void {
+    const header = this.el.querySelector(".xai-header");
+    if (!header || header.querySelector(".xai-export-menu")) return;
+    const menu = exportMenu(() => this.exportItems(), this.signal, (err) => this.status.say(`export: ${errorText(err)}`));
+    (header.querySelector(".xai-tools") ?? header).append(menu);
   }
 
   dispose(): void {
@@ -370,6 +434,12 @@ export function defineView<T>(spec: ViewSpec<T>): { render(props: RenderProps): 
         const t = e.target;
         if (t instanceof Element && t.closest("input, select, button")) e.stopPropagation();
       }, { signal: ctx.signal });
+      // the header may be rebuilt without a new `ready()`: keep the export menu in it
+      if (typeof MutationObserver !== "undefined") {
+        const mo = new MutationObserver(() => ctx.placeExportMenu());
+        mo.observe(el, { childList: true, subtree: true });
+        ctx.onCleanup(() => mo.disconnect());
+      }
       try {
         spec.render(ctx);
       } catch (err) {
