@@ -106,3 +106,196 @@ def test_short_label_is_the_views():
     # a fixed-width chart column cuts the whole name, spaces or not (as clipName does)
     assert label("number of prior counts", max_chars=10, svg=True, whole=True) == (
         "number of…<title>number of prior counts</title>")
+
+
+# -- tables (CSV) and pictures (PNG / SVG) from Python: XaiWidget.tables / to_csv / to_png / to_svg
+
+def _hand(name: str):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from hand_results import modules
+
+    mod = modules()[name]
+    r = mod.result()
+    return r, mod.VIEW(r, **mod.OPTIONS)
+
+
+def _read_csv(text: str):
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""], dtype=str)
+
+
+def _same_column(back, frame, column: str) -> None:
+    """A column read back from CSV equals the DataFrame's: numbers exactly, text as text."""
+    import numpy as np
+    import pandas as pd
+
+    want = frame[column]
+    got = back[column]
+    if pd.api.types.is_bool_dtype(want):
+        assert list(got) == [str(bool(v)) for v in want], column
+    elif pd.api.types.is_numeric_dtype(want):
+        np.testing.assert_array_equal(got.astype(float).to_numpy(),
+                                      want.astype(float).to_numpy(), err_msg=column)
+    else:
+        assert list(got.fillna("")) == [str(v) for v in want], column
+
+
+# the view's tables by name, and one column of each checked against the result it came from
+TABLES = {
+    "comparison": ["metrics"], "masks": ["metrics", "report"], "tree": ["nodes"],
+    "timeline": ["concepts", "transitions"], "senn": ["relevances"], "redescriptions": ["rules"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_tables_are_built_from_the_result_and_their_csv_reads_back(name, tmp_path):
+    import numpy as np
+
+    r, view = _hand(name)
+    tables = view.tables()
+    assert list(tables) == TABLES[name]
+    first = tables[TABLES[name][0]]
+    if name in ("comparison", "masks"):
+        res = view.result
+        summ = res.metric_summary()
+        got = first.pivot(index="method", columns="metric", values="mean")
+        np.testing.assert_array_equal(got.loc[summ.methods, summ.metrics].to_numpy(), summ.mean)
+        high = first.pivot(index="method", columns="metric", values="high")
+        np.testing.assert_array_equal(high.loc[summ.methods, summ.metrics].to_numpy(), summ.high)
+    if name == "masks":
+        np.testing.assert_array_equal(tables["report"]["mask_sum"], r.report.mask_sum)
+        assert list(tables["report"]["kept_soft"]) == list(np.asarray(r.report.kept_soft))
+    if name == "tree":
+        np.testing.assert_array_equal(first["count"], r.node_count)
+        np.testing.assert_array_equal(first["fidelity"], r.node_fidelity)
+        assert list(first["test"]) == [str(t) for t in r.nodes["test"]]
+    if name == "timeline":
+        np.testing.assert_array_equal(first["share"], np.asarray(r.concept_share, np.float64))
+        np.testing.assert_array_equal(tables["transitions"].iloc[:, 1:].to_numpy(),
+                                      np.asarray(r.transition_matrix, np.float64))
+    if name == "senn":
+        i = view.sample
+        np.testing.assert_array_equal(first["relevance"], r.relevances[i].astype(np.float64))
+        np.testing.assert_array_equal(first["activation"], r.concepts[i].astype(np.float64))
+        np.testing.assert_allclose(first["contribution"], (r.concepts[i] * r.relevances[i]),
+                                   rtol=1e-6)
+    if name == "redescriptions":
+        np.testing.assert_array_equal(first["jaccard"], r.jaccard)
+        assert list(first["left"]) == list(r.left_rule)
+    for table, frame in tables.items():
+        text = view.to_csv(tmp_path / f"{table}.csv", table=table)
+        assert (tmp_path / f"{table}.csv").read_bytes() == text.encode("utf-8")
+        assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+        back = _read_csv(text)
+        assert list(back.columns) == [str(c) for c in frame.columns]
+        assert len(back) == len(frame)
+        for column in frame.columns:
+            _same_column(back, frame, str(column))
+    assert view.to_csv() == view.to_csv(table=TABLES[name][0])  # the main table by default
+
+
+def test_csv_quotes_commas_quotes_and_line_breaks_per_rfc_4180():
+    import csv
+    import io
+
+    from xaiwidgets import SENNView
+
+    r, _ = _hand("senn")
+    names = ['a, "quoted" name', "two\r\nlines", "<b>not html</b>"]
+    view = SENNView(r, concept_names=names)
+    text = view.to_csv(table="relevances")
+    assert '"a, ""quoted"" name"' in text and '"two\r\nlines"' in text
+    assert "<b>not html</b>" in text  # text, not markup: nothing escaped
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[2] for row in rows[1:]] == names
+    assert rows[0] == ["sample", "explained class", "concept", "activation", "relevance",
+                       "contribution"]
+
+
+def test_to_csv_names_the_tables_on_a_wrong_one():
+    _, view = _hand("timeline")
+    with pytest.raises(ValueError, match=r"argument 'table': expected one of \['concepts', "
+                                         r"'transitions'\], got 'concept'"):
+        view.to_csv(table="concept")
+
+
+def test_csv_of_hostile_text_reads_back(widget):
+    name, w = widget
+    for table, frame in w.tables().items():
+        back = _read_csv(w.to_csv(table=table))
+        assert list(back.columns) == [str(c) for c in frame.columns], (name, table)
+        for column in frame.columns:
+            _same_column(back, frame, str(column))
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_png_composes_the_snapshot_pictures(name, tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from xaiwidgets.widgets._base import snapshot_pictures
+
+    _, view = _hand(name)
+    pictures = snapshot_pictures(view._static_html())
+    assert pictures
+    data = view.to_png(tmp_path / "view.png")
+    assert (tmp_path / "view.png").read_bytes() == data
+    img = Image.open(io.BytesIO(data))
+    assert img.format == "PNG"
+    px = np.asarray(img.convert("RGB"))
+    sizes = [p[1].size if p[1] is not None else None for p in pictures]
+    widest = max(s[0] for s in sizes if s is not None) if any(sizes) else 1
+    assert img.size[0] >= widest and img.size[1] > 16
+    assert len(np.unique(px.reshape(-1, 3), axis=0)) > 4  # not blank
+    assert (px != 255).any(axis=2).mean() > 0.02
+    first = pictures[0][1]
+    if first is not None:  # the first picture is pasted unchanged at the top left
+        w, h = first.size
+        want = np.asarray(Image.alpha_composite(Image.new("RGBA", first.size, "white"),
+                                                first).convert("RGB"))
+        np.testing.assert_array_equal(px[:h, :w], want)
+
+
+def test_svg_embeds_the_pictures_with_captions_and_no_script(widget, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from xaiwidgets.widgets._base import snapshot_pictures
+
+    name, w = widget
+    pictures = snapshot_pictures(w._static_html())
+    if not pictures:  # tabular and token snapshots are tables and text: nothing to compose
+        assert name in ("comparison_tabular", "comparison_tokens")
+        with pytest.raises(ValueError, match="snapshot has no picture"):
+            w.to_svg()
+        with pytest.raises(ValueError, match="snapshot has no picture"):
+            w.to_png()
+        return
+    text = w.to_svg(tmp_path / "view.svg")
+    assert (tmp_path / "view.svg").read_text(encoding="utf-8") == text
+    root = ET.fromstring(text.split("\n", 1)[1])
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    everything = list(root.iter())
+    assert not [e for e in everything if e.tag.rsplit("}", 1)[-1] in ("script", "foreignObject")]
+    assert not [k for e in everything for k in e.attrib if k.lower().startswith("on")]
+    images = [e for e in everything if e.tag.endswith("}image")]
+    assert len(images) == sum(p[1] is not None for p in pictures), name
+    assert all(e.get("href", "").startswith("data:image/png;base64,") for e in images)
+    captions = {e.text for e in everything if e.tag.endswith("}text") and e.text}
+    assert {p[0] for p in pictures if p[0]} <= captions  # hostile captions kept as text
+
+
+def test_the_page_fetch_answers_for_every_view():
+    from helpers import fetch
+
+    for name in ("tree", "senn"):
+        _, view = _hand(name)
+        page = fetch(view, "page")["block"]["html"]
+        assert page.startswith("<!doctype html>") and 'id="xai-payload"' in page

@@ -364,7 +364,8 @@ def snapshot_pictures(page: str) -> list[tuple[str, Image.Image | None, str]]:
         else:
             root = _parse_svg(tag)
             if root is not None and _svg_size(root)[0] > 0:
-                out.append((root.get("aria-label", ""), None, ET.tostring(root, encoding="unicode")))
+                markup = ET.tostring(root, encoding="unicode")
+                out.append((root.get("aria-label", ""), None, markup))
     return out
 
 
@@ -378,7 +379,7 @@ def _svg_size(root: ET.Element) -> tuple[int, int]:
     box = (root.get("viewBox") or "").replace(",", " ").split()
     if (not w or not h) and len(box) == 4:
         w, h = w or float(box[2]), h or float(box[3])
-    return int(round(w)), int(round(h))
+    return round(w), round(h)
 
 
 def _color(value: str | None, default: str | None) -> tuple[int, int, int, int] | None:
@@ -499,7 +500,8 @@ def rasterize_svg(markup: str) -> Image.Image:
         width = max(1, round(num(st.get("stroke-width"), 1.0) * sx))
         if tag == "rect":
             x0, y0 = xy(num(el.get("x")), num(el.get("y")))
-            x1, y1 = xy(num(el.get("x")) + num(el.get("width")), num(el.get("y")) + num(el.get("height")))
+            x1, y1 = xy(num(el.get("x")) + num(el.get("width")),
+                        num(el.get("y")) + num(el.get("height")))
             if x1 > x0 and y1 > y0:
                 draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=fill, outline=stroke,
                                width=width if stroke else 0)

@@ -466,10 +466,8 @@ class ComparisonView(XaiWidget):
 
     def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
         """``"sample"`` (``{index}``): the block of one sample; ``"explain"`` (``{index,
-        target}``): that sample explained for class ``target``; ``"page"``: the standalone
-        HTML export (``{"html": str}``)."""
-        if what == "page":
-            return {"html": self.to_html()}
+        target}``): that sample explained for class ``target``. (``"page"``, the standalone
+        HTML export, is answered by the base for every view.)"""
         if what not in ("sample", "explain"):
             return super()._fetch(what, args)
         i = args.get("index")
@@ -492,6 +490,25 @@ class ComparisonView(XaiWidget):
         block.update(target=sub.target, prob=sub.prob, attributions={
             m: self._heatmap(m, idx, sub.attributions[m]) for m in sub.methods})
         return block
+
+    # -- exports (XaiWidget.tables / to_csv) ----------------------------------------------
+    def _tables(self) -> dict[str, Any]:
+        """``metrics``: per method and metric, the mean over the scored samples with its
+        bootstrap interval, ``n``, rank and the paired test's "best" (``metric_summary``)."""
+        import pandas as pd
+
+        r = self.result
+        if not r.metrics or not len(r.metric_indices):
+            return {}
+        summ = r.metric_summary()
+        rows = [{"method": method, "metric": metric,
+                 "label": REGISTRY[metric].label_for(r.task),
+                 "mean": float(summ.mean[m, q]), "low": float(summ.low[m, q]),
+                 "high": float(summ.high[m, q]), "n": int(summ.n[m, q]),
+                 "rank": int(summ.rank[m, q]), "best": bool(summ.best[m, q]),
+                 "higher_is_better": bool(summ.higher_is_better[q])}
+                for m, method in enumerate(summ.methods) for q, metric in enumerate(summ.metrics)]
+        return {"metrics": pd.DataFrame(rows)}
 
     # -- static fallback -------------------------------------------------------------------
     def _static_html(self) -> str:

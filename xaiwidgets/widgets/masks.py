@@ -210,6 +210,27 @@ class MaskView(ComparisonView):
         block["molecules"] = molecule_block([self._geometry[int(i)] for i in idx])
         return block
 
+    def _tables(self) -> dict[str, Any]:
+        """The comparison's ``metrics``, and ``report``: the mask quality report per sample
+        (mask size, locations above 0.5, whether the prediction survives the soft mask and
+        the hard masks at each kept fraction, and the output change)."""
+        import pandas as pd
+
+        tables = super()._tables()
+        rep = self.report
+        frame = pd.DataFrame({"sample": np.arange(len(rep)),
+                              "mask_sum": np.asarray(rep.mask_sum, dtype=np.float64),
+                              "above_half": np.asarray(rep.above_half),
+                              "locations": np.asarray(rep.locations),
+                              "kept_soft": np.asarray(rep.kept_soft, dtype=bool)})
+        hard = np.asarray(rep.kept_hard, dtype=bool).reshape(len(rep), -1)
+        for j, keep in enumerate(rep.keep):
+            frame[f"kept_hard top {keep:g}"] = hard[:, j]
+        frame["abs_delta_soft"] = np.asarray(rep.abs_delta_soft, dtype=np.float64)
+        frame["abs_delta_hard"] = np.asarray(rep.abs_delta_hard, dtype=np.float64)
+        tables["report"] = frame
+        return tables
+
     def _snapshot_picture(self, i: int) -> Callable[[list[str | None]], str] | None:
         """Static snapshots show RDKit pictures of the molecule in ``<img>``."""
         if self._smiles is None:

@@ -252,6 +252,15 @@ class RedescriptionView(XaiWidget):
         return self._block(idx)
 
     # -- static fallback -------------------------------------------------------------------
+    def _tables(self) -> dict[str, Any]:
+        """``rules``: every redescription (``RedescriptionResult.to_frame``, best Jaccard
+        first), its lists joined with "; " so that each cell is text."""
+        frame = self.result.to_frame()
+        frame["attributes"] = ["; ".join(map(str, v)) for v in frame["attributes"]]
+        frame["jaccard_without"] = ["; ".join(f"{x:g}" for x in v)
+                                    for v in frame["jaccard_without"]]
+        return {"rules": frame}
+
     def _static_html(self) -> str:
         r = self.result
         nr = r.n_redescriptions

@@ -324,6 +324,23 @@ class SENNView(XaiWidget):
         return super()._fetch(what, args)
 
     # -- static snapshot -------------------------------------------------------------------
+    def _tables(self) -> dict[str, Any]:
+        """``relevances``: for the sample shown (``sample``), each concept's activation h(x),
+        its relevance theta(x) for the explained class, and their product."""
+        import pandas as pd
+
+        ex = self.explanation
+        i = int(self.sample)
+        h = np.asarray(ex.concepts[i], dtype=np.float64).reshape(-1)
+        theta = np.asarray(ex.relevances[i], dtype=np.float64).reshape(-1)
+        names = list(self.concept_names)
+        target = int(np.asarray(ex.target)[i])
+        classes = list(self.class_names)
+        return {"relevances": pd.DataFrame({
+            "sample": i, "explained class": classes[target] if target < len(classes) else target,
+            "concept": names[:len(h)], "activation": h, "relevance": theta,
+            "contribution": h * theta})}
+
     def _static_html(self) -> str:
         ex = self.explanation
         i = int(self.sample)

@@ -274,6 +274,28 @@ class TimelineView(XaiWidget):
         return super()._fetch(what, args)
 
     # -- static snapshot -------------------------------------------------------------------
+    def _tables(self) -> dict[str, Any]:
+        """``concepts``: each concept's name, majority class, size, share and purity;
+        ``transitions``: the probability of each concept following each other one."""
+        import pandas as pd
+
+        tr = self.trace
+        names = [str(n) for n in tr.concept_names]
+        classes = list(self.class_names)
+        majority = np.asarray(tr.concept_class)
+        concepts = pd.DataFrame({
+            "concept": names,
+            "majority class": [classes[int(c)] if 0 <= int(c) < len(classes) else str(int(c))
+                               for c in majority],
+            "size": np.asarray(tr.concept_size), "share": np.asarray(tr.concept_share,
+                                                                     dtype=np.float64),
+            "purity": np.asarray(tr.concept_purity, dtype=np.float64),
+        })
+        matrix = np.asarray(tr.transition_matrix, dtype=np.float64)
+        transitions = pd.DataFrame(matrix, columns=names)
+        transitions.insert(0, "from", names)
+        return {"concepts": concepts, "transitions": transitions}
+
     def _static_html(self) -> str:
         b = self.sequence_block(self.index)
         names, colors = self.concepts["names"], self.concepts["colors"]

@@ -332,6 +332,37 @@ class ConceptTreeView(XaiWidget):
         return self._thumb_block(idx)
 
     # -- static fallback -------------------------------------------------------------------
+    def _tables(self) -> dict[str, Any]:
+        """``nodes``: one row per node of the tree as drawn (test, children, predicted class,
+        training samples, samples reaching it, fidelity, accuracy, the model's predictions)."""
+        import pandas as pd
+
+        r = self.result
+        nodes = r.nodes
+        m = len(nodes["yes"])
+        names = (list(self.class_names) if len(self.class_names) == len(r.classes)
+                 else [str(c) for c in r.classes])
+        concept = np.asarray(nodes["concept"])
+        frame = pd.DataFrame({
+            "node": np.arange(m), "depth": np.asarray(nodes["depth"]),
+            "test": [str(v) for v in nodes["test"]],
+            "concept": [r.concept_names[c] if c >= 0 else "" for c in concept],
+            "yes": np.asarray(nodes["yes"]), "no": np.asarray(nodes["no"]),
+            "predicts": [names[int(v)] for v in np.asarray(nodes["value"])],
+            "n_train": np.asarray(nodes["n_train"]),
+        })
+        if r.node_count is not None:
+            frame["count"] = np.asarray(r.node_count)
+        if r.node_fidelity is not None:
+            frame["fidelity"] = np.asarray(r.node_fidelity, dtype=np.float64)
+        if r.node_accuracy is not None:
+            frame["accuracy"] = np.asarray(r.node_accuracy, dtype=np.float64)
+        if r.node_dist is not None:
+            dist = np.asarray(r.node_dist)
+            for c, name in enumerate(names[:dist.shape[1]]):
+                frame[f"predicted {name}"] = dist[:, c]
+        return {"nodes": frame}
+
     def _static_html(self) -> str:
         """The tree as nested lists with the live view's class colours (a bar per node) and
         its legend; merged splits say so; the first samples as thumbnails."""
