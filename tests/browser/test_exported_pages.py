@@ -108,3 +108,87 @@ def test_a_5000_character_label_keeps_every_live_view_bounded(page, jupyter_serv
         assert sw <= cw + 1 and out_sw <= out_cw + 1, (name, sw, cw, out_sw, out_cw)
         assert h < MAX_HEIGHT, (name, h)
     assert not run.console_errors, run.console.format()
+
+
+def test_the_export_menu_saves_page_figure_and_tables_and_the_timeline_follows_the_theme(
+        page, tmp_path):
+    """One exported page (the timeline: canvases, an HTML legend, a concept table) through the
+    export menu, by keyboard: the PNG decodes at the figure's size with drawn pixels, the SVG
+    parses with the canvases embedded and no script, the concepts CSV holds the numbers
+    Python's ``tables()`` has, the page saves itself again; then a switch to the dark colour
+    scheme repaints the canvas labels in the dark theme's colour."""
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    import numpy as np
+    from PIL import Image
+
+    w = build("concept_timeline", lambda field, i: f"{field}{i}")
+    path = tmp_path / "timeline.html"
+    w.to_html(path)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    console = open_html_file(page, path)
+    root = wait_for_widgets(page).first
+    assert not console.errors, console.format()
+    button = root.locator(".xai-header button.xai-export")
+    assert button.count() == 1
+
+    def save(item: str, keyboard: bool = False) -> Path:
+        if keyboard:  # Enter opens the menu on its first item; arrows move; Enter runs
+            button.focus()
+            page.keyboard.press("Enter")
+            items = root.locator("[role=menuitem]").all_inner_texts()
+            with page.expect_download() as info:
+                for _ in range(items.index(item)):
+                    page.keyboard.press("ArrowDown")
+                page.keyboard.press("Enter")
+        else:
+            button.click()
+            with page.expect_download() as info:
+                root.get_by_role("menuitem", name=item).click()
+        out = tmp_path / info.value.suggested_filename
+        info.value.save_as(out)
+        return out
+
+    png = save("figure (PNG)", keyboard=True)
+    assert png.name == "title0.png"
+    box = root.locator(".xai-tl-main").bounding_box()
+    img = Image.open(png)
+    assert img.format == "PNG"
+    assert abs(img.size[0] - box["width"]) <= 2 and abs(img.size[1] - box["height"]) <= 2
+    px = np.asarray(img.convert("RGB")).reshape(-1, 3)
+    assert len(np.unique(px, axis=0)) > 20  # the drawn timeline, not a blank image
+
+    svg = save("figure (SVG)").read_text(encoding="utf-8")
+    doc = ET.fromstring(svg.split("\n", 1)[1])
+    tags = [e.tag.rsplit("}", 1)[-1] for e in doc.iter()]
+    assert "script" not in tags and tags.count("image") >= 3  # timeline, overview, states
+    assert any(t.text and "concept" in t.text for t in doc.iter() if t.tag.endswith("}text"))
+
+    rows = list(csv.reader(io.StringIO(save("concepts (CSV)").read_text(encoding="utf-8"),
+                                       newline="")))
+    want = w.tables()["concepts"]
+    assert rows[0] == ["concept", "majority class", "share", "purity", "colour"]
+    assert [r[0] for r in rows[1:]] == list(want["concept"])
+    assert [r[1] for r in rows[1:]] == list(want["majority class"])
+    np.testing.assert_array_equal([float(r[2]) for r in rows[1:]], want["share"].to_numpy())
+
+    again = save("page (HTML)").read_text(encoding="utf-8")
+    assert again.startswith("<!doctype html>") and 'id="xai-payload"' in again
+    assert '<div id="xai-root"></div>' in again  # the page as written, not as rendered
+
+    label_colour = """() => {
+        const c = document.querySelector('.xai-tl-timeline');
+        const d = c.getContext('2d').getImageData(0, 0, 80 * devicePixelRatio,
+                                                  40 * devicePixelRatio).data;
+        let sum = 0, n = 0;
+        for (let i = 0; i < d.length; i += 4)
+            if (d[i + 3] > 50) { sum += d[i] + d[i + 1] + d[i + 2]; n++; }
+        return n ? sum / (3 * n) : -1;
+    }"""
+    light = page.evaluate(label_colour)
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function(f"() => ({label_colour})() > {light} + 30")
+    dark = page.evaluate(label_colour)
+    assert light > 0 and dark > light + 30, (light, dark)  # #59636e -> #9198a1

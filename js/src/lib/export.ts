@@ -151,6 +151,9 @@ export function layoutFigure(fig: Element): { parts: Part[]; labels: Label[]; wi
   }
   let height = laidOut ? 0 : Math.max(0, y - 8);
   if (laidOut) {
+    // the figure's own box (what is seen), grown by anything drawn beyond it
+    width = Math.max(width, origin.width);
+    height = origin.height;
     for (const p of parts) height = Math.max(height, p.box.y + p.box.h);
     // the HTML text around the pictures (captions, axis names, legends), where it is drawn
     const walker = document.createTreeWalker(fig, NodeFilter.SHOW_TEXT);
@@ -303,7 +306,10 @@ export function currentPage(doc: Document = document): string | null {
   const root = doc.getElementById("xai-root");
   if (!root || !doc.getElementById("xai-payload")) return null;
   const copy = doc.documentElement.cloneNode(true) as HTMLElement;
-  copy.querySelector("#xai-root")?.replaceChildren();
+  // the root as the page wrote it: no children, none of the attributes the view set on it
+  const fresh = doc.createElement("div");
+  fresh.id = "xai-root";
+  copy.querySelector("#xai-root")?.replaceWith(fresh);
   return `<!doctype html>\n${copy.outerHTML}`;
 }
 
