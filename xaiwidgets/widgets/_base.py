@@ -277,7 +277,9 @@ class XaiWidget(anywidget.AnyWidget):
         """
         pictures = self._pictures()
         if not pictures:
-            raise ValueError(f"{type(self).__name__}: the snapshot has no picture to export")
+            raise ValueError(f"{type(self).__name__}: the snapshot has no picture to export "
+                             "(only tables and text): use to_csv() for its tables, or the "
+                             "export button of the live view for its figure")
         data = compose_png(pictures)
         if path is not None:
             Path(path).write_bytes(data)
@@ -299,7 +301,9 @@ class XaiWidget(anywidget.AnyWidget):
         """
         pictures = self._pictures()
         if not pictures:
-            raise ValueError(f"{type(self).__name__}: the snapshot has no picture to export")
+            raise ValueError(f"{type(self).__name__}: the snapshot has no picture to export "
+                             "(only tables and text): use to_csv() for its tables, or the "
+                             "export button of the live view for its figure")
         text = compose_svg(pictures)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
