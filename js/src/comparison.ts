@@ -350,6 +350,10 @@ function render(ctx: ViewContext<ComparisonState>): void {
     pager.restart();
   }
 
+  // token colours are picked for the theme's text colour when drawn: draw again after a switch
+  ctx.onTheme(() => {
+    if (pager.shown) paint(pager.shown);
+  });
   ctx.on("data", () => {
     // New data may come from a new model or new methods: fetched samples would be stale.
     store.clear();

@@ -252,7 +252,8 @@ describe("the export menu of every view", () => {
 
   it("the comparison's metric table is the Python summary at full precision", () => {
     for (const file of files) {
-      const { fx, state } = mount(file);
+      const { fx, state, cleanup } = mount(file);
+      cleanup();
       if (fx.view !== "ComparisonView" && fx.view !== "MaskView") continue;
       const raw = decodeState<MetricsState>(state.metrics);
       const mx = metricsOf(raw, (decodeState<string[]>(state.methods) ?? []).map(String));
@@ -271,6 +272,39 @@ describe("the export menu of every view", () => {
           if (mx.low && !Number.isNaN(mx.low[m * mx.Q + q])) expect(Number(back[1 + m][2 + 3 * q])).toBe(mx.low[m * mx.Q + q]);
         }
       }
+    }
+  });
+});
+
+describe("theme switches", () => {
+  it("repaint the timeline's canvases (JupyterLab's theme attribute on <body>), until cleanup", async () => {
+    const file = files.find((f) => JSON.parse(readFileSync(join(DIR, f), "utf8")).view === "TimelineView");
+    expect(file).toBeDefined();
+    const calls: string[] = [];
+    const original = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement) {
+      calls.push(this.className);
+      return null;
+    } as typeof original;
+    try {
+      const { cleanup } = mount(file!);
+      const settle = async () => {
+        for (let k = 0; k < 5; k++) await Promise.resolve();
+      };
+      await settle();
+      calls.length = 0;
+      document.body.setAttribute("data-jp-theme-light", "false");
+      await settle();
+      expect(calls.filter((c) => c.includes("xai-tl-timeline")).length).toBeGreaterThan(0);
+      expect(calls.some((c) => c.includes("xai-tl-states"))).toBe(true);
+      cleanup();
+      calls.length = 0;
+      document.body.setAttribute("data-jp-theme-light", "true");
+      await settle();
+      expect(calls.filter((c) => c.includes("xai-tl-"))).toEqual([]); // the observer went with the view
+    } finally {
+      HTMLCanvasElement.prototype.getContext = original;
+      document.body.removeAttribute("data-jp-theme-light");
     }
   });
 });
