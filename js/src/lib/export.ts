@@ -111,6 +111,9 @@ interface Part { el: HTMLCanvasElement | SVGSVGElement | HTMLImageElement; box: 
 /** One label of a figure (a text node of the figure's HTML) and where it sits. */
 interface Label { text: string; box: Box; font: string; color: string }
 
+/** An HTML box of the figure with a background colour (legend swatches, bars made of divs). */
+interface Fill { box: Box; color: string }
+
 function visible(el: Element): boolean {
   return !el.closest(SKIP) && !el.closest("[hidden]");
 }
@@ -123,7 +126,7 @@ function sizeOf(el: Element): { w: number; h: number } {
 }
 
 /** The pictures and labels of a figure laid out as on screen; stacked when nothing is laid out (no layout engine). */
-export function layoutFigure(fig: Element): { parts: Part[]; labels: Label[]; width: number; height: number } {
+export function layoutFigure(fig: Element): { parts: Part[]; labels: Label[]; fills: Fill[]; width: number; height: number } {
   const candidates = [...fig.querySelectorAll("canvas, svg, img")].filter((el) => {
     if (!visible(el)) return false;
     if (el instanceof SVGSVGElement) return !el.parentElement?.closest("svg");
@@ -133,6 +136,7 @@ export function layoutFigure(fig: Element): { parts: Part[]; labels: Label[]; wi
   const laidOut = origin.width > 0 && origin.height > 0;
   const parts: Part[] = [];
   const labels: Label[] = [];
+  const fills: Fill[] = [];
   let y = 0;
   let width = 0;
   for (const el of candidates) {
@@ -155,6 +159,14 @@ export function layoutFigure(fig: Element): { parts: Part[]; labels: Label[]; wi
     width = Math.max(width, origin.width);
     height = origin.height;
     for (const p of parts) height = Math.max(height, p.box.y + p.box.h);
+    // HTML boxes painted with a colour (legend swatches), in document order: under the rest
+    for (const el of fig.querySelectorAll("*")) {
+      if (!(el instanceof HTMLElement) || el instanceof HTMLCanvasElement || el instanceof HTMLImageElement || !visible(el)) continue;
+      const bg = getComputedStyle(el).backgroundColor;
+      if (!bg || bg === "transparent" || /^rgba\(.*,\s*0\)$/.test(bg)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) fills.push({ box: { x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height }, color: bg });
+    }
     // the HTML text around the pictures (captions, axis names, legends), where it is drawn
     const walker = document.createTreeWalker(fig, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -173,7 +185,7 @@ export function layoutFigure(fig: Element): { parts: Part[]; labels: Label[]; wi
       height = Math.max(height, box.y + box.h);
     }
   }
-  return { parts, labels, width: Math.ceil(width), height: Math.ceil(height) };
+  return { parts, labels, fills, width: Math.ceil(width), height: Math.ceil(height) };
 }
 
 // Presentation properties copied from the computed style into an exported SVG, so that it
@@ -223,9 +235,10 @@ function canvasURL(c: HTMLCanvasElement): string {
 
 /** The figure as one SVG document: SVG panels inlined with their styles, canvases and images embedded as PNG, labels as <text>. */
 export function figureSVG(fig: Element, background = ""): string {
-  const { parts, labels, width, height } = layoutFigure(fig);
+  const { parts, labels, fills, width, height } = layoutFigure(fig);
   const out: string[] = [];
   if (background) out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="${xmlEscape(background)}"/>`);
+  for (const f of fills) out.push(`<rect x="${f.box.x.toFixed(1)}" y="${f.box.y.toFixed(1)}" width="${f.box.w.toFixed(1)}" height="${f.box.h.toFixed(1)}" fill="${xmlEscape(f.color)}"/>`);
   for (const { el, box } of parts) {
     const at = `x="${box.x.toFixed(1)}" y="${box.y.toFixed(1)}" width="${box.w.toFixed(1)}" height="${box.h.toFixed(1)}"`;
     if (el instanceof SVGSVGElement) {
@@ -258,7 +271,7 @@ function loadImage(src: string): Promise<HTMLImageElement | null> {
 
 /** The figure as one PNG (device pixels): canvases, SVG panels and images where they sit, and the labels. */
 export async function figurePNG(fig: Element, background = ""): Promise<Blob> {
-  const { parts, labels, width, height } = layoutFigure(fig);
+  const { parts, labels, fills, width, height } = layoutFigure(fig);
   if (!(width > 0 && height > 0)) throw new Error("the figure has nothing drawn yet");
   const dpr = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
   const canvas = h("canvas", { width: Math.round(width * dpr), height: Math.round(height * dpr) });
@@ -268,6 +281,10 @@ export async function figurePNG(fig: Element, background = ""): Promise<Blob> {
   if (background) {
     g.fillStyle = background;
     g.fillRect(0, 0, width, height);
+  }
+  for (const f of fills) {
+    g.fillStyle = f.color;
+    g.fillRect(f.box.x, f.box.y, f.box.w, f.box.h);
   }
   for (const { el, box } of parts) {
     let src: CanvasImageSource | null = el instanceof SVGSVGElement ? null : el;
