@@ -281,7 +281,7 @@ def start_kernel(data, store: Path, *, cluster: bool, heartbeat: float = st.HEAR
     _, _, home = data
     cfg = {"data": str(home / "data.npz"), "weights": str(home / "model.pt"),
            "store": str(store), "cluster": cluster, "heartbeat": heartbeat, "job": JOB}
-    log = open(store.parent / f"{store.stem}.log", "wb")  # noqa: SIM115 - closed by the caller
+    log = open(store.parent / f"{store.stem}.log", "wb")  # closed by the caller
     proc = subprocess.Popen([sys.executable, "-c", KERNEL, json.dumps(cfg)], cwd=home,
                             env={**ENV, SLEEP_ENV: SLEEP}, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -307,7 +307,7 @@ def test_a_killed_kernel_leaves_a_store_that_resume_completes(tmp_path, data, re
         workers = psutil.Process(proc.pid).children(recursive=True)
         os.kill(proc.pid, signal.SIGKILL)  # the kernel only: its workers see their parent die
         proc.wait(timeout=60)
-        gone, alive = psutil.wait_procs(workers, timeout=60)
+        _, alive = psutil.wait_procs(workers, timeout=60)
         assert not alive, f"worker processes outlived the killed kernel: {alive}"
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -454,8 +454,9 @@ def test_a_dataset_larger_than_the_workers_memory_streams_through(tmp_path, clus
     X_last, y_last = ds[last]
     got = run.attributions[last]
     np.testing.assert_array_equal(np.asarray(got.inputs), X_last)
-    ref = xw.compare_attributions(model, X_last, methods=["saliency"], metrics=[], seed=n_shards - 1,
-                                  progress=False)
+    np.testing.assert_array_equal(np.asarray(got.y_true), y_last)
+    ref = xw.compare_attributions(model, X_last, methods=["saliency"], metrics=[],
+                                  seed=n_shards - 1, progress=False)
     np.testing.assert_array_equal(np.asarray(got.attributions["Saliency"]),
                                   ref.attributions["Saliency"])
     print(f"\nkernel RSS growth {growth / MIB:.1f} MiB; worker RSS after "
