@@ -251,6 +251,60 @@ def test_a_worker_killed_mid_job_costs_only_its_shard(tmp_path, data, reference,
     assert set(after.values()) & set(before.values()) == set(before.values()) - {victim}
 
 
+@pytest.mark.slow
+def test_a_killed_worker_without_retries_leaves_its_shard_to_resume(tmp_path, data, reference,
+                                                                      monkeypatch):
+    """Dask's ``allowed-failures=0``: the killed worker's shards fail (``KilledWorker``) and are
+    recorded in ``_errors/`` while the others complete; ``resume=True`` computes exactly those.
+    The scheduler reads the setting when it starts: a ``LocalCluster`` of its own, in this
+    process."""
+    import dask
+
+    X, y, _ = data
+    monkeypatch.setenv(SLEEP_ENV, SLEEP)
+    path = tmp_path / "no-retries.zarr"
+    out: dict = {}
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=":0",
+                                     scheduler_kwargs={"dashboard": False}) as local, \
+            distributed.Client(local) as client:
+        victim = sorted(worker_pids(client).values())[0]
+
+        def job() -> None:
+            try:
+                out["report"] = xw.explain_dataset(make_model(), X, path, y=y, client=client,
+                                                   **JOB)
+            except BaseException as err:
+                out["error"] = err
+
+        thread = threading.Thread(target=job)
+        thread.start()
+        wait_until(lambda: progress(path)[0].sum() >= 2 and in_flight(path) == 2,
+                   "two markers with both workers inside a shard")
+        os.kill(victim, signal.SIGKILL)
+        thread.join(timeout=300)
+        assert not thread.is_alive()
+    assert "error" not in out, out.get("error")
+    report = out["report"]
+    assert report.failed >= 1 and report.done + report.failed == N_SHARDS
+    assert not report.complete
+    failed = sorted(int(e["shard"]) for e in report.errors)
+    assert len(failed) == report.failed
+    assert all("KilledWorker" in e["error"] for e in report.errors)
+    done0, tries0 = progress(path)
+    assert np.array_equal(np.flatnonzero(~done0), failed)
+    run = xw.open_run(path)
+    assert not run.complete
+    resumed = xw.explain_dataset(make_model(), X, path, y=y, client="serial", resume=True,
+                                 **JOB)
+    assert (resumed.skipped, resumed.computed, resumed.done) == (
+        N_SHARDS - len(failed), len(failed), len(failed))
+    assert resumed.complete and resumed.errors == []
+    np.testing.assert_array_equal(progress(path)[1] - tries0, (~done0).astype(np.int64))
+    assert_same_store(reference, path)
+
+
 # -- 3. the kernel killed (or hung) mid-job, then resumed -----------------------------------
 
 KERNEL = """
