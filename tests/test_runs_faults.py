@@ -5,7 +5,8 @@ The cluster is a scheduler and two workers started as separate processes with th
 (``python -m distributed.cli.dask_scheduler`` / ``dask_worker``: one thread each, a 700 MiB memory
 limit, no dashboard, the scheduler on a free port found through its scheduler file), each in its
 own process group, killed whole at the end of the module. The workers run under their nannies,
-so a worker killed with SIGKILL is restarted by its nanny (under a new address and pid).
+so a worker killed with SIGKILL is restarted by its nanny (under a new address and pid). One
+test needs a scheduler setting (``allowed-failures=0``) and starts a ``LocalCluster`` of its own.
 
 The kernel is killed for real too: the job runs in a ``python -c`` subprocess with its own
 ``LocalCluster``, is SIGKILLed after some shards are complete, and the test process resumes it.
