@@ -40,8 +40,11 @@ __all__ = ["SCHEMA", "FingerprintMismatch", "StoreLocked", "check_layout", "crea
            "open_store"]
 
 SCHEMA = "xaiwidgets-run/1"
-#: A lock whose heartbeat is older than this (seconds) belongs to a dead job.
+#: A lock whose heartbeat is older than this (seconds) belongs to a dead job. Read at each use,
+#: like HEARTBEAT: lower both (keeping LOCK_TIMEOUT several heartbeats long) where a dead job's
+#: lock must expire sooner, e.g. a job whose process on another host was killed.
 LOCK_TIMEOUT = 120.0
+#: Seconds between a running job's heartbeats (read by the job's heartbeat thread).
 HEARTBEAT = 10.0
 
 
@@ -198,9 +201,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def lock_holder(root: Any, timeout: float = LOCK_TIMEOUT) -> dict[str, Any] | None:
+def lock_holder(root: Any, timeout: float | None = None) -> dict[str, Any] | None:
     """The running job's lock, or None when there is none or it is stale (heartbeat older than
-    ``timeout``, or its process on this host is gone)."""
+    ``timeout``, default :data:`LOCK_TIMEOUT`, or its process on this host is gone)."""
+    if timeout is None:
+        timeout = LOCK_TIMEOUT
     if "_job" not in root:
         return None
     info = dict(root["_job"].attrs)
