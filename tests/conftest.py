@@ -58,3 +58,20 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("wall times")
         for line in sorted(times):
             terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(items):
+    """Long modules first (notebooks, then browser and slow tests), each module kept whole: with
+    two xdist workers the long tests then start at once instead of ending the run alone, and a
+    module-scoped fixture (a cluster, a Jupyter server) is still set up once per worker."""
+    def cost(item) -> int:
+        marks = {m.name for m in item.iter_markers()}
+        return 0 if "notebook" in marks else 1 if marks & {"browser", "slow"} else 2
+
+    module_cost: dict[str, int] = {}
+    for item in items:
+        key = item.nodeid.split("::")[0]
+        module_cost[key] = min(module_cost.get(key, 2), cost(item))
+    order = {key: i for i, key in enumerate(module_cost)}
+    items.sort(key=lambda it: (module_cost[it.nodeid.split("::")[0]],
+                               order[it.nodeid.split("::")[0]]))
