@@ -122,7 +122,7 @@ TARGETS = {
         # deletion AUC is a probability area: every method's mean lies in [0, 1]
         *[(rf"{m}: {NUM} \[{NUM}, {NUM}\] over {NUM}",
            lambda mean, lo, hi, n: 0 <= lo <= mean <= hi <= 1 and n == 5000)
-          for m in ("Integrated Gradients", "Saliency", "GradientSHAP")],
+          for m in ("Integrated Gradients", "Saliency", "DeepLift")],
     ],
     "11_redescriptions_sprites.ipynb": [
         # issue 13: every latent the CME notebook finds well represented redescribes a neuron
