@@ -1,6 +1,6 @@
 """Dataset jobs (``xw.explain_dataset``): scaling over workers, overhead, memory, throughput.
 
-Run: ``python bench/dataset.py`` (about nine minutes on 2 idle cores). One run prints four
+Run: ``python bench/dataset.py`` (about seven minutes on 2 idle cores). One run prints four
 figures of issue 23, each a ratio against a baseline measured in the same run:
 
 1. **2 workers vs 1**: the same job (Integrated Gradients and Saliency with deletion AUC on the
@@ -8,10 +8,7 @@ figures of issue 23, each a ratio against a baseline measured in the same run:
    single-threaded worker processes. Goal: >= 1.7x on 2 cores.
 2. **The job's cost per sample vs the in-memory path**: the same job on one worker, and
    serially (``client="serial"``), against one ``compare_attributions`` call on the same rows
-   in this process (one torch thread). Goal: <= 1.15x. Also on one worker started without
-   the ``MALLOC_TRIM_THRESHOLD_=65536`` Dask's nanny puts in its workers' environment: glibc
-   then returns freed memory to the system at once, and the many short-lived tensors of an
-   explanation pay for it (docs/benchmarks.md has the figures).
+   in this process (one torch thread). Goal: <= 1.15x.
 3. **Peak memory at N, 4N, 16N** (``datasets.Procedural``, 3 x 64 x 64 images generated on
    access; Saliency; two workers): the kernel's peak RSS during the job and each worker's
    peak RSS. Each N runs in a fresh child process with a fresh cluster. Goal: flat.
@@ -50,16 +47,11 @@ MEMORY_SIZES = (MEMORY_N, 4 * MEMORY_N, 16 * MEMORY_N)
 MODEL_ENV = "XAI_BENCH_DATASET_MODEL"  # the procedural model's weights, for the children
 
 
-def _cluster(workers: int, trim: bool = True):  # type: ignore[no-untyped-def]
-    """A LocalCluster like ``explain_dataset``'s own; ``trim=False`` starts its workers without
-    the ``MALLOC_TRIM_THRESHOLD_=65536`` that Dask's nanny sets by default."""
-    import dask
+def _cluster(workers: int):  # type: ignore[no-untyped-def]
     from distributed import Client, LocalCluster
 
-    environ = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
-    with dask.config.set({} if trim else {environ: None}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", scheduler_kwargs={"dashboard": False})
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=":0", scheduler_kwargs={"dashboard": False})
     return cluster, Client(cluster)
 
 
@@ -71,7 +63,8 @@ def _worker_peak_mb() -> float:
     return (rss_kb("VmHWM") or 0) / 1e3
 
 
-def _timed_job(model, X, y, store: str, **job) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+def _timed_job(model, X, y, store: str,  # type: ignore[no-untyped-def]
+               **job) -> tuple[float, object]:
     import xaiwidgets as xw
 
     start = time.perf_counter()
@@ -164,13 +157,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # each configuration ROUNDS times, interleaved (A B C D A B C D), the best time of
         # each kept: load from other processes then hits every configuration alike
-        clusters = {"1": _cluster(1), "2": _cluster(2), "1 untrimmed": _cluster(1, trim=False)}
-        runs: dict[str, list[float]] = {"memory": [], "serial": [], "1": [], "2": [],
-                                        "1 untrimmed": []}
+        clusters = {w: _cluster(w) for w in (1, 2)}
+        runs: dict[str, list[float]] = {"memory": [], "serial": [], "1": [], "2": []}
         try:
             for w, (_, client) in clusters.items():
-                _timed_job(model, X[:SHARD], y[:SHARD], f"{tmp}/warm{w.replace(' ', '_')}.zarr",
-                           client=client, **job)
+                _timed_job(model, X[:SHARD], y[:SHARD], f"{tmp}/warm{w}.zarr", client=client,
+                           **job)
             for r in range(ROUNDS):
                 # the in-memory path: the call a shard makes, once over every row
                 start = time.perf_counter()
@@ -181,8 +173,8 @@ def main() -> None:
                 runs["serial"].append(_timed_job(model, X, y, f"{tmp}/serial{r}.zarr",
                                                  client="serial", **job)[0])
                 for w, (_, client) in clusters.items():
-                    runs[w].append(_timed_job(model, X, y, f"{tmp}/w{w.replace(' ', '_')}-{r}.zarr",
-                                              client=client, **job)[0])
+                    runs[str(w)].append(_timed_job(model, X, y, f"{tmp}/w{w}-{r}.zarr",
+                                                   client=client, **job)[0])
         finally:
             for cluster, client in clusters.values():
                 client.close()
@@ -190,7 +182,6 @@ def main() -> None:
         best = {k: min(v) for k, v in runs.items()}
         memory_s, serial_s, times = best["memory"], best["serial"], {1: best["1"], 2: best["2"]}
         a, b = xw.open_run(f"{tmp}/serial0.zarr"), xw.open_run(f"{tmp}/w2-0.zarr")
-        untrimmed = best["1 untrimmed"]
         same = all(np.array_equal(a.attributions.attributions[m][:],
                                   b.attributions.attributions[m][:], equal_nan=True)
                    for m in a.attributions.methods)
@@ -207,17 +198,13 @@ def main() -> None:
         print(f"  job, 1 worker:                              {times[1]:6.1f} s "
               f"({per['1']:.2f} ms / sample) = {times[1] / memory_s:.2f}x in memory "
               "(goal <= 1.15x)")
-        print(f"  job, 1 worker without Dask's MALLOC_TRIM_THRESHOLD_=65536: {untrimmed:6.1f} s "
-              f"({untrimmed / SCALE_N * 1e3:.2f} ms / sample) = {untrimmed / memory_s:.2f}x in "
-              "memory")
         print(f"  job, 2 workers:                             {times[2]:6.1f} s "
               f"({per['2']:.2f} ms / sample)")
         print(f"  2 workers vs 1: {times[1] / times[2]:.2f}x faster (goal >= 1.7x on 2 cores); "
               f"serial and 2-worker stores identical: {same}")
         out["scaling"] = {"n": SCALE_N, "memory_s": memory_s, "serial_s": serial_s,
                           "one_worker_s": times[1], "two_workers_s": times[2],
-                          "one_worker_untrimmed_s": untrimmed, "identical": same,
-                          "rounds": runs}
+                          "identical": same, "rounds": runs}
 
         # -- IG vs the amortised mask explainer over the whole dataset
         everything, labels = mnist.images, mnist.target
