@@ -109,6 +109,21 @@ TARGETS = {
          "described", lambda k, n, k0, n0: k <= 0.05 * n and k0 <= 0.05 * n0),
         (r"one-sided Fisher exact p = ([\d.e+-]+)", lambda p: p < 0.01),
     ],
+    "12_dataset_mnist.ipynb": [
+        # issue 23: every bundled digit explained on the default cluster, nothing failed, and the
+        # run opened from the store alone is complete
+        (rf"explained {NUM} digits in {NUM} shards: {NUM} done, {NUM} failed, {NUM} retried, "
+         rf"{NUM} failing samples", lambda n, k, done, failed, _r, bad: (
+             n == 5000 and k == 20 and done == k and failed == 0 and bad == 0)),
+        (rf"{NUM} samples, steps \['attributions', 'mask'\], {NUM} of {NUM} shards complete",
+         lambda n, done, k: n == 5000 and done == k),
+        # the misclassified digits, found from the stored label and prediction columns
+        (rf"misclassified: {NUM} of {NUM} digits", lambda w, n: n == 5000 and 0 < w <= 0.1 * n),
+        # deletion AUC is a probability area: every method's mean lies in [0, 1]
+        *[(rf"{m}: {NUM} \[{NUM}, {NUM}\] over {NUM}",
+           lambda mean, lo, hi, n: 0 <= lo <= mean <= hi <= 1 and n == 5000)
+          for m in ("Integrated Gradients", "Saliency", "DeepLift")],
+    ],
     "11_redescriptions_sprites.ipynb": [
         # issue 13: every latent the CME notebook finds well represented redescribes a neuron
         (rf"well-represented latents redescribing a neuron at J >= 0\.5: {NUM} of {NUM}",
@@ -128,6 +143,7 @@ MARKDOWN_NUMBERS = {
     "11_redescriptions_sprites.ipynb": {"05"},  # the CME notebook's number
     "08_senn_tabular.ipynb": {"2018", "1806.07538"},  # the SENN paper
     "09_senn_mnist.ipynb": {"2018"},
+    "12_dataset_mnist.ipynb": set(),
 }
 
 
@@ -157,7 +173,7 @@ def test_every_tutorial_is_listed():
     for name in ("00_tour", "02_masks_images", "03_masks_text", "04_masks_smiles", "05_cme_sprites",
                  "06_meme_icu", "07_meme_occupancy", "08_senn_tabular", "09_senn_mnist",
                  "10_redescriptions_wdbc",
-                 "11_redescriptions_sprites"):
+                 "11_redescriptions_sprites", "12_dataset_mnist"):
         assert f"{name}.ipynb" in ALL
 
 
