@@ -74,4 +74,12 @@ def pytest_collection_modifyitems(items):
         module_cost[key] = min(module_cost.get(key, 2), cost(item))
     order = {key: i for i, key in enumerate(module_cost)}
     items.sort(key=lambda it: (module_cost[it.nodeid.split("::")[0]],
-                               order[it.nodeid.split("::")[0]]))
+                               order[it.nodeid.split("::")[0]], -_NOTEBOOK_SECONDS.get(
+                                   next((k for k in _NOTEBOOK_SECONDS if k in it.nodeid), ""),
+                                   0)))
+
+
+# The longest notebook tests (seconds on an idle 2-core machine, bench/notebooks.py): started
+# first within their module. Kernels start per test, so their order costs no fixture.
+_NOTEBOOK_SECONDS = {"04_masks_smiles": 150, "twice_in_one_kernel": 120, "12_dataset": 115,
+                     "09_senn_mnist": 70, "10_redescriptions": 65, "11_redescriptions": 60}
