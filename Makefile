@@ -61,8 +61,10 @@ test-js: setup
 	cd js && npm test
 
 # Two workers: the notebooks and browser tests are single-threaded, so the 2 cores run two at once.
+# The longest tests are collected first (tests/conftest.py) and an idle worker takes work from the
+# other (worksteal), so neither is left running the long ones alone at the end.
 test-py: setup browser
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 test: setup browser lint test-js test-py
 

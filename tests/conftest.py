@@ -61,9 +61,10 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_collection_modifyitems(items):
-    """Long modules first (notebooks, then browser and slow tests), each module kept whole: with
-    two xdist workers the long tests then start at once instead of ending the run alone, and a
-    module-scoped fixture (a cluster, a Jupyter server) is still set up once per worker."""
+    """Long modules first (notebooks, then browser and slow tests), each module kept whole. With
+    xdist's worksteal (Makefile) each worker starts on half of this list and an idle worker
+    takes the tail of the other's, so the long tests start early instead of ending the run
+    alone, and a module-scoped fixture (a cluster, a Jupyter server) is set up about once."""
     def cost(item) -> int:
         marks = {m.name for m in item.iter_markers()}
         return 0 if "notebook" in marks else 1 if marks & {"browser", "slow"} else 2

@@ -342,7 +342,7 @@ export interface ExportItem {
  * are built when it opens (the tables of what is shown now).
  */
 export function exportMenu(items: () => ExportItem[], signal: AbortSignal, onError: (err: unknown) => void): HTMLElement {
-  const button = h("button", { type: "button", class: "xai-export", text: "⤓ export", title: "export this view: page, figure or tables", "aria-haspopup": "menu", "aria-expanded": "false" });
+  const button = h("button", { type: "button", class: "xai-export", text: "⤓", title: "export this view: page, figure or tables", "aria-label": "export", "aria-haspopup": "menu", "aria-expanded": "false" });
   const menu = h("div", { class: "xai-export-list", role: "menu", "aria-label": "export" });
   menu.hidden = true;
   const wrap = h("span", { class: "xai-export-menu" }, [button, menu]);
