@@ -58,9 +58,9 @@ def test_save_open_view_gives_the_same_picture(name, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_vitest_fixture_is_the_exported_state(name):
-    state = build(name).export_state()
-    text = json.dumps({"view": MODULES[name].VIEW.__name__, "bundle": build(name)._bundle,
-                       **state}, indent=1, sort_keys=True) + "\n"
+    view = build(name)
+    text = json.dumps({"view": MODULES[name].VIEW.__name__, "bundle": view._bundle,
+                       **view.export_state()}, indent=1, sort_keys=True) + "\n"
     path = FIXTURES / f"{name}.json"
     if os.environ.get("XAI_WRITE_FIXTURES"):
         FIXTURES.mkdir(parents=True, exist_ok=True)
