@@ -626,3 +626,31 @@ def open_html_file(page: Page, path: str | os.PathLike[str]) -> ConsoleLog:
     log = console_log(page)
     page.goto(p.as_uri(), wait_until="load")
     return log
+
+
+AXE_JS = REPO_ROOT / "js" / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG A and AA rules; best practices too (landmarks excepted: a widget lives inside someone
+# else's page, which owns the landmarks).
+_AXE_RUN_JS = """async ([selector]) => {
+  const r = await axe.run(selector ? document.querySelectorAll(selector) : document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+    rules: {region: {enabled: false}, 'landmark-one-main': {enabled: false},
+            'page-has-heading-one': {enabled: false}},
+  });
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
+}"""
+
+
+def axe_violations(
+    page: Page, selector: str | None = None, impacts: tuple[str, ...] = ("serious", "critical")
+) -> list[dict[str, Any]]:
+    """Run axe-core (the npm devDependency, injected from js/node_modules; never a CDN) on the
+    page or on the elements matching ``selector``; return the violations of the given impacts.
+    """
+    if not AXE_JS.is_file():
+        raise FileNotFoundError(f"{AXE_JS} is missing: run `cd js && npm ci`")
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(_AXE_RUN_JS, [selector])
+    return [v for v in found if v["impact"] in impacts]

@@ -5,6 +5,7 @@
 //
 //   interface State { title: string; data: Block | Empty; n_samples: number; sample: number }
 //   export default defineView<State>({ name: "senn", css, render(ctx) { ... } });
+import { guardKeys } from "./a11y";
 import { h, setText } from "./dom";
 import { currentPage, download, type ExportItem, exportMenu, Exports, fileName, figurePNG, figureSVG, toCSV } from "./export";
 import { Fetcher, type FetchModel, isStandalone } from "./fetch";
@@ -430,10 +431,7 @@ export function defineView<T>(spec: ViewSpec<T>): { render(props: RenderProps): 
       const ctx = new Context<T>(model, el);
       // JupyterLab's command-mode shortcuts listen on the document: keys meant for our controls
       // must not reach them (Enter would never commit a number, arrows would move between cells).
-      el.addEventListener("keydown", (e) => {
-        const t = e.target;
-        if (t instanceof Element && t.closest("input, select, button")) e.stopPropagation();
-      }, { signal: ctx.signal });
+      guardKeys(el, ctx.signal);
       // the header may be rebuilt without a new `ready()`: keep the export menu in it
       if (typeof MutationObserver !== "undefined") {
         const mo = new MutationObserver(() => ctx.placeExportMenu());
