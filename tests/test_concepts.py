@@ -488,5 +488,5 @@ def test_explain_bad_input_and_the_renamed_arguments():
     np.testing.assert_array_equal(stats.count, tree.node_statistics(c, y_pred).count)
     with pytest.raises(TypeError, match=r"pass 'y_pred' only"):
         tree.evaluate(c, y_pred, y_model=y_pred)
-    with pytest.raises(TypeError, match=r"missing the argument 'y_pred'"):
+    with pytest.raises(TypeError, match=r"missing 1 required positional argument: 'y_pred'"):
         tree.node_statistics(c)

@@ -629,10 +629,11 @@ def test_history_gives_the_trees_each_features_mean_since_the_start(step_model):
 
 def test_the_previous_keyword_names_still_work_with_a_warning(fitted, step_model):
     meme, x = fitted
-    with pytest.warns(FutureWarning, match=r"predict\(sequences=...\) is now predict\(X=...\)"):
+    with pytest.warns(FutureWarning,
+                      match=r"MEME.predict\(\): argument 'sequences' is deprecated.*use 'X'"):
         concepts, _ = meme.predict(sequences=x[:5])
     assert np.array_equal(concepts, meme.predict(x[:5])[0])
-    with pytest.raises(TypeError, match="got both 'sequences'"):
+    with pytest.raises(TypeError, match="pass 'X' only \\('sequences' is its deprecated name"):
         meme.explain(X=x, sequences=x)
     with pytest.warns(FutureWarning, match="X_test"):
         old = sweep(MEME(step_model, n_concepts=2, progress=False), x[:30], seeds=[0],

@@ -5,7 +5,6 @@ This is the computation behind :class:`xaiwidgets.ComparisonView`; it needs no w
 
 from __future__ import annotations
 
-import functools
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -19,6 +18,7 @@ from torch import nn
 from .._core.batching import batch_slices, map_batches
 from .._core.batching import progress as progress_bar
 from .._core.captum import quiet_captum
+from .._core.deprecation import renamed_attribute, renamed_keywords
 from .._core.explainers import Method, check_explained_targets, resolve_methods
 from .._core.modality import Masker, check_inputs
 from .._core.probe import preserved_model, resolve_layer, run_model, with_autograd
@@ -111,12 +111,7 @@ class AttributionResult(Result):
     pad_id: int | None = None
     y_true: np.ndarray | None = None
 
-    @property
-    def pred(self) -> np.ndarray:
-        """Deprecated alias of :attr:`y_pred` (removed in the next release)."""
-        warnings.warn("AttributionResult.pred is deprecated; use y_pred", FutureWarning,
-                      stacklevel=2)
-        return self.y_pred
+    pred = renamed_attribute("y_pred")
 
     @property
     def metric_indices(self) -> np.ndarray:
@@ -211,23 +206,9 @@ class AttributionResult(Result):
                     for m, d in self.scored_metrics().items()}
 
 
-_dataclass_init = AttributionResult.__init__
-
-
-@functools.wraps(_dataclass_init)
-def _init_with_pred(self: AttributionResult, *args: Any, pred: Any = None, **kwargs: Any
-                    ) -> None:
-    # ``pred=`` is the deprecated name of ``y_pred`` (one release)
-    if pred is not None:
-        if "y_pred" in kwargs:
-            raise TypeError("AttributionResult: pass y_pred only (pred is its deprecated name)")
-        warnings.warn("AttributionResult(pred=...) is deprecated; use y_pred=", FutureWarning,
-                      stacklevel=2)
-        kwargs["y_pred"] = pred
-    _dataclass_init(self, *args, **kwargs)
-
-
-setattr(AttributionResult, "__init__", _init_with_pred)  # noqa: B010 (mypy: no method assign)
+# ``pred=`` is the deprecated name of ``y_pred`` (one release)
+setattr(AttributionResult, "__init__",  # noqa: B010 (mypy: no method assign)
+        renamed_keywords(pred="y_pred")(AttributionResult.__init__))
 
 
 def _check_layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor, given: Any

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.tree import DecisionTreeClassifier
 
+from .._core.deprecation import renamed_keywords
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.labels import check_concepts
 from .._core.random import check_seed
@@ -418,8 +419,9 @@ class ConceptTree(XaiEstimator):
                             f"({self.classes_.dtype}), got {y_pred.dtype}") from err
         return y_pred, y, classes
 
-    def node_statistics(self, concepts: Mapping[str, Any], y_pred: Any = None, *,
-                        y_true: Any = None, model_pred: Any = None) -> NodeStatistics:
+    @renamed_keywords(model_pred="y_pred")
+    def node_statistics(self, concepts: Mapping[str, Any], y_pred: Any, *,
+                        y_true: Any = None) -> NodeStatistics:
         """How the samples with these (predicted) concepts flow through the tree: per node the
         samples reaching it, the model's class mix there, and the tree's fidelity / accuracy.
 
@@ -431,13 +433,12 @@ class ConceptTree(XaiEstimator):
             The model's predictions for them.
         y_true : array-like of shape (N,), optional
         model_pred : array-like, optional
-            Deprecated name of ``y_pred``.
+            Deprecated name of ``y_pred`` (keyword only; removed in the next release).
 
         See Also
         --------
         explain : the same per node of the tree as drawn, with the samples, as a result.
         """
-        y_pred = _renamed(y_pred, model_pred, "y_pred", "model_pred", "node_statistics()")
         x = self._encode(concepts)
         n = len(x)
         model_pred, y, classes = self._labels(y_pred, y_true, n)
@@ -567,14 +568,14 @@ class ConceptTree(XaiEstimator):
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ evaluate
+    @renamed_keywords(y_model="y_pred")
     def evaluate(
         self,
         concepts: Mapping[str, Any],
-        y_pred: Any = None,
+        y_pred: Any,
         *,
         y_true: Any = None,
         true_concepts: Mapping[str, Any] | None = None,
-        y_model: Any = None,
     ) -> ConceptTreeReport:
         """Fidelity, accuracy, reference tree, MPO and intervention curves on held-out data.
 
@@ -590,7 +591,7 @@ class ConceptTree(XaiEstimator):
             Ground-truth concepts (for concept accuracy, MPO, the reference tree and the
             intervention curve).
         y_model : array-like, optional
-            Deprecated name of ``y_pred``.
+            Deprecated name of ``y_pred`` (keyword only; removed in the next release).
 
         Notes
         -----
@@ -599,7 +600,7 @@ class ConceptTree(XaiEstimator):
         tree when there is one (it sees clean concepts), else from this tree; the reference
         code's bug of replacing the first i columns instead is avoided.
         """
-        y_model = _renamed(y_pred, y_model, "y_pred", "y_model", "evaluate()")
+        y_model = y_pred
         x = self._encode(concepts)
         n = len(x)
         y_model = match_labels(y_model, self.classes_, n, "y_pred")
@@ -645,17 +646,3 @@ class ConceptTree(XaiEstimator):
             report["intervention_fidelity"] = np.array(fid)
             report["intervention_accuracy"] = np.array(acc) if y_true is not None else None
         return ConceptTreeReport(**report)
-
-
-def _renamed(value: Any, old_value: Any, new: str, old: str, where: str) -> Any:
-    """The value of an argument renamed this release: its old keyword still works, with a
-    FutureWarning."""
-    if old_value is not None:
-        if value is not None:
-            raise TypeError(f"{where}: pass '{new}' only ('{old}' is its deprecated name)")
-        warnings.warn(f"{where}: argument '{old}' is deprecated and will be removed in the next "
-                      f"release; use '{new}'", FutureWarning, stacklevel=3)
-        return old_value
-    if value is None:
-        raise TypeError(f"{where}: missing the argument '{new}' (the model's predictions)")
-    return value

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
+from .._core.deprecation import renamed_keywords
 from .._core.estimator import Constraints, XaiEstimator
 from .._core.probe import with_autograd
 from .._core.random import check_seed
@@ -41,30 +41,6 @@ from .transitions import (
 )
 
 __all__ = ["MEME"]
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def renamed_keywords(**renames: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Accept the previous release's keyword names ``old=new`` for one more release, with a
-    FutureWarning (the sequences are ``X``, as everywhere else)."""
-    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(fn)
-        def inner(*args: P.args, **kwargs: P.kwargs) -> R:
-            for old, new in renames.items():
-                if old in kwargs:
-                    if new in kwargs:
-                        raise TypeError(f"{fn.__name__}() got both {old!r} (its previous "
-                                        f"name) and {new!r}")
-                    warnings.warn(f"{fn.__name__}({old}=...) is now {fn.__name__}({new}=...); "
-                                  "the old keyword goes in the next release", FutureWarning,
-                                  stacklevel=2)
-                    kwargs[new] = kwargs.pop(old)
-            return fn(*args, **kwargs)
-        return inner
-    return wrap
-
 
 SWEEP_K = (2, 3, 4, 5, 6)  # n_concepts="auto" for two classes; from C to C + 4 for C > 2
 DEEP = 6  # max_depth="auto" with more than two classes

@@ -10,9 +10,10 @@ import numpy as np
 from sklearn.base import clone
 
 from .._core.batching import progress as progress_bar
+from .._core.deprecation import renamed_keywords
 from .._core.probe import with_autograd
 from .._core.validation import check_int, describe
-from .extractor import MEME, renamed_keywords
+from .extractor import MEME
 from .states import capture_states
 from .transitions import window_features
 

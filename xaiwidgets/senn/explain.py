@@ -22,6 +22,7 @@ from torch import nn
 
 from .._core.batching import DEFAULT_BATCH_SIZE, map_batches
 from .._core.captum import quiet_captum
+from .._core.deprecation import renamed_attribute
 from .._core.explainers import resolve_methods
 from .._core.modality import check_inputs
 from .._core.probe import preserved_model, run_model, with_autograd
@@ -256,12 +257,7 @@ class SENNExplanation(Result):
                             f"{describe(self.stability)}")
         self.check_rows()
 
-    @property
-    def pred(self) -> np.ndarray:
-        """Deprecated: :attr:`y_pred`."""
-        warnings.warn("SENNExplanation.pred is deprecated; use y_pred", FutureWarning,
-                      stacklevel=2)
-        return self.y_pred
+    pred = renamed_attribute("y_pred")
 
     @property
     def contributions(self) -> np.ndarray:

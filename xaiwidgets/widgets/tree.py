@@ -8,13 +8,13 @@ computes nothing a user could not get without it: it only encodes the result for
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import traitlets as t
 
+from .._core.deprecation import renamed_keywords
 from .._core.rules import format_value
 from .._core.validation import check_class_names, check_int, check_option, describe
 from ..concepts.result import ConceptTreeResult
@@ -223,6 +223,7 @@ class ConceptTreeView(XaiWidget):
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
+    @renamed_keywords(model_pred="y_pred")
     def from_estimator(
         cls,
         tree: ConceptTree,
@@ -233,7 +234,6 @@ class ConceptTreeView(XaiWidget):
         y_pred: Any = None,
         y_true: Any = None,
         merge_same_class: bool = True,
-        model_pred: Any = None,
         **kwargs: Any,
     ) -> ConceptTreeView:
         """Build the view from a fitted :class:`ConceptTree` and the samples to show.
@@ -249,14 +249,6 @@ class ConceptTreeView(XaiWidget):
             raise TypeError(f"argument 'tree': expected a fitted ConceptTree, got "
                             f"{describe(tree)}")
         check_keywords(cls, kwargs)  # before any computation
-        if model_pred is not None:
-            if y_pred is not None:
-                raise TypeError("ConceptTreeView.from_estimator: pass 'y_pred' only "
-                                "('model_pred' is its deprecated name)")
-            warnings.warn("ConceptTreeView.from_estimator: argument 'model_pred' is deprecated "
-                          "and will be removed in the next release; use 'y_pred'",
-                          FutureWarning, stacklevel=2)
-            y_pred = model_pred
         tree._check_fitted("a ConceptTreeView")
         if concepts is None or y_pred is None:
             if extractor is None:
