@@ -306,9 +306,9 @@ def _collect(results: Mapping[str, Result], kinds: Sequence[str], features: Any,
                               values=vals)
         elif isinstance(r, Activations) and "neurons" in kinds:
             for f, arr in r.values.items():
+                seen_features.append(f)
                 if wanted is not None and f not in wanted:
                     continue
-                seen_features.append(f)
                 d = int(np.prod(arr.shape[1:], dtype=np.int64))
                 if d > max_neurons:
                     notes.append(f"feature {f!r} has {d} units, more than max_neurons="
