@@ -63,8 +63,9 @@ def test_the_planted_feature_is_the_top_rule(planted):
     text = d.text()
     assert f"Rule 1: {top.text}: covers {top.support} samples" in text
     assert "<b>pulse</b>" in d.columns  # names from data stay plain text
-    # the same with indices for the group, and the same seed: the same description
-    again = xw.describe_selection(res, np.flatnonzero(wrong), input_names=NAMES, seed=0)
+    # indices for the group, one thread: the same description
+    again = xw.describe_selection(res, np.flatnonzero(wrong), input_names=NAMES, seed=0,
+                                  n_jobs=1)
     assert again.text() == text
 
 
@@ -178,3 +179,20 @@ def test_bad_arguments_are_named(planted):
         args = {"source": res, "selected": ok, **change}
         with pytest.raises(err, match=pattern):
             xw.describe_selection(args.pop("source"), args.pop("selected"), **args)
+
+
+def test_many_columns_are_screened_and_a_planted_unit_is_found():
+    from xaiwidgets.runs.steps import Activations
+
+    rng = np.random.default_rng(4)
+    acts = rng.normal(size=(N, 40)).astype(np.float32)
+    source = {"features": Activations(values={"pen": acts}, layers={"pen": "fc1"})}
+    group = acts[:, 17] > 1.0
+    d = xw.describe_selection(source, group, max_columns=8, n_jobs=1)
+    assert len(d.columns) == 40 and d.columns[17] == "fc1[17]"
+    top = d.rules[0]
+    assert top.text.startswith("fc1[17] > 0.9") or top.text.startswith("fc1[17] > 1")
+    assert top.precision == 1.0 and top.recall == 1.0 and top.pvalue < 0.05
+    # the screen runs on the shuffled labels too: a random group stays insignificant
+    noise = xw.describe_selection(source, rng.random(N) < 0.2, max_columns=8)
+    assert all(r.pvalue >= 0.05 for r in noise.rules)

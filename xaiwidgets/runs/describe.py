@@ -21,7 +21,9 @@ returns a :class:`SelectionDescription`:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -428,20 +430,45 @@ def _condition_text(table: _Table, j: int, lo: float | None, hi: float | None) -
 
 
 def _mine(table: _Table, X: np.ndarray, rows: np.ndarray, y: np.ndarray, *, depth: int,
-          min_leaf: int, n_perm: int, max_rules: int, seed: int) -> list[Rule]:
+          min_leaf: int, n_perm: int, max_rules: int, max_columns: int, seed: int,
+          n_jobs: int) -> list[Rule]:
     ok = np.isfinite(X).all(axis=1)  # rows with a missing value (a failed sample) sit out
     X, y, rows = X[ok], y[ok], rows[ok]
     if len(np.unique(y)) < 2:
         return []
-    candidates = _rules(_fit_tree(X, y, depth, min_leaf, seed), X, y)[:max_rules]
+    xt = X.astype(np.float32)  # what the tree splits on (its own dtype: no copy per fit)
+    ranks = None
+    if X.shape[1] > max_columns:
+        from scipy.stats import rankdata
+
+        ranks = rankdata(X, axis=0)
+    middle = (len(X) + 1) / 2
+
+    def search(yv: np.ndarray) -> list[tuple[float, list[Any], np.ndarray]]:
+        """The tree's rules, on the ``max_columns`` columns whose mean rank differs most
+        between the group and the others (the screen is part of the search: the shuffled
+        labels go through it too)."""
+        if ranks is None:
+            return _rules(_fit_tree(xt, yv, depth, min_leaf, seed), xt, yv)
+        shift = np.abs(yv.astype(np.float64) @ ranks / max(int(yv.sum()), 1) - middle)
+        cols = np.sort(np.argsort(-shift, kind="stable")[:max_columns])
+        xs = np.ascontiguousarray(xt[:, cols])
+        return [(f1, [(int(cols[j]), lo, hi) for j, lo, hi in conds], cover)
+                for f1, conds, cover in _rules(_fit_tree(xs, yv, depth, min_leaf, seed), xs, yv)]
+
+    candidates = search(y)[:max_rules]
     if not candidates:
         return []
     rng = np.random.default_rng(seed)
-    null = np.empty(n_perm)
-    for k in range(n_perm):  # the same search on shuffled group labels: its best score
-        yp = rng.permutation(y)
-        found = _rules(_fit_tree(X, yp, depth, min_leaf, seed), X, yp)
-        null[k] = found[0][0] if found else 0.0
+    shuffled = [rng.permutation(y) for _ in range(n_perm)]  # drawn in order: seeded
+
+    def best(yp: np.ndarray) -> float:  # the same search on shuffled group labels
+        found = search(yp)
+        return found[0][0] if found else 0.0
+
+    # tree fits release the GIL: threads share X without copies
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        null = np.array(list(pool.map(best, shuffled)))
     n_group = int(y.sum())
     rules = []
     for score, conds, cover in candidates:
@@ -533,10 +560,12 @@ def describe_selection(
     max_depth: int = 3,
     min_support: float = 0.02,
     n_permutations: int = 99,
-    sample: int | None = 20_000,
+    sample: int | None = 10_000,
     max_neurons: int = 512,
+    max_columns: int = 24,
     level: float = 0.95,
     seed: int = 0,
+    n_jobs: int | None = None,
 ) -> SelectionDescription:
     """Describe a group of samples against the rest, in counts, metrics and rules in words.
 
@@ -567,12 +596,18 @@ def describe_selection(
         Smallest leaf, as a share of the mined samples.
     n_permutations : int, default 99
         Shuffled-label refits behind each p-value (at least 99).
-    sample : int or None, default 20_000
+    sample : int or None, default 10_000
         Rules are mined on at most this many samples (a seeded sample; None: all).
     max_neurons : int, default 512
+    max_columns : int, default 24
+        The tree sees the columns whose mean rank differs most between the group and the
+        others, this many (a screen repeated for every shuffled labelling).
     level : float, default 0.95
         Of the bootstrap intervals.
     seed : int, default 0
+    n_jobs : int, optional
+        Threads fitting the shuffled-label trees (default: one per core). The result does not
+        depend on it.
 
     Returns
     -------
@@ -585,9 +620,11 @@ def describe_selection(
     max_depth = check_int(max_depth, "max_depth", low=1, high=3)
     n_permutations = check_int(n_permutations, "n_permutations", low=99)
     max_neurons = check_int(max_neurons, "max_neurons", low=1)
+    max_columns = check_int(max_columns, "max_columns", low=1)
     sample = check_int(sample, "sample", low=10, allow_none=True)
     min_support = check_number(min_support, "min_support", low=0.0, high=0.5)
     level = check_number(level, "level", low=0.5, high=0.999)
+    n_jobs = check_int(n_jobs, "n_jobs", low=1, allow_none=True) or os.cpu_count() or 1
     if isinstance(columns, str) or not isinstance(columns, Sequence):
         raise TypeError(f"argument 'columns': expected a list of {list(COLUMN_KINDS)}, got "
                         f"{describe(columns)}")
@@ -651,7 +688,8 @@ def describe_selection(
     if table.names:
         rules = _mine(table, X, mined, y, depth=max_depth,
                       min_leaf=max(1, int(min_support * len(mined))), n_perm=n_permutations,
-                      max_rules=max_rules, seed=seed)
+                      max_rules=max_rules, max_columns=max_columns, seed=seed,
+                      n_jobs=n_jobs)
     return SelectionDescription(
         n_group=len(group), n_rest=len(rest), against=against_text, counts=counts,
         metrics=metrics, mean_attribution=mean_attr, rules=rules, columns=list(table.names),
