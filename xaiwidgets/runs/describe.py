@@ -245,6 +245,8 @@ class _Table:
         for j, (src, unit) in enumerate(self.sources):
             if unit is None:
                 out[:, j] = _column(src)[rows]
+                if self.kinds[j] != "number":  # code -1: a failed sample, missing
+                    out[out[:, j] < 0, j] = np.nan
                 continue
             key = id(src)
             if key not in cache:  # a feature's rows, read block by block
@@ -319,7 +321,7 @@ def _collect(results: Mapping[str, Result], kinds: Sequence[str], features: Any,
                 layer = r.layers.get(f, f)
                 for u in range(d):
                     table.add(f"{layer}[{u}]", f"{layer}[{u}]", "number", arr, unit=u)
-    if wanted is not None:
+    if wanted is not None and "neurons" in kinds:
         unknown = [f for f in wanted if f not in seen_features]
         if unknown:
             raise ValueError(f"argument 'features': no stored activations named {unknown}; "

@@ -337,7 +337,9 @@ def embed_run(run: Run, features: str | None = None, method: str = "pca", *, see
     block = _block(source, batch_size)
     params = {"method": method, "features": path, "feature": feature, "seed": seed,
               "batch_size": block, "sample": sample if method == "umap" else None,
-              "config": run.fingerprints.get("config")}
+              "config": run.fingerprints.get("config"),
+              # shard computations so far: a resumed job that recomputed rows changes it
+              "attempts": int(run.attempts.sum())}
     if not recompute and name in embedding_names(run):
         stored = _fresh_root(run)[f"{EMBED_GROUP}/{name}"]
         if all(stored.attrs.get(k) == v for k, v in params.items()):
