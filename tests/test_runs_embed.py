@@ -182,3 +182,24 @@ def test_failed_rows_are_left_out_and_get_nan(tmp_path):
 
     ref = PCA(2).fit_transform(x[ok])
     assert min(abs_corr(coords[ok][:, k], ref[:, k]) for k in range(2)) > 0.999
+
+
+def test_an_incomplete_or_resumed_run_is_embedded_again(tmp_path):
+    path = tmp_path / "small.zarr"
+    args = {"methods": None, "metrics": [], "features": {"hidden": "1"}, "shard_size": 20,
+            "client": "serial", "progress": False}
+    xw.explain_dataset(make_model(), data(60), path, **args)
+    first = xw.open_run(path).embed()
+    root = zarr.open_group(path, mode="r+")
+    root["_progress"][1:2] = 0  # as if the job had died inside shard 1
+    root["features/values/hidden"][20:40] = 0.0
+    with pytest.raises(ValueError, match=r"argument 'run': shards \[1\].*resume"):
+        xw.open_run(path).embed(recompute=True)
+    # the stored embedding is still listed: it was complete when written
+    assert np.array_equal(xw.open_run(path).embedding()[...], first)
+    xw.explain_dataset(make_model(), data(60), path, resume=True, **args)
+    run = xw.open_run(path)
+    assert run.embedding().attrs["attempts"] == 3 and int(run.attempts.sum()) == 4
+    again = run.embed()  # rows were recomputed: embedded again, the same values
+    assert run.embedding().attrs["attempts"] == 4
+    assert np.allclose(again, first, atol=1e-5)
