@@ -4,6 +4,8 @@ intervals and mean attributions equal numpy on the same rows, in memory and from
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -63,6 +65,10 @@ def test_the_planted_feature_is_the_top_rule(planted):
     text = d.text()
     assert f"Rule 1: {top.text}: covers {top.support} samples" in text
     assert "<b>pulse</b>" in d.columns  # names from data stay plain text
+    plain = json.loads(json.dumps(d.to_dict(rows=True)))
+    assert plain["rules"][0]["text"] == top.text and plain["rules"][0]["rows"] == \
+        top.rows.tolist()
+    assert plain["counts"][0]["group"] == d.counts[0].group and plain["text"] == text
     # indices for the group, one thread: the same description
     again = xw.describe_selection(res, np.flatnonzero(wrong), input_names=NAMES, seed=0,
                                   n_jobs=1)

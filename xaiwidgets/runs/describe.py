@@ -185,6 +185,31 @@ class SelectionDescription:
     def __str__(self) -> str:
         return self.text()
 
+    def to_dict(self, rows: bool = False) -> dict[str, Any]:
+        """JSON-ready plain data (NaN as None): everything but the mean attributions, with
+        each rule's covered rows as a list when ``rows``."""
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, (list, tuple)):
+                return [clean(x) for x in v]
+            return v
+
+        return {
+            "n_group": self.n_group, "n_rest": self.n_rest, "against": self.against,
+            "counts": [{"column": c.column, "classes": c.classes, "group": c.group,
+                        "rest": c.rest} for c in self.counts],
+            "metrics": [{"method": m.method, "metric": m.metric, "group": clean(m.group),
+                         "rest": clean(m.rest)} for m in self.metrics],
+            "rules": [{"text": r.text, "conditions": clean(r.conditions), "support": r.support,
+                       "covered": r.covered, "precision": r.precision, "recall": r.recall,
+                       "pvalue": r.pvalue, **({"rows": r.rows.tolist()} if rows else {})}
+                      for r in self.rules],
+            "columns": self.columns, "n_permutations": self.n_permutations,
+            "mined_rows": self.mined_rows, "level": self.level, "notes": self.notes,
+            "text": self.text(),
+        }
+
 
 def _num(v: float) -> str:
     return "nan" if not math.isfinite(v) else f"{v:.3g}"
