@@ -36,6 +36,16 @@ describe("guardKeys", () => {
     key(document.body, "ArrowUp");
     expect(seen).toEqual(["S-Enter", "ArrowUp"]);
   });
+
+  it("still keeps a key whose handler redraws (detaches) its own target", () => {
+    const { root, items } = list(2);
+    guardKeys(root, new AbortController().signal);
+    items[0].addEventListener("keydown", () => items[0].remove());
+    const seen: string[] = [];
+    document.addEventListener("keydown", (e) => seen.push(e.key));
+    key(items[0], "Enter");
+    expect(seen).toEqual([]);
+  });
 });
 
 describe("roving", () => {
@@ -71,7 +81,7 @@ describe("roving", () => {
       orientation: "grid",
       columns: () => 3,
       escape: () => escaped++,
-      move: (it, e) => (e.key === "p" ? items[5] : undefined),
+      move: (_it, e) => (e.key === "p" ? items[5] : undefined),
     }, new AbortController().signal);
     items[0].focus();
     key(items[0], "ArrowDown");

@@ -10,11 +10,17 @@
  * the view belongs to the view. Shift / Ctrl / Alt + Enter still run the cell.
  */
 export function guardKeys(root: HTMLElement, signal: AbortSignal): void {
+  // Decided on the way down (capture), applied on the way up: a handler that redraws the view
+  // on a key detaches the key's own target, and `root.contains` would then say "not ours".
+  const ours = new WeakSet<Event>();
   root.addEventListener("keydown", (e) => {
     const t = e.target;
-    if (!(t instanceof Element) || !root.contains(t)) return;
+    if (!(t instanceof Node) || !root.contains(t)) return;
     if (e.key === "Enter" && (e.shiftKey || e.ctrlKey || e.altKey || e.metaKey)) return;
-    e.stopPropagation();
+    ours.add(e);
+  }, { signal, capture: true });
+  root.addEventListener("keydown", (e) => {
+    if (ours.has(e)) e.stopPropagation();
   }, { signal });
 }
 
