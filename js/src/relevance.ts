@@ -9,7 +9,7 @@ import { inputRGBA } from "./lib/heatmap";
 import { Tooltip, type TipLine } from "./lib/tooltip";
 import { defineView, errorText, type ViewContext } from "./lib/view";
 import { type Empty, floats, ints, isEmpty, isQuantized, type NDArray, type Quantized } from "./lib/wire";
-import { barChart, fmtSigned, rowOrder } from "./views/relevance-bars";
+import { barChart, clipName, fmtSigned, rowOrder } from "./views/relevance-bars";
 import { addPrototypes, prototypeRow, type Prototype, type PrototypeBlock } from "./views/relevance-prototypes";
 import { stabilityCaption, stabilityChart, stabilityOf, type Stability, type StabilityState } from "./views/relevance-stability";
 import css from "./relevance.css";
@@ -233,13 +233,15 @@ function render(ctx: ViewContext<RelevanceState>): void {
     return lines;
   }
 
-  /** A concept in words, for screen readers: its relevance, activation and contribution. */
+  /** A concept in words, for screen readers: its relevance, activation and contribution. It
+   * starts with the bar's visible text (name and value), as a spoken label should. */
   function conceptLabel(smp: SennSample, j: number): string {
     const nm = names()[j] ?? `concept ${j + 1}`;
+    const shown = clipName(nm, 22);
     const rel = smp.relevances[j];
     const act = smp.concepts[j];
     const n = protos.get(j)?.length ?? 0;
-    return `${nm}: relevance θ ${fmtSigned(rel)}, ${learned() ? "activation" : "value"} h ${fmtSigned(act)}, contribution θ·h ${fmtSigned(rel * act)}${n ? `, ${n} prototypes` : ""}`;
+    return `${shown} ${fmtSigned(rel)} relevance θ; ${learned() ? "activation" : "value"} h ${fmtSigned(act)}; contribution θ·h ${fmtSigned(rel * act)}${n ? `; ${n} prototypes` : ""}${shown !== nm ? `; full name ${nm}` : ""}`;
   }
 
   function setHover(row: number, ev?: MouseEvent | Element): void {
@@ -320,7 +322,9 @@ function render(ctx: ViewContext<RelevanceState>): void {
       const row = prototypeRow(name, j, list, k, !standalone);
       row.setAttribute("role", "option");
       row.setAttribute("aria-selected", String(j === pinned));
-      row.setAttribute("aria-label", `${name}: ${list.length ? list.map((p) => `sample ${p.index} (h ${fmtSigned(p.activation)})`).join(", ") : "prototypes not loaded"}`);
+      // the visible text first (the name, and the sample numbers of rows without images)
+      const ids = list.filter((p) => !p.q).map((p) => `#${p.index}`).join(" ");
+      row.setAttribute("aria-label", `${name}${ids ? ` ${ids}` : ""}: ${list.length ? list.map((p) => `sample ${p.index} h ${fmtSigned(p.activation)}`).join(", ") : "prototypes not loaded"}`);
       row.classList.toggle("xai-pinned", j === pinned);
       row.addEventListener("mouseenter", () => setHover(j), { signal });
       row.addEventListener("mouseleave", () => setHover(-1), { signal });

@@ -188,7 +188,7 @@ describe("SENNView", () => {
     const bars = rows(el, "relevance");
     expect(bars.map((g) => g.getAttribute("role"))).toEqual(["option", "option", "option"]);
     // sample 0: relevances +0.1, -0.2, +0.3; activations -1, 0, 1
-    expect(bars[0].getAttribute("aria-label")).toBe("c1: relevance θ +0.1, activation h -1, contribution θ·h -0.1, 4 prototypes");
+    expect(bars[0].getAttribute("aria-label")).toBe("c1 +0.1 relevance θ; activation h -1; contribution θ·h -0.1; 4 prototypes");
     const act = el.querySelector("svg.xai-senn-activation")!;
     expect(act.getAttribute("role")).toBe("img");
     expect(act.getAttribute("aria-label")).toBe("concept activation h(x) of sample 0: c1 -1, c2 0, c3 +1");
@@ -208,7 +208,7 @@ describe("SENNView", () => {
     expect(rows(el, "activation")[1].classList.contains("xai-pinned")).toBe(true);
     const protoRows = $$(el, ".xai-senn-proto-row");
     expect(protoRows[1].classList.contains("xai-pinned")).toBe(true);
-    expect(protoRows[1].getAttribute("aria-label")).toMatch(/^c2: sample \d+ \(h [-+\d.]+\), /);
+    expect(protoRows[1].getAttribute("aria-label")).toMatch(/^c2: sample \d+ h [-+\d.]+, /);
     // the pin survives a new sample
     (el.querySelector(".xai-next") as HTMLButtonElement).click();
     expect(rows(el, "relevance")[1].getAttribute("aria-selected")).toBe("true");
