@@ -611,6 +611,8 @@ function render(ctx: ViewContext<RedescriptionState>): void {
 
   function rebuild(): void {
     load();
+    // a row selected from Python behind its complement is shown unfolded
+    if (selected >= 0 && rows.complement[selected] >= 0) unfolded.add(rows.complement[selected]);
     ui = buildUI();
     drawTable();
     showDetail(false);

@@ -81,13 +81,13 @@ export function coverageHeatmap(o: CoverageOptions): Coverage {
       o.tooltip.hide();
       o.onClear?.();
     },
-    focus: (cell) => {
-      const r = cell.getBoundingClientRect();
-      const label = cell.getAttribute("aria-label") ?? "";
-      if (cell.tagName === "TD") o.tooltip.show({ clientX: r.right, clientY: r.bottom }, [label]);
-      else o.tooltip.hide();
-    },
   }, o.signal);
+  table.addEventListener("focusin", (e) => {
+    const cell = e.target instanceof HTMLElement ? e.target : null;
+    if (!cell?.classList.contains("xai-filled")) return o.tooltip.hide();
+    const r = cell.getBoundingClientRect();
+    o.tooltip.show({ clientX: r.right, clientY: r.bottom }, [cell.getAttribute("aria-label") ?? ""]);
+  }, { signal: o.signal });
   table.addEventListener("focusout", () => o.tooltip.hide(), { signal: o.signal });
   return {
     el: wrap,
