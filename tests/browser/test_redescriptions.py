@@ -208,6 +208,7 @@ def test_keyboard_reading_order_folding_and_an_empty_filter(page, restating):
     wait_for_widgets(page)
     listed = _listed(w)
     assert _rows(page) == listed
+    screenshot(page.locator(".xai-root"), "redescriptions-reading-order-800")
     # the first row explains with a feature; the J = 1 restatements of the prediction come last
     assert "predicted" not in r.right_rule[listed[0]]
     assert r.right_rule[listed[-1]].startswith("predicted = ")
