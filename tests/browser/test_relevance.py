@@ -37,7 +37,7 @@ def exports(tmp_path_factory):
     x = torch.randn(80, 4)
     fit_senn(tab, x, (x[:, 0] - x[:, 1] > 0).long(), epochs=3, progress=False)
     st = stability(tab, x[:6], ["saliency", "integrated_gradients"], n_samples=4)
-    SENNView(tab.explain(x[:6]), stability=st, class_names=["no", "<i>yes</i>"],
+    SENNView(tab.explain(x[:6]).with_stability(st), class_names=["no", "<i>yes</i>"],
              title="<b>tabular</b> SENN").to_html(out / "tabular.html")
     torch.manual_seed(0)
     img = SENN.images(1, 3, 4, image_size=16)
