@@ -126,7 +126,7 @@ def test_export_filters_sorts_and_shows_support_sets_offline(page, exported, sch
     k = int(cells.first.get_attribute("data-neuron"))
     cells.first.click()
     assert {int(res.neuron[r]) for r in _rows(page)} == {k}
-    page.locator("table.xai-rd-table tbody tr").first.click()
+    page.locator("table.xai-rd-table tbody tr[data-row]:not([hidden])").first.click()
     assert page.locator("td.xai-cov-cell.xai-linked").count() >= 1
     screenshot(page.locator(".xai-root"), f"redescriptions-export-{scheme}")
     assert not console.errors, console.format()
@@ -166,10 +166,11 @@ def test_lab_renders_and_fetches_thumbnails_through_the_kernel(page,
                   if o.get("output_type") == "stream")
     n_rows = int(out.split("rows ")[1].split()[0])
     assert n_rows >= 2
-    assert page.locator("table.xai-rd-table tbody tr").count() == n_rows
+    # every rule has a row (a folded complement's is hidden under its partner's)
+    assert page.locator("table.xai-rd-table tbody tr[data-row]").count() == n_rows
     # nothing is embedded: the first row's thumbnails need a kernel round-trip
     assert page.locator("canvas.xai-thumb").count() == 0
-    page.locator("table.xai-rd-table tbody tr").first.click()
+    page.locator("table.xai-rd-table tbody tr[data-row]:not([hidden])").first.click()
     page.wait_for_function(
         "() => document.querySelectorAll('canvas.xai-thumb').length > 0 && "
         "document.querySelectorAll('.xai-thumb-slot').length === 0", timeout=30_000)
