@@ -389,7 +389,7 @@ function render(ctx: ViewContext<RedescriptionState>): void {
         }
       }
     }
-    if (!vis.length) body.push(h("tr", { class: "xai-empty" }, [h("td", { colspan: 7, class: "xai-hint", text: "no rows match the filters" })]));
+    if (!vis.length) body.push(h("tr", { class: "xai-empty" }, [h("td", { colspan: 7, class: "xai-hint", text: rows.count ? "no rows match the filters" : "no redescriptions passed the miner's filters" })]));
     ui.tbody.replaceChildren(...body);
     rowNav?.refresh();
     const sel = selected >= 0 ? ui.tbody.querySelector<HTMLElement>(`tr[data-row="${selected}"]`) : null;
@@ -478,8 +478,8 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     if (!ui) return;
     const d = ui.detail;
     if (selected < 0) {
-      const none = ui.tbody.querySelector("tr.xai-empty") !== null;
-      d.replaceChildren(h("div", { class: "xai-hint xai-detail-empty", text: none ? "no rows match the filters" : "click a row (or Enter on it) for its support sets and samples" }));
+      const none = ui.tbody.querySelector("tr.xai-empty")?.textContent;
+      d.replaceChildren(h("div", { class: "xai-hint xai-detail-empty", text: none || "click a row (or Enter on it) for its support sets and samples" }));
       coverage?.link(-1, []);
       return;
     }

@@ -313,6 +313,11 @@ describe("RedescriptionView view", () => {
     text.value = "";
     text.dispatchEvent(new Event("input"));
     expect(el.querySelector("tr.xai-selected")).toBeNull(); // the dropped selection stays dropped
+ 
+    // nothing mined at all says so instead
+    const empty = mount(new FakeModel(traits({ rows: {}, coverage: {} }))).el;
+    expect(empty.querySelector("tr.xai-empty")!.textContent).toBe("no redescriptions passed the miner's filters");
+    expect(empty.querySelector(".xai-detail-empty")!.textContent).toBe("no redescriptions passed the miner's filters");
   });
 
   it("a row click shows its support bars, columns and samples; missing ones are fetched", async () => {
