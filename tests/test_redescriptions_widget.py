@@ -196,3 +196,74 @@ def test_a_result_pickled_by_the_previous_release_still_loads(tabular):
     np.testing.assert_array_equal(back.left_holds, r.left_holds)
     np.testing.assert_array_equal(back.right_holds, r.right_holds)
     assert back.sample_kind == "none" and back.to_frame().equals(r.to_frame())
+
+
+@pytest.fixture(scope="module")
+def predicted():
+    """A neuron that fires on the predicted class and one that follows a feature: the miner
+    finds each rule with its complement, and the first neuron's rules restate the prediction."""
+    rng = np.random.default_rng(0)
+    n = 200
+    radius = rng.uniform(5, 25, n)
+    pred = np.where(radius + rng.normal(0, 2, n) > 15, "malignant", "benign")
+    attrs = pd.DataFrame({"radius": radius, "texture": rng.normal(size=n), "predicted": pred})
+    acts = np.stack([(pred == "malignant") * 1.0 + 0.01 * rng.random(n),
+                     np.maximum(0, attrs.texture.to_numpy()) + 0.1 * rng.random(n)], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return RedescriptionMiner(progress=False, seed=0).fit(acts, attrs).result_
+
+
+def test_reading_order_folds_complements_and_lists_restatements_last(predicted):
+    r = predicted
+    left, right = np.asarray(r.left_holds, bool), np.asarray(r.right_holds, bool)
+    comp = r.complements()
+    pairs = [(i, int(c)) for i, c in enumerate(comp) if c >= 0]
+    assert len(pairs) >= 4  # both neurons' best rules come with their complements
+    for i, c in pairs:  # exactly the other samples, on both sides, the same neuron
+        assert comp[c] == i and r.neuron[i] == r.neuron[c]
+        np.testing.assert_array_equal(left[:, c], ~left[:, i])
+        np.testing.assert_array_equal(right[:, c], ~right[:, i])
+    for i in np.flatnonzero(comp < 0):
+        assert not any((left[:, j] == ~left[:, i]).all() and (right[:, j] == ~right[:, i]).all()
+                       for j in range(r.n_redescriptions) if r.neuron[j] == r.neuron[i])
+    restates = r.restates(["predicted"])
+    assert restates.any() and not restates.all()
+    for i in range(r.n_redescriptions):
+        assert restates[i] == (r.right_rule[i].startswith("predicted = ")
+                               and " AND " not in r.right_rule[i])
+    w = RedescriptionView(r)  # "predicted" is restating by default
+    order = w.order.tolist()
+    assert sorted(order) == list(range(r.n_redescriptions))
+    ranks = [(int(restates[i]), -round(float(r.jaccard[i]), 6), float(r.pvalue[i]),
+              -int(r.support[i]), i) for i in order]
+    assert ranks == sorted(ranks)  # informative first, then J, p, support, mined order
+    first = order[0]
+    assert not restates[first] and r.jaccard[first] == r.jaccard.max()
+    # on the wire: rank, the complement pairs and the restatement flags
+    rows = synced(w, "rows")
+    np.testing.assert_array_equal(array_from_wire(rows["rank"])[order],
+                                  np.arange(r.n_redescriptions))
+    np.testing.assert_array_equal(array_from_wire(rows["complement"]), comp)
+    np.testing.assert_array_equal(array_from_wire(rows["restates"]), restates)
+    # nothing restates without the prediction named
+    none = RedescriptionView(r, restating=[])
+    assert not synced(none, "rows")["restates"]["data"].strip(b"\x00")
+    # the static snapshot lists the same order, complements folded
+    page = w._static_html()
+    folded = int((comp >= 0).sum() // 2)
+    assert f"{r.n_redescriptions - folded} rules, informative first ({folded} complements " \
+           "folded)" in page
+    shown = [i for i in order if comp[i] < 0 or order.index(int(comp[i])) > order.index(i)]
+    at = [page.index(f"<td style='text-align:left'>{html.escape(r.right_rule[i], quote=False)}"
+                     "</td>") for i in shown]
+    assert at == sorted(at)
+
+
+def test_restating_is_checked(predicted):
+    with pytest.raises(ValueError, match=r"argument 'restating': expected right-view columns"
+                                         r".*got unknown \['pred'\]"):
+        RedescriptionView(predicted, restating=["pred"])
+    with pytest.raises(TypeError, match=r"argument 'restating': expected a sequence of "
+                                        r"right-view column names, got"):
+        RedescriptionView(predicted, restating="predicted")

@@ -1,6 +1,7 @@
 // RedescriptionView view (js/README.md "RedescriptionView state"). Sorting, filtering (J / p
 // sliders, text, set, a heatmap cell) and selection are local; the kernel is only asked for the
 // samples (thumbnails or table rows) of a selected row that were not embedded.
+import { describePicture, roving, type Roving } from "./lib/a11y";
 import { getLUT, lutColor, textColorOn } from "./lib/colormap";
 import { h, putRGBA, setText } from "./lib/dom";
 import { inputRGBA } from "./lib/heatmap";
@@ -9,6 +10,9 @@ import { defineView, errorText, type ViewContext } from "./lib/view";
 import { type Empty, floats, ints, isEmpty, type NDArray, type Quantized } from "./lib/wire";
 import { coverageHeatmap, type Coverage } from "./views/redescription_coverage";
 import {
+  foldedInto,
+  groupRows,
+  isFolded,
   jCode,
   type Filter,
   type Part,
@@ -87,9 +91,14 @@ function render(ctx: ViewContext<RedescriptionState>): void {
   const lut = getLUT("viridis");
   let rows: Rows;
   let filter: Filter;
-  let sortKey: SortKey = "jaccard";
-  let descending = true;
+  // the reading order (informative first, computed in Python) until a header is clicked
+  let sortKey: SortKey = "rank";
+  let descending = false;
   let selected = -1;
+  let grouped = true;
+  const collapsed = new Set<number>(); // neurons whose group is folded
+  const unfolded = new Set<number>(); // rows whose folded complement is shown
+  let rowNav: Roving | null = null;
   let ui: ReturnType<typeof buildUI> | null = null;
   let coverage: Coverage | null = null;
   let tooltip: Tooltip | null = null;
@@ -157,7 +166,20 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     const text = h("input", { type: "search", class: "xai-text-filter", placeholder: "filter rules / neurons", "aria-label": "filter" });
     const setSel = h("select", { class: "xai-set", "aria-label": "set" }, SET_FILTERS.map((v) => h("option", { value: v, text: v })));
     const clear = h("button", { type: "button", class: "xai-clear", text: "clear filters", title: "show every redescription" });
-    const note = h("span", { class: "xai-filter-note xai-hint" });
+    const note = h("span", { class: "xai-filter-note xai-hint", role: "status" });
+    const groupBox = h("input", { type: "checkbox", class: "xai-group-by" });
+    groupBox.checked = grouped;
+    groupBox.addEventListener("change", () => {
+      grouped = groupBox.checked;
+      drawTable();
+    }, { signal });
+    const compBox = h("input", { type: "checkbox", class: "xai-show-complements" });
+    compBox.addEventListener("change", () => {
+      // every row with a complement unfolded (each can still be folded on its own)
+      unfolded.clear();
+      if (compBox.checked) for (let i = 0; i < rows.count; i++) if (rows.complement[i] >= 0) unfolded.add(i);
+      drawTable();
+    }, { signal });
     jIn.addEventListener("input", () => {
       filter.minJ = Number(jIn.value);
       setText(jVal, `≥ ${filter.minJ.toFixed(2)}`);
@@ -189,9 +211,12 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     const controls = h("div", { class: "xai-controls" }, [
       h("label", { title: "show redescriptions with at least this Jaccard index" }, ["J", jIn, jVal]),
       h("label", { title: "show redescriptions with at most this p-value" }, ["p", pIn, pVal]),
-      text, setSel, clear, note,
+      text, setSel, clear,
+      h("label", { title: "gather the rules of each neuron under one header row (Enter or click folds it)" }, [groupBox, "group by neuron"]),
+      h("label", { title: "a rule and its complement (not q1 ⇔ not q2: exactly the other samples) are one row; show both" }, [compBox, "show complements"]),
+      note,
     ]);
-    const table = h("table", { class: "xai-rd-table" });
+    const table = h("table", { class: "xai-rd-table", role: "treegrid", "aria-label": "redescriptions: Up / Down move, Enter selects, Right / Left unfold / fold, Escape clears the selection" });
     const heads: [SortKey, string, string][] = [
       ["neuron", "neuron", "the left view's column the redescription is about"],
       ["left", "left rule", "query over the left view"],
@@ -202,7 +227,7 @@ function render(ctx: ViewContext<RedescriptionState>): void {
       ["set", "set", "individual: the left rule is about the neuron alone; interaction: it combines other neurons"],
     ];
     const thead = h("thead", {}, [h("tr", {}, heads.map(([key, label, tip]) => {
-      const th = h("th", { scope: "col", "data-key": key, text: label, title: tip });
+      const th = h("th", { scope: "col", "data-key": key, title: tip }, [h("button", { type: "button", class: "xai-sort", text: label, "aria-label": `sort by ${label}` })]);
       th.addEventListener("click", () => {
         if (sortKey === key) descending = !descending;
         else {
@@ -215,6 +240,24 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     }))]);
     const tbody = h("tbody");
     table.append(thead, tbody);
+    // the sort buttons are one Tab stop (Left / Right move, Enter sorts)
+    roving(thead, { items: () => [...thead.querySelectorAll<HTMLElement>("button.xai-sort")], orientation: "horizontal" }, signal);
+    rowNav = roving(tbody, {
+      items: () => [...tbody.querySelectorAll<HTMLElement>("tr.xai-group, tr[data-row]")].filter((tr) => !tr.hidden),
+      orientation: "vertical",
+      // a key that redraws the rows detaches its target, which the view's key guard then no
+      // longer sees as its own: such keys stop here
+      activate: (tr, e) => {
+        e.stopPropagation();
+        tr.click();
+      },
+      escape: () => select(-1),
+      move: (tr, e) => {
+        const to = moveKey(tr, e);
+        if (to !== undefined) e.stopPropagation();
+        return to;
+      },
+    }, signal);
     const wrap = h("div", { class: "xai-rd-table-wrap" }, [table]);
     const detail = h("div", { class: "xai-rd-side" });
     status.idle();
@@ -233,9 +276,55 @@ function render(ctx: ViewContext<RedescriptionState>): void {
         filter.attribute = attribute;
         drawTable();
       },
+      onClear() {
+        filter.neuron = -1;
+        filter.attribute = -1;
+        drawTable();
+      },
     });
     el.append(coverage.el);
     return { table, thead, tbody, detail, note };
+  }
+
+  /** Right / Left in the table: unfold / fold a group or a complement, else go to the parent. */
+  function moveKey(tr: HTMLElement, e: KeyboardEvent): HTMLElement | null | undefined {
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft" || !ui) return undefined;
+    const right = e.key === "ArrowRight";
+    if (tr.classList.contains("xai-group")) {
+      const k = Number(tr.dataset.group);
+      if (right === collapsed.has(k)) {
+        if (right) collapsed.delete(k);
+        else collapsed.add(k);
+        drawTable();
+        return null;
+      }
+      if (!right) return null;
+      const next = tr.nextElementSibling;
+      return next instanceof HTMLElement && next.dataset.row !== undefined ? next : null;
+    }
+    const i = Number(tr.dataset.row);
+    if (tr.dataset.partner !== undefined) { // a complement row: Left goes to its partner
+      return right ? null : ui.tbody.querySelector<HTMLElement>(`tr[data-row="${tr.dataset.partner}"]`);
+    }
+    if (tr.hasAttribute("aria-expanded")) {
+      const open = tr.getAttribute("aria-expanded") === "true";
+      if (right !== open) {
+        toggleComplement(i);
+        return null;
+      }
+      if (right) return tr.nextElementSibling instanceof HTMLElement ? tr.nextElementSibling : null;
+    }
+    if (right) return null;
+    let up = tr.previousElementSibling;
+    while (up && !up.classList.contains("xai-group")) up = up.previousElementSibling;
+    return up instanceof HTMLElement ? up : null;
+  }
+
+  function toggleComplement(i: number): void {
+    const tr = ui?.tbody.querySelector<HTMLElement>(`tr[data-row="${i}"]`);
+    if (tr?.getAttribute("aria-expanded") === "true") unfolded.delete(i);
+    else unfolded.add(i);
+    drawTable();
   }
 
   // exports (lib/export.ts): the rules the table lists (filter and order as shown, no row cap)
@@ -250,41 +339,138 @@ function render(ctx: ViewContext<RedescriptionState>): void {
   function drawTable(): void {
     if (!ui) return;
     const names = neurons();
-    const idx = sortRows(visibleRows(rows, filter, names), rows, sortKey, descending, names);
+    const vis = visibleRows(rows, filter, names);
+    const shown = new Set(vis);
+    const order = sortRows(vis, rows, sortKey, descending, names);
     for (const th of ui.thead.querySelectorAll<HTMLElement>("th")) {
       const key = SORT_KEYS.find((k) => k === th.dataset.key);
       if (key === sortKey) th.setAttribute("aria-sort", descending ? "descending" : "ascending");
       else th.removeAttribute("aria-sort");
     }
+    // a selection the filters hide is dropped: no stale detail
+    if (selected >= 0 && !shown.has(selected)) selected = -1;
+    const active = document.activeElement;
+    const focusKey = active instanceof HTMLElement && ui.tbody.contains(active) ? rowKey(active) : null;
+    const listed = order.filter((i) => !isFolded(rows, i, shown));
+    const groups = grouped ? groupRows(listed, rows) : [{ neuron: -1, rows: listed }];
     const body: HTMLTableRowElement[] = [];
-    for (const i of idx.slice(0, MAX_ROWS)) {
-      const j = rows.jaccard[i];
-      const code = jCode(j, floorJ());
-      const jCell = h("td", { class: "xai-num xai-j", text: j.toFixed(3) });
-      jCell.style.background = lutColor(lut, code);
-      jCell.style.color = textColorOn(lut, code);
-      const tr = h("tr", { "data-row": i, class: i === selected ? "xai-selected" : undefined }, [
-        h("td", { class: "xai-neuron", text: names[rows.neuron[i]] ?? String(rows.neuron[i]) }),
-        h("td", { class: "xai-rule xai-left", text: rows.leftRule[i] }),
-        h("td", { class: "xai-rule xai-right", text: rows.rightRule[i] }),
-        jCell,
-        h("td", { class: "xai-num xai-p", text: pText(rows.log10p[i]) }),
-        h("td", { class: "xai-num xai-support", text: String(rows.support[i]) }),
-        h("td", { class: "xai-set", text: rows.interaction[i] ? "interaction" : "individual" }),
-      ]);
-      tr.addEventListener("click", () => select(i), { signal });
-      body.push(tr);
+    let drawn = 0;
+    for (const g of groups) {
+      if (drawn >= MAX_ROWS) break;
+      if (grouped) {
+        const open = !collapsed.has(g.neuron);
+        const best = g.rows.reduce((m, i) => Math.max(m, rows.jaccard[i]), 0);
+        const folded = g.rows.filter((i) => foldedInto(rows, i, shown) >= 0).length;
+        const restate = g.rows.filter((i) => rows.restates[i]).length;
+        const bits = [`${names[g.neuron] ?? String(g.neuron)}`, `${g.rows.length} rule${g.rows.length === 1 ? "" : "s"}`, `best J ${best.toFixed(3)}`];
+        if (folded) bits.push(`${folded} with ${folded === 1 ? "its complement" : "their complements"} folded`);
+        if (restate) bits.push(`${restate} only ${restate === 1 ? "restates" : "restate"} the prediction`);
+        const tr = h("tr", { class: "xai-group", "data-group": g.neuron, "aria-level": 1, "aria-expanded": String(open) }, [
+          h("td", { colspan: 7 }, [h("span", { class: "xai-twisty", "aria-hidden": "true", text: open ? "▾" : "▸" }), bits.join(" · ")]),
+        ]);
+        tr.addEventListener("click", () => {
+          if (collapsed.has(g.neuron)) collapsed.delete(g.neuron);
+          else collapsed.add(g.neuron);
+          drawTable();
+        }, { signal });
+        body.push(tr);
+        if (!open) continue;
+      }
+      for (const i of g.rows) {
+        if (drawn >= MAX_ROWS) break;
+        const c = foldedInto(rows, i, shown);
+        const open = c >= 0 && unfolded.has(i);
+        body.push(dataRow(i, grouped ? 2 : 1, c, open, -1));
+        drawn++;
+        if (c >= 0) {
+          const tr = dataRow(c, grouped ? 3 : 2, -1, false, i);
+          tr.hidden = !open;
+          body.push(tr);
+        }
+      }
     }
+    if (!vis.length) body.push(h("tr", { class: "xai-empty" }, [h("td", { colspan: 7, class: "xai-hint", text: rows.count ? "no rows match the filters" : "no redescriptions passed the miner's filters" })]));
     ui.tbody.replaceChildren(...body);
-    const bits: string[] = [`${idx.length} of ${rows.count} shown`];
-    if (idx.length > MAX_ROWS) bits.push(`first ${MAX_ROWS} drawn; narrow the filter`);
+    rowNav?.refresh();
+    const sel = selected >= 0 ? ui.tbody.querySelector<HTMLElement>(`tr[data-row="${selected}"]`) : null;
+    const back = focusKey ? ui.tbody.querySelector<HTMLElement>(focusKey) : null;
+    if (back) rowNav?.setCurrent(back, true);
+    else if (sel) rowNav?.setCurrent(sel, false);
+    const bits: string[] = [`${vis.length} of ${rows.count} shown`];
+    const nFolded = vis.length - listed.length;
+    if (nFolded) bits.push(`${nFolded} complement${nFolded === 1 ? "" : "s"} folded`);
+    if (drawn >= MAX_ROWS && listed.length > MAX_ROWS) bits.push(`first ${MAX_ROWS} drawn; narrow the filter`);
     if (filter.neuron >= 0) bits.push(`neuron ${names[filter.neuron]}${filter.attribute >= 0 ? ` × ${attributes()[filter.attribute]}` : ""}`);
+    if (!vis.length) bits.unshift("no rows match");
     setText(ui.note, bits.join(" · "));
+    if (selected < 0) showDetail(false);
+  }
+
+  /** A selector finding the same table row after a redraw (to keep the keyboard focus). */
+  function rowKey(tr: HTMLElement): string | null {
+    if (tr.dataset.row !== undefined) return `tr[data-row="${tr.dataset.row}"]`;
+    if (tr.dataset.group !== undefined) return `tr.xai-group[data-group="${tr.dataset.group}"]`;
+    return null;
+  }
+
+  /** One redescription's row: `fold` its folded complement (-1: none), `partner` the row it is
+   * the complement of (-1: a listed row). */
+  function dataRow(i: number, level: number, fold: number, open: boolean, partner: number): HTMLTableRowElement {
+    const names = neurons();
+    const j = rows.jaccard[i];
+    const code = jCode(j, floorJ());
+    const jCell = h("td", { class: "xai-num xai-j", text: j.toFixed(3) });
+    jCell.style.background = lutColor(lut, code);
+    jCell.style.color = textColorOn(lut, code);
+    const setCell = h("td", { class: "xai-set" }, [rows.interaction[i] ? "interaction" : "individual"]);
+    if (rows.restates[i]) setCell.append(h("span", { class: "xai-note xai-restates-note", text: "restates the prediction", title: "the right rule tests only the model's prediction: it says which class the neuron goes with, not what in the data makes it fire" }));
+    if (partner >= 0) setCell.append(h("span", { class: "xai-note", text: "complement of the row above" }));
+    if (fold >= 0) {
+      const tog = h("span", {
+        class: "xai-fold", text: open ? "− complement" : "+ complement",
+        title: `${open ? "hide" : "show"} the complement: ${rows.leftRule[fold]} ⇔ ${rows.rightRule[fold]} (J ${rows.jaccard[fold].toFixed(3)}); Right / Left on the row`,
+      });
+      tog.addEventListener("click", (e) => {
+        e.stopPropagation();
+        toggleComplement(i);
+      }, { signal });
+      setCell.append(tog);
+    }
+    const tr = h("tr", {
+      "data-row": i, "aria-level": level, "aria-selected": String(i === selected),
+      class: ["xai-rule-row", i === selected ? "xai-selected" : "", partner >= 0 ? "xai-complement-row" : "", rows.restates[i] ? "xai-restates" : ""].filter(Boolean).join(" "),
+    }, [
+      h("td", { class: "xai-neuron", text: names[rows.neuron[i]] ?? String(rows.neuron[i]) }),
+      h("td", { class: "xai-rule xai-left", text: rows.leftRule[i] }),
+      h("td", { class: "xai-rule xai-right", text: rows.rightRule[i] }),
+      jCell,
+      h("td", { class: "xai-num xai-p", text: pText(rows.log10p[i]) }),
+      h("td", { class: "xai-num xai-support", text: String(rows.support[i]) }),
+      setCell,
+    ]);
+    if (fold >= 0) tr.setAttribute("aria-expanded", String(open));
+    if (partner >= 0) tr.dataset.partner = String(partner);
+    tr.addEventListener("click", () => select(i), { signal });
+    return tr;
   }
 
   function select(i: number, fromKernel = false): void {
     selected = i >= 0 && i < rows.count ? i : -1;
-    if (ui) for (const tr of ui.tbody.querySelectorAll<HTMLElement>("tr")) tr.classList.toggle("xai-selected", Number(tr.dataset.row) === selected);
+    if (ui) {
+      if (selected >= 0 && !ui.tbody.querySelector(`tr[data-row="${selected}"]:not([hidden])`)) {
+        // in a folded group or behind its complement: unfold them
+        collapsed.delete(rows.neuron[selected]);
+        if (rows.complement[selected] >= 0) unfolded.add(rows.complement[selected]);
+        drawTable();
+      }
+      for (const tr of ui.tbody.querySelectorAll<HTMLElement>("tr[data-row]")) {
+        const on = Number(tr.dataset.row) === selected;
+        tr.classList.toggle("xai-selected", on);
+        tr.setAttribute("aria-selected", String(on));
+      }
+      const tr = ui.tbody.querySelector<HTMLElement>(`tr[data-row="${selected}"]`);
+      if (tr) rowNav?.setCurrent(tr, false);
+    }
     showDetail(!fromKernel);
   }
 
@@ -292,7 +478,8 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     if (!ui) return;
     const d = ui.detail;
     if (selected < 0) {
-      d.replaceChildren(h("div", { class: "xai-hint", text: "click a row for its support sets and samples" }));
+      const none = ui.tbody.querySelector("tr.xai-empty")?.textContent;
+      d.replaceChildren(h("div", { class: "xai-hint xai-detail-empty", text: none || "click a row (or Enter on it) for its support sets and samples" }));
       coverage?.link(-1, []);
       return;
     }
@@ -309,6 +496,7 @@ function render(ctx: ViewContext<RedescriptionState>): void {
       seg.addEventListener("mouseleave", () => tooltip?.hide(), { signal });
       bar.append(seg);
     }
+    describePicture(bar, `support sets: ${PARTS.map((p) => `${PART_LABEL[p]} ${counts[p]} samples`).join(", ")}`);
     const legend = h("div", { class: "xai-part-legend" }, PARTS.map((p) => {
       const s = h("span", { text: `${PART_LABEL[p]} (${counts[p]})` });
       s.style.setProperty("--c", p === "left" ? "#f28e2b" : p === "both" ? "#59a14f" : "#4e79a7");
@@ -370,7 +558,7 @@ function render(ctx: ViewContext<RedescriptionState>): void {
             if (!standalone) strip.append(h("div", { class: "xai-thumb-slot", title: `sample ${s}: loading` }));
             continue;
           }
-          const c = h("canvas", { class: "xai-thumb", "data-index": s, title: `sample ${s}` });
+          const c = h("canvas", { class: "xai-thumb", "data-index": s, title: `sample ${s}`, role: "img", "aria-label": `sample ${s}` });
           putRGBA(c, inputRGBA(t.q, t.offset, t.h, t.w, t.c), t.w, t.h);
           strip.append(c);
         }
@@ -423,6 +611,8 @@ function render(ctx: ViewContext<RedescriptionState>): void {
 
   function rebuild(): void {
     load();
+    // a row selected from Python behind its complement is shown unfolded
+    if (selected >= 0 && rows.complement[selected] >= 0) unfolded.add(rows.complement[selected]);
     ui = buildUI();
     drawTable();
     showDetail(false);

@@ -2,13 +2,14 @@
 // sample, SENN's relevance per concept (or feature) beside the concept activations, prototypes
 // of learned concepts and a stability panel. Sample selection, sorting and hovering are local;
 // the kernel is asked only for samples and prototype rows that were not embedded.
+import { describePicture, roving } from "./lib/a11y";
 import { h, putRGBA } from "./lib/dom";
 import { className } from "./lib/format";
 import { inputRGBA } from "./lib/heatmap";
 import { Tooltip, type TipLine } from "./lib/tooltip";
 import { defineView, errorText, type ViewContext } from "./lib/view";
 import { type Empty, floats, ints, isEmpty, isQuantized, type NDArray, type Quantized } from "./lib/wire";
-import { barChart, fmtSigned, rowOrder } from "./views/relevance-bars";
+import { barChart, clipName, fmtSigned, rowOrder } from "./views/relevance-bars";
 import { addPrototypes, prototypeRow, type Prototype, type PrototypeBlock } from "./views/relevance-prototypes";
 import { stabilityCaption, stabilityChart, stabilityOf, type Stability, type StabilityState } from "./views/relevance-stability";
 import css from "./relevance.css";
@@ -76,7 +77,7 @@ export function samplesOf(block: SennBlock | Empty | undefined): SennSample[] {
   }));
 }
 
-const HINT = "hover a bar for its values";
+const HINT = "hover a bar for its values; Tab to the bars, arrows move, Enter pins a concept, Escape unpins";
 
 
 function render(ctx: ViewContext<RelevanceState>): void {
@@ -87,6 +88,7 @@ function render(ctx: ViewContext<RelevanceState>): void {
   let stab: Stability | null = null;
   let sorted = ctx.get("sort") === true;
   let hoverRow = -1;
+  let pinned = -1; // a concept picked by Enter or a click: stays highlighted
   let tooltip: Tooltip | null = null;
   let ui: ReturnType<typeof buildUI> | null = null;
 
@@ -186,7 +188,34 @@ function render(ctx: ViewContext<RelevanceState>): void {
       ]));
     }
     el.append(header, controls, status.el, main, ...sections, tooltip.el);
-    return { info, main, protoBox, stabBox, sortBox };
+    // the relevance bars and the prototype rows are one Tab stop each (rebuilt on every paint:
+    // the items are read on each key); Enter pins a concept, Escape unpins it
+    const concepts = {
+      orientation: "vertical" as const,
+      activate: (item: HTMLElement) => pin(Number(item.dataset.row)),
+      escape: () => pin(-1),
+    };
+    const barNav = roving(main, { ...concepts, items: () => [...main.querySelectorAll<HTMLElement>("svg.xai-senn-relevance g.xai-senn-row")] }, signal);
+    const protoNav = protoBox ? roving(protoBox, { ...concepts, items: () => [...protoBox.querySelectorAll<HTMLElement>(".xai-senn-proto-row")] }, signal) : null;
+    for (const box of [main, protoBox]) {
+      // a focused concept (Tab or arrows) is shown as a hovered one: linked, with its tooltip
+      box?.addEventListener("focusin", (e) => {
+        const t = e.target instanceof Element ? e.target.closest<HTMLElement>("[data-row][role=option]") : null;
+        if (t) setHover(Number(t.dataset.row), t);
+      }, { signal });
+      box?.addEventListener("focusout", () => setHover(-1), { signal });
+    }
+    return { info, main, protoBox, stabBox, sortBox, barNav, protoNav };
+  }
+
+  /** Pins concept j (-1: none): highlighted in the charts and the prototypes until unpinned. */
+  function pin(j: number): void {
+    pinned = j === pinned ? -1 : j;
+    if (!ui) return;
+    for (const it of ui.main.querySelectorAll<HTMLElement>("svg.xai-senn-relevance g.xai-senn-row")) it.setAttribute("aria-selected", String(Number(it.dataset.row) === pinned));
+    for (const it of ui.protoBox?.querySelectorAll<HTMLElement>(".xai-senn-proto-row") ?? []) it.setAttribute("aria-selected", String(Number(it.dataset.row) === pinned));
+    for (const g of ui.main.querySelectorAll<SVGGElement>("g.xai-senn-row")) g.classList.toggle("xai-pinned", Number(g.dataset.row) === pinned);
+    for (const r of ui.protoBox?.querySelectorAll<HTMLElement>(".xai-senn-proto-row") ?? []) r.classList.toggle("xai-pinned", Number(r.dataset.row) === pinned);
   }
 
   function tipLines(smp: SennSample, row: number): TipLine[] {
@@ -204,7 +233,18 @@ function render(ctx: ViewContext<RelevanceState>): void {
     return lines;
   }
 
-  function setHover(row: number, ev?: MouseEvent): void {
+  /** A concept in words, for screen readers: its relevance, activation and contribution. It
+   * starts with the bar's visible text (name and value), as a spoken label should. */
+  function conceptLabel(smp: SennSample, j: number): string {
+    const nm = names()[j] ?? `concept ${j + 1}`;
+    const shown = clipName(nm, 22);
+    const rel = smp.relevances[j];
+    const act = smp.concepts[j];
+    const n = protos.get(j)?.length ?? 0;
+    return `${shown} ${fmtSigned(rel)} relevance θ; ${learned() ? "activation" : "value"} h ${fmtSigned(act)}; contribution θ·h ${fmtSigned(rel * act)}${n ? `; ${n} prototypes` : ""}${shown !== nm ? `; full name ${nm}` : ""}`;
+  }
+
+  function setHover(row: number, ev?: MouseEvent | Element): void {
     hoverRow = row;
     if (!ui) return;
     for (const g of ui.main.querySelectorAll<SVGGElement>("g.xai-senn-row")) g.classList.toggle("xai-hover", Number(g.dataset.row) === row);
@@ -214,7 +254,10 @@ function render(ctx: ViewContext<RelevanceState>): void {
       tooltip?.hide();
       return;
     }
-    tooltip?.show(ev, tipLines(shown, row));
+    if (ev instanceof Element) { // keyboard focus: the tooltip beside the focused item
+      const r = ev.getBoundingClientRect();
+      tooltip?.show({ clientX: r.right, clientY: r.top + r.height / 2 }, tipLines(shown, row));
+    } else tooltip?.show(ev, tipLines(shown, row));
   }
 
   function paint(smp: SennSample): void {
@@ -224,7 +267,8 @@ function render(ctx: ViewContext<RelevanceState>): void {
     const order = rowOrder(smp.relevances, sorted);
     const parts: HTMLElement[] = [];
     if (smp.image) {
-      const c = h("canvas", { class: "xai-senn-image", "aria-label": "input" });
+      const c = h("canvas", { class: "xai-senn-image" });
+      describePicture(c, `input image of sample ${smp.index}, explained class ${className(classes(), smp.target)}`);
       putRGBA(c, inputRGBA(smp.image.q, smp.image.offset, smp.image.h, smp.image.w, smp.image.c), smp.image.w, smp.image.h);
       parts.push(h("figure", { class: "xai-senn-input", style: "margin:0" }, [c, h("div", { class: "xai-caption", text: "input" })]));
     }
@@ -232,13 +276,27 @@ function render(ctx: ViewContext<RelevanceState>): void {
     const rel = barChart({ title: "relevance θ(x)", names: nm, values: smp.relevances, order, kind: "relevance", labelWidth });
     const act = barChart({ title: learned() ? "concept activation h(x)" : "feature value h(x)", names: nm, values: smp.concepts, order, kind: "activation", labels: false, signed: false });
     const charts = h("div", { class: "xai-senn-charts" }, [rel, act]);
+    // the relevance chart is a list of concepts to pick (each bar's label states its numbers);
+    // the activation chart beside it is a picture described by its numbers
+    rel.setAttribute("role", "listbox");
+    rel.setAttribute("aria-label", `relevance θ(x) of ${order.length} ${learned() ? "concepts" : "features"} for sample ${smp.index}: arrows move, Enter pins one`);
+    for (const g of rel.querySelectorAll<SVGGElement>("g.xai-senn-row")) {
+      const j = Number(g.dataset.row);
+      g.setAttribute("role", "option");
+      g.setAttribute("aria-label", conceptLabel(smp, j));
+      g.setAttribute("aria-selected", String(j === pinned));
+    }
+    describePicture(act, `${learned() ? "concept activation" : "feature value"} h(x) of sample ${smp.index}: ${order.map((j) => `${nm[j] ?? `concept ${j + 1}`} ${fmtSigned(smp.concepts[j])}`).join(", ")}`);
     for (const g of charts.querySelectorAll<SVGGElement>("g.xai-senn-row")) {
       const row = Number(g.dataset.row);
+      g.classList.toggle("xai-pinned", row === pinned);
       g.addEventListener("mousemove", (ev) => setHover(row, ev), { signal });
       g.addEventListener("mouseleave", () => setHover(-1), { signal });
+      g.addEventListener("click", () => pin(row), { signal });
     }
     parts.push(charts);
     ui.main.replaceChildren(...parts);
+    ui.barNav.refresh();
     const names_ = classes();
     const wrong = smp.target !== smp.pred;
     ui.info.classList.toggle("xai-wrong", wrong);
@@ -259,12 +317,24 @@ function render(ctx: ViewContext<RelevanceState>): void {
     const nm = names();
     const k = topK();
     const rows = order.map((j) => {
-      const row = prototypeRow(nm[j] ?? `concept ${j + 1}`, j, protos.get(j), k, !standalone);
+      const name = nm[j] ?? `concept ${j + 1}`;
+      const list = protos.get(j) ?? [];
+      const row = prototypeRow(name, j, list, k, !standalone);
+      row.setAttribute("role", "option");
+      row.setAttribute("aria-selected", String(j === pinned));
+      // the visible text first (the name, and the sample numbers of rows without images)
+      const ids = list.filter((p) => !p.q).map((p) => `#${p.index}`).join(" ");
+      row.setAttribute("aria-label", `${name}${ids ? ` ${ids}` : ""}: ${list.length ? list.map((p) => `sample ${p.index} h ${fmtSigned(p.activation)}`).join(", ") : "prototypes not loaded"}`);
+      row.classList.toggle("xai-pinned", j === pinned);
       row.addEventListener("mouseenter", () => setHover(j), { signal });
       row.addEventListener("mouseleave", () => setHover(-1), { signal });
+      row.addEventListener("click", () => pin(j), { signal });
       return row;
     });
+    ui.protoBox.setAttribute("role", "listbox");
+    ui.protoBox.setAttribute("aria-label", "prototypes: the samples that activate each concept most; arrows move, Enter pins a concept");
     ui.protoBox.replaceChildren(...rows);
+    ui.protoNav?.refresh();
     const missing = order.filter((j) => (protos.get(j)?.length ?? 0) < k && !pendingProtos.has(j));
     if (standalone || !missing.length) return;
     for (const j of missing) {

@@ -175,7 +175,7 @@ const checkSenn: Check = (el, state) => {
 const checkRedescriptions: Check = (el, state) => {
   const rows = get<{ left_rule?: string[]; right_rule?: string[] }>(state, "rows");
   const want = (rows.left_rule ?? []).map((l, i) => `${l} ⇔ ${rows.right_rule?.[i]}`).sort();
-  const got = $$(el, "table.xai-rd-table tbody tr").map((tr) => `${tr.querySelector(".xai-left")!.textContent} ⇔ ${tr.querySelector(".xai-right")!.textContent}`).sort();
+  const got = $$(el, "table.xai-rd-table tbody tr[data-row]").map((tr) => `${tr.querySelector(".xai-left")!.textContent} ⇔ ${tr.querySelector(".xai-right")!.textContent}`).sort();
   expect(want.length).toBeGreaterThan(0);
   expect(got).toEqual(want);
   expect(el.querySelector("table.xai-coverage")).not.toBeNull();

@@ -54,6 +54,9 @@ function rowsWire() {
     left_columns: [[0], [1], [2, 0], [0]],
     left_bits: wire("uint8", [R, 2], packbits(LEFT)),
     right_bits: wire("uint8", [R, 2], packbits(RIGHT)),
+    rank: i32([R], [0, 3, 2, 1]), // reading order 0, 3, 2, 1 (Python's: here by J)
+    complement: i32([R], [-1, -1, -1, -1]),
+    restates: wire("uint8", [R], new Uint8Array(R)),
   };
 }
 
@@ -90,7 +93,7 @@ function mount(model: unknown) {
   return { el, cleanup };
 }
 
-const bodyRows = (el: Element) => [...el.querySelectorAll<HTMLTableRowElement>("table.xai-rd-table tbody tr")];
+const bodyRows = (el: Element) => [...el.querySelectorAll<HTMLTableRowElement>("table.xai-rd-table tbody tr[data-row]:not([hidden])")];
 const shownRows = (el: Element) => bodyRows(el).map((tr) => Number(tr.dataset.row));
 const click = (e: Element) => e.dispatchEvent(new MouseEvent("click", { bubbles: true }));
 function slide(el: Element, selector: string, value: number) {
@@ -164,14 +167,18 @@ describe("RedescriptionView view", () => {
   it("draws every row with rules as text, and becomes ready", () => {
     const { el } = mount(new FakeModel(traits()));
     expect(el.dataset.xaiReady).toBe("1");
-    expect(shownRows(el)).toEqual([0, 3, 2, 1]); // J = 1, .75, .625, .5
+    expect(shownRows(el)).toEqual([0, 3, 2, 1]); // the reading order, grouped by neuron
     const rights = [...el.querySelectorAll("td.xai-right")].map((t) => t.textContent);
     expect(rights).toContain("<img src=x onerror=alert(1)>"); // literally: never parsed as HTML
     expect(el.querySelector("table.xai-rd-table img, table.xai-rd-table b")).toBeNull();
     expect(el.querySelector(".xai-title")!.textContent).toBe("Neurons <i>explained</i>");
     expect(el.querySelector(".xai-summary")!.textContent).toContain("2 of 3 neurons described");
     expect(el.querySelector(".xai-summary")!.textContent).toContain("; with activations shuffled: 1 of 3");
-    expect(el.querySelector("th[data-key=jaccard]")!.getAttribute("aria-sort")).toBe("descending");
+    expect(el.querySelector("th[aria-sort]")).toBeNull(); // no header sorts the reading order
+    const groups = [...el.querySelectorAll<HTMLElement>("tr.xai-group")];
+    expect(groups.map((g) => g.textContent)).toEqual([
+      "▾net.n0 · 2 rules · best J 1.000", "▾<b>net.n2</b> · 1 rule · best J 0.625", "▾net.n1 · 1 rule · best J 0.500"]);
+    expect(el.querySelector("table.xai-rd-table")!.getAttribute("role")).toBe("treegrid");
   });
 
   it("the J and p sliders and the text filter work in the browser only", () => {
@@ -198,10 +205,119 @@ describe("RedescriptionView view", () => {
     const th = el.querySelector<HTMLElement>("th[data-key=p]")!;
     click(th);
     expect(th.getAttribute("aria-sort")).toBe("ascending");
-    expect(shownRows(el)).toEqual([0, 1, 2, 3]);
-    click(th);
+    // groups keep together, in the order of their first row: p 0 < 1 < 2 < 3
+    expect(shownRows(el)).toEqual([0, 3, 1, 2]);
+    click(th.querySelector("button")!); // the header's button sorts too (Enter on it, by keyboard)
     expect(th.getAttribute("aria-sort")).toBe("descending");
+    expect(shownRows(el)).toEqual([3, 0, 2, 1]);
+    const group = el.querySelector<HTMLInputElement>("input.xai-group-by")!;
+    group.checked = false;
+    group.dispatchEvent(new Event("change"));
     expect(shownRows(el)).toEqual([3, 2, 1, 0]);
+    expect(el.querySelectorAll("tr.xai-group")).toHaveLength(0);
+  });
+
+  it("folds a complement into its partner, lists restatements last, folds groups", () => {
+    const rows = rowsWire();
+    // row 3 is row 0's complement (the view trusts Python's pairing); row 1 restates the prediction
+    rows.complement = i32([4], [3, -1, -1, 0]);
+    rows.restates = wire("uint8", [4], Uint8Array.from([0, 1, 0, 0]));
+    const { el } = mount(new FakeModel(traits({ rows })));
+    expect(shownRows(el)).toEqual([0, 2, 1]);
+    const r0 = el.querySelector<HTMLElement>("tr[data-row='0']")!;
+    expect(r0.getAttribute("aria-expanded")).toBe("false");
+    expect(el.querySelector<HTMLElement>("tr[data-row='3']")!.hidden).toBe(true);
+    expect(el.querySelector(".xai-filter-note")!.textContent).toContain("4 of 4 shown · 1 complement folded");
+    expect(el.querySelector("tr[data-row='1'] .xai-restates-note")!.textContent).toBe("restates the prediction");
+    expect(el.querySelector("tr.xai-group")!.textContent).toContain("1 with its complement folded");
+    click(r0.querySelector(".xai-fold")!); // the note unfolds it
+    expect(shownRows(el)).toEqual([0, 3, 2, 1]);
+    expect(el.querySelector("tr[data-row='3']")!.textContent).toContain("complement of the row above");
+    expect(el.querySelector("tr[data-row='0']")!.getAttribute("aria-expanded")).toBe("true");
+    // a filter that keeps only the complement lists it on its own
+    const text = el.querySelector<HTMLInputElement>("input.xai-text-filter")!;
+    text.value = "texture";
+    text.dispatchEvent(new Event("input"));
+    expect(shownRows(el)).toEqual([3]);
+    text.value = "";
+    text.dispatchEvent(new Event("input"));
+    const box = el.querySelector<HTMLInputElement>("input.xai-show-complements")!;
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+    expect(shownRows(el)).toEqual([0, 3, 2, 1]);
+    // a group header folds its rows
+    click(el.querySelector("tr.xai-group[data-group='0']")!);
+    expect(shownRows(el)).toEqual([2, 1]);
+    expect(el.querySelector("tr.xai-group[data-group='0']")!.getAttribute("aria-expanded")).toBe("false");
+  });
+
+  it("keyboard: one Tab stop, Up / Down move, Enter selects, Right / Left fold, Escape clears", () => {
+    const rows = rowsWire();
+    rows.complement = i32([4], [3, -1, -1, 0]);
+    const { el } = mount(new FakeModel(traits({ rows })));
+    const tbody = el.querySelector("table.xai-rd-table tbody")!;
+    const stops = [...tbody.querySelectorAll<HTMLElement>("tr")].filter((tr) => tr.tabIndex === 0);
+    expect(stops).toHaveLength(1);
+    const key = (k: string) => document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+    stops[0].focus();
+    expect((document.activeElement as HTMLElement).dataset.group).toBe("0");
+    key("ArrowDown");
+    expect((document.activeElement as HTMLElement).dataset.row).toBe("0");
+    key("Enter");
+    expect(el.querySelector("tr.xai-selected")!.getAttribute("aria-selected")).toBe("true");
+    expect(el.querySelector(".xai-detail-left")!.textContent).toBe("net.n0 > 0.5");
+    key("ArrowRight"); // unfolds the complement, focus stays
+    expect((document.activeElement as HTMLElement).dataset.row).toBe("0");
+    expect(shownRows(el)).toEqual([0, 3, 2, 1]);
+    key("ArrowDown");
+    expect((document.activeElement as HTMLElement).dataset.row).toBe("3");
+    key("ArrowLeft"); // a complement row: to its partner
+    expect((document.activeElement as HTMLElement).dataset.row).toBe("0");
+    key("ArrowLeft"); // folds
+    expect(shownRows(el)).toEqual([0, 2, 1]);
+    key("ArrowLeft"); // to the group
+    expect((document.activeElement as HTMLElement).dataset.group).toBe("0");
+    key("ArrowLeft"); // folds the group
+    expect(shownRows(el)).toEqual([2, 1]);
+    expect((document.activeElement as HTMLElement).dataset.group).toBe("0");
+    key("ArrowRight");
+    key("End");
+    expect((document.activeElement as HTMLElement).dataset.row).toBe("1");
+    key("Enter");
+    expect(el.querySelector(".xai-detail-title")).not.toBeNull();
+    key("Escape");
+    expect(el.querySelector("tr.xai-selected")).toBeNull();
+    expect(el.querySelector(".xai-detail-title")).toBeNull();
+    // the sort buttons are one Tab stop; Enter sorts
+    const buttons = [...el.querySelectorAll<HTMLButtonElement>("th button.xai-sort")];
+    expect(buttons.filter((b) => b.tabIndex === 0)).toHaveLength(1);
+    buttons[0].focus();
+    key("ArrowRight");
+    expect(document.activeElement).toBe(buttons[1]);
+    key("Enter");
+    expect(el.querySelector("th[data-key=left]")!.getAttribute("aria-sort")).toBe("ascending");
+  });
+
+  it("a filter that matches nothing clears the detail and says so", () => {
+    const { el } = mount(new FakeModel(traits()));
+    click(bodyRows(el)[0]);
+    expect(el.querySelector(".xai-detail-title")).not.toBeNull();
+    const text = el.querySelector<HTMLInputElement>("input.xai-text-filter")!;
+    text.value = "no such rule";
+    text.dispatchEvent(new Event("input"));
+    expect(shownRows(el)).toEqual([]);
+    expect(el.querySelector("tr.xai-empty")!.textContent).toBe("no rows match the filters");
+    expect(el.querySelector(".xai-detail-title")).toBeNull();
+    expect(el.querySelector(".xai-detail-empty")!.textContent).toBe("no rows match the filters");
+    expect(el.querySelector(".xai-filter-note")!.textContent).toContain("no rows match · 0 of 4 shown");
+    text.value = "";
+    text.dispatchEvent(new Event("input"));
+    expect(el.querySelector("tr.xai-selected")).toBeNull(); // the dropped selection stays dropped
+ 
+    // nothing mined at all says so instead
+    const empty = mount(new FakeModel(traits({ rows: {}, coverage: {} }))).el;
+    expect(empty.querySelector("tr.xai-empty")!.textContent).toBe("no redescriptions passed the miner's filters");
+    expect(empty.querySelector(".xai-detail-empty")!.textContent).toBe("no redescriptions passed the miner's filters");
   });
 
   it("a row click shows its support bars, columns and samples; missing ones are fetched", async () => {
@@ -253,6 +369,18 @@ describe("RedescriptionView view", () => {
     const tip = el.querySelector<HTMLElement>(".xai-tooltip")!;
     expect(tip.hidden).toBe(false);
     expect(tip.textContent).toContain("best J 0.900");
+    // by keyboard: the neurons and filled cells are one Tab stop; Enter filters, Escape clears
+    expect(cells[0].getAttribute("aria-label")).toBe("net.n0 × radius: best J 0.900");
+    const items = [...el.querySelectorAll<HTMLElement>("table.xai-coverage th.xai-cov-neuron, td.xai-filled")];
+    expect(items.filter((c) => c.tabIndex === 0)).toHaveLength(1);
+    items[0].focus();
+    const key = (k: string) => document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+    key("ArrowRight");
+    expect(document.activeElement).toBe(cells[0]);
+    key("Enter");
+    expect(shownRows(el)).toEqual([0]);
+    key("Escape");
+    expect(shownRows(el)).toEqual([0, 3, 2, 1]);
   });
 
   it("Python moves the selection by setting `selected`", () => {

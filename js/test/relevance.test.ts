@@ -177,6 +177,54 @@ describe("SENNView", () => {
     expect(rows(el, "relevance").find((g) => g.dataset.row === "1")!.classList.contains("xai-hover")).toBe(true);
   });
 
+  it("keyboard and screen readers: bars and prototypes are one Tab stop each, Enter pins", () => {
+    const model = new FakeModel(traits({
+      kind: "image", learned: true, concept_names: ["c1", "c2", "c3"], data: block([0, 1], 3, true),
+      prototypes: protoBlock([0, 1, 2], 4), n_samples: 2, stability: stabilityState(),
+    }));
+    const { el } = mount(model);
+    const rel = el.querySelector("svg.xai-senn-relevance")!;
+    expect(rel.getAttribute("role")).toBe("listbox");
+    const bars = rows(el, "relevance");
+    expect(bars.map((g) => g.getAttribute("role"))).toEqual(["option", "option", "option"]);
+    // sample 0: relevances +0.1, -0.2, +0.3; activations -1, 0, 1
+    expect(bars[0].getAttribute("aria-label")).toBe("c1 +0.1 relevance θ; activation h -1; contribution θ·h -0.1; 4 prototypes");
+    const act = el.querySelector("svg.xai-senn-activation")!;
+    expect(act.getAttribute("role")).toBe("img");
+    expect(act.getAttribute("aria-label")).toBe("concept activation h(x) of sample 0: c1 -1, c2 0, c3 +1");
+    expect(el.querySelector("canvas.xai-senn-image")!.getAttribute("aria-label")).toBe("input image of sample 0, explained class no");
+    expect(el.querySelector("svg.xai-senn-stab")!.getAttribute("aria-label")).toContain("SENN mean 0.01, sample 0 0.01; Saliency mean 0.3");
+    expect(bars.filter((g) => g.tabIndex === 0)).toHaveLength(1);
+    const key = (k: string) => document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+    bars[0].focus();
+    const tip = el.querySelector(".xai-tooltip") as HTMLElement;
+    expect(tip.hidden).toBe(false);
+    expect(tip.firstElementChild!.textContent).toBe("c1");
+    key("ArrowDown");
+    expect(document.activeElement).toBe(bars[1]);
+    expect(tip.firstElementChild!.textContent).toBe("c2");
+    key("Enter"); // pins c2: in both charts and the prototypes
+    expect(bars[1].getAttribute("aria-selected")).toBe("true");
+    expect(rows(el, "activation")[1].classList.contains("xai-pinned")).toBe(true);
+    const protoRows = $$(el, ".xai-senn-proto-row");
+    expect(protoRows[1].classList.contains("xai-pinned")).toBe(true);
+    expect(protoRows[1].getAttribute("aria-label")).toMatch(/^c2: sample \d+ h [-+\d.]+, /);
+    // the pin survives a new sample
+    (el.querySelector(".xai-next") as HTMLButtonElement).click();
+    expect(rows(el, "relevance")[1].getAttribute("aria-selected")).toBe("true");
+    rows(el, "relevance")[1].focus();
+    key("Escape");
+    expect(rows(el, "relevance").some((g) => g.getAttribute("aria-selected") === "true")).toBe(false);
+    // prototype rows: one Tab stop, arrows move, Enter pins
+    expect(protoRows.filter((r) => r.tabIndex === 0)).toHaveLength(1);
+    const protos = $$(el, ".xai-senn-proto-row");
+    protos[0].focus();
+    key("End");
+    expect(document.activeElement).toBe(protos[2]);
+    key(" ");
+    expect(rows(el, "relevance")[2].getAttribute("aria-selected")).toBe("true");
+  });
+
   it("draws the stability panel with the shown sample's tick and ratios to SENN", () => {
     const { el } = mount(new FakeModel(traits({ stability: stabilityState() })));
     const bars = $$(el, "svg.xai-senn-stab g.xai-senn-stab-row");

@@ -37,7 +37,7 @@ def exports(tmp_path_factory):
     x = torch.randn(80, 4)
     fit_senn(tab, x, (x[:, 0] - x[:, 1] > 0).long(), epochs=3, progress=False)
     st = stability(tab, x[:6], ["saliency", "integrated_gradients"], n_samples=4)
-    SENNView(tab.explain(x[:6]), stability=st, class_names=["no", "<i>yes</i>"],
+    SENNView(tab.explain(x[:6]).with_stability(st), class_names=["no", "<i>yes</i>"],
              title="<b>tabular</b> SENN").to_html(out / "tabular.html")
     torch.manual_seed(0)
     img = SENN.images(1, 3, 4, image_size=16)
@@ -170,3 +170,60 @@ def test_lab_fetches_samples_and_prototypes_through_the_kernel(page,
     assert canvas_stats(page, "canvas.xai-senn-image")[0]["painted"] > 10
     screenshot(page.locator(".xai-root"), "senn-lab")
     assert not run.console_errors, run.console.format()
+
+
+def test_keyboard_bars_and_prototypes_are_reachable_described_and_pinnable(page, exports):
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.emulate_media(color_scheme="light")
+    console = open_html_file(page, exports / "image.html")
+    wait_for_widgets(page)
+    rel = page.locator("svg.xai-senn-relevance g.xai-senn-row")
+    n = rel.count()
+    assert n == 3
+    assert page.locator("svg.xai-senn-relevance").get_attribute("role") == "listbox"
+    values = page.locator("svg.xai-senn-relevance .xai-senn-value").evaluate_all(
+        "ts => ts.map(t => t.textContent)")
+    labels = [rel.nth(k).get_attribute("aria-label") for k in range(n)]
+    for label, value in zip(labels, values, strict=True):  # the numbers the bars show
+        assert f" {value} relevance θ; activation h " in label
+    act = page.locator("svg.xai-senn-activation")
+    assert act.get_attribute("role") == "img"
+    shown = page.locator("svg.xai-senn-activation .xai-senn-value").evaluate_all(
+        "ts => ts.map(t => t.textContent)")
+    assert all(v in act.get_attribute("aria-label") for v in shown)
+    assert page.locator("canvas.xai-senn-image").get_attribute("aria-label").startswith(
+        "input image of sample 0")
+    assert "SENN mean" in page.locator("svg.xai-senn-stab").get_attribute("aria-label")
+
+    def active() -> dict:
+        return page.evaluate("() => ({row: document.activeElement.dataset.row, "
+                             "role: document.activeElement.getAttribute('role'), "
+                             "box: document.activeElement.closest('.xai-senn-protos') ? "
+                             "'protos' : 'bars'})")
+
+    # Tab from the sort box reaches the bars in one stop, then the prototypes in one more
+    page.locator("input.xai-senn-sort").focus()
+    page.keyboard.press("Tab")
+    assert active() == {"row": "0", "role": "option", "box": "bars"}
+    assert page.locator(".xai-tooltip").is_visible()
+    page.keyboard.press("ArrowDown")
+    assert active()["row"] == "1"
+    assert page.locator(".xai-senn-proto-row[data-row='1']").evaluate(
+        "r => r.classList.contains('xai-hover')")
+    page.keyboard.press("Enter")
+    assert rel.nth(1).get_attribute("aria-selected") == "true"
+    assert page.locator("svg.xai-senn-activation g.xai-senn-row[data-row='1']").evaluate(
+        "g => g.classList.contains('xai-pinned')")
+    page.keyboard.press("Tab")
+    assert active() == {"row": "0", "role": "option", "box": "protos"}
+    label = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert label.startswith(page.locator(".xai-senn-proto-row[data-row='0'] "
+                                         ".xai-senn-proto-name").inner_text() + ": sample ")
+    page.keyboard.press("End")
+    assert active()["row"] == "2"
+    page.keyboard.press("Escape")  # unpins
+    assert not any(rel.nth(k).get_attribute("aria-selected") == "true" for k in range(n))
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        screenshot(page.locator(".xai-root"), f"senn-keyboard-800-{scheme}")
+    assert not console.errors, console.format()

@@ -263,6 +263,50 @@ class RedescriptionResult(Result):
                              f"{describe(part)}")
         return np.flatnonzero(mask)
 
+    # -- reading order ---------------------------------------------------------------------
+    def complements(self) -> np.ndarray:
+        """Per redescription, the row that is its complement, or -1: a row of the same neuron
+        whose left and right supports are exactly the other samples (``q1 <=> q2`` and
+        ``not q1 <=> not q2``, e.g. ``n7 > 0.5 <=> predicted = malignant`` and
+        ``n7 <= 0.5 <=> predicted = benign``). It says nothing its partner does not."""
+        n_rows = self.n_redescriptions
+        out = np.full(n_rows, -1, dtype=np.int64)
+        if not n_rows:
+            return out
+        left = np.asarray(self.left_holds, dtype=bool).T
+        right = np.asarray(self.right_holds, dtype=bool).T
+        # a row's supports and their complements as bytes: one dict lookup per row
+        key = [(int(self.neuron[i]), left[i].tobytes(), right[i].tobytes()) for i in range(n_rows)]
+        seen: dict[tuple[int, bytes, bytes], int] = {}
+        for i, k in enumerate(key):
+            seen.setdefault(k, i)
+        for i in range(n_rows):
+            j = seen.get((int(self.neuron[i]), (~left[i]).tobytes(), (~right[i]).tobytes()), -1)
+            out[i] = j if j != i else -1
+        return out
+
+    def restates(self, columns: Sequence[str]) -> np.ndarray:
+        """Per redescription, whether its right rule tests only right-view columns named in
+        ``columns`` (e.g. the model's own prediction: ``n7 > 0.5 <=> predicted = malignant``
+        says which class a neuron votes for, not what in the data makes it fire)."""
+        names = set(columns)
+        return np.array([bool(cols) and all(self.attributes[c] in names for c in cols)
+                         for cols in self.right_columns], dtype=bool)
+
+    def informative_order(self, restating: Sequence[str] = ()) -> np.ndarray:
+        """The rows in reading order, informative first: rows that only restate a column of
+        ``restating`` (:meth:`restates`) last; then by Jaccard index (high first), p-value
+        (low first), support (large first), and the mined order."""
+        n_rows = self.n_redescriptions
+        if not n_rows:
+            return np.zeros(0, dtype=np.int64)
+        trivial = self.restates(restating).astype(np.int64)
+        # np.lexsort sorts by its last key first; J rounded so that float noise never outranks p
+        keys = (np.arange(n_rows), -np.asarray(self.support, dtype=np.float64),
+                np.asarray(self.pvalue, dtype=np.float64),
+                -np.round(np.asarray(self.jaccard, dtype=np.float64), 6), trivial)
+        return np.lexsort(keys).astype(np.int64)
+
     @property
     def sample_kind(self) -> str:
         """``"image"``, ``"table"`` or ``"none"``: the samples this result can show."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -51,6 +52,10 @@ ROWS = Struct(
     left_support=Array("int32", _R), right_support=Array("int32", _R),
     right_columns=ListOf(ListOf(Value(int)), "R"), left_columns=ListOf(ListOf(Value(int)), "R"),
     left_bits=Array("uint8", ("R", "B")), right_bits=Array("uint8", ("R", "B")),
+    # the reading order (RedescriptionResult.informative_order): row i is rank[i]-th; a row's
+    # complement (-1: none) is folded into it; restates: its right rule only restates the
+    # prediction
+    rank=Array("int32", _R), complement=Array("int32", _R), restates=Array("uint8", _R),
 )
 #: neurons x attributes: the best J of a neuron's redescriptions testing each attribute.
 COVERAGE = Struct(values=Array("float32", (None, None)))
@@ -72,6 +77,14 @@ SAMPLES = Struct(
 class RedescriptionView(XaiWidget):
     """Redescriptions as a table, with the support sets of the selected one and a coverage
     heatmap (neurons x attributes: the best J of a neuron's redescriptions testing each one).
+
+    The table opens in reading order, grouped by neuron (groups fold with their header row):
+    informative rows first, i.e. rows whose right rule only restates the model's prediction
+    (a ``restating`` column) last, then by Jaccard index (high first), p-value (low first) and
+    support (large first); a group comes where its first row does. A rule and its complement
+    (``q1 <=> q2`` and ``not q1 <=> not q2``, the same neuron, exactly the other samples) are
+    one row with a note; "show complements" unfolds them. A header click sorts by that column
+    instead (the groups keep together, ordered by their first row).
 
     Sorting, the text filter and the J / p sliders run in the browser; clicking a row shows its
     support sets (left rule only / both / right rule only) as bars and samples of each
@@ -101,6 +114,15 @@ class RedescriptionView(XaiWidget):
     max_payload_bytes : int, default=8 MiB
     selected : int, default=-1
         Row selected first (the view changes it locally; set it from Python to move the view).
+    restating : sequence of str, optional
+        Right-view columns that hold the model's own prediction: rows whose right rule tests
+        only these come last. Default: the columns named ``"predicted"`` (or ending in
+        ``".predicted"``), :func:`prediction_table`'s default name.
+
+    Attributes
+    ----------
+    order : np.ndarray of int, shape (R,)
+        The rows in the view's reading order (:meth:`RedescriptionResult.informative_order`).
     """
 
     _bundle = "redescriptions.js"
@@ -138,6 +160,7 @@ class RedescriptionView(XaiWidget):
         thumb_size: int = 48,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
         selected: int = -1,
+        restating: Sequence[str] | None = None,
         **options: Any,
     ) -> None:
         check_keywords(type(self), options)
@@ -154,7 +177,19 @@ class RedescriptionView(XaiWidget):
         if not isinstance(title, str):
             raise TypeError(f"argument 'title': expected a str, got {describe(title)}")
         r = result if X is None else result.with_samples(X)
+        if restating is None:
+            restating = [a for a in r.attributes if a == "predicted" or a.endswith(".predicted")]
+        elif isinstance(restating, str) or not all(isinstance(a, str) for a in restating):
+            raise TypeError(f"argument 'restating': expected a sequence of right-view column "
+                            f"names, got {describe(restating)}")
+        unknown = sorted(set(restating) - set(r.attributes))
+        if unknown:
+            raise ValueError(f"argument 'restating': expected right-view columns (one of "
+                             f"{r.attributes[:8]}{'...' if len(r.attributes) > 8 else ''}), "
+                             f"got unknown {unknown}")
         self.result = r
+        self.order = r.informative_order(restating)
+        self._complement = r.complements()
         self._thumb_size = int(thumb_size)
         rows: dict[str, Any] = {
             "neuron": np.asarray(r.neuron).astype(np.int32),
@@ -170,6 +205,9 @@ class RedescriptionView(XaiWidget):
             "left_columns": [list(map(int, c)) for c in r.left_columns],
             # the supports bit-packed along the samples: the wire's compact form of the rows
             "left_bits": r.left_bits, "right_bits": r.right_bits,
+            "rank": np.argsort(self.order).astype(np.int32),
+            "complement": self._complement.astype(np.int32),
+            "restates": r.restates(restating).astype(np.uint8),
         }
         summary = {"n_redescriptions": r.n_redescriptions, "n_neurons": len(r.neurons),
                    "described": r.described}
@@ -226,7 +264,7 @@ class RedescriptionView(XaiWidget):
         order: dict[int, None] = {}
         if self._kind == "table":  # rows are cheap: every sample, as far as the cap allows
             order.update(dict.fromkeys(range(len(r))))
-        for i in range(r.n_redescriptions):  # best rows first
+        for i in self.order.tolist():  # rows in reading order
             for part in PARTS:
                 order.update(dict.fromkeys(self.part_samples(i, part, per_row).tolist()))
         chosen = np.array(list(order), dtype=np.int64)
@@ -285,18 +323,27 @@ class RedescriptionView(XaiWidget):
         head = "".join(f"<th>{h}</th>" for h in ("neuron", "left rule", "right rule", "J", "p",
                                                   "|E12|"))
         body = []
-        for i in range(min(nr, 25)):
+        # the live view's first screen: reading order, complements folded into their partner
+        comp = self._complement
+        first = np.empty(nr, dtype=np.int64)
+        first[self.order] = np.arange(nr)
+        shown = [int(i) for i in self.order if comp[i] < 0 or first[comp[i]] > first[i]]
+        for i in shown[:25]:
             body.append(
                 f"<tr><td>{label(r.neurons[int(r.neuron[i])])}</td>"
                 f"<td style='text-align:left'>{label(r.left_rule[i])}</td>"
                 f"<td style='text-align:left'>{label(r.right_rule[i])}</td>"
                 f"<td style='{cell(float(r.jaccard[i]))}'>{r.jaccard[i]:.3f}</td>"
                 f"<td>{r.pvalue[i]:.2g}</td><td>{int(r.support[i])}</td></tr>")
-        more = f"<caption>the best 25 of {nr}</caption>" if nr > 25 else ""
+        folded = nr - len(shown)
+        more = (f"<caption>{'the first 25 of ' if len(shown) > 25 else ''}{len(shown)} rules, "
+                "informative first"
+                f"{f' ({folded} complements folded)' if folded else ''}</caption>")
         parts.append(f"<table class='xai-static-table'>{more}<tr>{head}</tr>{''.join(body)}"
                      "</table>")
         if nr:
-            parts.append(self._static_supports(max(0, int(self.selected))))
+            parts.append(self._static_supports(int(self.selected) if self.selected >= 0
+                                               else int(self.order[0])))
         parts.append(self._static_coverage(cell))
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
                      "</p></div>")

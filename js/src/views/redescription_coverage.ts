@@ -2,6 +2,7 @@
 // a neuron's redescriptions whose right rule tests the attribute (computed in Python). Only
 // neurons and attributes with some coverage get a row / column. Cells are table cells (their
 // colour is the picture; hover shows a tooltip at the cursor, click filters the table).
+import { roving } from "../lib/a11y";
 import { getLUT, lutColor } from "../lib/colormap";
 import { h } from "../lib/dom";
 import type { Tooltip } from "../lib/tooltip";
@@ -16,6 +17,8 @@ export interface CoverageOptions {
   lo: number;
   tooltip: Tooltip;
   onPick(neuron: number, attribute: number): void;
+  /** Escape in the heatmap: drop its filter. */
+  onClear?(): void;
   signal: AbortSignal;
 }
 
@@ -52,6 +55,7 @@ export function coverageHeatmap(o: CoverageOptions): Coverage {
       const v = at(k, a);
       const td = h("td", { class: "xai-cov-cell", "data-neuron": k, "data-attr": a });
       if (v > 0) {
+        td.setAttribute("aria-label", `${o.neurons[k]} × ${o.attributes[a]}: best J ${v.toFixed(3)}`);
         td.style.background = lutColor(lut, jCode(v, o.lo));
         td.classList.add("xai-filled");
         td.addEventListener("mousemove", (ev) => o.tooltip.show(ev, [o.neurons[k], o.attributes[a], ["best J", v.toFixed(3)]]), { signal: o.signal });
@@ -60,10 +64,31 @@ export function coverageHeatmap(o: CoverageOptions): Coverage {
       }
       tr.append(td);
     }
-    tr.firstElementChild!.addEventListener("click", () => o.onPick(k, -1), { signal: o.signal });
+    const th = tr.firstElementChild as HTMLElement;
+    th.classList.add("xai-cov-neuron");
+    th.setAttribute("aria-label", `${o.neurons[k]}: all its redescriptions`);
+    th.addEventListener("click", () => o.onPick(k, -1), { signal: o.signal });
     table.append(tr);
   }
   wrap.append(h("div", { class: "xai-coverage-scroll" }, [table]));
+  // the neurons and the filled cells in reading order are one Tab stop: arrows move, Enter
+  // filters the table, Escape drops the filter; a focused cell shows its tooltip
+  table.setAttribute("aria-label", `${caption}: arrows move between the neurons and their filled cells, Enter filters the table, Escape clears`);
+  roving(table, {
+    items: () => [...table.querySelectorAll<HTMLElement>("th.xai-cov-neuron, td.xai-filled")],
+    orientation: "both",
+    escape: () => {
+      o.tooltip.hide();
+      o.onClear?.();
+    },
+  }, o.signal);
+  table.addEventListener("focusin", (e) => {
+    const cell = e.target instanceof HTMLElement ? e.target : null;
+    if (!cell?.classList.contains("xai-filled")) return o.tooltip.hide();
+    const r = cell.getBoundingClientRect();
+    o.tooltip.show({ clientX: r.right, clientY: r.bottom }, [cell.getAttribute("aria-label") ?? ""]);
+  }, { signal: o.signal });
+  table.addEventListener("focusout", () => o.tooltip.hide(), { signal: o.signal });
   return {
     el: wrap,
     link(neuron: number, attributes: readonly number[]) {

@@ -18,6 +18,12 @@ export interface RowsState {
   right_columns: number[][];
   left_bits: NDArray; // uint8 (R, ceil(N / 8)): numpy's packbits of each support
   right_bits: NDArray;
+  /** The reading order (informative first): row i is the rank[i]-th. int32 (R,) */
+  rank?: NDArray;
+  /** The row whose supports are exactly the other samples (-1: none). int32 (R,) */
+  complement?: NDArray;
+  /** 1: the right rule only restates the model's prediction. uint8 (R,) */
+  restates?: NDArray;
 }
 
 export interface Rows {
@@ -35,6 +41,9 @@ export interface Rows {
   rightColumns: number[][];
   leftBits: Uint8Array;
   rightBits: Uint8Array;
+  rank: Int32Array;
+  complement: Int32Array;
+  restates: Uint8Array;
   /** Bytes per row of the packed supports. */
   width: number;
 }
@@ -46,9 +55,10 @@ const lists = (v: readonly (readonly unknown[])[] | undefined): number[][] =>
 /** The table's rows from the decoded trait. */
 export function rowsOf(w: RowsState | Empty | undefined): Rows {
   if (isEmpty(w) || !w.jaccard) {
-    return { count: 0, neuron: new Int32Array(0), interaction: new Uint8Array(0), leftRule: [], rightRule: [], jaccard: new Float32Array(0), log10p: new Float32Array(0), support: new Int32Array(0), leftSupport: new Int32Array(0), rightSupport: new Int32Array(0), leftColumns: [], rightColumns: [], leftBits: new Uint8Array(0), rightBits: new Uint8Array(0), width: 0 };
+    return { count: 0, neuron: new Int32Array(0), interaction: new Uint8Array(0), leftRule: [], rightRule: [], jaccard: new Float32Array(0), log10p: new Float32Array(0), support: new Int32Array(0), leftSupport: new Int32Array(0), rightSupport: new Int32Array(0), leftColumns: [], rightColumns: [], leftBits: new Uint8Array(0), rightBits: new Uint8Array(0), rank: new Int32Array(0), complement: new Int32Array(0), restates: new Uint8Array(0), width: 0 };
   }
   const jaccard = floats(w.jaccard);
+  const n = jaccard.length;
   return {
     count: jaccard.length,
     neuron: ints(w.neuron),
@@ -64,6 +74,10 @@ export function rowsOf(w: RowsState | Empty | undefined): Rows {
     rightColumns: lists(w.right_columns),
     leftBits: bytes(w.left_bits),
     rightBits: bytes(w.right_bits),
+    // states written before the reading order existed: mined order, nothing folded
+    rank: w.rank ? ints(w.rank) : Int32Array.from({ length: n }, (_, i) => i),
+    complement: w.complement ? ints(w.complement) : new Int32Array(n).fill(-1),
+    restates: w.restates ? bytes(w.restates) : new Uint8Array(n),
     width: w.left_bits?.shape[1] ?? 0,
   };
 }
@@ -101,7 +115,8 @@ export function visibleRows(rows: Rows, f: Filter, neurons: readonly string[]): 
   return out;
 }
 
-export const SORT_KEYS = ["neuron", "left", "right", "jaccard", "p", "support", "set"] as const;
+/** "rank": the reading order computed in Python (informative first); the others are headers. */
+export const SORT_KEYS = ["rank", "neuron", "left", "right", "jaccard", "p", "support", "set"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 /** `idx` sorted by `key` (ties keep the mined order: best J first). */
@@ -114,6 +129,7 @@ export function sortRows(idx: readonly number[], rows: Rows, key: SortKey, desce
       case "jaccard": return rows.jaccard[i];
       case "p": return rows.log10p[i];
       case "support": return rows.support[i];
+      case "rank": return rows.rank[i];
       default: return rows.interaction[i];
     }
   };
@@ -124,6 +140,40 @@ export function sortRows(idx: readonly number[], rows: Rows, key: SortKey, desce
     const c = typeof x === "string" ? x.localeCompare(String(y), undefined, { numeric: true }) : x - (y as number);
     return c !== 0 ? sign * c : a - b;
   });
+}
+
+/**
+ * Whether row i is folded into its complement: the two are both in `shown` and the complement
+ * comes first in the reading order (so of a pair the more informative row is the one listed).
+ */
+export function isFolded(rows: Rows, i: number, shown: ReadonlySet<number>): boolean {
+  const c = rows.complement[i];
+  return c >= 0 && c !== i && shown.has(c) && rows.rank[c] < rows.rank[i];
+}
+
+/** The partner folded into row i (-1: none). */
+export function foldedInto(rows: Rows, i: number, shown: ReadonlySet<number>): number {
+  const c = rows.complement[i];
+  return c >= 0 && c !== i && shown.has(c) && isFolded(rows, c, shown) ? c : -1;
+}
+
+export interface Group { neuron: number; rows: number[] }
+
+/** Sorted rows gathered by neuron: groups in the order of their first row, rows kept in order. */
+export function groupRows(sorted: readonly number[], rows: Rows): Group[] {
+  const byNeuron = new Map<number, Group>();
+  const out: Group[] = [];
+  for (const i of sorted) {
+    const k = rows.neuron[i];
+    let g = byNeuron.get(k);
+    if (!g) {
+      g = { neuron: k, rows: [] };
+      byNeuron.set(k, g);
+      out.push(g);
+    }
+    g.rows.push(i);
+  }
+  return out;
 }
 
 /** Sample s of row i is in a support packed by numpy's packbits (big bit order). */

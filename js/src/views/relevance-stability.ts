@@ -79,7 +79,8 @@ export function stabilityChart(st: Stability, sample: number): SVGSVGElement {
   const px = (v: number) => LABEL_W + ((Math.log10(v) - lo) / (hi - lo || 1)) * BAR_W;
   const height = 20 + ROW * M + 22;
   const width = LABEL_W + BAR_W + 120;
-  const svg = s("svg", { class: "xai-senn-stab", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "local Lipschitz estimates" });
+  const said = st.methods.map((m, k) => `${m} mean ${fmt(st.mean[k])}${Number.isFinite(own[k]) ? `, sample ${sample} ${fmt(own[k])}` : ""}`);
+  const svg = s("svg", { class: "xai-senn-stab", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `local Lipschitz estimates (lower is more stable; log axis): ${said.join("; ")}` });
   const axisY = 18 + ROW * M;
   for (let d = lo; d <= hi; d++) {
     const x = LABEL_W + ((d - lo) / (hi - lo || 1)) * BAR_W;
