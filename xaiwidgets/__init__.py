@@ -58,6 +58,7 @@ from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
 from .widgets import (
     ComparisonView,
     ConceptTreeView,
+    DatasetOverview,
     InterventionChart,
     MaskView,
     RedescriptionView,
@@ -77,6 +78,7 @@ __all__ = [
     "ConceptTreeReport",
     "ConceptTreeResult",
     "ConceptTreeView",
+    "DatasetOverview",
     "InterventionChart",
     "JobReport",
     "MaskExplainer",

@@ -104,6 +104,13 @@ class Run:
                              f"run; steps: {list(self.results)}")
         return result.metric_summary(level=level, alpha=alpha, seed=seed)
 
+    def columns(self, class_names: list[str] | None = None) -> list[dict[str, Any]]:
+        """The per-sample columns the run stores (labels, predictions, metrics, concepts,
+        rules, embeddings): :func:`xaiwidgets.runs.columns.columns`."""
+        from .columns import columns
+
+        return columns(self, class_names)
+
 
 def open_run(store: Any) -> Run:
     """Open a run read-only (see :class:`Run`).
