@@ -19,6 +19,7 @@ import {
   filterRows,
   formatNumber,
   normalizeCoords,
+  rowPasses,
   selectionBytes,
   selectionFrom,
   sizeValues,
@@ -387,6 +388,10 @@ function render(ctx: ViewContext<OverviewState>): void {
     }
     if (i >= drawn) {
       ctx.status.say(`sample ${i} is not loaded yet`);
+      return;
+    }
+    if (!rowPasses(cols, filters, i)) {
+      ctx.status.say(`sample ${i} is hidden by the filters`);
       return;
     }
     ctx.status.idle();

@@ -176,26 +176,26 @@ export type Filter =
   | { column: string; kind: "range"; lo: number; hi: number }
   | { column: string; kind: "categories"; keep: Set<number> };
 
-/** Row indices among [0, count) that pass every filter (rows whose column is not loaded fail). */
-export function filterRows(cols: Columns, filters: Filter[], count: number): number[] {
-  const arrays = filters.map((f) => cols.values.get(f.column));
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    let ok = true;
-    for (let k = 0; k < filters.length && ok; k++) {
-      const f = filters[k];
-      const arr = arrays[k];
-      if (!arr) { ok = false; break; }
-      const v = arr[i];
-      if (f.kind === "range") ok = Number.isFinite(v) && v >= f.lo && v <= f.hi;
-      else {
-        const spec = cols.spec(f.column);
-        const k2 = spec?.categories?.length ?? 0;
-        ok = f.keep.has(v === UNKNOWN || v >= k2 ? k2 : v);
-      }
+/** Whether row i passes every filter (a row whose column is not loaded fails). */
+export function rowPasses(cols: Columns, filters: Filter[], i: number): boolean {
+  for (const f of filters) {
+    const arr = cols.values.get(f.column);
+    if (!arr || i >= (cols.loaded.get(f.column) ?? 0)) return false;
+    const v = arr[i];
+    if (f.kind === "range") {
+      if (!(Number.isFinite(v) && v >= f.lo && v <= f.hi)) return false;
+    } else {
+      const k = cols.spec(f.column)?.categories?.length ?? 0;
+      if (!f.keep.has(v === UNKNOWN || v >= k ? k : v)) return false;
     }
-    if (ok) out.push(i);
   }
+  return true;
+}
+
+/** Row indices among [0, count) that pass every filter. */
+export function filterRows(cols: Columns, filters: Filter[], count: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) if (rowPasses(cols, filters, i)) out.push(i);
   return out;
 }
 
