@@ -53,7 +53,7 @@ type Scatter = ReturnType<typeof createScatterplot>;
 
 /** Milliseconds between the last selection change and its message to the kernel. */
 export const SELECTION_DEBOUNCE = 250;
-const POINT_SIZES = Array.from({ length: 16 }, (_, k) => 2 + k * 0.6);
+const POINT_SIZES = Array.from({ length: 16 }, (_, k) => 1.5 + k * 0.35);
 
 function webglAvailable(): boolean {
   try {
@@ -102,7 +102,7 @@ function render(ctx: ViewContext<OverviewState>): void {
     [option(null, sizeBy), ...numbers.map((c) => option(c, sizeBy))]);
   const modeBtn = h("button", { type: "button", class: "xai-ov-mode", "aria-pressed": "false", text: "lasso" });
   const search = h("input", { type: "search", class: "xai-ov-search", placeholder: "sample index", "aria-label": "find sample by index", inputmode: "numeric" });
-  const clearBtn = h("button", { type: "button", class: "xai-ov-clear", text: "clear selection" });
+  const clearBtn = h("button", { type: "button", class: "xai-ov-clear", text: "clear", "aria-label": "clear the selection", title: "clear the selection (Escape, or double-click the plot)" });
   const filterSel = h("select", { class: "xai-ov-filter", "aria-label": "filter by" },
     [option(null, ""), ...plain.map((c) => option(c, ""))]);
   const filterBox = h("span", { class: "xai-ov-filterbox" });
@@ -237,6 +237,12 @@ function render(ctx: ViewContext<OverviewState>): void {
       legend.append(bar, h("div", { class: "xai-ov-bar-labels" }, [
         h("span", { text: formatNumber(enc.range[0]) }), h("span", { text: formatNumber(enc.range[1]) })]));
     }
+    const size = cols.spec(sizeBy);
+    if (size?.range) {
+      legend.append(h("div", { class: "xai-ov-legend-title xai-ov-size-title", text: `size: ${size.name}` }),
+        h("div", { class: "xai-ov-bar-labels" }, [
+          h("span", { text: `small ${formatNumber(size.range[0])}` }), h("span", { text: `large ${formatNumber(size.range[1])}` })]));
+    }
   };
   const hasUnknown = (spec: ColumnSpec) => {
     if (spec.kind !== "category") return false;
@@ -257,7 +263,11 @@ function render(ctx: ViewContext<OverviewState>): void {
     if (f.keep.has(k)) f.keep.delete(k);
     else f.keep.add(k);
     if (f.keep.size === all) filters = filters.filter((x) => x !== f);
-    void applyFilters();
+    const focused = legend.contains(document.activeElement);
+    void applyFilters().then(() => {
+      // the legend is rebuilt: keep the keyboard on the item just toggled
+      if (focused) legend.querySelectorAll<HTMLButtonElement>(".xai-ov-legend-item")[k]?.focus();
+    });
   };
   const applyFilters = async () => {
     if (filters.length) await scatter.filter(filterRows(cols, filters, drawn), { preventEvent: true });

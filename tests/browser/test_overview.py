@@ -222,21 +222,25 @@ def test_colouring_filtering_search_and_tooltip_need_no_kernel_message(page, run
     assert recoloured == base
     items = page.locator(".xai-ov-legend-item")
     assert items.all_inner_texts() == ["wrong", "correct"]
+    pressed = ("v => document.querySelectorAll('.xai-ov-legend-item')[1]"
+               "?.getAttribute('aria-pressed') === v")
     items.nth(1).click()  # hide the correct ones: only the wrong tenth is left
+    page.wait_for_function(pressed, arg="false")
     info = page.locator(".xai-ov-info").inner_text()
     shown = int(info.split(" shown")[0].split("·")[-1].strip().replace(",", ""))
     wrong = int((np.asarray(run[0]._root["attributions/y_true"][...])
                  != np.asarray(run[0]._root["attributions/y_pred"][...])).sum())
     assert shown == wrong and 0 < wrong < N / 5
-    assert items.nth(1).get_attribute("aria-pressed") == "false"
     assert _pixels(page) != recoloured
     hidden = int(np.flatnonzero(np.asarray(run[0]._root["attributions/y_true"][...])
                                 == np.asarray(run[0]._root["attributions/y_pred"][...]))[0])
     page.locator(".xai-ov-search").fill(str(hidden))
     page.locator(".xai-ov-search").press("Enter")
     assert f"sample {hidden} is hidden by the filters" in page.locator(".xai-status").inner_text()
-    items.nth(1).click()  # every sample again
-    assert items.nth(1).get_attribute("aria-pressed") == "true"
+    items.nth(1).focus()
+    page.keyboard.press("Enter")  # every sample again, from the keyboard
+    page.wait_for_function(pressed, arg="true")
+    assert page.evaluate("() => document.activeElement.textContent") == "correct"
     page.locator(".xai-ov-search").fill("17")
     page.locator(".xai-ov-search").press("Enter")
     tip = page.locator(".xai-root .xai-tooltip")
