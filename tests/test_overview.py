@@ -284,3 +284,70 @@ def test_density_counts_every_sample_and_the_snapshot_shows_it(run_path):
     page = view._repr_mimebundle_()[0]["text/html"]
     assert uri in page and "density of the 28 samples" in page and "<script" not in page
     assert view.to_png()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- concepts, rules and MEME columns of real estimator steps -----------------------------
+
+def test_concept_rule_and_meme_columns_equal_the_stored_arrays(tmp_path):
+    from helpers import TinyRNN
+    from torch import nn
+
+    from xaiwidgets.concepts import ConceptExtractor
+    from xaiwidgets.meme import MEME
+    from xaiwidgets.redescriptions import RedescriptionMiner
+    from xaiwidgets.redescriptions.views import activation_table
+    from xaiwidgets.runs import (
+        ActivationColumns,
+        ConceptStep,
+        InputColumns,
+        MemeStep,
+        RedescriptionStep,
+    )
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).eval()
+    rng = np.random.default_rng(0)
+    signs = rng.choice([-1.0, 1.0], size=(96, 4))
+    x = torch.from_numpy(signs + 0.2 * rng.standard_normal((96, 4))).float()
+    concepts = {"a": (signs[:, 0] > 0).astype(np.int64), "b": np.where(signs[:, 1] > 0, "hi", "lo")}
+    cme = ConceptExtractor(model, ["0", "1"], method="logistic", n_labelled=60,
+                           progress=False).fit(x, concepts)
+    miner = RedescriptionMiner(interaction=False, n_iterations=1, max_depth=3, min_jaccard=0.3,
+                               progress=False).fit(activation_table(model, x, "1"), x.numpy())
+    steps = [ConceptStep(cme), RedescriptionStep(miner, ActivationColumns("1"),
+                                                 InputColumns("right"))]
+    path = tmp_path / "est.zarr"
+    assert xw.explain_dataset(model, x.numpy(), path, methods=None, steps=steps, shard_size=32,
+                              client="serial", progress=False).complete
+    run = xw.open_run(path)
+    cat = {c["name"]: c for c in run.columns()}
+    assert cat["concepts/a"]["kind"] == "category" and cat["concepts/a"]["categories"] == ["0", "1"]
+    assert cat["concepts/b"]["categories"] == ["hi", "lo"]
+    assert np.array_equal(read_column(run, "concepts/b"), stored(path, "concepts/codes/b"))
+    n_rules = miner.result_.n_redescriptions
+    assert n_rules > 0 and [c for c in cat if c.startswith("rules/")] == [
+        f"rules/{r}" for r in range(n_rules)]
+    left = stored(path, "redescriptions/left_holds")
+    right = stored(path, "redescriptions/right_holds")
+    assert np.array_equal(read_column(run, f"rules/{n_rules - 1}", 30, 70),
+                          (left & right)[30:70, n_rules - 1])
+    assert cat["rules/0"]["kind"] == "bool"
+
+    torch.manual_seed(0)
+    rnn = TinyRNN(n_features=3).eval()
+    seq = rng.normal(size=(40, 10, 3)).astype(np.float32)
+    lengths = rng.integers(4, 11, size=40)
+    for i, k in enumerate(lengths):
+        seq[i, k:] = np.nan
+    meme = MEME(rnn, n_concepts=2, window=1, progress=False).fit(seq)
+    mpath = tmp_path / "meme.zarr"
+    assert xw.explain_dataset(rnn, seq, mpath, methods=None, steps=[MemeStep(meme)],
+                              shard_size=16, client="serial", progress=False).complete
+    mrun = xw.open_run(mpath)
+    spec = next(c for c in mrun.columns() if c["name"] == "meme/final_concept")
+    assert spec["kind"] == "category" and len(spec["categories"]) == 2
+    c = stored(mpath, "meme/concepts")
+    n = stored(mpath, "meme/lengths")
+    assert np.array_equal(n, lengths)
+    assert np.array_equal(read_column(mrun, "meme/final_concept", 16, 40),
+                          c[np.arange(16, 40), n[16:40] - 1])

@@ -177,7 +177,7 @@ def test_points_stream_in_blocks_and_are_drawn(page, run, tmp_path):
 
 
 def test_a_lasso_drawn_with_the_mouse_sets_the_python_selection(page, run, tmp_path):
-    r, xy, _ = run
+    r, _, y = run
     view = DatasetOverview(r, color="y_true")
     console = _open_live(page, view, tmp_path)
     _wait_points(page)
@@ -194,7 +194,6 @@ def test_a_lasso_drawn_with_the_mouse_sets_the_python_selection(page, run, tmp_p
     page.wait_for_function("() => window.__syncs > 0", timeout=20_000)
     sel = np.asarray(view.selected)
     # the lasso circles the middle cluster: most of class 0, nearly nothing else
-    y = run[2]
     assert (y[sel] == 0).mean() > 0.9 and (y[sel] == 0).sum() > 0.3 * (y == 0).sum(), len(sel)
     assert f"{len(sel):,} selected" in page.locator(".xai-ov-info").inner_text()
     # Python selects: the view follows
