@@ -5,10 +5,12 @@
 // (lasso, click, search) is mirrored to Python as `_selection` (debounced). Without WebGL, above
 // `max_points`, or in an offline page, the view shows the kernel's density picture instead.
 import createScatterplot from "regl-scatterplot";
-import { h, setText } from "./lib/dom";
+import { lutFor } from "./lib/colormap";
+import { h, putRGBA, setText } from "./lib/dom";
+import { heatmapRGBA, inputRGBA } from "./lib/heatmap";
 import { Tooltip } from "./lib/tooltip";
 import { defineView, errorText, type ViewContext } from "./lib/view";
-import { type NDArray } from "./lib/wire";
+import { type NDArray, type Quantized } from "./lib/wire";
 import {
   blocks,
   type ColorEncoding,
@@ -40,7 +42,15 @@ export interface OverviewState {
   color: string;
   size: string;
   density: { uri?: string; extent?: number[]; max?: number };
+  methods: string[];
   _selection: unknown;
+}
+
+/** The "sample" fetch: one sample's input and attributions (xaiwidgets/widgets/overview.py). */
+interface SampleBlock {
+  index: NDArray;
+  inputs: Quantized; // unsigned (1, H, W, C)
+  attributions: Record<string, Quantized>; // (1, H, W)
 }
 
 interface ColumnsBlock {
@@ -117,8 +127,11 @@ function render(ctx: ViewContext<OverviewState>): void {
     "aria-label": "scatter of the samples: drag to pan, wheel to zoom, lasso mode to select" }, [canvas]);
   const legend = h("div", { class: "xai-ov-legend", "aria-label": "legend" });
   const info = h("div", { class: "xai-ov-info", "aria-live": "polite" });
+  const methods = ctx.get("methods") ?? [];
+  const samplePanel = h("div", { class: "xai-ov-sample", "aria-live": "polite" });
+  samplePanel.hidden = true;
   ctx.clear();
-  el.append(header, controls, h("div", { class: "xai-ov-main" }, [plot, legend]), info, ctx.status.el);
+  el.append(header, controls, h("div", { class: "xai-ov-main" }, [plot, legend]), info, samplePanel, ctx.status.el);
   const tip = new Tooltip(el);
   // keys inside the view (arrows on the plot, Escape) are ours, never JupyterLab's
   el.addEventListener("keydown", (e) => e.stopPropagation(), { signal });
@@ -373,6 +386,51 @@ function render(ctx: ViewContext<OverviewState>): void {
     hovered = -1;
     tip.hide();
   });
+
+  // -- the hovered / selected sample's attributions (one sample read from the store) ---------
+  const samples = new Map<number, SampleBlock>();
+  let shownSample = -1;
+  let sampleTimer: ReturnType<typeof setTimeout> | null = null;
+  const drawSample = (i: number, b: SampleBlock) => {
+    const figure = (caption: string, canvas: HTMLCanvasElement) =>
+      h("figure", { class: "xai-ov-fig" }, [canvas, h("figcaption", { text: caption })]);
+    const figs: HTMLElement[] = [];
+    const [, ih = 1, iw = 1, ic = 1] = b.inputs.shape;
+    const input = h("canvas", { class: "xai-ov-input" });
+    putRGBA(input, inputRGBA(b.inputs.q, 0, ih, iw, ic), iw, ih);
+    figs.push(figure(`sample ${i}`, input));
+    for (const m of methods) {
+      const a = b.attributions[m];
+      if (!a) continue;
+      const [, mh = 1, mw = 1] = a.shape;
+      const c = h("canvas", { class: "xai-ov-heat", "data-method": m });
+      putRGBA(c, heatmapRGBA(a.q, 0, mh, mw, lutFor("RdBu", a.signed), { threshold: 0, signed: a.signed, opacity: 1 }), mw, mh);
+      figs.push(figure(`${m} (${formatNumber(a.lo[0])} – ${formatNumber(a.hi[0])})`, c));
+    }
+    const lines = tipLines(i).map(([k, v]) => `${k} ${v}`).join(" · ");
+    samplePanel.replaceChildren(h("div", { class: "xai-ov-sample-info", text: lines }), h("div", { class: "xai-ov-figs" }, figs));
+    samplePanel.hidden = false;
+    el.dataset.xaiSample = String(i);
+  };
+  /** Shows sample i's attributions beside the scatter, fetching it once. */
+  const showSample = (i: number) => {
+    if (!methods.length || i < 0 || i === shownSample) return;
+    shownSample = i;
+    const held = samples.get(i);
+    if (held) return drawSample(i, held);
+    ctx.fetch<SampleBlock>("sample", { index: i }).then((b) => {
+      samples.set(i, b);
+      if (shownSample === i) drawSample(i, b);
+    }).catch((err) => ctx.status.report(`sample ${i}`, err));
+  };
+  scatter.subscribe("pointOver", (i) => {
+    if (sampleTimer) clearTimeout(sampleTimer);
+    sampleTimer = setTimeout(() => showSample(i), 120); // not every point the cursor crosses
+  });
+  scatter.subscribe("select", ({ points }) => {
+    if (points.length === 1) showSample(points[0]);
+  });
+  ctx.onCleanup(() => sampleTimer && clearTimeout(sampleTimer));
 
   colorSel.addEventListener("change", () => {
     colorBy = colorSel.value;

@@ -341,3 +341,59 @@ def test_the_exported_page_shows_the_density_picture(page, run, tmp_path):
                                             "overview-offline")).convert("RGB"))
     assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 20  # the density's colours
     assert not console.errors, console.format()
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    """A real run of a small CNN with saliency, and a test-written embedding."""
+    import torch
+
+    import xaiwidgets as xw
+    from xaiwidgets.examples import MnistCNN
+
+    torch.manual_seed(0)
+    model = MnistCNN().eval()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 1, 28, 28)).astype(np.float32)
+    path = tmp_path_factory.mktemp("img") / "run.zarr"
+    report = xw.explain_dataset(model, x, path, y=rng.integers(0, 10, 64),
+                                methods=["saliency", "gradient_shap"], metrics=[],
+                                shard_size=16, client="serial", progress=False)
+    assert report.complete
+    root = zarr.open_group(path, mode="r+")
+    root.create_array("embed/pca", shape=(64, 2), dtype="float32", chunks=(16, 2))[...] = (
+        rng.normal(size=(64, 2)).astype(np.float32))
+    return xw.open_run(path)
+
+
+def test_clicking_a_point_shows_its_attributions_read_from_the_store(page, image_run, tmp_path):
+    view = DatasetOverview(image_run)
+    assert view.methods == ["Saliency", "GradientSHAP"]
+    console = _open_live(page, view, tmp_path)
+    _wait_points(page, 64)
+    page.locator(".xai-ov-search").fill("9")
+    page.locator(".xai-ov-search").press("Enter")
+    page.wait_for_function("() => document.querySelector('.xai-root').dataset.xaiSample === '9'")
+    sample_msgs = [m for m in _sent(page) if m["what"] == "sample"]
+    assert [m["args"] for m in sample_msgs] == [{"index": 9}]  # one sample, one message
+    heats = canvas_stats(page, "canvas.xai-ov-heat")
+    assert len(heats) == 2 and all(s["width"] == 28 and s["distinct_colors"] > 20 for s in heats)
+    caps = page.locator(".xai-ov-fig figcaption").all_inner_texts()
+    assert caps[0] == "sample 9" and caps[1].startswith("Saliency (")
+    # the pixels are the stored attributions, quantised as every view sends them
+    a = np.asarray(image_run.attributions.attributions["Saliency"][9]).sum(0)
+    code = page.evaluate("""() => { const c = document.querySelector('canvas.xai-ov-heat');
+      const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
+      const x = g.getContext('2d'); x.drawImage(c, 0, 0);
+      return Array.from(x.getImageData(0, 0, c.width, c.height).data); }""")
+    px = np.asarray(code, dtype=np.uint8).reshape(28, 28, 4)
+    hot = np.unravel_index(np.argmax(np.abs(a)), a.shape)
+    cold = np.unravel_index(np.argmin(np.abs(a)), a.shape)
+    assert abs(int(px[hot][0]) - int(px[hot][2])) > abs(int(px[cold][0]) - int(px[cold][2]))
+    # a second click on it is served from the browser's copy
+    page.locator(".xai-ov-clear").click()
+    page.locator(".xai-ov-search").press("Enter")
+    assert len([m for m in _sent(page) if m["what"] == "sample"]) == 1
+    shot = screenshot(page.locator(".xai-root"), "overview-sample")
+    assert shot.exists()
+    assert not console.errors, console.format()

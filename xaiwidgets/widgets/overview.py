@@ -20,7 +20,8 @@ import traitlets as t
 from .._core.validation import check_int, describe
 from ..runs.columns import column_specs, columns, read_column
 from ._base import XaiWidget, check_keywords
-from ._html import colorbar_html, live_lut
+from ._html import colorbar_html, display_image, live_lut
+from ._traits import Heatmap
 
 __all__ = ["DatasetOverview"]
 
@@ -31,6 +32,8 @@ BLOCK_ROWS = 65536
 #: Above this many samples the view shows the kernel's density picture instead of points.
 MAX_POINTS = 2_000_000
 DENSITY_BINS = 160
+#: Longer side of a sample's input and heatmaps in the linked panel (larger images are reduced).
+SAMPLE_SIZE = 112
 _WIRE_BYTES = {"coords": 8, "number": 4, "category": 2, "bool": 1}
 _UNKNOWN = 65535
 
@@ -83,6 +86,8 @@ class DatasetOverview(XaiWidget):
     size = t.Unicode("").tag(sync=True)
     #: {"uri": PNG data URI, "extent": [x0, x1, y0, y1], "max": largest bin count}
     density = t.Dict().tag(sync=True)
+    #: methods of the run's image attributions, shown for the hovered / selected sample
+    methods = t.List(t.Unicode()).tag(sync=True)
     #: the selection as little-endian uint32 row indices (the view writes it; binary on the wire)
     _selection = t.Bytes(b"").tag(sync=True, from_json=_from_selection)
     selected = t.List(t.Int())
@@ -135,7 +140,12 @@ class DatasetOverview(XaiWidget):
         s = max(1, int(run.shard_size))
         names = next((c["categories"] for c in cat if c["name"] in ("y_pred", "y_true")
                       and c["categories"]), None) or []
-        super().__init__(title=title, n=len(run), shard_size=s,
+        self._image_step = next(
+            (name for name, r in getattr(run, "results", {}).items()
+             if type(r).__name__ == "AttributionResult" and getattr(r, "kind", "") == "image"),
+            None)
+        methods = list(run.results[self._image_step].methods) if self._image_step else []
+        super().__init__(title=title, n=len(run), shard_size=s, methods=methods,
                          block_rows=max(s, BLOCK_ROWS // s * s), max_points=int(max_points),
                          catalogue=cat, class_names=list(names), x=x, color=color,
                          size=size or "", density=self._density(x))
@@ -171,9 +181,27 @@ class DatasetOverview(XaiWidget):
 
     # -- data ------------------------------------------------------------------------------
     def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
-        if what != "columns":
-            raise ValueError(f"DatasetOverview cannot fetch {what!r}")
-        return self.block(args.get("names"), args.get("start"), args.get("stop"))
+        if what == "columns":
+            return self.block(args.get("names"), args.get("start"), args.get("stop"))
+        if what == "sample":
+            return self.sample(args.get("index"))
+        raise ValueError(f"DatasetOverview cannot fetch {what!r}")
+
+    def sample(self, index: Any) -> dict[str, Any]:
+        """One sample's input and attributions as the view draws them (quantised heatmaps, the
+        wire encoding of every view), read from the store's chunks of that sample only."""
+        if self._image_step is None:
+            raise ValueError("this run stores no image attributions to show per sample")
+        i = check_int(index, "index", low=0, high=self.n - 1)
+        r = self.run.results[self._image_step]
+        x = np.asarray(r.inputs[i:i + 1], dtype=np.float32)
+        img = display_image(x, SAMPLE_SIZE).transpose(0, 2, 3, 1)
+        attrs = {}
+        for m in r.methods:
+            a = np.nan_to_num(np.asarray(r.attributions[m][i:i + 1], dtype=np.float32))
+            attrs[m] = Heatmap(display_image(a.sum(axis=1, keepdims=True), SAMPLE_SIZE)[:, 0])
+        return {"index": np.array([i], dtype=np.int32), "inputs": Heatmap(img, signed=False),
+                "attributions": attrs}
 
     def block(self, names: Any, start: Any, stop: Any) -> dict[str, Any]:
         """Rows ``[start, stop)`` of the named columns, as the view receives them.
