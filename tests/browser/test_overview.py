@@ -397,3 +397,67 @@ def test_clicking_a_point_shows_its_attributions_read_from_the_store(page, image
     shot = screenshot(page.locator(".xai-root"), "overview-sample")
     assert shot.exists()
     assert not console.errors, console.format()
+
+
+LAB = '''
+import json, pathlib
+import numpy as np, torch, zarr
+import xaiwidgets as xw
+from xaiwidgets.examples import MnistCNN
+torch.manual_seed(0)
+rng = np.random.default_rng(0)
+x = rng.normal(size=(64, 1, 28, 28)).astype(np.float32)
+xw.explain_dataset(MnistCNN().eval(), x, "ov_lab.zarr", y=rng.integers(0, 10, 64),
+                   methods=["saliency"], metrics=[], shard_size=16, client="serial",
+                   progress=False, overwrite=True)
+zarr.open_group("ov_lab.zarr", mode="r+").create_array(
+    "embed/pca", shape=(64, 2), dtype="float32", chunks=(16, 2))[...] = rng.normal(size=(64, 2))
+view = xw.DatasetOverview(xw.open_run("ov_lab.zarr"))
+view.observe(lambda ch: pathlib.Path("ov_selected.json").write_text(json.dumps(ch["new"])),
+             "selected")
+view
+'''
+
+
+@pytest.mark.slow
+def test_lab_streams_points_and_the_lasso_reaches_the_kernel(page, jupyter_server):
+    import nbformat
+
+    from .jupyter import REPO_ROOT, open_and_run_notebook
+
+    # the kernel imports this checkout (the venv's editable install may point at another one)
+    src = f"import sys\nsys.path.insert(0, {str(REPO_ROOT)!r})\n" + LAB
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nbformat.write(nb, jupyter_server.root_dir / "overview_lab.ipynb")
+    sel_file = jupyter_server.root_dir / "ov_selected.json"
+    sel_file.unlink(missing_ok=True)
+    run = open_and_run_notebook(page, jupyter_server, "overview_lab.ipynb", ui="lab",
+                                timeout=240)
+    assert not run.cell_errors
+    wait_for_widgets(page, timeout=60)
+    _wait_points(page, 64)
+    stats = canvas_stats(page, "canvas.xai-ov-canvas")[0]
+    assert stats["painted"] > 100
+    page.locator(".xai-ov-mode").click()
+    box = page.locator("canvas.xai-ov-canvas").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    rad = min(box["width"], box["height"]) * 0.4
+    page.mouse.move(cx + rad, cy)
+    page.mouse.down()
+    for t in np.linspace(0, 1.85 * np.pi, 40):
+        page.mouse.move(cx + rad * np.cos(t), cy + rad * np.sin(t), steps=2)
+    page.mouse.up()
+    info = page.locator(".xai-ov-info")
+    page.wait_for_function("() => !document.querySelector('.xai-ov-info').innerText"
+                           ".startsWith('0 selected')")
+    n_sel = int(info.inner_text().split(" selected")[0].replace(",", ""))
+    for _ in range(200):  # the debounced selection, through the real comm
+        if sel_file.exists() and len(json.loads(sel_file.read_text() or "[]")) == n_sel:
+            break
+        page.wait_for_timeout(50)
+    selected = json.loads(sel_file.read_text())
+    assert 0 < len(selected) == n_sel and selected == sorted(selected)
+    screenshot(page.locator(".xai-root"), "overview-lab")
+    assert not run.console_errors, run.console.format()
