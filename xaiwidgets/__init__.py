@@ -53,7 +53,14 @@ from .redescriptions import (
     as_table,
     prediction_table,
 )
-from .runs import JobReport, Run, explain_dataset, open_run
+from .runs import (
+    JobReport,
+    Run,
+    SelectionDescription,
+    describe_selection,
+    explain_dataset,
+    open_run,
+)
 from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
 from .widgets import (
     ComparisonView,
@@ -100,6 +107,7 @@ __all__ = [
     "SENNExplanation",
     "SENNHistory",
     "SENNView",
+    "SelectionDescription",
     "SequenceExplanation",
     "Task",
     "TimelineView",
@@ -110,6 +118,7 @@ __all__ = [
     "as_table",
     "compare_attributions",
     "deletion_curve",
+    "describe_selection",
     "explain_dataset",
     "faithfulness_correlation",
     "fit_senn",

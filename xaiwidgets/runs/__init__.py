@@ -6,6 +6,7 @@ results into a Zarr v3 store; :func:`open_run` gives them back as the result typ
 the store's arrays. See ``docs/runs.md``.
 """
 
+from .describe import SelectionDescription, describe_selection
 from .estimator_steps import (
     ActivationColumns,
     ConceptStep,
@@ -28,5 +29,6 @@ from .store import FingerprintMismatch, StoreLocked
 __all__ = ["ActivationColumns", "Activations", "AttributionStep", "ConceptStep", "ConceptTreeStep",
            "FeatureStep", "FingerprintMismatch", "InputColumns", "JobReport", "LabelColumns",
            "MaskStep", "MemeStep", "PredictionColumns", "RedescriptionStep", "Run", "SENNStep",
-           "Source", "Step", "StoreLocked", "as_source", "explain_dataset", "fit_from_store",
-           "fit_sampled", "fit_streaming", "open_run"]
+           "SelectionDescription", "Source", "Step", "StoreLocked", "as_source",
+           "describe_selection", "explain_dataset", "fit_from_store", "fit_sampled",
+           "fit_streaming", "open_run"]

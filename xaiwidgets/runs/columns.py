@@ -134,7 +134,8 @@ def column_specs(run: Any, class_names: list[str] | None = None) -> list[ColumnS
     if "embed" in root:
         for name in sorted(root["embed"].array_keys()):
             arr = root[f"embed/{name}"]
-            if arr.ndim == 2 and arr.shape[1] == 2:
+            # run.embed writes `complete` last: an embedding still being written is not offered
+            if arr.ndim == 2 and arr.shape[1] == 2 and arr.attrs.get("complete", True):
                 specs.append(ColumnSpec(f"embed/{name}", "coords", "float32", None,
                                         f"2-D embedding {name}", ("coords", f"embed/{name}")))
     return specs

@@ -104,6 +104,24 @@ class Run:
                              f"run; steps: {list(self.results)}")
         return result.metric_summary(level=level, alpha=alpha, seed=seed)
 
+    # -- the dataset overview's helpers (runs/embed.py) --------------------------------------
+
+    def embed(self, features: str | None = None, method: str = "pca", *, seed: int = 0,
+              name: str | None = None, batch_size: int | None = None,
+              sample: int | None = 10_000, recompute: bool = False) -> np.ndarray:
+        """2-D coordinates of every sample from its stored activations, written into the store
+        as ``embed/<name>`` (:func:`~xaiwidgets.runs.embed.embed_run` has the parameters)."""
+        from .embed import embed_run
+
+        return embed_run(self, features, method, seed=seed, name=name, batch_size=batch_size,
+                         sample=sample, recompute=recompute)
+
+    def embedding(self, name: str | None = None) -> Any:
+        """A stored embedding (:meth:`embed`) as a lazy (N, 2) Zarr array; None: the only one."""
+        from .embed import stored_embedding
+
+        return stored_embedding(self, name)
+
     def columns(self, class_names: list[str] | None = None) -> list[dict[str, Any]]:
         """The per-sample columns the run stores (labels, predictions, metrics, concepts,
         rules, embeddings): :func:`xaiwidgets.runs.columns.columns`."""
