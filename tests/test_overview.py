@@ -42,8 +42,8 @@ def run_path(tmp_path_factory):
     y = rng.integers(0, 10, size=N)
     path = tmp_path_factory.mktemp("ov") / "run.zarr"
     report = xw.explain_dataset(model, X, path, y=y, methods=["saliency"],
-                                metrics=["deletion_auc"], client="serial", shard_size=S,
-                                progress=False)
+                                metrics=["deletion_auc"], features={"pen": "fc1"},
+                                client="serial", shard_size=S, progress=False)
     assert report.complete
     write_embedding(path, N, S)
     return path
@@ -351,3 +351,51 @@ def test_concept_rule_and_meme_columns_equal_the_stored_arrays(tmp_path):
     assert np.array_equal(n, lengths)
     assert np.array_equal(read_column(mrun, "meme/final_concept", 16, 40),
                           c[np.arange(16, 40), n[16:40] - 1])
+
+
+def test_the_overview_places_samples_by_run_embed(run_path, tmp_path):
+    import shutil
+
+    path = tmp_path / "copy.zarr"
+    shutil.copytree(run_path, path)
+    run = xw.open_run(path)
+    xy = run.embed("pen")  # IncrementalPCA of the stored activations (runs/embed.py)
+    names = [c["name"] for c in run.columns() if c["kind"] == "coords"]
+    assert names == ["embed/pca", "embed/pen_pca"]
+    view = DatasetOverview(run, x="pen_pca")
+    assert view.x == "embed/pen_pca"
+    got = view.block(["embed/pen_pca"], 0, 16)["columns"]["embed/pen_pca"]
+    assert np.array_equal(got, np.asarray(xy)[:16])
+
+
+def test_a_sample_fetch_reads_only_that_samples_chunks(run_path):
+    store = _Counting(run_path)
+    view = DatasetOverview(xw.open_run(store))
+    assert view.methods == ["Saliency"]
+    store.reads.clear()
+    block = view.sample(11)  # shard 1
+    heat = [k for k in store.reads if k.startswith("attributions/attributions/Saliency/c/")]
+    assert heat and all(k.endswith("/c/1/0/0/0") for k in heat), heat
+    assert not any(k.startswith(("attributions/y_", "embed/")) for k in store.reads)
+    stored_a = stored(run_path, "attributions/attributions/Saliency")[11, 0]
+    h = block["attributions"]["Saliency"].values
+    assert h.shape == (1, 28, 28) and np.allclose(h[0], stored_a)
+    assert block["inputs"].values.shape == (1, 28, 28, 1)
+    with pytest.raises(ValueError, match=rf"argument 'index': expected an integer in \[0, "
+                                         rf"{N - 1}\], got {N}"):
+        view.sample(N)
+    sent = []
+    view.send = lambda content, buffers=None: sent.append((content, buffers))
+    view._on_custom(view, {"type": "xai-fetch", "seq": 1, "what": "sample",
+                           "args": {"index": 3}}, [])
+    reply, buffers = sent[0]
+    assert "error" not in reply and reply["block"]["attributions"]["Saliency"]["signed"] in (
+        True, False)
+    assert sum(len(b) for b in buffers) < 4 * 28 * 28  # quantised: a byte per pixel
+
+
+def test_a_run_without_image_attributions_has_no_sample_panel(tmp_path):
+    view = DatasetOverview(_big_run(tmp_path / "s.zarr", 64, 32))
+    assert view.methods == []
+    with pytest.raises(ValueError, match="stores no image attributions"):
+        view.sample(0)

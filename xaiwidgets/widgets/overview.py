@@ -112,8 +112,8 @@ class DatasetOverview(XaiWidget):
         coords = [c["name"] for c in cat if c["kind"] == "coords"]
         if not coords:
             raise ValueError("argument 'run': the run stores no 2-D embedding to place samples "
-                             "by; write one first with run.embed() (or run.embed('<feature>') when the run "
-                             "stores several features)")
+                             "by; write one first with run.embed() (run.embed('<feature>') "
+                             "when the run stores several features)")
         if x is None:
             x = coords[0]
         elif not isinstance(x, str):
