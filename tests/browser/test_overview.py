@@ -461,3 +461,30 @@ def test_lab_streams_points_and_the_lasso_reaches_the_kernel(page, jupyter_serve
     assert 0 < len(selected) == n_sel and selected == sorted(selected)
     screenshot(page.locator(".xai-root"), "overview-lab")
     assert not run.console_errors, run.console.format()
+
+
+def test_a_numeric_range_filter_keeps_the_samples_in_range(page, run, tmp_path):
+    view = DatasetOverview(run[0], color="y_true")
+    console = _open_live(page, view, tmp_path)
+    _wait_points(page)
+    page.select_option("select.xai-ov-filter", "confidence")  # streams the column once
+    lo = page.locator("input.xai-ov-lo")
+    lo.wait_for()
+    lo.fill("0.9")
+    lo.dispatch_event("change")
+    prob = np.asarray(run[0]._root["attributions/prob"][...])
+    want = int(((prob >= np.float32(0.9)) & (prob <= prob.max())).sum())
+    page.wait_for_function("t => document.querySelector('.xai-ov-info').innerText.includes(t)",
+                           arg=f"{want:,} shown of")
+    assert 0 < want < N / 2
+    asked = [m["args"]["names"] for m in _sent(page)]
+    assert asked.count(["confidence"]) == len(range(0, N, view.block_rows))
+    assert not console.errors, console.format()
+
+
+def test_above_max_points_the_density_picture_is_shown(page, run, tmp_path):
+    view = DatasetOverview(run[0], max_points=1000)
+    _open_live(page, view, tmp_path)
+    assert page.locator("img.xai-ov-density-img").is_visible()
+    assert "more than the 1,000 drawn as points" in page.locator(".xai-ov-plot").inner_text()
+    assert _sent(page) == []
