@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const outdir = join(here, "..", "xaiwidgets", "static");
-const entries = ["comparison", "standalone", "tree", "timeline", "relevance", "redescriptions"];
+const entries = ["comparison", "standalone", "tree", "timeline", "relevance", "redescriptions", "overview"];
 
 /** CSS files become text that the view base injects (lib/view.ts), never separate stylesheets;
  * comments and runs of blanks are dropped (single spaces, as in `content: " ▴"`, are kept). */

@@ -65,6 +65,7 @@ from .senn import SENN, SENNExplanation, SENNHistory, fit_senn
 from .widgets import (
     ComparisonView,
     ConceptTreeView,
+    DatasetOverview,
     InterventionChart,
     MaskView,
     RedescriptionView,
@@ -84,6 +85,7 @@ __all__ = [
     "ConceptTreeReport",
     "ConceptTreeResult",
     "ConceptTreeView",
+    "DatasetOverview",
     "InterventionChart",
     "JobReport",
     "MaskExplainer",

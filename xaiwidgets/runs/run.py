@@ -122,6 +122,13 @@ class Run:
 
         return stored_embedding(self, name)
 
+    def columns(self, class_names: list[str] | None = None) -> list[dict[str, Any]]:
+        """The per-sample columns the run stores (labels, predictions, metrics, concepts,
+        rules, embeddings): :func:`xaiwidgets.runs.columns.columns`."""
+        from .columns import columns
+
+        return columns(self, class_names)
+
 
 def open_run(store: Any) -> Run:
     """Open a run read-only (see :class:`Run`).

@@ -4,10 +4,11 @@
 from ._charts import InterventionChart
 from .comparison import ComparisonView
 from .masks import MaskView
+from .overview import DatasetOverview
 from .redescriptions import RedescriptionView
 from .relevance import SENNView
 from .timeline import TimelineView
 from .tree import ConceptTreeView
 
-__all__ = ["ComparisonView", "ConceptTreeView", "InterventionChart", "MaskView",
+__all__ = ["ComparisonView", "ConceptTreeView", "DatasetOverview", "InterventionChart", "MaskView",
            "RedescriptionView", "SENNView", "TimelineView"]

@@ -1,0 +1,301 @@
+"""DatasetOverview: every sample of a run as a point of a 2-D embedding, coloured, sized and
+filtered by any stored column, with lasso selection mirrored to Python.
+
+The widget state holds the run's size, its column catalogue and a small density picture, never
+per-sample data, so a saved notebook stays small whatever the run's size. The front end
+(``js/src/overview.ts``) asks for columns in blocks of whole shards over the fetch channel
+(``{"what": "columns", "args": {"names", "start", "stop"}}``) and draws points as blocks arrive;
+the kernel answers with typed buffers: coordinates (n, 2) float32, categories uint16 (65535:
+unknown), booleans uint8, numbers float32 (NaN: not scored).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import traitlets as t
+
+from .._core.validation import check_int, describe
+from ..runs.columns import column_specs, columns, read_column
+from ._base import XaiWidget, check_keywords
+from ._html import colorbar_html, display_image, live_lut
+from ._traits import Heatmap
+
+__all__ = ["DatasetOverview"]
+
+#: The largest fetched block (bytes of every column of the block together).
+MAX_BLOCK_BYTES = 4 * 1024 * 1024
+#: Rows of a block before rounding to whole shards (a few MiB for coordinates, colour, size).
+BLOCK_ROWS = 65536
+#: Above this many samples the view shows the kernel's density picture instead of points.
+MAX_POINTS = 2_000_000
+DENSITY_BINS = 160
+#: Longer side of a sample's input and heatmaps in the linked panel (larger images are reduced).
+SAMPLE_SIZE = 112
+_WIRE_BYTES = {"coords": 8, "number": 4, "category": 2, "bool": 1}
+_UNKNOWN = 65535
+
+
+def _from_selection(value: Any, _widget: Any) -> bytes:
+    return bytes(value) if value is not None else b""
+
+
+class DatasetOverview(XaiWidget):
+    """Every sample of a run as a point of a 2-D embedding (``run.embed``): colour, size and
+    filter by any stored column, lasso or click to select, and read the selection in Python.
+
+    Parameters
+    ----------
+    run : Run
+        From :func:`~xaiwidgets.open_run`, with at least one stored embedding (``embed/<name>``).
+    x : str, optional
+        The embedding to place points by: its name (``"pca"``) or column (``"embed/pca"``).
+        Default: the run's first embedding.
+    color : str, default="correct"
+        The column to colour by (any name of :meth:`Run.columns`; "" for one colour). When the
+        run stores no ``correct`` column the default is the first category column.
+    size : str, optional
+        A number column to size points by (default: one size).
+    class_names : list of str, optional
+        Names of the classes (default: the stored ones, else "0", "1"...).
+    title : str, optional
+    max_points : int, default=2,000,000
+        Above this many samples the view shows the density picture computed in the kernel
+        instead of points (as it does without WebGL).
+
+    Attributes
+    ----------
+    selected : list of int
+        The selected samples (sorted row indices), set by the view's lasso, click or search
+        (debounced), or from Python to select samples in the view.
+    """
+
+    _bundle = "overview.js"
+
+    title = t.Unicode("").tag(sync=True)
+    n = t.Int(0).tag(sync=True)
+    shard_size = t.Int(1).tag(sync=True)
+    block_rows = t.Int(BLOCK_ROWS).tag(sync=True)
+    max_points = t.Int(MAX_POINTS).tag(sync=True)
+    catalogue = t.List(t.Dict()).tag(sync=True)
+    class_names = t.List(t.Unicode()).tag(sync=True)
+    x = t.Unicode("").tag(sync=True)
+    color = t.Unicode("").tag(sync=True)
+    size = t.Unicode("").tag(sync=True)
+    #: {"uri": PNG data URI, "extent": [x0, x1, y0, y1], "max": largest bin count}
+    density = t.Dict().tag(sync=True)
+    #: methods of the run's image attributions, shown for the hovered / selected sample
+    methods = t.List(t.Unicode()).tag(sync=True)
+    #: the selection as little-endian uint32 row indices (the view writes it; binary on the wire)
+    _selection = t.Bytes(b"").tag(sync=True, from_json=_from_selection)
+    selected = t.List(t.Int())
+
+    def __init__(self, run: Any, *, x: str | None = None, color: str | None = None,
+                 size: str | None = None, class_names: list[str] | None = None,
+                 title: str | None = None, max_points: int = MAX_POINTS,
+                 **options: Any) -> None:
+        check_keywords(type(self), options)
+        if not (hasattr(run, "_root") and hasattr(run, "attrs") and hasattr(run, "shard_size")):
+            raise TypeError(f"argument 'run': expected a Run (xaiwidgets.open_run(store)), got "
+                            f"{describe(run)}")
+        check_int(max_points, "max_points", low=1)
+        if class_names is not None and (isinstance(class_names, str) or not all(
+                isinstance(c, str) for c in class_names)):
+            raise TypeError(f"argument 'class_names': expected a list of str, got "
+                            f"{describe(class_names)}")
+        self.run = run
+        self._class_names = None if class_names is None else list(class_names)
+        cat = columns(run, self._class_names)
+        by_name = {c["name"]: c for c in cat}
+        coords = [c["name"] for c in cat if c["kind"] == "coords"]
+        if not coords:
+            raise ValueError("argument 'run': the run stores no 2-D embedding to place samples "
+                             "by; write one first with run.embed() (run.embed('<feature>') "
+                             "when the run stores several features)")
+        if x is None:
+            x = coords[0]
+        elif not isinstance(x, str):
+            raise TypeError(f"argument 'x': expected an embedding's name, got {describe(x)}")
+        elif f"embed/{x}" in coords:
+            x = f"embed/{x}"
+        if x not in coords:
+            raise ValueError(f"argument 'x': expected one of the run's embeddings {coords}, "
+                             f"got {x!r}")
+        plain = [c["name"] for c in cat if c["kind"] != "coords"]
+        if color is None:
+            color = "correct" if "correct" in by_name else next(
+                (c["name"] for c in cat if c["kind"] == "category"), "")
+        if not isinstance(color, str) or (color and color not in plain):
+            raise ValueError(f"argument 'color': expected a column of the run, one of {plain} "
+                             f"(or '' for one colour), got {color!r}")
+        numbers = [c["name"] for c in cat if c["kind"] == "number"]
+        if size is not None and (not isinstance(size, str) or size not in numbers):
+            raise ValueError(f"argument 'size': expected a number column of the run, one of "
+                             f"{numbers}, got {size!r}")
+        if title is None:
+            title = f"Dataset overview: {len(run):,} samples"
+        if not isinstance(title, str):
+            raise TypeError(f"argument 'title': expected a str, got {describe(title)}")
+        s = max(1, int(run.shard_size))
+        names = next((c["categories"] for c in cat if c["name"] in ("y_pred", "y_true")
+                      and c["categories"]), None) or []
+        self._image_step = next(
+            (name for name, r in getattr(run, "results", {}).items()
+             if type(r).__name__ == "AttributionResult" and getattr(r, "kind", "") == "image"),
+            None)
+        methods = list(run.results[self._image_step].methods) if self._image_step else []
+        super().__init__(title=title, n=len(run), shard_size=s, methods=methods,
+                         block_rows=max(s, BLOCK_ROWS // s * s), max_points=int(max_points),
+                         catalogue=cat, class_names=list(names), x=x, color=color,
+                         size=size or "", density=self._density(x))
+
+    # -- selection -------------------------------------------------------------------------
+    @t.observe("_selection")
+    def _selection_changed(self, change: t.Bunch) -> None:
+        raw = change["new"] or b""
+        idx = np.frombuffer(raw[: len(raw) // 4 * 4], dtype="<u4")
+        idx = np.unique(idx[idx < self.n])
+        new = idx.astype(np.int64).tolist()
+        if new != self.selected:
+            self.selected = new
+
+    @t.validate("selected")
+    def _check_selected(self, proposal: t.Bunch) -> list[int]:
+        value = proposal["value"]
+        try:
+            idx = np.asarray(value, dtype=np.int64).reshape(-1)
+        except (TypeError, ValueError):
+            raise t.TraitError(f"DatasetOverview.selected: expected a list of sample indices, "
+                               f"got {describe(value)}") from None
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n):
+            raise t.TraitError(f"DatasetOverview.selected: indices must be in [0, {self.n}), "
+                               f"got {int(idx.min())} .. {int(idx.max())}")
+        return np.unique(idx).tolist()
+
+    @t.observe("selected")
+    def _selected_changed(self, change: t.Bunch) -> None:
+        raw = np.asarray(change["new"], dtype="<u4").tobytes()
+        if raw != self._selection:
+            self._selection = raw
+
+    # -- data ------------------------------------------------------------------------------
+    def _fetch(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
+        if what == "columns":
+            return self.block(args.get("names"), args.get("start"), args.get("stop"))
+        if what == "sample":
+            return self.sample(args.get("index"))
+        raise ValueError(f"DatasetOverview cannot fetch {what!r}")
+
+    def sample(self, index: Any) -> dict[str, Any]:
+        """One sample's input and attributions as the view draws them (quantised heatmaps, the
+        wire encoding of every view), read from the store's chunks of that sample only."""
+        if self._image_step is None:
+            raise ValueError("this run stores no image attributions to show per sample")
+        i = check_int(index, "index", low=0, high=self.n - 1)
+        r = self.run.results[self._image_step]
+        x = np.asarray(r.inputs[i:i + 1], dtype=np.float32)
+        img = display_image(x, SAMPLE_SIZE).transpose(0, 2, 3, 1)
+        attrs = {}
+        for m in r.methods:
+            a = np.nan_to_num(np.asarray(r.attributions[m][i:i + 1], dtype=np.float32))
+            attrs[m] = Heatmap(display_image(a.sum(axis=1, keepdims=True), SAMPLE_SIZE)[:, 0])
+        return {"index": np.array([i], dtype=np.int32), "inputs": Heatmap(img, signed=False),
+                "attributions": attrs}
+
+    def block(self, names: Any, start: Any, stop: Any) -> dict[str, Any]:
+        """Rows ``[start, stop)`` of the named columns, as the view receives them.
+
+        ``start`` must be a multiple of the run's shard size and ``stop`` one too (or the
+        run's end), so a block reads whole chunks; the block is at most 4 MiB.
+        """
+        n, s = self.n, self.shard_size
+        specs = {sp.name: sp for sp in column_specs(self.run, self._class_names)}
+        if (not isinstance(names, (list, tuple)) or not names
+                or not all(isinstance(c, str) for c in names)):
+            raise TypeError(f"argument 'names': expected a non-empty list of column names, got "
+                            f"{describe(names)}")
+        unknown = [c for c in names if c not in specs]
+        if unknown:
+            raise ValueError(f"argument 'names': {unknown[0]!r} is not a column of the run; "
+                             f"columns: {list(specs)}")
+        start = check_int(start, "start", low=0, high=n)
+        stop = check_int(stop, "stop", low=start, high=n)
+        if start % s or (stop % s and stop != n):
+            raise ValueError(f"arguments 'start', 'stop': a block is whole shards of {s} rows "
+                             f"(multiples of {s}, or stop={n}), got start={start}, stop={stop}")
+        nbytes = (stop - start) * sum(_WIRE_BYTES[specs[c].kind] for c in names)
+        if nbytes > MAX_BLOCK_BYTES:
+            raise ValueError(f"arguments 'start', 'stop': {stop - start} rows of {list(names)} "
+                             f"are {nbytes:,} bytes, more than a block's {MAX_BLOCK_BYTES:,}")
+        out: dict[str, Any] = {}
+        for c in names:
+            v = read_column(self.run, c, start, stop)
+            kind = specs[c].kind
+            if kind == "category":
+                v = np.where((v >= 0) & (v < _UNKNOWN), v, _UNKNOWN).astype(np.uint16)
+            elif kind == "bool":
+                v = v.astype(np.uint8)
+            else:
+                v = v.astype(np.float32)
+            out[c] = v
+        return {"start": start, "stop": stop, "columns": out}
+
+    # -- density (the static picture, and the view without WebGL) ----------------------------
+    def _density(self, x: str) -> dict[str, Any]:
+        n = self.run.__len__()
+        step = max(1, int(self.run.shard_size)) * max(1, (1 << 20) // max(1, self.run.shard_size))
+        lo = np.array([np.inf, np.inf])
+        hi = -lo
+        for a in range(0, n, step):
+            v = read_column(self.run, x, a, min(n, a + step))
+            v = v[np.isfinite(v).all(1)]
+            if len(v):
+                lo, hi = np.minimum(lo, v.min(0)), np.maximum(hi, v.max(0))
+        if not (lo <= hi).all():
+            return {"uri": "", "extent": [0.0, 1.0, 0.0, 1.0], "max": 0}
+        span = np.where(hi > lo, hi - lo, 1.0)
+        lo, hi = lo - 0.01 * span, hi + 0.01 * span
+        counts = np.zeros((DENSITY_BINS, DENSITY_BINS), dtype=np.int64)
+        for a in range(0, n, step):
+            v = read_column(self.run, x, a, min(n, a + step))
+            v = v[np.isfinite(v).all(1)]
+            h, _, _ = np.histogram2d(v[:, 1], v[:, 0], bins=DENSITY_BINS,
+                                     range=[[lo[1], hi[1]], [lo[0], hi[0]]])
+            counts += h.astype(np.int64)
+        top = int(counts.max())
+        lut = live_lut("viridis", False)
+        level = np.log1p(counts) / np.log1p(max(top, 1))
+        rgba = np.zeros((*counts.shape, 4), dtype=np.uint8)
+        rgba[..., :3] = lut[np.rint(level * 255).astype(np.int64)]
+        rgba[..., 3] = np.where(counts > 0, 255, 0)
+        rgba = rgba[::-1]  # y grows upwards on the plot
+        return {"uri": _png_rgba(rgba), "extent": [float(lo[0]), float(hi[0]), float(lo[1]),
+                                                   float(hi[1])], "max": top}
+
+    def _static_html(self) -> str:
+        d = self.density
+        caption = (f"{self.title}: density of the {self.n:,} samples over {self.x} "
+                   f"(log scale; the live view draws every point)")
+        if not d.get("uri"):
+            body = "<p>No embedded coordinates are stored yet.</p>"
+        else:
+            body = (f"<img src='{d['uri']}' alt='{html.escape(caption)}' width='320' "
+                    f"height='320' style='image-rendering:pixelated;display:block'>"
+                    f"{colorbar_html(live_lut('viridis', False), 0, float(d['max']), False, 320)}"
+                    f"<div style='font-size:11px;opacity:.8'>samples per bin</div>")
+        return (f"<div class='xai-overview-static'><div style='font-weight:600'>"
+                f"{html.escape(self.title)}</div>{body}<div style='font-size:12px'>"
+                f"{html.escape(caption)}</div></div>")
+
+
+def _png_rgba(rgba: np.ndarray) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
