@@ -3,7 +3,6 @@ MEME's transition graph and trees (js/src/timeline.ts)."""
 
 from __future__ import annotations
 
-import colorsys
 import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -15,6 +14,7 @@ from .._core.validation import check_int, check_names, describe
 from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
 from ._base import XaiWidget, check_keywords
+from ._colors import concept_palette
 from ._html import STATIC_DIV
 from ._html import label as label_html
 from ._traits import (
@@ -37,7 +37,6 @@ __all__ = ["TimelineView"]
 # Tableau 10: the class colours of every xaiwidgets view (js/src/lib/colormap.ts PALETTE).
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
-UNCERTAIN = "#8c8c8c"
 
 # -- the wire (js/README.md "TimelineView state"; js/src/timeline/state.ts) -------------------
 #: C concepts and their C x C transition probabilities.
@@ -63,28 +62,10 @@ SUMMARY = Struct(
 SEQUENCES = Struct(blocks=ListOf(SEQUENCE, scoped=True))
 
 
-def _shade(hex_color: str, rank: int) -> str:
-    """The rank-th shade of a colour: itself, then lighter and darker in turn."""
-    r, g, b = (int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    h, lum, s = colorsys.rgb_to_hls(r, g, b)
-    if rank:
-        step = (rank + 1) // 2 * 0.16
-        lum = min(0.85, lum + step) if rank % 2 else max(0.18, lum - step)
-    r, g, b = colorsys.hls_to_rgb(h, lum, s)
-    return "#{:02x}{:02x}{:02x}".format(*(round(255 * v) for v in (r, g, b)))
-
-
 def concept_colors(trace: MemeTrace) -> list[str]:
-    """One colour per concept: its class's colour (grey when "uncertain"), in shades when
-    several concepts share a class, so a band reads as the class at a glance."""
-    seen: dict[str, int] = {}
-    out = []
-    for major, uncertain in zip(trace.concept_class, trace.concept_uncertain, strict=True):
-        base = UNCERTAIN if bool(uncertain) else PALETTE[int(major) % len(PALETTE)]
-        rank = seen.get(base, 0)
-        seen[base] = rank + 1
-        out.append(_shade(base, rank))
-    return out
+    """One colour per concept from the concept palette (never a class colour): concept ``j``
+    has the same colour in the band, the overview, the legend, the graph and the trees."""
+    return concept_palette(len(trace.concept_names))
 
 
 class TimelineView(XaiWidget):
