@@ -32,7 +32,8 @@ def similar_ranges(
     threshold: float = 0.3,
     top: int = 10,
 ) -> list[dict[str, Any]]:
-    """The best-matching windows (merged per event) of the other sequences for steps ``start:stop`` of ``query``.
+    """The best-matching windows (merged per event) of the other sequences for steps
+    ``start:stop`` of ``query``.
 
     Parameters
     ----------

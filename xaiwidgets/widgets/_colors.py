@@ -18,8 +18,8 @@ import numpy as np
 
 from .._core.validation import describe
 
-__all__ = ["CONCEPT_PALETTE", "GROUP_HUES", "PALETTE", "SEPARATORS", "class_groups", "class_palette",
-           "concept_palette", "method_color", "method_colors"]
+__all__ = ["CONCEPT_PALETTE", "GROUP_HUES", "PALETTE", "SEPARATORS", "class_groups",
+           "class_palette", "concept_palette", "method_color", "method_colors"]
 
 #: Tableau 20 (dark and light companions).
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
