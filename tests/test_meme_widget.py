@@ -169,3 +169,34 @@ def test_a_hand_made_trace_draws_what_it_holds():
     # the search reads the trace: sequences 1 (from step 1) and 2 also hold concept 0 twice
     hits = fetch(w, "match", index=0, start=0, stop=2, by="concepts")["block"]["matches"]
     assert hits[0] == {"sequence": 1, "start": 1, "stop": 3, "score": 1.0}
+
+
+def test_windows_of_one_recording_are_one_stretch_and_time_reads_in_units():
+    from hand_results import timeline
+
+    from xaiwidgets.widgets.timeline import same_stretch_once
+
+    # sequences 0, 1, 2 start at rows 0, 2 and 10 of one recording
+    starts = np.array([0, 2, 10])
+    hits = [{"sequence": 1, "start": 3, "stop": 5, "score": 0.9},   # rows 5..6
+            {"sequence": 2, "start": 0, "stop": 2, "score": 0.8},   # rows 10..11
+            {"sequence": 0, "start": 6, "stop": 8, "score": 0.7},   # rows 6..7: joins row 5
+            {"sequence": 1, "start": 0, "stop": 2, "score": 0.6}]   # rows 2..3: the query
+    got = same_stretch_once(hits, starts, 0, 1, 4)                  # query: rows 1..3
+    assert got == [{"sequence": 1, "start": 3, "stop": 5, "score": 0.9, "also": [0]},
+                   {"sequence": 2, "start": 0, "stop": 2, "score": 0.8, "also": []}]
+    w = xw.TimelineView(timeline.result(), time_step=(16, "min"), starts=[0, 0, 20])
+    assert (w.summary["time_step"], w.summary["time_unit"]) == (16.0, "min")
+    hits = fetch(w, "match", index=0, start=0, stop=2, by="concepts")["block"]["matches"]
+    # sequence 1's best window (its steps 1..2 = rows 1..2) overlaps the query's rows 0..1: it
+    # is the query seen through another window; only sequence 2 is another stretch
+    assert [h["sequence"] for h in hits] == [2] and hits[0]["also"] == []
+    plain = xw.TimelineView(timeline.result())
+    assert (plain.summary["time_step"], plain.summary["time_unit"]) == (0.0, "")
+    with pytest.raises(TypeError, match=r"argument 'time_step': expected \(duration, unit\)"):
+        xw.TimelineView(timeline.result(), time_step=16)
+    with pytest.raises(ValueError, match="argument 'time_step': expected a number > 0"):
+        xw.TimelineView(timeline.result(), time_step=(0, "min"))
+    with pytest.raises(ValueError, match=r"argument 'starts': expected one first row .* "
+                                         r"shape \(3,\), got int64 array of shape \(2,\)"):
+        xw.TimelineView(timeline.result(), starts=[0, 1])

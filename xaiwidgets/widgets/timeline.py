@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 import traitlets as t
 
-from .._core.validation import check_int, check_names, describe
+from .._core.validation import check_int, check_names, check_number, describe
 from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
 from ._base import XaiWidget, check_keywords
@@ -57,7 +57,7 @@ LENGTHS = Struct(lengths=Array("int32", ("N",)))
 SUMMARY = Struct(
     n=Value(int), steps=Value(int), window=Value(int), n_concepts=Value(int),
     per_step=Value(bool), layer=Value(str), units=Value(int), step_fidelity=Value(float),
-    final_fidelity=Value(float), start=Value(str),
+    final_fidelity=Value(float), start=Value(str), time_step=Value(float), time_unit=Value(str),
 )
 SEQUENCES = Struct(blocks=ListOf(SEQUENCE, scoped=True))
 
@@ -93,6 +93,14 @@ class TimelineView(XaiWidget):
     threshold : float, default=0.3
         A hidden unit is "on" above it (the range search).
     max_payload_bytes : int, default=8 MiB
+    time_step : (float, str), optional
+        The duration of one step and its unit, e.g. ``(16, "min")``: the time axis then reads
+        in time (minutes shown as hours or days when the range is long); default: step numbers.
+    starts : sequence of int, optional
+        For sequences cut from one recording (overlapping windows, e.g. ``load_occupancy``'s
+        ``extra["start"]``): each sequence's first row in it. The range search then lists a
+        stretch of the recording once (the best of the windows that hold it, with how many
+        others do) and leaves out the selected stretch itself.
     """
 
     _bundle = "timeline.js"
@@ -126,6 +134,8 @@ class TimelineView(XaiWidget):
         title: str = "Concept timeline",
         threshold: float = 0.3,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        time_step: tuple[float, str] | None = None,
+        starts: Sequence[int] | None = None,
         **options: Any,
     ) -> None:
         check_keywords(type(self), options)
@@ -151,6 +161,8 @@ class TimelineView(XaiWidget):
             trace.class_names)
         check_int(index, "index", low=0, high=n - 1)
         check_int(max_payload_bytes, "max_payload_bytes", low=1)
+        step, unit = _check_time_step(time_step)
+        self._starts = None if starts is None else _check_starts(starts, n)
         self.trace = trace
         self._order = np.asarray(trace.unit_order, dtype=np.int64)
         wanted = [int(index)] if embed is None else [
@@ -169,7 +181,8 @@ class TimelineView(XaiWidget):
                    "n_concepts": len(trace.concept_names), "per_step": bool(trace.per_step),
                    "layer": str(trace.layer), "units": len(self._order),
                    "step_fidelity": scores.step_fidelity,
-                   "final_fidelity": scores.final_fidelity, "start": str(trace.start)}
+                   "final_fidelity": scores.final_fidelity, "start": str(trace.start),
+                   "time_step": step, "time_unit": unit}
         super().__init__(title=title, feature_names=features, class_names=classes,
                          concepts=concepts, trees=[dict(tr) for tr in trace.trees],
                          summary=summary,
@@ -245,12 +258,15 @@ class TimelineView(XaiWidget):
             return self.sequence_block(i)
         if what == "match":
             units = args.get("units")
+            top = int(args.get("top", 10))
+            start, stop = int(args.get("start", 0)), int(args.get("stop", 1))
             hits = self.trace.similar_ranges(
-                i, int(args.get("start", 0)), int(args.get("stop", 1)),
-                by=str(args.get("by", "states")),
+                i, start, stop, by=str(args.get("by", "states")),
                 units=None if units is None else [int(self._order[int(u)]) for u in units],
                 threshold=float(args.get("threshold", self.threshold)),
-                top=int(args.get("top", 10)))
+                top=top if self._starts is None else n)
+            if self._starts is not None:
+                hits = same_stretch_once(hits, self._starts, i, start, stop)[:top]
             return {"matches": hits}
         return super()._fetch(what, args)
 
@@ -309,6 +325,51 @@ class TimelineView(XaiWidget):
                  f"<th>share</th>{head}</tr>{''.join(rows)}</table>")
         rules = label_html(self.trace.export_text())
         return f"{table}<details><summary>transition trees</summary><pre>{rules}</pre></details>"
+
+
+def _check_time_step(value: Any) -> tuple[float, str]:
+    """``time_step`` as (duration of a step, unit); (0, "") for step numbers."""
+    if value is None:
+        return 0.0, ""
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not isinstance(value[1], str) or not value[1].strip()):
+        raise TypeError(f"argument 'time_step': expected (duration, unit) such as (16, "
+                        f"'min'), got {describe(value)}")
+    step = check_number(value[0], "time_step", low=0, low_open=True)
+    return float(step), value[1].strip()
+
+
+def _check_starts(value: Any, n: int) -> np.ndarray:
+    """``starts``: one non-negative integer row per sequence."""
+    arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    if arr is None or arr.shape != (n,) or not (
+            np.issubdtype(arr.dtype, np.integer) and (arr >= 0).all()):
+        got = describe(value) if arr is None else f"{arr.dtype} array of shape {arr.shape}"
+        raise ValueError(f"argument 'starts': expected one first row (an integer >= 0) per "
+                         f"sequence, shape ({n},), got {got}")
+    return arr.astype(np.int64)
+
+
+def same_stretch_once(hits: list[dict[str, Any]], starts: np.ndarray, query: int, start: int,
+                      stop: int) -> list[dict[str, Any]]:
+    """Search results of sequences cut from one recording (sequence ``j`` is its rows from
+    ``starts[j]``): results that overlap in the recording are one stretch, listed once (the
+    best, with ``"also"``: the other sequences holding it); a stretch overlapping the query's
+    own rows is the query itself seen through another window, and is left out."""
+    q0, q1 = int(starts[query]) + start, int(starts[query]) + stop
+    kept: list[tuple[int, int, dict[str, Any]]] = []
+    for h in hits:  # best first: a later overlapping hit joins the earlier one
+        a, b = int(starts[h["sequence"]]) + h["start"], int(starts[h["sequence"]]) + h["stop"]
+        if a < q1 and q0 < b:
+            continue
+        for k, (ka, kb, kh) in enumerate(kept):
+            if a < kb and ka < b:
+                kh["also"].append(int(h["sequence"]))
+                kept[k] = (min(ka, a), max(kb, b), kh)
+                break
+        else:
+            kept.append((a, b, {**h, "also": []}))
+    return [kh for _, _, kh in kept]
 
 
 def _runs(values: np.ndarray) -> list[tuple[int, int, int]]:
