@@ -95,6 +95,7 @@ export class TimelineCanvas {
   drawMain(): void {
     const { seq, view, concepts, highlight, pinned } = this.st;
     if (!seq) return;
+    this.describeMain(); // before drawing: the words do not need a canvas context
     const { ctx, w } = this.sizeCanvas(this.main, this.mainHeight());
     if (!ctx) return;
     const fg = this.cssVar("--xai-fg2", "#59636e");
@@ -115,7 +116,7 @@ export class TimelineCanvas {
       const span = all.hi[0] - lo || 1;
       const { lo: mn, hi: mx } = columnMinMax(seq.x, edges, F, j);
       ctx.fillStyle = fg;
-      ctx.fillText(names[j] ?? `x${j}`, 2, y + ROW / 2, LEFT - 44);
+      ctx.fillText(names[j] ?? `x${j}`, 2, y + ROW / 2, LEFT - 8);
       // the value scale of the row: its axis with the sequence's max (top) and min (bottom)
       ctx.textAlign = "right";
       ctx.font = "10px sans-serif";
@@ -184,7 +185,6 @@ export class TimelineCanvas {
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    this.describeMain();
   }
 
   /** The ticks of the time axis over steps [v0, v1): step numbers, or times when the result
@@ -258,6 +258,12 @@ export class TimelineCanvas {
   drawOverview(): void {
     const { seq, view, concepts } = this.st;
     if (!seq) return;
+    describePicture(this.overview, `overview of all ${seq.length} steps of sequence ${seq.index}, steps ${view.v0}–${view.v1 - 1} marked as shown; ` +
+      `share of steps per concept: ${concepts.names.map((n, j) => {
+        let m = 0;
+        for (let t = 0; t < seq.length; t++) if (seq.concept[t] === j) m++;
+        return `${n} ${((100 * m) / Math.max(1, seq.length)).toFixed(0)}%`;
+      }).join(", ")}`);
     const hgt = OV_H;
     const band = 16;
     const { ctx, w } = this.sizeCanvas(this.overview, hgt);
@@ -278,12 +284,6 @@ export class TimelineCanvas {
     ctx.textBaseline = "middle";
     ctx.fillText("overview", 2, band / 2 + 1, LEFT - 6);
     this.timeAxis(ctx, band + 1, plot, 0, seq.length, fg);
-    describePicture(this.overview, `overview of all ${seq.length} steps of sequence ${seq.index}, steps ${view.v0}–${view.v1 - 1} marked as shown; ` +
-      `share of steps per concept: ${concepts.names.map((n, j) => {
-        let m = 0;
-        for (let t = 0; t < seq.length; t++) if (seq.concept[t] === j) m++;
-        return `${n} ${((100 * m) / Math.max(1, seq.length)).toFixed(0)}%`;
-      }).join(", ")}`);
     const sel = this.ovSel;
     const full = view.v0 === 0 && view.v1 === seq.length;
     sel.style.display = full ? "none" : "block";
@@ -297,6 +297,10 @@ export class TimelineCanvas {
     const H = seq.states.shape[1] ?? 0;
     const L = seq.length;
     const hgt = Math.max(48, Math.min(320, H * HEAT_ROW));
+    describePicture(this.heat, `hidden states of sequence ${seq.index}: ${H} units by steps ${view.v0}–${view.v1 - 1}, ` +
+      `values from ${fmt(seq.states.lo[0], 3)} (blue) to ${fmt(seq.states.hi[0], 3)} (red)` +
+      (brush ? `; steps ${brush[0]}–${brush[1] - 1} selected, ${units.length} unit${units.length === 1 ? "" : "s"} on across them` : ""));
+
     const { ctx, w } = this.sizeCanvas(this.heat, hgt);
     if (!ctx || !H) return;
     ctx.clearRect(0, 0, w, hgt);
@@ -335,9 +339,6 @@ export class TimelineCanvas {
     ctx.fillRect(2, hgt - 11, 8, 8);
     ctx.fillStyle = this.cssVar("--xai-fg2", "#59636e");
     ctx.font = "11px sans-serif";
-    describePicture(this.heat, `hidden states of sequence ${seq.index}: ${H} units by steps ${view.v0}–${view.v1 - 1}, ` +
-      `values from ${fmt(lo, 3)} (blue) to ${fmt(hi, 3)} (red)` +
-      (brush ? `; steps ${brush[0]}–${brush[1] - 1} selected, ${units.length} unit${units.length === 1 ? "" : "s"} on across them` : ""));
     ctx.fillStyle = this.cssVar("--xai-fg", "#1f2328");
     for (const r of units) ctx.fillRect(LEFT - 8, r * rowH, 6, Math.max(rowH, 1.5)); // units on
     const sel = this.heatSel;
