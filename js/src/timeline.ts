@@ -91,12 +91,21 @@ function render(ctx: Ctx): void {
     ]);
     const detail = h("div", { class: "xai-tl-detail", "aria-live": "polite" });
     const graph = transitionGraph();
-    const activate = (it: Element) => it.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    // Enter / Escape redraw the group: the key's target leaves the document, and the view's key
+    // guard (lib/a11y.ts) no longer sees it as inside, so these keys stop here
+    const activate = (it: Element, e: KeyboardEvent) => {
+      e.stopPropagation();
+      it.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    };
+    const clear = (e: KeyboardEvent) => {
+      e.stopPropagation();
+      highlightConcept(-1);
+    };
     const graphNav = roving(graph as unknown as HTMLElement, {
-      items: () => svgItems(graph, "[data-order]"), orientation: "both", activate, escape: () => highlightConcept(-1),
+      items: () => svgItems(graph, "[data-order]"), orientation: "both", activate, escape: clear,
     }, signal);
     const legendNav = roving(legend, {
-      items: () => [...legend.querySelectorAll<HTMLElement>(".xai-tl-concept")], orientation: "both", activate, escape: () => highlightConcept(-1),
+      items: () => [...legend.querySelectorAll<HTMLElement>(".xai-tl-concept")], orientation: "both", activate, escape: clear,
     }, signal);
     const treeBox = h("div", { class: "xai-tl-tree" });
     const graphCaption = h("div", { class: "xai-tl-caption", text: "concept transitions (click a concept or an arrow for its tree; keys: arrows, Enter)" });
