@@ -200,3 +200,16 @@ def test_windows_of_one_recording_are_one_stretch_and_time_reads_in_units():
     with pytest.raises(ValueError, match=r"argument 'starts': expected one first row .* "
                                          r"shape \(3,\), got int64 array of shape \(2,\)"):
         xw.TimelineView(timeline.result(), starts=[0, 1])
+
+
+def test_the_concept_palette_is_the_front_end_s():
+    import re
+    from pathlib import Path
+
+    from xaiwidgets.widgets._colors import CONCEPT_PALETTE, concept_palette
+
+    ts = (Path(__file__).parents[1] / "js/src/lib/colormap.ts").read_text()
+    block = ts[ts.index("export const CONCEPT_PALETTE"):]
+    block = block[:block.index("];")]
+    assert tuple(re.findall(r'"(#[0-9a-f]{6})"', block)) == CONCEPT_PALETTE
+    assert concept_palette(16)[14:] == list(CONCEPT_PALETTE[:2])

@@ -1,8 +1,16 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { CONCEPT_PALETTE, deltaE, PALETTE } from "../src/lib/colormap";
 import { codeRuns, columnAny, columnEdges, columnMeans, columnMinMax, columnMode, rowsOn, stepAt, stepTicks, timeTicks } from "../src/lib/timeline_lod";
 import widget, { decodeSequence } from "../src/timeline";
 import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
+
+describe("concept colours", () => {
+  it("are far from every class colour and from each other", () => {
+    for (const c of CONCEPT_PALETTE) for (const k of [...PALETTE, "#8c8c8c"]) expect(deltaE(c, k)).toBeGreaterThanOrEqual(20);
+    CONCEPT_PALETTE.forEach((a, i) => CONCEPT_PALETTE.slice(i + 1).forEach((b) => expect(deltaE(a, b)).toBeGreaterThanOrEqual(19.9)));
+  });
+});
 
 describe("time axis", () => {
   it("marks nice step numbers that follow the zoom", () => {
