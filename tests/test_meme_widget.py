@@ -213,3 +213,16 @@ def test_the_concept_palette_is_the_front_end_s():
     block = block[:block.index("];")]
     assert tuple(re.findall(r'"(#[0-9a-f]{6})"', block)) == CONCEPT_PALETTE
     assert concept_palette(16)[14:] == list(CONCEPT_PALETTE[:2])
+
+
+def test_the_snapshot_has_a_time_axis_and_says_what_it_shows():
+    from hand_results import timeline
+
+    from xaiwidgets.widgets.timeline import _step_ticks
+
+    assert _step_ticks(509, 8) == [0, 100, 200, 300, 400, 500]
+    assert _step_ticks(5, 10) == [0, 1, 2, 3, 4]
+    page = xw.TimelineView(timeline.result(), **timeline.OPTIONS)._static_html()
+    assert ("aria-label='concept timeline of sequence 0: 5 steps; 2 concept runs: low steps "
+            "0–1, high steps 2–4; the RNN and the extracted model disagree at 0 steps'") in page
+    assert ">step</text>" in page and "text-anchor='middle'>4</text>" in page

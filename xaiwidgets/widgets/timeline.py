@@ -3,6 +3,7 @@ MEME's transition graph and trees (js/src/timeline.ts)."""
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -303,7 +304,7 @@ class TimelineView(XaiWidget):
         parts = [f"{STATIC_DIV}<h4>{label_html(self.title)}</h4>",
                  f"<p>{s['n']} sequences · {s['n_concepts']} concepts · window {s['window']} · "
                  f"{fid} · sequence {b['index']} ({b['length']} steps)</p>",
-                 _timeline_svg(b, self.feature_names, colors),
+                 _timeline_svg(b, self.feature_names, colors, names),
                  _legend(names, colors, classes), self._static_tables(),
                  "<p><em>Static snapshot: run the notebook for the interactive view.</em></p>"
                  "</div>"]
@@ -382,8 +383,19 @@ def _runs(values: np.ndarray) -> list[tuple[int, int, int]]:
     return [(int(a), int(b), int(values[a])) for a, b in zip(starts, stops, strict=True)]
 
 
+def _step_ticks(length: int, max_ticks: int) -> list[int]:
+    """Step numbers at a nice interval (1, 2 or 5 x 10^k), at most ``max_ticks`` of them
+    (js/src/lib/timeline_lod.ts stepTicks)."""
+    p = 1
+    while True:
+        for m in (1, 2, 5):
+            if -(-length // (m * p)) <= max(1, max_ticks):
+                return list(range(0, length, m * p))
+        p *= 10
+
+
 def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
-                  width: int = 720) -> str:
+                  concept_names: list[str] | None = None, width: int = 720) -> str:
     """An inline SVG of one sequence: a line per feature (min/max per pixel column), the
     concept band, the RNN's and the extracted model's classes, disagreements in red."""
     x = b["x"]
@@ -392,10 +404,19 @@ def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
     shown = min(f, 6)
     row, band, gap, left = 34, 12, 6, 110
     plot = width - left - 8
-    height = shown * (row + gap) + 3 * (band + gap) + 16
+    height = shown * (row + gap) + 3 * (band + gap) + 16 + 24
     scale = plot / max(length, 1)
+    runs = _runs(np.asarray(b["concept"]))
+    names = concept_names or []
+    said = ", ".join(f"{names[v] if 0 <= v < len(names) else v} steps {a}–{e - 1}"
+                     for a, e, v in runs[:6])
+    more = f", and {len(runs) - 6} more" if len(runs) > 6 else ""
+    wrong_n = int((np.asarray(b["rnn"]) != np.asarray(b["output"])).sum())
+    alt = (f"concept timeline of sequence {b['index']}: {length} steps; {len(runs)} concept "
+           f"runs: {said}{more}; the RNN and the extracted model disagree at {wrong_n} steps")
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-           f"role='img' aria-label='concept timeline' style='font:11px sans-serif'>"]
+           f"role='img' aria-label='{html.escape(alt, quote=True)}' "
+           f"style='font:11px sans-serif'>"]
     cols = min(plot, length)
     edges = np.linspace(0, length, cols + 1).astype(int)
     for j in range(shown):
@@ -432,6 +453,14 @@ def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
         if v:
             out.append(f"<rect x='{left + a * scale:.2f}' y='{y}' "
                        f"width='{max((e - a) * scale, 1):.2f}' height='8' fill='#d1242f'/>")
+    y += 16  # the time axis: step numbers at nice intervals
+    out.append(f"<text x='4' y='{y + 14}'>step</text><line x1='{left}' x2='{left + plot}' "
+               f"y1='{y}' y2='{y}' stroke='currentColor'/>")
+    for tick in _step_ticks(length, plot // 70):
+        px = left + (tick + 0.5) * scale
+        out.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{y}' y2='{y + 4}' "
+                   f"stroke='currentColor'/><text x='{px:.1f}' y='{y + 14}' "
+                   f"text-anchor='middle'>{tick}</text>")
     out.append("</svg>")
     return "".join(out)
 
