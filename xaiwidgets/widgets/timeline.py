@@ -199,7 +199,7 @@ class TimelineView(XaiWidget):
         ``X`` and ``lengths`` are as in :meth:`MEME.explain` (a padded batch with lengths, NaN
         padding, a ragged list or a PackedSequence). ``kwargs`` go to the constructor
         (``feature_names``, ``class_names``, ``index``, ``embed``, ``title``, ``threshold``,
-        ``max_payload_bytes``).
+        ``max_payload_bytes``, ``time_step``, ``starts``).
         """
         if not isinstance(meme, MEME):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
