@@ -70,7 +70,8 @@ def naive_run(meme: MEME, x: np.ndarray, lengths: np.ndarray, start: np.ndarray)
 def test_fit_names_concepts_and_predicts_per_step(fitted, step_model):
     meme, x = fitted
     assert meme.per_step_ and meme.layer_ == "lstm" and meme.n_concepts_ == 2
-    assert sorted(c.name for c in meme.concepts_) == ["high", "low"]
+    # the class, then the input that sets the concept apart (a > 0 makes the model say high)
+    assert sorted(c.name for c in meme.concepts_) == ["high · a high", "low · a low"]
     assert len(meme.transition_trees_) == 2
     assert meme.window_feature_names_ == ["a@t", "b@t", "a@t-1", "b@t-1"]
     assert np.allclose(meme.transition_matrix_.sum(axis=1), 1)
@@ -329,7 +330,7 @@ def test_the_trace_takes_concatenates_saves_and_explains(fitted, tmp_path):
     assert back.export_text() == meme.export_text()
     assert back[5:9].explain(0).to_text() == trace.explain(5).to_text()
     hits = back.similar_ranges(0, 0, 3, by="concepts")
-    assert hits and all(h["sequence"] != 0 and h["stop"] - h["start"] == 3 for h in hits)
+    assert hits and all(h["sequence"] != 0 and h["stop"] - h["start"] >= 3 for h in hits)
     with pytest.raises(ValueError, match="argument 'y_true': expected per-step labels"):
         meme.explain(x, lengths, y_true=np.zeros(60))
 
@@ -367,6 +368,56 @@ def test_similar_ranges_finds_a_planted_pattern():
     concepts[40:45] = [1, 1, 2, 2, 1]
     best = similar_ranges(states, offsets, 0, 5, 10, by="concepts", concepts=concepts)[0]
     assert (best["sequence"], best["start"], best["score"]) == (1, 10, 1.0)
+
+
+def test_similar_ranges_lists_one_event_once():
+    # concept path [3, 3, 3] of sequence 0; sequence 1 holds a run of 6 threes (4 shifted
+    # windows match it fully: one event, steps 2..7) and, apart, a second run of 3 (another
+    # event); sequence 2 a run of 4 right after a run of 3 (adjacent windows: one event)
+    states = np.zeros((60, 2), dtype=np.float32)
+    offsets = np.array([0, 20, 40, 60])
+    concepts = np.zeros(60, dtype=int)
+    concepts[0:3] = 3
+    concepts[22:28] = 3
+    concepts[34:37] = 3
+    concepts[45:52] = 3
+    hits = similar_ranges(states, offsets, 0, 0, 3, by="concepts", concepts=concepts)
+    assert hits == [{"sequence": 1, "start": 2, "stop": 8, "score": 1.0},
+                    {"sequence": 1, "start": 14, "stop": 17, "score": 1.0},
+                    {"sequence": 2, "start": 5, "stop": 12, "score": 1.0}]
+    assert similar_ranges(states, offsets, 0, 0, 3, by="concepts", concepts=concepts,
+                          top=1) == hits[:1]
+
+
+def test_concepts_are_named_by_the_input_that_sets_them_apart():
+    from xaiwidgets.meme.concepts import name_concepts
+
+    rng = np.random.default_rng(0)
+    # three concepts of class "empty" (0) and one of "busy" (1); inputs: light, CO2
+    concept_of = np.repeat([0, 1, 2, 3], 50)
+    labels = np.repeat([0, 0, 0, 1], 50)
+    x = rng.normal(0, 0.1, (200, 2))
+    x[0:50, 0] += 2.0     # concept 0: light high among the empty ones
+    x[50:100, 0] -= 2.0   # concept 1: light low
+    x[100:150, 1] += 3.0  # concept 2: CO2 high
+    x[150:200, 1] -= 3.0  # busy: CO2 low against all other steps
+    names = [c.name for c in name_concepts(concept_of, labels, 4, ["empty", "busy"], 0.8,
+                                           inputs=x, feature_names=["light", "CO2"])]
+    assert names == ["empty · light high", "empty · light low", "empty · CO2 high",
+                     "busy · CO2 low"]
+    # same data, same names; two concepts with the same best feature and direction: the
+    # smaller takes its next feature, never a number
+    assert [c.name for c in name_concepts(concept_of, labels, 4, ["empty", "busy"], 0.8,
+                                          inputs=x, feature_names=["light", "CO2"])] == names
+    twin = x.copy()
+    twin[50:100, 0] += 4.0  # concept 1 now also light high (a bit less), CO2 its runner-up
+    twin[50:100, 1] -= 0.5
+    again = [c.name for c in name_concepts(concept_of, labels, 4, ["empty", "busy"], 0.8,
+                                           inputs=twin, feature_names=["light", "CO2"])]
+    assert len(set(again)) == 4 and not any(n[-1].isdigit() for n in again)
+    # without inputs: the class names, numbered (the old rule)
+    plain = [c.name for c in name_concepts(concept_of, labels, 4, ["empty", "busy"], 0.8)]
+    assert plain == ["empty", "empty 2", "empty 3", "busy"]
 
 
 # -- bad input and model safety --------------------------------------------------------------

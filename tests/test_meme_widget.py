@@ -66,7 +66,7 @@ def test_fetch_sequence_and_matches(widget):
     assert reply["block"]["length"] == lengths[7]
     assert reply["block"]["states"]["dtype"] == "uint8"
     hits = fetch(w, "match", index=0, start=0, stop=3, by="concepts")["block"]["matches"]
-    assert hits and all(h["sequence"] != 0 and h["stop"] - h["start"] == 3 for h in hits)
+    assert hits and all(h["sequence"] != 0 and h["stop"] - h["start"] >= 3 for h in hits)
     assert fetch(w, "match", index=0, start=0, stop=3, units=[0], threshold=-1.0)["block"]
     bad = fetch(w, "sequence", index=99)
     assert "error" in bad and "argument 'index'" in bad["error"]
@@ -151,8 +151,12 @@ def test_a_hand_made_trace_draws_what_it_holds():
         "the RNN's first state -> low", "a@t > 0.5 -> high"]
     w = xw.TimelineView(trace, **timeline.OPTIONS)
     assert w.summary["steps"] == 12 and w.summary["units"] == 4 and w.threshold == 0.25
-    assert w.concepts["colors"][2] == "#8c8c8c"  # uncertain: grey
-    assert w.concepts["colors"][0] != w.concepts["colors"][2]
+    # concept colours: the concept palette by id, never a class colour
+    from xaiwidgets.widgets._colors import CONCEPT_PALETTE
+    from xaiwidgets.widgets.timeline import PALETTE
+
+    assert w.concepts["colors"] == list(CONCEPT_PALETTE[:3])
+    assert not set(w.concepts["colors"]) & set(PALETTE)
     assert [b["length"] for b in w.sequences["blocks"]] == [5, 3, 4]
     b1 = w.sequences["blocks"][1]
     assert b1["concept"].tolist() == [2, 0, 0] and b1["rnn"].tolist() == [1, 0, 0]
@@ -165,3 +169,60 @@ def test_a_hand_made_trace_draws_what_it_holds():
     # the search reads the trace: sequences 1 (from step 1) and 2 also hold concept 0 twice
     hits = fetch(w, "match", index=0, start=0, stop=2, by="concepts")["block"]["matches"]
     assert hits[0] == {"sequence": 1, "start": 1, "stop": 3, "score": 1.0}
+
+
+def test_windows_of_one_recording_are_one_stretch_and_time_reads_in_units():
+    from hand_results import timeline
+
+    from xaiwidgets.widgets.timeline import same_stretch_once
+
+    # sequences 0, 1, 2 start at rows 0, 2 and 10 of one recording
+    starts = np.array([0, 2, 10])
+    hits = [{"sequence": 1, "start": 3, "stop": 5, "score": 0.9},   # rows 5..6
+            {"sequence": 2, "start": 0, "stop": 2, "score": 0.8},   # rows 10..11
+            {"sequence": 0, "start": 6, "stop": 8, "score": 0.7},   # rows 6..7: joins row 5
+            {"sequence": 1, "start": 0, "stop": 2, "score": 0.6}]   # rows 2..3: the query
+    got = same_stretch_once(hits, starts, 0, 1, 4)                  # query: rows 1..3
+    assert got == [{"sequence": 1, "start": 3, "stop": 5, "score": 0.9, "also": [0]},
+                   {"sequence": 2, "start": 0, "stop": 2, "score": 0.8, "also": []}]
+    w = xw.TimelineView(timeline.result(), time_step=(16, "min"), starts=[0, 0, 20])
+    assert (w.summary["time_step"], w.summary["time_unit"]) == (16.0, "min")
+    hits = fetch(w, "match", index=0, start=0, stop=2, by="concepts")["block"]["matches"]
+    # sequence 1's best window (its steps 1..2 = rows 1..2) overlaps the query's rows 0..1: it
+    # is the query seen through another window; only sequence 2 is another stretch
+    assert [h["sequence"] for h in hits] == [2] and hits[0]["also"] == []
+    plain = xw.TimelineView(timeline.result())
+    assert (plain.summary["time_step"], plain.summary["time_unit"]) == (0.0, "")
+    with pytest.raises(TypeError, match=r"argument 'time_step': expected \(duration, unit\)"):
+        xw.TimelineView(timeline.result(), time_step=16)
+    with pytest.raises(ValueError, match="argument 'time_step': expected a number > 0"):
+        xw.TimelineView(timeline.result(), time_step=(0, "min"))
+    with pytest.raises(ValueError, match=r"argument 'starts': expected one first row .* "
+                                         r"shape \(3,\), got int64 array of shape \(2,\)"):
+        xw.TimelineView(timeline.result(), starts=[0, 1])
+
+
+def test_the_concept_palette_is_the_front_end_s():
+    import re
+    from pathlib import Path
+
+    from xaiwidgets.widgets._colors import CONCEPT_PALETTE, concept_palette
+
+    ts = (Path(__file__).parents[1] / "js/src/lib/colormap.ts").read_text()
+    block = ts[ts.index("export const CONCEPT_PALETTE"):]
+    block = block[:block.index("];")]
+    assert tuple(re.findall(r'"(#[0-9a-f]{6})"', block)) == CONCEPT_PALETTE
+    assert concept_palette(16)[14:] == list(CONCEPT_PALETTE[:2])
+
+
+def test_the_snapshot_has_a_time_axis_and_says_what_it_shows():
+    from hand_results import timeline
+
+    from xaiwidgets.widgets.timeline import _step_ticks
+
+    assert _step_ticks(509, 8) == [0, 100, 200, 300, 400, 500]
+    assert _step_ticks(5, 10) == [0, 1, 2, 3, 4]
+    page = xw.TimelineView(timeline.result(), **timeline.OPTIONS)._static_html()
+    assert ("aria-label='concept timeline of sequence 0: 5 steps; 2 concept runs: low steps "
+            "0–1, high steps 2–4; the RNN and the extracted model disagree at 0 steps'") in page
+    assert ">step</text>" in page and "text-anchor='middle'>4</text>" in page

@@ -5,6 +5,7 @@
 // is asked only for sequences that were not embedded and for matches of a brushed range.
 // The view base (lib/view.ts) owns styles, cleanup, fetch and the status line; this entry wires
 // the panels of timeline/ together, each drawing from TimelineState.
+import { roving, type Roving } from "./lib/a11y";
 import { h } from "./lib/dom";
 import { className } from "./lib/format";
 import { Tooltip } from "./lib/tooltip";
@@ -30,6 +31,22 @@ interface UI {
   detail: HTMLElement;
   graph: SVGSVGElement;
   tooltip: Tooltip;
+  graphNav: Roving;
+  legendNav: Roving;
+}
+
+/** The items of a roving group inside an SVG (typed as the group wants them). */
+const svgItems = (root: Element, sel: string): HTMLElement[] =>
+  [...root.querySelectorAll(sel)].sort((a, b) => Number(a.getAttribute("data-order")) - Number(b.getAttribute("data-order"))) as unknown as HTMLElement[];
+
+/** Redraws a roving group's items with `draw`, keeping keyboard focus on the same item. */
+function keepFocus(box: Element, nav: Roving, key: string, draw: () => void): void {
+  const active = box.ownerDocument.activeElement;
+  const was = active && box.contains(active) ? active.getAttribute(key) : null;
+  draw();
+  const again = was !== null ? box.querySelector(`[${key}="${was}"]`) : null;
+  if (again) nav.setCurrent(again as HTMLElement, true);
+  else nav.refresh();
 }
 
 function render(ctx: Ctx): void {
@@ -64,21 +81,37 @@ function render(ctx: Ctx): void {
         ui?.units.update();
       },
     });
-    const canvas = new TimelineCanvas(st, tooltip, { pin, brushed: () => ui?.units.update() });
+    const canvas = new TimelineCanvas(st, tooltip, { pin, brushed: () => ui?.units.update(), clear: unpin });
     const units = new UnitSearch(st, { changed: () => ui?.canvas.drawHeat(), open: (i, range) => select(i, range) });
     const legend = h("div", { class: "xai-tl-legend" });
     const mainCol = h("div", { class: "xai-tl-main" }, [
-      canvas.mainWrap, canvas.ovWrap, legend,
+      canvas.mainWrap, canvas.ovWrap, canvas.range, legend,
       h("div", { class: "xai-tl-caption", text: "hidden states (units ordered by the concept centroids; blue low, red high)" }),
       canvas.heatWrap,
     ]);
-    const detail = h("div", { class: "xai-tl-detail" });
+    const detail = h("div", { class: "xai-tl-detail", "aria-live": "polite" });
     const graph = transitionGraph();
+    // Enter / Escape redraw the group: the key's target leaves the document, and the view's key
+    // guard (lib/a11y.ts) no longer sees it as inside, so these keys stop here
+    const activate = (it: Element, e: KeyboardEvent) => {
+      e.stopPropagation();
+      it.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    };
+    const clear = (e: KeyboardEvent) => {
+      e.stopPropagation();
+      highlightConcept(-1);
+    };
+    const graphNav = roving(graph as unknown as HTMLElement, {
+      items: () => svgItems(graph, "[data-order]"), orientation: "both", activate, escape: clear,
+    }, signal);
+    const legendNav = roving(legend, {
+      items: () => [...legend.querySelectorAll<HTMLElement>(".xai-tl-concept")], orientation: "both", activate, escape: clear,
+    }, signal);
     const treeBox = h("div", { class: "xai-tl-tree" });
-    const graphCaption = h("div", { class: "xai-tl-caption", text: "concept transitions (click a concept or an arrow for its tree)" });
+    const graphCaption = h("div", { class: "xai-tl-caption", text: "concept transitions (click a concept or an arrow for its tree; keys: arrows, Enter)" });
     const side = h("div", { class: "xai-tl-side" }, [detail, units.units, units.matches, graphCaption, graph, treeBox]);
     el.append(header(ctx.get("title") ?? "", st.summary(), st.concepts.k), controls.el, status.el, h("div", { class: "xai-tl-grid" }, [mainCol, side]));
-    return { controls, canvas, units, trees: new TransitionTrees(treeBox, tooltip, signal), legend, detail, graph, tooltip };
+    return { controls, canvas, units, trees: new TransitionTrees(treeBox, tooltip, signal), legend, detail, graph, tooltip, graphNav, legendNav };
   }
 
   // ---------------------------------------------------------------- concepts: legend, graph, trees
@@ -87,13 +120,15 @@ function render(ctx: Ctx): void {
   }
 
   function legend(): void {
-    if (ui) drawLegend(ui.legend, st.concepts, st.classes(), st.highlight, signal, (j) => highlightConcept(st.highlight === j ? -1 : j));
+    const u = ui;
+    if (u) keepFocus(u.legend, u.legendNav, "data-concept", () => drawLegend(u.legend, st.concepts, st.classes(), st.highlight, signal, (j) => highlightConcept(st.highlight === j ? -1 : j)));
   }
 
   function graph(): void {
-    if (!ui) return;
-    drawGraph(ui.graph, {
-      concepts: st.concepts, classes: st.classes(), highlight: st.highlight, tooltip: ui.tooltip, signal,
+    const u = ui;
+    if (!u) return;
+    keepFocus(u.graph, u.graphNav, "data-order", () => drawGraph(u.graph, {
+      concepts: st.concepts, classes: st.classes(), highlight: st.highlight, tooltip: u.tooltip, signal,
       onNode: (j) => highlightConcept(st.highlight === j ? -1 : j),
       onEdge: (a, b) => {
         st.highlight = a;
@@ -102,7 +137,7 @@ function render(ctx: Ctx): void {
         ui?.canvas.drawMain();
         showTree(a, -1, b);
       },
-    });
+    }));
   }
 
   function highlightConcept(j: number): void {
@@ -129,18 +164,27 @@ function render(ctx: Ctx): void {
     ui.canvas.drawMain();
   }
 
+  /** Forgets the selected step (Escape on the timeline). */
+  function unpin(): void {
+    if (!ui) return;
+    st.pinned = -1;
+    ui.detail.replaceChildren(h("span", { class: "xai-hint", text: "click a step (or press Enter on the timeline) to see the rule that chose its concept" }));
+    ui.canvas.drawMain();
+  }
+
   // ---------------------------------------------------------------- sequences
   function show(d: SequenceData, range?: [number, number]): void {
     st.seq = d;
     st.brush = range ? [range[0], range[1]] : null;
     st.pinned = -1;
+    st.cursor = -1;
     if (range) {
       const pad = Math.max(5, Math.round((range[1] - range[0]) * 2));
       st.view = { v0: Math.max(0, range[0] - pad), v1: Math.min(d.length, range[1] + pad) };
     } else st.view = { v0: 0, v1: d.length };
     if (!ui) return;
     ui.controls.showSequence(d, st.classes());
-    ui.detail.replaceChildren(h("span", { class: "xai-hint", text: "click a step to see the rule that chose its concept" }));
+    ui.detail.replaceChildren(h("span", { class: "xai-hint", text: "click a step (or press Enter on the timeline) to see the rule that chose its concept" }));
     ui.canvas.drawAll();
     ui.units.update();
   }

@@ -1,8 +1,42 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { columnAny, columnEdges, columnMeans, columnMinMax, columnMode, rowsOn, stepAt } from "../src/lib/timeline_lod";
+import { CONCEPT_PALETTE, deltaE, PALETTE } from "../src/lib/colormap";
+import { codeRuns, columnAny, columnEdges, columnMeans, columnMinMax, columnMode, rowsOn, stepAt, stepTicks, timeTicks } from "../src/lib/timeline_lod";
 import widget, { decodeSequence } from "../src/timeline";
 import { f32, FakeModel, flush, i32, quantize, wire } from "./fixtures";
+
+describe("concept colours", () => {
+  it("are far from every class colour and from each other", () => {
+    for (const c of CONCEPT_PALETTE) for (const k of [...PALETTE, "#8c8c8c"]) expect(deltaE(c, k)).toBeGreaterThanOrEqual(20);
+    CONCEPT_PALETTE.forEach((a, i) => CONCEPT_PALETTE.slice(i + 1).forEach((b) => expect(deltaE(a, b)).toBeGreaterThanOrEqual(19.9)));
+  });
+});
+
+describe("time axis", () => {
+  it("marks nice step numbers that follow the zoom", () => {
+    expect(stepTicks(0, 509, 8)).toEqual([0, 100, 200, 300, 400, 500]);
+    expect(stepTicks(120, 180, 8)).toEqual([120, 130, 140, 150, 160, 170]);
+    expect(stepTicks(3, 7, 10)).toEqual([3, 4, 5, 6]); // never a fraction of a step
+    expect(stepTicks(0, 100_000, 5)).toEqual([0, 20_000, 40_000, 60_000, 80_000]);
+  });
+
+  it("reads in the recording's unit, converted when the range is long", () => {
+    // 509 steps of 16 min: 5.7 days
+    const day = timeTicks(0, 509, 16, "min", 8);
+    expect(day.unit).toBe("d");
+    expect(day.labels).toEqual(["0", "1", "2", "3", "4", "5"]);
+    expect(day.at[1]).toBeCloseTo(1440 / 16); // one day is step 90
+    // zoomed to 12 steps (3.2 h): hours; an unknown unit stays as it is
+    expect(timeTicks(100, 112, 16, "min", 8).unit).toBe("h");
+    expect(timeTicks(0, 10, 2, "beats", 5)).toEqual({ unit: "beats", at: [0, 2.5, 5, 7.5], labels: ["0", "5", "10", "15"] });
+  });
+
+  it("finds the concept runs it describes", () => {
+    expect(codeRuns([0, 0, 1, 1, 1, 0], 0, 6)).toEqual([[0, 2, 0], [2, 5, 1], [5, 6, 0]]);
+    expect(codeRuns([0, 0, 1, 1, 1, 0], 3, 5)).toEqual([[3, 5, 1]]);
+    expect(codeRuns([], 0, 0)).toEqual([]);
+  });
+});
 
 describe("level of detail", () => {
   it("splits a range into pixel columns that cover every step once", () => {
@@ -172,6 +206,69 @@ describe("TimelineView view", () => {
     expect(hit.textContent).toBe("sequence 2 · steps 1–2 · 1");
     click(hit);
     expect(model.sent[model.sent.length - 1]).toMatchObject({ what: "sequence", args: { index: 2 } });
+  });
+
+  it("search results are one Tab stop that arrows move through; a stretch seen in other windows says so", async () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    const heat = el.querySelector<HTMLCanvasElement>("canvas.xai-tl-states")!;
+    heat.dispatchEvent(new MouseEvent("pointerdown", { bubbles: true, clientX: 100 }));
+    heat.dispatchEvent(new MouseEvent("pointerup", { bubbles: true, clientX: 700 }));
+    click(el.querySelector(".xai-find-concepts")!);
+    model.reply({ matches: [{ sequence: 2, start: 1, stop: 3, score: 1, also: [1, 0] }, { sequence: 1, start: 0, stop: 2, score: 0.5, also: [] }] });
+    await flush();
+    const hits = [...el.querySelectorAll<HTMLButtonElement>("button.xai-match")];
+    expect(hits.map((b) => b.tabIndex)).toEqual([0, -1]);
+    expect(hits[0].textContent).toBe("sequence 2 · steps 1–2 · 1 · also in 2 overlapping windows");
+    hits[0].focus();
+    hits[0].dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(document.activeElement).toBe(hits[1]);
+    expect(hits.map((b) => b.tabIndex)).toEqual([-1, 0]);
+  });
+
+  it("the keyboard walks the steps, selects one, and names what it shows", () => {
+    const { el } = mount(new FakeModel(traits()));
+    const k = el.querySelector<HTMLElement>(".xai-tl-stepper")!;
+    const key = (target: Element, name: string) => target.dispatchEvent(new KeyboardEvent("keydown", { key: name, bubbles: true }));
+    expect(k.getAttribute("role")).toBe("slider");
+    expect(k.getAttribute("aria-valuemax")).toBe("5");
+    key(k, "ArrowRight");
+    key(k, "ArrowRight");
+    expect(k.getAttribute("aria-valuenow")).toBe("2");
+    expect(k.getAttribute("aria-valuetext")).toMatch(/^step 2 of 6; <b>a<\/b> -1\.33.*concept low/);
+    key(k, "End");
+    expect(k.getAttribute("aria-valuenow")).toBe("5");
+    key(k, "Enter");
+    expect(el.querySelector(".xai-tl-detail b")!.textContent).toMatch(/^step 5: /);
+    key(k, "Escape");
+    expect(el.querySelector(".xai-tl-detail b")).toBeNull();
+    // the pictures say what they show
+    const main = el.querySelector("canvas.xai-tl-timeline")!;
+    expect(main.getAttribute("role")).toBe("img");
+    expect(main.getAttribute("aria-label")).toMatch(/6 steps.*2 concept runs: low steps 0–2, .* steps 3–5.*disagree at 1 of 6 steps/);
+    expect(el.querySelector("canvas.xai-tl-states")!.getAttribute("aria-label")).toMatch(/3 units/);
+    expect(el.querySelector(".xai-tl-range")!.textContent).toBe("steps 0–5 of 6 shown");
+    // legend: one Tab stop, arrows move, Enter toggles the highlight, Escape clears it
+    const items = () => [...el.querySelectorAll<HTMLElement>(".xai-tl-concept")];
+    expect(items().map((i) => i.tabIndex)).toEqual([0, -1]);
+    items()[0].focus();
+    key(items()[0], "ArrowRight");
+    key(document.activeElement!, "Enter");
+    expect(items()[1].getAttribute("aria-pressed")).toBe("true");
+    expect(document.activeElement).toBe(items()[1]); // kept across the redraw
+    expect(el.querySelector(".xai-tl-node-g.xai-on")!.getAttribute("data-concept")).toBe("1");
+    key(document.activeElement!, "Escape");
+    expect(el.querySelectorAll("[aria-pressed=true]").length).toBe(0);
+    // graph: concepts and arrows in one group; Enter on an arrow shows the source's tree
+    const g = el.querySelector<SVGElement>("svg.xai-tl-graph [data-order='0']")!;
+    expect(g.getAttribute("aria-label")).toMatch(/^concept low: class low, purity 90\.0%/);
+    g.focus();
+    key(g, "ArrowRight");
+    key(document.activeElement!, "ArrowRight");
+    const edge = document.activeElement!;
+    expect(edge.getAttribute("aria-label")).toMatch(/^transition low to .*: probability 20\.0%/);
+    key(edge, "Enter");
+    expect(el.querySelector(".xai-tl-tree-title")!.textContent).toBe("next concept from low");
   });
   it("a malformed block reports on the status line instead of throwing; cleanup removes listeners", () => {
     const bad = traits({ concepts: { names: ["a"], colors: ["#000"], majority: { dtype: "int32", shape: [9], data: new Uint8Array(4) } } });

@@ -199,3 +199,97 @@ def test_lab_fetches_sequences_and_matches_through_the_kernel(page,
                            timeout=30_000)
     screenshot(page.locator(".xai-root"), "timeline-lab")
     assert not run.console_errors, run.console.format()
+
+
+@pytest.fixture(scope="module")
+def hand_page(tmp_path_factory):
+    from hand_results import timeline
+
+    path = tmp_path_factory.mktemp("keys") / "timeline.html"
+    timeline.VIEW(timeline.result(), time_step=(16, "min"), **timeline.OPTIONS).to_html(path)
+    return path
+
+
+def _tab_to(page, selector: str, limit: int = 30) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!document.activeElement?.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_walks_steps_legend_and_graph_and_screen_readers_get_the_numbers(
+        page, hand_page):
+    """Tab into the timeline: arrows / Page / Home / End / +/- move the step cursor (its value
+    text states the step's values), Enter selects, Escape clears; the legend and the graph are
+    one Tab stop each, arrows move, Enter highlights or shows the tree, Escape clears. No key
+    reaches the document."""
+    page.set_viewport_size({"width": 1000, "height": 900})
+    console = open_html_file(page, hand_page)
+    wait_for_widgets(page)
+    page.evaluate("""() => { window.__leaked = [];
+      document.addEventListener('keydown', e => window.__leaked.push(e.key)); }""")
+    attr = lambda sel, name: page.locator(sel).first.get_attribute(name)  # noqa: E731
+    # the pictures say what they show
+    main = attr("canvas.xai-tl-timeline", "aria-label")
+    assert attr("canvas.xai-tl-timeline", "role") == "img"
+    assert "sequence 0: 5 steps" in main and "2 concept runs: low steps 0–1, high steps 2–4" in main
+    assert "disagree at 0 of 5 steps" in main and "a 0.1 to 1" in main
+    assert "4 units" in attr("canvas.xai-tl-states", "aria-label")
+    assert "low 40%, high 60%" in attr("canvas.xai-tl-overview", "aria-label")
+
+    stepper = ".xai-tl-stepper"
+    _tab_to(page, stepper)
+    assert attr(stepper, "role") == "slider" and attr(stepper, "aria-valuemax") == "4"
+    assert page.locator(".xai-tl-cursor").first.is_visible()
+    page.keyboard.press("ArrowRight")
+    assert attr(stepper, "aria-valuenow") == "1"
+    text = attr(stepper, "aria-valuetext")
+    assert text.startswith("step 1 of 5; time 16 min; a 0.2; b 0.9"), text
+    assert "concept low" in text and "extracted low" in text
+    page.keyboard.press("End")
+    assert attr(stepper, "aria-valuenow") == "4"
+    page.keyboard.press("Home")
+    assert attr(stepper, "aria-valuenow") == "0"
+    # zoom in around the cursor, then walk out of the view: it scrolls to the cursor
+    page.keyboard.press("+")
+    assert page.locator(".xai-tl-range").inner_text().startswith("steps 0–2 of 5 shown")
+    page.keyboard.press("PageUp")
+    assert attr(stepper, "aria-valuenow") == "3"
+    assert page.locator(".xai-tl-range").inner_text().startswith("steps 1–3 of 5 shown")
+    page.keyboard.press("-")
+    assert page.locator(".xai-tl-range").inner_text() == "steps 0–4 of 5 shown"
+    page.keyboard.press("Enter")
+    assert page.locator(".xai-tl-detail b").inner_text() == "step 3: high"
+    assert "next concept from high" in page.locator(".xai-tl-tree-title").inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator(".xai-tl-detail b").count() == 0
+
+    # legend: one Tab stop; Right moves, Enter highlights (the graph follows), Escape clears
+    legend = ".xai-tl-legend .xai-tl-concept"
+    _tab_to(page, legend)
+    assert page.evaluate("document.activeElement.dataset.concept") == "0"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.concept") == "1"
+    page.keyboard.press("Enter")
+    assert page.locator(f"{legend}[aria-pressed=true]").get_attribute("data-concept") == "1"
+    assert page.evaluate("document.activeElement.dataset.concept") == "1"  # kept on redraw
+    assert page.locator("svg.xai-tl-graph .xai-tl-node-g.xai-on").get_attribute(
+        "data-concept") == "1"
+    page.keyboard.press("Escape")
+    assert page.locator("[aria-pressed=true]").count() == 0
+
+    # graph: concepts and their arrows in one group
+    _tab_to(page, "svg.xai-tl-graph [data-order]")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label.startswith("concept low: class low, purity 100.0%, 50.0% of the states"), label
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label.startswith("transition low to high: probability 40.0%"), label
+    page.keyboard.press("Enter")
+    assert page.locator(".xai-tl-tree-title").inner_text() == "next concept from low"
+    # only the first Tab, pressed on the page before the view had focus, reached the document
+    assert page.evaluate("window.__leaked") == ["Tab"]
+    screenshot(page.locator(".xai-root"), "timeline-keyboard")
+    assert not console.errors, console.format()

@@ -1,4 +1,5 @@
-"""Concepts: clusters of hidden states, named after the class the RNN predicts for them."""
+"""Concepts: clusters of hidden states, named after the class the RNN predicts for them and the
+input feature that sets each apart."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-__all__ = ["ClassKMeans", "Concept", "allocate_concepts", "cluster_states", "name_concepts",
+__all__ = ["ClassKMeans", "Concept", "allocate_concepts", "cluster_states",
+           "distinguishing_features", "name_concepts",
            "silhouette", "unit_order"]
 
 UNCERTAIN = "uncertain"
@@ -23,8 +25,10 @@ class Concept:
     ----------
     id : int
     name : str
-        The majority class's name when its share is at least ``purity``, else "uncertain"
-        (numbered when several concepts would share a name); renamable.
+        The majority class's name when its share is at least ``purity``, else "uncertain",
+        then the input feature that sets the concept apart and its direction ("empty · CO2
+        low"): apart from the concepts of the same class when there are several, else from
+        all other steps; renamable.
     size : int
         Training states in the concept.
     share : float
@@ -122,8 +126,12 @@ def silhouette(states: np.ndarray, labels: np.ndarray, seed: int, sample: int = 
 
 
 def name_concepts(concept_of: np.ndarray, step_labels: np.ndarray, k: int,
-                  class_names: Sequence[str], purity: float) -> list[Concept]:
-    """Majority vote of the RNN's labels per concept; names after classes when pure enough."""
+                  class_names: Sequence[str], purity: float,
+                  inputs: np.ndarray | None = None,
+                  feature_names: Sequence[str] | None = None) -> list[Concept]:
+    """Majority vote of the RNN's labels per concept; names after classes when pure enough,
+    each followed by its most distinguishing input feature when ``inputs`` (S, F), the input
+    at every state's step, are given (:func:`distinguishing_features`)."""
     c = len(class_names)
     counts = np.zeros((k, c), dtype=np.int64)
     np.add.at(counts, (concept_of, step_labels), 1)
@@ -137,7 +145,58 @@ def name_concepts(concept_of: np.ndarray, step_labels: np.ndarray, k: int,
         name = str(class_names[major]) if size and pure >= purity else UNCERTAIN
         out.append(Concept(id=j, name=name, size=size, share=size / max(total, 1),
                            majority=major, purity=pure, class_mix=mix))
+    if inputs is not None and len(inputs) == len(concept_of) and np.ndim(inputs) == 2 and (
+            np.shape(inputs)[1] > 0):
+        names = [str(n) for n in feature_names] if feature_names is not None else []
+        names += [f"x{i}" for i in range(len(names), np.shape(inputs)[1])]
+        qualify(out, concept_of, np.asarray(inputs, dtype=np.float64), names)
     return unique_names(out)
+
+
+def distinguishing_features(inputs: np.ndarray, inside: np.ndarray, outside: np.ndarray
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """Features ranked by how far their mean over the ``inside`` rows is from their mean over
+    the ``outside`` rows, in units of the features' standard deviation over both (largest
+    first, ties by feature order), and the signed distances in that order."""
+    a, b = inputs[inside], inputs[outside]
+    if not len(a) or not len(b):
+        return np.arange(inputs.shape[1]), np.zeros(inputs.shape[1])
+    both = np.concatenate([a, b])
+    sd = both.std(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(sd > 0, (np.nanmean(a, axis=0) - np.nanmean(b, axis=0)) / sd, 0.0)
+    d = np.nan_to_num(d)
+    order = np.lexsort((np.arange(len(d)), -np.round(np.abs(d), 9)))
+    return order, d[order]
+
+
+def qualify(concepts: list[Concept], concept_of: np.ndarray, inputs: np.ndarray,
+            feature_names: Sequence[str]) -> None:
+    """Appends "· <feature> high|low" to each concept's name: the input feature whose mean over
+    the concept's steps is furthest from that over its siblings' (the concepts with the same
+    class name) or, for a concept alone with its name, over all other steps. Concepts that
+    would still share a name take their next feature (largest concept first), so names are
+    distinct, short and deterministic."""
+    by_name: dict[str, list[Concept]] = {}
+    for cpt in concepts:
+        by_name.setdefault(cpt.name, []).append(cpt)
+    taken: set[str] = set()
+    for group in by_name.values():
+        ids = np.array([cp.id for cp in group])
+        for cpt in sorted(group, key=lambda x: (-x.size, x.id)):
+            inside = concept_of == cpt.id
+            outside = (np.isin(concept_of, ids) & ~inside) if len(group) > 1 else ~inside
+            order, dist = distinguishing_features(inputs, inside, outside)
+            base = cpt.name
+            for f, v in zip(order, dist, strict=True):
+                name = f"{base} · {feature_names[int(f)]} {'high' if v >= 0 else 'low'}"
+                if name not in taken:
+                    cpt.name = name
+                    break
+            else:  # every feature is taken: unique_names numbers it
+                f, v = order[0], dist[0]
+                cpt.name = f"{base} · {feature_names[int(f)]} {'high' if v >= 0 else 'low'}"
+            taken.add(cpt.name)
 
 
 def unique_names(concepts: list[Concept]) -> list[Concept]:

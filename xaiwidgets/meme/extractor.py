@@ -328,12 +328,13 @@ class MEME(XaiEstimator):
         else:
             km = cluster_states(cap.states, k, seed, self.max_states)
             concept_of = km.predict(cap.states).astype(np.int64)
-        concepts = name_concepts(concept_of, cap.step_labels, k, self.class_names_,
-                                 float(self.purity))
         lens, offsets = cap.lengths, cap.offsets
         w = window_features(x, int(self.window), bool(self.history))  # (N, T, D)
         seq_of = np.repeat(np.arange(len(lens)), lens)
         step_of = np.arange(len(concept_of)) - offsets[seq_of]
+        concepts = name_concepts(concept_of, cap.step_labels, k, self.class_names_,
+                                 float(self.purity), inputs=x[seq_of, step_of],
+                                 feature_names=self.feature_names_)
         flat_w = w[seq_of, step_of]
         moves = step_of > 0
         src, dst = concept_of[np.flatnonzero(moves) - 1], concept_of[moves]

@@ -32,7 +32,8 @@ def similar_ranges(
     threshold: float = 0.3,
     top: int = 10,
 ) -> list[dict[str, Any]]:
-    """The best-matching window of each other sequence for steps ``start:stop`` of ``query``.
+    """The best-matching windows (merged per event) of the other sequences for steps
+    ``start:stop`` of ``query``.
 
     Parameters
     ----------
@@ -53,7 +54,10 @@ def similar_ranges(
     Returns
     -------
     list of dict
-        ``{"sequence", "start", "stop", "score"}``, best first, one per sequence.
+        ``{"sequence", "start", "stop", "score"}``, best first: per other sequence, the
+        windows with its best score, overlapping or adjacent ones merged into one result
+        (``stop - start`` is then longer than the query's range; separate events with the
+        same score are separate results).
     """
     check_option(by, "by", ["states", "concepts"])
     check_number(threshold, "threshold")
@@ -92,12 +96,28 @@ def similar_ranges(
     seq = np.searchsorted(offsets, rows, side="right") - 1
     fits = rows + span <= offsets[seq + 1]
     fits &= seq != query
-    out = []
-    for j in np.unique(seq[fits]):
-        cand = np.flatnonzero(fits & (seq == j))
-        best = int(cand[np.argmax(score[cand])])
-        s = best - int(offsets[j])
-        out.append({"sequence": int(j), "start": s, "stop": s + span,
-                    "score": float(score[best])})
-    out.sort(key=lambda r: (-r["score"], r["sequence"]))
+    if not fits.any():
+        return []
+    return merged_windows(score, fits, seq, offsets, span, top)
+
+
+def merged_windows(score: np.ndarray, fits: np.ndarray, seq: np.ndarray, offsets: np.ndarray,
+                   span: int, top: int) -> list[dict[str, Any]]:
+    """The events among windows of ``span`` rows starting at each row (``score``, ``fits``):
+    per sequence, the windows that score its best (ties, e.g. a concept path found at every
+    shift inside a long run of that concept); overlapping or adjacent ones are one event,
+    their union, so one event is listed once however many shifted windows match it."""
+    best = np.full(len(offsets) - 1, -np.inf)
+    np.maximum.at(best, seq[fits], score[fits])
+    good = np.flatnonzero(fits & (score >= best[seq] - 1e-9))
+    out: list[dict[str, Any]] = []
+    cur: dict[str, Any] | None = None
+    for r in good:  # rows are in order, sequence after sequence
+        j, s = int(seq[r]), int(r - offsets[seq[r]])
+        if cur is not None and cur["sequence"] == j and s <= cur["stop"]:
+            cur["stop"] = s + span
+            continue
+        cur = {"sequence": j, "start": s, "stop": s + span, "score": float(best[j])}
+        out.append(cur)
+    out.sort(key=lambda m: (-m["score"], m["sequence"], m["start"]))
     return out[:top]

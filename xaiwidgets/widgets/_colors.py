@@ -18,8 +18,8 @@ import numpy as np
 
 from .._core.validation import describe
 
-__all__ = ["GROUP_HUES", "PALETTE", "SEPARATORS", "class_groups", "class_palette",
-           "method_color", "method_colors"]
+__all__ = ["CONCEPT_PALETTE", "GROUP_HUES", "PALETTE", "SEPARATORS", "class_groups",
+           "class_palette", "concept_palette", "method_color", "method_colors"]
 
 #: Tableau 20 (dark and light companions).
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -191,3 +191,18 @@ def _ranks_in_order(values: Sequence[str]) -> tuple[list[int], list[str]]:
     distinct = list(dict.fromkeys(values))
     pos = {v: k for k, v in enumerate(distinct)}
     return [pos[v] for v in values], distinct
+
+
+# -- concept colours -------------------------------------------------------------------------
+#: One colour per concept (MEME): eight deep OKLCH colours (L 0.45, C 0.11) and six pastels
+#: (L 0.88, C 0.07), chosen greedily to be far from every Tableau 10 class colour and the
+#: uncertain grey (CIE76 distance >= 20) and from each other (>= 20), so a concept never reads
+#: as a class. The same list is js/src/lib/colormap.ts CONCEPT_PALETTE.
+CONCEPT_PALETTE = ("#5d5804", "#036548", "#5f4589", "#873741", "#7e4502", "#03606d",
+                   "#39621c", "#7e3963", "#deceff", "#d1dfab", "#fbcdaa", "#a6e2fb",
+                   "#ffc5d5", "#ace7cc")
+
+
+def concept_palette(k: int) -> list[str]:
+    """The colours of ``k`` concepts, concept ``j`` always ``CONCEPT_PALETTE[j % 14]``."""
+    return [CONCEPT_PALETTE[j % len(CONCEPT_PALETTE)] for j in range(int(k))]

@@ -3,7 +3,7 @@ MEME's transition graph and trees (js/src/timeline.ts)."""
 
 from __future__ import annotations
 
-import colorsys
+import html
 import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 import numpy as np
 import traitlets as t
 
-from .._core.validation import check_int, check_names, describe
+from .._core.validation import check_int, check_names, check_number, describe
 from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
 from ._base import XaiWidget, check_keywords
+from ._colors import concept_palette
 from ._html import STATIC_DIV
 from ._html import label as label_html
 from ._traits import (
@@ -37,7 +38,6 @@ __all__ = ["TimelineView"]
 # Tableau 10: the class colours of every xaiwidgets view (js/src/lib/colormap.ts PALETTE).
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
-UNCERTAIN = "#8c8c8c"
 
 # -- the wire (js/README.md "TimelineView state"; js/src/timeline/state.ts) -------------------
 #: C concepts and their C x C transition probabilities.
@@ -58,33 +58,15 @@ LENGTHS = Struct(lengths=Array("int32", ("N",)))
 SUMMARY = Struct(
     n=Value(int), steps=Value(int), window=Value(int), n_concepts=Value(int),
     per_step=Value(bool), layer=Value(str), units=Value(int), step_fidelity=Value(float),
-    final_fidelity=Value(float), start=Value(str),
+    final_fidelity=Value(float), start=Value(str), time_step=Value(float), time_unit=Value(str),
 )
 SEQUENCES = Struct(blocks=ListOf(SEQUENCE, scoped=True))
 
 
-def _shade(hex_color: str, rank: int) -> str:
-    """The rank-th shade of a colour: itself, then lighter and darker in turn."""
-    r, g, b = (int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    h, lum, s = colorsys.rgb_to_hls(r, g, b)
-    if rank:
-        step = (rank + 1) // 2 * 0.16
-        lum = min(0.85, lum + step) if rank % 2 else max(0.18, lum - step)
-    r, g, b = colorsys.hls_to_rgb(h, lum, s)
-    return "#{:02x}{:02x}{:02x}".format(*(round(255 * v) for v in (r, g, b)))
-
-
 def concept_colors(trace: MemeTrace) -> list[str]:
-    """One colour per concept: its class's colour (grey when "uncertain"), in shades when
-    several concepts share a class, so a band reads as the class at a glance."""
-    seen: dict[str, int] = {}
-    out = []
-    for major, uncertain in zip(trace.concept_class, trace.concept_uncertain, strict=True):
-        base = UNCERTAIN if bool(uncertain) else PALETTE[int(major) % len(PALETTE)]
-        rank = seen.get(base, 0)
-        seen[base] = rank + 1
-        out.append(_shade(base, rank))
-    return out
+    """One colour per concept from the concept palette (never a class colour): concept ``j``
+    has the same colour in the band, the overview, the legend, the graph and the trees."""
+    return concept_palette(len(trace.concept_names))
 
 
 class TimelineView(XaiWidget):
@@ -112,6 +94,14 @@ class TimelineView(XaiWidget):
     threshold : float, default=0.3
         A hidden unit is "on" above it (the range search).
     max_payload_bytes : int, default=8 MiB
+    time_step : (float, str), optional
+        The duration of one step and its unit, e.g. ``(16, "min")``: the time axis then reads
+        in time (minutes shown as hours or days when the range is long); default: step numbers.
+    starts : sequence of int, optional
+        For sequences cut from one recording (overlapping windows, e.g. ``load_occupancy``'s
+        ``extra["start"]``): each sequence's first row in it. The range search then lists a
+        stretch of the recording once (the best of the windows that hold it, with how many
+        others do) and leaves out the selected stretch itself.
     """
 
     _bundle = "timeline.js"
@@ -145,6 +135,8 @@ class TimelineView(XaiWidget):
         title: str = "Concept timeline",
         threshold: float = 0.3,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        time_step: tuple[float, str] | None = None,
+        starts: Sequence[int] | None = None,
         **options: Any,
     ) -> None:
         check_keywords(type(self), options)
@@ -170,6 +162,8 @@ class TimelineView(XaiWidget):
             trace.class_names)
         check_int(index, "index", low=0, high=n - 1)
         check_int(max_payload_bytes, "max_payload_bytes", low=1)
+        step, unit = _check_time_step(time_step)
+        self._starts = None if starts is None else _check_starts(starts, n)
         self.trace = trace
         self._order = np.asarray(trace.unit_order, dtype=np.int64)
         wanted = [int(index)] if embed is None else [
@@ -188,7 +182,8 @@ class TimelineView(XaiWidget):
                    "n_concepts": len(trace.concept_names), "per_step": bool(trace.per_step),
                    "layer": str(trace.layer), "units": len(self._order),
                    "step_fidelity": scores.step_fidelity,
-                   "final_fidelity": scores.final_fidelity, "start": str(trace.start)}
+                   "final_fidelity": scores.final_fidelity, "start": str(trace.start),
+                   "time_step": step, "time_unit": unit}
         super().__init__(title=title, feature_names=features, class_names=classes,
                          concepts=concepts, trees=[dict(tr) for tr in trace.trees],
                          summary=summary,
@@ -204,7 +199,7 @@ class TimelineView(XaiWidget):
         ``X`` and ``lengths`` are as in :meth:`MEME.explain` (a padded batch with lengths, NaN
         padding, a ragged list or a PackedSequence). ``kwargs`` go to the constructor
         (``feature_names``, ``class_names``, ``index``, ``embed``, ``title``, ``threshold``,
-        ``max_payload_bytes``).
+        ``max_payload_bytes``, ``time_step``, ``starts``).
         """
         if not isinstance(meme, MEME):
             raise TypeError(f"argument 'meme': expected a fitted MEME, got {describe(meme)}")
@@ -264,12 +259,15 @@ class TimelineView(XaiWidget):
             return self.sequence_block(i)
         if what == "match":
             units = args.get("units")
+            top = int(args.get("top", 10))
+            start, stop = int(args.get("start", 0)), int(args.get("stop", 1))
             hits = self.trace.similar_ranges(
-                i, int(args.get("start", 0)), int(args.get("stop", 1)),
-                by=str(args.get("by", "states")),
+                i, start, stop, by=str(args.get("by", "states")),
                 units=None if units is None else [int(self._order[int(u)]) for u in units],
                 threshold=float(args.get("threshold", self.threshold)),
-                top=int(args.get("top", 10)))
+                top=top if self._starts is None else n)
+            if self._starts is not None:
+                hits = same_stretch_once(hits, self._starts, i, start, stop)[:top]
             return {"matches": hits}
         return super()._fetch(what, args)
 
@@ -306,7 +304,7 @@ class TimelineView(XaiWidget):
         parts = [f"{STATIC_DIV}<h4>{label_html(self.title)}</h4>",
                  f"<p>{s['n']} sequences · {s['n_concepts']} concepts · window {s['window']} · "
                  f"{fid} · sequence {b['index']} ({b['length']} steps)</p>",
-                 _timeline_svg(b, self.feature_names, colors),
+                 _timeline_svg(b, self.feature_names, colors, names),
                  _legend(names, colors, classes), self._static_tables(),
                  "<p><em>Static snapshot: run the notebook for the interactive view.</em></p>"
                  "</div>"]
@@ -330,6 +328,51 @@ class TimelineView(XaiWidget):
         return f"{table}<details><summary>transition trees</summary><pre>{rules}</pre></details>"
 
 
+def _check_time_step(value: Any) -> tuple[float, str]:
+    """``time_step`` as (duration of a step, unit); (0, "") for step numbers."""
+    if value is None:
+        return 0.0, ""
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not isinstance(value[1], str) or not value[1].strip()):
+        raise TypeError(f"argument 'time_step': expected (duration, unit) such as (16, "
+                        f"'min'), got {describe(value)}")
+    step = check_number(value[0], "time_step", low=0, low_open=True)
+    return float(step), value[1].strip()
+
+
+def _check_starts(value: Any, n: int) -> np.ndarray:
+    """``starts``: one non-negative integer row per sequence."""
+    arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    if arr is None or arr.shape != (n,) or not (
+            np.issubdtype(arr.dtype, np.integer) and (arr >= 0).all()):
+        got = describe(value) if arr is None else f"{arr.dtype} array of shape {arr.shape}"
+        raise ValueError(f"argument 'starts': expected one first row (an integer >= 0) per "
+                         f"sequence, shape ({n},), got {got}")
+    return arr.astype(np.int64)
+
+
+def same_stretch_once(hits: list[dict[str, Any]], starts: np.ndarray, query: int, start: int,
+                      stop: int) -> list[dict[str, Any]]:
+    """Search results of sequences cut from one recording (sequence ``j`` is its rows from
+    ``starts[j]``): results that overlap in the recording are one stretch, listed once (the
+    best, with ``"also"``: the other sequences holding it); a stretch overlapping the query's
+    own rows is the query itself seen through another window, and is left out."""
+    q0, q1 = int(starts[query]) + start, int(starts[query]) + stop
+    kept: list[tuple[int, int, dict[str, Any]]] = []
+    for h in hits:  # best first: a later overlapping hit joins the earlier one
+        a, b = int(starts[h["sequence"]]) + h["start"], int(starts[h["sequence"]]) + h["stop"]
+        if a < q1 and q0 < b:
+            continue
+        for k, (ka, kb, kh) in enumerate(kept):
+            if a < kb and ka < b:
+                kh["also"].append(int(h["sequence"]))
+                kept[k] = (min(ka, a), max(kb, b), kh)
+                break
+        else:
+            kept.append((a, b, {**h, "also": []}))
+    return [kh for _, _, kh in kept]
+
+
 def _runs(values: np.ndarray) -> list[tuple[int, int, int]]:
     """(start, stop, value) of the runs of equal values."""
     if not len(values):
@@ -340,8 +383,19 @@ def _runs(values: np.ndarray) -> list[tuple[int, int, int]]:
     return [(int(a), int(b), int(values[a])) for a, b in zip(starts, stops, strict=True)]
 
 
+def _step_ticks(length: int, max_ticks: int) -> list[int]:
+    """Step numbers at a nice interval (1, 2 or 5 x 10^k), at most ``max_ticks`` of them
+    (js/src/lib/timeline_lod.ts stepTicks)."""
+    p = 1
+    while True:
+        for m in (1, 2, 5):
+            if -(-length // (m * p)) <= max(1, max_ticks):
+                return list(range(0, length, m * p))
+        p *= 10
+
+
 def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
-                  width: int = 720) -> str:
+                  concept_names: list[str] | None = None, width: int = 720) -> str:
     """An inline SVG of one sequence: a line per feature (min/max per pixel column), the
     concept band, the RNN's and the extracted model's classes, disagreements in red."""
     x = b["x"]
@@ -350,10 +404,19 @@ def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
     shown = min(f, 6)
     row, band, gap, left = 34, 12, 6, 110
     plot = width - left - 8
-    height = shown * (row + gap) + 3 * (band + gap) + 16
+    height = shown * (row + gap) + 3 * (band + gap) + 16 + 24
     scale = plot / max(length, 1)
+    runs = _runs(np.asarray(b["concept"]))
+    names = concept_names or []
+    said = ", ".join(f"{names[v] if 0 <= v < len(names) else v} steps {a}–{e - 1}"
+                     for a, e, v in runs[:6])
+    more = f", and {len(runs) - 6} more" if len(runs) > 6 else ""
+    wrong_n = int((np.asarray(b["rnn"]) != np.asarray(b["output"])).sum())
+    alt = (f"concept timeline of sequence {b['index']}: {length} steps; {len(runs)} concept "
+           f"runs: {said}{more}; the RNN and the extracted model disagree at {wrong_n} steps")
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-           f"role='img' aria-label='concept timeline' style='font:11px sans-serif'>"]
+           f"role='img' aria-label='{html.escape(alt, quote=True)}' "
+           f"style='font:11px sans-serif'>"]
     cols = min(plot, length)
     edges = np.linspace(0, length, cols + 1).astype(int)
     for j in range(shown):
@@ -390,6 +453,14 @@ def _timeline_svg(b: dict[str, Any], features: list[str], colors: list[str],
         if v:
             out.append(f"<rect x='{left + a * scale:.2f}' y='{y}' "
                        f"width='{max((e - a) * scale, 1):.2f}' height='8' fill='#d1242f'/>")
+    y += 16  # the time axis: step numbers at nice intervals
+    out.append(f"<text x='4' y='{y + 14}'>step</text><line x1='{left}' x2='{left + plot}' "
+               f"y1='{y}' y2='{y}' stroke='currentColor'/>")
+    for tick in _step_ticks(length, plot // 70):
+        px = left + (tick + 0.5) * scale
+        out.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{y}' y2='{y + 4}' "
+                   f"stroke='currentColor'/><text x='{px:.1f}' y='{y + 14}' "
+                   f"text-anchor='middle'>{tick}</text>")
     out.append("</svg>")
     return "".join(out)
 

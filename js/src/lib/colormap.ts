@@ -98,6 +98,17 @@ export function textColorOn(lut: LUT, i: number, alpha = 1): string {
 export const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                         "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 
+/**
+ * Concept colours (MEME): deep and pastel colours far from every PALETTE class colour (CIE76
+ * distance >= 20) and from each other, so a concept never reads as a class; concept j is
+ * `CONCEPT_PALETTE[j % 14]`. The same list is xaiwidgets/widgets/_colors.py CONCEPT_PALETTE.
+ */
+export const CONCEPT_PALETTE = ["#5d5804", "#036548", "#5f4589", "#873741", "#7e4502", "#03606d",
+                                "#39621c", "#7e3963", "#deceff", "#d1dfab", "#fbcdaa", "#a6e2fb",
+                                "#ffc5d5", "#ace7cc"];
+
+export const conceptColor = (j: number): string => CONCEPT_PALETTE[((j % CONCEPT_PALETTE.length) + CONCEPT_PALETTE.length) % CONCEPT_PALETTE.length];
+
 // ------------------------------------------------------------------ class palettes (trees)
 // Categorical colours built in OKLCH (perceptual lightness, chroma, hue) so that a class
 // structure can be drawn: one hue per group (e.g. the shape of "heart@0.8"), one lightness per

@@ -99,3 +99,55 @@ export function stepAt(x: number, width: number, v0: number, v1: number): number
   const t = v0 + Math.floor((Math.max(0, Math.min(width - 1e-9, x)) / Math.max(width, 1e-9)) * (v1 - v0));
   return Math.max(v0, Math.min(v1 - 1, t));
 }
+
+/**
+ * Step numbers to mark on a time axis showing steps [v0, v1): multiples of a "nice" step (1, 2
+ * or 5 times a power of ten, at least 1) with at most `maxTicks` of them in the range.
+ */
+export function stepTicks(v0: number, v1: number, maxTicks: number): number[] {
+  const span = Math.max(1, v1 - v0);
+  const want = Math.max(1, Math.floor(maxTicks));
+  let step = 1;
+  for (let p = 1; ; p *= 10) {
+    const n = [1, 2, 5].map((m) => m * p).find((s) => Math.ceil(span / s) <= want);
+    if (n !== undefined) {
+      step = n;
+      break;
+    }
+  }
+  const out: number[] = [];
+  for (let t = Math.ceil(v0 / step) * step; t < v1; t += step) out.push(t);
+  return out;
+}
+
+/** Runs of equal codes in steps [a, b): [start, stop, code] each, in order. */
+export function codeRuns(codes: ArrayLike<number>, a = 0, b = codes.length): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  let start = a;
+  for (let t = a + 1; t <= b; t++) {
+    if (t === b || codes[t] !== codes[start]) {
+      out.push([start, t, codes[start]]);
+      start = t;
+    }
+  }
+  return b > a ? out : [];
+}
+
+const SECONDS: Record<string, number> = { s: 1, sec: 1, min: 60, h: 3600, d: 86400 };
+const UNITS = ["s", "min", "h", "d"];
+
+/**
+ * Ticks of a time axis over steps [v0, v1) when a step lasts `size` `unit`s: positions (in
+ * steps) and labels in the largest of s / min / h / d that keeps two or more units in view
+ * (an unknown unit stays as given); at most `maxTicks` ticks at nice multiples.
+ */
+export function timeTicks(v0: number, v1: number, size: number, unit: string, maxTicks: number): { unit: string; at: number[]; labels: string[] } {
+  let shown = unit;
+  let per = size; // shown units per step
+  if (unit in SECONDS) {
+    const secs = SECONDS[unit] * size;
+    for (const u of UNITS) if (SECONDS[u] >= SECONDS[unit] && ((v1 - v0) * secs) / SECONDS[u] >= 2) [shown, per] = [u, secs / SECONDS[u]];
+  }
+  const values = stepTicks(v0 * per, v1 * per, maxTicks).filter((v) => v / per >= v0 && v / per < v1);
+  return { unit: shown, at: values.map((v) => v / per), labels: values.map((v) => v.toLocaleString("en-US")) };
+}

@@ -21,7 +21,8 @@ export interface GraphInput {
 }
 
 export function transitionGraph(): SVGSVGElement {
-  return s("svg", { class: "xai-tl-graph", width: GRAPH_W, height: GRAPH_H, role: "img", "aria-label": "concept transition graph" });
+  // a group, not an image: its concepts and arrows are buttons (one Tab stop, arrows move)
+  return s("svg", { class: "xai-tl-graph", width: GRAPH_W, height: GRAPH_H, role: "group", "aria-label": "concept transition graph" });
 }
 
 /** Redraws the graph into `svg`. */
@@ -29,6 +30,14 @@ export function drawGraph(svg: SVGSVGElement, g: GraphInput): void {
   const { concepts, classes, highlight, tooltip, signal } = g;
   svg.replaceChildren();
   const k = concepts.k;
+  const top: string[] = [];
+  for (let a = 0; a < k; a++) {
+    let best = -1;
+    for (let b = 0; b < k; b++) if (b !== a && (best < 0 || concepts.matrix[a * k + b] > concepts.matrix[a * k + best])) best = b;
+    if (best >= 0 && concepts.matrix[a * k + best] > 0) top.push(`${concepts.names[a]} to ${concepts.names[best]} ${pct(concepts.matrix[a * k + best])}`);
+  }
+  svg.setAttribute("aria-label", `concept transition graph: ${k} concepts (circle area: share of states, ring: majority class); ` +
+    `most likely change from each concept: ${top.join(", ") || "none"}. Arrows move between concepts and transitions, Enter shows the tree`);
   const cx = GRAPH_W / 2;
   const cy = GRAPH_H / 2 + 8;
   const R = k > 1 ? 78 : 0;
@@ -81,7 +90,9 @@ export function drawGraph(svg: SVGSVGElement, g: GraphInput): void {
         lx = mx;
         ly = my;
       }
-      const edge = s("path", { class: `xai-tl-edge${highlight === a ? " xai-on" : ""}`, "data-from": a, "data-to": b, d, "stroke-width": 1 + 5 * p, "marker-end": "url(#xai-tl-arrow)" });
+      const edge = s("path", { class: `xai-tl-edge${highlight === a ? " xai-on" : ""}`, "data-from": a, "data-to": b, d, "stroke-width": 1 + 5 * p, "marker-end": "url(#xai-tl-arrow)",
+        "data-order": a * (k + 1) + 1 + b, role: "button", tabindex: -1,
+        "aria-label": `transition ${concepts.names[a]} to ${concepts.names[b]}: probability ${pct(p)}; Enter: the tree of ${concepts.names[a]}` });
       const tip: TipLine[] = [`${concepts.names[a]} → ${concepts.names[b]}`, ["probability", pct(p)], "click: the tree of " + concepts.names[a]];
       edge.addEventListener("mousemove", (ev) => tooltip.show(ev, tip), { signal });
       edge.addEventListener("mouseleave", () => tooltip.hide(), { signal });
@@ -91,13 +102,15 @@ export function drawGraph(svg: SVGSVGElement, g: GraphInput): void {
   }
   concepts.names.forEach((name, j) => {
     const [x, y] = pos[j];
-    const node = s("g", { class: `xai-tl-node-g${highlight === j ? " xai-on" : ""}`, "data-concept": j });
+    const node = s("g", { class: `xai-tl-node-g${highlight === j ? " xai-on" : ""}`, "data-concept": j, "data-order": j * (k + 1), role: "button", tabindex: -1,
+      "aria-pressed": String(highlight === j),
+      "aria-label": `concept ${name}: class ${className(classes, concepts.majority[j])}, purity ${pct(concepts.purity[j])}, ${pct(concepts.share[j])} of the states, stays ${pct(concepts.matrix[j * k + j])}` });
     const circle = s("circle", { class: "xai-tl-node", cx: x, cy: y, r: rad(j), fill: concepts.colors[j], stroke: classColor(concepts.majority[j]) });
     node.append(circle, s("text", { x, y: y + rad(j) + 13, "text-anchor": "middle", text: name }));
     const tip: TipLine[] = [name, ["class", className(classes, concepts.majority[j])], ["purity", pct(concepts.purity[j])], ["share of states", pct(concepts.share[j])]];
     circle.addEventListener("mousemove", (ev) => tooltip.show(ev, tip), { signal });
     circle.addEventListener("mouseleave", () => tooltip.hide(), { signal });
-    circle.addEventListener("click", () => g.onNode(j), { signal });
+    node.addEventListener("click", () => g.onNode(j), { signal });
     svg.append(node);
   });
 }

@@ -8,14 +8,17 @@ export function drawLegend(box: HTMLElement, concepts: Concepts, classes: string
   const items = concepts.names.map((name, j) => {
     const sw = h("span", { class: "xai-swatch" });
     sw.style.background = concepts.colors[j];
-    const item = h("span", { class: `xai-tl-concept${highlight === j ? " xai-on" : ""}`, "data-concept": j, title: `${name}: ${className(classes, concepts.majority[j])}, purity ${pct(concepts.purity[j])}, ${pct(concepts.share[j])} of the states` }, [sw, name]);
+    const about = `${name}: class ${className(classes, concepts.majority[j])}, purity ${pct(concepts.purity[j])}, ${pct(concepts.share[j])} of the states`;
+    // a toggle button in a roving group (timeline.ts): one Tab stop, arrows move, Enter toggles
+    const item = h("span", { class: `xai-tl-concept${highlight === j ? " xai-on" : ""}`, "data-concept": j, title: about, role: "button", tabindex: -1,
+      "aria-pressed": String(highlight === j), "aria-label": `concept ${about}` }, [sw, name]);
     item.addEventListener("click", () => onConcept(j), { signal });
     return item;
   });
   const cls = classes.map((name, c) => {
     const sw = h("span", { class: "xai-swatch" });
     sw.style.background = classColor(c);
-    return h("span", {}, [sw, name]);
+    return h("span", { class: "xai-tl-class" }, [sw, name]);
   });
   box.replaceChildren(h("span", { class: "xai-hint", text: "concepts:" }), ...items, h("span", { class: "xai-hint", text: "classes:" }), ...cls);
 }

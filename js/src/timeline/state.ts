@@ -48,6 +48,8 @@ export interface Summary {
   step_fidelity?: number;
   final_fidelity?: number;
   start?: string;
+  time_step?: number; // duration of one step in time_unit (0: step numbers)
+  time_unit?: string;
 }
 
 export interface Match {
@@ -55,6 +57,7 @@ export interface Match {
   start: number;
   stop: number;
   score: number;
+  also?: number[]; // other sequences holding the same stretch of one recording
 }
 
 /** The synced traits, decoded. */
@@ -168,6 +171,7 @@ export class TimelineState {
   units: number[] = []; // display rows on across the brushed range
   highlight = -1; // concept highlighted from the graph or legend
   pinned = -1; // step whose transition is shown
+  cursor = -1; // step under the keyboard cursor of the timeline (-1: none yet)
 
   constructor(readonly ctx: Ctx) {}
 

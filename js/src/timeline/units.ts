@@ -1,6 +1,7 @@
 // The unit search of TimelineView: which hidden units stay on across the brushed steps, and
 // (from a kernel) the windows of other sequences where the same units, or the same concept
 // path, occur.
+import { roving, type Roving } from "../lib/a11y";
 import { h } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { rowsOn } from "../lib/timeline_lod";
@@ -15,12 +16,16 @@ export interface UnitActions {
 
 export class UnitSearch {
   readonly units = h("div", { class: "xai-tl-units" });
-  readonly matches = h("div", { class: "xai-tl-matches" });
+  readonly matches = h("div", { class: "xai-tl-matches", role: "group", "aria-label": "search results" });
+  private readonly nav: Roving;
 
   constructor(
     private readonly st: TimelineState,
     private readonly actions: UnitActions,
-  ) {}
+  ) {
+    // the results are one Tab stop: Up / Down move, Enter opens
+    this.nav = roving(this.matches, { items: () => [...this.matches.querySelectorAll<HTMLElement>("button.xai-match")], orientation: "vertical" }, st.ctx.signal);
+  }
 
   /** Recomputes the units on across the brush (threshold from the model) and shows them. */
   update(): void {
@@ -69,10 +74,12 @@ export class UnitSearch {
       }
       matches.replaceChildren(h("div", { class: "xai-hint", text: by === "states" ? "best windows (share of those units on, minus others on):" : "best windows (share of steps in the same concept):" }),
         ...hits.map((m) => {
-          const btn = h("button", { type: "button", class: "xai-match", "data-sequence": m.sequence, text: `sequence ${m.sequence} · steps ${m.start}–${m.stop - 1} · ${fmt(m.score, 3)}` });
+          const btn = h("button", { type: "button", class: "xai-match", "data-sequence": m.sequence, text: `sequence ${m.sequence} · steps ${m.start}–${m.stop - 1} · ${fmt(m.score, 3)}` +
+            (m.also?.length ? ` · also in ${m.also.length} overlapping window${m.also.length > 1 ? "s" : ""}` : "") });
           btn.addEventListener("click", () => this.actions.open(m.sequence, [m.start, m.stop]), { signal });
           return btn;
         }));
+      this.nav.refresh();
     }, (err: unknown) => {
       matches.replaceChildren(h("span", { class: "xai-status", text: `search failed: ${err instanceof Error ? err.message : String(err)}` }));
     });
