@@ -238,8 +238,9 @@ describe("ConceptTreeView view", () => {
     expect(node(el, 3).hasAttribute("aria-expanded")).toBe(false); // a leaf
     expect(node(el, 1).getAttribute("aria-posinset")).toBe("1");
     expect(node(el, 2).getAttribute("aria-posinset")).toBe("2");
-    expect(node(el, 0).getAttribute("aria-label")).toBe("node 0: shape = heart?; n=8; the model predicts square 3, <img src=x onerror=alert(1)> 3, heart 2; fidelity 75.0%");
-    expect(node(el, 2).getAttribute("aria-label")).toBe("leaf 2: the tree predicts heart; n=2; the model predicts heart 2; fidelity 100%");
+    // the drawn lines first (voice control finds a node by what it shows), then the details
+    expect(node(el, 0).getAttribute("aria-label")).toBe("shape = heart, n=8 · fid 75%; node 0; the model predicts square 3, <img src=x onerror=alert(1)> 3, heart 2; fidelity 75.0%");
+    expect(node(el, 2).getAttribute("aria-label")).toBe("→ heart, n=2 · fid 100%; leaf 2, the tree predicts heart; the model predicts heart 2; fidelity 100%");
     const key = (k: string) => document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
     const focused = () => Number((document.activeElement as HTMLElement).dataset.node);
     node(el, 0).focus();
@@ -281,7 +282,7 @@ describe("ConceptTreeView view", () => {
     const { el } = mount(model);
     const cards = [...el.querySelectorAll<HTMLElement>(".xai-thumb-card[role=button]")];
     expect(cards.map((c) => c.tabIndex)).toEqual([0, -1]);
-    expect(cards[0].getAttribute("aria-label")).toBe("sample 0, the model predicts square, true class <img src=x onerror=alert(1)> (the model is wrong), the tree agrees; trace its path");
+    expect(cards[0].getAttribute("aria-label")).toBe("#0, pred square, true <img src=x onerror=alert(1)>; sample 0, the model predicts square, true class <img src=x onerror=alert(1)> (the model is wrong), the tree agrees; trace its path");
     cards[0].focus();
     cards[0].dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
     expect(document.activeElement).toBe(cards[1]);

@@ -127,18 +127,21 @@ export class NodeDetail {
       const treePred = className(names, samples.treePred[k]);
       const card = h("div", { class: "xai-thumb-card", "data-index": k, role: "button", tabindex: -1, title: `sample ${k}: click to trace its path` }, [
         c,
-        h("span", { class: "xai-thumb-index", text: `#${k}` }),
+        h("span", { class: "xai-thumb-index", text: `#${k}` }), " ",
         h("span", { class: "xai-thumb-pred", text: `pred ${pred}`, title: `the model predicts ${pred}` }),
       ]);
+      // the name starts with the words shown (voice control finds the card by them)
+      const shownText = [`#${k}`, `pred ${pred}`];
       const said = [`sample ${k}`, `the model predicts ${pred}`];
       if (samples.target) {
         const truth = className(names, samples.target[k]);
-        card.append(h("span", { class: "xai-thumb-true", text: `true ${truth}`, title: `the true class is ${truth}` }));
+        card.append(" ", h("span", { class: "xai-thumb-true", text: `true ${truth}`, title: `the true class is ${truth}` }));
+        shownText.push(`true ${truth}`);
         said.push(`true class ${truth}${samples.target[k] !== samples.modelPred[k] ? " (the model is wrong)" : ""}`);
         if (samples.target[k] !== samples.modelPred[k]) card.classList.add("xai-misclassified");
       }
       said.push(samples.treePred[k] === samples.modelPred[k] ? "the tree agrees" : `the tree predicts ${treePred}`);
-      card.setAttribute("aria-label", `${said.join(", ")}; trace its path`);
+      card.setAttribute("aria-label", `${shownText.join(", ")}; ${said.join(", ")}; trace its path`);
       card.setAttribute("aria-pressed", String(k === st.sample));
       card.addEventListener("click", () => this.onPick(k), { signal });
       box.append(card);

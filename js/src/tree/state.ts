@@ -208,15 +208,13 @@ export function treeNodes(tree: TreeData, names: readonly string[]): TreeNodes {
   for (let i = 0; i < M; i++) {
     // what a screen reader says: the rule, n, the model's classes here, fidelity and accuracy
     const leaf = tree.yes[i] < 0;
-    const said = [leaf ? `leaf ${i}: the tree predicts ${className(names, tree.value[i])}` : `node ${i}: ${tree.test[i] ?? ""}?`,
-      `n=${tree.count[i]}`];
+    // (TreeView puts the drawn lines, the test and "n=… · fid …", before this)
+    const said = [leaf ? `leaf ${i}, the tree predicts ${className(names, tree.value[i])}` : `node ${i}`];
     const counts: string[] = [];
     for (let c = 0; c < C; c++) if (tree.dist[i * C + c] > 0) counts.push(`${className(names, c)} ${tree.dist[i * C + c]}`);
     if (counts.length) said.push(`the model predicts ${counts.join(", ")}`);
     said.push(`fidelity ${pct(tree.fidelity[i])}`);
     if (tree.accuracy) said.push(`accuracy ${pct(tree.accuracy[i])}`);
-    const k = tree.merged[i]?.length ?? 0;
-    if (k) said.push(`${k} split${k > 1 ? "s" : ""} merged`);
     label.push(said.join("; "));
     meta.push(`n=${tree.count[i]} · fid ${pct0(tree.fidelity[i])}`);
     const lines: TipLine[] = [["fidelity", `${pct(tree.fidelity[i])} of the samples here: the tree agrees with the model`]];

@@ -426,7 +426,6 @@ export class TreeView {
     const gi = s("g", { class: cls, "data-node": i, transform: `translate(${x0},${y0})`, role: "treeitem",
       "aria-level": this.depth[i] + 1, tabindex: -1 });
     const label = this.label(i);
-    gi.setAttribute("aria-label", this.ariaLabel(i));
     const p = this.parent[i];
     if (p >= 0) {
       gi.setAttribute("aria-setsize", "2");
@@ -435,11 +434,18 @@ export class TreeView {
     if (!leaf) gi.setAttribute("aria-expanded", String(!this.collapsedSet.has(i)));
     const inner = nodeW - 2 * PAD;
     const box = s("rect", { class: "xai-box", width: nodeW, height: nodeH, rx: 4 });
-    const test = s("text", { class: "xai-node-test", x: PAD, y: LINE.test, "font-size": TREE_FONT.test, text: fitText(label, inner, TREE_FONT.test, false, family) });
-    const meta = s("text", { class: "xai-node-meta", x: PAD, y: LINE.meta, "font-size": TREE_FONT.meta, text: fitText(this.meta(i), inner, TREE_FONT.meta, false, family) });
-    gi.append(box, test, meta, this.distBar(i, PAD, LINE.bar, inner));
+    const shown = [fitText(label, inner, TREE_FONT.test, false, family), fitText(this.meta(i), inner, TREE_FONT.meta, false, family)];
+    const test = s("text", { class: "xai-node-test", x: PAD, y: LINE.test, "font-size": TREE_FONT.test, text: shown[0] });
+    const meta = s("text", { class: "xai-node-meta", x: PAD, y: LINE.meta, "font-size": TREE_FONT.meta, text: shown[1] });
+    const bar = this.distBar(i, PAD, LINE.bar, inner);
+    // spaces between the lines: the text as read (e.g. by voice control) keeps its words apart
+    gi.append(box, test, " ", meta, " ", bar);
     const note = this.note(i);
-    if (note) gi.append(s("text", { class: "xai-node-note", x: PAD, y: LINE.bar + BAR_H + 13, "font-size": TREE_FONT.note, text: fitText(note, inner, TREE_FONT.note, false, family) }));
+    if (note) {
+      shown.push(fitText(note, inner, TREE_FONT.note, false, family));
+      gi.append(" ", s("text", { class: "xai-node-note", x: PAD, y: LINE.bar + BAR_H + 13, "font-size": TREE_FONT.note, text: shown[2] }));
+    }
+    gi.setAttribute("aria-label", this.ariaLabel(i, shown));
     if (!leaf) {
       const closed = this.collapsedSet.has(i);
       const [tx, ty] = this.resolved === "left-right" ? [nodeW, nodeH / 2] : [nodeW / 2, nodeH];
@@ -464,15 +470,17 @@ export class TreeView {
     return gi;
   }
 
-  /** What a screen reader says for node i: its test or prediction, its counts, its class bar. */
-  ariaLabel(i: number): string {
+  /**
+   * What a screen reader says for node i: the lines drawn (`shown`, as drawn: the name contains
+   * the visible words, so voice control finds the node by them), the full test when the box cut
+   * it, then `nodes.label[i]` or the class counts of its bar.
+   */
+  ariaLabel(i: number, shown: readonly string[] = [this.label(i), this.meta(i), this.note(i)]): string {
     const t = this.opts.nodes;
-    if (t.label?.[i]) return t.label[i];
-    const parts = [this.label(i) || `node ${i}`];
-    const meta = this.meta(i);
-    if (meta) parts.push(meta);
-    const note = this.note(i);
-    if (note) parts.push(note);
+    const parts = [shown.filter((x) => x).join(", ") || `node ${i}`];
+    const full = this.label(i);
+    if (shown[0] !== undefined && shown[0] !== full) parts.push(full);
+    if (t.label?.[i]) return [...parts, t.label[i]].join("; ");
     const C = t.nClasses ?? 0;
     if (t.dist && C) {
       const counts: string[] = [];
@@ -530,6 +538,9 @@ export class TreeView {
       focus: (el) => this.scrollTo(nodeOf(el)),
       move: (el, e) => {
         if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return undefined;
+        // a toggle redraws and detaches the event's target, after which the view's key guard
+        // (lib/a11y.ts guardKeys: "is the target inside the view?") would let the key through
+        e.stopPropagation();
         const t = this.opts.nodes;
         const i = nodeOf(el);
         const leaf = isLeaf(t, i);
