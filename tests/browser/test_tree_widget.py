@@ -356,7 +356,8 @@ def test_eighteen_classes_read_in_dark_mode(chromium_browser, eighteen, theme):
 # -------------------------------------------------------------------------- keyboard and readers
 _ACTIVE_JS = """() => { const a = document.activeElement;
   return { node: a.dataset ? a.dataset.node ?? null : null, role: a.getAttribute('role'),
-           label: a.getAttribute('aria-label') || a.textContent, cls: a.getAttribute('class') }; }"""
+           label: a.getAttribute('aria-label') || a.textContent,
+           cls: a.getAttribute('class') }; }"""
 
 
 def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
@@ -364,7 +365,7 @@ def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
     and go to child / parent, Enter selects (the detail panel follows), Escape clears; the
     thumbnails and the concept headers are one stop each and Enter works on them; labels state
     the numbers. Then the layout at 800 px: nothing wider than the page."""
-    path, tree, w, concepts = exported
+    path, _, w, _ = exported
     context = chromium_browser.new_context(viewport={"width": 1000, "height": 900})
     try:
         page = context.new_page()
@@ -372,7 +373,8 @@ def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
         wait_for_widgets(page)
         svg = page.locator("svg.xai-tree")
         assert svg.get_attribute("role") == "tree"
-        assert svg.get_attribute("aria-label").startswith("concept tree: 5 nodes, 3 leaves, the root: 300 samples")
+        assert svg.get_attribute("aria-label").startswith(
+            "concept tree: 5 nodes, 3 leaves, the root: 300 samples")
         active = lambda: page.evaluate(_ACTIVE_JS)  # noqa: E731
         for _ in range(20):  # Tab through the controls into the tree
             page.keyboard.press("Tab")
@@ -381,13 +383,15 @@ def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
         a = active()
         assert a["node"] == "0", a
         n0 = int(w.tree["count"][0])
-        assert f"n={n0}" in a["label"] and "the model predicts" in a["label"] and "fidelity" in a["label"]
+        assert f"n={n0}" in a["label"] and "the model predicts" in a["label"]
+        assert "fidelity" in a["label"]
         page.keyboard.press("ArrowDown")
         first = int(w.tree["yes"][0])
         assert active()["node"] == str(first)
         assert page.locator(f"g.xai-node[data-node='{first}']").get_attribute("aria-level") == "2"
         page.keyboard.press("Enter")
-        assert page.locator(f"g.xai-node[data-node='{first}']").get_attribute("aria-selected") == "true"
+        selected = page.locator(f"g.xai-node[data-node='{first}']")
+        assert selected.get_attribute("aria-selected") == "true"
         title = page.locator(".xai-detail-title").inner_text()
         assert title.startswith(("leaf", "node")) and str(first) in title
         page.keyboard.press("ArrowLeft")  # a leaf or an open node: to the parent or collapse
@@ -414,11 +418,13 @@ def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
                 break
         page.keyboard.press("ArrowRight")
         card = active()
-        assert "xai-thumb-card" in card["cls"] and card["label"].startswith("#") and "the model predicts" in card["label"]
+        assert "xai-thumb-card" in card["cls"] and card["label"].startswith("#")
+        assert "the model predicts" in card["label"]
         page.keyboard.press("Enter")
         k = card["label"].split(",")[0][1:]
         assert page.locator("input.xai-sample").input_value() == k
-        assert page.locator(f".xai-thumb-card[data-index='{k}']").get_attribute("aria-pressed") == "true"
+        pressed = page.locator(f".xai-thumb-card[data-index='{k}']")
+        assert pressed.get_attribute("aria-pressed") == "true"
         assert page.locator("svg.xai-tree g.xai-node.xai-path").count() >= 2
         # the concept headers: Tab reaches them, Enter links the concept to the tree
         for _ in range(20):
@@ -432,11 +438,11 @@ def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
         page.keyboard.press("ArrowRight")
         assert active()["label"] in ("scale", "scale (not used by the tree)")
         page.keyboard.press("Enter")
-        # scale is used by no node of this depth-2 tree fitted on shape (it splits on shape only)
-        used = {int(c) for c in np.asarray(w.tree["concept"]) if c >= 0}
-        if 1 not in used:
-            assert "the tree does not use scale" in page.locator(".xai-status").inner_text()
-            assert "xai-unused" in page.locator("button.xai-concept", has_text="scale").get_attribute("class")
+        # no node of this depth-2 tree tests scale (it splits on shape twice): the view says so
+        assert {int(c) for c in np.asarray(w.tree["concept"]) if c >= 0} == {0}
+        assert "the tree does not use scale" in page.locator(".xai-status").inner_text()
+        scale = page.locator("button.xai-concept", has_text="scale")
+        assert "xai-unused" in scale.get_attribute("class")
         # the accuracy cells and detail bar are described with their numbers
         assert "samples here:" in page.locator(".xai-dist").get_attribute("aria-label")
         for scheme in ("light", "dark"):
@@ -446,8 +452,9 @@ def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
         page.set_viewport_size({"width": 800, "height": 900})
         page.wait_for_timeout(100)
         over = page.evaluate("""() => [...document.querySelectorAll('.xai-root *')]
-          .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
-                       && !e.closest('.xai-treeview')).map(e => e.className.baseVal ?? e.className)""")
+          .filter(e => !e.closest('.xai-treeview') && e.getBoundingClientRect().right
+                       > document.documentElement.clientWidth + 1)
+          .map(e => e.className.baseVal ?? e.className)""")
         assert not over, over[:5]
         screenshot(page.locator(".xai-root"), "tree-800")
         assert not console.errors, console.format()
