@@ -90,7 +90,7 @@ function render(ctx: Ctx): void {
       h("label", {}, ["layout", layoutSel]),
       h("label", { title: `highlight the path of one sample (0-${Math.max(0, samples.n - 1)}); empty: none` }, ["sample", sampleIn, clear]),
     ]);
-    const hint = h("div", { class: "xai-hint", text: "click a node for its samples · ± collapses · drag or scroll to move · hover a bar for its classes · keys: Tab to the tree, arrows move, ← → collapse / expand, Enter selects, Esc clears" });
+    const hint = h("div", { class: "xai-hint", text: "click a node for its samples · ± collapses · drag or scroll to move · hover a bar for its classes · keys: arrows move, ← → fold, Enter selects, Esc clears" });
     fit.addEventListener("click", () => view.resetView(), { signal });
     zin.addEventListener("click", () => {
       view.zoom(1.25);
@@ -119,7 +119,8 @@ function render(ctx: Ctx): void {
     const treeBox = h("div", { class: "xai-tree-main" });
     const legend = h("div", { class: "xai-legend-classes" });
     const side = h("div", { class: "xai-side" }, [panel.info, legend]);
-    const acc = accuracySection(() => ctx.get("accuracy"), st.conceptNames(), signal, linkConcept, (j) => st.nodesTesting(j).length > 0);
+    const acc = accuracySection(() => ctx.get("accuracy"), st.conceptNames(), signal, linkConcept, (j) => st.nodesTesting(j).length > 0,
+      () => st.linkedConcept >= 0 && linkConcept(st.linkedConcept));
     el.append(header(ctx.get("title") ?? "", ctx.get("summary") ?? {}), controls, hint, status.el, treeBox,
       h("div", { class: "xai-tree-below" }, [panel.detail, side]), acc ?? "");
     const names = st.classNames();

@@ -289,8 +289,15 @@ describe("ConceptTreeView view", () => {
     cards[1].dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
     expect(el.querySelector(".xai-sample-info")!.textContent).toContain("sample 1");
     expect(el.querySelector('.xai-thumb-card[data-index="1"]')!.getAttribute("aria-pressed")).toBe("true");
+    el.querySelector<HTMLElement>('.xai-thumb-card[data-index="1"]')!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(el.querySelector<HTMLInputElement>("input.xai-sample")!.value).toBe(""); // Escape: no sample traced
     const heads = [...el.querySelectorAll<HTMLElement>("button.xai-concept")];
     expect(heads.map((b) => b.tabIndex)).toEqual([0, -1, -1]);
+    click(heads[0]);
+    expect(nodes(el).filter((n) => n.classList.contains("xai-linked")).map((n) => Number(n.dataset.node))).toEqual([0]);
+    heads[0].dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(nodes(el).filter((n) => n.classList.contains("xai-linked"))).toHaveLength(0);
+    expect(heads[0].getAttribute("aria-pressed")).toBe("false");
     // the detail bar states its numbers
     expect(el.querySelector(".xai-dist")!.getAttribute("aria-label")).toBe("the model's predictions for the 8 samples here: square 3 (37.5%), <img src=x onerror=alert(1)> 3 (37.5%), heart 2 (25.0%)");
   });

@@ -12,7 +12,7 @@ import { pct, type AccuracyBlock } from "./state";
  * concepts no node of the tree tests (`used(j)` false) are marked as unused.
  */
 export function accuracySection(read: () => AccuracyBlock, all: string[], signal: AbortSignal, onConcept: (j: number) => void,
-  used: (j: number) => boolean = () => true): HTMLElement | null {
+  used: (j: number) => boolean = () => true, escape?: () => void): HTMLElement | null {
   let values: Float32Array | Float64Array;
   let best: Int32Array;
   let a: AccuracyBlock;
@@ -40,7 +40,7 @@ export function accuracySection(read: () => AccuracyBlock, all: string[], signal
     head.append(h("th", { scope: "col", "data-concept": String(j), class: unused ? "xai-unused" : "" }, [btn]));
   });
   table.append(head);
-  roving(head, { items: () => [...head.querySelectorAll<HTMLElement>("button.xai-concept")], orientation: "horizontal" }, signal);
+  roving(head, { items: () => [...head.querySelectorAll<HTMLElement>("button.xai-concept")], orientation: "horizontal", escape }, signal);
   layers.forEach((layer, i) => {
     const tr = h("tr", {}, [h("th", { scope: "row", text: layer })]);
     concepts.forEach((c, j) => {

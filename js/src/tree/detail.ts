@@ -80,6 +80,7 @@ export class NodeDetail {
     this.thumbKeys = roving(thumbs, {
       items: () => [...thumbs.querySelectorAll<HTMLElement>(".xai-thumb-card[role=button]")],
       orientation: "both",
+      escape: () => this.st.sample >= 0 && this.onPick(-1), // Escape: no sample traced
     }, signal);
     const merged = tree.merged[i] ?? [];
     const parts: (HTMLElement | null)[] = [
