@@ -140,6 +140,13 @@ def test_static_fallback_and_standalone_export(fitted, tmp_path):
     state = json.loads(payload)["state"]
     assert "shape = heart" in state["tree"]["test"]
     assert "<script>alert" not in page.split("<noscript>")[1].split("</noscript>")[0]
+    # thumbnail captions: the true class only where the result has one
+    k = int(w.node_samples(0, 1)[0])
+    assert f"#{k} pred {SHAPE_NAMES[int(d.target[k])]}</figcaption>" in fallback
+    truth = view(tree, d.images, concepts, d.target, y_true=d.target, class_names=SHAPE_NAMES)
+    name = SHAPE_NAMES[int(d.target[k])]
+    html_truth = truth._repr_mimebundle_()[0]["text/html"]
+    assert f"#{k} pred {name} · true {name}</figcaption>" in html_truth
 
 
 def test_tabular_inputs_get_no_thumbnails(fitted):

@@ -423,7 +423,10 @@ class ConceptTreeView(XaiWidget):
             for i in self.node_samples(0, 6):
                 x = display_image(np.asarray(r.X[int(i):int(i) + 1], dtype=np.float32), 64)[0]
                 pred = self._names[int(self.samples["model_pred"][int(i)])]
-                imgs.append(figure(f"#{int(i)} pred {pred}",
+                # the true class where the result has one, as the live view's cards
+                true = ("" if "target" not in self.samples else
+                        f" · true {self._names[int(self.samples['target'][int(i)])]}")
+                imgs.append(figure(f"#{int(i)} pred {pred}{true}",
                                    png_data_uri(image_u8(x.transpose(1, 2, 0)), size=64)))
             parts.append(f"<div style='display:flex;gap:6px'>{''.join(imgs)}</div>")
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"
