@@ -173,6 +173,24 @@ describe("ConceptTreeView view", () => {
     expect(nodes(el).filter((n) => n.classList.contains("xai-linked"))).toHaveLength(0);
   });
 
+  it("accuracy cells: text colour by WCAG contrast (at least 4.5:1 on every viridis fill)", () => {
+    const values = Array.from({ length: 21 }, (_, i) => i / 20);
+    const accuracy = { layers: values.map((_, i) => `l${i}`), concepts: ["shape"], values: f32([21, 1], values), best: i32([1], [0]) };
+    const { el } = mount(new FakeModel(traits({ accuracy })));
+    const lin = (v: number) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    const lum = (css: string) => {
+      const m = css.startsWith("#") ? (css.length === 4 ? [...css.slice(1)].map((h) => parseInt(h + h, 16)) : [1, 3, 5].map((k) => parseInt(css.slice(k, k + 2), 16)))
+        : css.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+      return 0.2126 * lin(m[0]) + 0.7152 * lin(m[1]) + 0.0722 * lin(m[2]);
+    };
+    const cells = [...el.querySelectorAll<HTMLElement>("table.xai-acc td")];
+    expect(cells).toHaveLength(21);
+    for (const td of cells) {
+      const [a, b] = [lum(td.style.color), lum(td.style.background)].sort((x, y) => y - x);
+      expect((a + 0.05) / (b + 0.05), `${td.textContent} ${td.style.background} ${td.style.color}`).toBeGreaterThanOrEqual(4.5);
+    }
+  });
+
   it("zoom buttons and fit change only the viewport transform", () => {
     const model = new FakeModel(traits());
     const { el } = mount(model);
