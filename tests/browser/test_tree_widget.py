@@ -311,6 +311,18 @@ def test_eighteen_classes_read_at_the_default_width(chromium_browser, eighteen):
         card.locator("canvas").click()
         assert page.locator("input.xai-sample").input_value() == str(k)
         assert page.locator("svg.xai-tree g.xai-node.xai-path").count() >= 2
+
+        # 800 px: still legible and apart; only the tree's own box scrolls, nothing else sticks out
+        page.set_viewport_size({"width": 832, "height": 900})
+        page.locator(".xai-fit").click()
+        info = _readable(page, "800 px")
+        assert info["root"] == 800
+        over = page.evaluate("""() => [...document.querySelectorAll('.xai-root *')]
+          .filter(e => !e.closest('.xai-treeview') && e.getBoundingClientRect().right
+                       > document.querySelector('.xai-root').getBoundingClientRect().right + 1)
+          .map(e => e.className.baseVal ?? e.className)""")
+        assert not over, over[:5]
+        screenshot(page.locator(".xai-root"), "tree-light-800")
         assert not console.errors, console.format()
     finally:
         context.close()
