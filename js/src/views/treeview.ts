@@ -535,7 +535,8 @@ export class TreeView {
       orientation: "vertical",
       activate: (el) => this.opts.onSelect?.(nodeOf(el)),
       escape: () => this.opts.onEscape?.(),
-      focus: (el) => this.scrollTo(nodeOf(el)),
+      // the least scrolling that shows the node (centering on every arrow press would jump)
+      focus: (el) => el.scrollIntoView?.({ block: "nearest", inline: "nearest" }),
       move: (el, e) => {
         if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return undefined;
         // a toggle redraws and detaches the event's target, after which the view's key guard
