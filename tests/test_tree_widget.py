@@ -77,9 +77,14 @@ def test_embedded_and_fetched_thumbnails(fitted):
     tree, d, concepts = fitted
     w = view(tree, d.images, concepts, d.target, embed_per_node=2, n_thumbnails=5)
     embedded = w.thumbs["index"]
-    # The first two samples (in data order) of every node are embedded.
+    # The first two samples (in data order) of every node are embedded; the root, where the
+    # view opens, has all five it shows (so it opens on pictures, not on loading tiles).
     for i in range(len(w.tree["test"])):
         assert set(w.node_samples(i, 2)) <= set(embedded)
+    assert set(w.node_samples(0, 5)) <= set(embedded)
+    assert not set(w.node_samples(0, 6)) <= set(embedded)
+    # embed_per_node=0 embeds nothing at all
+    assert len(view(tree, d.images, concepts, d.target, embed_per_node=0).thumbs["index"]) == 0
     imgs = dequantize(synced(w, "thumbs")["images"])
     assert imgs.shape == (len(embedded), 64, 64, 1)
     np.testing.assert_allclose(imgs[..., 0], d.images[embedded, 0], atol=1e-6)
@@ -135,6 +140,13 @@ def test_static_fallback_and_standalone_export(fitted, tmp_path):
     state = json.loads(payload)["state"]
     assert "shape = heart" in state["tree"]["test"]
     assert "<script>alert" not in page.split("<noscript>")[1].split("</noscript>")[0]
+    # thumbnail captions: the true class only where the result has one
+    k = int(w.node_samples(0, 1)[0])
+    assert f"#{k} pred {SHAPE_NAMES[int(d.target[k])]}</figcaption>" in fallback
+    truth = view(tree, d.images, concepts, d.target, y_true=d.target, class_names=SHAPE_NAMES)
+    name = SHAPE_NAMES[int(d.target[k])]
+    html_truth = truth._repr_mimebundle_()[0]["text/html"]
+    assert f"#{k} pred {name} · true {name}</figcaption>" in html_truth
 
 
 def test_tabular_inputs_get_no_thumbnails(fitted):

@@ -9,7 +9,7 @@ import { className } from "./lib/format";
 import { Tooltip } from "./lib/tooltip";
 import { collapsedBeyond, pathTo, revealed } from "./lib/treelayout";
 import { defineView } from "./lib/view";
-import { accuracySection, markConcept } from "./tree/accuracy";
+import { accuracySection, markConcept, pressConcept } from "./tree/accuracy";
 import { NodeDetail } from "./tree/detail";
 import { drawLegend } from "./tree/legend";
 import { pct, TreeViewState, treeNodes, type Ctx, type Summary, type TreeTraits } from "./tree/state";
@@ -36,6 +36,14 @@ function header(title: string, sm: Summary): HTMLElement {
     title ? h("h3", { class: "xai-title", text: title }) : null,
     h("span", { class: "xai-info xai-summary", text: facts.join(" · ") }),
   ]);
+}
+
+/** "5 nodes, 3 leaves, depth 2, fidelity 95%" (the tree's label for screen readers). */
+function nodeCountText(t: TreeViewState["tree"]): string {
+  const M = t.yes.length;
+  let leaves = 0;
+  for (let i = 0; i < M; i++) if (t.yes[i] < 0) leaves++;
+  return `${M} nodes, ${leaves} leaves${M ? `, the root: ${t.count[0]} samples, fidelity ${pct(t.fidelity[0])}` : ""}`;
 }
 
 function render(ctx: Ctx): void {
@@ -82,7 +90,7 @@ function render(ctx: Ctx): void {
       h("label", {}, ["layout", layoutSel]),
       h("label", { title: `highlight the path of one sample (0-${Math.max(0, samples.n - 1)}); empty: none` }, ["sample", sampleIn, clear]),
     ]);
-    const hint = h("div", { class: "xai-hint", text: "click a node for its samples · ± collapses · drag or scroll to move · hover a bar for its classes" });
+    const hint = h("div", { class: "xai-hint", text: "click a node for its samples · ± collapses · drag or scroll to move · hover a bar for its classes · keys: arrows move, ← → fold, Enter selects, Esc clears" });
     fit.addEventListener("click", () => view.resetView(), { signal });
     zin.addEventListener("click", () => {
       view.zoom(1.25);
@@ -111,7 +119,8 @@ function render(ctx: Ctx): void {
     const treeBox = h("div", { class: "xai-tree-main" });
     const legend = h("div", { class: "xai-legend-classes" });
     const side = h("div", { class: "xai-side" }, [panel.info, legend]);
-    const acc = accuracySection(() => ctx.get("accuracy"), st.conceptNames(), signal, linkConcept);
+    const acc = accuracySection(() => ctx.get("accuracy"), st.conceptNames(), signal, linkConcept, (j) => st.nodesTesting(j).length > 0,
+      () => st.linkedConcept >= 0 && linkConcept(st.linkedConcept));
     el.append(header(ctx.get("title") ?? "", ctx.get("summary") ?? {}), controls, hint, status.el, treeBox,
       h("div", { class: "xai-tree-below" }, [panel.detail, side]), acc ?? "");
     const names = st.classNames();
@@ -124,6 +133,8 @@ function render(ctx: Ctx): void {
       collapsed,
       tooltip,
       onSelect: (i) => selectNode(i),
+      onEscape: () => clearSelection(),
+      label: `concept tree: ${nodeCountText(tree)}`,
       onHover: (i) => hoverConcept(i >= 0 ? tree.concept[i] : -1),
       segmentTip: (_i, c, v, total) => [[className(names, c), `${v} of ${total} samples here (${pct(v / total)})`], "the model's prediction"],
     }, signal);
@@ -138,6 +149,12 @@ function render(ctx: Ctx): void {
   function linkConcept(j: number): void {
     if (!ui) return;
     st.linkedConcept = st.linkedConcept === j ? -1 : j;
+    if (ui.acc) pressConcept(ui.acc, st.linkedConcept);
+    const name = st.conceptNames()[j] ?? `concept ${j}`;
+    const at = st.nodesTesting(j);
+    if (st.linkedConcept < 0) status.idle();
+    else if (!at.length) status.say(`the tree does not use ${name}: no node tests it (it splits on other concepts)`);
+    else status.say(`${name}: tested at ${at.length === 1 ? "node" : "nodes"} ${at.join(", ")} (dashed outline)`);
     if (st.linkedConcept >= 0) {
       // Reveal every node testing the concept so the link is visible.
       let c = new Set(ui.view.collapsed);
@@ -163,6 +180,16 @@ function render(ctx: Ctx): void {
   }
 
   // ---------------------------------------------------------------- node and sample
+  /** Escape in the tree: no node selected, no concept linked. */
+  function clearSelection(): void {
+    st.selectedNode = -1;
+    st.linkedConcept = -1;
+    if (ui?.acc) pressConcept(ui.acc, -1);
+    status.idle();
+    decorate();
+    panel.show();
+  }
+
   function selectNode(i: number): void {
     st.selectedNode = i;
     decorate();

@@ -165,10 +165,30 @@ describe("ConceptTreeView view", () => {
     expect(cells.map((c) => c.textContent)).toEqual(["0.50", "0.90", "0.80", "0.99", "0.60", "0.70"]);
     expect(cells.filter((c) => c.classList.contains("xai-best")).map((c) => cells.indexOf(c))).toEqual([1, 2, 3]);
     expect(el.querySelector("table.xai-acc th[scope=col][data-concept='2']")!.textContent).toBe("<b>posX</b>");
-    click(el.querySelector("table.xai-acc th[data-concept='1']")!);
+    click(el.querySelector("table.xai-acc button.xai-concept[data-concept='1']")!);
     expect(nodes(el).filter((n) => n.classList.contains("xai-linked")).map((n) => Number(n.dataset.node))).toEqual([1]);
-    click(el.querySelector("table.xai-acc th[data-concept='1']")!);
+    expect(el.querySelector("button.xai-concept[data-concept='1']")!.getAttribute("aria-pressed")).toBe("true");
+    expect(el.querySelector(".xai-status")!.textContent).toBe("scale: tested at node 1 (dashed outline)");
+    click(el.querySelector("table.xai-acc button.xai-concept[data-concept='1']")!);
     expect(nodes(el).filter((n) => n.classList.contains("xai-linked"))).toHaveLength(0);
+  });
+
+  it("accuracy cells: text colour by WCAG contrast (at least 4.5:1 on every viridis fill)", () => {
+    const values = Array.from({ length: 21 }, (_, i) => i / 20);
+    const accuracy = { layers: values.map((_, i) => `l${i}`), concepts: ["shape"], values: f32([21, 1], values), best: i32([1], [0]) };
+    const { el } = mount(new FakeModel(traits({ accuracy })));
+    const lin = (v: number) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    const lum = (css: string) => {
+      const m = css.startsWith("#") ? (css.length === 4 ? [...css.slice(1)].map((h) => parseInt(h + h, 16)) : [1, 3, 5].map((k) => parseInt(css.slice(k, k + 2), 16)))
+        : css.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+      return 0.2126 * lin(m[0]) + 0.7152 * lin(m[1]) + 0.0722 * lin(m[2]);
+    };
+    const cells = [...el.querySelectorAll<HTMLElement>("table.xai-acc td")];
+    expect(cells).toHaveLength(21);
+    for (const td of cells) {
+      const [a, b] = [lum(td.style.color), lum(td.style.background)].sort((x, y) => y - x);
+      expect((a + 0.05) / (b + 0.05), `${td.textContent} ${td.style.background} ${td.style.color}`).toBeGreaterThanOrEqual(4.5);
+    }
   });
 
   it("zoom buttons and fit change only the viewport transform", () => {
@@ -205,7 +225,7 @@ describe("ConceptTreeView view", () => {
     const target = i32([N], [0, 2, 2, 0, 2, 0, 1, 1]); // sample 1: model 2 = true 2; sample 0 right too
     const { el } = mount(new FakeModel(traits({ samples: { ...(traits().samples as object), target } })));
     click(node(el, 0));
-    const cards = [...el.querySelectorAll<HTMLElement>("figure.xai-thumb-card")];
+    const cards = [...el.querySelectorAll<HTMLElement>(".xai-thumb-card")];
     expect(cards.map((c) => c.dataset.index)).toEqual(["0", "1"]);
     expect(cards[0].querySelector(".xai-thumb-index")!.textContent).toBe("#0");
     expect(cards[0].querySelector(".xai-thumb-pred")!.textContent).toBe("pred square");
@@ -216,10 +236,130 @@ describe("ConceptTreeView view", () => {
     const wrong = i32([N], [1, 2, 2, 0, 2, 0, 1, 1]);
     const m2 = mount(new FakeModel(traits({ samples: { ...(traits().samples as object), target: wrong } })));
     click(node(m2.el, 0));
-    const first = m2.el.querySelector<HTMLElement>('figure.xai-thumb-card[data-index="0"]')!;
+    const first = m2.el.querySelector<HTMLElement>('.xai-thumb-card[data-index="0"]')!;
     expect(first.classList.contains("xai-misclassified")).toBe(true);
     expect(first.querySelector(".xai-thumb-true")!.textContent).toBe("true <img src=x onerror=alert(1)>");
-    expect(m2.el.querySelector("figure img")).toBeNull(); // class names stay text
+    expect(m2.el.querySelector(".xai-thumb-card img")).toBeNull(); // class names stay text
+  });
+
+  it("keyboard: the tree is one Tab stop; arrows move, Left / Right collapse and expand, Enter selects, Escape clears", () => {
+    const { el } = mount(new FakeModel(traits({ collapse_depth: 2 })));
+    const svg = el.querySelector<SVGSVGElement>("svg.xai-tree")!;
+    expect(svg.getAttribute("role")).toBe("tree");
+    expect(svg.getAttribute("aria-label")).toBe("concept tree: 7 nodes, 4 leaves, the root: 8 samples, fidelity 75.0%");
+    const tabStops = () => nodes(el).filter((n) => n.getAttribute("tabindex") === "0").map((n) => Number(n.dataset.node));
+    expect(tabStops()).toEqual([0]);
+    expect(nodes(el).every((n) => n.getAttribute("role") === "treeitem")).toBe(true);
+    expect(node(el, 0).getAttribute("aria-level")).toBe("1");
+    expect(node(el, 4).getAttribute("aria-level")).toBe("3");
+    expect(node(el, 4).getAttribute("aria-expanded")).toBe("false"); // collapsed below depth 2
+    expect(node(el, 3).hasAttribute("aria-expanded")).toBe(false); // a leaf
+    expect(node(el, 1).getAttribute("aria-posinset")).toBe("1");
+    expect(node(el, 2).getAttribute("aria-posinset")).toBe("2");
+    // the drawn lines first (voice control finds a node by what it shows), then the details
+    expect(node(el, 0).getAttribute("aria-label")).toBe("shape = heart, n=8 · fid 75%; node 0; the model predicts square 3, <img src=x onerror=alert(1)> 3, heart 2; fidelity 75.0%");
+    expect(node(el, 2).getAttribute("aria-label")).toBe("→ heart, n=2 · fid 100%; leaf 2, the tree predicts heart; the model predicts heart 2; fidelity 100%");
+    const key = (k: string) => document.activeElement!.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+    const focused = () => Number((document.activeElement as HTMLElement).dataset.node);
+    node(el, 0).focus();
+    key("ArrowDown");
+    expect(focused()).toBe(1);
+    key("ArrowDown");
+    key("ArrowDown");
+    expect(focused()).toBe(4); // pre-order of the visible nodes: 0, 1, 3, 4, 2
+    key("ArrowRight"); // expands node 4, focus stays on it
+    expect(focused()).toBe(4);
+    expect(node(el, 4).getAttribute("aria-expanded")).toBe("true");
+    expect(nodes(el)).toHaveLength(7);
+    key("ArrowRight"); // its first child
+    expect(focused()).toBe(5);
+    key("ArrowLeft"); // a leaf: to the parent
+    expect(focused()).toBe(4);
+    key("ArrowLeft"); // open: collapses
+    expect(focused()).toBe(4);
+    expect(nodes(el)).toHaveLength(5);
+    key("End");
+    expect(focused()).toBe(2);
+    expect(tabStops()).toEqual([2]);
+    key("Enter");
+    expect(node(el, 2).getAttribute("aria-selected")).toBe("true");
+    expect(node(el, 0).getAttribute("aria-selected")).toBe("false");
+    expect(el.querySelector(".xai-detail-title")!.textContent).toBe("leaf 2: → heart");
+    key("Escape");
+    expect(nodes(el).filter((n) => n.getAttribute("aria-selected") === "true")).toHaveLength(0);
+    expect(el.querySelector(".xai-detail-title")!.textContent).toBe("no node selected");
+    key("Home");
+    expect(focused()).toBe(0);
+    key("ArrowLeft"); // the root: nowhere to go but collapse
+    expect(nodes(el).map((n) => Number(n.dataset.node))).toEqual([0]);
+  });
+
+  it("thumbnails, concept headers: one Tab stop each, labelled; Enter traces a sample", () => {
+    const target = i32([N], [1, 2, 2, 0, 2, 0, 1, 1]);
+    const model = new FakeModel(traits({ samples: { ...(traits().samples as object), target } }));
+    const { el } = mount(model);
+    const cards = [...el.querySelectorAll<HTMLElement>(".xai-thumb-card[role=button]")];
+    expect(cards.map((c) => c.tabIndex)).toEqual([0, -1]);
+    expect(cards[0].getAttribute("aria-label")).toBe("#0, pred square, true <img src=x onerror=alert(1)>; sample 0, the model predicts square, true class <img src=x onerror=alert(1)> (the model is wrong), the tree agrees; trace its path");
+    cards[0].focus();
+    cards[0].dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+    expect(document.activeElement).toBe(cards[1]);
+    cards[1].dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(el.querySelector(".xai-sample-info")!.textContent).toContain("sample 1");
+    expect(el.querySelector('.xai-thumb-card[data-index="1"]')!.getAttribute("aria-pressed")).toBe("true");
+    el.querySelector<HTMLElement>('.xai-thumb-card[data-index="1"]')!.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(el.querySelector<HTMLInputElement>("input.xai-sample")!.value).toBe(""); // Escape: no sample traced
+    const heads = [...el.querySelectorAll<HTMLElement>("button.xai-concept")];
+    expect(heads.map((b) => b.tabIndex)).toEqual([0, -1, -1]);
+    click(heads[0]);
+    expect(nodes(el).filter((n) => n.classList.contains("xai-linked")).map((n) => Number(n.dataset.node))).toEqual([0]);
+    heads[0].dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(nodes(el).filter((n) => n.classList.contains("xai-linked"))).toHaveLength(0);
+    expect(heads[0].getAttribute("aria-pressed")).toBe("false");
+    // the detail bar states its numbers
+    expect(el.querySelector(".xai-dist")!.getAttribute("aria-label")).toBe("the model's predictions for the 8 samples here: square 3 (37.5%), <img src=x onerror=alert(1)> 3 (37.5%), heart 2 (25.0%)");
+  });
+
+  it("a concept the tree does not use is marked unused and a click says so", () => {
+    const t = traits() as Record<string, Record<string, unknown>>;
+    const tree = { ...t.tree, concept: i32([7], [0, 1, -1, -1, 1, -1, -1]) };
+    const { el } = mount(new FakeModel(traits({ tree })));
+    const b = el.querySelector<HTMLElement>("button.xai-concept[data-concept='2']")!;
+    expect(b.classList.contains("xai-unused")).toBe(true);
+    expect(b.getAttribute("aria-label")).toBe("<b>posX</b> (not used by the tree)");
+    expect(el.querySelector("button.xai-concept[data-concept='0']")!.classList.contains("xai-unused")).toBe(false);
+    click(b);
+    expect(el.querySelector(".xai-status")!.textContent).toBe("the tree does not use <b>posX</b>: no node tests it (it splits on other concepts)");
+    expect(b.getAttribute("aria-pressed")).toBe("true");
+    expect(nodes(el).filter((n) => n.classList.contains("xai-linked"))).toHaveLength(0);
+    click(b);
+    expect(el.querySelector(".xai-status")!.textContent).toBe("");
+  });
+
+  it("the caption names the true class only when the result has one; no empty loading tiles", () => {
+    const { el } = mount(new FakeModel(traits()));
+    // node 0 wants 4 thumbnails, 2 are embedded: no request until a click, and no empty boxes
+    expect(el.querySelectorAll("canvas.xai-thumb")).toHaveLength(2);
+    expect(el.querySelectorAll(".xai-thumb-slot")).toHaveLength(0);
+    const note = el.querySelector(".xai-thumb-note")!.textContent!;
+    expect(note).toContain("index and the model's prediction (no true classes given)");
+    expect(note).not.toContain("the true class");
+    expect(note).toContain("(2 more: click the node to load them)");
+    const target = i32([N], [0, 2, 2, 0, 2, 0, 1, 1]);
+    el.remove();
+    const m2 = mount(new FakeModel(traits({ samples: { ...(traits().samples as object), target } })));
+    expect(m2.el.querySelector(".xai-thumb-note")!.textContent).toContain("index, the model's prediction, the true class");
+  });
+
+  it("a failed thumbnail request leaves tiles that say so", async () => {
+    const model = new FakeModel(traits());
+    const { el } = mount(model);
+    click(node(el, 1));
+    expect([...el.querySelectorAll(".xai-thumb-slot")].map((s) => s.textContent)).toEqual(["#2 loading…", "#3 loading…", "#5 loading…"]);
+    const req = model.sent[model.sent.length - 1];
+    model.listeners.get("msg:custom")?.forEach((cb) => cb({ type: "xai-fetched", seq: req.seq, what: req.what, error: "kernel gone", buffer_paths: [] }, []));
+    await flush();
+    expect([...el.querySelectorAll(".xai-thumb-slot")].map((s) => s.textContent)).toEqual(["#2 unavailable", "#3 unavailable", "#5 unavailable"]);
   });
 
   it("class_groups structure the colours and the legend (a row per group)", () => {

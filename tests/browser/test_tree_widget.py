@@ -71,9 +71,19 @@ def test_standalone_export_renders_and_interacts_offline(page, exported):
     heart.locator("rect.xai-box").click()
     assert "shape = heart?" in page.locator(".xai-detail-title").inner_text()
     stats = canvas_stats(page, "canvas.xai-thumb")
-    assert w.n_thumbnails >= len(stats) >= 4, stats  # at least the node's 4 embedded ones
+    # the root (where the view opens) has all its n_thumbnails embedded
+    assert len(stats) == w.n_thumbnails, stats
     assert all(s["width"] == 64 and s["painted"] > 20 for s in stats), stats
-    assert "offline" in page.locator(".xai-thumb-note").inner_text()
+    assert "offline" not in page.locator(".xai-thumb-note").inner_text()
+    # another node shows what is embedded of it, and says so
+    child = int(w.tree["yes"][0])
+    want = set(w.node_samples(child, w.n_thumbnails).tolist())
+    shown = want & set(w.thumbs["index"].tolist())
+    page.locator(f"svg.xai-tree g.xai-node[data-node='{child}'] rect.xai-box").click()
+    assert page.locator("canvas.xai-thumb").count() == len(shown) >= 4
+    assert page.locator(".xai-thumb-slot").count() == 0  # no empty boxes offline
+    assert ("offline" in page.locator(".xai-thumb-note").inner_text()) == (len(shown) < len(want))
+    page.locator("svg.xai-tree g.xai-node[data-node='0'] rect.xai-box").click()
 
     # a thumbnail click highlights that sample's path, root to leaf
     thumb = page.locator("canvas.xai-thumb").first
@@ -85,7 +95,7 @@ def test_standalone_export_renders_and_interacts_offline(page, exported):
     # the heatmap: one cell per (layer, concept), linked to the tree
     assert page.locator("table.xai-acc td").count() == 2 * 2
     assert page.locator("table.xai-acc td.xai-best").count() == 2
-    page.locator("table.xai-acc th[scope=col]", has_text="shape").click()
+    page.locator("table.xai-acc button.xai-concept", has_text="shape").click()
     assert page.locator("svg.xai-tree g.xai-node.xai-linked").count() == 2
 
     # collapse the root locally, then pan/zoom only move the viewport
@@ -122,6 +132,8 @@ SMALL = textwrap.dedent('''
                                             class_names=SHAPE_NAMES, embed_per_node=1,
                                             n_thumbnails=12)
     drawn = len(set(tree.nodes(merge_same_class=True)["shown"].tolist()))
+    # the root's 12 are embedded; showing 20 needs 8 more from the kernel
+    w.n_thumbnails = 20
     print("nodes", len(tree.nodes()["test"]), "drawn", drawn, "root", w.samples["n"])
     w
 ''')
@@ -146,14 +158,17 @@ def test_lab_renders_and_fetches_thumbnails_through_the_kernel(page,
     assert page.locator("svg.xai-tree text.xai-node-test").count() == drawn
     assert (page.locator("svg.xai-tree g.xai-node.xai-merged").count() > 0) == (drawn < n_nodes)
     _readable(page, "JupyterLab")
-    # one thumbnail per node is embedded: the root's first 12 need a kernel round-trip
-    assert page.locator("canvas.xai-thumb").count() < 12
+    # the view opens on the root's 12 embedded thumbnails: no empty "loading" tiles, and a
+    # note on the 8 more a click loads (n_thumbnails was raised to 20 after embedding)
+    assert page.locator("canvas.xai-thumb").count() == 12
+    assert page.locator(".xai-thumb-slot").count() == 0
+    assert "(8 more: click the node to load them)" in page.locator(".xai-thumb-note").inner_text()
     page.locator("svg.xai-tree g.xai-node[data-node='0'] rect.xai-box").click()
-    page.wait_for_function("() => document.querySelectorAll('canvas.xai-thumb').length === 12",
+    page.wait_for_function("() => document.querySelectorAll('canvas.xai-thumb').length === 20",
                            timeout=30_000)
     assert page.locator(".xai-thumb-slot").count() == 0
     stats = canvas_stats(page, "canvas.xai-thumb")
-    assert len(stats) == 12 and all(s["painted"] > 20 for s in stats), stats
+    assert len(stats) == 20 and all(s["painted"] > 20 for s in stats), stats
     screenshot(page.locator(".xai-root"), "tree-lab")
     assert not run.console_errors, run.console.format()
 
@@ -286,7 +301,7 @@ def test_eighteen_classes_read_at_the_default_width(chromium_browser, eighteen):
         # labelled thumbnails: index, the model's and the true class under each
         page.locator("svg.xai-tree g.xai-node[data-node='0'] rect.xai-box").click(
             position={"x": 8, "y": 8})
-        card = page.locator("figure.xai-thumb-card").first
+        card = page.locator(".xai-thumb-card").first
         k = int(card.get_attribute("data-index"))
         assert card.locator(".xai-thumb-index").inner_text() == f"#{k}"
         assert card.locator(".xai-thumb-pred").inner_text() == (
@@ -296,6 +311,18 @@ def test_eighteen_classes_read_at_the_default_width(chromium_browser, eighteen):
         card.locator("canvas").click()
         assert page.locator("input.xai-sample").input_value() == str(k)
         assert page.locator("svg.xai-tree g.xai-node.xai-path").count() >= 2
+
+        # 800 px: still legible and apart; only the tree's own box scrolls, nothing else sticks out
+        page.set_viewport_size({"width": 832, "height": 900})
+        page.locator(".xai-fit").click()
+        info = _readable(page, "800 px")
+        assert info["root"] == 800
+        over = page.evaluate("""() => [...document.querySelectorAll('.xai-root *')]
+          .filter(e => !e.closest('.xai-treeview') && e.getBoundingClientRect().right
+                       > document.querySelector('.xai-root').getBoundingClientRect().right + 1)
+          .map(e => e.className.baseVal ?? e.className)""")
+        assert not over, over[:5]
+        screenshot(page.locator(".xai-root"), "tree-light-800")
         assert not console.errors, console.format()
     finally:
         context.close()
@@ -329,6 +356,115 @@ def test_eighteen_classes_read_in_dark_mode(chromium_browser, eighteen, theme):
             screenshot(page.locator(".xai-root"), "tree-dark")
         else:
             screenshot(page.locator(".xai-root"), "tree-dark-jupyterlab")
+        assert not console.errors, console.format()
+    finally:
+        context.close()
+
+
+# -------------------------------------------------------------------------- keyboard and readers
+_ACTIVE_JS = """() => { const a = document.activeElement;
+  return { node: a.dataset ? a.dataset.node ?? null : null, role: a.getAttribute('role'),
+           label: a.getAttribute('aria-label') || a.textContent,
+           cls: a.getAttribute('class') }; }"""
+
+
+def test_keyboard_paths_and_screen_reader_labels(chromium_browser, exported):
+    """Tab into the tree (one stop), arrows move in pre-order, Right / Left expand / collapse
+    and go to child / parent, Enter selects (the detail panel follows), Escape clears; the
+    thumbnails and the concept headers are one stop each and Enter works on them; labels state
+    the numbers. Then the layout at 800 px: nothing wider than the page."""
+    path, _, w, _ = exported
+    context = chromium_browser.new_context(viewport={"width": 1000, "height": 900})
+    try:
+        page = context.new_page()
+        console = open_html_file(page, path)
+        wait_for_widgets(page)
+        svg = page.locator("svg.xai-tree")
+        assert svg.get_attribute("role") == "tree"
+        assert svg.get_attribute("aria-label").startswith(
+            "concept tree: 5 nodes, 3 leaves, the root: 300 samples")
+        active = lambda: page.evaluate(_ACTIVE_JS)  # noqa: E731
+        for _ in range(20):  # Tab through the controls into the tree
+            page.keyboard.press("Tab")
+            if active()["role"] == "treeitem":
+                break
+        a = active()
+        assert a["node"] == "0", a
+        n0 = int(w.tree["count"][0])
+        assert f"n={n0}" in a["label"] and "the model predicts" in a["label"]
+        assert "fidelity" in a["label"]
+        page.keyboard.press("ArrowDown")
+        first = int(w.tree["yes"][0])
+        assert active()["node"] == str(first)
+        assert page.locator(f"g.xai-node[data-node='{first}']").get_attribute("aria-level") == "2"
+        page.keyboard.press("Enter")
+        selected = page.locator(f"g.xai-node[data-node='{first}']")
+        assert selected.get_attribute("aria-selected") == "true"
+        title = page.locator(".xai-detail-title").inner_text()
+        assert title.startswith(("leaf", "node")) and str(first) in title
+        page.keyboard.press("ArrowLeft")  # a leaf or an open node: to the parent or collapse
+        page.keyboard.press("Home")
+        assert active()["node"] == "0"
+        page.keyboard.press("ArrowLeft")  # the root collapses: one node left
+        assert page.locator("svg.xai-tree g.xai-node").count() == 1
+        assert page.locator("g.xai-node[data-node='0']").get_attribute("aria-expanded") == "false"
+        assert active()["node"] == "0"  # focus survives the redraw
+        page.keyboard.press("ArrowRight")
+        assert page.locator("svg.xai-tree g.xai-node").count() == 5
+        page.keyboard.press("Escape")
+        assert page.locator("g.xai-node[aria-selected='true']").count() == 0
+        assert page.locator(".xai-detail-title").inner_text() == "no node selected"
+        # the tree is one Tab stop: the next Tab leaves it
+        page.keyboard.press("Tab")
+        assert active()["role"] != "treeitem"
+        # select the root again; Tab to its thumbnails, arrows move, Enter traces a sample
+        page.locator("g.xai-node[data-node='0']").focus()
+        page.keyboard.press("Enter")
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            if "xai-thumb-card" in (active()["cls"] or ""):
+                break
+        page.keyboard.press("ArrowRight")
+        card = active()
+        assert "xai-thumb-card" in card["cls"] and card["label"].startswith("#")
+        assert "the model predicts" in card["label"]
+        page.keyboard.press("Enter")
+        k = card["label"].split(",")[0][1:]
+        assert page.locator("input.xai-sample").input_value() == k
+        pressed = page.locator(f".xai-thumb-card[data-index='{k}']")
+        assert pressed.get_attribute("aria-pressed") == "true"
+        assert page.locator("svg.xai-tree g.xai-node.xai-path").count() >= 2
+        # the concept headers: Tab reaches them, Enter links the concept to the tree
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if "xai-concept" in (active()["cls"] or ""):
+                break
+        assert active()["label"] == "shape"
+        page.keyboard.press("Enter")
+        assert page.locator("svg.xai-tree g.xai-node.xai-linked").count() == 2
+        assert "shape: tested at nodes" in page.locator(".xai-status").inner_text()
+        page.keyboard.press("ArrowRight")
+        assert active()["label"] in ("scale", "scale (not used by the tree)")
+        page.keyboard.press("Enter")
+        # no node of this depth-2 tree tests scale (it splits on shape twice): the view says so
+        assert {int(c) for c in np.asarray(w.tree["concept"]) if c >= 0} == {0}
+        assert "the tree does not use scale" in page.locator(".xai-status").inner_text()
+        scale = page.locator("button.xai-concept", has_text="scale")
+        assert "xai-unused" in scale.get_attribute("class")
+        # the accuracy cells and detail bar are described with their numbers
+        assert "samples here:" in page.locator(".xai-dist").get_attribute("aria-label")
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            screenshot(page.locator(".xai-root"), f"tree-keyboard-{scheme}")
+        # 800 px: the controls wrap, nothing sticks out of the page
+        page.set_viewport_size({"width": 800, "height": 900})
+        page.wait_for_timeout(100)
+        over = page.evaluate("""() => [...document.querySelectorAll('.xai-root *')]
+          .filter(e => !e.closest('.xai-treeview') && e.getBoundingClientRect().right
+                       > document.documentElement.clientWidth + 1)
+          .map(e => e.className.baseVal ?? e.className)""")
+        assert not over, over[:5]
+        screenshot(page.locator(".xai-root"), "tree-800")
         assert not console.errors, console.format()
     finally:
         context.close()

@@ -106,7 +106,8 @@ class ConceptTreeView(XaiWidget):
     n_thumbnails : int, default=12
         Thumbnails shown per node.
     embed_per_node : int, default=4
-        Thumbnails per node embedded in the state (all an offline export can show).
+        Thumbnails per node embedded in the state (all an offline export can show); the root,
+        where the view opens, gets all ``n_thumbnails`` of its own (0: none embedded).
     thumb_size : int, default=64
         Longer side of a thumbnail in pixels (larger images are area-downsampled).
     max_payload_bytes : int, default=8 MiB
@@ -208,7 +209,9 @@ class ConceptTreeView(XaiWidget):
         if result.y_true is not None:
             samples["target"] = result.class_codes(result.y_true).astype(np.int32)
         self._names = names
-        thumbs = self._embedded(embed_per_node, max_payload_bytes)
+        # The view opens on the root's samples: embed all it shows, so it opens on pictures.
+        thumbs = self._embedded(embed_per_node, max_payload_bytes,
+                                root=int(n_thumbnails) if self._image_kind else 0)
         super().__init__(
             title=title, concept_names=list(result.concept_names),
             concept_values=[[format_value(v) for v in vt] for vt in value_tables],
@@ -294,11 +297,14 @@ class ConceptTreeView(XaiWidget):
             block["images"] = Heatmap(img, signed=False)
         return block
 
-    def _embedded(self, per_node: int, cap: int) -> dict[str, Any]:
+    def _embedded(self, per_node: int, cap: int, root: int = 0) -> dict[str, Any]:
+        """Thumbnails in the initial state: the first ``per_node`` samples of every node and
+        the first ``root`` of the root (the node the view opens on), within ``cap`` bytes."""
         if not self._image_kind or per_node == 0:
             return self._thumb_block(np.zeros(0, dtype=np.int64))
         n_nodes = len(self.result.nodes["yes"])
-        per = [self.result.node_samples(i, per_node) for i in range(n_nodes)]
+        per = [self.result.node_samples(i, max(per_node, root) if i == 0 else per_node)
+               for i in range(n_nodes)]
         chosen = np.unique(np.concatenate(per)) if per else np.zeros(0, dtype=np.int64)
         one = payload_nbytes(self._thumb_block(chosen[:1])) if len(chosen) else 0
         keep = len(chosen) if one == 0 else int(min(len(chosen), cap // one))
@@ -409,7 +415,10 @@ class ConceptTreeView(XaiWidget):
             for i in self.node_samples(0, 6):
                 x = display_image(np.asarray(r.X[int(i):int(i) + 1], dtype=np.float32), 64)[0]
                 pred = self._names[int(self.samples["model_pred"][int(i)])]
-                imgs.append(figure(f"#{int(i)} pred {pred}",
+                # the true class where the result has one, as the live view's cards
+                true = ("" if "target" not in self.samples else
+                        f" · true {self._names[int(self.samples['target'][int(i)])]}")
+                imgs.append(figure(f"#{int(i)} pred {pred}{true}",
                                    png_data_uri(image_u8(x.transpose(1, 2, 0)), size=64)))
             parts.append(f"<div style='display:flex;gap:6px'>{''.join(imgs)}</div>")
         parts.append("<p><em>Static snapshot: run the notebook for the interactive view.</em>"

@@ -89,9 +89,13 @@ export function lutColor(lut: LUT, i: number, alpha = 1): string {
 /** Black or white, whichever reads better on LUT entry i drawn at `alpha` over a light page. */
 export function textColorOn(lut: LUT, i: number, alpha = 1): string {
   const j = Math.max(0, Math.min(255, Math.round(i))) * 4;
-  const mix = (c: number) => (c * alpha + 255 * (1 - alpha)) / 255;
-  const lum = 0.2126 * mix(lut[j]) + 0.7152 * mix(lut[j + 1]) + 0.0722 * mix(lut[j + 2]);
-  return lum < 0.5 ? "#fff" : "#000";
+  // WCAG relative luminance (linear light); the text colour with the larger contrast ratio wins
+  const lin = (c: number) => {
+    const v = (c * alpha + 255 * (1 - alpha)) / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const lum = 0.2126 * lin(lut[j]) + 0.7152 * lin(lut[j + 1]) + 0.0722 * lin(lut[j + 2]);
+  return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) ? "#000" : "#fff";
 }
 
 /** Categorical line colours (Tableau 10) for per-method curves. */

@@ -203,7 +203,19 @@ export function treeNodes(tree: TreeData, names: readonly string[]): TreeNodes {
   const M = nodeCount(tree);
   const meta: string[] = [];
   const tip: TipLine[][] = [];
+  const label: string[] = [];
+  const C = tree.nClasses;
   for (let i = 0; i < M; i++) {
+    // what a screen reader says: the rule, n, the model's classes here, fidelity and accuracy
+    const leaf = tree.yes[i] < 0;
+    // (TreeView puts the drawn lines, the test and "n=… · fid …", before this)
+    const said = [leaf ? `leaf ${i}, the tree predicts ${className(names, tree.value[i])}` : `node ${i}`];
+    const counts: string[] = [];
+    for (let c = 0; c < C; c++) if (tree.dist[i * C + c] > 0) counts.push(`${className(names, c)} ${tree.dist[i * C + c]}`);
+    if (counts.length) said.push(`the model predicts ${counts.join(", ")}`);
+    said.push(`fidelity ${pct(tree.fidelity[i])}`);
+    if (tree.accuracy) said.push(`accuracy ${pct(tree.accuracy[i])}`);
+    label.push(said.join("; "));
     meta.push(`n=${tree.count[i]} · fid ${pct0(tree.fidelity[i])}`);
     const lines: TipLine[] = [["fidelity", `${pct(tree.fidelity[i])} of the samples here: the tree agrees with the model`]];
     if (tree.accuracy) lines.push(["accuracy", `${pct(tree.accuracy[i])} (the tree against the true labels)`]);
@@ -212,7 +224,7 @@ export function treeNodes(tree: TreeData, names: readonly string[]): TreeNodes {
     lines.push("bar: the model's predictions here (hover a colour)");
     tip.push(lines);
   }
-  return { yes: tree.yes, no: tree.no, test: tree.test, value: tree.value, count: tree.count, dist: tree.dist, nClasses: tree.nClasses, meta, merged: tree.merged, tip };
+  return { yes: tree.yes, no: tree.no, test: tree.test, value: tree.value, count: tree.count, dist: tree.dist, nClasses: tree.nClasses, meta, merged: tree.merged, tip, label };
 }
 
 /** The decoded traits and the view state every panel reads (one per rendered view). */

@@ -10,6 +10,7 @@
 // Readable at any size: the drawing keeps its natural size (smallest text MIN_FONT_PX) and the
 // container scrolls; zoom goes from 1 (legible) up, never below.
 import CSS from "./treeview.css";
+import { roving, type Roving } from "../lib/a11y";
 import { classPalette, TREE_PATH_COLOR } from "../lib/colormap";
 import { h, s } from "../lib/dom";
 import { className } from "../lib/format";
@@ -51,6 +52,9 @@ export interface TreeNodes {
   note?: readonly string[];
   /** Extra tooltip lines of each node. */
   tip?: readonly (readonly TipLine[])[];
+  /** What a screen reader says for each node (default: its test or prediction, its second line
+   * and its class counts). */
+  label?: readonly string[];
 }
 
 export interface TreeViewOptions {
@@ -76,6 +80,10 @@ export interface TreeViewOptions {
   onHover?: (node: number) => void;
   /** After a node was collapsed or expanded by its toggle. */
   onToggle?: (node: number, collapsed: boolean) => void;
+  /** Escape pressed on a node (e.g. clear the selection). */
+  onEscape?: () => void;
+  /** Name of the tree for screen readers (default "tree"). */
+  label?: string;
 }
 
 /** Decorations: a selected node, a highlighted path, linked nodes (e.g. testing one concept). */
@@ -139,6 +147,10 @@ function fitText(text: string, max: number, px: number, bold: boolean, family: s
   return `${text.slice(0, lo)}…`;
 }
 
+/** lib/a11y.ts types its items as HTML elements; SVG elements have the same focus, tabIndex and
+ * dataset members it uses. */
+const asItem = (el: Element): HTMLElement => el as unknown as HTMLElement;
+
 const pct = (v: number) => `${(100 * v).toFixed(v >= 0.9995 || v === 0 ? 0 : 1)}%`;
 
 export class TreeView {
@@ -161,11 +173,13 @@ export class TreeView {
   private measuredWith = "";
   private colors: string[] = [];
   private scrolled = false; // scrolled to the root once the container has a size
+  /** Keyboard: the visible nodes are one Tab stop (a WAI-ARIA tree); arrows move between them. */
+  private readonly keys: Roving;
 
   constructor(container: HTMLElement, opts: TreeViewOptions, private readonly signal: AbortSignal) {
     this.opts = opts;
-    this.svg = s("svg", { class: "xai-tree", role: "group", "aria-label": "tree" });
-    this.viewport = s("g", { class: "xai-viewport" });
+    this.svg = s("svg", { class: "xai-tree", role: "tree", "aria-label": opts.label ?? "tree" });
+    this.viewport = s("g", { class: "xai-viewport", role: "none" });
     this.svg.append(this.viewport);
     this.el = h("div", { class: "xai-treeview" }, [this.svg]);
     this.el.style.maxHeight = `${opts.maxHeight ?? 720}px`;
@@ -174,6 +188,7 @@ export class TreeView {
     this.tooltip = opts.tooltip ?? new Tooltip(root);
     this.setNodes(opts.nodes, opts.collapsed);
     this.attachPanZoom();
+    this.keys = this.attachKeys();
   }
 
   // ------------------------------------------------------------------ state
@@ -345,8 +360,9 @@ export class TreeView {
     }
     this.svg.dataset.orientation = this.resolved;
     this.depthW = this.resolved === "left-right" ? depthW : [];
-    const edges = s("g", { class: "xai-edges" });
-    const boxes = s("g", { class: "xai-nodes" });
+    // edges repeat what aria-level and the node labels say: hidden from screen readers
+    const edges = s("g", { class: "xai-edges", "aria-hidden": "true" });
+    const boxes = s("g", { class: "xai-nodes", role: "none" });
     const [yesLabel, noLabel] = this.opts.edgeLabels ?? ["yes", "no"];
     const L = this.layout;
     const lr = this.resolved === "left-right";
@@ -383,9 +399,14 @@ export class TreeView {
       }
     }
     for (const i of L.visible) boxes.append(this.nodeGroup(i, family));
+    const focused = this.focusedNode();
     this.viewport.replaceChildren(edges, boxes);
     this.applyZoom();
     this.decorate(this.deco);
+    // the redraw replaced the focused node's element: the new one keeps the Tab stop (and focus)
+    const keep = focused >= 0 ? this.nodeEl(focused) : null;
+    if (keep) this.keys.setCurrent(asItem(keep), true);
+    else this.keys.refresh();
     if (!this.scrolled && this.el.clientWidth > 0) {
       this.scrolled = true;
       this.scrollTo(0);
@@ -402,24 +423,37 @@ export class TreeView {
     const x0 = L.x[i] - nodeW / 2;
     const y0 = L.y[i];
     const cls = `xai-node${leaf ? " xai-leaf" : ""}${merged ? " xai-merged" : ""}`;
-    const gi = s("g", { class: cls, "data-node": i, transform: `translate(${x0},${y0})` });
+    const gi = s("g", { class: cls, "data-node": i, transform: `translate(${x0},${y0})`, role: "treeitem",
+      "aria-level": this.depth[i] + 1, tabindex: -1 });
     const label = this.label(i);
-    gi.setAttribute("aria-label", label);
+    const p = this.parent[i];
+    if (p >= 0) {
+      gi.setAttribute("aria-setsize", "2");
+      gi.setAttribute("aria-posinset", t.yes[p] === i ? "1" : "2");
+    }
+    if (!leaf) gi.setAttribute("aria-expanded", String(!this.collapsedSet.has(i)));
     const inner = nodeW - 2 * PAD;
     const box = s("rect", { class: "xai-box", width: nodeW, height: nodeH, rx: 4 });
-    const test = s("text", { class: "xai-node-test", x: PAD, y: LINE.test, "font-size": TREE_FONT.test, text: fitText(label, inner, TREE_FONT.test, false, family) });
-    const meta = s("text", { class: "xai-node-meta", x: PAD, y: LINE.meta, "font-size": TREE_FONT.meta, text: fitText(this.meta(i), inner, TREE_FONT.meta, false, family) });
-    gi.append(box, test, meta, this.distBar(i, PAD, LINE.bar, inner));
+    const shown = [fitText(label, inner, TREE_FONT.test, false, family), fitText(this.meta(i), inner, TREE_FONT.meta, false, family)];
+    const test = s("text", { class: "xai-node-test", x: PAD, y: LINE.test, "font-size": TREE_FONT.test, text: shown[0] });
+    const meta = s("text", { class: "xai-node-meta", x: PAD, y: LINE.meta, "font-size": TREE_FONT.meta, text: shown[1] });
+    const bar = this.distBar(i, PAD, LINE.bar, inner);
+    // spaces between the lines: the text as read (e.g. by voice control) keeps its words apart
+    gi.append(box, test, " ", meta, " ", bar);
     const note = this.note(i);
-    if (note) gi.append(s("text", { class: "xai-node-note", x: PAD, y: LINE.bar + BAR_H + 13, "font-size": TREE_FONT.note, text: fitText(note, inner, TREE_FONT.note, false, family) }));
+    if (note) {
+      shown.push(fitText(note, inner, TREE_FONT.note, false, family));
+      gi.append(" ", s("text", { class: "xai-node-note", x: PAD, y: LINE.bar + BAR_H + 13, "font-size": TREE_FONT.note, text: shown[2] }));
+    }
+    gi.setAttribute("aria-label", this.ariaLabel(i, shown));
     if (!leaf) {
       const closed = this.collapsedSet.has(i);
       const [tx, ty] = this.resolved === "left-right" ? [nodeW, nodeH / 2] : [nodeW / 2, nodeH];
-      const tg = s("g", { class: "xai-toggle", "data-node": i, transform: `translate(${tx},${ty})`, role: "button" }, [
+      // aria-hidden: the node's aria-expanded and Left / Right are the toggle for the keyboard
+      const tg = s("g", { class: "xai-toggle", "data-node": i, transform: `translate(${tx},${ty})`, "aria-hidden": "true" }, [
         s("circle", { r: 8 }),
         s("text", { "text-anchor": "middle", y: 4, "font-size": TREE_FONT.toggle, text: closed ? "+" : "−" }),
       ]);
-      tg.setAttribute("aria-label", closed ? "expand" : "collapse");
       tg.addEventListener("click", (ev) => {
         ev.stopPropagation();
         this.toggle(i);
@@ -434,6 +468,96 @@ export class TreeView {
     }, { signal: this.signal });
     box.addEventListener("mousemove", (ev) => this.tooltip.show(ev, this.nodeTip(i)), { signal: this.signal });
     return gi;
+  }
+
+  /**
+   * What a screen reader says for node i: the lines drawn (`shown`, as drawn: the name contains
+   * the visible words, so voice control finds the node by them), the full test when the box cut
+   * it, then `nodes.label[i]` or the class counts of its bar.
+   */
+  ariaLabel(i: number, shown: readonly string[] = [this.label(i), this.meta(i), this.note(i)]): string {
+    const t = this.opts.nodes;
+    const parts = [shown.filter((x) => x).join(", ") || `node ${i}`];
+    const full = this.label(i);
+    if (shown[0] !== undefined && shown[0] !== full) parts.push(full);
+    if (t.label?.[i]) return [...parts, t.label[i]].join("; ");
+    const C = t.nClasses ?? 0;
+    if (t.dist && C) {
+      const counts: string[] = [];
+      for (let c = 0; c < C; c++) {
+        const v = Number(t.dist[i * C + c]) || 0;
+        if (v) counts.push(`${className(this.opts.classNames, c)} ${v}`);
+      }
+      if (counts.length) parts.push(counts.join(", "));
+    }
+    return parts.join("; ");
+  }
+
+  /** The element drawn for node i (null when it is hidden in a collapsed subtree). */
+  nodeEl(i: number): SVGGElement | null {
+    return this.viewport.querySelector<SVGGElement>(`g.xai-node[data-node="${i}"]`);
+  }
+
+  /** The node that has keyboard focus (-1: none). */
+  private focusedNode(): number {
+    const a = typeof document !== "undefined" ? document.activeElement : null;
+    if (!(a instanceof Element) || !this.viewport.contains(a)) return -1;
+    const g = a.closest<SVGGElement>("g.xai-node");
+    return g ? Number(g.dataset.node) : -1;
+  }
+
+  /** Focuses node i (revealing it) and makes it the tree's Tab stop. */
+  focusNode(i: number): void {
+    this.reveal(i);
+    const el = this.nodeEl(i);
+    if (!el) return;
+    this.keys.setCurrent(asItem(el), true);
+    this.scrollTo(i);
+  }
+
+  /**
+   * The WAI-ARIA tree pattern: Up / Down move through the visible nodes in reading order,
+   * Home / End to the first / last; Right expands a collapsed node or goes to its first child;
+   * Left collapses an open node or goes to its parent; Enter / Space select (as a click does);
+   * Escape calls `onEscape`.
+   */
+  private attachKeys(): Roving {
+    const nodeOf = (el: HTMLElement) => Number(el.dataset.node);
+    return roving(asItem(this.svg), {
+      items: () => {
+        const out: HTMLElement[] = [];
+        for (const i of preorder(this.opts.nodes, this.collapsedSet)) {
+          const el = this.nodeEl(i);
+          if (el) out.push(el as unknown as HTMLElement);
+        }
+        return out;
+      },
+      orientation: "vertical",
+      activate: (el) => this.opts.onSelect?.(nodeOf(el)),
+      escape: () => this.opts.onEscape?.(),
+      // the least scrolling that shows the node (centering on every arrow press would jump)
+      focus: (el) => el.scrollIntoView?.({ block: "nearest", inline: "nearest" }),
+      move: (el, e) => {
+        if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return undefined;
+        // a toggle redraws and detaches the event's target, after which the view's key guard
+        // (lib/a11y.ts guardKeys: "is the target inside the view?") would let the key through
+        e.stopPropagation();
+        const t = this.opts.nodes;
+        const i = nodeOf(el);
+        const leaf = isLeaf(t, i);
+        const closed = this.collapsedSet.has(i);
+        if (e.key === "ArrowRight") {
+          if (leaf) return null;
+          if (closed) this.toggle(i); // the redraw keeps the focus on i's new element
+          return this.nodeEl(closed ? i : t.yes[i]) as unknown as HTMLElement | null;
+        }
+        if (!leaf && !closed) {
+          this.toggle(i);
+          return this.nodeEl(i) as unknown as HTMLElement | null;
+        }
+        return this.parent[i] >= 0 ? this.nodeEl(this.parent[i]) as unknown as HTMLElement | null : null;
+      },
+    }, this.signal);
   }
 
   /** Width of node i's box: its column's in left-to-right, the common one top-down. */
@@ -490,6 +614,7 @@ export class TreeView {
       const i = Number(n.dataset.node);
       n.classList.toggle("xai-path", path.has(i));
       n.classList.toggle("xai-selected", i === d.selected);
+      n.setAttribute("aria-selected", String(i === d.selected));
       n.classList.toggle("xai-linked", linked.has(i));
     }
     for (const e of this.viewport.querySelectorAll<SVGPathElement>("path.xai-edge")) {
