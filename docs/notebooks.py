@@ -152,8 +152,9 @@ def render(nb: Any, name: str, executed: bool) -> tuple[str, dict[int, str]]:
             parts.append(f"````python\n{cell.source}\n````")
             where = f"{name} cell {i}"
             shown = [h for o in cell.get("outputs", []) if (h := _output_html(o, where))]
+            # an anchor per code cell, outputs or not (the gallery links to them)
+            parts.append(f'<div class="nb-anchor" id="output-{i}"></div>')
             if shown:
-                parts.append(f'<div class="nb-anchor" id="output-{i}"></div>')
                 outputs[i] = f"<div class='nb-output' id='output-{i}'>{''.join(shown)}</div>"
         if i == 0:  # under the title
             parts.append(_note(name, executed))
@@ -195,7 +196,7 @@ def on_page_content(page_html: str, page: Any, config: Any, files: Any) -> str:
     outputs = _outputs.get(page.file.src_uri)
     if outputs is None:
         return page_html
-    return _PLACEHOLDER.sub(lambda m: outputs[int(m.group(1))], page_html)
+    return _PLACEHOLDER.sub(lambda m: outputs.get(int(m.group(1)), m.group(0)), page_html)
 
 
 def main(argv: list[str] | None = None) -> None:
