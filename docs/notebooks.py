@@ -123,10 +123,11 @@ def _output_html(output: Any, where: str) -> str:
         text = _ANSI.sub("", "\n".join(output.get("traceback", [])))
         return f"<pre class='nb-error'>{html.escape(text)}</pre>"
     data = output.get("data", {})
+    # pictures and tables stay out of the search index (Material skips data-search-exclude)
     if "text/html" in data:  # every xaiwidgets view; pandas tables
-        return f"<div class='nb-html'>{data['text/html']}</div>"
+        return f"<div class='nb-html' data-search-exclude>{data['text/html']}</div>"
     if "image/svg+xml" in data:
-        return f"<div class='nb-html'>{data['image/svg+xml']}</div>"
+        return f"<div class='nb-html' data-search-exclude>{data['image/svg+xml']}</div>"
     for mime in ("image/png", "image/jpeg"):
         if mime in data:
             payload = "".join(str(data[mime]).split())
