@@ -47,9 +47,13 @@ lab: setup
 	$(BIN)/jupyter lab --allow-root --no-browser --ip=127.0.0.1 --port=$(PORT) \
 	  --ServerApp.root_dir=workspace
 
-# The documentation site: docs/ plus the API reference from the docstrings (mkdocs.yml), built
-# offline into site/ in strict mode (a broken link or anchor fails). Notebooks are not executed.
+# The documentation site: docs/ plus the API reference from the docstrings and every tutorial
+# notebook with its outputs (mkdocs.yml), built offline into site/ in strict mode (a broken link
+# or anchor fails). The notebooks run first into build/notebooks/ (docs/notebooks.py), except
+# those whose executed copy is up to date (the notebook tests leave theirs there). The gallery's
+# pictures are committed: `$(BIN)/python docs/gallery.py` redraws them.
 docs: setup
+	$(BIN)/python docs/notebooks.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: setup

@@ -196,6 +196,17 @@ def test_notebook_runs(name, tmp_path, record_property):
     # shown in the run's summary (tests/conftest.py): CI reports each notebook's wall time
     record_property("wall time", f"{name}: {time.perf_counter() - started:.0f} s with kernel start")
     check_outputs(name, nb)
+    keep_for_docs(name, nb)
+
+
+def keep_for_docs(name: str, nb) -> None:
+    """Keep the executed notebook where the docs build looks first (docs/notebooks.py): after
+    the tests, `make docs` shows these outputs instead of running the notebooks again."""
+    out = NOTEBOOKS.parent / "build" / "notebooks"
+    out.mkdir(parents=True, exist_ok=True)
+    part = out / f".{name}.part"  # never a half-written copy under the real name
+    nbformat.write(nb, part)
+    part.replace(out / name)
 
 
 def check_outputs(name: str, nb) -> None:
@@ -248,3 +259,4 @@ def test_running_a_notebook_twice_in_one_kernel_prints_the_same_numbers(tmp_path
             runs.append(_numbers("".join(printed)))
     assert runs[0] and runs[0] == runs[1]
     check_outputs(name, nb)  # the second run's outputs, checked like every notebook's
+    keep_for_docs(name, nb)
