@@ -299,3 +299,18 @@ def test_the_page_fetch_answers_for_every_view():
         _, view = _hand(name)
         page = fetch(view, "page")["block"]["html"]
         assert page.startswith("<!doctype html>") and 'id="xai-payload"' in page
+
+
+def test_a_sliver_rect_narrower_than_a_pixel_still_rasterises():
+    """A bar of width 0.4 px (a near-zero relevance in SENN's chart) covers one pixel column;
+    it made Pillow refuse the rectangle (x1 < x0) and `to_png()` fail."""
+    import numpy as np
+
+    from xaiwidgets.widgets._base import rasterize_svg
+
+    img = rasterize_svg('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10" '
+                        'viewBox="0 0 20 10"><rect x="5" y="2" width="0.4" height="6" '
+                        'fill="#ff0000"/></svg>')
+    px = np.asarray(img)
+    red = (px[..., 0] == 255) & (px[..., 1] == 0) & (px[..., 3] == 255)
+    assert red.sum() == 6 and set(np.flatnonzero(red.any(0))) == {5}

@@ -506,9 +506,9 @@ def rasterize_svg(markup: str) -> Image.Image:
             x0, y0 = xy(num(el.get("x")), num(el.get("y")))
             x1, y1 = xy(num(el.get("x")) + num(el.get("width")),
                         num(el.get("y")) + num(el.get("height")))
-            if x1 > x0 and y1 > y0:
-                draw.rectangle([x0, y0, x1 - 1, y1 - 1], fill=fill, outline=stroke,
-                               width=width if stroke else 0)
+            if x1 > x0 and y1 > y0:  # a sliver narrower than a pixel still covers one
+                draw.rectangle([x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)], fill=fill,
+                               outline=stroke, width=width if stroke else 0)
         elif tag == "circle":
             cx, cy = xy(num(el.get("cx")), num(el.get("cy")))
             r = num(el.get("r")) * sx
