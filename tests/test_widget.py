@@ -84,6 +84,29 @@ def test_metrics_state(result):
     assert m["n"] == 4
 
 
+def test_metric_columns_without_any_value_are_left_out(result):
+    """A metric that has no value for any method (NaN everywhere, e.g. infidelity on token ids)
+    is not a column of the view's table nor of the static snapshot; the others are kept with
+    their own values."""
+    result.metrics = {m: {**v, "infidelity": np.full(len(result.target), np.nan)}
+                      for m, v in result.metrics.items()}
+    result.metrics["Saliency"]["sensitivity"] = np.full(len(result.target), np.nan)
+    w = ComparisonView(result)
+    m = synced(w, "metrics")
+    assert m["names"] == ["deletion_auc", "insertion_auc", "sensitivity", "seconds"]
+    assert m["higher_is_better"] == [False, True, False, False]
+    mean = array_from_wire(m["mean"])
+    assert mean.shape == (2, 4) and np.isnan(mean[1, 2]) and np.isfinite(mean[0, 2])
+    assert mean[1, 0] == pytest.approx(result.summary()["Saliency"]["deletion_auc"], rel=1e-5)
+    assert array_from_wire(m["values"]).shape == (2, 4, 4)
+    page = w._repr_mimebundle_()[0]["text/html"]
+    assert "Infidelity" not in page and "Deletion AUC" in page and "Max-sensitivity" in page
+    # no faithfulness metric measurable at all: only the timing is left
+    result.metrics = {m: dict.fromkeys(v, np.full(len(result.target), np.nan))
+                      for m, v in result.metrics.items()}
+    assert synced(ComparisonView(result), "metrics")["names"] == ["seconds"]
+
+
 def test_static_fallback_escapes_text_and_inlines_images(result):
     w = ComparisonView(result, class_names=["<script>alert(1)</script>", "b", "c"],
                               title="T & <i>")
