@@ -70,10 +70,16 @@ def _open(page, path, width=1000):
 
 def _active(page) -> dict:
     return page.evaluate("""() => { const a = document.activeElement;
-      return {cls: a.getAttribute('class') || '', tag: a.tagName, text: (a.textContent || '').trim(),
-              label: a.getAttribute('aria-label') || '', i: a.dataset ? a.dataset.i : undefined,
-              method: a.closest('[data-method]') ? a.closest('[data-method]').dataset.method : null};
+      const own = a.closest('[data-method]');
+      return {cls: a.getAttribute('class') || '', tag: a.tagName,
+              text: (a.textContent || '').trim(), label: a.getAttribute('aria-label') || '',
+              i: a.dataset ? a.dataset.i : undefined, method: own ? own.dataset.method : null};
     }""")
+
+
+def _all(page, css: str, what: str) -> list:
+    """`what` (a JS expression of `e`) for every element matching `css`."""
+    return page.eval_on_selector_all(css, f"es => es.map(e => {what})")
 
 
 def _tooltip(page) -> str:
@@ -100,8 +106,8 @@ def test_image_pixels_by_keyboard_and_maps_described(page, pages):
     """The pictures are one Tab stop: a cursor at the centre, its values in the tooltip and
     the live region; arrows move it by one pixel; Escape hides it. Each map says its numbers."""
     console = _open(page, pages["hand"])
-    labels = page.eval_on_selector_all("canvas.xai-heatmap", "cs => cs.map(c => "
-                                       "[c.getAttribute('role'), c.getAttribute('aria-label')])")
+    labels = _all(page, "canvas.xai-heatmap",
+                  "[e.getAttribute('role'), e.getAttribute('aria-label')]")
     assert [r for r, _ in labels] == ["img", "img"]
     assert labels[0][1].startswith("Saliency attribution map of sample 0, explained class "
                                    "circle, 8 by 8 cells: values from ")
@@ -113,8 +119,7 @@ def test_image_pixels_by_keyboard_and_maps_described(page, pages):
     tip = _tooltip(page)
     assert "pixel row 4, col 4" in tip and "Saliency" in tip and "Integrated Gradients" in tip
     assert _live(page).startswith("pixel: row 4, col 4, input: ")
-    cursors = page.eval_on_selector_all(".xai-cursor", "cs => cs.map(c => c.style.display)")
-    assert cursors == ["block"] * 3
+    assert _all(page, ".xai-cursor", "e.style.display") == ["block"] * 3
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowUp")
     assert "pixel row 3, col 5" in _tooltip(page)
@@ -123,8 +128,7 @@ def test_image_pixels_by_keyboard_and_maps_described(page, pages):
     assert "pixel row 3, col 7" in _tooltip(page)
     page.keyboard.press("Escape")
     assert _tooltip(page) == "" and _live(page) == ""
-    assert page.eval_on_selector_all(".xai-cursor", "cs => cs.map(c => c.style.display)") == [
-        "none"] * 3
+    assert _all(page, ".xai-cursor", "e.style.display") == ["none"] * 3
     assert not console.errors, console.format()
 
 
@@ -138,7 +142,7 @@ def test_metric_table_headers_rows_and_curve_toggles_by_keyboard(page, pages):
     page.keyboard.press("Enter")
     assert page.get_attribute("table.xai-metrics thead th[data-q='1']", "aria-sort") == "ascending"
     assert _active(page)["text"].startswith("Insertion AUC")  # focus survives the re-render
-    rows = page.eval_on_selector_all("table.xai-metrics tbody tr", "rs => rs.map(r => r.dataset.method)")
+    rows = _all(page, "table.xai-metrics tbody tr", "e.dataset.method")
     assert rows == ["Saliency", "Integrated Gradients"]  # insertion AUC, higher first
     # the rows: the next Tab stop after the headers (one stop for the whole header row)
     page.keyboard.press("Tab")
@@ -147,10 +151,10 @@ def test_metric_table_headers_rows_and_curve_toggles_by_keyboard(page, pages):
     assert _active(page)["method"] == "Integrated Gradients"
     page.keyboard.press("Enter")
     assert page.get_attribute("tr[data-method='Integrated Gradients']", "aria-current") == "true"
-    em = page.eval_on_selector_all("svg.xai-curves polyline.xai-em", "ps => ps.map(p => p.dataset.method)")
+    em = _all(page, "svg.xai-curves polyline.xai-em", "e.dataset.method")
     assert em == ["Integrated Gradients"] * 2  # deletion and insertion
     assert page.locator("svg.xai-curves polyline.xai-dim").count() == 2
-    marked = page.eval_on_selector_all(".xai-panel.xai-em canvas.xai-heatmap", "cs => cs.map(c => c.dataset.method)")
+    marked = _all(page, ".xai-panel.xai-em canvas.xai-heatmap", "e.dataset.method")
     assert marked == ["Integrated Gradients"]
     page.keyboard.press("Escape")
     assert page.locator("tr[aria-current]").count() == 0
@@ -159,9 +163,10 @@ def test_metric_table_headers_rows_and_curve_toggles_by_keyboard(page, pages):
     page.keyboard.press("Tab")
     assert _active(page)["cls"] == "xai-toggle" and _active(page)["text"] == "Saliency"
     page.keyboard.press("Enter")
-    assert page.get_attribute("button.xai-toggle[data-method='Saliency']", "aria-pressed") == "false"
-    shown = page.eval_on_selector_all(
-        "svg.xai-curves polyline", "ps => ps.map(p => [p.dataset.method, getComputedStyle(p).display])")
+    toggle = "button.xai-toggle[data-method='Saliency']"
+    assert page.get_attribute(toggle, "aria-pressed") == "false"
+    shown = _all(page, "svg.xai-curves polyline",
+                 "[e.dataset.method, getComputedStyle(e).display]")
     assert shown == [["Saliency", "none"], ["Integrated Gradients", "inline"]] * 2
     # the curves state their numbers
     label = page.get_attribute("svg.xai-curves", "aria-label")
@@ -185,7 +190,7 @@ def test_tokens_are_one_tab_stop_and_read_like_hover(page, pages):
     page.keyboard.press("ArrowDown")  # the same token of the next method
     a = _active(page)
     assert (a["method"], a["i"]) == ("Saliency", "2")
-    hovered = page.eval_on_selector_all(".xai-token.xai-hover", "ts => ts.map(t => t.dataset.i)")
+    hovered = _all(page, ".xai-token.xai-hover", "e.dataset.i")
     assert hovered == ["2"] * len(FIVE)
     page.keyboard.press("End")
     assert _active(page)["method"] == "DeepLift" and _active(page)["i"] == str(len(WORDS) - 1)
@@ -236,20 +241,19 @@ def test_five_methods_fit_the_notebook_width(page, pages, width):
     """Image: input + five maps on one row; tabular: five charts inside the width; text: the
     cards on full rows (stacked), never 3 + 2; the all-n/a infidelity column is left out."""
     _open(page, pages["image"], width)
-    tops = page.eval_on_selector_all(".xai-panel", "fs => fs.map(f => Math.round(f.getBoundingClientRect().top))")
+    tops = _all(page, ".xai-panel", "Math.round(e.getBoundingClientRect().top)")
     assert len(tops) == 6 and len(set(tops)) == 1, tops
-    right = page.evaluate("() => Math.max(...[...document.querySelectorAll('.xai-panel')].map(f => f.getBoundingClientRect().right))")
-    assert right <= width
-    heads = page.eval_on_selector_all("table.xai-metrics thead th", "ts => ts.map(t => t.textContent)")
+    assert max(_all(page, ".xai-panel", "e.getBoundingClientRect().right")) <= width
+    heads = _all(page, "table.xai-metrics thead th", "e.textContent")
     assert heads[1].startswith("Deletion AUC") and not any("Infidelity" in h for h in heads)
 
     _open(page, pages["tabular"], width)
-    right = page.evaluate("() => Math.max(...[...document.querySelectorAll('canvas.xai-barchart')].map(c => c.getBoundingClientRect().right))")
+    right = max(_all(page, "canvas.xai-barchart", "e.getBoundingClientRect().right"))
     assert right <= width - 16, right
 
     _open(page, pages["sequence"], width)
     cols = int(page.get_attribute(".xai-seq", "data-columns"))
-    tops = page.eval_on_selector_all(".xai-seq-row", "rs => rs.map(r => Math.round(r.getBoundingClientRect().top))")
+    tops = _all(page, ".xai-seq-row", "Math.round(e.getBoundingClientRect().top)")
     per_row = [tops.count(t) for t in sorted(set(tops))]
     assert len(set(per_row)) == 1 and per_row[0] == cols, per_row
 
