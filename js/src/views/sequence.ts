@@ -19,7 +19,9 @@ import { CLIP_QUANTILE, type ModalityView, type ReadoutPart, type Settings, type
 
 const GAP = 10; // px between cards, as .xai-seq in theme.ts
 const MIN_CARD = 240; // px: narrowest card
-const MOL_CARD = 250; // px: narrowest card holding a molecule
+const MOL_CARD = 250; // px: narrowest card holding a molecule on wrapped rows
+const MOL_ROW = 170; // px: narrowest molecule card when every method shares one row
+const TEXT_ROW = 150; // px: narrowest text card when every method shares one row
 const BAR = 3; // px: height of a token's value bar
 
 interface Row {
@@ -196,13 +198,19 @@ export class SequenceView implements ModalityView {
     if (width > 0 && width !== this.lastWidth) {
       this.lastWidth = width;
       let card = this.molecule ? MOL_CARD : MIN_CARD;
+      let rowCard = MOL_ROW;
       if (!this.molecule && this.rows.length) {
         // text: a card as wide as its line of tokens, so short snippets sit side by side
         const spans = [...this.rows[0].tokens.children] as HTMLElement[];
         const natural = spans.reduce((w, s) => w + s.offsetWidth + 2, 0) + 20;
         card = Math.min(width, Math.max(MIN_CARD, natural));
+        rowCard = Math.max(TEXT_ROW, natural);
       }
-      const cols = evenColumns(this.rows.length, card, GAP, width, true);
+      // every method on one row when each card keeps its room; else full rows (stacked
+      // cards read well: the same token sits at the same place in every method)
+      const n = this.rows.length;
+      const share = Math.floor((width - (n - 1) * GAP) / Math.max(1, n));
+      const cols = share >= rowCard ? n : evenColumns(n, card, GAP, width, true);
       this.el.style.setProperty("--xai-seq-cols", String(cols));
       this.el.dataset.columns = String(cols);
     }
