@@ -164,3 +164,16 @@ def test_keywords_of_from_model_are_strict_with_a_hint(linear):
         ComparisonView.from_model(linear, x, methods=["saliency"], titel="x")
     with pytest.raises(TypeError, match=r"unknown option 'colourmap' \(did you mean 'colormap'"):
         ComparisonView.from_model(linear, x, methods=["saliency"], view={"colourmap": "RdBu"})
+
+
+def test_sample_set_from_python_is_checked_not_clamped(result):
+    """`view.sample = 999` is refused with the valid range (the view never shows another
+    sample than the one asked for); a valid value is kept and synced."""
+    w = ComparisonView(result)
+    w.sample = 5
+    with pytest.raises(ValueError, match=r"ComparisonView.sample: 999 is out of range; valid "
+                                         r"values: 0 to 5 \(the 6 samples of the result\)"):
+        w.sample = 999
+    with pytest.raises(ValueError, match=r"ComparisonView\.sample: -1 is out of range"):
+        w.sample = -1
+    assert w.sample == 5 and w.get_state()["sample"] == 5
