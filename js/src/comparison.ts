@@ -184,6 +184,7 @@ function render(ctx: ViewContext<ComparisonState>): void {
     status.idle();
     let metrics: HTMLElement | null = null;
     let table: MetricsTable | null = null;
+    tooltip = new Tooltip(el);
     try {
       const mx = ctx.get("metrics");
       if (hasMetrics(mx)) {
@@ -194,14 +195,13 @@ function render(ctx: ViewContext<ComparisonState>): void {
             const own = f.dataset.method ?? f.querySelector<HTMLElement>("[data-method]")?.dataset.method;
             f.classList.toggle("xai-em", m !== null && own === m);
           }
-        });
+        }, tooltip);
         metrics = section.el;
         table = section.table;
       }
     } catch (err) {
       metrics = h("div", { class: "xai-status", text: `metrics unavailable: ${errorText(err)}` });
     }
-    tooltip = new Tooltip(el);
     const more = extrasSection(tooltip);
     el.append(header, controls, status.el, view.el, ...(metrics ? [metrics] : []), ...(more ? [more] : []));
     el.append(live, tooltip.el); // last, above everything

@@ -147,6 +147,12 @@ def test_metric_table_headers_rows_and_curve_toggles_by_keyboard(page, pages):
     # the rows: the next Tab stop after the headers (one stop for the whole header row)
     page.keyboard.press("Tab")
     assert _active(page)["tag"] == "TR" and _active(page)["method"] == "Saliency"
+    tip = _tooltip(page)  # what the cells' hover titles say, on focus
+    not_best = "best mean, but not significantly better than all others (p = 0.13)"
+    assert tip.split("\n") == [
+        "Saliency", f"Deletion AUC ↓ 0.22 · {not_best}", f"Insertion AUC ↑ 0.705 · {not_best}",
+        f"Infidelity ↓ 0.0333 · {not_best}",
+        "s / explanation 0.002 · one measurement per method (no interval)"], tip
     page.keyboard.press("ArrowDown")
     assert _active(page)["method"] == "Integrated Gradients"
     page.keyboard.press("Enter")

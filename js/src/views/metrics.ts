@@ -6,6 +6,7 @@ import { h, s } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { polylinePoints } from "../lib/layout";
 import { dataRange, type Metrics, sortRows } from "../lib/metrics";
+import type { Tooltip } from "../lib/tooltip";
 
 /** The colour of method m: Python's per-method colours when given, else the palette. */
 export function colorOf(colors: readonly string[] | undefined, m: number): string {
@@ -27,6 +28,8 @@ export class MetricsTable {
   onSelect: (method: string | null) => void = () => {};
   private heads: Roving;
   private rows: Roving;
+  /** Where a row focused by keyboard shows what its cells' hover titles say. */
+  tooltip: Tooltip | null = null;
 
   constructor(private readonly mx: Metrics, private readonly colors: readonly string[] | undefined, private readonly signal: AbortSignal) {
     this.el = h("table", { class: "xai-metrics" });
@@ -38,7 +41,21 @@ export class MetricsTable {
       orientation: "vertical",
       escape: () => this.select(null),
     }, signal);
+    this.el.addEventListener("focusin", (e) => {
+      const tr = e.target instanceof HTMLElement && e.target.matches("tbody tr") ? e.target : null;
+      if (tr) this.explain(tr);
+    }, { signal });
+    this.el.addEventListener("focusout", () => this.tooltip?.hide(), { signal });
     this.render();
+  }
+
+  /** The hover titles of a row's cells, in the tooltip under it (keyboard focus). */
+  private explain(tr: HTMLElement): void {
+    if (!this.tooltip) return;
+    const cells = [...tr.querySelectorAll<HTMLElement>("td")];
+    const lines: [string, string][] = cells.map((td, q) => [this.mx.labels[q] ?? "", `${td.querySelector(".xai-mean")?.textContent ?? ""} · ${td.title}`]);
+    const r = tr.getBoundingClientRect();
+    this.tooltip.show({ clientX: r.left + 40, clientY: r.bottom }, [tr.dataset.method ?? "", ...lines]);
   }
 
   /** Chooses method `m` (null: none); the same method again un-chooses it. */
@@ -229,8 +246,9 @@ export interface MetricsSection {
 
 /** `yLabel`: what the curves score ("probability" of the target, or "|Δ output|"). */
 /** `select`: told when the method chosen in the table changes (e.g. to mark its panel). */
-export function metricsSection(mx: Metrics, yLabel = "probability", colors?: readonly string[], signal: AbortSignal = new AbortController().signal, select?: (m: string | null) => void): MetricsSection {
+export function metricsSection(mx: Metrics, yLabel = "probability", colors?: readonly string[], signal: AbortSignal = new AbortController().signal, select?: (m: string | null) => void, tooltip?: Tooltip): MetricsSection {
   const table = new MetricsTable(mx, colors, signal);
+  table.tooltip = tooltip ?? null;
   const el = h("div", { class: "xai-metrics-wrap" }, [table.el]);
   const svgs: Element[] = [];
   if (mx.fractions && (mx.deletion || mx.insertion)) {
