@@ -84,6 +84,29 @@ def test_metrics_state(result):
     assert m["n"] == 4
 
 
+def test_metric_columns_without_any_value_are_left_out(result):
+    """A metric that has no value for any method (NaN everywhere, e.g. infidelity on token ids)
+    is not a column of the view's table nor of the static snapshot; the others are kept with
+    their own values."""
+    result.metrics = {m: {**v, "infidelity": np.full(len(result.target), np.nan)}
+                      for m, v in result.metrics.items()}
+    result.metrics["Saliency"]["sensitivity"] = np.full(len(result.target), np.nan)
+    w = ComparisonView(result)
+    m = synced(w, "metrics")
+    assert m["names"] == ["deletion_auc", "insertion_auc", "sensitivity", "seconds"]
+    assert m["higher_is_better"] == [False, True, False, False]
+    mean = array_from_wire(m["mean"])
+    assert mean.shape == (2, 4) and np.isnan(mean[1, 2]) and np.isfinite(mean[0, 2])
+    assert mean[1, 0] == pytest.approx(result.summary()["Saliency"]["deletion_auc"], rel=1e-5)
+    assert array_from_wire(m["values"]).shape == (2, 4, 4)
+    page = w._repr_mimebundle_()[0]["text/html"]
+    assert "Infidelity" not in page and "Deletion AUC" in page and "Max-sensitivity" in page
+    # no faithfulness metric measurable at all: only the timing is left
+    result.metrics = {m: dict.fromkeys(v, np.full(len(result.target), np.nan))
+                      for m, v in result.metrics.items()}
+    assert synced(ComparisonView(result), "metrics")["names"] == ["seconds"]
+
+
 def test_static_fallback_escapes_text_and_inlines_images(result):
     w = ComparisonView(result, class_names=["<script>alert(1)</script>", "b", "c"],
                               title="T & <i>")
@@ -141,3 +164,16 @@ def test_keywords_of_from_model_are_strict_with_a_hint(linear):
         ComparisonView.from_model(linear, x, methods=["saliency"], titel="x")
     with pytest.raises(TypeError, match=r"unknown option 'colourmap' \(did you mean 'colormap'"):
         ComparisonView.from_model(linear, x, methods=["saliency"], view={"colourmap": "RdBu"})
+
+
+def test_sample_set_from_python_is_checked_not_clamped(result):
+    """`view.sample = 999` is refused with the valid range (the view never shows another
+    sample than the one asked for); a valid value is kept and synced."""
+    w = ComparisonView(result)
+    w.sample = 5
+    with pytest.raises(ValueError, match=r"ComparisonView.sample: 999 is out of range; valid "
+                                         r"values: 0 to 5 \(the 6 samples of the result\)"):
+        w.sample = 999
+    with pytest.raises(ValueError, match=r"ComparisonView\.sample: -1 is out of range"):
+        w.sample = -1
+    assert w.sample == 5 and w.get_state()["sample"] == 5

@@ -1,5 +1,6 @@
 // ComparisonView view (js/README.md). All view settings are local; the kernel is only
 // asked for samples that were not embedded in the state.
+import css from "./comparison.css";
 import { type Block, type BlockState, blockOf, SampleStore, type Sample } from "./lib/block";
 import { COLORMAPS, hasColormap } from "./lib/colormap";
 import { metricRows } from "./lib/export";
@@ -74,6 +75,8 @@ function render(ctx: ViewContext<ComparisonState>): void {
   let view: ModalityView | null = null;
   let ui: ReturnType<typeof buildUI> | null = null;
   let tooltip: Tooltip | null = null;
+  // what the keyboard reads (a token's or a pixel's values): spoken by screen readers
+  const live = h("div", { class: "xai-sr-only", "aria-live": "polite" });
   let explainTarget = -1; // -1: as computed; else the class the user chose to explain
   const explained = new Map<string, Sample>();
   const pointer = { clientX: 0, clientY: 0 };
@@ -158,6 +161,12 @@ function render(ctx: ViewContext<ComparisonState>): void {
       featureNames: (ctx.get("feature_names") ?? []).map(String),
       maskMethods: (ctx.get("mask_methods") ?? []).map(String),
       hover: showReadout,
+      about: () => {
+        const s = pager.shown;
+        if (!s) return "";
+        const t = s.block.target[s.k];
+        return ctx.get("task") === "regression" ? `sample ${s.block.index[s.k]}` : `sample ${s.block.index[s.k]}, explained class ${className(classNames(), t)}`;
+      },
       signal,
     };
     view = kind === "tabular" ? new TabularView(panels) : kind === "sequence" ? new SequenceView(panels) : new ImageView(panels);
@@ -175,21 +184,27 @@ function render(ctx: ViewContext<ComparisonState>): void {
     status.idle();
     let metrics: HTMLElement | null = null;
     let table: MetricsTable | null = null;
+    tooltip = new Tooltip(el);
     try {
       const mx = ctx.get("metrics");
       if (hasMetrics(mx)) {
         const yLabel = ctx.get("task") === "regression" ? "|Δ output|" : "probability";
-        const section = metricsSection(metricsOf(mx, panels.methods), yLabel, colors(), signal);
+        const section = metricsSection(metricsOf(mx, panels.methods), yLabel, colors(), signal, (m) => {
+          // the method chosen in the table: its panel is marked too
+          for (const f of el.querySelectorAll<HTMLElement>(".xai-panel, .xai-seq-row")) {
+            const own = f.dataset.method ?? f.querySelector<HTMLElement>("[data-method]")?.dataset.method;
+            f.classList.toggle("xai-em", m !== null && own === m);
+          }
+        }, tooltip);
         metrics = section.el;
         table = section.table;
       }
     } catch (err) {
       metrics = h("div", { class: "xai-status", text: `metrics unavailable: ${errorText(err)}` });
     }
-    tooltip = new Tooltip(el);
     const more = extrasSection(tooltip);
     el.append(header, controls, status.el, view.el, ...(metrics ? [metrics] : []), ...(more ? [more] : []));
-    el.append(tooltip.el); // last, above everything
+    el.append(live, tooltip.el); // last, above everything
     return { info, table };
   }
 
@@ -306,10 +321,18 @@ function render(ctx: ViewContext<ComparisonState>): void {
   }
 
   /** The values under the pointer, in a tooltip at the cursor (refreshed by every redraw). */
-  function showReadout(parts: ReadoutPart[] | null): void {
+  function showReadout(parts: ReadoutPart[] | null, anchor?: Element): void {
     if (!tooltip) return;
-    if (!parts) return tooltip.hide();
-    tooltip.show(pointer, parts);
+    if (!parts) {
+      setText(live, "");
+      return tooltip.hide();
+    }
+    if (anchor) {
+      // by keyboard: at the focused item, and read out
+      const r = anchor.getBoundingClientRect();
+      tooltip.show({ clientX: r.right, clientY: r.bottom }, parts);
+      setText(live, parts.map(([a, b]) => `${a}: ${b}`).join(", "));
+    } else tooltip.show(pointer, parts);
   }
 
   function paint(s: Sample): void {
@@ -367,4 +390,4 @@ function render(ctx: ViewContext<ComparisonState>): void {
   rebuild();
 }
 
-export default defineView<ComparisonState>({ name: "comparison", render });
+export default defineView<ComparisonState>({ name: "comparison", css, render });

@@ -112,13 +112,17 @@ describe("ComparisonView, image", () => {
     expect(model.sent).toHaveLength(1);
   });
 
-  it("shows only the sample last asked for and clamps the range", async () => {
+  it("shows only the sample last asked for and refuses what is out of range", async () => {
     const model = new FakeModel(traits());
     const { el } = mountWith(model);
     const { num } = nav(el);
     num.value = "4";
     num.dispatchEvent(new Event("change"));
     num.value = "99";
+    num.dispatchEvent(new Event("change"));
+    expect(num.value).toBe("4"); // refused: the box shows the sample asked for, never "99"
+    expect(el.querySelector(".xai-status")!.textContent).toContain("sample 99 refused");
+    num.value = "9";
     num.dispatchEvent(new Event("change"));
     expect(num.value).toBe("9");
     model.reply(imageBlock([4], METHODS), 0); // a late answer to the first request

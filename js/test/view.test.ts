@@ -167,7 +167,7 @@ describe("Pager", () => {
     return { el, cleanup, painted, pager: pager!, num: q<HTMLInputElement>(".xai-sample"), prev: q<HTMLButtonElement>(".xai-prev"), next: q<HTMLButtonElement>(".xai-next"), status: q<HTMLElement>(".xai-status") };
   }
 
-  it("clamps, disables the ends, follows the trait and fetches what it does not hold", async () => {
+  it("refuses out-of-range input, disables the ends, follows the trait and fetches what it does not hold", async () => {
     const model = new FakeModel({ n_samples: 4, sample: 1 });
     const held = new Map([[0, "a"], [1, "b"]]);
     let resolve: () => void = () => {};
@@ -179,9 +179,16 @@ describe("Pager", () => {
     expect(v.num.value).toBe("1");
     v.prev.click();
     expect(v.prev.disabled).toBe(true);
-    v.num.value = "99";
+    v.num.value = "99"; // out of range: refused visibly, the box back on the sample shown
     v.num.dispatchEvent(new Event("change"));
-    expect(v.num.value).toBe("3"); // clamped
+    expect(v.num.value).toBe("0");
+    expect(v.num.getAttribute("aria-invalid")).toBe("true");
+    expect(v.status.textContent).toBe("sample 99 refused: expected a whole number from 0 to 3; showing sample 0");
+    expect(v.painted).toEqual([1, 0]);
+    v.num.value = "3";
+    v.num.dispatchEvent(new Event("change"));
+    expect(v.num.value).toBe("3");
+    expect(v.num.hasAttribute("aria-invalid")).toBe(false);
     expect(v.next.disabled).toBe(true);
     expect(v.status.textContent).toBe("loading sample 3…");
     expect(v.el.classList.contains("xai-loading")).toBe(true);

@@ -199,9 +199,10 @@ def test_text_mask_export_shows_real_tokens_with_aligned_strips(page, exports, s
     assert len(cards) == 1
     assert (_lum(cards.pop()) < 0.2) if scheme == "dark" else (_lum(strips[0]["card"]) > 0.9)
     assert len(canvas_stats(page, "canvas.xai-heatmap.xai-strip")) == N_METHODS
-    # methods side by side, no card alone on a row
+    # the methods on full rows, never 3 + 2 (text too wide for one row: stacked, so every token
+    # sits at the same place in every method)
     per_row = _cards_per_row(page)
-    assert sum(per_row) == N_METHODS and (len(per_row) == 1 or min(per_row) >= 2), per_row
+    assert sum(per_row) == N_METHODS and len(set(per_row)) == 1, per_row
     # infidelity / sensitivity are undefined on token ids: not computed, no all-n/a column
     table = page.locator("table.xai-metrics").inner_text()
     assert "n/a" not in table and "Infidelity" not in table and "Deletion" in table
@@ -216,6 +217,13 @@ def _texts(locator) -> list[str]:
 
 def _png(locator) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> int:
+    """Pixels that differ between two screenshots of one element (cropped to their common
+    size: a fractional position may round the element's box one pixel apart)."""
+    h, w = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+    return int((np.abs(a[:h, :w] - b[:h, :w]).sum(axis=2) > 30).sum())
 
 
 def _votes(img: np.ndarray, alpha: float = 0.6) -> float:
@@ -255,10 +263,10 @@ def test_smiles_export_draws_molecules_that_follow_the_controls(page, exports):
     # characters: the first sample's SMILES tokens, without padding
     assert page.locator(".xai-tokens").first.locator(".xai-token").all_inner_texts() == \
         tokenize_smiles(SMILES[0])
-    # five methods at 968 px: 3 + 2, nothing alone, nothing wider than the widget
-    assert _cards_per_row(page) == [3, 2]
+    # five methods at 968 px: one row (never 3 + 2), nothing wider than the widget
+    assert _cards_per_row(page) == [5]
     box = mols.first.bounding_box()
-    assert box["width"] > 200 and box["height"] > 120  # legible, not a thumbnail
+    assert box["width"] > 140 and box["height"] > 80  # legible, not a thumbnail
 
     # a viridis switch recolours the molecule (pixels): its atoms change palette
     ig = mols.nth(1)
@@ -266,15 +274,15 @@ def test_smiles_export_draws_molecules_that_follow_the_controls(page, exports):
     assert _votes(before) > 0.8, _votes(before)  # coloured pixels are RdBu's (at the opacity)
     page.locator("select.xai-colormap").select_option("viridis")
     after = _png(ig)
-    assert _votes(after) < 0.2, _votes(after)  # ...and now viridis'
-    assert (np.abs(after - before).sum(axis=2) > 30).sum() > 500
+    assert _votes(after) < 0.3, _votes(after)  # ...and now viridis' (edges anti-aliased)
+    assert _changed(after, before) > 500
     # threshold hides atoms, opacity fades them
     th = page.locator("input.xai-threshold")
     th.fill("0.8")
     th.dispatch_event("input")
     hidden = ig.locator("circle.xai-atom.xai-hidden").count()
     assert 0 < hidden < n_atoms
-    assert (np.abs(_png(ig) - after).sum(axis=2) > 30).sum() > 200
+    assert _changed(_png(ig), after) > 200
     th.fill("0")
     th.dispatch_event("input")
     assert ig.locator("circle.xai-atom.xai-hidden").count() == 0
@@ -394,14 +402,14 @@ def test_sequence_widgets_in_jupyterlab_dark(page, jupyter_server):
         for st in strips:
             assert st["tokens"] == 5 and st["under"] == 5 and st["afterLast"] == 0, st
             assert _lum(st["card"]) < 0.25, st
-        # methods side by side, none alone
+        # methods on full rows, never 3 + 2
         width = text.bounding_box()["width"]
         assert width > 600
         for root in (text, smiles):
             tops = root.locator(".xai-seq > .xai-seq-row").evaluate_all(
                 "cs => cs.map(c => Math.round(c.getBoundingClientRect().top))")
             per_row = [tops.count(t) for t in sorted(set(tops))]
-            assert len(per_row) == 1 or min(per_row) >= 2, per_row
+            assert len(set(per_row)) == 1, per_row
         # molecules in the theme's colours
         mols = smiles.locator("svg.xai-molecule")
         assert mols.count() == N_METHODS

@@ -14,6 +14,7 @@ from torch import nn
 from .._core.validation import check_class_names, check_int, check_names, describe
 from ..attributions.compare import DEFAULT_METHODS, AttributionResult, compare_attributions
 from ..metrics.registry import REGISTRY
+from ..metrics.stats import MetricSummary
 from ._base import XaiWidget, check_keywords, check_view_options
 from ._colors import method_color, method_colors
 from ._html import (
@@ -434,22 +435,26 @@ class ComparisonView(XaiWidget):
         if not r.metrics or not len(r.metric_indices):
             return {}  # nothing scored (or a selection of unscored samples): no table
         summ = r.metric_summary()
+        keep = _shown_columns(summ)
+        if not keep:
+            return {}  # no metric has a value for any method: nothing to tabulate
+        names = [summ.metrics[q] for q in keep]
         scored = r.scored_metrics()  # the samples every method was scored on
         idx = r.metric_indices
-        per_sample = np.stack([np.stack([scored[m][k].astype(np.float32)
-                                         for k in summ.metrics]) for m in r.methods])
+        per_sample = np.stack([np.stack([scored[m][k].astype(np.float32) for k in names])
+                               for m in r.methods])
         state: dict[str, Any] = {
-            "names": summ.metrics,
-            "labels": [REGISTRY[k].label_for(r.task) for k in summ.metrics],
-            "higher_is_better": summ.higher_is_better,
-            "paired": summ.paired,
-            "mean": summ.mean.astype(np.float32),
-            "low": summ.low.astype(np.float32),
-            "high": summ.high.astype(np.float32),
-            "rank": summ.rank.astype(np.int32),
-            "best": summ.best.astype(np.uint8),
-            "p_best": summ.p_best.astype(np.float32),
-            "n": int(summ.n.max()) if summ.n.size else 0,
+            "names": names,
+            "labels": [REGISTRY[k].label_for(r.task) for k in names],
+            "higher_is_better": [summ.higher_is_better[q] for q in keep],
+            "paired": [summ.paired[q] for q in keep],
+            "mean": summ.mean[:, keep].astype(np.float32),
+            "low": summ.low[:, keep].astype(np.float32),
+            "high": summ.high[:, keep].astype(np.float32),
+            "rank": summ.rank[:, keep].astype(np.int32),
+            "best": summ.best[:, keep].astype(np.uint8),
+            "p_best": summ.p_best[keep].astype(np.float32),
+            "n": int(summ.n[:, keep].max()),
             "samples": idx.astype(np.int32),
             "values": per_sample,  # (M, Q, K): each metric sample's own values
             "baseline": r.baseline,
@@ -602,11 +607,13 @@ class ComparisonView(XaiWidget):
     def _static_metrics(self) -> str:
         r = self.result
         summ = r.metric_summary()
-        head = "".join(f"<th>{label(REGISTRY[k].label_for(r.task))}</th>" for k in summ.metrics)
+        keep = _shown_columns(summ)
+        head = "".join(f"<th>{label(REGISTRY[summ.metrics[q]].label_for(r.task))}</th>"
+                       for q in keep)
         rows = []
         for i, m in enumerate(r.methods):
             cells = []
-            for q in range(len(summ.metrics)):
+            for q in keep:
                 mean, lo, hi = summ.mean[i, q], summ.low[i, q], summ.high[i, q]
                 text = f"{mean:.3g}" + (f" [{lo:.3g}, {hi:.3g}]" if np.isfinite(lo) else "")
                 style = " style='font-weight:700'" if summ.best[i, q] else ""
@@ -619,3 +626,9 @@ class ComparisonView(XaiWidget):
                 f"{html.escape(summ.sentence())}</caption></table>")
 
 
+
+def _shown_columns(summ: MetricSummary) -> list[int]:
+    """The metric columns with a value for at least one method: a metric that could not be
+    measured for any method (e.g. a perturbation metric on token ids) is n/a in every row and
+    only takes room, so the table and the static snapshot leave it out."""
+    return [q for q in range(len(summ.metrics)) if np.isfinite(summ.mean[:, q]).any()]

@@ -4,14 +4,21 @@ import { fmt } from "./format";
 export const PANEL_WIDTH = 180;
 export const PANEL_MAX_HEIGHT = 270;
 
-/** CSS size of an image panel showing an h x w grid: fixed width, height by aspect (capped). */
-export function panelSize(h: number, w: number): { width: number; height: number } {
-  if (!(h > 0 && w > 0)) return { width: PANEL_WIDTH, height: PANEL_WIDTH };
-  let width = PANEL_WIDTH;
-  let height = (PANEL_WIDTH * h) / w;
-  if (height > PANEL_MAX_HEIGHT) {
-    width = (PANEL_MAX_HEIGHT * w) / h;
-    height = PANEL_MAX_HEIGHT;
+/** Narrowest image panel: the panels shrink to this to keep every method on one row. */
+export const PANEL_MIN_WIDTH = 110;
+
+/**
+ * CSS size of an image panel showing an h x w grid: `maxWidth` wide (PANEL_WIDTH unless the
+ * panels shrink to share a row), height by aspect, capped at 1.5 x the width.
+ */
+export function panelSize(h: number, w: number, maxWidth = PANEL_WIDTH): { width: number; height: number } {
+  const maxHeight = (PANEL_MAX_HEIGHT * maxWidth) / PANEL_WIDTH;
+  if (!(h > 0 && w > 0)) return { width: maxWidth, height: maxWidth };
+  let width = maxWidth;
+  let height = (maxWidth * h) / w;
+  if (height > maxHeight) {
+    width = (maxHeight * w) / h;
+    height = maxHeight;
   }
   return { width: Math.round(width), height: Math.round(height) };
 }
@@ -84,4 +91,34 @@ export function gridColumns(n: number, w: number, g: number, width: number): num
   const fit = Math.max(1, Math.floor((width + g) / (w + g)));
   const rows = Math.ceil(n / Math.min(fit, n));
   return Math.ceil(n / rows);
+}
+
+/**
+ * Columns for n items of width w (gap g) in `width` px, wrapped evenly: every row full (the
+ * largest divisor of n that fits), so 5 methods never sit as 3 + 2. With `single` a single
+ * column counts as even (text cards read well stacked); otherwise a divisor that leaves most of
+ * the row empty gives way to the balanced grid of `gridColumns`.
+ */
+export function evenColumns(n: number, w: number, g: number, width: number, single = false): number {
+  if (n <= 0) return 1;
+  const fit = Math.max(1, Math.floor((width + g) / (w + g)));
+  if (n <= fit) return n;
+  for (let c = fit; c >= 1; c--) {
+    if (n % c !== 0) continue;
+    if (single || 2 * c >= fit) return c;
+    break;
+  }
+  return gridColumns(n, w, g, width);
+}
+
+/**
+ * Image panels: all n on one row when each can keep at least PANEL_MIN_WIDTH px (shrunk from
+ * PANEL_WIDTH as needed), else full-size panels on even rows. Returns the columns and the
+ * panel width.
+ */
+export function panelGrid(n: number, g: number, width: number): { columns: number; panelWidth: number } {
+  if (n <= 0 || !(width > 0)) return { columns: Math.max(1, n), panelWidth: PANEL_WIDTH };
+  const share = Math.floor((width - (n - 1) * g) / n);
+  if (share >= PANEL_MIN_WIDTH) return { columns: n, panelWidth: Math.min(PANEL_WIDTH, share) };
+  return { columns: evenColumns(n, PANEL_WIDTH, g, width), panelWidth: PANEL_WIDTH };
 }

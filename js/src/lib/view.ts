@@ -148,7 +148,7 @@ export class Pager<S> {
     const offline = standalone && avail < n ? ` (offline: ${avail} embedded)` : "";
     prev.addEventListener("click", () => this.step(-1), { signal });
     next.addEventListener("click", () => this.step(1), { signal });
-    const jump = () => (num.value === "" ? this.sync() : this.go(Math.round(Number(num.value))));
+    const jump = () => this.typed(num.value);
     num.addEventListener("change", jump, { signal });
     num.addEventListener("keydown", (e) => {
       if (e.key === "Enter") jump();
@@ -157,6 +157,21 @@ export class Pager<S> {
     this.next = next;
     this.num = num;
     return h("div", { class: "xai-nav" }, [h("span", { text: this.noun }), prev, num, next, h("span", { text: `of ${n}${offline}` })]);
+  }
+
+  /**
+   * A value typed in the box: a sample index in range is shown; anything else is refused
+   * visibly (the box goes back to the sample shown and the status line says why), never
+   * clamped or kept in the box while the view shows another sample.
+   */
+  typed(text: string): void {
+    const n = this.opts.count();
+    const v = Number(text);
+    if (text.trim() !== "" && Number.isInteger(v) && v >= 0 && v < n) return this.go(v);
+    this.sync();
+    if (text.trim() === "" || !this.num) return;
+    this.num.setAttribute("aria-invalid", "true");
+    this.ctx.status.say(`${this.noun} ${text.trim()} refused: expected a whole number from 0 to ${n - 1}; showing ${this.noun} ${this.wanted}`);
   }
 
   step(dir: 1 | -1): void {
@@ -169,6 +184,7 @@ export class Pager<S> {
     if (!this.num || !this.prev || !this.next) return;
     const w = this.wanted;
     this.num.value = String(w);
+    this.num.removeAttribute("aria-invalid");
     const avail = this.ctx.standalone ? this.available() : null;
     this.prev.disabled = avail ? stepIn(avail, w, -1) === w : w <= 0;
     this.next.disabled = avail ? stepIn(avail, w, 1) === w : w >= this.opts.count() - 1;

@@ -3,12 +3,13 @@ import { imageDims, type Sample } from "../lib/block";
 import { lutFor } from "../lib/colormap";
 import { h, localXY, putRGBA, setText } from "../lib/dom";
 import { fmt } from "../lib/format";
+import { describePicture } from "../lib/a11y";
 import { compositeOver, grayRGBA, heatmapRGBA, inputRGBA, maskedInputRGBA, resizeRGBA } from "../lib/heatmap";
-import { gridColumns, PANEL_WIDTH, panelSize } from "../lib/layout";
-
-const GAP = 12; // px, as .xai-panels in theme.ts
+import { PANEL_WIDTH, panelGrid, panelSize } from "../lib/layout";
 import { displayAll } from "../lib/scale";
 import { dequantize, type Quantized } from "../lib/wire";
+
+const GAP = 12; // px, as .xai-panels in theme.ts
 import { Legend } from "./legend";
 import { CLIP_QUANTILE, type ModalityView, type ReadoutPart, type Settings, type ViewContext } from "./types";
 
@@ -19,6 +20,23 @@ interface Panel {
   cursor: HTMLElement;
   caption: HTMLElement;
   legend: Legend | null;
+  /** Rows and columns of what the canvas shows (its CSS size follows the panel width). */
+  dims: [number, number] | null;
+}
+
+/** Where |value| is largest in item k of a map: its row, column and value. */
+export function strongest(a: Quantized, k: number): { row: number; col: number; value: number } {
+  const { w } = imageDims(a);
+  let best = 0;
+  let bestMag = -1;
+  for (let i = 0; i < a.itemSize; i++) {
+    const m = Math.abs(dequantize(a, k, i));
+    if (m > bestMag) {
+      bestMag = m;
+      best = i;
+    }
+  }
+  return { row: Math.floor(best / w), col: best % w, value: dequantize(a, k, best) };
 }
 
 export class ImageView implements ModalityView {
@@ -26,11 +44,24 @@ export class ImageView implements ModalityView {
   readonly el: HTMLElement;
   private panels: Panel[] = [];
   private sample: Sample | null = null;
+  private panelW = PANEL_WIDTH;
 
   constructor(private ctx: ViewContext) {
-    this.el = h("div", { class: "xai-panels xai-grid" });
+    // one Tab stop for the pictures: arrows move a cursor over the pixels and read every
+    // method's value there (the hover read-out), Escape hides it
+    this.el = h("div", {
+      class: "xai-panels xai-grid", tabindex: 0, role: "group",
+      "aria-label": "attribution maps: arrow keys move a cursor over the pixels and read each method's value there, Escape hides it",
+    });
     this.panels.push(this.panel(null, "input"));
     for (const m of ctx.methods) this.panels.push(this.panel(m, m));
+    this.el.addEventListener("keydown", (e) => this.key(e), { signal: ctx.signal });
+    this.el.addEventListener("focus", () => {
+      if (!this.lastHover && this.sample) this.moveCursor(0, 0);
+    }, { signal: ctx.signal });
+    this.el.addEventListener("blur", () => {
+      if (this.viaKeys) this.hoverAt(-1, -1);
+    }, { signal: ctx.signal });
     this.layout();
     if (typeof ResizeObserver !== "undefined") {
       const ro = new ResizeObserver(() => this.layout());
@@ -39,12 +70,53 @@ export class ImageView implements ModalityView {
     }
   }
 
-  /** Panels on an even grid that fits the width (no panel alone on the last row). */
+  /** Every panel on one row (shrunk if need be), else full-size panels on even rows. */
   layout(width = this.el.getBoundingClientRect().width): void {
-    const panelW = Math.max(PANEL_WIDTH, ...this.panels.map((p) => p.wrap.parentElement?.getBoundingClientRect().width ?? 0));
-    const cols = width > 0 ? gridColumns(this.panels.length, panelW, GAP, width) : this.panels.length;
-    this.el.style.gridTemplateColumns = `repeat(${cols}, max-content)`;
-    this.el.dataset.columns = String(cols);
+    const shown = this.panels.filter((p) => p.wrap.parentElement!.style.display !== "none").length;
+    const { columns, panelWidth } = panelGrid(shown, GAP, width);
+    this.el.style.gridTemplateColumns = `repeat(${columns}, max-content)`;
+    this.el.dataset.columns = String(columns);
+    if (panelWidth !== this.panelW) {
+      this.panelW = panelWidth;
+      for (const p of this.panels) if (p.dims) this.size(p, ...p.dims);
+    }
+  }
+
+  /** The grid the keyboard cursor steps on: the input's pixels, else the first map's cells. */
+  private cursorGrid(): { h: number; w: number } | null {
+    const s = this.sample;
+    if (!s) return null;
+    const g = s.block.image ?? s.block.attributions.values().next().value;
+    return g ? imageDims(g) : null;
+  }
+
+  private viaKeys = false;
+
+  /** Moves the keyboard cursor by (dr, dc) cells; the first move starts at the centre. */
+  private moveCursor(dr: number, dc: number): void {
+    const g = this.cursorGrid();
+    if (!g) return;
+    let row = Math.floor(g.h / 2);
+    let col = Math.floor(g.w / 2);
+    if (this.lastHover) {
+      row = Math.max(0, Math.min(g.h - 1, Math.floor(this.lastHover[1] * g.h) + dr));
+      col = Math.max(0, Math.min(g.w - 1, Math.floor(this.lastHover[0] * g.w) + dc));
+    }
+    this.viaKeys = true;
+    this.hoverAt((col + 0.5) / g.w, (row + 0.5) / g.h);
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (e.target !== this.el) return;
+    const step: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const d = step[e.key];
+    if (d) {
+      e.preventDefault();
+      this.moveCursor(...d);
+    } else if (e.key === "Escape" && this.lastHover) {
+      e.preventDefault();
+      this.hoverAt(-1, -1);
+    }
   }
 
   private panel(method: string | null, title: string): Panel {
@@ -62,10 +134,11 @@ export class ImageView implements ModalityView {
     const { signal } = this.ctx;
     wrap.addEventListener("mousemove", (ev) => {
       const p = localXY(ev, wrap);
+      this.viaKeys = false;
       this.hoverAt(p.x / (p.width || 1), p.y / (p.height || 1));
     }, { signal });
     wrap.addEventListener("mouseleave", () => this.hoverAt(-1, -1), { signal });
-    return { method, canvas, wrap, cursor, caption, legend };
+    return { method, canvas, wrap, cursor, caption, legend, dims: null };
   }
 
   draw(sample: Sample, st: Settings): void {
@@ -75,10 +148,14 @@ export class ImageView implements ModalityView {
     const inDims = img ? imageDims(img) : null;
     const inOff = img ? k * img.itemSize : 0;
     const inputPanel = this.panels[0];
+    const hidden = inputPanel.wrap.parentElement!.style.display === "none";
     inputPanel.wrap.parentElement!.style.display = img ? "" : "none";
+    if (hidden === !!img) this.layout();
+    const about = this.ctx.about?.() ?? "";
     if (img && inDims) {
       putRGBA(inputPanel.canvas, inputRGBA(img.q, inOff, inDims.h, inDims.w, inDims.c), inDims.w, inDims.h);
       this.size(inputPanel, inDims.h, inDims.w);
+      describePicture(inputPanel.canvas, `input image${about ? ` of ${about}` : ""}, ${inDims.h} by ${inDims.w} pixels`);
     }
     const heat = this.panels.slice(1);
     const shown = displayAll(heat.map((p) => block.attributions.get(p.method!)), k, { sign: st.sign, clip: st.clip ? CLIP_QUANTILE : 1 }, st.shared);
@@ -88,8 +165,12 @@ export class ImageView implements ModalityView {
       if (!a || !d) {
         setText(p.caption, `${p.method} (n/a)`);
         putRGBA(p.canvas, new Uint8ClampedArray(4), 1, 1);
+        describePicture(p.canvas, `${p.method}: no attribution map for this sample`);
         return;
       }
+      const top = strongest(a, k);
+      describePicture(p.canvas, `${p.method} attribution map${about ? ` of ${about}` : ""}, ${imageDims(a).h} by ${imageDims(a).w} cells: `
+        + `values from ${fmt(d.lo)} to ${fmt(d.hi)}, strongest ${fmt(top.value)} at row ${top.row}, column ${top.col}`);
       setText(p.caption, p.method ?? "");
       p.caption.title = p.method ?? "";
       p.caption.classList.remove("xai-masked");
@@ -125,7 +206,8 @@ export class ImageView implements ModalityView {
   }
 
   private size(p: Panel, rows: number, cols: number): void {
-    const { width, height } = panelSize(rows, cols);
+    p.dims = [rows, cols];
+    const { width, height } = panelSize(rows, cols, this.panelW);
     p.canvas.style.width = `${width}px`;
     p.canvas.style.height = `${height}px`;
     p.wrap.parentElement!.style.width = `${width}px`;
@@ -167,7 +249,9 @@ export class ImageView implements ModalityView {
       if (parts.length === 0) parts.push(["pixel", `row ${row}, col ${col}`]);
       parts.push([p.method, fmt(dequantize(grid, k, row * d.w + col))]);
     }
-    this.ctx.hover(parts);
+    // by keyboard, the read-out sits at the cursor of the first shown panel (and is announced)
+    const at = this.viaKeys ? this.panels.find((p) => p.cursor.style.display === "block")?.cursor : undefined;
+    this.ctx.hover(parts, at);
   }
 
   private placeCursor(p: Panel, grid: Quantized | undefined, fx: number, fy: number): void {

@@ -1,6 +1,7 @@
 // A small SVG line chart shared by every widget: fitted axes with ticks, a legend outside the
 // plot (never over the ticks), optional point labels that alternate above and below, theme
 // colours, and a tooltip per point. The same code draws it live, in dark mode and in exports.
+import { roving } from "../lib/a11y";
 import { h, s } from "../lib/dom";
 import { fmt } from "../lib/format";
 import type { Tooltip } from "../lib/tooltip";
@@ -75,7 +76,13 @@ export function lineChart(spec: LineChartSpec, tooltip?: Tooltip, signal?: Abort
   const yf = spec.yFormat ?? ((v: number) => fmt(v, 2));
   const X = (v: number) => box.left + ((v - fx0) / (fx1 - fx0 || 1)) * box.width;
   const Y = (v: number) => box.top + box.height - ((v - y0) / (y1 - y0 || 1)) * box.height;
-  const svg = s("svg", { class: "xai-lines", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": spec.title });
+  // a group (its points are focusable), labelled with every number it draws
+  const said = spec.series.map((sr) => `${sr.name}: ${[...Array(spec.xs.length).keys()].sort((a, b) => spec.xs[a] - spec.xs[b])
+    .filter((i) => Number.isFinite(sr.ys[i])).map((i) => `${yf(sr.ys[i])} at ${xf(spec.xs[i])}`).join(", ")}`);
+  const svg = s("svg", {
+    class: "xai-lines", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "group",
+    "aria-label": `${spec.title}: ${spec.yLabel} against ${spec.xLabel}; ${said.join("; ")}`,
+  });
   svg.append(s("text", { class: "xai-chart-title", x: box.left, y: 14, text: spec.title }));
   for (const t of niceTicks(y0, y1)) {
     svg.append(s("line", { class: "xai-grid", x1: box.left, x2: box.left + box.width, y1: Y(t), y2: Y(t) }));
@@ -94,12 +101,22 @@ export function lineChart(spec: LineChartSpec, tooltip?: Tooltip, signal?: Abort
     order.forEach((i, rank) => {
       const v = sr.ys[i];
       if (!Number.isFinite(v)) return;
-      const dot = s("circle", { class: "xai-point", cx: X(spec.xs[i]), cy: Y(v), r: 3.5, fill: sr.color, "data-series": sr.name });
+      const lines: [string, string][] = [[sr.name, yf(v)], [spec.xLabel, xf(spec.xs[i])]];
+      if (spec.pointLabels?.[i]) lines.unshift(["", spec.pointLabels[i]]);
+      const dot = s("circle", {
+        class: "xai-point", cx: X(spec.xs[i]), cy: Y(v), r: 3.5, fill: sr.color, "data-series": sr.name, role: "img",
+        "aria-label": lines.map(([a, b]) => (a ? `${a}: ${b}` : b)).join(", "),
+      });
       if (tooltip) {
-        const lines: [string, string][] = [[sr.name, yf(v)], [spec.xLabel, xf(spec.xs[i])]];
-        if (spec.pointLabels?.[i]) lines.unshift(["", spec.pointLabels[i]]);
-        dot.addEventListener("mousemove", (ev) => tooltip.show(ev as MouseEvent, lines.map(([a, b]) => (a ? [a, b] : b))), signal ? { signal } : undefined);
+        const tip = (at: { clientX: number; clientY: number }) => tooltip.show(at, lines.map(([a, b]) => (a ? [a, b] : b)));
+        dot.addEventListener("mousemove", (ev) => tip(ev as MouseEvent), signal ? { signal } : undefined);
         dot.addEventListener("mouseleave", () => tooltip.hide(), signal ? { signal } : undefined);
+        // the same tooltip on keyboard focus, at the point
+        dot.addEventListener("focus", () => {
+          const r = dot.getBoundingClientRect();
+          tip({ clientX: r.right, clientY: r.bottom });
+        }, signal ? { signal } : undefined);
+        dot.addEventListener("blur", () => tooltip.hide(), signal ? { signal } : undefined);
       }
       svg.append(dot);
       if (j === 0 && spec.pointLabels?.[i]) {
@@ -108,10 +125,26 @@ export function lineChart(spec: LineChartSpec, tooltip?: Tooltip, signal?: Abort
       }
     });
   });
-  const legend = h("div", { class: "xai-curve-legend" }, spec.series.map((sr) => {
+  // keyboard: the points are one Tab stop; Left / Right move along a series, Up / Down between series
+  const perSeries = Math.max(1, ...spec.series.map((sr) => order.filter((i) => Number.isFinite(sr.ys[i])).length));
+  const ctl = signal ?? new AbortController().signal;
+  roving(svg as unknown as HTMLElement, {
+    items: () => [...svg.querySelectorAll("circle.xai-point:not(.xai-off)")] as unknown as HTMLElement[],
+    orientation: "grid",
+    columns: () => perSeries,
+    escape: () => tooltip?.hide(),
+  }, ctl);
+  // each entry toggles its series (aria-pressed)
+  const legend = h("div", { class: "xai-curve-legend", role: "group", "aria-label": "series shown" }, spec.series.map((sr) => {
     const sw = h("span", { class: "xai-swatch" });
     sw.style.background = sr.color;
-    return h("div", {}, [sw, h("span", { text: sr.name })]);
+    const b = h("button", { type: "button", class: "xai-toggle", "aria-pressed": "true", "data-series": sr.name, title: `show or hide ${sr.name}` }, [sw, h("span", { text: sr.name })]);
+    b.addEventListener("click", () => {
+      const on = b.getAttribute("aria-pressed") !== "true";
+      b.setAttribute("aria-pressed", String(on));
+      for (const el of svg.querySelectorAll<SVGElement>("[data-series]")) if (el.dataset.series === sr.name) el.classList.toggle("xai-off", !on);
+    }, { signal: ctl });
+    return b;
   }));
   return h("div", { class: "xai-linechart" }, [svg, legend]);
 }

@@ -4,12 +4,13 @@
 // the width. Padding is never shown: the block's `valid` mask (or an empty token) drops it, and
 // colour ranges come from the real tokens only (Python re-quantises each sample over them; the
 // sign mode, shared scale and clipping are applied here to the real tokens alone).
+import { type Roving, roving } from "../lib/a11y";
 import type { Molecules, Sample } from "../lib/block";
 import { type LUT, lutColor, lutFor } from "../lib/colormap";
 import { ctx2d, h, setText } from "../lib/dom";
 import { fmt } from "../lib/format";
 import { isVisible } from "../lib/heatmap";
-import { gridColumns } from "../lib/layout";
+import { evenColumns } from "../lib/layout";
 import { displayAll } from "../lib/scale";
 import { dequantize, type Quantized } from "../lib/wire";
 import { Legend } from "./legend";
@@ -18,7 +19,9 @@ import { CLIP_QUANTILE, type ModalityView, type ReadoutPart, type Settings, type
 
 const GAP = 10; // px between cards, as .xai-seq in theme.ts
 const MIN_CARD = 240; // px: narrowest card
-const MOL_CARD = 250; // px: narrowest card holding a molecule
+const MOL_CARD = 250; // px: narrowest card holding a molecule on wrapped rows
+const MOL_ROW = 170; // px: narrowest molecule card when every method shares one row
+const TEXT_ROW = 150; // px: narrowest text card when every method shares one row
 const BAR = 3; // px: height of a token's value bar
 
 interface Row {
@@ -70,13 +73,29 @@ export class SequenceView implements ModalityView {
   private molSource: { ms: Molecules | undefined; k: number } | null = null;
   private lastHover: { pos: number; atom: number } | null = null;
   private lastWidth = -1;
+  private keys: Roving;
 
   constructor(private ctx: ViewContext) {
     this.el = h("div", { class: "xai-seq" });
+    // keyboard: every token is in one Tab stop; Left / Right move along the text, Up / Down to
+    // the same token of the method above / below; the focused token reads out like a hover
+    this.keys = roving(this.el, {
+      items: () => [...this.el.querySelectorAll<HTMLElement>(".xai-token")],
+      orientation: "grid",
+      columns: () => this.positions.length,
+      escape: () => this.hover(-1, -1),
+    }, ctx.signal);
+    this.el.addEventListener("focusin", (e) => {
+      const t = e.target as HTMLElement;
+      if (t.classList?.contains("xai-token")) this.hover(Number(t.dataset.i), -1, t);
+    }, { signal: ctx.signal });
+    this.el.addEventListener("focusout", (e) => {
+      if (!this.el.contains(e.relatedTarget as Node | null)) this.hover(-1, -1);
+    }, { signal: ctx.signal });
     for (const method of ctx.methods) {
       const caption = h("div", { class: "xai-caption", text: method, title: method });
       const legend = new Legend();
-      const tokens = h("div", { class: "xai-tokens", "data-method": method });
+      const tokens = h("div", { class: "xai-tokens", "data-method": method, role: "group", "aria-label": `${method}: tokens coloured by attribution (arrow keys read each token's values)` });
       const strip = h("canvas", { class: "xai-heatmap xai-strip", "data-method": method, width: 1, height: 1 });
       const wrap = h("div", { class: "xai-tokens-wrap" }, [tokens, strip]);
       const mol = new MoleculeView(method, { hover: (atom) => this.hoverAtom(atom) }, ctx.signal);
@@ -127,6 +146,10 @@ export class SequenceView implements ModalityView {
     const slot = new Map<number, number>();
     P.forEach((p, j) => slot.set(p, j));
 
+    // the keyboard stays on the same token of the same method across redraws
+    const before = this.keys.current();
+    const at = before ? [...this.el.querySelectorAll(".xai-token")].indexOf(before) : -1;
+    const hadFocus = before !== null && before === document.activeElement;
     this.rows.forEach((r, m) => {
       const d = shown[m];
       setText(r.caption, d ? r.method : `${r.method} (n/a)`);
@@ -157,6 +180,9 @@ export class SequenceView implements ModalityView {
         r.legend.update(r.lut, d.lo, d.hi, d.signed, st.threshold, d.clipped);
       } else r.legend.el.hidden = true;
     });
+    const spans = [...this.el.querySelectorAll<HTMLElement>(".xai-token")];
+    this.keys.setCurrent(spans[at] ?? spans[0] ?? null, hadFocus);
+    this.keys.refresh();
     this.lastWidth = -1;
     this.layout();
     // a read-out on screen follows the new sample / settings instead of going stale
@@ -172,13 +198,19 @@ export class SequenceView implements ModalityView {
     if (width > 0 && width !== this.lastWidth) {
       this.lastWidth = width;
       let card = this.molecule ? MOL_CARD : MIN_CARD;
+      let rowCard = MOL_ROW;
       if (!this.molecule && this.rows.length) {
         // text: a card as wide as its line of tokens, so short snippets sit side by side
         const spans = [...this.rows[0].tokens.children] as HTMLElement[];
         const natural = spans.reduce((w, s) => w + s.offsetWidth + 2, 0) + 20;
         card = Math.min(width, Math.max(MIN_CARD, natural));
+        rowCard = Math.max(TEXT_ROW, natural);
       }
-      const cols = gridColumns(this.rows.length, card, GAP, width);
+      // every method on one row when each card keeps its room; else full rows (stacked
+      // cards read well: the same token sits at the same place in every method)
+      const n = this.rows.length;
+      const share = Math.floor((width - (n - 1) * GAP) / Math.max(1, n));
+      const cols = share >= rowCard ? n : evenColumns(n, card, GAP, width, true);
       this.el.style.setProperty("--xai-seq-cols", String(cols));
       this.el.dataset.columns = String(cols);
     }
@@ -222,7 +254,7 @@ export class SequenceView implements ModalityView {
     this.hover(m.token[atom], atom);
   }
 
-  private hover(pos: number, atom: number): void {
+  private hover(pos: number, atom: number, anchor?: Element): void {
     const s = this.sample;
     const show = s !== null && pos >= 0 && this.positions.includes(pos);
     this.lastHover = show ? { pos, atom } : null;
@@ -244,7 +276,7 @@ export class SequenceView implements ModalityView {
       const a = block.attributions.get(r.method);
       parts.push([r.method, a && pos < a.itemSize ? fmt(dequantize(a, k, pos)) : "n/a"]);
     }
-    this.ctx.hover(parts);
+    this.ctx.hover(parts, anchor);
   }
 }
 

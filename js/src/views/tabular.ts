@@ -1,4 +1,5 @@
 // kind = "tabular": one horizontal bar chart per method, rows aligned with a shared label column.
+import { describePicture, type Roving, roving } from "../lib/a11y";
 import type { Sample } from "../lib/block";
 import { lutFor, lutColor, type LUT } from "../lib/colormap";
 import { ctx2d, h, localXY, setText } from "../lib/dom";
@@ -25,9 +26,23 @@ export function barColorIndex(q: number, signed: boolean): number {
   return 127.5 + Math.sign(d || 1) * Math.max(Math.abs(d), 80);
 }
 
+/** Bar charts shrink to this width so every method stays on one row at notebook width. */
+const MIN_CHART = 90;
+const COL_GAP = 12; // px, as .xai-bars in theme.css
+
+/** The k features of largest |value|, as "name +0.12" (for a chart's text alternative). */
+export function topFeatures(values: ArrayLike<number>, names: readonly string[], k = 3): string[] {
+  const idx = [...Array(values.length).keys()].filter((f) => Number.isFinite(values[f]));
+  idx.sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]) || a - b);
+  return idx.slice(0, k).map((f) => `${featureName(names, f)} ${values[f] > 0 ? "+" : ""}${fmt(values[f])}`);
+}
+
 export class TabularView implements ModalityView {
   private lastHover = -1;
   readonly el: HTMLElement;
+  private grid: HTMLElement;
+  private chartW = PANEL_WIDTH;
+  private keys: Roving;
   private labels = h("div", { class: "xai-bar-labels" });
   private charts: Chart[] = [];
   private sample: Sample | null = null;
@@ -35,9 +50,27 @@ export class TabularView implements ModalityView {
   private rowH = 18;
 
   constructor(private ctx: ViewContext) {
-    const m = ctx.methods.length;
-    this.el = h("div", { class: "xai-bars" });
-    this.el.style.gridTemplateColumns = `auto repeat(${m}, ${PANEL_WIDTH}px)`;
+    this.grid = h("div", { class: "xai-bars" });
+    this.el = h("div", { class: "xai-bars-wrap" }, [this.grid]);
+    this.setWidth(PANEL_WIDTH);
+    // keyboard: the feature names are one Tab stop; Up / Down read each feature's values
+    this.labels.setAttribute("role", "group");
+    this.labels.setAttribute("aria-label", "features: arrow keys read each feature's value per method");
+    this.keys = roving(this.labels, {
+      items: () => [...this.labels.querySelectorAll<HTMLElement>("span")],
+      orientation: "vertical",
+      escape: () => this.hoverRow(-1),
+    }, ctx.signal);
+    this.labels.addEventListener("focusin", (e) => {
+      const i = [...this.labels.children].indexOf(e.target as Element);
+      if (i >= 0) this.hoverRow(i, e.target as Element);
+    }, { signal: ctx.signal });
+    this.labels.addEventListener("focusout", () => this.hoverRow(-1), { signal: ctx.signal });
+    if (typeof ResizeObserver !== "undefined") {
+      const ro = new ResizeObserver(() => this.fit());
+      ro.observe(this.el);
+      ctx.signal.addEventListener("abort", () => ro.disconnect());
+    }
     const captions: HTMLElement[] = [];
     const wraps: HTMLElement[] = [];
     const legends: HTMLElement[] = [];
@@ -57,14 +90,35 @@ export class TabularView implements ModalityView {
       }, { signal: ctx.signal });
       wrap.addEventListener("mouseleave", () => this.hoverRow(-1), { signal: ctx.signal });
     }
-    this.el.append(h("div"), ...captions, this.labels, ...wraps, h("div"), ...legends);
+    this.grid.append(h("div"), ...captions, this.labels, ...wraps, h("div"), ...legends);
   }
+
+  private setWidth(w: number): void {
+    this.chartW = w;
+    this.grid.style.gridTemplateColumns = `auto repeat(${this.charts.length || this.ctx.methods.length}, ${w}px)`;
+  }
+
+  /** Narrower charts when the methods would not fit the width side by side (not below MIN_CHART). */
+  fit(): void {
+    const width = this.el.getBoundingClientRect().width;
+    const m = this.charts.length;
+    if (!(width > 0) || !m) return;
+    const room = width - this.labels.getBoundingClientRect().width - m * COL_GAP;
+    const w = Math.max(MIN_CHART, Math.min(PANEL_WIDTH, Math.floor(room / m)));
+    if (w === this.chartW) return;
+    this.setWidth(w);
+    if (this.sample && this.settings) this.draw(this.sample, this.settings);
+  }
+
+  private settings: Settings | null = null;
 
   draw(sample: Sample, st: Settings): void {
     this.sample = sample;
+    this.settings = st;
     const { block, k } = sample;
     const F = block.tabular?.nFeatures ?? block.attributions.values().next().value?.itemSize ?? 0;
     if (F !== this.nFeatures) this.setRows(F);
+    const about = this.ctx.about?.() ?? "";
     const shown = displayAll(this.charts.map((c) => block.attributions.get(c.method)), k, { sign: st.sign, clip: st.clip ? CLIP_QUANTILE : 1 }, st.shared);
     this.charts.forEach((c, j) => {
       const d = shown[j];
@@ -72,6 +126,10 @@ export class TabularView implements ModalityView {
       setText(c.caption, d ? c.method : `${c.method} (n/a)`);
       this.drawChart(c, d, lut, st.threshold);
       if (d) c.legend.update(lut, d.lo, d.hi, d.signed, st.threshold, d.clipped);
+      const a = block.attributions.get(c.method);
+      const values = a ? Array.from({ length: F }, (_, f) => dequantize(a, k, f)) : [];
+      describePicture(c.canvas, a ? `${c.method} attributions${about ? ` of ${about}` : ""}, ${F} features; strongest: ${topFeatures(values, this.ctx.featureNames).join(", ")}`
+        : `${c.method}: no attributions for this sample`);
     });
     if (this.lastHover >= 0) this.hoverRow(this.lastHover); // keep a read-out current
   }
@@ -89,11 +147,12 @@ export class TabularView implements ModalityView {
       span.addEventListener("mouseleave", () => this.hoverRow(-1), { signal: this.ctx.signal });
       this.labels.appendChild(span);
     }
+    this.keys.refresh();
   }
 
   private drawChart(c: Chart, a: Display | null, lut: LUT, threshold: number): void {
     const F = this.nFeatures;
-    const cssW = PANEL_WIDTH;
+    const cssW = this.chartW;
     const cssH = Math.max(1, F * this.rowH);
     const dpr = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
     c.canvas.width = Math.round(cssW * dpr);
@@ -119,7 +178,8 @@ export class TabularView implements ModalityView {
     }
   }
 
-  hoverRow(f: number): void {
+  /** `anchor`: the feature name the keyboard is on (the read-out goes there). */
+  hoverRow(f: number, anchor?: Element): void {
     const s = this.sample;
     const show = s !== null && f >= 0 && f < this.nFeatures;
     this.lastHover = show ? f : -1;
@@ -137,6 +197,6 @@ export class TabularView implements ModalityView {
       const a = block.attributions.get(c.method);
       parts.push([c.method, a ? fmt(dequantize(a, k, f)) : "n/a"]);
     }
-    this.ctx.hover(parts);
+    this.ctx.hover(parts, anchor);
   }
 }

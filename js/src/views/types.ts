@@ -25,8 +25,13 @@ export interface ViewContext {
   featureNames: string[];
   /** Methods whose maps are keep-masks (explanatory masks): drawn as the masked input. */
   maskMethods?: string[];
-  /** Shows parts in the read-out; null restores the hint. */
-  hover(parts: ReadoutPart[] | null): void;
+  /**
+   * Shows parts in the read-out; null restores the hint. `anchor`: the element the keyboard
+   * is on (the read-out is placed at it instead of at the pointer, and announced).
+   */
+  hover(parts: ReadoutPart[] | null, anchor?: Element): void;
+  /** "sample 3, explained class cat": what the panels show, for their text alternatives. */
+  about?(): string;
   /** Aborted on cleanup: every DOM listener is registered with it. */
   signal: AbortSignal;
 }
