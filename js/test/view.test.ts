@@ -121,15 +121,17 @@ describe("defineView", () => {
     expect(broken.el.dataset.xaiReady).toBe("1");
   });
 
-  it("keeps keys typed into its controls from JupyterLab's shortcuts", () => {
+  it("keeps keys pressed inside the view from JupyterLab's shortcuts, not keys outside it", () => {
     const model = new FakeModel({});
     const { el } = mount<State>(model, (ctx) => ctx.el.append(document.createElement("input")));
     const outer = vi.fn();
-    document.body.addEventListener("keydown", outer);
+    document.addEventListener("keydown", outer);
     el.querySelector("input")!.dispatchEvent(new KeyboardEvent("keydown", { key: "j", bubbles: true }));
     el.dispatchEvent(new KeyboardEvent("keydown", { key: "j", bubbles: true }));
+    expect(outer).toHaveBeenCalledTimes(0);
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "j", bubbles: true }));
     expect(outer).toHaveBeenCalledTimes(1);
-    document.body.removeEventListener("keydown", outer);
+    document.removeEventListener("keydown", outer);
   });
 
   it("fetches through the one channel and decodes the block", async () => {
