@@ -482,3 +482,55 @@ def test_resume_recomputes_shards_with_failing_samples(tmp_path, data, monkeypat
     run = xw.open_run(path)
     assert run.complete and np.isfinite(run.attributions.prob[...]).all()
     np.testing.assert_array_equal(run.attempts, [1, 2, 1])
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_integrated_gradients_n_steps_is_an_option_of_the_call_and_of_the_step(data):
+    from captum.attr import IntegratedGradients
+
+    from xaiwidgets.runs import AttributionStep
+
+    X, _ = data
+    model = make_model()
+    x = torch.from_numpy(X[:4])
+    kw = {"metrics": [], "progress": False, "seed": 0}
+    default = xw.compare_attributions(model, x, methods=["integrated_gradients"], **kw)
+    fifty = xw.compare_attributions(model, x, methods=["integrated_gradients"],
+                                    method_options={"integrated_gradients": {"n_steps": 50}},
+                                    **kw)
+    np.testing.assert_array_equal(default.attributions["Integrated Gradients"],
+                                  fifty.attributions["Integrated Gradients"])
+    # a label keys one entry only: the other Integrated Gradients keeps its 50 steps
+    two = xw.compare_attributions(model, x, methods={"IG 4": "integrated_gradients",
+                                                     "IG": "integrated_gradients"},
+                                  method_options={"IG 4": {"n_steps": 4}}, **kw)
+    pred = model(x).argmax(1)
+    want = IntegratedGradients(model).attribute(x, baselines=torch.zeros_like(x), target=pred,
+                                                n_steps=4).detach().numpy()
+    np.testing.assert_allclose(two.attributions["IG 4"], want, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(two.attributions["IG"],
+                                  default.attributions["Integrated Gradients"])
+    assert not np.allclose(two.attributions["IG 4"], two.attributions["IG"])
+    # a dataset job passes them in the step's options; they enter its config (resume checks it)
+    step = AttributionStep(["integrated_gradients"], [], options={
+        "method_options": {"integrated_gradients": {"n_steps": 4}}})
+    got = step.compute(model, X[:4], None, seed=0)
+    np.testing.assert_array_equal(got.attributions["Integrated Gradients"],
+                                  xw.compare_attributions(
+                                      model, x, methods=["integrated_gradients"],
+                                      method_options={"integrated_gradients": {"n_steps": 4}},
+                                      **kw).attributions["Integrated Gradients"])
+    assert "n_steps" in str(step.config()["options"])
+    # bad options are named
+    with pytest.raises(ValueError, match=r"method_options.*'occlusion' is not a named method"):
+        xw.compare_attributions(model, x, methods=["saliency"],
+                                method_options={"occlusion": {"n_steps": 4}}, **kw)
+    with pytest.raises(ValueError, match=r"'saliency' takes no option \['n_steps'\]"):
+        xw.compare_attributions(model, x, methods=["saliency"],
+                                method_options={"saliency": {"n_steps": 4}}, **kw)
+    with pytest.raises(ValueError, match=r"n_steps.*>= 1"):
+        xw.compare_attributions(model, x, methods=["integrated_gradients"],
+                                method_options={"integrated_gradients": {"n_steps": 0}}, **kw)
+    with pytest.raises(TypeError, match="method_options"):
+        xw.compare_attributions(model, x, methods=["integrated_gradients"],
+                                method_options=[("integrated_gradients", 4)], **kw)
