@@ -534,3 +534,66 @@ def test_integrated_gradients_n_steps_is_an_option_of_the_call_and_of_the_step(d
     with pytest.raises(TypeError, match="method_options"):
         xw.compare_attributions(model, x, methods=["integrated_gradients"],
                                 method_options=[("integrated_gradients", 4)], **kw)
+
+
+# -- what a worker imports ----------------------------------------------------------------
+
+#: modules a worker running attributions, metrics and activations does not need
+NOT_ON_WORKERS = ("xaiwidgets.widgets", "ipywidgets", "anywidget", "pandas", "scipy", "sklearn",
+                  "xaiwidgets.concepts", "xaiwidgets.meme", "xaiwidgets.redescriptions")
+
+
+def test_a_worker_imports_neither_the_widgets_nor_pandas():
+    """A fresh interpreter unpickling a job's task imports ``xaiwidgets.runs.job`` (the task
+    function's module), then runs the steps: none of it may pull in the widgets' stack."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "import xaiwidgets.runs.job\n"
+        "from xaiwidgets.runs.steps import AttributionStep, FeatureStep\n"
+        "from xaiwidgets.examples import MnistCNN\n"
+        f"after_import = [m for m in {NOT_ON_WORKERS!r} if m in sys.modules]\n"
+        "m = MnistCNN().eval()\n"
+        "X = np.random.default_rng(0).normal(size=(2, 1, 28, 28)).astype(np.float32)\n"
+        "r = AttributionStep(['integrated_gradients', 'saliency'], ['deletion_auc', "
+        "'infidelity'], options={'method_options': {'integrated_gradients': "
+        "{'n_steps': 2}}}).compute(m, X, None, 0)\n"
+        "FeatureStep('fc1').compute(m, X, None, 0)\n"
+        f"after_compute = [m for m in {NOT_ON_WORKERS!r} if m in sys.modules]\n"
+        "print(after_import, after_compute, r.metrics['Saliency']['deletion_auc'].shape)\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True, cwd=Path(__file__).parent)
+    assert out.stdout.strip() == "[] [] (2,)", out.stdout + out.stderr
+
+
+def test_the_package_imports_its_names_on_first_use():
+    import ast
+    import subprocess
+    import sys
+
+    # the TYPE_CHECKING imports (for type checkers) and the run-time table name the same homes
+    tree = ast.parse((Path(xw.__file__)).read_text())
+    checked = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom)
+                for a in imp.names:
+                    checked[a.asname or a.name] = ("." * imp.level + (imp.module or ""), a.name)
+    assert checked == xw._HOME
+    assert set(xw.__all__) == set(xw._HOME) | {"__version__"}
+    for name in xw.__all__:  # every public name resolves, and tab completion lists it
+        assert getattr(xw, name) is not None and name in dir(xw)
+    assert xw.ComparisonView.__module__.startswith("xaiwidgets.widgets")
+    assert {"runs", "metrics", "widgets"} <= set(dir(xw))
+    assert xw.metrics.infidelity is xw.infidelity
+    # a plain `import xaiwidgets` imports no method and no widget
+    code = ("import sys, xaiwidgets\n"
+            "print(sorted(m for m in sys.modules if m.startswith('xaiwidgets')), "
+            "'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent)
+    assert out.stdout.strip() == "['xaiwidgets', 'xaiwidgets._version'] False", out.stdout
