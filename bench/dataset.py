@@ -55,6 +55,12 @@ def _cluster(workers: int):  # type: ignore[no-untyped-def]
     return cluster, Client(cluster)
 
 
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
 def _worker_peak_reset() -> bool:
     return reset_peak()
 
@@ -163,6 +169,15 @@ def main() -> None:
             for w, (_, client) in clusters.items():
                 _timed_job(model, X[:SHARD], y[:SHARD], f"{tmp}/warm{w}.zarr", client=client,
                            **job)
+            # a fair comparison computes with as many torch threads on both sides: dask's
+            # nanny starts workers with OMP_NUM_THREADS=1 (distributed.nanny.pre-spawn-environ),
+            # so torch uses one thread there, and this process was set to one thread above
+            threads = {w: sorted(set(client.run(_torch_threads).values()))
+                       for w, (_, client) in clusters.items()}
+            print(f"torch threads: this process {torch.get_num_threads()}, workers "
+                  + ", ".join(f"{w}-worker cluster {t}" for w, t in threads.items()))
+            out["threads"] = {"kernel": torch.get_num_threads(),
+                              **{f"workers_{w}": t for w, t in threads.items()}}
             for r in range(ROUNDS):
                 # the in-memory path: the call a shard makes, once over every row
                 start = time.perf_counter()

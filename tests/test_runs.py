@@ -597,3 +597,46 @@ def test_the_package_imports_its_names_on_first_use():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parent)
     assert out.stdout.strip() == "['xaiwidgets', 'xaiwidgets._version'] False", out.stdout
+
+
+def test_done_shards_is_one_listing_at_ten_thousand_shards(tmp_path):
+    """Resume and ``run.done`` read the markers of 10^4 shards with one store listing and no
+    chunk read (nothing is computed: the layout's marker array alone)."""
+    from zarr.storage import LocalStore, WrapperStore
+
+    class Counting(WrapperStore):
+        def __init__(self, store):
+            super().__init__(store)
+            self.gets: list[str] = []
+            self.listings: list[str] = []
+
+        async def get(self, key, prototype, byte_range=None):
+            self.gets.append(key)
+            return await self._store.get(key, prototype, byte_range)
+
+        def list_prefix(self, prefix):
+            self.listings.append(prefix)
+            return self._store.list_prefix(prefix)
+
+    n = 10_000
+    root = zarr.open_group(tmp_path / "m.zarr", mode="w")
+    root.create_array("_progress", shape=(n,), dtype="uint8", chunks=(1,), fill_value=0,
+                      config={"write_empty_chunks": False})
+    done = np.random.default_rng(0).random(n) < 0.3
+    for k in np.flatnonzero(done)[:500]:  # a sample of markers, and one shard redone
+        root["_progress"][k:k + 1] = 1
+    root["_progress"][7:8] = 1
+    root["_progress"][7:8] = 0  # what a task does to a shard it recomputes
+    want = np.zeros(n, dtype=bool)
+    want[np.flatnonzero(done)[:500]] = True
+    want[7] = False
+    store = Counting(LocalStore(tmp_path / "m.zarr", read_only=True))
+    opened = zarr.open_group(store, mode="r")
+    progress = opened["_progress"]  # its metadata read here, not counted below
+    assert progress.shape == (n,)
+    store.gets.clear()
+    got = st.done_shards(opened)
+    np.testing.assert_array_equal(got, want)
+    # one listing; no chunk read (the array's metadata, zarr.json, is read when it is opened)
+    assert store.listings == ["_progress/"]
+    assert [k for k in store.gets if not k.endswith("zarr.json")] == []

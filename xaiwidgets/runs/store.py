@@ -135,7 +135,9 @@ def create_layout(root: Any, n: int, shard_size: int, described: Mapping[str, An
                 arr = root.create_array(f"{step}/{name}", shape=a.shape, dtype=dtype,
                                         chunks=a.shape or None, fill_value=_fill(dtype))
                 arr[...] = a
-    root.create_array("_progress", shape=(n_shards,), dtype="uint8", chunks=(1,), fill_value=0)
+    # no empty chunks: a marker's chunk exists exactly when its shard is complete (done_shards)
+    root.create_array("_progress", shape=(n_shards,), dtype="uint8", chunks=(1,), fill_value=0,
+                      config={"write_empty_chunks": False})
     root.create_array("_attempts", shape=(n_shards,), dtype="int32", chunks=(1,), fill_value=0)
     # created here, so that tasks recording errors never write its metadata concurrently
     root.create_group("_errors")
@@ -164,7 +166,29 @@ def check_layout(root: Any, described: Mapping[str, Any], shard_size: int) -> No
 # -- per-shard keys ------------------------------------------------------------------------
 
 def done_shards(root: Any) -> np.ndarray:
-    return np.asarray(root["_progress"][:]).astype(bool)
+    """Which shards are complete, from one listing of the ``_progress`` chunk keys (one store
+    request, not one read per shard: a remote store with 10^4 shards answers in one call).
+
+    A marker chunk is stored only when its shard is complete: its value 1 is written last by the
+    task, and writing the fill value 0 (a shard to redo) removes the chunk, since ``_progress``
+    never stores empty chunks."""
+    from zarr.core.sync import sync
+
+    progress = root["_progress"]
+    n = int(progress.shape[0])
+    if progress.config.write_empty_chunks:  # a store made under another zarr config: read it
+        return np.asarray(progress[:]).astype(bool)
+    path = progress.store_path.path
+    keys = {f"{path}/{progress.metadata.encode_chunk_key((k,))}": k for k in range(n)}
+
+    async def listing() -> list[str]:
+        return [key async for key in progress.store_path.store.list_prefix(f"{path}/")]
+
+    done = np.zeros(n, dtype=bool)
+    for key in sync(listing()):
+        if key in keys:
+            done[keys[key]] = True
+    return done
 
 
 def attempts(root: Any) -> np.ndarray:
