@@ -640,3 +640,30 @@ def test_done_shards_is_one_listing_at_ten_thousand_shards(tmp_path):
     # one listing; no chunk read (the array's metadata, zarr.json, is read when it is opened)
     assert store.listings == ["_progress/"]
     assert [k for k in store.gets if not k.endswith("zarr.json")] == []
+
+
+def test_a_run_stores_the_weights_and_loads_them_into_the_users_architecture(reference):
+    run = xw.open_run(reference)
+    record = run.attrs["model"]
+    assert record["key"] == st.MODEL_KEY and record["class"].endswith("MnistCNN")
+    fresh = make_model(seed=5)  # another initialisation of the same architecture
+    assert model_digest(fresh) != run.fingerprints["model"]
+    assert run.load_model(fresh) is fresh
+    assert model_digest(fresh) == run.fingerprints["model"] == model_digest(make_model())
+    # another architecture is refused, naming the argument
+    with pytest.raises(ValueError, match="argument 'module': its architecture"):
+        run.load_model(nn.Linear(3, 2))
+    with pytest.raises(TypeError, match="argument 'module'"):
+        run.load_model("MnistCNN")
+
+
+def test_a_changed_model_file_is_refused_before_loading(tmp_path, data):
+    X, y = data
+    path = tmp_path / "m.zarr"
+    xw.explain_dataset(make_model(), X[:S], path, y=y[:S], client="serial", **JOB)
+    root = zarr.open_group(path, mode="r+")
+    body = root[st.MODEL_KEY][:]
+    body[-10] ^= 0xFF
+    root[st.MODEL_KEY][:] = body
+    with pytest.raises(ValueError, match="does not match its recorded sha256"):
+        xw.open_run(path).load_model(make_model(seed=5))

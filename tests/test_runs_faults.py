@@ -2,7 +2,7 @@
 larger than the workers' memory, on real processes.
 
 The cluster is a scheduler and two workers started as separate processes with the ``dask`` CLI
-(``python -m distributed.cli.dask_scheduler`` / ``dask_worker``: one thread each, a 400 MiB memory
+(``python -m distributed.cli.dask_scheduler`` / ``dask_worker``: one thread each, a 450 MiB memory
 limit without pausing, no dashboard, the scheduler on a free port found through its scheduler
 file), each in its own process group, killed whole at the end of the module. The workers run
 under their nannies, so a worker killed with SIGKILL is restarted by its nanny (under a new
@@ -55,10 +55,11 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1",
 #: cannot meet: dask's nanny measures the worker process's RSS, and a worker that has imported
 #: what a job needs (distributed, torch, captum, zarr, xaiwidgets.runs: 289 MiB measured, of which
 #: torch ~195 MiB) peaks at ~359 MiB during a 128-sample shard of this test. Dask restarts a
-#: worker at 95 % of its limit (332 MiB of 350), so 350 MiB fails; 400 MiB (restart at 380) holds.
+#: worker at 95 % of its limit (332 MiB of 350), so 350 MiB fails; at 400 MiB (restart at 380)
+#: one worker of this test was restarted once; 450 MiB (restart at 427) holds.
 #: Pausing is off (WORKER_ENV): a shard holds no dask data to spill, so a worker paused at 80 %
 #: (320 MiB, under its floor after a few shards) would never resume. docs/runs.md has the numbers.
-MEMORY_LIMIT = "400MiB"
+MEMORY_LIMIT = "450MiB"
 WORKER_ENV = {**ENV, "DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE": "False"}
 MIB = 2**20
 
@@ -479,7 +480,7 @@ def test_a_dataset_larger_than_the_workers_memory_streams_through(tmp_path, clus
     client = cluster.client
     client.wait_for_workers(2, timeout=120)
     ds = Procedural(n=20_000, shape=(3, 64, 64), seed=0)
-    limit = 400 * MIB  # MEMORY_LIMIT
+    limit = 450 * MIB  # MEMORY_LIMIT
     nbytes = len(ds) * int(np.prod(ds.shape)) * 4
     # ~0.98 GB of float32 inputs read, as many bytes of saliency written
     assert 2 * nbytes > 2.5 * limit
