@@ -329,10 +329,11 @@ def _open_or_create(store: Any, *, resume: bool, overwrite: bool, attrs: dict[st
                                  f"{store}; refusing to replace its store")
     root = st.open_store(store, mode="w")
     job_id = st.acquire_lock(root)
+    root.attrs.update(attrs)
+    st.create_layout(root, n, shard_size, described, probe)
     # the weights as tensors (no code): run.load_model(module) puts them back into the user's
     # own architecture; the digest in the fingerprints verifies them
-    root.attrs.update({**attrs, "model": st.write_model(root, model)})
-    st.create_layout(root, n, shard_size, described, probe)
+    root.attrs["model"] = st.write_model(root, model)
     return root, job_id
 
 
