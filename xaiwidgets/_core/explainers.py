@@ -312,6 +312,7 @@ def _check_options(items: list[tuple[Any, Any]], options: Mapping[str, Mapping[s
         if unknown:
             raise ValueError(f"argument '{name}': {named[key]!r} takes no option {unknown}; "
                              f"it takes {sorted(accepted) or 'none'}")
+        # every option so far is a positive count (n_steps)
         out[key] = {k: check_int(v, f"{name}[{key!r}][{k!r}]", low=1) for k, v in kw.items()}
     return out
 
