@@ -8,7 +8,10 @@ figures of issue 23, each a ratio against a baseline measured in the same run:
    single-threaded worker processes. Goal: >= 1.7x on 2 cores.
 2. **The job's cost per sample vs the in-memory path**: the same job on one worker, and
    serially (``client="serial"``), against one ``compare_attributions`` call on the same rows
-   in this process (one torch thread). Goal: <= 1.15x.
+   in this process (one torch thread). Goal: <= 1.15x. Both sides compute with one torch
+   thread, and the run prints it: Dask's nanny starts workers with ``OMP_NUM_THREADS=1``
+   (``distributed.nanny.pre-spawn-environ``), and this process sets ``torch.set_num_threads(1)``
+   (torch's default here would be one thread per core).
 3. **Peak memory at N, 4N, 16N** (``datasets.Procedural``, 3 x 64 x 64 images generated on
    access; Saliency; two workers): the kernel's peak RSS during the job and each worker's
    peak RSS. Each N runs in a fresh child process with a fresh cluster. Goal: flat.
