@@ -8,7 +8,10 @@ figures of issue 23, each a ratio against a baseline measured in the same run:
    single-threaded worker processes. Goal: >= 1.7x on 2 cores.
 2. **The job's cost per sample vs the in-memory path**: the same job on one worker, and
    serially (``client="serial"``), against one ``compare_attributions`` call on the same rows
-   in this process (one torch thread). Goal: <= 1.15x.
+   in this process (one torch thread). Goal: <= 1.15x. Both sides compute with one torch
+   thread, and the run prints it: Dask's nanny starts workers with ``OMP_NUM_THREADS=1``
+   (``distributed.nanny.pre-spawn-environ``), and this process sets ``torch.set_num_threads(1)``
+   (torch's default here would be one thread per core).
 3. **Peak memory at N, 4N, 16N** (``datasets.Procedural``, 3 x 64 x 64 images generated on
    access; Saliency; two workers): the kernel's peak RSS during the job and each worker's
    peak RSS. Each N runs in a fresh child process with a fresh cluster. Goal: flat.
@@ -53,6 +56,12 @@ def _cluster(workers: int):  # type: ignore[no-untyped-def]
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            dashboard_address=":0", scheduler_kwargs={"dashboard": False})
     return cluster, Client(cluster)
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _worker_peak_reset() -> bool:
@@ -163,6 +172,15 @@ def main() -> None:
             for w, (_, client) in clusters.items():
                 _timed_job(model, X[:SHARD], y[:SHARD], f"{tmp}/warm{w}.zarr", client=client,
                            **job)
+            # a fair comparison computes with as many torch threads on both sides: dask's
+            # nanny starts workers with OMP_NUM_THREADS=1 (distributed.nanny.pre-spawn-environ),
+            # so torch uses one thread there, and this process was set to one thread above
+            threads = {w: sorted(set(client.run(_torch_threads).values()))
+                       for w, (_, client) in clusters.items()}
+            print(f"torch threads: this process {torch.get_num_threads()}, workers "
+                  + ", ".join(f"{w}-worker cluster {t}" for w, t in threads.items()))
+            out["threads"] = {"kernel": torch.get_num_threads(),
+                              **{f"workers_{w}": t for w, t in threads.items()}}
             for r in range(ROUNDS):
                 # the in-memory path: the call a shard makes, once over every row
                 start = time.perf_counter()

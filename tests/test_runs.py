@@ -482,3 +482,188 @@ def test_resume_recomputes_shards_with_failing_samples(tmp_path, data, monkeypat
     run = xw.open_run(path)
     assert run.complete and np.isfinite(run.attributions.prob[...]).all()
     np.testing.assert_array_equal(run.attempts, [1, 2, 1])
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_integrated_gradients_n_steps_is_an_option_of_the_call_and_of_the_step(data):
+    from captum.attr import IntegratedGradients
+
+    from xaiwidgets.runs import AttributionStep
+
+    X, _ = data
+    model = make_model()
+    x = torch.from_numpy(X[:4])
+    kw = {"metrics": [], "progress": False, "seed": 0}
+    default = xw.compare_attributions(model, x, methods=["integrated_gradients"], **kw)
+    fifty = xw.compare_attributions(model, x, methods=["integrated_gradients"],
+                                    method_options={"integrated_gradients": {"n_steps": 50}},
+                                    **kw)
+    np.testing.assert_array_equal(default.attributions["Integrated Gradients"],
+                                  fifty.attributions["Integrated Gradients"])
+    # a label keys one entry only: the other Integrated Gradients keeps its 50 steps
+    two = xw.compare_attributions(model, x, methods={"IG 4": "integrated_gradients",
+                                                     "IG": "integrated_gradients"},
+                                  method_options={"IG 4": {"n_steps": 4}}, **kw)
+    pred = model(x).argmax(1)
+    want = IntegratedGradients(model).attribute(x, baselines=torch.zeros_like(x), target=pred,
+                                                n_steps=4).detach().numpy()
+    np.testing.assert_allclose(two.attributions["IG 4"], want, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(two.attributions["IG"],
+                                  default.attributions["Integrated Gradients"])
+    assert not np.allclose(two.attributions["IG 4"], two.attributions["IG"])
+    # a dataset job passes them in the step's options; they enter its config (resume checks it)
+    step = AttributionStep(["integrated_gradients"], [], options={
+        "method_options": {"integrated_gradients": {"n_steps": 4}}})
+    got = step.compute(model, X[:4], None, seed=0)
+    np.testing.assert_array_equal(got.attributions["Integrated Gradients"],
+                                  xw.compare_attributions(
+                                      model, x, methods=["integrated_gradients"],
+                                      method_options={"integrated_gradients": {"n_steps": 4}},
+                                      **kw).attributions["Integrated Gradients"])
+    assert "n_steps" in str(step.config()["options"])
+    # bad options are named
+    with pytest.raises(ValueError, match=r"method_options.*'occlusion' is not a named method"):
+        xw.compare_attributions(model, x, methods=["saliency"],
+                                method_options={"occlusion": {"n_steps": 4}}, **kw)
+    with pytest.raises(ValueError, match=r"'saliency' takes no option \['n_steps'\]"):
+        xw.compare_attributions(model, x, methods=["saliency"],
+                                method_options={"saliency": {"n_steps": 4}}, **kw)
+    with pytest.raises(ValueError, match=r"n_steps.*>= 1"):
+        xw.compare_attributions(model, x, methods=["integrated_gradients"],
+                                method_options={"integrated_gradients": {"n_steps": 0}}, **kw)
+    with pytest.raises(TypeError, match="method_options"):
+        xw.compare_attributions(model, x, methods=["integrated_gradients"],
+                                method_options=[("integrated_gradients", 4)], **kw)
+
+
+# -- what a worker imports ----------------------------------------------------------------
+
+#: modules a worker running attributions, metrics and activations does not need
+NOT_ON_WORKERS = ("xaiwidgets.widgets", "ipywidgets", "anywidget", "pandas", "scipy", "sklearn",
+                  "xaiwidgets.concepts", "xaiwidgets.meme", "xaiwidgets.redescriptions")
+
+
+def test_a_worker_imports_neither_the_widgets_nor_pandas():
+    """A fresh interpreter unpickling a job's task imports ``xaiwidgets.runs.job`` (the task
+    function's module), then runs the steps: none of it may pull in the widgets' stack."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "import xaiwidgets.runs.job\n"
+        "from xaiwidgets.runs.steps import AttributionStep, FeatureStep\n"
+        "from xaiwidgets.examples import MnistCNN\n"
+        f"after_import = [m for m in {NOT_ON_WORKERS!r} if m in sys.modules]\n"
+        "m = MnistCNN().eval()\n"
+        "X = np.random.default_rng(0).normal(size=(2, 1, 28, 28)).astype(np.float32)\n"
+        "r = AttributionStep(['integrated_gradients', 'saliency'], ['deletion_auc', "
+        "'infidelity'], options={'method_options': {'integrated_gradients': "
+        "{'n_steps': 2}}}).compute(m, X, None, 0)\n"
+        "FeatureStep('fc1').compute(m, X, None, 0)\n"
+        f"after_compute = [m for m in {NOT_ON_WORKERS!r} if m in sys.modules]\n"
+        "print(after_import, after_compute, r.metrics['Saliency']['deletion_auc'].shape)\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True, cwd=Path(__file__).parent)
+    assert out.stdout.strip() == "[] [] (2,)", out.stdout + out.stderr
+
+
+def test_the_package_imports_its_names_on_first_use():
+    import ast
+    import subprocess
+    import sys
+
+    # the TYPE_CHECKING imports (for type checkers) and the run-time table name the same homes
+    tree = ast.parse((Path(xw.__file__)).read_text())
+    checked = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom)
+                for a in imp.names:
+                    checked[a.asname or a.name] = ("." * imp.level + (imp.module or ""), a.name)
+    assert checked == xw._HOME
+    assert set(xw.__all__) == set(xw._HOME) | {"__version__"}
+    for name in xw.__all__:  # every public name resolves, and tab completion lists it
+        assert getattr(xw, name) is not None and name in dir(xw)
+    assert xw.ComparisonView.__module__.startswith("xaiwidgets.widgets")
+    assert {"runs", "metrics", "widgets"} <= set(dir(xw))
+    assert xw.metrics.infidelity is xw.infidelity
+    # a plain `import xaiwidgets` imports no method and no widget
+    code = ("import sys, xaiwidgets\n"
+            "print(sorted(m for m in sys.modules if m.startswith('xaiwidgets')), "
+            "'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent)
+    assert out.stdout.strip() == "['xaiwidgets', 'xaiwidgets._version'] False", out.stdout
+
+
+def test_done_shards_is_one_listing_at_ten_thousand_shards(tmp_path):
+    """Resume and ``run.done`` read the markers of 10^4 shards with one store listing and no
+    chunk read (nothing is computed: the layout's marker array alone)."""
+    from zarr.storage import LocalStore, WrapperStore
+
+    class Counting(WrapperStore):
+        def __init__(self, store):
+            super().__init__(store)
+            self.gets: list[str] = []
+            self.listings: list[str] = []
+
+        async def get(self, key, prototype, byte_range=None):
+            self.gets.append(key)
+            return await self._store.get(key, prototype, byte_range)
+
+        def list_prefix(self, prefix):
+            self.listings.append(prefix)
+            return self._store.list_prefix(prefix)
+
+    n = 10_000
+    root = zarr.open_group(tmp_path / "m.zarr", mode="w")
+    root.create_array("_progress", shape=(n,), dtype="uint8", chunks=(1,), fill_value=0,
+                      config={"write_empty_chunks": False})
+    done = np.random.default_rng(0).random(n) < 0.3
+    for k in np.flatnonzero(done)[:500]:  # a sample of markers, and one shard redone
+        root["_progress"][k:k + 1] = 1
+    root["_progress"][7:8] = 1
+    root["_progress"][7:8] = 0  # what a task does to a shard it recomputes
+    want = np.zeros(n, dtype=bool)
+    want[np.flatnonzero(done)[:500]] = True
+    want[7] = False
+    store = Counting(LocalStore(tmp_path / "m.zarr", read_only=True))
+    opened = zarr.open_group(store, mode="r")
+    progress = opened["_progress"]  # its metadata read here, not counted below
+    assert progress.shape == (n,)
+    store.gets.clear()
+    got = st.done_shards(opened)
+    np.testing.assert_array_equal(got, want)
+    # one listing; no chunk read (the array's metadata, zarr.json, is read when it is opened)
+    assert store.listings == ["_progress/"]
+    assert [k for k in store.gets if not k.endswith("zarr.json")] == []
+
+
+def test_a_run_stores_the_weights_and_loads_them_into_the_users_architecture(reference):
+    run = xw.open_run(reference)
+    record = run.attrs["model"]
+    assert record["key"] == st.MODEL_KEY and record["class"].endswith("MnistCNN")
+    fresh = make_model(seed=5)  # another initialisation of the same architecture
+    assert model_digest(fresh) != run.fingerprints["model"]
+    assert run.load_model(fresh) is fresh
+    assert model_digest(fresh) == run.fingerprints["model"] == model_digest(make_model())
+    # another architecture is refused, naming the argument
+    with pytest.raises(ValueError, match="argument 'module': its architecture"):
+        run.load_model(nn.Linear(3, 2))
+    with pytest.raises(TypeError, match="argument 'module'"):
+        run.load_model("MnistCNN")
+
+
+def test_a_changed_model_file_is_refused_before_loading(tmp_path, data):
+    X, y = data
+    path = tmp_path / "m.zarr"
+    xw.explain_dataset(make_model(), X[:S], path, y=y[:S], client="serial", **JOB)
+    root = zarr.open_group(path, mode="r+")
+    body = root[st.MODEL_KEY][:]
+    body[-10] ^= 0xFF
+    root[st.MODEL_KEY][:] = body
+    with pytest.raises(ValueError, match="does not match its recorded sha256"):
+        xw.open_run(path).load_model(make_model(seed=5))

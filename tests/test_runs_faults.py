@@ -2,11 +2,12 @@
 larger than the workers' memory, on real processes.
 
 The cluster is a scheduler and two workers started as separate processes with the ``dask`` CLI
-(``python -m distributed.cli.dask_scheduler`` / ``dask_worker``: one thread each, a 700 MiB memory
-limit, no dashboard, the scheduler on a free port found through its scheduler file), each in its
-own process group, killed whole at the end of the module. The workers run under their nannies,
-so a worker killed with SIGKILL is restarted by its nanny (under a new address and pid). One
-test needs a scheduler setting (``allowed-failures=0``) and starts a ``LocalCluster`` of its own.
+(``python -m distributed.cli.dask_scheduler`` / ``dask_worker``: one thread each, a 450 MiB memory
+limit without pausing, no dashboard, the scheduler on a free port found through its scheduler
+file), each in its own process group, killed whole at the end of the module. The workers run
+under their nannies, so a worker killed with SIGKILL is restarted by its nanny (under a new
+address and pid). One test needs a scheduler setting (``allowed-failures=0``) and starts a
+``LocalCluster`` of its own.
 
 The kernel is killed for real too: the job runs in a ``python -c`` subprocess with its own
 ``LocalCluster``, is SIGKILLed after some shards are complete, and the test process resumes it.
@@ -50,11 +51,16 @@ from xaiwidgets.runs.job import SLEEP_ENV  # noqa: E402
 REPO = Path(xw.__file__).resolve().parents[1]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1",
        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
-#: Per worker. The issue's 350 MiB cannot hold a torch worker: dask's nanny measures the
-#: process's RSS, and importing distributed + torch + captum + zarr alone takes ~280 MiB (the
-#: worker pauses at 80 % of its limit), xaiwidgets with its dependencies ~400 MiB. So the
-#: limit is that ~400 MiB baseline plus ~300 MiB of working memory.
-MEMORY_LIMIT = "700MiB"
+#: Per worker: the lowest limit that works. The issue asks for 350 MiB, which a torch worker
+#: cannot meet: dask's nanny measures the worker process's RSS, and a worker that has imported
+#: what a job needs (distributed, torch, captum, zarr, xaiwidgets.runs: 289 MiB measured, of which
+#: torch ~195 MiB) peaks at ~359 MiB during a 128-sample shard of this test. Dask restarts a
+#: worker at 95 % of its limit (332 MiB of 350), so 350 MiB fails; at 400 MiB (restart at 380)
+#: one worker of this test was restarted once; 450 MiB (restart at 427) holds.
+#: Pausing is off (WORKER_ENV): a shard holds no dask data to spill, so a worker paused at 80 %
+#: (320 MiB, under its floor after a few shards) would never resume. docs/runs.md has the numbers.
+MEMORY_LIMIT = "450MiB"
+WORKER_ENV = {**ENV, "DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE": "False"}
 MIB = 2**20
 
 N, S = 48, 8  # 6 shards
@@ -83,11 +89,11 @@ class CliCluster:
     logs: Path
 
 
-def _start(args: list[str], log: Path, cwd: Path) -> subprocess.Popen:
+def _start(args: list[str], log: Path, cwd: Path, env: dict[str, str] = ENV) -> subprocess.Popen:
     with open(log, "wb") as out:
         # a process group of its own: the nanny's worker process shares it, so one killpg
         # takes down both
-        return subprocess.Popen([sys.executable, "-m", *args], env=ENV, cwd=cwd, stdout=out,
+        return subprocess.Popen([sys.executable, "-m", *args], env=env, cwd=cwd, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -130,7 +136,7 @@ def cluster(tmp_path_factory) -> Iterator[CliCluster]:
                                  "--local-directory", str(home / f"w{i}"),
                                  # orphans end themselves if the scheduler is gone
                                  "--death-timeout", "60"],
-                                home / f"worker{i}.log", home))
+                                home / f"worker{i}.log", home, WORKER_ENV))
         client = distributed.Client(scheduler_file=str(scheduler_file), timeout="60s")
         client.wait_for_workers(2, timeout=120)
         # this module's functions travel by value: workers cannot import a test file
@@ -474,7 +480,7 @@ def test_a_dataset_larger_than_the_workers_memory_streams_through(tmp_path, clus
     client = cluster.client
     client.wait_for_workers(2, timeout=120)
     ds = Procedural(n=20_000, shape=(3, 64, 64), seed=0)
-    limit = 700 * MIB  # MEMORY_LIMIT
+    limit = 450 * MIB  # MEMORY_LIMIT
     nbytes = len(ds) * int(np.prod(ds.shape)) * 4
     # ~0.98 GB of float32 inputs read, as many bytes of saliency written
     assert 2 * nbytes > 2.5 * limit

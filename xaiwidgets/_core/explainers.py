@@ -35,9 +35,10 @@ from captum.attr import (
 from torch import nn
 
 from .task import Task
-from .validation import describe
+from .validation import check_int, describe
 
-__all__ = ["LAYER_METHODS", "METHODS", "Method", "check_explained_targets", "resolve_methods"]
+__all__ = ["LAYER_METHODS", "METHODS", "METHOD_OPTIONS", "Method", "check_explained_targets",
+           "resolve_methods"]
 
 Explain = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -91,9 +92,15 @@ def _occlusion_window(x: torch.Tensor, kind: str) -> tuple[tuple[int, ...], tupl
     return (1,), (1,)
 
 
-def _integrated_gradients(model: nn.Module, kind: str) -> Explain:
+#: name -> the options a named method takes (``method_options=``), with their defaults.
+#: Integrated Gradients' ``n_steps``: points of its path integral (Captum's Gauss-Legendre rule);
+#: its cost is proportional to them, and fewer steps approximate the integral less closely.
+METHOD_OPTIONS: dict[str, dict[str, Any]] = {"integrated_gradients": {"n_steps": 50}}
+
+
+def _integrated_gradients(model: nn.Module, kind: str, n_steps: int = 50) -> Explain:
     ig = IntegratedGradients(model)
-    return lambda x, t: ig.attribute(x, baselines=torch.zeros_like(x), target=t, n_steps=50,
+    return lambda x, t: ig.attribute(x, baselines=torch.zeros_like(x), target=t, n_steps=n_steps,
                                      internal_batch_size=max(1, x.shape[0]) * 10)
 
 
@@ -145,7 +152,7 @@ def _feature_ablation(model: nn.Module, kind: str) -> Explain:
 
 
 #: name -> (label, factory(model, kind) -> explain); defaults: docs/methods/attributions.md.
-METHODS: dict[str, tuple[str, Callable[[nn.Module, str], Explain]]] = {
+METHODS: dict[str, tuple[str, Callable[..., Explain]]] = {
     "integrated_gradients": ("Integrated Gradients", _integrated_gradients),
     "saliency": ("Saliency", _saliency),
     "occlusion": ("Occlusion", _occlusion),
@@ -160,12 +167,14 @@ METHODS: dict[str, tuple[str, Callable[[nn.Module, str], Explain]]] = {
 # -- token ids explained at an embedding layer ------------------------------------------------
 # Attributions are (N, T, E) at the layer (occlusion / feature ablation: (N, T) on the ids);
 # the baseline is the sequence of ``baseline_id`` tokens (e.g. the pad id).
-LayerExplain = Callable[[nn.Module, nn.Module, int], Explain]
+LayerExplain = Callable[..., Explain]
 
 
-def _layer_integrated_gradients(model: nn.Module, layer: nn.Module, base: int) -> Explain:
+def _layer_integrated_gradients(model: nn.Module, layer: nn.Module, base: int,
+                                n_steps: int = 50) -> Explain:
     lig = LayerIntegratedGradients(model, layer)
-    return lambda x, t: lig.attribute(x, baselines=torch.full_like(x, base), target=t, n_steps=50,
+    return lambda x, t: lig.attribute(x, baselines=torch.full_like(x, base), target=t,
+                                      n_steps=n_steps,
                                       internal_batch_size=max(1, x.shape[0]) * 10)
 
 
@@ -276,6 +285,38 @@ def _label_of(obj: Any) -> str:
     return str(getattr(obj, "label", None) or type(obj).__name__)
 
 
+def _check_options(items: list[tuple[Any, Any]], options: Mapping[str, Mapping[str, Any]] | None,
+                   name: str) -> dict[str, dict[str, Any]]:
+    """``{label or method name: {option: value}}`` checked against the named methods given."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"argument '{name}': expected a dict of method name or label -> dict of "
+                        f"options, e.g. {{'integrated_gradients': {{'n_steps': 16}}}}, got "
+                        f"{describe(options)}")
+    named = {}  # key (label or name) -> method name, for named entries
+    for label, m in items:
+        if isinstance(m, str):
+            named[m] = m
+            named[label or METHODS.get(m, (m,))[0]] = m
+    out: dict[str, dict[str, Any]] = {}
+    for key, kw in options.items():
+        if key not in named:
+            raise ValueError(f"argument '{name}': {key!r} is not a named method of this call; "
+                             f"expected one of {sorted(named)}")
+        accepted = METHOD_OPTIONS.get(named[key], {})
+        if not isinstance(kw, Mapping):
+            raise TypeError(f"argument '{name}': the options of {key!r} must be a dict, got "
+                            f"{describe(kw)}")
+        unknown = sorted(set(kw) - set(accepted))
+        if unknown:
+            raise ValueError(f"argument '{name}': {named[key]!r} takes no option {unknown}; "
+                             f"it takes {sorted(accepted) or 'none'}")
+        # every option so far is a positive count (n_steps)
+        out[key] = {k: check_int(v, f"{name}[{key!r}][{k!r}]", low=1) for k, v in kw.items()}
+    return out
+
+
 def resolve_methods(
     model: nn.Module,
     methods: Sequence[Any] | Mapping[str, Any],
@@ -285,12 +326,15 @@ def resolve_methods(
     task: Task | None = None,
     layer: nn.Module | None = None,
     baseline_id: int = 0,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    options_name: str = "method_options",
 ) -> list[Method]:
     """Turn names, Captum-style explainers or ``{label: name_or_explainer}`` into Methods.
 
     Named methods explain ``task.for_attribution(model)``, so ``target`` is a class index for
     every classifier. With ``layer`` (token-id inputs), names map to :data:`LAYER_METHODS` at
-    that layer."""
+    that layer. ``options`` sets a named method's options (:data:`METHOD_OPTIONS`), keyed by its
+    display label (that entry only) or by its method name (every entry of that name)."""
     task = task or Task("multiclass", 2)
     if methods is None or isinstance(methods, (str, bytes)) or not isinstance(
             methods, (Sequence, Mapping)):
@@ -300,6 +344,7 @@ def resolve_methods(
     if not items:
         raise ValueError(f"argument '{name}': expected at least one method, got none. Known "
                          f"names: {sorted(METHODS)}")
+    opts = _check_options(items, options, options_name)
     forward = task.for_attribution(model)
     resolved: list[Method] = []
     for label, m in items:
@@ -311,13 +356,14 @@ def resolve_methods(
                                  f"{sorted(METHODS)} or an object with "
                                  "attribute(inputs, target=...)")
             default_label, factory = METHODS[m]
+            kw = opts.get(label or default_label, opts.get(m, {}))
             if layer is not None:
                 if m not in LAYER_METHODS:
                     raise ValueError(f"argument '{name}': {m!r} has no layer variant for token-id "
                                      f"inputs; expected one of {sorted(LAYER_METHODS)}")
-                explain = LAYER_METHODS[m](forward, layer, baseline_id)
+                explain = LAYER_METHODS[m](forward, layer, baseline_id, **kw)
             else:
-                explain = factory(forward, kind)
+                explain = factory(forward, kind, **kw)
             resolved.append(Method(name=m, label=label or default_label, explain=explain,
                                    expansion=EXPANSION.get(m, 1)))
         elif isinstance(m, type):

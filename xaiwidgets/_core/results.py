@@ -49,12 +49,29 @@ R = TypeVar("R", bound="Result")
 
 _REGISTRY: dict[str, type[Result]] = {}
 
+#: the modules defining result types: imported when a saved result names a type not yet
+#: registered (``import xaiwidgets`` imports its names on first use)
+_RESULT_MODULES = ("xaiwidgets.attributions.compare", "xaiwidgets.concepts", "xaiwidgets.masks",
+                   "xaiwidgets.meme", "xaiwidgets.redescriptions", "xaiwidgets.senn",
+                   "xaiwidgets.runs.steps")
+
+
+def _result_type(name: Any) -> type[Result] | None:
+    """The registered result type called ``name``, importing the result modules if needed."""
+    if str(name) not in _REGISTRY:
+        import importlib
+
+        for module in _RESULT_MODULES:
+            importlib.import_module(module)
+    return _REGISTRY.get(str(name))
+
 # A separator that no method, metric or field name contains: nested names in the flat layout.
 SEP = "/"
 
 
 def result_types() -> dict[str, type[Result]]:
     """Every result type by its registered name (what a saved result records)."""
+    _result_type(None)  # every module imported
     return dict(_REGISTRY)
 
 
@@ -200,7 +217,7 @@ class Result:
     def from_parts(cls, metadata: Mapping[str, Any], arrays: Mapping[str, Any]) -> Result:
         """Rebuild a result from :meth:`metadata` and :meth:`arrays` (arrays may be lazy)."""
         name = metadata.get("type")
-        rtype = _REGISTRY.get(str(name))
+        rtype = _result_type(name)
         if rtype is None:
             raise ValueError(f"unknown result type {name!r}; known: {sorted(_REGISTRY)}")
         if cls is not Result and not issubclass(rtype, cls):
@@ -412,7 +429,7 @@ def _value(desc: Mapping[str, Any], arrays: Mapping[str, Any]) -> Any:
             raise ValueError(f"saved result is missing array {name!r}")
         return arrays[name]
     if "result" in desc:
-        rtype = _REGISTRY.get(desc["result"])
+        rtype = _result_type(desc["result"])
         if rtype is None:
             raise ValueError(f"unknown result type {desc['result']!r}")
         return _build(rtype, desc["fields"], arrays)

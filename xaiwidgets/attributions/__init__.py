@@ -2,7 +2,7 @@
 :func:`compare_attributions`, which runs them (and any Captum-style explainer) on the same
 inputs and scores them with :mod:`xaiwidgets.metrics`."""
 
-from .._core.explainers import LAYER_METHODS, METHODS, Method, resolve_methods
+from .._core.explainers import LAYER_METHODS, METHOD_OPTIONS, METHODS, Method, resolve_methods
 from .compare import (
     DEFAULT_METHODS,
     METRICS,
@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_METHODS",
     "LAYER_METHODS",
     "METHODS",
+    "METHOD_OPTIONS",
     "METRICS",
     "AttributionResult",
     "Method",

@@ -310,6 +310,7 @@ def compare_attributions(
     target: Any = None,
     methods: Sequence[Any] | Mapping[str, Any] = DEFAULT_METHODS,
     *,
+    method_options: Mapping[str, Mapping[str, Any]] | None = None,
     metrics: Sequence[str] = ("deletion_auc", "insertion_auc", "infidelity", "sensitivity"),
     metric_samples: int = 32,
     sensitivity_samples: int = 8,
@@ -342,6 +343,12 @@ def compare_attributions(
         Names from :data:`xaiwidgets.attributions.METHODS` and/or objects with Captum's
         ``attribute(inputs, target=...)`` (an instance, e.g. ``IntegratedGradients(model)``);
         a dict gives them display labels.
+    method_options : dict, optional
+        Options of named methods, keyed by method name (every entry of that name) or by display
+        label (that entry only): ``{"integrated_gradients": {"n_steps": 16}}``. Integrated
+        Gradients takes ``n_steps`` (default 50), the points of its path integral: its cost
+        grows linearly with them, and fewer points approximate the integral less closely (see
+        :data:`xaiwidgets.attributions.METHOD_OPTIONS`).
     metrics : sequence of str
         Any of ``deletion_auc``, ``insertion_auc``, ``infidelity``, ``sensitivity`` (``[]`` for
         none); seconds per explanation are always measured.
@@ -446,7 +453,8 @@ def compare_attributions(
             raise TypeError(f"argument 'y': a regression's true values must be numbers, got "
                             f"dtype {truth.dtype}")
     resolved = resolve_methods(model, methods, kind, task=t, layer=layer_module,
-                               baseline_id=int(baseline) if layer_module is not None else 0)
+                               baseline_id=int(baseline) if layer_module is not None else 0,
+                               options=method_options)
     check_explained_targets(resolved, target_t, pred)
 
     attributions: dict[str, np.ndarray] = {}

@@ -41,13 +41,19 @@ from .result import ConceptTreeResult, layer_accuracy
 __all__ = ["ConceptTree", "ConceptTreeReport", "ConceptTreeResult", "NodeStatistics"]
 
 # Computation never imports widgets: the chart of a report is drawn by
-# xaiwidgets.widgets._charts.InterventionChart, which registers itself here on import (the
-# package imports its widgets) so that the names deprecated this release keep working.
+# xaiwidgets.widgets._charts.InterventionChart, which registers itself here on import (_views
+# imports it when first needed) so that the names deprecated this release keep working.
 _VIEWS: dict[str, Any] = {}
 
 
+def _views() -> dict[str, Any]:
+    if not _VIEWS:  # the widgets register here when imported (import xaiwidgets is lazy)
+        import xaiwidgets.widgets._charts  # noqa: F401
+    return _VIEWS
+
+
 def __getattr__(name: str) -> Any:
-    if name in _VIEWS:  # InterventionChart moved to the views this release
+    if name in _views():  # InterventionChart moved to the views this release
         warnings.warn(f"xaiwidgets.concepts.tree.{name} is deprecated and will be removed in "
                       f"the next release; use xaiwidgets.{name}", FutureWarning, stacklevel=2)
         return _VIEWS[name]
@@ -156,7 +162,7 @@ class ConceptTreeReport(Result):
         warnings.warn("ConceptTreeReport.intervention_chart() is deprecated and will be removed "
                       "in the next release; use xaiwidgets.InterventionChart(report, ...)",
                       FutureWarning, stacklevel=2)
-        return _VIEWS["InterventionChart"](self, title=title, budget=budget, width=width,
+        return _views()["InterventionChart"](self, title=title, budget=budget, width=width,
                                            height=height)
 
     def summary(self) -> dict[str, Any]:

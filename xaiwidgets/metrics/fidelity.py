@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from .._core.labels import check_concepts
 from .._core.validation import check_class_labels, match_labels
@@ -58,6 +57,9 @@ def concept_accuracy(
     balanced : bool, default=False
         Mean per-value recall instead of accuracy: fairer for concepts with rare values.
     """
+    # here: a dataset job's workers import this module (through the metric registry), not sklearn
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+
     true, pred = _pair(true, pred)
     out = {}
     for k, v in true.items():

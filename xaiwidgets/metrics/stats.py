@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .._core.validation import check_int, check_number
 
@@ -33,6 +32,8 @@ def bootstrap_interval(values: np.ndarray, *, level: float = 0.95, n_resamples: 
         return float("nan"), float("nan")
     if np.all(v == v[0]):
         return float(v[0]), float(v[0])
+    from scipy import stats  # here: a dataset job's workers import this module, not scipy
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = stats.bootstrap((v,), np.mean, n_resamples=n_resamples, confidence_level=level,
@@ -47,6 +48,8 @@ def _paired_p(a: np.ndarray, b: np.ndarray, higher: bool) -> tuple[float, int]:
     n = int(both.sum())
     if n < 2 or np.all(d == 0):
         return 1.0, n
+    from scipy import stats
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (RuntimeWarning, UserWarning))
         p = stats.wilcoxon(d, alternative="greater", zero_method="wilcox").pvalue

@@ -282,7 +282,7 @@ def _build_steps(methods: Any, metrics: Any, target: Any, features: Any, steps: 
 
 def _open_or_create(store: Any, *, resume: bool, overwrite: bool, attrs: dict[str, Any],
                     described: Mapping[str, Any], probe: Mapping[str, Result], n: int,
-                    shard_size: int) -> tuple[Any, str]:
+                    shard_size: int, model: nn.Module) -> tuple[Any, str]:
     """The root group, locked for this job: created (or rebuilt with ``overwrite``), or
     resumed after the fingerprints were compared."""
     existing = None
@@ -331,6 +331,9 @@ def _open_or_create(store: Any, *, resume: bool, overwrite: bool, attrs: dict[st
     job_id = st.acquire_lock(root)
     root.attrs.update(attrs)
     st.create_layout(root, n, shard_size, described, probe)
+    # the weights as tensors (no code): run.load_model(module) puts them back into the user's
+    # own architecture; the digest in the fingerprints verifies them
+    root.attrs["model"] = st.write_model(root, model)
     return root, job_id
 
 
@@ -454,7 +457,7 @@ def explain_dataset(
     }
     root, job_id = _open_or_create(store, resume=resume, overwrite=overwrite, attrs=attrs,
                                    described=described, probe=probe, n=n,
-                                   shard_size=shard_size)
+                                   shard_size=shard_size, model=model)
     report = JobReport(store=str(store), n_samples=n, n_shards=n_shards)
     stop = threading.Event()
 

@@ -93,6 +93,41 @@ class Run:
     def fingerprints(self) -> Mapping[str, Any]:
         return self.attrs["fingerprints"]
 
+    def load_model(self, module: Any) -> Any:
+        """Load the run's stored weights into ``module``, an instance of the model's own
+        architecture, and return it.
+
+        The run stores the model as its ``state_dict`` only (tensors, read with
+        ``weights_only=True``: no code is unpickled). The file's sha256 is checked before
+        loading, and the loaded weights' digest must equal the run's model fingerprint.
+
+        Parameters
+        ----------
+        module : nn.Module
+            A model of the same architecture (e.g. ``MnistCNN()``); its parameters and buffers
+            are replaced in place.
+        """
+        from torch import nn
+
+        from .._core.persist import model_digest
+
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"argument 'module': expected an nn.Module of the run's "
+                            f"architecture, got {type(module).__name__}")
+        record = self.attrs.get("model")
+        if record is None:
+            raise ValueError("this run stores no model (written by an earlier xaiwidgets)")
+        state = st.read_model_state(self._root, record)
+        try:
+            module.load_state_dict(state)
+        except RuntimeError as err:
+            raise ValueError(f"argument 'module': its architecture does not take the run's "
+                             f"weights (stored from a {record.get('class')}): {err}") from None
+        if model_digest(module) != self.fingerprints["model"]:
+            raise ValueError("argument 'module': the loaded weights' digest differs from the "
+                             "run's model fingerprint")
+        return module
+
     def summary(self, step: str = "attributions", *, level: float = 0.95, alpha: float = 0.05,
                 seed: int = 0) -> MetricSummary:
         """Metric means with bootstrap intervals and paired tests between methods, over every

@@ -135,7 +135,9 @@ def create_layout(root: Any, n: int, shard_size: int, described: Mapping[str, An
                 arr = root.create_array(f"{step}/{name}", shape=a.shape, dtype=dtype,
                                         chunks=a.shape or None, fill_value=_fill(dtype))
                 arr[...] = a
-    root.create_array("_progress", shape=(n_shards,), dtype="uint8", chunks=(1,), fill_value=0)
+    # no empty chunks: a marker's chunk exists exactly when its shard is complete (done_shards)
+    root.create_array("_progress", shape=(n_shards,), dtype="uint8", chunks=(1,), fill_value=0,
+                      config={"write_empty_chunks": False})
     root.create_array("_attempts", shape=(n_shards,), dtype="int32", chunks=(1,), fill_value=0)
     # created here, so that tasks recording errors never write its metadata concurrently
     root.create_group("_errors")
@@ -161,10 +163,78 @@ def check_layout(root: Any, described: Mapping[str, Any], shard_size: int) -> No
             raise ValueError(f"store array {key} must have one chunk per shard")
 
 
+# -- the model's weights --------------------------------------------------------------------
+
+#: The model's state_dict, as torch.save writes it (tensors only), held in this one-chunk uint8
+#: array of the run (a Zarr array, so the hierarchy stays plain Zarr); the root attribute
+#: "model" records the bytes' sha256 and the model's class name.
+MODEL_KEY = "_model/state_dict"
+
+
+def write_model(root: Any, model: Any) -> dict[str, Any]:
+    """Store the model's weights (tensors, no code) and return what the root attributes record
+    of them: the array's name, the bytes' sha256, the class name (for messages)."""
+    import io
+
+    import torch
+
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    body = np.frombuffer(buf.getvalue(), dtype=np.uint8)
+    arr = root.create_array(MODEL_KEY, shape=body.shape, dtype="uint8",
+                            chunks=(max(1, len(body)),), fill_value=0, overwrite=True)
+    arr[:] = body
+    return {"key": MODEL_KEY, "sha256": hashlib.sha256(body.tobytes()).hexdigest(),
+            "class": f"{type(model).__module__}.{type(model).__qualname__}"}
+
+
+def read_model_state(root: Any, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored state_dict, after checking its sha256; loaded with ``weights_only=True``, so
+    nothing but tensors and plain containers is ever unpickled."""
+    import io
+
+    import torch
+
+    if record["key"] not in root:
+        raise FileNotFoundError(f"the run has no stored model at {record['key']!r}")
+    body = np.asarray(root[record["key"]][:], dtype=np.uint8).tobytes()
+    if hashlib.sha256(body).hexdigest() != record["sha256"]:
+        raise ValueError(f"the run's stored model {record['key']!r} does not match its "
+                         "recorded sha256: it was changed or truncated")
+    state = torch.load(io.BytesIO(body), weights_only=True, map_location="cpu")
+    if not isinstance(state, dict):
+        raise ValueError(f"the run's stored model holds a {type(state).__name__}, not a "
+                         "state_dict")
+    return state
+
+
 # -- per-shard keys ------------------------------------------------------------------------
 
 def done_shards(root: Any) -> np.ndarray:
-    return np.asarray(root["_progress"][:]).astype(bool)
+    """Which shards are complete, from one listing of the ``_progress`` chunk keys (one store
+    request, not one read per shard: a remote store with 10^4 shards answers in one call).
+
+    A marker chunk is stored only when its shard is complete: its value 1 is written last by the
+    task, and writing the fill value 0 (a shard to redo) removes the chunk, since ``_progress``
+    never stores empty chunks."""
+    from zarr.core.sync import sync
+
+    progress = root["_progress"]
+    n = int(progress.shape[0])
+    if progress.config.write_empty_chunks:  # a store made under another zarr config: read it
+        return np.asarray(progress[:]).astype(bool)
+    path = progress.store_path.path
+    keys = {f"{path}/{progress.metadata.encode_chunk_key((k,))}": k for k in range(n)}
+
+    async def listing() -> list[str]:
+        return [key async for key in progress.store_path.store.list_prefix(f"{path}/")]
+
+    done = np.zeros(n, dtype=bool)
+    for key in sync(listing()):
+        if key in keys:
+            done[keys[key]] = True
+    return done
 
 
 def attempts(root: Any) -> np.ndarray:
