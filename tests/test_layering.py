@@ -34,6 +34,11 @@ ALLOWED: dict[str, set[str]] = {
     "widgets": BASE | {"metrics", "datasets", "runs"} | METHODS,
 }
 
+#: (file, unit) imports that break the layering on purpose, each a name deprecated this release
+#: that keeps working until the next one (then the import and this entry go): the report's
+#: chart moved from concepts to the views, and its old names import the views when first used.
+DEPRECATED_SHIMS = {("concepts/tree.py", "widgets")}
+
 Edges = dict[str, dict[str, list[str]]]
 
 
@@ -70,7 +75,7 @@ def import_edges(root: Path = PACKAGE) -> Edges:
                 targets = [_unit(a.name.split(".")) for a in node.names
                            if a.name.split(".")[0] == name]
             for t in targets:
-                if t != src:
+                if t != src and (str(rel), t) not in DEPRECATED_SHIMS:
                     edges[src][t].append(f"{rel}:{node.lineno}")
     return edges
 
@@ -133,6 +138,12 @@ def test_package_imports_follow_the_layering(edges):
 
 def test_package_has_no_import_cycle(edges):
     assert find_cycle(edges) is None
+
+
+def test_each_deprecated_shim_still_exists():
+    """An exception above is listed only while its import is there."""
+    for rel, unit in DEPRECATED_SHIMS:
+        assert f"xaiwidgets.{unit}" in (PACKAGE / rel).read_text(), (rel, unit)
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
