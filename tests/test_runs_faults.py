@@ -2,7 +2,7 @@
 larger than the workers' memory, on real processes.
 
 The cluster is a scheduler and two workers started as separate processes with the ``dask`` CLI
-(``python -m distributed.cli.dask_scheduler`` / ``dask_worker``: one thread each, a 450 MiB memory
+(``python -m distributed.cli.dask_scheduler`` / ``dask_worker``: one thread each, a 600 MiB memory
 limit without pausing, no dashboard, the scheduler on a free port found through its scheduler
 file), each in its own process group, killed whole at the end of the module. The workers run
 under their nannies, so a worker killed with SIGKILL is restarted by its nanny (under a new
@@ -56,10 +56,12 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1",
 #: what a job needs (distributed, torch, captum, zarr, xaiwidgets.runs: 289 MiB measured, of which
 #: torch ~195 MiB) peaks at ~359 MiB during a 128-sample shard of this test. Dask restarts a
 #: worker at 95 % of its limit (332 MiB of 350), so 350 MiB fails; at 400 MiB (restart at 380)
-#: one worker of this test was restarted once; 450 MiB (restart at 427) holds.
+#: one worker of this test was restarted once; 450 MiB (restart at 427) held on an idle machine,
+#: but in a full CI run (two xdist workers beside the cluster) both workers passed 427 MiB of
+#: RSS and were restarted: 600 MiB leaves that headroom, and the dataset is still 1.6x it.
 #: Pausing is off (WORKER_ENV): a shard holds no dask data to spill, so a worker paused at 80 %
 #: (320 MiB, under its floor after a few shards) would never resume. docs/runs.md has the numbers.
-MEMORY_LIMIT = "450MiB"
+MEMORY_LIMIT = "600MiB"
 WORKER_ENV = {**ENV, "DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE": "False"}
 MIB = 2**20
 
@@ -215,8 +217,12 @@ def in_flight(path) -> int:
 
 # -- 2. a worker killed mid-job ------------------------------------------------------------
 
-def test_a_worker_killed_mid_job_costs_only_its_shard(tmp_path, data, reference, cluster,
-                                                      monkeypatch):
+def test_workers_killed_mid_job_cost_only_their_shards(tmp_path, data, reference, cluster,
+                                                       monkeypatch):
+    """SIGKILL of BOTH workers, each inside a shard: the nannies restart them, the two shards
+    are retried, nothing else is lost. Every value the shards share (model bytes, source,
+    steps) died with the workers too: it must be recomputable (a task), not scattered data,
+    which has no lineage and would cancel every shard left."""
     X, y, _ = data
     client = cluster.client
     client.wait_for_workers(2, timeout=120)
@@ -238,24 +244,24 @@ def test_a_worker_killed_mid_job_costs_only_its_shard(tmp_path, data, reference,
     # the killed worker certainly dies with a shard in its hands
     wait_until(lambda: progress(path)[0].sum() >= 2 and in_flight(path) == 2,
                "two markers with both workers inside a shard")
-    victim_address, victim = sorted(before.items())[0]
-    os.kill(victim, signal.SIGKILL)
+    for pid in before.values():
+        os.kill(pid, signal.SIGKILL)
     thread.join(timeout=300)
     assert not thread.is_alive(), "the job did not end after a worker was killed"
     assert "error" not in out, out.get("error")
     report = out["report"]
     assert (report.done, report.failed, report.skipped) == (N_SHARDS, 0, 0)
-    assert report.retried >= 1 and report.complete
+    assert report.retried >= 2 and report.complete
     assert report.computed == N_SHARDS + report.retried
     tries = st.attempts(zarr.open_group(path, mode="r"))
     assert tries.sum() == report.computed and (tries >= 1).all()
     assert_same_store(reference, path)
-    # the nanny restarted the killed worker: a new process under a new address
+    # the nannies restarted both: new processes under new addresses
     client.wait_for_workers(2, timeout=120)
     after = worker_pids(client)
-    assert not psutil.pid_exists(victim) or psutil.Process(victim).status() == "zombie"
-    assert victim_address not in after and victim not in after.values()
-    assert set(after.values()) & set(before.values()) == set(before.values()) - {victim}
+    for victim in before.values():
+        assert not psutil.pid_exists(victim) or psutil.Process(victim).status() == "zombie"
+    assert not set(after) & set(before) and not set(after.values()) & set(before.values())
 
 
 @pytest.mark.slow
@@ -480,7 +486,7 @@ def test_a_dataset_larger_than_the_workers_memory_streams_through(tmp_path, clus
     client = cluster.client
     client.wait_for_workers(2, timeout=120)
     ds = Procedural(n=20_000, shape=(3, 64, 64), seed=0)
-    limit = 450 * MIB  # MEMORY_LIMIT
+    limit = 600 * MIB  # MEMORY_LIMIT
     nbytes = len(ds) * int(np.prod(ds.shape)) * 4
     # ~0.98 GB of float32 inputs read, as many bytes of saliency written
     assert 2 * nbytes > 2.5 * limit

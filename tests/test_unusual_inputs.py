@@ -266,7 +266,8 @@ def test_widget_options_are_strict(cnn, images):
         ComparisonView.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
                                          progress=False, view={"opacty": 0.2})
     with pytest.raises(TypeError, match=r"unknown option 'colourmap' \(did you mean "
-                                        r"'colormap'\?\); the keywords are \['metrics'"):
+                                        r"'colormap'\?\); the keywords are "
+                                        r"\['method_options', 'metrics'"):
         ComparisonView.from_model(cnn, images[:2], methods=["saliency"], metrics=[],
                                          progress=False, colourmap="viridis")
 

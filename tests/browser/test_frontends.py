@@ -178,13 +178,17 @@ def _exercise_widgets(page: Page, server: Server, wire: MessageLog, name: str) -
     assert sent >= 1 and received >= 1, (f"{name}: no fetch round trip on the wire", wire)
     assert wire.count("xai-fetched")[1] >= 1, wire
 
-    # kernel fetch 2: a tree node's thumbnails beyond the one embedded per node
-    assert tree.locator("canvas.xai-thumb").count() < 8
-    tree.locator("svg.xai-tree g.xai-node[data-node='0'] rect.xai-box").click()
+    # the tree opens on the root's thumbnails, all embedded (no empty tiles); kernel fetch 2:
+    # a child node's thumbnails beyond the one embedded per node
     _wait_count(page, f"{READY} canvas.xai-thumb", 8, 30, server)
+    assert tree.locator(".xai-thumb-slot").count() == 0
+    fetched = wire.count("xai-fetched")[1]
+    tree.locator("svg.xai-tree g.xai-node[data-node='1'] rect.xai-box").click()
+    _wait_until(lambda: wire.count("xai-fetched")[1] > fetched
+                and not tree.locator(".xai-thumb-slot").count(), 30,
+                f"{name}: node 1's thumbnails were not fetched")
     thumbs = canvas_stats_deep(page, f"{READY} canvas.xai-thumb")
-    assert len(thumbs) == 8 and all(s["painted"] > 20 for s in thumbs), thumbs
-    assert wire.count("xai-fetched")[1] >= 2, wire
+    assert len(thumbs) >= 2 and all(s["painted"] > 20 for s in thumbs), thumbs
     return {"ready": t_ready, "fetch": t_fetch}
 
 

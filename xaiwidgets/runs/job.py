@@ -213,6 +213,11 @@ def run_shard(k: int, prior: int, model: nn.Module, source: Source, steps: Seque
 _MODELS: dict[tuple[str, int], nn.Module] = {}
 
 
+def _shared(value: Any) -> Any:
+    """A value every shard task reads (the model's bytes, the source, the steps)."""
+    return value
+
+
 def _dask_task(k: int, prior: int, *, model: bytes, source: Source, steps: Sequence[Step],
                plan: Mapping[str, Any]) -> dict[str, Any]:
     # keyed by the pickled model's hash: the weights' digest alone would mistake a subclass
@@ -581,8 +586,13 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
         # sent once to every worker, not once per task
         blob = cloudpickle.dumps(model)
         plan = {**plan, "model_key": hashlib.sha256(blob).hexdigest()}
-        m, s, p = (client.scatter(v, broadcast=True, hash=False) for v in (blob, source, steps))
         tag = plan["digest"][:8]
+        # Held by tasks, not scattered: a scattered value has no lineage, so a worker restarted
+        # (memory limit, SIGKILL) while it held the only copy would cancel every shard still to
+        # run. A task's value is recomputed from its spec wherever it is lost.
+        m, s, p = (client.submit(_shared, v, key=f"xai-{name}-{tag}-{os.urandom(4).hex()}",
+                                 pure=False)
+                   for name, v in (("model", blob), ("source", source), ("steps", steps)))
         keys = [f"xai-shard-{tag}-{k}-{os.urandom(4).hex()}" for k in todo]
         futures = client.map(_dask_task, todo, [int(prior[k]) for k in todo], key=keys,
                              retries=plan["retries"], pure=False, model=m, source=s, steps=p,
