@@ -177,7 +177,7 @@ def write_run(path: Path, n: int, template: dict[str, Any], images: bool, seed: 
             if name in cols:
                 cols[name][a:b] = v
     if images:
-        for name, arr in big.items():
+        for arr in big.values():
             for a in range(0, n, IMAGE_CHUNK * 64):
                 b = min(n, a + IMAGE_CHUNK * 64)
                 arr[a:b] = rng.standard_normal((b - a, *arr.shape[1:]), dtype=np.float32)
