@@ -1,7 +1,7 @@
 """DatasetOverview in headless Chromium (software WebGL): time to points, frame time, hover to
 linked view, and the initial state size (issue 24).
 
-Run: ``python bench/overview.py`` (about two minutes on 2 cores); ``--smoke`` runs 20,000
+Run: ``python bench/overview.py`` (about three minutes on 2 cores); ``--smoke`` runs 20,000
 samples only (a check that the bench works, not a measurement). One run prints, per run size
 (10^5 and 10^6 samples):
 
