@@ -529,7 +529,7 @@ function render(ctx: ViewContext<OverviewState>): void {
       if (wrongBtn) wrongBtn.disabled = false;
     });
   };
-  describeBtn.addEventListener("click", () => describeGroup("selection", `the selection (${selected.length.toLocaleString()})`), { signal });
+  describeBtn.addEventListener("click", () => describeGroup("selection", "the selection"), { signal });
   wrongBtn?.addEventListener("click", () => describeGroup("misclassified", "the misclassified"), { signal });
 
   ctx.exports.figure(() => plot.parentElement);
