@@ -424,10 +424,22 @@ def test_the_describe_fetch_answers_what_describe_selection_says(run_path):
     assert block["description"] == json.loads(json.dumps(want.to_dict()))
     # every rule's covered rows arrive as a uint32 buffer, in the order of the rules
     paths = content["buffer_paths"]
-    assert paths == [["covered", k, "data"] for k in range(len(want.rules))]
+    assert [p for p in paths if p[0] == "covered"] == [
+        ["covered", k, "data"] for k in range(len(want.rules))]
     for k, rule in enumerate(want.rules):
         assert block["covered"][k]["dtype"] == "uint32"
-        assert np.array_equal(np.frombuffer(buffers[k], dtype="<u4"), rule.rows)
+        assert np.array_equal(np.frombuffer(buffers[paths.index(["covered", k, "data"])],
+                                            dtype="<u4"), rule.rows)
+    # the group's mean attribution (28 x 28: not reduced), quantised like a sample's
+    heat = block["attributions"]["Saliency"]
+    assert heat["shape"] == [1, 28, 28]
+    got_buf = dict(zip(map(tuple, paths), buffers, strict=True))
+    q = np.frombuffer(got_buf[("attributions", "Saliency", "data")], dtype=np.uint8)
+    lo = np.frombuffer(got_buf[("attributions", "Saliency", "lo", "data")], dtype="<f4")[0]
+    hi = np.frombuffer(got_buf[("attributions", "Saliency", "hi", "data")], dtype="<f4")[0]
+    mean = want.mean_attribution["Saliency"].sum(0)
+    np.testing.assert_allclose(lo + q.reshape(28, 28) / 255 * (hi - lo), mean,
+                               atol=(hi - lo) / 255)
     # "the misclassified" is correct == false, the same group as the mask
     wrong = read_column(run, "correct") == 0
     content, _ = _reply(view, {"rows": "misclassified"})

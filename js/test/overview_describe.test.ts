@@ -58,6 +58,12 @@ describe("describe panel", () => {
     items[1].dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
     expect(picked).toEqual([[1, 5, 7], [2, 3]]);
     expect(panel.textContent).toContain("x: 50% missing, not mined");
+    expect(panel.querySelector("canvas")).toBeNull(); // no attributions in the reply
+    const r = reply();
+    r.attributions = { Saliency: { shape: [1, 2, 2], q: Uint8Array.from([0, 128, 255, 64]), lo: Float32Array.from([-1]), hi: Float32Array.from([1]), signed: true, itemSize: 4 } };
+    drawDescription(panel, "the selection", r, () => undefined, ctl.signal);
+    const mean = panel.querySelector("canvas.xai-ov-mean")!;
+    expect(mean.getAttribute("aria-label")).toBe("Saliency: group mean (-1 – 1), red positive, blue negative");
     ctl.abort();
   });
 

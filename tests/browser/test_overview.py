@@ -506,6 +506,8 @@ def test_describe_the_misclassified_then_a_rule_selects_its_samples(page, image_
     nums = rules.nth(0).locator(".xai-ov-rule-nums").inner_text()
     assert f"covers {want.rules[0].support} of the group" in nums and "p = " in nums
     assert page.locator(".xai-ov-counts caption").first.inner_text().startswith("label")
+    means = canvas_stats(page, "canvas.xai-ov-mean")  # the group's mean attribution, per method
+    assert len(means) == 2 and all(s["width"] == 28 and s["distinct_colors"] > 20 for s in means)
     describes = [m for m in _sent(page) if m["what"] == "describe"]
     assert [m["args"] for m in describes] == [{"rows": "misclassified"}]
     # the rules are one Tab stop; arrows move, Enter selects the covered samples, no kernel

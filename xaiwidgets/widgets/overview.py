@@ -11,8 +11,9 @@ unknown), booleans uint8, numbers float32 (NaN: not scored).
 "Describe selection" is one fetch, ``{"what": "describe", "args": {"rows": "selection"}}`` (or
 ``"misclassified"``): the selection itself travels as the binary ``_selection`` trait (uint32
 row indices; the view flushes it before asking), so the request carries no list of indices.
-The reply is :meth:`SelectionDescription.to_dict` plus every rule's covered rows as a uint32
-buffer, so clicking a rule selects its samples without another kernel message.
+The reply is :meth:`SelectionDescription.to_dict`, the group's mean image attribution per
+method (quantised like a sample's) and every rule's covered rows as a uint32 buffer, so
+clicking a rule selects its samples without another kernel message.
 """
 
 from __future__ import annotations
@@ -267,7 +268,11 @@ class DatasetOverview(XaiWidget):
             raise ValueError(f"argument 'rows': expected a list of sample indices, got "
                              f"{describe(rows)}")
         d = self.describe(rows)
-        return {"description": d.to_dict(),
+        # the group's mean image attribution per method, reduced and quantised like a sample's
+        attrs = {m: Heatmap(display_image(np.nan_to_num(np.asarray(a, dtype=np.float32))[None]
+                                          .sum(axis=1, keepdims=True), SAMPLE_SIZE)[:, 0])
+                 for m, a in d.mean_attribution.items() if np.ndim(a) == 3}
+        return {"description": d.to_dict(), "attributions": attrs,
                 "covered": [np.asarray(r.rows, dtype=np.uint32) for r in d.rules]}
 
     def sample(self, index: Any) -> dict[str, Any]:

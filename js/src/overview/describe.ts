@@ -2,9 +2,11 @@
 // (DatasetOverview._describe_block, xaiwidgets/widgets/overview.py: SelectionDescription.to_dict
 // and every rule's covered rows as a uint32 buffer) drawn as counts, metric means with
 // intervals, and rules in words. Names and rule texts come from the data: textContent only.
-import { roving } from "../lib/a11y";
-import { h } from "../lib/dom";
-import { type NDArray } from "../lib/wire";
+import { describePicture, roving } from "../lib/a11y";
+import { lutFor } from "../lib/colormap";
+import { h, putRGBA } from "../lib/dom";
+import { heatmapRGBA } from "../lib/heatmap";
+import { type NDArray, type Quantized } from "../lib/wire";
 import { formatNumber } from "./data";
 
 type Interval = [number | null, number | null, number | null, number];
@@ -26,6 +28,8 @@ export interface Description {
 
 export interface DescribeReply {
   description: Description;
+  /** the group's mean attribution per method, (1, H, W) quantised (image runs only) */
+  attributions?: Record<string, Quantized>;
   covered: NDArray[];
 }
 
@@ -82,6 +86,18 @@ export function drawDescription(panel: HTMLElement, group: string, reply: Descri
       d.metrics.map((m) => [`${m.metric} (${m.method})`, intervalText(m.group), intervalText(m.rest)]), "xai-ov-metrics"));
   }
   parts.push(tables);
+  const means = Object.entries(reply.attributions ?? {});
+  if (means.length) {
+    const figs = means.map(([m, a]) => {
+      const [, mh = 1, mw = 1] = a.shape;
+      const c = h("canvas", { class: "xai-ov-heat xai-ov-mean", "data-method": m });
+      putRGBA(c, heatmapRGBA(a.q, 0, mh, mw, lutFor("RdBu", a.signed), { threshold: 0, signed: a.signed, opacity: 1 }), mw, mh);
+      const caption = `${m}: group mean (${formatNumber(a.lo[0])} – ${formatNumber(a.hi[0])})`;
+      describePicture(c, `${caption}, red positive, blue negative`);
+      return h("figure", { class: "xai-ov-fig" }, [c, h("figcaption", { text: caption })]);
+    });
+    parts.push(h("div", { class: "xai-ov-figs xai-ov-means" }, figs));
+  }
   if (!d.rules.length) {
     parts.push(h("div", { class: "xai-note", text: `No rule over ${d.columns.length} columns tells the group apart.` }));
   } else {
