@@ -399,3 +399,75 @@ def test_a_run_without_image_attributions_has_no_sample_panel(tmp_path):
     assert view.methods == []
     with pytest.raises(ValueError, match="stores no image attributions"):
         view.sample(0)
+
+
+def _reply(view, args):
+    sent = []
+    view.send = lambda content, buffers=None: sent.append((content, buffers or []))
+    view._on_custom(view, {"type": "xai-fetch", "seq": 7, "what": "describe", "args": args}, [])
+    (content, buffers), = sent
+    return content, buffers
+
+
+def test_the_describe_fetch_answers_what_describe_selection_says(run_path):
+    run = xw.open_run(run_path)
+    view = DatasetOverview(run)
+    view.selected = [0, 3, 4, 9, 10, 11, 17, 20, 25]
+    want = xw.describe_selection(run, view.selected, class_names=view.class_names,
+                                 n_permutations=99, seed=0)
+    assert want.rules  # the comparison below covers rules and their rows
+    got = view.describe()
+    assert got.to_dict(rows=True) == want.to_dict(rows=True)
+    content, buffers = _reply(view, {"rows": "selection"})
+    assert "error" not in content, content.get("error")
+    block = content["block"]
+    assert block["description"] == json.loads(json.dumps(want.to_dict()))
+    # every rule's covered rows arrive as a uint32 buffer, in the order of the rules
+    paths = content["buffer_paths"]
+    assert [p for p in paths if p[0] == "covered"] == [
+        ["covered", k, "data"] for k in range(len(want.rules))]
+    for k, rule in enumerate(want.rules):
+        assert block["covered"][k]["dtype"] == "uint32"
+        assert np.array_equal(np.frombuffer(buffers[paths.index(["covered", k, "data"])],
+                                            dtype="<u4"), rule.rows)
+    # the group's mean attribution (28 x 28: not reduced), quantised like a sample's
+    heat = block["attributions"]["Saliency"]
+    assert heat["shape"] == [1, 28, 28]
+    got_buf = dict(zip(map(tuple, paths), buffers, strict=True))
+    q = np.frombuffer(got_buf[("attributions", "Saliency", "data")], dtype=np.uint8)
+    lo = np.frombuffer(got_buf[("attributions", "Saliency", "lo", "data")], dtype="<f4")[0]
+    hi = np.frombuffer(got_buf[("attributions", "Saliency", "hi", "data")], dtype="<f4")[0]
+    mean = want.mean_attribution["Saliency"].sum(0)
+    np.testing.assert_allclose(lo + q.reshape(28, 28) / 255 * (hi - lo), mean,
+                               atol=(hi - lo) / 255)
+    # "the misclassified" is correct == false, the same group as the mask
+    wrong = read_column(run, "correct") == 0
+    content, _ = _reply(view, {"rows": "misclassified"})
+    assert content["block"]["description"]["n_group"] == int(wrong.sum())
+    assert view.describe("misclassified").to_dict() == view.describe(wrong).to_dict()
+    # a short list of indices is accepted as the group too
+    content, _ = _reply(view, {"rows": [0, 3, 4, 9, 10, 11, 17, 20, 25]})
+    assert content["block"]["description"] == block["description"]
+
+
+def test_describe_arguments_are_named(run_path):
+    view = DatasetOverview(xw.open_run(run_path))
+    with pytest.raises(ValueError, match="argument 'rows': nothing is selected"):
+        view.describe()
+    with pytest.raises(ValueError, match=r"argument 'rows': expected 'selection', "
+                                         r"'misclassified'.*got 'wrong'"):
+        view.describe("wrong")
+    with pytest.raises(ValueError, match=rf"argument 'rows': indices must lie in \[0, {N}\)"):
+        view.describe([1, N])
+    with pytest.raises(ValueError, match=rf"argument 'rows': expected a boolean mask of shape "
+                                         rf"\({N},\)"):
+        view.describe(np.ones(3, dtype=bool))
+    with pytest.raises(ValueError, match="argument 'selected': expected a group of samples "
+                                         "with others"):
+        view.describe(np.arange(N))
+    content, _ = _reply(view, {"rows": [1.5, 2]})
+    assert content["error"].startswith("ValueError: argument 'rows': expected a list of sample")
+    content, _ = _reply(view, {"rows": list(range(20_000))})
+    assert "argument 'rows': at most 10,000 listed indices" in content["error"]
+    content, _ = _reply(view, {})
+    assert "argument 'rows': nothing is selected" in content["error"]

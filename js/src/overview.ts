@@ -27,6 +27,7 @@ import {
   sizeValues,
   UNKNOWN,
 } from "./overview/data";
+import { type DescribeReply, drawDescription } from "./overview/describe";
 import css from "./overview.css";
 
 /** DatasetOverview's traits, decoded. */
@@ -130,8 +131,16 @@ function render(ctx: ViewContext<OverviewState>): void {
   const methods = ctx.get("methods") ?? [];
   const samplePanel = h("div", { class: "xai-ov-sample", "aria-live": "polite" });
   samplePanel.hidden = true;
+  const describeBtn = h("button", { type: "button", class: "xai-ov-describe-btn", text: "Describe selection",
+    title: "counts, metric means and rules that tell the selected samples apart from the rest" });
+  const hasCorrect = catalogue.some((c) => c.name === "correct");
+  const wrongBtn = hasCorrect ? h("button", { type: "button", class: "xai-ov-describe-wrong", text: "Describe the misclassified",
+    title: "the samples whose prediction differs from the label" }) : null;
+  const describePanel = h("div", { class: "xai-ov-describe", "aria-live": "polite" });
+  describePanel.hidden = true;
+  const describeBar = h("div", { class: "xai-controls xai-ov-describe-bar" }, [describeBtn, wrongBtn]);
   ctx.clear();
-  el.append(header, controls, h("div", { class: "xai-ov-main" }, [plot, legend]), info, samplePanel, ctx.status.el);
+  el.append(header, controls, h("div", { class: "xai-ov-main" }, [plot, legend]), info, describeBar, describePanel, samplePanel, ctx.status.el);
   const tip = new Tooltip(el);
   // keys inside the view (arrows on the plot, Escape) are ours, never JupyterLab's
   el.addEventListener("keydown", (e) => e.stopPropagation(), { signal });
@@ -144,7 +153,7 @@ function render(ctx: ViewContext<OverviewState>): void {
     if (d.uri) plot.append(h("img", { src: d.uri, alt: `density of the ${n} samples`, class: "xai-ov-density-img" }));
     plot.append(h("div", { class: "xai-note", text: why }));
     legend.replaceChildren(h("div", { text: `samples per bin: 0 – ${d.max ?? 0} (log scale)` }));
-    for (const c of [colorSel, sizeSel, modeBtn, search, clearBtn, filterSel]) c.disabled = true;
+    for (const c of [colorSel, sizeSel, modeBtn, search, clearBtn, filterSel, describeBtn, wrongBtn]) if (c) c.disabled = true;
   };
   if (ctx.standalone) {
     showDensity("offline page: the points need the kernel; this is the density of every sample");
@@ -336,14 +345,24 @@ function render(ctx: ViewContext<OverviewState>): void {
 
   // -- interaction -------------------------------------------------------------------------
   let timer: ReturnType<typeof setTimeout> | null = null;
+  const sendSelection = () => {
+    const model = ctx.model as unknown as { set(k: string, v: unknown): void; save_changes(): void };
+    model.set("_selection", selectionBytes(selected));
+    model.save_changes();
+  };
   const publish = () => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      const model = ctx.model as unknown as { set(k: string, v: unknown): void; save_changes(): void };
-      model.set("_selection", selectionBytes(selected));
-      model.save_changes();
+      sendSelection();
     }, SELECTION_DEBOUNCE);
+  };
+  /** Sends a pending (debounced) selection now: the kernel reads it before the next fetch. */
+  const flushSelection = () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    timer = null;
+    sendSelection();
   };
   ctx.onCleanup(() => timer && clearTimeout(timer));
   scatter.subscribe("select", ({ points }) => {
@@ -485,6 +504,33 @@ function render(ctx: ViewContext<OverviewState>): void {
     e.preventDefault();
     void scatter.zoomToLocation([m[0], m[1]], m[2], { transition: false });
   }, { signal });
+
+  // -- describe a group: one fetch; the selection itself travels as the binary `_selection` ----
+  let describing = 0;
+  const describeGroup = (rows: "selection" | "misclassified", label: string) => {
+    if (rows === "selection" && !selected.length) {
+      ctx.status.say("nothing is selected: lasso, click or find samples first");
+      return;
+    }
+    flushSelection();
+    const ticket = ++describing;
+    describeBtn.disabled = true;
+    if (wrongBtn) wrongBtn.disabled = true;
+    ctx.status.say(`describing ${label}…`);
+    ctx.fetch<DescribeReply>("describe", { rows }).then((reply) => {
+      if (ticket !== describing) return;
+      ctx.status.idle();
+      drawDescription(describePanel, label, reply, (rowsOf) => {
+        scatter.select(rowsOf.filter((i) => i < drawn));
+      }, signal);
+      el.dataset.xaiDescribed = String(ticket);
+    }).catch((err) => ctx.status.report(`describing ${label}`, err)).finally(() => {
+      describeBtn.disabled = false;
+      if (wrongBtn) wrongBtn.disabled = false;
+    });
+  };
+  describeBtn.addEventListener("click", () => describeGroup("selection", "the selection"), { signal });
+  wrongBtn?.addEventListener("click", () => describeGroup("misclassified", "the misclassified"), { signal });
 
   ctx.exports.figure(() => plot.parentElement);
   countInfo();

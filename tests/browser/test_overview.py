@@ -488,3 +488,45 @@ def test_above_max_points_the_density_picture_is_shown(page, run, tmp_path):
     assert page.locator("img.xai-ov-density-img").is_visible()
     assert "more than the 1,000 drawn as points" in page.locator(".xai-ov-plot").inner_text()
     assert _sent(page) == []
+
+
+def test_describe_the_misclassified_then_a_rule_selects_its_samples(page, image_run, tmp_path):
+    view = DatasetOverview(image_run)
+    want = view.describe("misclassified")
+    assert want.rules
+    console = _open_live(page, view, tmp_path)
+    _wait_points(page, 64)
+    page.locator(".xai-ov-describe-wrong").click()
+    page.wait_for_function("() => document.querySelector('.xai-root').dataset.xaiDescribed")
+    head = page.locator(".xai-ov-dhead").inner_text()
+    assert head == f"the misclassified: {want.n_group} samples vs {want.n_rest} (the rest)"
+    rules = page.locator(".xai-ov-rule")
+    assert rules.count() == len(want.rules)
+    assert rules.nth(0).locator(".xai-ov-rule-text").inner_text() == want.rules[0].text
+    nums = rules.nth(0).locator(".xai-ov-rule-nums").inner_text()
+    assert f"covers {want.rules[0].support} of the group" in nums and "p = " in nums
+    assert page.locator(".xai-ov-counts caption").first.inner_text().startswith("label")
+    means = canvas_stats(page, "canvas.xai-ov-mean")  # the group's mean attribution, per method
+    assert len(means) == 2 and all(s["width"] == 28 and s["distinct_colors"] > 20 for s in means)
+    describes = [m for m in _sent(page) if m["what"] == "describe"]
+    assert [m["args"] for m in describes] == [{"rows": "misclassified"}]
+    # the rules are one Tab stop; arrows move, Enter selects the covered samples, no kernel
+    # message
+    rules.nth(0).focus()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("() => document.activeElement.dataset.rule") == "1"
+    sent_before = len(_sent(page))
+    page.keyboard.press("Enter")
+    covered = len(want.rules[1].rows)
+    page.wait_for_function("s => document.querySelector('.xai-ov-info').textContent"
+                           ".startsWith(s)", arg=f"{covered} selected", timeout=10_000)
+    assert len(_sent(page)) == sent_before
+    assert [r.get_attribute("tabindex") for r in rules.all()].count("0") == 1
+    # describing that selection: the kernel reads it from the binary _selection trait
+    page.locator(".xai-ov-describe-btn").click()
+    page.wait_for_function("() => document.querySelector('.xai-root').dataset.xaiDescribed === '2'")
+    assert sorted(view.selected) == sorted(want.rules[1].rows.tolist())
+    assert page.locator(".xai-ov-dhead").inner_text().startswith(
+        f"the selection: {covered} samples vs {64 - covered}")
+    screenshot(page.locator(".xai-root"), "overview-describe")
+    assert not console.errors, console.format()

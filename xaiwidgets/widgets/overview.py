@@ -7,6 +7,13 @@ per-sample data, so a saved notebook stays small whatever the run's size. The fr
 (``{"what": "columns", "args": {"names", "start", "stop"}}``) and draws points as blocks arrive;
 the kernel answers with typed buffers: coordinates (n, 2) float32, categories uint16 (65535:
 unknown), booleans uint8, numbers float32 (NaN: not scored).
+
+"Describe selection" is one fetch, ``{"what": "describe", "args": {"rows": "selection"}}`` (or
+``"misclassified"``): the selection itself travels as the binary ``_selection`` trait (uint32
+row indices; the view flushes it before asking), so the request carries no list of indices.
+The reply is :meth:`SelectionDescription.to_dict`, the group's mean image attribution per
+method (quantised like a sample's) and every rule's covered rows as a uint32 buffer, so
+clicking a rule selects its samples without another kernel message.
 """
 
 from __future__ import annotations
@@ -32,6 +39,10 @@ BLOCK_ROWS = 65536
 #: Above this many samples the view shows the kernel's density picture instead of points.
 MAX_POINTS = 2_000_000
 DENSITY_BINS = 160
+#: Shuffled-label refits behind a rule's p-value when the view asks (one click: about a second).
+DESCRIBE_PERMUTATIONS = 99
+#: Largest list of indices a "describe" request may carry as JSON (the view sends "selection").
+MAX_LISTED_ROWS = 10_000
 #: Longer side of a sample's input and heatmaps in the linked panel (larger images are reduced).
 SAMPLE_SIZE = 112
 _WIRE_BYTES = {"coords": 8, "number": 4, "category": 2, "bool": 1}
@@ -186,7 +197,83 @@ class DatasetOverview(XaiWidget):
             return self.block(args.get("names"), args.get("start"), args.get("stop"))
         if what == "sample":
             return self.sample(args.get("index"))
+        if what == "describe":
+            return self._describe_block(args.get("rows"))
         raise ValueError(f"DatasetOverview cannot fetch {what!r}")
+
+    # -- describe a selection ---------------------------------------------------------------
+    def _group(self, rows: Any) -> np.ndarray:
+        """The group's row indices: the selection (None or "selection"), "misclassified",
+        a boolean mask of the run's length, or sample indices."""
+        if rows is None or (isinstance(rows, str) and rows == "selection"):
+            idx = np.asarray(self.selected, dtype=np.int64)
+            if not idx.size:
+                raise ValueError("argument 'rows': nothing is selected; select samples in the "
+                                 "view (lasso, click, search) or pass rows")
+            return idx
+        if isinstance(rows, str):
+            if rows != "misclassified":
+                raise ValueError(f"argument 'rows': expected 'selection', 'misclassified', a "
+                                 f"boolean mask or sample indices, got {rows!r}")
+            if not any(c["name"] == "correct" for c in self.catalogue):
+                raise ValueError("argument 'rows': 'misclassified' needs the run's labels "
+                                 "(it stores no 'correct' column)")
+            return np.flatnonzero(read_column(self.run, "correct") == 0).astype(np.int64)
+        a = np.asarray(rows)
+        if a.dtype == bool:
+            if a.shape != (self.n,):
+                raise ValueError(f"argument 'rows': expected a boolean mask of shape "
+                                 f"({self.n},), got {describe(a)}")
+            return np.flatnonzero(a).astype(np.int64)
+        if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
+            raise ValueError(f"argument 'rows': expected 'selection', 'misclassified', a "
+                             f"boolean mask or sample indices, got {describe(rows)}")
+        a = a.astype(np.int64)
+        if a.size and (a.min() < 0 or a.max() >= self.n):
+            raise ValueError(f"argument 'rows': indices must lie in [0, {self.n}), got "
+                             f"{int(a.min())}..{int(a.max())}")
+        return np.unique(a)
+
+    def describe(self, rows: Any = None, *, n_permutations: int = DESCRIBE_PERMUTATIONS,
+                 seed: int = 0) -> Any:
+        """Describe the selection (or ``rows``) against the rest of the run: counts, metric
+        means with bootstrap intervals, mean attributions and rules in words
+        (:func:`~xaiwidgets.describe_selection`, seeded), the call the view's "Describe
+        selection" button makes.
+
+        Parameters
+        ----------
+        rows : None, "selection", "misclassified", bool array (N,) or int array
+            The group (default: ``selected``; "misclassified": the samples whose prediction
+            differs from the label).
+        n_permutations : int, default 99
+        seed : int, default 0
+
+        Returns
+        -------
+        SelectionDescription
+        """
+        from ..runs.describe import describe_selection
+
+        group = self._group(rows)
+        return describe_selection(self.run, group, class_names=self.class_names or None,
+                                  n_permutations=n_permutations, seed=seed)
+
+    def _describe_block(self, rows: Any) -> dict[str, Any]:
+        if isinstance(rows, list) and len(rows) > MAX_LISTED_ROWS:
+            raise ValueError(f"argument 'rows': at most {MAX_LISTED_ROWS:,} listed indices "
+                             f"(got {len(rows):,}); select them and send 'selection'")
+        if isinstance(rows, list) and not all(isinstance(i, int) and not isinstance(i, bool)
+                                              for i in rows):
+            raise ValueError(f"argument 'rows': expected a list of sample indices, got "
+                             f"{describe(rows)}")
+        d = self.describe(rows)
+        # the group's mean image attribution per method, reduced and quantised like a sample's
+        attrs = {m: Heatmap(display_image(np.nan_to_num(np.asarray(a, dtype=np.float32))[None]
+                                          .sum(axis=1, keepdims=True), SAMPLE_SIZE)[:, 0])
+                 for m, a in d.mean_attribution.items() if np.ndim(a) == 3}
+        return {"description": d.to_dict(), "attributions": attrs,
+                "covered": [np.asarray(r.rows, dtype=np.uint32) for r in d.rules]}
 
     def sample(self, index: Any) -> dict[str, Any]:
         """One sample's input and attributions as the view draws them (quantised heatmaps, the
