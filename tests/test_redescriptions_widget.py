@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import warnings
 
 import numpy as np
@@ -17,6 +18,7 @@ import xaiwidgets as xw
 from xaiwidgets import PayloadTooLargeWarning, RedescriptionMiner, RedescriptionView
 from xaiwidgets.datasets.sprites import SHAPE_NAMES, load_sprites
 from xaiwidgets.redescriptions import RedescriptionResult
+from xaiwidgets.widgets._html import NOWRAP
 from xaiwidgets.widgets._traits import array_from_wire, dequantize
 
 
@@ -123,6 +125,16 @@ def test_static_snapshot_is_a_coloured_table_and_heatmap(tabular):
     # J cells and heatmap cells
     assert page.count("background:#") >= rm.result_.n_redescriptions + 1
     assert "xai-static-coverage" in page and html.escape(rm.result_.right_rule[0]) in page
+    # numbers and short neuron names stay on one line (the root lets long labels break anywhere);
+    # the rules wrap, and the table scrolls sideways if it cannot fit
+    table = page.split("<table class='xai-static-table'>")[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td.*?</tr>", table)
+    assert rows and "overflow-x:auto" in page.split("<table class='xai-static-table'>")[0][-80:]
+    for row in rows:
+        styles = re.findall(r"<td(?: style='([^']*)')?>", row)
+        assert len(styles) == 6, row
+        assert [NOWRAP in s for s in styles] == [True, False, False, True, True, True], row
+    assert re.findall(r"<th style='([^']*)'>", table) == [NOWRAP] * 6
     bundle = w._repr_mimebundle_()
     assert "xai-static" in bundle[0]["text/html"]
 

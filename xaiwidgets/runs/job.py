@@ -566,6 +566,17 @@ def _run_serial(todo: list[int], prior: np.ndarray, model: nn.Module, source: So
         _tally(report, out, bar)
 
 
+WORKER_EXIT_SECONDS = 60.0  # a worker process still running after this is killed
+
+
+async def _close_workers(cluster: Any, timeout: float) -> None:
+    """Close the workers of a LocalCluster we started, allowing each process ``timeout``
+    seconds to exit (``cluster.close()`` allows 4)."""
+    import asyncio
+
+    await asyncio.gather(*(w.close(timeout=timeout) for w in list(cluster.workers.values())))
+
+
 def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
               source: Source, steps: list[Step], plan: Mapping[str, Any], report: JobReport,
               bar: Any, root: Any) -> None:
@@ -629,4 +640,9 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
         if own:
             client.close()
             assert cluster is not None
+            # the workers first, each given time to exit: a worker closes in milliseconds, but
+            # its process (torch, zarr, the job's model) then takes seconds to finish exiting on
+            # a busy machine, past the 4 s that cluster.close() allows before it logs "Worker
+            # process still alive after 4.0 seconds, killing" and kills it
+            cluster.sync(_close_workers, cluster, WORKER_EXIT_SECONDS)
             cluster.close()

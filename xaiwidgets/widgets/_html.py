@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-__all__ = ["LABEL_MAX", "STATIC_DIV", "SnapshotRow",
+__all__ = ["LABEL_MAX", "NOWRAP", "NOWRAP_MAX", "STATIC_DIV", "SnapshotRow",
            "colorbar_html", "display_image", "label",
            "live_lut", "png_data_uri", "quantize_item", "sequence_snapshot", "short_label",
            "visible_codes"]
@@ -31,6 +31,10 @@ _WORD = re.compile(r"\S+")
 # every snapshot's root: a label without spaces breaks (overflow-wrap reaches table cells' minimum
 # widths) instead of widening the page
 STATIC_DIV = "<div class='xai-static' style='overflow-wrap:anywhere;max-width:100%'>"
+# ...but a number or a short name in a table cell stays on one line ("0.974", not "0.9/74"): the
+# cell's style; a table with such cells goes in a horizontally scrolling box if it cannot fit
+NOWRAP = "white-space:nowrap;overflow-wrap:normal"
+NOWRAP_MAX = 32  # characters: a longer name may still break (it would widen the table too much)
 
 
 def short_label(text: str, max_chars: int = LABEL_MAX) -> str:

@@ -15,7 +15,16 @@ from .._core.validation import check_int, describe
 from ..redescriptions.miner import RedescriptionMiner
 from ..redescriptions.result import RedescriptionResult
 from ._base import XaiWidget, check_keywords
-from ._html import STATIC_DIV, display_image, image_u8, label, live_lut, png_data_uri
+from ._html import (
+    NOWRAP,
+    NOWRAP_MAX,
+    STATIC_DIV,
+    display_image,
+    image_u8,
+    label,
+    live_lut,
+    png_data_uri,
+)
 from ._traits import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     Array,
@@ -320,8 +329,8 @@ class RedescriptionView(XaiWidget):
                  f"{self.summary['described']} of {len(r.neurons)} neurons described (J ≥ "
                  f"{s.get('min_jaccard', 0):g}, p ≤ {s.get('max_pvalue', 1):g}{adjusted})"
                  f"{_shuffled_words(self.summary)}</p>"]
-        head = "".join(f"<th>{h}</th>" for h in ("neuron", "left rule", "right rule", "J", "p",
-                                                  "|E12|"))
+        head = "".join(f"<th style='{NOWRAP}'>{h}</th>"
+                       for h in ("neuron", "left rule", "right rule", "J", "p", "|E12|"))
         body = []
         # the live view's first screen: reading order, complements folded into their partner
         comp = self._complement
@@ -329,18 +338,22 @@ class RedescriptionView(XaiWidget):
         first[self.order] = np.arange(nr)
         shown = [int(i) for i in self.order if comp[i] < 0 or first[comp[i]] > first[i]]
         for i in shown[:25]:
+            name = str(r.neurons[int(r.neuron[i])])
+            keep = f" style='{NOWRAP}'" if len(name) <= NOWRAP_MAX else ""  # a short name whole
             body.append(
-                f"<tr><td>{label(r.neurons[int(r.neuron[i])])}</td>"
+                f"<tr><td{keep}>{label(name)}</td>"
                 f"<td style='text-align:left'>{label(r.left_rule[i])}</td>"
                 f"<td style='text-align:left'>{label(r.right_rule[i])}</td>"
-                f"<td style='{cell(float(r.jaccard[i]))}'>{r.jaccard[i]:.3f}</td>"
-                f"<td>{r.pvalue[i]:.2g}</td><td>{int(r.support[i])}</td></tr>")
+                f"<td style='{cell(float(r.jaccard[i]))};{NOWRAP}'>{r.jaccard[i]:.3f}</td>"
+                f"<td style='{NOWRAP}'>{r.pvalue[i]:.2g}</td>"
+                f"<td style='{NOWRAP}'>{int(r.support[i])}</td></tr>")
         folded = nr - len(shown)
         more = (f"<caption>{'the first 25 of ' if len(shown) > 25 else ''}{len(shown)} rules, "
                 "informative first"
                 f"{f' ({folded} complements folded)' if folded else ''}</caption>")
-        parts.append(f"<table class='xai-static-table'>{more}<tr>{head}</tr>{''.join(body)}"
-                     "</table>")
+        parts.append("<div style='overflow-x:auto;max-width:100%'>"
+                     f"<table class='xai-static-table'>{more}<tr>{head}</tr>{''.join(body)}"
+                     "</table></div>")
         if nr:
             parts.append(self._static_supports(int(self.selected) if self.selected >= 0
                                                else int(self.order[0])))
