@@ -601,13 +601,17 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
         # Held by tasks, not scattered: a scattered value has no lineage, so a worker restarted
         # (memory limit, SIGKILL) while it held the only copy would cancel every shard still to
         # run. A task's value is recomputed from its spec wherever it is lost.
-        m, s, p = (client.submit(_shared, v, key=f"xai-{name}-{tag}-{os.urandom(4).hex()}",
-                                 pure=False)
-                   for name, v in (("model", blob), ("source", source), ("steps", steps)))
+        # The plan too: distributed turns a plain keyword argument over 100 kB into a data
+        # node keyed by the keyword's name ("plan"), which a second job on the same client
+        # would collide with.
+        m, s, p, q = (client.submit(_shared, v, key=f"xai-{name}-{tag}-{os.urandom(4).hex()}",
+                                    pure=False)
+                      for name, v in (("model", blob), ("source", source), ("steps", steps),
+                                      ("plan", plan)))
         keys = [f"xai-shard-{tag}-{k}-{os.urandom(4).hex()}" for k in todo]
         futures = client.map(_dask_task, todo, [int(prior[k]) for k in todo], key=keys,
                              retries=plan["retries"], pure=False, model=m, source=s, steps=p,
-                             plan=plan)
+                             plan=q)
         shard_of = dict(zip(keys, todo, strict=True))
         pending = dict(zip(keys, futures, strict=True))
         try:
@@ -633,7 +637,7 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
         finally:
             client.cancel(list(pending.values()))
             del futures
-            for f in (m, s, p):
+            for f in (m, s, p, q):
                 with contextlib.suppress(Exception):
                     client.cancel(f)
     finally:
