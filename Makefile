@@ -66,9 +66,12 @@ test-js: setup
 
 # Two workers: the notebooks and browser tests are single-threaded, so the 2 cores run two at once.
 # The longest tests are collected first (tests/conftest.py) and an idle worker takes work from the
-# other (worksteal), so neither is left running the long ones alone at the end.
+# other (worksteal), so neither is left running the long ones alone at the end. One intra-op
+# thread per process (OMP_NUM_THREADS, inherited by notebook kernels, Jupyter and Dask workers):
+# two workers with two torch threads each oversubscribe two cores, and a spinning OpenMP thread
+# that waits for a descheduled one made notebook 01 take 133 s in CI against 8 s alone.
 test-py: setup browser
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist worksteal
 
 test: setup browser lint test-js test-py
 
