@@ -68,8 +68,8 @@ test-js: setup
 # The longest tests are collected first (tests/conftest.py) and an idle worker takes work from the
 # other (worksteal), so neither is left running the long ones alone at the end. One intra-op
 # thread per process (OMP_NUM_THREADS, inherited by notebook kernels, Jupyter and Dask workers):
-# two workers with two torch threads each oversubscribe two cores, and a spinning OpenMP thread
-# that waits for a descheduled one made notebook 01 take 133 s in CI against 8 s alone.
+# two workers with two torch threads each oversubscribe two cores (notebook 01 run twice took
+# 133 s in CI with the default threads, 64 s with one; its cells take 8 s on an idle machine).
 test-py: setup browser
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist worksteal
 
