@@ -554,7 +554,11 @@ def _group_mean(arr: Any, group: np.ndarray) -> np.ndarray:
         return (total / count).astype(np.float32)
 
 
-def _rows_of(selected: Any, n: int, name: str) -> np.ndarray:
+def _rows_of(selected: Any, n: int, name: str, *, also: str = "",
+             merge_repeats: bool = False) -> np.ndarray:
+    """Sorted int64 rows of a boolean mask of length ``n`` or of sample indices. ``also``
+    names other accepted forms in the error; repeated indices are refused unless
+    ``merge_repeats``."""
     a = np.asarray(selected)
     if a.dtype == bool:
         if a.shape != (n,):
@@ -562,14 +566,14 @@ def _rows_of(selected: Any, n: int, name: str) -> np.ndarray:
                              f"sample indices, got {describe(a)}")
         return np.flatnonzero(a).astype(np.int64)
     if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
-        raise ValueError(f"argument '{name}': expected a boolean mask of shape ({n},) or "
-                         f"sample indices, got {describe(selected)}")
+        raise ValueError(f"argument '{name}': expected {also}a boolean mask of shape ({n},) "
+                         f"or sample indices, got {describe(selected)}")
     a = a.astype(np.int64)
     if a.size and (a.min() < 0 or a.max() >= n):
         raise ValueError(f"argument '{name}': indices must lie in [0, {n}), got "
                          f"{int(a.min())}..{int(a.max())}")
     rows = np.unique(a)
-    if len(rows) != len(a):
+    if len(rows) != len(a) and not merge_repeats:
         raise ValueError(f"argument '{name}': indices repeat ({len(a) - len(rows)} repeats)")
     return rows
 

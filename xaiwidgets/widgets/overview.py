@@ -219,20 +219,10 @@ class DatasetOverview(XaiWidget):
                 raise ValueError("argument 'rows': 'misclassified' needs the run's labels "
                                  "(it stores no 'correct' column)")
             return np.flatnonzero(read_column(self.run, "correct") == 0).astype(np.int64)
-        a = np.asarray(rows)
-        if a.dtype == bool:
-            if a.shape != (self.n,):
-                raise ValueError(f"argument 'rows': expected a boolean mask of shape "
-                                 f"({self.n},), got {describe(a)}")
-            return np.flatnonzero(a).astype(np.int64)
-        if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
-            raise ValueError(f"argument 'rows': expected 'selection', 'misclassified', a "
-                             f"boolean mask or sample indices, got {describe(rows)}")
-        a = a.astype(np.int64)
-        if a.size and (a.min() < 0 or a.max() >= self.n):
-            raise ValueError(f"argument 'rows': indices must lie in [0, {self.n}), got "
-                             f"{int(a.min())}..{int(a.max())}")
-        return np.unique(a)
+        from ..runs.describe import _rows_of
+
+        return _rows_of(rows, self.n, "rows", also="'selection', 'misclassified', ",
+                        merge_repeats=True)
 
     def describe(self, rows: Any = None, *, n_permutations: int = DESCRIBE_PERMUTATIONS,
                  seed: int = 0) -> Any:
