@@ -142,8 +142,6 @@ function render(ctx: ViewContext<OverviewState>): void {
   ctx.clear();
   el.append(header, controls, h("div", { class: "xai-ov-main" }, [plot, legend]), info, describeBar, describePanel, samplePanel, ctx.status.el);
   const tip = new Tooltip(el);
-  // keys inside the view (arrows on the plot, Escape) are ours, never JupyterLab's
-  el.addEventListener("keydown", (e) => e.stopPropagation(), { signal });
 
   // -- density fallback --------------------------------------------------------------------
   const showDensity = (why: string) => {

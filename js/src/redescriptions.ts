@@ -245,18 +245,8 @@ function render(ctx: ViewContext<RedescriptionState>): void {
     rowNav = roving(tbody, {
       items: () => [...tbody.querySelectorAll<HTMLElement>("tr.xai-group, tr[data-row]")].filter((tr) => !tr.hidden),
       orientation: "vertical",
-      // a key that redraws the rows detaches its target, which the view's key guard then no
-      // longer sees as its own: such keys stop here
-      activate: (tr, e) => {
-        e.stopPropagation();
-        tr.click();
-      },
       escape: () => select(-1),
-      move: (tr, e) => {
-        const to = moveKey(tr, e);
-        if (to !== undefined) e.stopPropagation();
-        return to;
-      },
+      move: moveKey,
     }, signal);
     const wrap = h("div", { class: "xai-rd-table-wrap" }, [table]);
     const detail = h("div", { class: "xai-rd-side" });

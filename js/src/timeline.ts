@@ -91,16 +91,11 @@ function render(ctx: Ctx): void {
     ]);
     const detail = h("div", { class: "xai-tl-detail", "aria-live": "polite" });
     const graph = transitionGraph();
-    // Enter / Escape redraw the group: the key's target leaves the document, and the view's key
-    // guard (lib/a11y.ts) no longer sees it as inside, so these keys stop here
-    const activate = (it: Element, e: KeyboardEvent) => {
-      e.stopPropagation();
+    // SVG items have no click(): Enter / Space dispatch one
+    const activate = (it: Element) => {
       it.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     };
-    const clear = (e: KeyboardEvent) => {
-      e.stopPropagation();
-      highlightConcept(-1);
-    };
+    const clear = () => highlightConcept(-1);
     const graphNav = roving(graph as unknown as HTMLElement, {
       items: () => svgItems(graph, "[data-order]"), orientation: "both", activate, escape: clear,
     }, signal);

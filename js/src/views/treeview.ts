@@ -539,9 +539,6 @@ export class TreeView {
       focus: (el) => el.scrollIntoView?.({ block: "nearest", inline: "nearest" }),
       move: (el, e) => {
         if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return undefined;
-        // a toggle redraws and detaches the event's target, after which the view's key guard
-        // (lib/a11y.ts guardKeys: "is the target inside the view?") would let the key through
-        e.stopPropagation();
         const t = this.opts.nodes;
         const i = nodeOf(el);
         const leaf = isLeaf(t, i);
