@@ -73,7 +73,12 @@ test-js: setup
 test-py: setup browser
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist worksteal
 
-test: setup browser lint test-js test-py
+# Steps that do not depend on each other run two at a time: the set-up's downloads (pip, npm)
+# beside apt's Chromium, and the type checks (mypy is single-threaded) beside vitest.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target setup browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint test-js
+	$(MAKE) --no-print-directory test-py
 
 # The edit loop: Python and JS unit tests, no notebooks, no browser (about a minute).
 test-fast: setup

@@ -82,5 +82,5 @@ def pytest_collection_modifyitems(items):
 
 # The longest notebook tests (seconds on an idle 2-core machine, bench/notebooks.py): started
 # first within their module. Kernels start per test, so their order costs no fixture.
-_NOTEBOOK_SECONDS = {"04_masks_smiles": 150, "twice_in_one_kernel": 120, "12_dataset": 115,
+_NOTEBOOK_SECONDS = {"04_masks_smiles": 150, "12_dataset": 115,
                      "09_senn_mnist": 70, "10_redescriptions": 65, "11_redescriptions": 60}

@@ -11,6 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
+from test_notebooks import IN_BROWSER, check_outputs, keep_for_docs
 from xaiwidgets import ComparisonView
 
 from .jupyter import (
@@ -118,6 +119,11 @@ def test_standalone_export_renders_and_interacts_offline(page, exported):
 def test_tutorial_renders_in_jupyter(page, jupyter_server: JupyterServer, ui):
     run = open_and_run_notebook(page, jupyter_server, TUTORIAL, ui=ui, timeout=600)
     assert not run.cell_errors
+    # the notebook tests run it only here: its saved outputs are checked like theirs
+    assert TUTORIAL == IN_BROWSER
+    saved = nbformat.from_dict(run.notebook)
+    check_outputs(TUTORIAL, saved)
+    keep_for_docs(TUTORIAL, saved)
     roots = wait_for_widgets(page, count=2, timeout=120)
     assert roots.count() == 2
     first = roots.nth(0)
