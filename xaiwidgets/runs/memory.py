@@ -171,7 +171,7 @@ def in_memory_run(results: Any, *, features: Any = None, embedding: Any = None,
     configs = {name: {"type": "in-memory", "name": name, "result": type(r).__name__}
                for name, r in named.items()}
     store = MemoryStore()
-    root = zarr.open_group(store, mode="w", zarr_format=3)
+    root: Any = zarr.open_group(store, mode="w", zarr_format=3)
     root.attrs.update({
         "schema": st.SCHEMA, "n": n, "shard_size": shard_size, "n_shards": n_shards,
         "seed": 0, "in_memory": True,
