@@ -126,5 +126,8 @@ def test_in_memory_arguments_are_named(computed, tmp_path):
                                          r"got 'tsne'"):
         in_memory_run(result, features=hidden, embed="tsne")
     run = in_memory_run(result, embedding=np.zeros((N, 2)))
+    with pytest.raises(ValueError, match=r"in-memory results \(runs.in_memory_run\), without a "
+                                         r"model"):
+        run.load_model(MnistCNN())
     with pytest.raises(ValueError, match=r"argument 'embedding': only for in-memory results"):
         DatasetOverview(run, embedding=np.zeros((N, 2)))
