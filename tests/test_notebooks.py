@@ -27,6 +27,9 @@ TARGETS = {
         (rf"test accuracy: SENN {NUM}%, the same network without SENN's constraint {NUM}%",
          lambda s, b: s >= b - 3),
         (rf"{NUM} of {NUM} live neurons described", lambda k, n: k >= n / 2),
+        # issue 24: the overview on the comparison's in-memory results
+        (rf"overview of {NUM} digits \({NUM} misclassified\); the {NUM} least confident "
+         "selected", lambda n, w, k: n == 32 and w < n and k == 4),
     ],
     "02_masks_images.ipynb": [
         (rf"hard top-20% preserved: {NUM}%", lambda kept: kept >= 90),
@@ -115,7 +118,8 @@ TARGETS = {
         (rf"explained {NUM} digits in {NUM} shards: {NUM} done, {NUM} failed, {NUM} retried, "
          rf"{NUM} failing samples", lambda n, k, done, failed, _r, bad: (
              n == 5000 and k == 20 and done == k and failed == 0 and bad == 0)),
-        (rf"{NUM} samples, steps \['attributions', 'mask'\], {NUM} of {NUM} shards complete",
+        (rf"{NUM} samples, steps \['features', 'attributions', 'mask'\], {NUM} of {NUM} shards "
+         "complete",
          lambda n, done, k: n == 5000 and done == k),
         # the misclassified digits, found from the stored label and prediction columns
         (rf"misclassified: {NUM} of {NUM} digits", lambda w, n: n == 5000 and 0 < w <= 0.1 * n),
@@ -123,6 +127,16 @@ TARGETS = {
         *[(rf"{m}: {NUM} \[{NUM}, {NUM}\] over {NUM}",
            lambda mean, lo, hi, n: 0 <= lo <= mean <= hi <= 1 and n == 5000)
           for m in ("Integrated Gradients", "Saliency", "DeepLift")],
+        # issue 24: the overview selects the misclassified from the stored columns, and the
+        # description's first rule in words tells them apart from the other digits better than
+        # chance (randomisation p-value) and at least twice as precisely as the group's share
+        (rf"{NUM} digits embedded; {NUM} misclassified selected",
+         lambda n, w: n == 5000 and 0 < w <= 0.1 * n),
+        (rf"The group has {NUM} samples, compared with {NUM} samples \(the rest\)\.[\s\S]*?"
+         rf"Rule 1: [^\n]*?: covers {NUM} samples of the group and {NUM} of the others "
+         rf"\(precision {NUM}%, recall {NUM}%, p = {NUM}\)",
+         lambda g, r, sup, other, prec, _rec, p: (
+             g + r == 5000 and sup > 0 and p <= 0.05 and prec / 100 >= 2 * g / (g + r))),
     ],
     "11_redescriptions_sprites.ipynb": [
         # issue 13: every latent the CME notebook finds well represented redescribes a neuron

@@ -254,8 +254,9 @@ def test_binder_dry_run(page, tmp_path: Path) -> None:
                    or o.get("output_type") == "execute_result"]
         n_views = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                       and "xai-static" in str(o["data"].get("text/html", "")) for o in outputs)
-        # the tour's six views: comparison, masks, concept tree, timeline, SENN, redescriptions
-        assert n_views == 6, f"{notebook}: {n_views} xaiwidgets outputs"
+        # the tour's seven views: comparison, masks, concept tree, timeline, SENN,
+        # redescriptions, and the dataset overview of the comparison's digits
+        assert n_views == 7, f"{notebook}: {n_views} xaiwidgets outputs"
         roots = wait_for_widgets(page, count=n_views, timeout=120)
         assert roots.count() == n_views
         heat = canvas_stats(page, '[data-xai-ready="1"] canvas.xai-heatmap')

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from .fit import fit_from_store, fit_sampled, fit_streaming
     from .job import JobReport, explain_dataset
+    from .memory import in_memory_run
     from .run import Run, open_run
     from .source import Source, as_source
     from .steps import Activations, AttributionStep, FeatureStep, Step
@@ -40,7 +41,7 @@ __all__ = ["ActivationColumns", "Activations", "AttributionStep", "ConceptStep",
            "MaskStep", "MemeStep", "PredictionColumns", "RedescriptionStep", "Run", "SENNStep",
            "SelectionDescription", "Source", "Step", "StoreLocked", "as_source",
            "describe_selection", "explain_dataset", "fit_from_store", "fit_sampled",
-           "fit_streaming", "open_run"]
+           "fit_streaming", "in_memory_run", "open_run"]
 
 #: module of each public name (imported on first use)
 _HOME: dict[str, str] = {
@@ -50,6 +51,7 @@ _HOME: dict[str, str] = {
                      "RedescriptionStep", "SENNStep"], ".estimator_steps"),
     **dict.fromkeys(["fit_from_store", "fit_sampled", "fit_streaming"], ".fit"),
     **dict.fromkeys(["JobReport", "explain_dataset"], ".job"),
+    **dict.fromkeys(["in_memory_run"], ".memory"),
     **dict.fromkeys(["Run", "open_run"], ".run"),
     **dict.fromkeys(["Source", "as_source"], ".source"),
     **dict.fromkeys(["Activations", "AttributionStep", "FeatureStep", "Step"], ".steps"),

@@ -115,6 +115,9 @@ class Run:
             raise TypeError(f"argument 'module': expected an nn.Module of the run's "
                             f"architecture, got {type(module).__name__}")
         record = self.attrs.get("model")
+        if record is None and self.attrs.get("in_memory"):
+            raise ValueError("this run holds in-memory results (runs.in_memory_run), without "
+                             "a model; use the model you computed them with")
         if record is None:
             raise ValueError("this run stores no model (written by an earlier xaiwidgets)")
         state = st.read_model_state(self._root, record)

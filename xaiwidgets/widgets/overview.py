@@ -59,8 +59,16 @@ class DatasetOverview(XaiWidget):
 
     Parameters
     ----------
-    run : Run
-        From :func:`~xaiwidgets.open_run`, with at least one stored embedding (``embed/<name>``).
+    run : Run, or in-memory results
+        From :func:`~xaiwidgets.open_run`, with at least one stored embedding (``embed/<name>``);
+        or results computed in the kernel (an :class:`~xaiwidgets.AttributionResult`, a view
+        such as a ``ComparisonView``, a list or dict of results over the same samples), which
+        :func:`~xaiwidgets.runs.in_memory_run` writes into a Zarr memory store read like a run
+        (``overview.run``), placed by ``features`` or ``embedding``.
+    features : array (N, D) or dict of str to array, optional
+        In-memory results only: activations to place samples by (a PCA of them, seeded).
+    embedding : array (N, 2), optional
+        In-memory results only: the coordinates of the samples.
     x : str, optional
         The embedding to place points by: its name (``"pca"``) or column (``"embed/pca"``).
         Default: the run's first embedding.
@@ -106,11 +114,24 @@ class DatasetOverview(XaiWidget):
     def __init__(self, run: Any, *, x: str | None = None, color: str | None = None,
                  size: str | None = None, class_names: list[str] | None = None,
                  title: str | None = None, max_points: int = MAX_POINTS,
-                 **options: Any) -> None:
+                 features: Any = None, embedding: Any = None, **options: Any) -> None:
         check_keywords(type(self), options)
-        if not (hasattr(run, "_root") and hasattr(run, "attrs") and hasattr(run, "shard_size")):
-            raise TypeError(f"argument 'run': expected a Run (xaiwidgets.open_run(store)), got "
-                            f"{describe(run)}")
+        in_memory = not (hasattr(run, "_root") and hasattr(run, "attrs")
+                         and hasattr(run, "shard_size"))
+        if in_memory:
+            from ..runs.memory import _named, in_memory_run
+
+            try:
+                _named(run)
+            except TypeError:
+                raise TypeError(f"argument 'run': expected a Run (xaiwidgets.open_run(store)) "
+                                f"or in-memory results (a Result, a view holding one, a list "
+                                f"or dict of them), got {describe(run)}") from None
+            run = in_memory_run(run, features=features, embedding=embedding)
+        elif features is not None or embedding is not None:
+            which = "features" if features is not None else "embedding"
+            raise ValueError(f"argument '{which}': only for in-memory results; a Run places "
+                             f"samples by its stored embeddings (run.embed())")
         check_int(max_points, "max_points", low=1)
         if class_names is not None and (isinstance(class_names, str) or not all(
                 isinstance(c, str) for c in class_names)):
@@ -121,6 +142,11 @@ class DatasetOverview(XaiWidget):
         cat = columns(run, self._class_names)
         by_name = {c["name"]: c for c in cat}
         coords = [c["name"] for c in cat if c["kind"] == "coords"]
+        if not coords and in_memory:
+            raise ValueError("arguments 'features', 'embedding': in-memory results need "
+                             "activations (features=, e.g. xw.ModelProbe(model, [layer])"
+                             ".collect(X)) or coordinates (embedding=, shape (N, 2)) to place "
+                             "samples by; got neither")
         if not coords:
             raise ValueError("argument 'run': the run stores no 2-D embedding to place samples "
                              "by; write one first with run.embed() (run.embed('<feature>') "
