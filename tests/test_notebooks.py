@@ -195,14 +195,18 @@ def test_every_tutorial_is_listed():
 # which checks its second run's outputs like every other notebook's (one run less in CI). It
 # trains an LSTM and fits MEME over five seeds in seconds: a seed missed anywhere shows.
 TWICE = "07_meme_occupancy.ipynb"
-# Run in Notebook 7 by tests/browser/test_comparison.py::test_tutorial_renders_in_jupyter, which
-# checks the outputs it saved like every other notebook's (a third run of it cost CI a minute).
-IN_BROWSER = "01_attributions_side_by_side.ipynb"
+# Run in a browser by these tests, which check the outputs the UI saved like every other
+# notebook's (running them here too cost CI a minute and a half).
+IN_BROWSER = {
+    "01_attributions_side_by_side.ipynb":
+        "browser/test_comparison.py::test_tutorial_renders_in_jupyter (Notebook 7)",
+    "00_tour.ipynb": "browser/test_binder.py::test_binder_dry_run (JupyterLab, as Binder runs it)",
+}
 
 
 @pytest.mark.notebook
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in ALL if n not in (TWICE, IN_BROWSER)])
+@pytest.mark.parametrize("name", [n for n in ALL if n != TWICE and n not in IN_BROWSER])
 def test_notebook_runs(name, tmp_path, record_property):
     # run a copy in a scratch dir: notebooks write exports next to themselves
     work = tmp_path / name

@@ -26,8 +26,10 @@ import time
 import tomllib
 from pathlib import Path
 
+import nbformat
 import pytest
 from packaging.requirements import Requirement
+from test_notebooks import IN_BROWSER, check_outputs, keep_for_docs
 
 from .jupyter import (
     REPO_ROOT,
@@ -41,6 +43,7 @@ from .servers import free_port, isolated_env, write_json
 
 BINDER = REPO_ROOT / "binder"
 TOUR = "notebooks/00_tour.ipynb"
+assert Path(TOUR).name in IN_BROWSER
 TORCH_PIN = "torch==2.13.0"
 MYBINDER_RAM = 2 * 1024**3  # mybinder.org gives each session 1-2 GB
 
@@ -249,6 +252,10 @@ def test_binder_dry_run(page, tmp_path: Path) -> None:
         run = open_and_run_notebook(page, server, notebook, ui="lab", timeout=300)
         times["notebook"] = run.seconds
         assert not run.cell_errors
+        # the notebook tests leave the tour to this run: its saved outputs are checked like theirs
+        saved = nbformat.from_dict(run.notebook)
+        check_outputs(Path(notebook).name, saved)
+        keep_for_docs(Path(notebook).name, saved)
         outputs = [o for c in run.notebook["cells"] if c["cell_type"] == "code"
                    for o in c.get("outputs", []) if o.get("output_type") == "display_data"
                    or o.get("output_type") == "execute_result"]
