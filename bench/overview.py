@@ -253,6 +253,7 @@ def measure(browser: Any, run: Any, n: int, tmp: Path, hover: bool) -> dict[str,
         out["frames_moved"] = moving[2]
         out["idle_ms"], out["move_ms"] = _stats(idle[0]), _stats(moving[0])
         out["idle_work_ms"], out["move_work_ms"] = _stats(idle[1]), _stats(moving[1])
+        out["move_work_raw"] = list(moving[1])
         if hover:
             out.update(_hover(page, n))
         if console.errors:
