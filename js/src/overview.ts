@@ -363,7 +363,7 @@ function render(ctx: ViewContext<OverviewState>): void {
       pumping = null; // synchronously after the last `dirty` check: no request is lost
     }
   };
-  /** Asks for a draw of every row held; resolves once a draw that began after this call ends. */
+  /** Asks for a draw of every row held; resolves once the pump has drawn all that was asked. */
   const scheduleRedraw = (): Promise<void> => {
     dirty = true;
     pumping ??= pump();
