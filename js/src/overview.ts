@@ -4,7 +4,7 @@
 // search and the tooltip run on the loaded arrays without a kernel message. The selection
 // (lasso, click, search) is mirrored to Python as `_selection` (debounced). Without WebGL, above
 // `max_points`, or in an offline page, the view shows the kernel's density picture instead.
-import createScatterplot from "regl-scatterplot";
+import createScatterplot, { createRenderer } from "regl-scatterplot";
 import { lutFor } from "./lib/colormap";
 import { h, putRGBA, setText } from "./lib/dom";
 import { heatmapRGBA, inputRGBA } from "./lib/heatmap";
@@ -173,18 +173,28 @@ function render(ctx: ViewContext<OverviewState>): void {
   const width = () => Math.max(200, Math.floor(plot.clientWidth || 600));
   const height = () => Math.max(200, Math.floor(plot.clientHeight || 420));
   let scatter: Scatter;
+  let renderer: ReturnType<typeof createRenderer> | null = null;
   try {
+    // The scatter's own renderer would size its WebGL canvas and float framebuffer to the whole
+    // window (times the pixel ratio), and clear, tone-map and copy every pixel of it each frame;
+    // a renderer of the plot's size does the same work on the plot's pixels only.
+    renderer = createRenderer({ canvas: document.createElement("canvas") });
+    renderer.resize(width(), height());
     scatter = createScatterplot({
-      canvas, width: width(), height: height(), pointSize: POINT_SIZES, pointSizeSelected: 2,
+      renderer, canvas, width: width(), height: height(), pointSize: POINT_SIZES, pointSizeSelected: 2,
       pointOutlineWidth: 1, lassoOnLongPress: false, lassoInitiator: false, deselectOnEscape: true,
-      deselectOnDblClick: true, opacityInactiveMax: 0.35, keyMap: { shift: "lasso" } as never,
+      deselectOnDblClick: true, spatialIndexUseWorker: false, opacityInactiveMax: 0.35, keyMap: { shift: "lasso" } as never,
     } as never);
   } catch (err) {
+    renderer?.destroy();
     showDensity(`WebGL failed (${errorText(err)}): this is the density of every sample`);
     ctx.ready();
     return;
   }
-  ctx.onCleanup(() => scatter.destroy());
+  ctx.onCleanup(() => {
+    scatter.destroy();
+    renderer!.destroy(); // a renderer passed in is the caller's to destroy
+  });
   const applyTheme = () => {
     const bg = cssVar(el, "--xai-bg", "#ffffff");
     const fg = cssVar(el, "--xai-fg", "#1f2328");
@@ -193,7 +203,10 @@ function render(ctx: ViewContext<OverviewState>): void {
   applyTheme();
   ctx.onTheme(applyTheme);
   if (typeof ResizeObserver !== "undefined") {
-    const ro = new ResizeObserver(() => void scatter.set({ width: width(), height: height() }));
+    const ro = new ResizeObserver(() => {
+      renderer!.resize(width(), height());
+      void scatter.set({ width: width(), height: height() });
+    });
     ro.observe(plot);
     ctx.onCleanup(() => ro.disconnect());
   }
@@ -212,6 +225,7 @@ function render(ctx: ViewContext<OverviewState>): void {
       (drawn < n ? ` · loaded ${drawn.toLocaleString()}` : ""));
   };
 
+  /** Draws the rows held now (called through `scheduleRedraw` only: one draw at a time). */
   const redraw = async () => {
     const k = cols.held([xName, ...(colorBy ? [colorBy] : []), ...(sizeBy ? [sizeBy] : [])]);
     if (!k) return;
@@ -324,11 +338,43 @@ function render(ctx: ViewContext<OverviewState>): void {
   }, { signal });
 
   // -- loading -----------------------------------------------------------------------------
+  // Every draw uploads all the rows held (regl-scatterplot has no append: it rebuilds its point
+  // texture and spatial index), so a draw per block would cost the square of the row count: 16
+  // draws of a growing prefix at 10^6 rows, seconds each in a software rasteriser. Instead a
+  // block asks for a draw only when the rows held have doubled since the last one asked (and
+  // the last block always), and draws are coalesced: one pump draws everything held at the next
+  // animation frame, and blocks arriving while it draws only mark it dirty again. The points
+  // still appear progressively (65k, 131k, 262k, 524k, all at 10^6), each row uploaded about
+  // twice in all.
+  let dirty = false;
+  let pumping: Promise<void> | null = null;
+  const nextFrame = () => new Promise<void>((done) => {
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => done());
+    else setTimeout(done, 0);
+  });
+  const pump = async () => {
+    try {
+      while (dirty && !signal.aborted) {
+        dirty = false;
+        await nextFrame();
+        await redraw();
+      }
+    } finally {
+      pumping = null; // synchronously after the last `dirty` check: no request is lost
+    }
+  };
+  /** Asks for a draw of every row held; resolves once the pump has drawn all that was asked. */
+  const scheduleRedraw = (): Promise<void> => {
+    dirty = true;
+    pumping ??= pump();
+    return pumping;
+  };
   const blockList = blocks(n, ctx.get("block_rows"));
-  /** Fetches the named columns (those not loaded) block by block; redraws after each. */
+  /** Fetches the named columns (those not loaded) block by block, drawing as they arrive. */
   const ensure = async (names: string[]) => {
     const missing = [...new Set(names)].filter((c) => (cols.loaded.get(c) ?? 0) < n);
-    if (!missing.length) return redraw();
+    if (!missing.length) return scheduleRedraw();
+    let asked = 0; // rows held when a draw was last asked for
     for (const [start, stop] of blockList) {
       if (signal.aborted) return;
       const want = missing.filter((c) => (cols.loaded.get(c) ?? 0) <= start);
@@ -336,9 +382,12 @@ function render(ctx: ViewContext<OverviewState>): void {
       ctx.status.say(`loading samples ${start.toLocaleString()}–${stop.toLocaleString()} of ${n.toLocaleString()}…`);
       const block = await ctx.fetch<ColumnsBlock>("columns", { names: want, start, stop });
       for (const c of want) cols.put(c, block.start, block.columns[c].data as ArrayLike<number>);
-      await redraw();
+      if (stop < n && stop < 2 * asked) continue;
+      asked = stop;
+      scheduleRedraw().catch((err) => ctx.status.report("drawing the points", err));
     }
     ctx.status.idle();
+    await scheduleRedraw();
   };
 
   // -- interaction -------------------------------------------------------------------------
@@ -405,9 +454,14 @@ function render(ctx: ViewContext<OverviewState>): void {
   });
 
   // -- the hovered / selected sample's attributions (one sample read from the store) ---------
+  // A hover fetches at once (no hover delay: the goal is the panel within 100 ms). A cursor that
+  // crosses many points does not queue a fetch per point: one request is in flight at a time and
+  // only the latest point asked for while it runs is fetched next; replies are kept per sample
+  // (a small cache), and a reply for a sample no longer asked for is stored, never drawn.
+  const SAMPLE_CACHE = 64;
   const samples = new Map<number, SampleBlock>();
   let shownSample = -1;
-  let sampleTimer: ReturnType<typeof setTimeout> | null = null;
+  let inFlight = -1;
   const drawSample = (i: number, b: SampleBlock) => {
     const figure = (caption: string, canvas: HTMLCanvasElement) =>
       h("figure", { class: "xai-ov-fig" }, [canvas, h("figcaption", { text: caption })]);
@@ -429,25 +483,39 @@ function render(ctx: ViewContext<OverviewState>): void {
     samplePanel.hidden = false;
     el.dataset.xaiSample = String(i);
   };
-  /** Shows sample i's attributions beside the scatter, fetching it once. */
+  const keepSample = (i: number, b: SampleBlock) => {
+    samples.delete(i);
+    samples.set(i, b); // most recent last
+    if (samples.size > SAMPLE_CACHE) samples.delete(samples.keys().next().value as number);
+  };
+  const fetchSample = (i: number) => {
+    inFlight = i;
+    ctx.fetch<SampleBlock>("sample", { index: i }).then((b) => {
+      keepSample(i, b);
+      if (shownSample === i) drawSample(i, b);
+    }).catch((err) => {
+      if (shownSample === i) ctx.status.report(`sample ${i}`, err);
+    }).finally(() => {
+      inFlight = -1;
+      // the cursor moved on while this one was read: fetch where it is now (if not held)
+      if (!signal.aborted && shownSample >= 0 && shownSample !== i && !samples.has(shownSample)) fetchSample(shownSample);
+    });
+  };
+  /** Shows sample i's attributions beside the scatter: at once when held, else fetched. */
   const showSample = (i: number) => {
     if (!methods.length || i < 0 || i === shownSample) return;
     shownSample = i;
     const held = samples.get(i);
-    if (held) return drawSample(i, held);
-    ctx.fetch<SampleBlock>("sample", { index: i }).then((b) => {
-      samples.set(i, b);
-      if (shownSample === i) drawSample(i, b);
-    }).catch((err) => ctx.status.report(`sample ${i}`, err));
+    if (held) {
+      keepSample(i, held);
+      return drawSample(i, held);
+    }
+    if (inFlight < 0) fetchSample(i);
   };
-  scatter.subscribe("pointOver", (i) => {
-    if (sampleTimer) clearTimeout(sampleTimer);
-    sampleTimer = setTimeout(() => showSample(i), 120); // not every point the cursor crosses
-  });
+  scatter.subscribe("pointOver", (i) => showSample(i));
   scatter.subscribe("select", ({ points }) => {
     if (points.length === 1) showSample(points[0]);
   });
-  ctx.onCleanup(() => sampleTimer && clearTimeout(sampleTimer));
 
   colorSel.addEventListener("change", () => {
     colorBy = colorSel.value;

@@ -463,6 +463,54 @@ def test_lab_streams_points_and_the_lasso_reaches_the_kernel(page, jupyter_serve
     assert not run.console_errors, run.console.format()
 
 
+def test_hovering_fetches_at_once_one_sample_in_flight_and_the_latest_wins(page, image_run,
+                                                                          tmp_path):
+    view = DatasetOverview(image_run)
+    console = _open_live(page, view, tmp_path)
+    _wait_points(page, 64)
+    # hold every "sample" reply of the kernel until the test releases it
+    page.evaluate("""() => { const real = window.xaiKernel; window.__held = [];
+      window.xaiKernel = (c) => c.what !== 'sample' ? real(c)
+        : new Promise((done) => window.__held.push(() => real(c).then(done))); }""")
+    probe = """() => [!document.querySelector('.xai-root .xai-tooltip').hidden,
+      document.querySelector('.xai-root').dataset.xaiHover]"""
+    box = page.locator("canvas.xai-ov-canvas").bounding_box()
+    where: dict[int, tuple[float, float]] = {}
+    first = None
+    for fy in np.linspace(0.1, 0.9, 15):
+        for fx in np.linspace(0.1, 0.9, 15):
+            x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+            page.mouse.move(x, y)
+            over, i = page.evaluate(probe)
+            if over and int(i) not in where:
+                where[int(i)] = (x, y)
+                if first is None:  # the first point hovered is asked for at once, no delay
+                    first = int(i)
+                    assert [m["args"] for m in _sent(page) if m["what"] == "sample"] == [
+                        {"index": first}]
+        if len(where) >= 3:
+            break
+    assert first is not None and len(where) >= 3, where
+    # the cursor crossed other points while the first read was held: no request for them
+    assert [m["args"] for m in _sent(page) if m["what"] == "sample"] == [{"index": first}]
+    a, b = [i for i in where if i != first][:2]
+    page.mouse.move(*where[a])
+    page.mouse.move(*where[b])  # the point the cursor rests on
+    page.evaluate("() => window.__held.shift()()")  # the first reply arrives: stale, not drawn
+    page.wait_for_function("() => window.__sent.filter((m) => m.what === 'sample').length === 2")
+    assert [m["args"]["index"] for m in _sent(page) if m["what"] == "sample"] == [first, b]
+    assert page.evaluate("() => document.querySelector('.xai-root').dataset.xaiSample") is None
+    page.evaluate("() => window.__held.shift()()")
+    page.wait_for_function(f"() => document.querySelector('.xai-root').dataset.xaiSample === '{b}'")
+    assert page.locator(".xai-ov-fig figcaption").first.inner_text() == f"sample {b}"
+    # back to the first point: its (stale) reply was kept, so it shows without a message
+    page.mouse.move(*where[first])
+    page.wait_for_function(
+        f"() => document.querySelector('.xai-root').dataset.xaiSample === '{first}'")
+    assert len([m for m in _sent(page) if m["what"] == "sample"]) == 2
+    assert not console.errors, console.format()
+
+
 def test_a_numeric_range_filter_keeps_the_samples_in_range(page, run, tmp_path):
     view = DatasetOverview(run[0], color="y_true")
     console = _open_live(page, view, tmp_path)
