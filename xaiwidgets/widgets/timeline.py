@@ -32,6 +32,7 @@ from ._traits import (
     warn_payload,
     wire_trait,
 )
+from .link import Linkable
 
 __all__ = ["TimelineView"]
 
@@ -69,7 +70,7 @@ def concept_colors(trace: MemeTrace) -> list[str]:
     return concept_palette(len(trace.concept_names))
 
 
-class TimelineView(XaiWidget):
+class TimelineView(XaiWidget, Linkable):
     """One sequence at a time: inputs as lines, a band coloured by concept, the RNN's and the
     extracted model's outputs (disagreements marked), the hidden states as a units x steps
     heatmap, and the concept transition graph with each source concept's tree.
@@ -105,6 +106,9 @@ class TimelineView(XaiWidget):
     """
 
     _bundle = "timeline.js"
+
+    def _link_length(self) -> int:
+        return len(self.trace.lengths)
 
     title = t.Unicode("").tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
