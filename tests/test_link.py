@@ -7,7 +7,6 @@ import pytest
 from hand_results import modules
 
 import xaiwidgets as xw
-from xaiwidgets.widgets._traits import SchemaError
 from xaiwidgets.widgets.link import Linkable
 
 MODULES = modules()
@@ -33,11 +32,12 @@ def test_views_with_rows_share_one_group_and_carry_their_rows():
     group = tree._link_group
     assert len(group) == 32 and timeline._link_group == group and senn._link_group == group
     assert ln.views == [tree, timeline, senn] and ln.group == group
-    np.testing.assert_array_equal(timeline._link_rows["rows"], rows)
-    assert timeline._link_rows["rows"].dtype == np.uint32
-    # the state sends them as a binary uint32 buffer
+    # the state sends them as a binary little-endian uint32 buffer
+    np.testing.assert_array_equal(np.frombuffer(timeline._link_rows, dtype="<u4"), rows)
+    assert np.frombuffer(senn._link_rows, dtype="<u4").tolist() == [3, 9, 1, 0]
     wire = timeline.export_state()
     assert wire["state"]["_link_group"] == group
+    assert ["_link_rows"] in wire["buffer_paths"]
     assert repr(ln) == "Link(ConceptTreeView, TimelineView, SENNView; linked)"
     ln.unlink()
     assert tree._link_group == timeline._link_group == senn._link_group == ""
@@ -47,7 +47,7 @@ def test_views_with_rows_share_one_group_and_carry_their_rows():
 def test_views_of_one_length_link_without_rows_as_the_same_rows():
     a, b = view("tree"), view("tree")
     xw.link(a, b)
-    assert a._link_group == b._link_group != "" and a._link_rows == {} and b._link_rows == {}
+    assert a._link_group == b._link_group != "" and a._link_rows == b._link_rows == b""
     # linking again moves both to a new group (the old link no longer holds them)
     first = a._link_group
     xw.link(a, b)
@@ -103,8 +103,3 @@ def test_errors_name_the_argument_what_was_expected_and_what_was_given(args, err
     with pytest.raises(error, match=match):
         xw.link(*[resolve(a) for a in args])
 
-
-def test_link_rows_are_checked_by_the_wire_layer_too():
-    tree = view("tree")
-    with pytest.raises(SchemaError, match=r"_link_rows\.rows"):
-        tree._link_rows = {"rows": np.array([0.5, 1.5])}

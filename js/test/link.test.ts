@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // The link bus (lib/link.ts): selections between views as dataset rows, on `window`.
 import { afterEach, describe, expect, it } from "vitest";
-import { joinLink, lastSelection, linkBus, type LinkHost, type LinkSelection, publishSelection, RowMap, sortedUnique, subscribeSelection } from "../src/lib/link";
+import { joinLink, lastSelection, linkBus, type LinkHost, type LinkSelection, publishSelection, RowMap, rowsFrom, sortedUnique, subscribeSelection } from "../src/lib/link";
 
 /** A view's traits and cleanups, as joinLink sees them. */
 class Host implements LinkHost {
@@ -26,7 +26,8 @@ class Host implements LinkHost {
   }
 }
 
-const decoded = (rows: number[]) => ({ rows: { dtype: "uint32", shape: [rows.length], data: Uint32Array.from(rows) } });
+/** The `_link_rows` value as anywidget gives it: a DataView over little-endian uint32. */
+const decoded = (rows: number[]) => new DataView(Uint32Array.from(rows).buffer);
 
 afterEach(() => linkBus().last.clear());
 
@@ -41,7 +42,14 @@ describe("RowMap", () => {
   });
 
   it("refuses rows of another length than the view's samples, naming both", () => {
-    expect(() => new RowMap(3, Uint32Array.from([1, 2]))).toThrow("link_rows: expected 3 dataset rows (one per sample of the view), got 2");
+    expect(() => new RowMap(3, Uint32Array.from([1, 2]))).toThrow("_link_rows: expected 3 dataset rows (one per sample of the view), got 2");
+  });
+
+  it("reads _link_rows as little-endian uint32 bytes; empty or absent is the identity", () => {
+    const bytes = new Uint8Array([7, 0, 0, 0, 1, 1, 0, 0]);
+    expect([...rowsFrom(new DataView(bytes.buffer))!]).toEqual([7, 257]);
+    expect(rowsFrom(new DataView(new ArrayBuffer(0)))).toBeNull();
+    expect(rowsFrom(null)).toBeNull();
   });
 
   it("sortedUnique sorts numerically", () => {
@@ -72,8 +80,8 @@ describe("the bus", () => {
 
 describe("joinLink", () => {
   it("translates positions through each view's rows, both ways, and clears", () => {
-    const overview = new Host({ link_group: "g1", link_rows: {} });
-    const subset = new Host({ link_group: "g1", link_rows: decoded([8, 2, 5]) });
+    const overview = new Host({ _link_group: "g1", _link_rows: null });
+    const subset = new Host({ _link_group: "g1", _link_rows: decoded([8, 2, 5]) });
     const seenO: (number[] | null)[] = [];
     const seenS: (number[] | null)[] = [];
     const lo = joinLink(overview, { count: () => 10, onSelect: (p) => seenO.push(p) });
@@ -90,8 +98,8 @@ describe("joinLink", () => {
   });
 
   it("sends an unchanged selection once (a redraw re-announcing it is quiet)", () => {
-    const a = new Host({ link_group: "g2", link_rows: {} });
-    const b = new Host({ link_group: "g2", link_rows: {} });
+    const a = new Host({ _link_group: "g2", _link_rows: null });
+    const b = new Host({ _link_group: "g2", _link_rows: null });
     const seen: (number[] | null)[] = [];
     const la = joinLink(a, { count: () => 4, onSelect: () => undefined });
     joinLink(b, { count: () => 4, onSelect: (p) => seen.push(p) });
@@ -103,32 +111,32 @@ describe("joinLink", () => {
   });
 
   it("a view joining late starts from the group's last selection; unlinked views hear nothing", () => {
-    const a = new Host({ link_group: "g3", link_rows: {} });
+    const a = new Host({ _link_group: "g3", _link_rows: null });
     joinLink(a, { count: () => 6, onSelect: () => undefined }).publish([4], "sample 4");
     const seen: (number[] | null)[] = [];
-    const b = new Host({ link_group: "", link_rows: {} });
+    const b = new Host({ _link_group: "", _link_rows: null });
     const lb = joinLink(b, { count: () => 6, onSelect: (p) => seen.push(p) });
     lb.publish([1], "ignored"); // not linked: nothing sent
     expect(lastSelection("")).toBeUndefined();
     expect(seen).toEqual([]);
-    b.set("link_group", "g3");
+    b.set("_link_group", "g3");
     expect(seen).toEqual([[4]]);
     expect(lb.group).toBe("g3");
-    b.set("link_group", "");
+    b.set("_link_group", "");
     joinLink(a, { count: () => 6, onSelect: () => undefined }).publish([5], "sample 5");
     expect(seen).toEqual([[4]]);
     a.dispose();
     b.dispose();
   });
 
-  it("follows a change of link_rows", () => {
-    const a = new Host({ link_group: "g4", link_rows: {} });
-    const b = new Host({ link_group: "g4", link_rows: {} });
+  it("follows a change of _link_rows", () => {
+    const a = new Host({ _link_group: "g4", _link_rows: null });
+    const b = new Host({ _link_group: "g4", _link_rows: null });
     const seen: (number[] | null)[] = [];
     const la = joinLink(a, { count: () => 3, onSelect: () => undefined });
     joinLink(b, { count: () => 20, onSelect: (p) => seen.push(p) });
     la.publish([2], "one");
-    a.set("link_rows", decoded([11, 12, 13]));
+    a.set("_link_rows", decoded([11, 12, 13]));
     la.publish([2], "two");
     expect(seen).toEqual([[2], [13]]);
     a.dispose();

@@ -16,20 +16,17 @@ import numpy as np
 import traitlets as t
 
 from .._core.validation import describe
-from ._traits import Array, Struct, wire_trait
 
 __all__ = ["Link", "Linkable", "link"]
-
-#: The dataset row of each of a view's N samples (``{}``: sample i is row i).
-LINK_ROWS = Struct(rows=Array("uint32", ("N",)))
-
 
 class Linkable(t.HasTraits):
     """The two traits a view needs to join a link (set by :func:`link`, read by the front end):
     the link group's id and the dataset row of each of the view's samples."""
 
     _link_group = t.Unicode("").tag(sync=True)
-    _link_rows = wire_trait(LINK_ROWS)
+    #: the dataset row of each of the view's samples, little-endian uint32 (binary on the
+    #: wire); empty: sample i is row i
+    _link_rows = t.Bytes(b"").tag(sync=True)
 
     def _link_length(self) -> int:
         """The number of samples the view selects among (what its rows are indexed by)."""
@@ -132,7 +129,7 @@ def link(*views: Any) -> Link:
                                  f"({type(v).__name__.lower()}, rows))")
     group = uuid.uuid4().hex
     for v, r in pairs:
-        v._link_rows = {} if r is None else {"rows": r}
+        v._link_rows = b"" if r is None else r.astype("<u4").tobytes()
         v._link_group = group
     return Link([v for v, _ in pairs], group)
 

@@ -2,20 +2,32 @@
 // browser, with no kernel round trip. Each widget bundle is a separate ES module, so the views
 // of one page share only `window`: the bus is one EventTarget kept on `window` under a fixed key
 // (created by whichever bundle comes first), carrying CustomEvents. A selection travels as
-// DATASET ROW indices: each view maps its own sample positions to rows with its `link_rows`
+// DATASET ROW indices: each view maps its own sample positions to rows with its `_link_rows`
 // trait (uint32, default 0..n-1), so a view of a subset of a run links to the run's overview.
 //
-// A message names its link group (the `link_group` trait xw.link gives every linked view), its
+// A message names its link group (the `_link_group` trait xw.link gives every linked view), its
 // sender (so a view never hears itself) and the rows (null: cleared). The bus remembers the
 // last selection per group, so a view drawn later starts from it.
-import { type NDArray } from "./wire";
+import { asBytes, type Bytes } from "./wire";
 
 /** The traits every linkable view syncs (xaiwidgets/widgets/link.py `Linkable`). */
 export interface LinkTraits {
   /** The link group ("" : not linked). */
-  link_group: string;
-  /** `{}` (rows 0..n-1) or `{rows: uint32 (n,)}`: the dataset row of each of the view's samples. */
-  link_rows: { rows?: NDArray } | Record<string, never>;
+  _link_group: string;
+  /** Little-endian uint32, the dataset row of each of the view's samples (empty: 0..n-1). */
+  _link_rows: Bytes | null;
+}
+
+/** The rows of a `_link_rows` value (null when empty or absent). */
+export function rowsFrom(raw: unknown): Uint32Array | null {
+  if (!raw || typeof raw !== "object") return null;
+  const bytes = asBytes(raw as Bytes);
+  const n = Math.floor(bytes.byteLength / 4);
+  if (!n) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
+  const out = new Uint32Array(n);
+  for (let k = 0; k < n; k++) out[k] = view.getUint32(4 * k, true);
+  return out;
 }
 
 /** One selection on the bus. */
@@ -88,7 +100,7 @@ export class RowMap {
 
   constructor(readonly n: number, readonly rows: Uint32Array | null = null) {
     if (rows && rows.length !== n) {
-      throw new Error(`link_rows: expected ${n} dataset rows (one per sample of the view), got ${rows.length}`);
+      throw new Error(`_link_rows: expected ${n} dataset rows (one per sample of the view), got ${rows.length}`);
     }
   }
 
@@ -133,7 +145,7 @@ export interface LinkHost {
 }
 
 export interface LinkOptions {
-  /** The number of samples of the view (the length of `link_rows` when given). */
+  /** The number of samples of the view (the length of `_link_rows` when given). */
   count(): number;
   /**
    * Another view's selection, as this view's sample positions (sorted; null: cleared). Called
@@ -147,7 +159,7 @@ export interface LinkOptions {
 export interface Link {
   /** The current group ("" when not linked: publish does nothing). */
   readonly group: string;
-  /** The row map of the view's samples (rebuilt when `link_rows` or the count changes). */
+  /** The row map of the view's samples (rebuilt when `_link_rows` or the count changes). */
   rows(): RowMap;
   /** Selects the view's samples `positions` in every linked view (null: clears). */
   publish(positions: Iterable<number> | null, label: string): void;
@@ -155,7 +167,7 @@ export interface Link {
 
 let nextId = 0;
 
-/** Joins the view to the group of its `link_group` trait (and follows the trait). */
+/** Joins the view to the group of its `_link_group` trait (and follows the trait). */
 export function joinLink(host: LinkHost, opts: LinkOptions): Link {
   const id = `v${++nextId}-${Math.random().toString(36).slice(2, 8)}`;
   let group = "";
@@ -166,8 +178,8 @@ export function joinLink(host: LinkHost, opts: LinkOptions): Link {
   const rowMap = (): RowMap => {
     const n = opts.count();
     if (map && map.n === n) return map;
-    const wire = (host.get("link_rows") ?? {}) as { rows?: NDArray };
-    const rows = wire.rows ? Uint32Array.from(wire.rows.data as ArrayLike<number>) : null;
+    const rows = rowsFrom(host.get("_link_rows"));
+    if (rows && rows.length !== n) console.warn(`xaiwidgets: _link_rows has ${rows.length} rows for ${n} samples; sample i is taken as row i`);
     map = new RowMap(n, rows && rows.length === n ? rows : null);
     return map;
   };
@@ -178,14 +190,14 @@ export function joinLink(host: LinkHost, opts: LinkOptions): Link {
   const join = () => {
     off?.();
     off = null;
-    group = String(host.get("link_group") ?? "");
+    group = String(host.get("_link_group") ?? "");
     if (!group) return;
     off = subscribeSelection(group, id, receive);
     const last = lastSelection(group);
     if (last && last.source !== id) receive(last);
   };
-  host.on("link_group", join);
-  host.on("link_rows", () => {
+  host.on("_link_group", join);
+  host.on("_link_rows", () => {
     map = null;
   });
   host.onCleanup(() => off?.());
