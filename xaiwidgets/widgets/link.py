@@ -133,3 +133,36 @@ def link(*views: Any) -> Link:
         v._link_group = group
     return Link([v for v, _ in pairs], group)
 
+
+
+#: Above this many bytes a timeline does not send which sequences hold each transition.
+MAX_TRANSITION_BYTES = 1 << 20
+
+
+def concept_sequences(concepts: Any, lengths: Any, n_concepts: int) -> tuple[bytes, bytes]:
+    """Which sequences hold each MEME concept, and each transition, as packed bits.
+
+    Returns ``(concept_bits, transition_bits)``: ``np.packbits`` (big bit order) of a bool
+    array ``(C, N)`` (concept c is the concept of some step of sequence i) and of ``(C * C,
+    N)`` (some step of sequence i goes from concept a to concept b != a, row ``a * C + b``);
+    the second is empty above :data:`MAX_TRANSITION_BYTES`. The timeline view selects these
+    sequences in the linked views when a concept or an arrow is clicked.
+    """
+    codes = np.asarray(concepts)
+    lens = np.asarray(lengths, dtype=np.int64).reshape(-1)
+    n, c = len(lens), int(n_concepts)
+    steps = codes.shape[1] if codes.ndim == 2 else 0
+    valid = np.arange(steps)[None, :] < lens[:, None]
+    has = np.zeros((c, n), dtype=bool)
+    for j in range(c):
+        has[j] = ((codes == j) & valid).any(axis=1)
+    concept_bits = np.packbits(has, axis=1).tobytes()
+    width = (n + 7) // 8
+    if c * c * width > MAX_TRANSITION_BYTES or steps < 2:
+        return concept_bits, b""
+    moves = np.zeros((c * c, n), dtype=bool)
+    a, b = codes[:, :-1], codes[:, 1:]
+    ok = valid[:, 1:] & (a != b) & (a >= 0) & (b >= 0) & (a < c) & (b < c)
+    rows, cols = np.nonzero(ok)
+    moves[a[rows, cols].astype(np.int64) * c + b[rows, cols].astype(np.int64), rows] = True
+    return concept_bits, np.packbits(moves, axis=1).tobytes()

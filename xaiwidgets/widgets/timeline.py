@@ -32,7 +32,7 @@ from ._traits import (
     warn_payload,
     wire_trait,
 )
-from .link import Linkable
+from .link import Linkable, concept_sequences
 
 __all__ = ["TimelineView"]
 
@@ -121,6 +121,10 @@ class TimelineView(XaiWidget, Linkable):
     sequences = wire_trait(SEQUENCES)
     index = t.Int(0).tag(sync=True)
     threshold = t.Float(0.3).tag(sync=True)
+    #: which sequences hold each concept / transition (link.concept_sequences, packed bits):
+    #: what a click on a concept or an arrow selects in the linked views
+    _concept_seqs = t.Bytes(b"").tag(sync=True)
+    _transition_seqs = t.Bytes(b"").tag(sync=True)
 
     @t.validate("index")
     def _check_index(self, proposal: t.Bunch) -> int:
@@ -194,6 +198,8 @@ class TimelineView(XaiWidget, Linkable):
                          lengths={"lengths": np.asarray(trace.lengths, dtype=np.int32)},
                          sequences={"blocks": blocks}, index=int(index),
                          threshold=float(threshold))
+        self._concept_seqs, self._transition_seqs = concept_sequences(
+            trace.concepts, trace.lengths, len(trace.concept_names))
 
     @classmethod
     def from_estimator(cls, meme: MEME, X: Any, lengths: Any = None, **kwargs: Any

@@ -83,6 +83,15 @@ export function lastSelection(group: string): LinkSelection | undefined {
   return linkBus().last.get(group);
 }
 
+/** The set bits of row `row` of a (rows, ceil(n / 8)) array packed by numpy's packbits. */
+export function packedRows(bits: Uint8Array, row: number, n: number): number[] {
+  const width = (n + 7) >> 3;
+  const out: number[] = [];
+  if (row < 0 || (row + 1) * width > bits.length) return out;
+  for (let s = 0; s < n; s++) if ((bits[row * width + (s >> 3)] >> (7 - (s & 7))) & 1) out.push(s);
+  return out;
+}
+
 /** Sorted unique values. */
 export function sortedUnique(values: Iterable<number>): Uint32Array {
   const a = Uint32Array.from(values).sort();
