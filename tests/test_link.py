@@ -103,3 +103,29 @@ def test_errors_name_the_argument_what_was_expected_and_what_was_given(args, err
     with pytest.raises(error, match=match):
         xw.link(*[resolve(a) for a in args])
 
+
+
+def test_the_timeline_sends_which_sequences_hold_each_concept_and_transition():
+    from xaiwidgets.widgets.link import concept_sequences
+
+    # 3 sequences (lengths 5, 3, 4; -1 and values past the length are padding), 3 concepts
+    codes = np.array([[0, 0, 1, 1, 1], [2, 0, 0, 1, -1], [0, 1, 1, 1, 2]])
+    concept_bits, move_bits = concept_sequences(codes, [5, 3, 4], 3)
+    has = np.unpackbits(np.frombuffer(concept_bits, np.uint8)).reshape(3, 8)[:, :3]
+    assert has.tolist() == [[1, 1, 1], [1, 0, 1], [0, 1, 0]]  # seq 1's "1" is padding
+    moves = np.unpackbits(np.frombuffer(move_bits, np.uint8)).reshape(9, 8)[:, :3]
+    held = {(r // 3, r % 3): moves[r].nonzero()[0].tolist() for r in range(9) if moves[r].any()}
+    assert held == {(0, 1): [0, 2], (2, 0): [1]}
+    # the view sends both with its state
+    view = MODULES["timeline"].VIEW(MODULES["timeline"].result(), **MODULES["timeline"].OPTIONS)
+    assert len(view._concept_seqs) == 3 and len(view._transition_seqs) == 9
+
+
+def test_transitions_over_the_cap_are_not_sent(monkeypatch):
+    import importlib
+
+    link_module = importlib.import_module("xaiwidgets.widgets.link")  # not the function
+
+    monkeypatch.setattr(link_module, "MAX_TRANSITION_BYTES", 8)
+    concept_bits, move_bits = link_module.concept_sequences(np.zeros((3, 4), int), [4, 4, 4], 3)
+    assert len(concept_bits) == 3 and move_bits == b""

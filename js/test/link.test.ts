@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // The link bus (lib/link.ts): selections between views as dataset rows, on `window`.
 import { afterEach, describe, expect, it } from "vitest";
-import { joinLink, lastSelection, linkBus, type LinkHost, type LinkSelection, publishSelection, RowMap, rowsFrom, sortedUnique, subscribeSelection } from "../src/lib/link";
+import { joinLink, lastSelection, linkBus, type LinkHost, type LinkSelection, publishSelection, packedRows, RowMap, rowsFrom, sortedUnique, subscribeSelection } from "../src/lib/link";
 
 /** A view's traits and cleanups, as joinLink sees them. */
 class Host implements LinkHost {
@@ -50,6 +50,15 @@ describe("RowMap", () => {
     expect([...rowsFrom(new DataView(bytes.buffer))!]).toEqual([7, 257]);
     expect(rowsFrom(new DataView(new ArrayBuffer(0)))).toBeNull();
     expect(rowsFrom(null)).toBeNull();
+  });
+
+  it("packedRows reads one row of numpy's packbits (big bit order), rows of ceil(n / 8) bytes", () => {
+    // 2 rows x 10 samples: row 0 = samples 0, 7, 9; row 1 = sample 8
+    const bits = Uint8Array.from([0b10000001, 0b01000000, 0b00000000, 0b10000000]);
+    expect(packedRows(bits, 0, 10)).toEqual([0, 7, 9]);
+    expect(packedRows(bits, 1, 10)).toEqual([8]);
+    expect(packedRows(bits, 2, 10)).toEqual([]); // beyond the rows: nothing
+    expect(packedRows(bits, -1, 10)).toEqual([]);
   });
 
   it("sortedUnique sorts numerically", () => {
