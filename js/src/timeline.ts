@@ -12,6 +12,7 @@ import { Tooltip } from "./lib/tooltip";
 import { defineView } from "./lib/view";
 import { TimelineCanvas } from "./timeline/canvas";
 import { drawGraph, transitionGraph } from "./timeline/graph";
+import { stepIn } from "./lib/layout";
 import { joinLink, type Link, type LinkHost, packedRows } from "./lib/link";
 import { asBytes, type Bytes } from "./lib/wire";
 import { drawLegend } from "./timeline/legend";
@@ -77,6 +78,8 @@ function render(ctx: Ctx): void {
     const controls = new Controls(st.lengths.length, st.threshold(), status, signal, {
       select: (i) => select(i),
       current: () => st.seq?.index ?? 0,
+      // with a linked selection (xw.link), prev / next step through its sequences
+      step: (from, dir) => (linkedSeqs?.length ? stepIn(linkedSeqs, from, dir) : from + dir),
       reset: () => ui?.canvas.zoomTo(0, st.seq?.length ?? 1),
       threshold: (v) => {
         setTrait(ctx, "threshold", v);
@@ -149,6 +152,7 @@ function render(ctx: Ctx): void {
 
   // ---------------------------------------------------------------- linked views (xw.link)
   let link: Link | null = null;
+  let linkedSeqs: number[] | null = null;
   /** The sequences holding concept / transition `row` become every linked view's selection. */
   function linkSequences(trait: "_concept_seqs" | "_transition_seqs", row: number, label: string): void {
     if (!link) return;
@@ -163,6 +167,7 @@ function render(ctx: Ctx): void {
   }
   /** Another view's selection: the sequences it holds, listed (a number in the box shows one). */
   function linkedSequences(positions: number[] | null, label: string): void {
+    linkedSeqs = positions;
     if (!positions) {
       delete el.dataset.xaiLinked;
       status.idle();
@@ -170,7 +175,7 @@ function render(ctx: Ctx): void {
     }
     el.dataset.xaiLinked = positions.join(",");
     const some = positions.slice(0, 12).join(", ") + (positions.length > 12 ? ", …" : "");
-    status.say(`${label}: ${positions.length} of the ${st.lengths.length} sequences${positions.length ? ` (${some}); type one in the sequence box to see it` : ""}`);
+    status.say(`${label}: ${positions.length} of the ${st.lengths.length} sequences${positions.length ? ` (${some}); ‹ › step through them` : ""}`);
   }
 
   /** Step `t` of the shown sequence: its concept, outputs and rule, and its tree. */

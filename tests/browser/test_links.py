@@ -225,6 +225,11 @@ def test_an_overview_selection_reaches_the_linked_views_and_escape_clears_it(pag
     assert tree_counts == "3,1,2,1,1", tree_counts
     assert root_meta.startswith("3 sel · n=6"), root_meta
     assert tl_rows == "1"  # row 300 is sequence 1
+    # the timeline's › steps through the linked sequences only: 0 -> 1, then stays
+    page.locator("#tl .xai-next").click()
+    assert page.locator("#tl .xai-seq-index").input_value() == "1"
+    page.locator("#tl .xai-next").click()
+    assert page.locator("#tl .xai-seq-index").input_value() == "1"
     assert "1 samples here; rule 0 covers most of them (1 of 1)" in rd_status
     # the user's own selection in the overview: find row 40 (tree sample 3, leaf 4)
     page.locator("#ov .xai-ov-search").fill("40")
