@@ -83,7 +83,7 @@ def link(*views: Any) -> Link:
         Two or more of DatasetOverview, ConceptTreeView, RedescriptionView, TimelineView,
         SENNView. ``rows`` (int array, one per sample of the view) names the dataset row of
         each of the view's samples, e.g. the run's rows the view's result was taken from
-        (``tree_result = run.tree[rows]`` → ``(tree_view, rows)``). Without rows, sample
+        (a view of ``run.results[step][rows]`` → ``(view, rows)``). Without rows, sample
         ``i`` is row ``i``, so views of different lengths need rows.
 
     Returns
