@@ -84,6 +84,7 @@ if TYPE_CHECKING:  # the names' homes, for type checkers and IDEs; at run time s
         TimelineView,
     )
     from .widgets._traits import PayloadTooLargeWarning
+    from .widgets.link import Link, link
 
 __all__ = [
     "MEME",
@@ -99,6 +100,7 @@ __all__ = [
     "DatasetOverview",
     "InterventionChart",
     "JobReport",
+    "Link",
     "MaskExplainer",
     "MaskReport",
     "MaskResult",
@@ -137,6 +139,7 @@ __all__ = [
     "infer_task",
     "infidelity",
     "insertion_curve",
+    "link",
     "load_breast_cancer",
     "load_compas",
     "load_digits",
@@ -229,6 +232,8 @@ _HOME: dict[str, tuple[str, str]] = {
     "SENNView": (".widgets", "SENNView"),
     "TimelineView": (".widgets", "TimelineView"),
     "PayloadTooLargeWarning": (".widgets._traits", "PayloadTooLargeWarning"),
+    "Link": (".widgets.link", "Link"),
+    "link": (".widgets.link", "link"),
 }
 
 # Names of the previous release, kept for one release (FutureWarning on use).

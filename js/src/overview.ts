@@ -8,6 +8,7 @@ import createScatterplot, { createRenderer } from "regl-scatterplot";
 import { lutFor } from "./lib/colormap";
 import { h, putRGBA, setText } from "./lib/dom";
 import { heatmapRGBA, inputRGBA } from "./lib/heatmap";
+import { joinLink, type LinkHost } from "./lib/link";
 import { Tooltip } from "./lib/tooltip";
 import { defineView, errorText, type ViewContext } from "./lib/view";
 import { type NDArray, type Quantized } from "./lib/wire";
@@ -412,15 +413,30 @@ function render(ctx: ViewContext<OverviewState>): void {
     sendSelection();
   };
   ctx.onCleanup(() => timer && clearTimeout(timer));
+  // linked views (lib/link.ts, xw.link): the selection goes to them as dataset rows, and theirs
+  // (a tree node, a rule, a MEME concept, a SENN concept) becomes this selection, in the browser
+  const link = joinLink(ctx as unknown as LinkHost, {
+    count: () => n,
+    onSelect: (positions, sel) => {
+      selected = positions ?? [];
+      scatter.select(selected.filter((i) => i < drawn), { preventEvent: true });
+      countInfo();
+      publish();
+      if (positions) ctx.status.say(`${sel.label}: ${selected.length.toLocaleString()} samples selected`);
+      else ctx.status.idle();
+    },
+  });
   scatter.subscribe("select", ({ points }) => {
     selected = [...points].sort((a, b) => a - b);
     countInfo();
     publish();
+    link.publish(selected, `${selected.length.toLocaleString()} samples selected in the overview`);
   });
   scatter.subscribe("deselect", () => {
     selected = [];
     countInfo();
     publish();
+    link.publish(null, "the overview's selection cleared");
   });
   ctx.on("_selection", () => {
     const next = selectionFrom(ctx.get("_selection"));
@@ -428,6 +444,7 @@ function render(ctx: ViewContext<OverviewState>): void {
     selected = next;
     scatter.select(selected.filter((i) => i < drawn), { preventEvent: true });
     countInfo();
+    link.publish(selected.length ? selected : null, `${selected.length.toLocaleString()} samples selected in Python`);
   });
 
   const tipLines = (i: number) => {

@@ -5,6 +5,7 @@ import { describePicture, roving, type Roving } from "./lib/a11y";
 import { getLUT, lutColor, textColorOn } from "./lib/colormap";
 import { h, putRGBA, setText } from "./lib/dom";
 import { inputRGBA } from "./lib/heatmap";
+import { joinLink, type LinkHost } from "./lib/link";
 import { Tooltip } from "./lib/tooltip";
 import { defineView, errorText, type ViewContext } from "./lib/view";
 import { type Empty, floats, ints, isEmpty, type NDArray, type Quantized } from "./lib/wire";
@@ -12,6 +13,7 @@ import { coverageHeatmap, type Coverage } from "./views/redescription_coverage";
 import {
   foldedInto,
   groupRows,
+  hasBit,
   isFolded,
   jCode,
   type Filter,
@@ -462,6 +464,30 @@ function render(ctx: ViewContext<RedescriptionState>): void {
       if (tr) rowNav?.setCurrent(tr, false);
     }
     showDetail(!fromKernel);
+    // the rule's samples (both sides hold: its support) become every linked view's selection
+    if (selected >= 0) {
+      const names = ctx.get("neurons") ?? [];
+      link.publish(partSamples(rows, selected, "both", nSamples()),
+        `rule ${selected} (${names[rows.neuron[selected]] ?? rows.neuron[selected]} ⇔ ${rows.rightRule[selected]})`);
+    } else if (i === -1 && !fromKernel) link.publish(null, "the rule cleared");
+  }
+
+  /** Another view's selection: which rule covers most of it. */
+  function linkedSelection(positions: number[] | null, label: string): void {
+    if (!positions) {
+      ctx.status.idle();
+      return;
+    }
+    let best = -1;
+    let bestK = 0;
+    for (let r = 0; r < rows.count; r++) {
+      let k = 0;
+      for (const p of positions) if (hasBit(rows.leftBits, rows.width, r, p) && hasBit(rows.rightBits, rows.width, r, p)) k++;
+      if (k > bestK) [best, bestK] = [r, k];
+    }
+    ctx.status.say(`${label}: ${positions.length} samples here; ` + (best >= 0
+      ? `rule ${best} covers most of them (${bestK} of ${positions.length})`
+      : "no rule covers any of them"));
   }
 
   function showDetail(ask: boolean): void {
@@ -617,6 +643,10 @@ function render(ctx: ViewContext<RedescriptionState>): void {
   ctx.on("n_show", () => showDetail(true));
   ctx.onCleanup(() => pending.clear());
   rebuild();
+  const link = joinLink(ctx as unknown as LinkHost, {
+    count: nSamples,
+    onSelect: (positions, sel) => linkedSelection(positions, sel.label),
+  });
 }
 
 export { SORT_KEYS };

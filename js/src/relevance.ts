@@ -6,6 +6,7 @@ import { describePicture, roving } from "./lib/a11y";
 import { h, putRGBA } from "./lib/dom";
 import { className } from "./lib/format";
 import { inputRGBA } from "./lib/heatmap";
+import { joinLink, type Link, type LinkHost } from "./lib/link";
 import { Tooltip, type TipLine } from "./lib/tooltip";
 import { defineView, errorText, type ViewContext } from "./lib/view";
 import { type Empty, floats, ints, isEmpty, isQuantized, type NDArray, type Quantized } from "./lib/wire";
@@ -216,6 +217,32 @@ function render(ctx: ViewContext<RelevanceState>): void {
     for (const it of ui.protoBox?.querySelectorAll<HTMLElement>(".xai-senn-proto-row") ?? []) it.setAttribute("aria-selected", String(Number(it.dataset.row) === pinned));
     for (const g of ui.main.querySelectorAll<SVGGElement>("g.xai-senn-row")) g.classList.toggle("xai-pinned", Number(g.dataset.row) === pinned);
     for (const r of ui.protoBox?.querySelectorAll<HTMLElement>(".xai-senn-proto-row") ?? []) r.classList.toggle("xai-pinned", Number(r.dataset.row) === pinned);
+    // a pinned concept's prototypes (its top samples) become every linked view's selection
+    if (pinned < 0) link?.publish(null, "the SENN concept unpinned");
+    else {
+      const top = protos.get(pinned) ?? [];
+      if (top.length) link?.publish(top.map((p) => p.index), `SENN concept ${names()[pinned] ?? pinned} (its ${top.length} top samples)`);
+    }
+  }
+
+  // ---------------------------------------------------------------- linked views (xw.link)
+  let link: Link | null = null;
+  /** Another view's selection: how many of its samples are here, and which prototypes. */
+  function linkedSamples(positions: number[] | null, label: string): void {
+    if (!positions) {
+      delete el.dataset.xaiLinked;
+      status.idle();
+      return;
+    }
+    el.dataset.xaiLinked = positions.join(",");
+    const chosen = new Set(positions);
+    const hits: string[] = [];
+    protos.forEach((list, j) => {
+      const k = list.filter((p) => chosen.has(p.index)).length;
+      if (k) hits.push(`${names()[j] ?? j} ${k}`);
+    });
+    status.say(`${label}: ${positions.length} of the ${Number(ctx.get("n_samples")) || 0} samples here` +
+      (hits.length ? `; among the prototypes: ${hits.join(", ")}` : ""));
   }
 
   function tipLines(smp: SennSample, row: number): TipLine[] {
@@ -362,6 +389,10 @@ function render(ctx: ViewContext<RelevanceState>): void {
   });
   ctx.on(["data", "prototypes", "stability", "kind", "title", "class_names", "concept_names", "learned", "n_samples"], rebuild);
   rebuild();
+  link = joinLink(ctx as unknown as LinkHost, {
+    count: () => Number(ctx.get("n_samples")) || 0,
+    onSelect: (positions, sel) => linkedSamples(positions, sel.label),
+  });
 }
 
 export default defineView<RelevanceState>({ name: "senn", css, render });

@@ -12,6 +12,9 @@ import { Tooltip } from "./lib/tooltip";
 import { defineView } from "./lib/view";
 import { TimelineCanvas } from "./timeline/canvas";
 import { drawGraph, transitionGraph } from "./timeline/graph";
+import { stepIn } from "./lib/layout";
+import { joinLink, type Link, type LinkHost, packedRows } from "./lib/link";
+import { asBytes, type Bytes } from "./lib/wire";
 import { drawLegend } from "./timeline/legend";
 import { setTrait, TimelineState, toSequence, type Ctx, type SequenceBlock, type SequenceData, type TimelineTraits } from "./timeline/state";
 import { Controls, header } from "./timeline/summary";
@@ -75,6 +78,8 @@ function render(ctx: Ctx): void {
     const controls = new Controls(st.lengths.length, st.threshold(), status, signal, {
       select: (i) => select(i),
       current: () => st.seq?.index ?? 0,
+      // with a linked selection (xw.link), prev / next step through its sequences
+      step: (from, dir) => (linkedSeqs?.length ? stepIn(linkedSeqs, from, dir) : from + dir),
       reset: () => ui?.canvas.zoomTo(0, st.seq?.length ?? 1),
       threshold: (v) => {
         setTrait(ctx, "threshold", v);
@@ -131,6 +136,7 @@ function render(ctx: Ctx): void {
         graph();
         ui?.canvas.drawMain();
         showTree(a, -1, b);
+        linkSequences("_transition_seqs", a * st.concepts.names.length + b, `MEME transition ${st.concepts.names[a]} → ${st.concepts.names[b]}`);
       },
     }));
   }
@@ -141,6 +147,35 @@ function render(ctx: Ctx): void {
     graph();
     ui?.canvas.drawMain();
     if (j >= 0) showTree(j, -1);
+    linkSequences("_concept_seqs", j, `MEME concept ${st.concepts.names[j] ?? j}`);
+  }
+
+  // ---------------------------------------------------------------- linked views (xw.link)
+  let link: Link | null = null;
+  let linkedSeqs: number[] | null = null;
+  /** The sequences holding concept / transition `row` become every linked view's selection. */
+  function linkSequences(trait: "_concept_seqs" | "_transition_seqs", row: number, label: string): void {
+    if (!link) return;
+    if (row < 0) return link.publish(null, "the MEME concept cleared");
+    const raw = (ctx.model.get(trait) ?? null) as Bytes | null;
+    const bits = raw ? asBytes(raw) : new Uint8Array(0);
+    if (!bits.length) {
+      status.say(`${label}: this view was not sent which sequences hold it (too many concepts for the page)`);
+      return;
+    }
+    link.publish(packedRows(bits, row, st.lengths.length), label);
+  }
+  /** Another view's selection: the sequences it holds, listed (a number in the box shows one). */
+  function linkedSequences(positions: number[] | null, label: string): void {
+    linkedSeqs = positions;
+    if (!positions) {
+      delete el.dataset.xaiLinked;
+      status.idle();
+      return;
+    }
+    el.dataset.xaiLinked = positions.join(",");
+    const some = positions.slice(0, 12).join(", ") + (positions.length > 12 ? ", …" : "");
+    status.say(`${label}: ${positions.length} of the ${st.lengths.length} sequences${positions.length ? ` (${some}); ‹ › step through them` : ""}`);
   }
 
   /** Step `t` of the shown sequence: its concept, outputs and rule, and its tree. */
@@ -249,6 +284,10 @@ function render(ctx: Ctx): void {
   ctx.onTheme(() => ui?.canvas.drawAll());
   ctx.on(["concepts", "trees", "sequences", "lengths", "title", "feature_names", "class_names", "summary"], rebuild);
   rebuild();
+  link = joinLink(ctx as unknown as LinkHost, {
+    count: () => st.lengths.length,
+    onSelect: (positions, sel) => linkedSequences(positions, sel.label),
+  });
 }
 
 export default defineView<TimelineTraits>({ name: "timeline", css: `${CSS}${TREE_CSS}`, render });

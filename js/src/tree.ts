@@ -6,8 +6,9 @@
 import { h } from "./lib/dom";
 import { isStandalone } from "./lib/fetch";
 import { className } from "./lib/format";
+import { joinLink, type Link, type LinkHost } from "./lib/link";
 import { Tooltip } from "./lib/tooltip";
-import { collapsedBeyond, pathTo, revealed } from "./lib/treelayout";
+import { collapsedBeyond, pathTo, revealed, samplesAt } from "./lib/treelayout";
 import { defineView } from "./lib/view";
 import { accuracySection, markConcept, pressConcept } from "./tree/accuracy";
 import { NodeDetail } from "./tree/detail";
@@ -51,6 +52,9 @@ function render(ctx: Ctx): void {
   const st = new TreeViewState(ctx);
   const panel = new NodeDetail(st, (k) => selectSample(k));
   let ui: ReturnType<typeof buildUI> | null = null;
+  /** Linked views (xw.link): their selection as this tree's samples (null: none). */
+  let link: Link | null = null;
+  let linked: number[] | null = null;
 
   // exports (lib/export.ts): one row per node (its test, children, prediction, counts, fidelity)
   ctx.exports.table("nodes", () => {
@@ -182,6 +186,12 @@ function render(ctx: Ctx): void {
   // ---------------------------------------------------------------- node and sample
   /** Escape in the tree: no node selected, no concept linked. */
   function clearSelection(): void {
+    // Escape clears the linked selection everywhere too
+    if (st.selectedNode >= 0 || linked) link?.publish(null, "the selection cleared in the tree");
+    if (linked) {
+      linked = null;
+      markLinked();
+    }
     st.selectedNode = -1;
     st.linkedConcept = -1;
     if (ui?.acc) pressConcept(ui.acc, -1);
@@ -194,6 +204,33 @@ function render(ctx: Ctx): void {
     st.selectedNode = i;
     decorate();
     panel.show(true);
+    // the node's samples become the selection of every linked view (the overview's points)
+    const { tree, samples, euler } = st;
+    const what = tree.yes[i] < 0 ? `tree leaf ${i} (→ ${className(st.classNames(), tree.value[i])})` : `tree node ${i} (${tree.test[i]})`;
+    link?.publish(samplesAt(i, samples.leaf, euler.tin, euler.tout), what);
+  }
+
+  // ---------------------------------------------------------------- linked selection
+  /** Each node's second line counts the linked selection's samples that reach it. */
+  function markLinked(): void {
+    if (!ui) return;
+    const base = treeNodes(st.tree, st.classNames());
+    let nodes = base;
+    if (linked) {
+      const M = st.tree.yes.length;
+      const here = new Int32Array(M);
+      const parents = ui.view.parents();
+      for (const k of linked) for (let i = st.samples.leaf[k]; i >= 0; i = parents[i]) here[i]++;
+      const meta = base.meta!.map((m, i) => `${here[i]} sel · ${m}`);
+      const label = base.label!.map((l, i) => `${l}; ${here[i]} of the ${linked!.length} linked samples reach it`);
+      nodes = { ...base, meta, label };
+      el.dataset.xaiLinked = Array.from(here).join(",");
+    } else {
+      delete el.dataset.xaiLinked;
+    }
+    ui.view.update({ nodes, collapsed: ui.view.collapsed });
+    ui.view.draw();
+    decorate();
   }
 
   function selectSample(k: number, fromKernel = false): void {
@@ -220,6 +257,7 @@ function render(ctx: Ctx): void {
     legend();
     panel.show();
     panel.showSample();
+    if (linked) markLinked();
     ctx.ready();
   }
 
@@ -231,6 +269,15 @@ function render(ctx: Ctx): void {
   ctx.on("n_thumbnails", () => panel.show());
   ctx.onCleanup(() => panel.dispose());
   rebuild();
+  link = joinLink(ctx as unknown as LinkHost, {
+    count: () => st.samples.n,
+    onSelect: (positions, sel) => {
+      linked = positions;
+      markLinked();
+      if (positions) status.say(`${sel.label}: ${positions.length} of the tree's ${st.samples.n} samples; each node counts those reaching it ("sel")`);
+      else status.idle();
+    },
+  });
 }
 
 export default defineView<TreeTraits>({ name: "tree", css: `${TREE_CSS}${CSS}`, render });

@@ -3,6 +3,7 @@
 
 from ._charts import InterventionChart
 from .comparison import ComparisonView
+from .link import Link, link
 from .masks import MaskView
 from .overview import DatasetOverview
 from .redescriptions import RedescriptionView
@@ -10,5 +11,5 @@ from .relevance import SENNView
 from .timeline import TimelineView
 from .tree import ConceptTreeView
 
-__all__ = ["ComparisonView", "ConceptTreeView", "DatasetOverview", "InterventionChart", "MaskView",
-           "RedescriptionView", "SENNView", "TimelineView"]
+__all__ = ["ComparisonView", "ConceptTreeView", "DatasetOverview", "InterventionChart", "Link",
+           "MaskView", "RedescriptionView", "SENNView", "TimelineView", "link"]

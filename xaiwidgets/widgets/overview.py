@@ -29,6 +29,7 @@ from ..runs.columns import column_specs, columns, read_column
 from ._base import XaiWidget, check_keywords
 from ._html import colorbar_html, display_image, live_lut
 from ._traits import Heatmap
+from .link import Linkable
 
 __all__ = ["DatasetOverview"]
 
@@ -53,7 +54,7 @@ def _from_selection(value: Any, _widget: Any) -> bytes:
     return bytes(value) if value is not None else b""
 
 
-class DatasetOverview(XaiWidget):
+class DatasetOverview(XaiWidget, Linkable):
     """Every sample of a run as a point of a 2-D embedding (``run.embed``): colour, size and
     filter by any stored column, lasso or click to select, and read the selection in Python.
 
@@ -92,6 +93,9 @@ class DatasetOverview(XaiWidget):
     """
 
     _bundle = "overview.js"
+
+    def _link_length(self) -> int:
+        return int(self.n)
 
     title = t.Unicode("").tag(sync=True)
     n = t.Int(0).tag(sync=True)

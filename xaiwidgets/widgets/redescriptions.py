@@ -40,6 +40,7 @@ from ._traits import (
     warn_payload,
     wire_trait,
 )
+from .link import Linkable
 
 __all__ = ["RedescriptionView"]
 
@@ -83,7 +84,7 @@ SAMPLES = Struct(
 )
 
 
-class RedescriptionView(XaiWidget):
+class RedescriptionView(XaiWidget, Linkable):
     """Redescriptions as a table, with the support sets of the selected one and a coverage
     heatmap (neurons x attributes: the best J of a neuron's redescriptions testing each one).
 
@@ -135,6 +136,9 @@ class RedescriptionView(XaiWidget):
     """
 
     _bundle = "redescriptions.js"
+
+    def _link_length(self) -> int:
+        return int(self.n_samples)
 
     title = t.Unicode("").tag(sync=True)
     neurons = t.List(t.Unicode()).tag(sync=True)

@@ -46,6 +46,7 @@ from ._traits import (
     warn_payload,
     wire_trait,
 )
+from .link import Linkable
 
 __all__ = ["SENNView"]
 
@@ -74,7 +75,7 @@ STABILITY = Struct(
 )
 
 
-class SENNView(XaiWidget):
+class SENNView(XaiWidget, Linkable):
     """A SENN's explanation of each sample: relevance bars per concept (or feature), the
     concept activations beside them, prototypes of learned concepts, and a stability panel.
 
@@ -110,6 +111,9 @@ class SENNView(XaiWidget):
     """
 
     _bundle = "relevance.js"
+
+    def _link_length(self) -> int:
+        return int(self.n_samples)
 
     kind = t.Unicode("tabular").tag(sync=True)
     title = t.Unicode("").tag(sync=True)

@@ -32,6 +32,7 @@ from ._traits import (
     warn_payload,
     wire_trait,
 )
+from .link import Linkable, concept_sequences
 
 __all__ = ["TimelineView"]
 
@@ -69,7 +70,7 @@ def concept_colors(trace: MemeTrace) -> list[str]:
     return concept_palette(len(trace.concept_names))
 
 
-class TimelineView(XaiWidget):
+class TimelineView(XaiWidget, Linkable):
     """One sequence at a time: inputs as lines, a band coloured by concept, the RNN's and the
     extracted model's outputs (disagreements marked), the hidden states as a units x steps
     heatmap, and the concept transition graph with each source concept's tree.
@@ -106,6 +107,9 @@ class TimelineView(XaiWidget):
 
     _bundle = "timeline.js"
 
+    def _link_length(self) -> int:
+        return len(self.trace.lengths)
+
     title = t.Unicode("").tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)
@@ -117,6 +121,10 @@ class TimelineView(XaiWidget):
     sequences = wire_trait(SEQUENCES)
     index = t.Int(0).tag(sync=True)
     threshold = t.Float(0.3).tag(sync=True)
+    #: which sequences hold each concept / transition (link.concept_sequences, packed bits):
+    #: what a click on a concept or an arrow selects in the linked views
+    _concept_seqs = t.Bytes(b"").tag(sync=True)
+    _transition_seqs = t.Bytes(b"").tag(sync=True)
 
     @t.validate("index")
     def _check_index(self, proposal: t.Bunch) -> int:
@@ -190,6 +198,8 @@ class TimelineView(XaiWidget):
                          lengths={"lengths": np.asarray(trace.lengths, dtype=np.int32)},
                          sequences={"blocks": blocks}, index=int(index),
                          threshold=float(threshold))
+        self._concept_seqs, self._transition_seqs = concept_sequences(
+            trace.concepts, trace.lengths, len(trace.concept_names))
 
     @classmethod
     def from_estimator(cls, meme: MEME, X: Any, lengths: Any = None, **kwargs: Any

@@ -38,6 +38,7 @@ from ._traits import (
     warn_payload,
     wire_trait,
 )
+from .link import Linkable
 
 __all__ = ["ConceptTreeView", "class_groups", "class_palette"]
 
@@ -77,7 +78,7 @@ THUMBS = Struct(index=Array("int32", ("K",)),
                 images=Maybe(HeatmapOf(("K", None, None, None), signed=False)))
 
 
-class ConceptTreeView(XaiWidget):
+class ConceptTreeView(XaiWidget, Linkable):
     """A concept tree drawn as SVG, with the layer x concept accuracy heatmap next to it.
 
     Nodes show their test in words (``shape = heart``, ``scale <= 0.7``), how many of the shown
@@ -116,6 +117,9 @@ class ConceptTreeView(XaiWidget):
     """
 
     _bundle = "tree.js"
+
+    def _link_length(self) -> int:
+        return len(self.result)
 
     title = t.Unicode("").tag(sync=True)
     concept_names = t.List(t.Unicode()).tag(sync=True)

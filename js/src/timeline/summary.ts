@@ -21,6 +21,8 @@ export interface ControlActions {
   select(i: number): void;
   /** The current sequence's index (for prev / next). */
   current(): number;
+  /** The sequence prev / next go to from `from` (default: from ± 1), e.g. the next linked one. */
+  step?(from: number, dir: 1 | -1): number;
   /** Zoom out to the whole sequence. */
   reset(): void;
   /** The on-threshold was changed to `v`. */
@@ -45,8 +47,9 @@ export class Controls {
       h("label", { title: "a unit is on above this value" }, ["on above", thr]),
       h("span", { class: "xai-hint", text: "drag on the overview to zoom · hover for values · click a step for its rule · drag on the states to select steps" }),
     ]);
-    prev.addEventListener("click", () => on.select(on.current() - 1), { signal });
-    next.addEventListener("click", () => on.select(on.current() + 1), { signal });
+    const step = (dir: 1 | -1) => on.select(on.step ? on.step(on.current(), dir) : on.current() + dir);
+    prev.addEventListener("click", () => step(-1), { signal });
+    next.addEventListener("click", () => step(1), { signal });
     input.addEventListener("change", () => on.select(Math.round(Number(input.value))), { signal });
     reset.addEventListener("click", () => on.reset(), { signal });
     thr.addEventListener("change", () => on.threshold(Number(thr.value)), { signal });
