@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-
 from test_notebooks import IN_BROWSER, check_outputs, keep_for_docs
+
 from xaiwidgets import ComparisonView
 
 from .jupyter import (
