@@ -80,6 +80,9 @@ def test_static_snapshot_is_a_picture_with_a_legend(widget):
     assert "concepts:" in page and "&lt;b&gt;high&lt;/b&gt;" in page
     assert "<script>" not in page and "&lt;script&gt;t&lt;/script&gt;" in page
     assert "transition trees" in page and "from " in page
+    # short concept names and the probabilities never break mid-word in the table
+    table = page.split("<table>", 1)[1].split("</table>", 1)[0]
+    assert "<th style='white-space:nowrap" in table and "<td style='white-space:nowrap" in table
 
 
 def test_to_html_is_standalone(widget, tmp_path):

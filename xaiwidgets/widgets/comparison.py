@@ -18,6 +18,7 @@ from ..metrics.stats import MetricSummary
 from ._base import XaiWidget, check_keywords, check_view_options
 from ._colors import method_color, method_colors
 from ._html import (
+    NOWRAP,
     STATIC_DIV,
     SnapshotRow,
     colorbar_html,
@@ -616,8 +617,9 @@ class ComparisonView(XaiWidget):
             for q in keep:
                 mean, lo, hi = summ.mean[i, q], summ.low[i, q], summ.high[i, q]
                 text = f"{mean:.3g}" + (f" [{lo:.3g}, {hi:.3g}]" if np.isfinite(lo) else "")
-                style = " style='font-weight:700'" if summ.best[i, q] else ""
-                cells.append(f"<td{style}>{html.escape(text)}</td>")
+                # a number and its interval stay on one line (a wrapped interval reads as two)
+                bold = "font-weight:700;" if summ.best[i, q] else ""
+                cells.append(f"<td style='{bold}{NOWRAP}'>{html.escape(text)}</td>")
             swatch = (f"<span style='display:inline-block;width:10px;height:10px;"
                       f"background:{method_color(m)};margin-right:4px'></span>")
             rows.append(f"<tr><td>{swatch}{label(m)}</td>{''.join(cells)}</tr>")

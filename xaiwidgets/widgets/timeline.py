@@ -16,7 +16,7 @@ from ..meme.extractor import MEME
 from ..meme.report import MemeTrace
 from ._base import XaiWidget, check_keywords
 from ._colors import concept_palette
-from ._html import STATIC_DIV
+from ._html import NOWRAP, NOWRAP_MAX, STATIC_DIV
 from ._html import label as label_html
 from ._traits import (
     DEFAULT_MAX_PAYLOAD_BYTES,
@@ -323,12 +323,17 @@ class TimelineView(XaiWidget, Linkable):
     def _static_tables(self) -> str:
         names = self.concepts["names"]
         matrix = self.concepts["matrix"]
-        head = "".join(f"<th>{label_html(n)}</th>" for n in names)
+        def whole(text: str) -> str:  # a short name never breaks mid-word; a long one may wrap
+            keep = f" style='{NOWRAP}'" if len(text) <= NOWRAP_MAX else ""
+            return f"{keep}>{label_html(text)}"
+
+        head = "".join(f"<th{whole(n)}</th>" for n in names)
         rows = []
         for j, name in enumerate(names):
-            cells = "".join(f"<td>{matrix[j, k]:.2f}</td>" for k in range(len(names)))
+            cells = "".join(f"<td style='{NOWRAP}'>{matrix[j, k]:.2f}</td>"
+                            for k in range(len(names)))
             cls = self.class_names[int(self.concepts["majority"][j])]
-            rows.append(f"<tr><th>{label_html(name)}</th><td>{label_html(cls)}</td>"
+            rows.append(f"<tr><th{whole(name)}</th><td{whole(cls)}</td>"
                         f"<td>{100 * float(self.concepts['purity'][j]):.0f}%</td>"
                         f"<td>{100 * float(self.concepts['share'][j]):.0f}%</td>{cells}</tr>")
         table = ("<table><caption>concepts and transition probabilities (row: from, "
