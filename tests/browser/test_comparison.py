@@ -116,8 +116,11 @@ def test_standalone_export_renders_and_interacts_offline(page, exported):
 # and the lab tests of this module, the tree, timeline and overview: one more lab page load of
 # notebook 01 cost CI 100 s and checked nothing those do not.
 @pytest.mark.parametrize("ui", ["notebook"])
-def test_tutorial_renders_in_jupyter(page, jupyter_server: JupyterServer, ui):
+def test_tutorial_renders_in_jupyter(page, jupyter_server: JupyterServer, ui, record_property):
     run = open_and_run_notebook(page, jupyter_server, TUTORIAL, ui=ui, timeout=600)
+    # shown in the run's summary (tests/conftest.py) beside the nbclient notebooks' times
+    record_property("wall time", f"{TUTORIAL} in Notebook 7: " + ", ".join(
+        f"{k} {v:.0f} s" for k, v in run.timings.items()))
     assert not run.cell_errors
     # the notebook tests run it only here: its saved outputs are checked like theirs
     assert TUTORIAL in IN_BROWSER
