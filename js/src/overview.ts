@@ -29,6 +29,7 @@ import {
   UNKNOWN,
 } from "./overview/data";
 import { type DescribeReply, drawDescription } from "./overview/describe";
+import { categoryRows, parseQuery } from "./overview/search";
 import css from "./overview.css";
 
 /** DatasetOverview's traits, decoded. */
@@ -113,7 +114,7 @@ function render(ctx: ViewContext<OverviewState>): void {
   const sizeSel = h("select", { class: "xai-ov-size", "aria-label": "size by" },
     [option(null, sizeBy), ...numbers.map((c) => option(c, sizeBy))]);
   const modeBtn = h("button", { type: "button", class: "xai-ov-mode", "aria-pressed": "false", text: "lasso" });
-  const search = h("input", { type: "search", class: "xai-ov-search", placeholder: "sample index", "aria-label": "find sample by index", inputmode: "numeric" });
+  const search = h("input", { type: "search", class: "xai-ov-search", placeholder: "index, or label:7, wrong…", "aria-label": "find samples by index or by category name (column:name)", title: "a sample index; a category name (wrong, sick); or column:name (label:7, prediction:cat)" });
   const clearBtn = h("button", { type: "button", class: "xai-ov-clear", text: "clear", "aria-label": "clear the selection", title: "clear the selection (Escape, or double-click the plot)" });
   const filterSel = h("select", { class: "xai-ov-filter", "aria-label": "filter by" },
     [option(null, ""), ...plain.map((c) => option(c, ""))]);
@@ -551,11 +552,25 @@ function render(ctx: ViewContext<OverviewState>): void {
   clearBtn.addEventListener("click", () => scatter.deselect(), { signal });
   search.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
-    const i = Number(search.value);
-    if (!Number.isInteger(i) || i < 0 || i >= n) {
-      ctx.status.say(`no sample ${search.value}: indices are 0 to ${n - 1}`);
+    const q = parseQuery(search.value, cols.specs, n);
+    if (q.kind === "error") {
+      ctx.status.say(q.why);
       return;
     }
+    if (q.kind === "category") {
+      // a category selects its loaded samples (its column fetched first if it is not drawn)
+      void ensure([q.column]).then(() => {
+        const rows = categoryRows(cols, q.column, q.code, drawn, filters);
+        if (!rows.length) {
+          ctx.status.say(`no ${filters.length ? "unfiltered " : ""}loaded sample has ${q.label}`);
+          return;
+        }
+        scatter.select(rows);
+        ctx.status.say(`${rows.length.toLocaleString()} samples with ${q.label} selected`);
+      }).catch((err) => ctx.status.report("the columns", err));
+      return;
+    }
+    const i = q.row;
     if (i >= drawn) {
       ctx.status.say(`sample ${i} is not loaded yet`);
       return;

@@ -253,6 +253,22 @@ def test_colouring_filtering_search_and_tooltip_need_no_kernel_message(page, run
             break
         page.wait_for_timeout(50)
     assert view.selected == [17]
+    # by name: a bare category name, then column:name (y_true and y_pred are loaded already)
+    y_true = np.asarray(run[0]._root["attributions/y_true"][...])
+    y_pred = np.asarray(run[0]._root["attributions/y_pred"][...])
+    for query, rows in (("wrong", np.flatnonzero(y_true != y_pred)),
+                        ("label:cat", np.flatnonzero(y_true == 2))):
+        page.locator(".xai-ov-search").fill(query)
+        page.locator(".xai-ov-search").press("Enter")
+        for _ in range(100):
+            if view.selected == rows.tolist():
+                break
+            page.wait_for_timeout(50)
+        assert view.selected == rows.tolist(), query
+    page.locator(".xai-ov-search").fill("cat")  # a name of two columns: which one?
+    page.locator(".xai-ov-search").press("Enter")
+    assert "type y_true:cat or y_pred:cat" in page.locator(".xai-status").inner_text()
+    assert len(_sent(page)) == before_msgs  # still nothing asked of the kernel
     assert not console.errors, console.format()
 
 
