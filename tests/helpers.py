@@ -65,3 +65,17 @@ class TinyRNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _ = self.gru(x)
         return self.head(out[:, -1])
+
+
+class RunLike:
+    """What the overview and the column catalogue read of a Run: the root group, its
+    attributes, the shard size and the length (a full ``open_run`` builds every step's result
+    object, which these tests do not need)."""
+
+    def __init__(self, root):
+        self._root = root
+        self.attrs = root.attrs.asdict()
+        self.shard_size = int(self.attrs["shard_size"])
+
+    def __len__(self) -> int:
+        return int(self.attrs["n"])

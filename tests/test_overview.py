@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from helpers import RunLike
 
 zarr = pytest.importorskip("zarr")
 
@@ -233,20 +234,9 @@ def _big_run(path, n: int, s: int, embed: bool = True):
     root.attrs.update({"schema": "xaiwidgets-run/1", "n": n, "shard_size": s,
                        "steps": {"attributions": {"config": {}, "metadata": meta,
                                                   "arrays": arrays}}})
-    return _RunLike(root)
+    return RunLike(root)
 
 
-class _RunLike:
-    """What the catalogue and the widget read of a Run: the root group, its attributes, the
-    shard size and the length (a full ``open_run`` builds every step's result object)."""
-
-    def __init__(self, root):
-        self._root = root
-        self.attrs = root.attrs.asdict()
-        self.shard_size = int(self.attrs["shard_size"])
-
-    def __len__(self) -> int:
-        return int(self.attrs["n"])
 
 
 def test_state_stays_small_at_a_million_samples(tmp_path):

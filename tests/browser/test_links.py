@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pytest
 from hand_results import modules
+from helpers import RunLike
 
 import xaiwidgets as xw
 from xaiwidgets.widgets._base import static_bundle
@@ -33,16 +34,6 @@ RD_ROWS = np.arange(100, 108)
 TL_ROWS = np.array([7, 300, 5])
 
 
-class RunLike:
-    """What the overview reads of a run (root group, attributes, shard size, length)."""
-
-    def __init__(self, root):
-        self._root = root
-        self.attrs = root.attrs.asdict()
-        self.shard_size = int(self.attrs["shard_size"])
-
-    def __len__(self) -> int:
-        return int(self.attrs["n"])
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import RunLike
 from PIL import Image
 
 from xaiwidgets.widgets._base import static_bundle
@@ -29,16 +30,6 @@ N, S, K = 3000, 500, 5
 WIDTH = {"width": 800, "height": 760}
 
 
-class RunLike:
-    """What the overview reads of a run (root group, attributes, shard size, length)."""
-
-    def __init__(self, root):
-        self._root = root
-        self.attrs = root.attrs.asdict()
-        self.shard_size = int(self.attrs["shard_size"])
-
-    def __len__(self) -> int:
-        return int(self.attrs["n"])
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import torch
 
 from .._core.results import Result
-from .._core.validation import check_int, describe
+from .._core.validation import as_tensor, check_int, describe
 
 __all__ = ["DEFAULT_STEP_NAMES", "in_memory_run"]
 
@@ -78,13 +79,7 @@ def _features(features: Any, n: int) -> Result | None:
         if not isinstance(k, str) or not k or "/" in k:
             raise ValueError(f"argument 'features': feature names are non-empty str without "
                              f"'/', got {k!r}")
-        if hasattr(v, "detach"):  # a torch tensor
-            v = v.detach().cpu().numpy()
-        try:
-            a = np.asarray(v, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise TypeError(f"argument 'features': expected an array (N, D) of activations, "
-                            f"got {describe(v)}") from None
+        a = _float32(v, "features")
         if a.ndim < 2 or len(a) != n:
             raise ValueError(f"argument 'features': expected activations of shape ({n}, D) "
                              f"(one row per sample of the results), got shape {a.shape}")
@@ -94,16 +89,16 @@ def _features(features: Any, n: int) -> Result | None:
     return Activations(values=values)
 
 
+def _float32(values: Any, name: str) -> np.ndarray:
+    """A tensor, array, DataFrame or list of samples as float32 numbers (the one conversion
+    and its errors: ``as_tensor``)."""
+    return as_tensor(values, name).detach().cpu().to(torch.float32).numpy()
+
+
 def _embedding(embedding: Any, n: int) -> np.ndarray | None:
     if embedding is None:
         return None
-    if hasattr(embedding, "detach"):
-        embedding = embedding.detach().cpu().numpy()
-    try:
-        e = np.asarray(embedding, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise TypeError(f"argument 'embedding': expected 2-D coordinates, an array ({n}, 2), "
-                        f"got {describe(embedding)}") from None
+    e = _float32(embedding, "embedding")
     if e.shape != (n, 2):
         raise ValueError(f"argument 'embedding': expected 2-D coordinates of shape ({n}, 2) "
                          f"(one row per sample of the results), got shape {e.shape}")
