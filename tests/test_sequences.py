@@ -125,7 +125,7 @@ def test_nan_inside_a_length_names_the_argument(data, fitted):
     for given in (inside, bad_list):
         with pytest.raises(ValueError, match=msg.format("X")):
             xw.MEME(model, n_concepts=2, readout=model.head, progress=False).fit(given)
-        for call in (meme.predict, meme.evaluate, meme.trace):
+        for call in (meme.predict, meme.evaluate, meme.explain):
             with pytest.raises(ValueError, match=msg.format("X")):
                 call(given)
         with pytest.raises(ValueError, match=msg.format("X")):
