@@ -20,9 +20,24 @@ def view(name):
 def test_link_is_public_and_every_selection_view_links():
     assert xw.link is xw.widgets.link and "link" in xw.__all__ and "Link" in xw.__all__
     for cls in (xw.DatasetOverview, xw.ConceptTreeView, xw.RedescriptionView, xw.TimelineView,
-                xw.SENNView):
+                xw.SENNView, xw.ComparisonView, xw.MaskView):
         assert issubclass(cls, Linkable), cls
-    assert not issubclass(xw.ComparisonView, Linkable)
+
+
+@pytest.mark.parametrize("name", ["comparison", "masks"])
+def test_comparison_and_mask_views_link_by_their_samples(name):
+    cmp, tree = view(name), view("tree")
+    n = cmp.n_samples
+    assert cmp._link_length() == n == len(cmp.result) and 1 < n < tree._link_length()
+    rows = np.arange(n)[::-1]  # the view shows the tree's rows n-1 .. 0
+    xw.link(tree, (cmp, rows))
+    assert cmp._link_group == tree._link_group != ""
+    assert np.frombuffer(cmp._link_rows, dtype="<u4").tolist() == rows.tolist()
+    wire = cmp.export_state()
+    assert wire["state"]["_link_group"] == cmp._link_group and ["_link_rows"] in wire["buffer_paths"]
+    with pytest.raises(ValueError, match=rf"^link: argument 1 \({type(cmp).__name__}\) rows: "
+                       rf"expected {n} dataset rows \(one per sample of the view\), got 2$"):
+        xw.link(tree, (cmp, [1, 2]))
 
 
 def test_views_with_rows_share_one_group_and_carry_their_rows():
@@ -75,9 +90,8 @@ def test_views_of_different_lengths_need_rows():
     ((), TypeError, r"^link: expected at least two views to link, got 0$"),
     (("tree",), TypeError, r"^link: expected at least two views to link, got 1$"),
     (("tree", 3), TypeError, r"^link: argument 1: expected a view that links \(DatasetOverview, "
-     r"ConceptTreeView, RedescriptionView, TimelineView, SENNView\) or \(view, rows\), got 3$"),
-    (("tree", "comparison"), TypeError, r"^link: argument 1: expected a view that links .*got "
-     r"ComparisonView"),
+     r"ConceptTreeView, RedescriptionView, TimelineView, SENNView, ComparisonView, MaskView\) or "
+     r"\(view, rows\), got 3$"),
     (("tree", "tree!"), ValueError, r"^link: argument 1: ConceptTreeView is given twice$"),
     (("tree", ("timeline", [1, 2])), ValueError, r"^link: argument 1 \(TimelineView\) rows: "
      r"expected 3 dataset rows \(one per sample of the view\), got 2$"),

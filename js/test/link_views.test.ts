@@ -2,9 +2,10 @@
 // A SENN concept in a linked group (lib/link.ts): pinning it sends its prototypes' rows; another
 // view's selection is counted among the prototypes. No kernel message either way.
 import { afterEach, describe, expect, it } from "vitest";
+import comparison from "../src/comparison";
 import senn from "../src/relevance";
-import { linkBus, type LinkSelection, publishSelection, subscribeSelection } from "../src/lib/link";
-import { f32, FakeModel, i32, quantize, ramp } from "./fixtures";
+import { lastFocus, linkBus, type LinkFocus, type LinkSelection, publishFocus, publishSelection, subscribeFocus, subscribeSelection } from "../src/lib/link";
+import { f32, FakeModel, flush, i32, imageBlock, quantize, ramp } from "./fixtures";
 
 function block(indices: number[], k = 3) {
   const K = indices.length;
@@ -27,6 +28,7 @@ function protos() {
 afterEach(() => {
   document.body.replaceChildren();
   linkBus().last.clear();
+  linkBus().focus?.clear();
 });
 
 describe("SENNView in a link", () => {
@@ -57,6 +59,43 @@ describe("SENNView in a link", () => {
     publishSelection({ group: "senn-g", source: "other", rows: null, label: "cleared" });
     expect(el.dataset.xaiLinked).toBeUndefined();
     expect(model.sent).toEqual([]);
+    off();
+  });
+});
+
+describe("ComparisonView in a link", () => {
+  it("shows the focused row (embedded: no message; else fetched) and focuses the sample it shows", async () => {
+    const rows = Uint32Array.from([50, 51, 52, 53, 54, 55, 56, 57, 58, 59]); // sample i is row 50 + i
+    const methods = ["Saliency"];
+    const model = new FakeModel({
+      kind: "image", title: "cmp", methods, class_names: ["a", "b", "c"], feature_names: [], n_samples: 10,
+      data: imageBlock([0, 1, 2], methods), sample: 0, metrics: {}, colormap: "RdBu", opacity: 0.6, threshold: 0,
+      overlay: true, _link_group: "cmp-g", _link_rows: new DataView(rows.buffer),
+    });
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    comparison.render({ model: model as never, el });
+    const num = () => (el.querySelector(".xai-sample") as HTMLInputElement).value;
+    const got: LinkFocus[] = [];
+    const off = subscribeFocus("cmp-g", "overview", (f) => got.push(f));
+    expect(num()).toBe("0");
+    publishFocus({ group: "cmp-g", source: "overview", row: 52, label: "overview sample 52" });
+    expect(num()).toBe("2"); // embedded: shown at once, no kernel message
+    expect(model.sent).toEqual([]);
+    expect(got).toEqual([]); // the row it was told to show is not echoed
+    publishFocus({ group: "cmp-g", source: "overview", row: 7, label: "overview sample 7" });
+    expect(num()).toBe("2"); // not a row of this view
+    expect(el.querySelector(".xai-status")!.textContent).toBe("overview sample 7: row 7 is not among the 10 samples here");
+    publishFocus({ group: "cmp-g", source: "overview", row: 58, label: "overview sample 58" });
+    expect(model.sent).toHaveLength(1); // sample 8 is not embedded: fetched by the view's own path
+    expect(model.sent[0]).toMatchObject({ what: "sample", args: { index: 8 } });
+    // paging here focuses the shown sample's row in the others
+    (el.querySelector(".xai-prev") as HTMLButtonElement).click(); // from 8 (wanted) to 7: fetched too
+    model.reply(imageBlock([7], methods));
+    await flush();
+    expect(num()).toBe("7");
+    expect(got.map((f) => f.row)).toEqual([57]);
+    expect(lastFocus("cmp-g")!.label).toBe("cmp: sample 7");
     off();
   });
 });

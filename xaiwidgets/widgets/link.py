@@ -5,6 +5,11 @@ window-level bus (``js/src/lib/link.ts``), so a click on a tree node selects its
 overview with no kernel round trip. A selection travels as *dataset row* indices: each view
 says which row each of its samples is (``(view, rows)``; default: sample ``i`` is row ``i``).
 The overview's selection also reaches Python as ``overview.selected``, as before.
+
+Beside the selection the same bus carries a *focus*, the one row the user points at: hovering
+or clicking an overview point shows that row in every linked view holding it (a comparison or
+mask view pages to it, fetching it when it is not embedded), and the sample a comparison or
+mask view shows is marked in the overview.
 """
 
 from __future__ import annotations
@@ -81,7 +86,8 @@ def link(*views: Any) -> Link:
     ----------
     *views : view or (view, rows)
         Two or more of DatasetOverview, ConceptTreeView, RedescriptionView, TimelineView,
-        SENNView. ``rows`` (int array, one per sample of the view) names the dataset row of
+        SENNView, ComparisonView, MaskView (the last two follow and send the focus: the
+        hovered or clicked overview point, the sample they show). ``rows`` (int array, one per sample of the view) names the dataset row of
         each of the view's samples, e.g. the run's rows the view's result was taken from
         (a view of ``run.results[step][rows]`` → ``(view, rows)``). Without rows, sample
         ``i`` is row ``i``, so views of different lengths need rows.
@@ -103,7 +109,8 @@ def link(*views: Any) -> Link:
         view, rows = (item if isinstance(item, tuple) and len(item) == 2 else (item, None))
         if not isinstance(view, Linkable):
             raise TypeError(f"{where}: expected a view that links (DatasetOverview, "
-                            f"ConceptTreeView, RedescriptionView, TimelineView, SENNView) or "
+                            f"ConceptTreeView, RedescriptionView, TimelineView, SENNView, "
+                            f"ComparisonView, MaskView) or "
                             f"(view, rows), got {describe(item)}")
         if any(view is v for v, _ in pairs):
             raise ValueError(f"{where}: {type(view).__name__} is given twice")
