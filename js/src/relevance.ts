@@ -392,6 +392,11 @@ function render(ctx: ViewContext<RelevanceState>): void {
   link = joinLink(ctx as unknown as LinkHost, {
     count: () => Number(ctx.get("n_samples")) || 0,
     onSelect: (positions, sel) => linkedSamples(positions, sel.label),
+    // the row another view focuses (a hovered overview point): shown here when held, fetched
+    // like any sample when not embedded
+    onFocus: (p) => {
+      if (p !== null && p >= 0 && p !== pager.wanted) pager.go(p);
+    },
   });
 }
 

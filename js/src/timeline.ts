@@ -219,12 +219,14 @@ function render(ctx: Ctx): void {
     ui.units.update();
   }
 
-  function select(i: number, range?: [number, number]): void {
+  /** Shows sequence i; `quiet`: a linked view's focus, followed in the browser only (the
+   * `index` trait is not written back). */
+  function select(i: number, range?: [number, number], quiet = false): void {
     const { lengths, cache } = st;
     if (!Number.isFinite(i) || !lengths.length) return;
     i = Math.max(0, Math.min(lengths.length - 1, i));
     const have = cache.get(i);
-    if (!standalone && Number(ctx.get("index")) !== i) {
+    if (!quiet && !standalone && Number(ctx.get("index")) !== i) {
       writing = i;
       try {
         setTrait(ctx, "index", i);
@@ -287,6 +289,10 @@ function render(ctx: Ctx): void {
   link = joinLink(ctx as unknown as LinkHost, {
     count: () => st.lengths.length,
     onSelect: (positions, sel) => linkedSequences(positions, sel.label),
+    // the row another view focuses: its sequence is shown (fetched when not embedded)
+    onFocus: (p) => {
+      if (p !== null && p >= 0 && p !== st.seq?.index) select(p, undefined, true);
+    },
   });
 }
 

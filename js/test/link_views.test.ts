@@ -63,6 +63,30 @@ describe("SENNView in a link", () => {
   });
 });
 
+describe("SENNView follows the focus", () => {
+  it("shows the focused row's sample: embedded at once, else fetched; rows it lacks are ignored", () => {
+    const rows = new Uint32Array(200).map((_, i) => 1000 + i);
+    const model = new FakeModel({
+      kind: "image", title: "", class_names: ["a", "b"], concept_names: ["c1", "c2", "c3"], learned: true,
+      n_samples: 200, sample: 0, data: block([0, 1]), prototypes: protos(), stability: {}, sort: false,
+      _link_group: "senn-f", _link_rows: new DataView(rows.buffer),
+    });
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    senn.render({ model: model as never, el });
+    const num = () => (el.querySelector(".xai-sample") as HTMLInputElement).value;
+    expect(num()).toBe("0");
+    publishFocus({ group: "senn-f", source: "overview", row: 1001, label: "overview sample 1001" });
+    expect(num()).toBe("1");
+    expect(model.sent).toEqual([]);
+    publishFocus({ group: "senn-f", source: "overview", row: 5, label: "overview sample 5" });
+    expect(num()).toBe("1"); // not a row of this view
+    publishFocus({ group: "senn-f", source: "overview", row: 1150, label: "overview sample 1150" });
+    expect(model.sent).toHaveLength(1);
+    expect(model.sent[0]).toMatchObject({ what: "sample", args: { index: 150 } });
+  });
+});
+
 describe("ComparisonView in a link", () => {
   it("shows the focused row (embedded: no message; else fetched) and focuses the sample it shows", async () => {
     const rows = Uint32Array.from([50, 51, 52, 53, 54, 55, 56, 57, 58, 59]); // sample i is row 50 + i

@@ -239,6 +239,9 @@ def test_an_overview_selection_reaches_the_linked_views_and_escape_clears_it(pag
     page.locator("#ov .xai-ov-search").press("Enter")
     page.wait_for_function(
         "() => document.querySelector('#tree').dataset.xaiLinked === '1,0,1,0,1'")
+    # ... and focuses it: the tree highlights that sample's path (view-only)
+    page.wait_for_function(
+        "() => document.querySelector('#tree .xai-sample').value === '3'")
     # Escape in the plot clears it everywhere
     page.locator("#ov .xai-ov-plot").focus()
     page.keyboard.press("Escape")
@@ -246,6 +249,11 @@ def test_an_overview_selection_reaches_the_linked_views_and_escape_clears_it(pag
         "() => document.querySelector('#tree').dataset.xaiLinked === undefined")
     assert page.evaluate("() => document.querySelector('#tl').dataset.xaiLinked") \
         is None
+    # finding row 300 focuses it: the timeline shows sequence 1 (embedded, no message)
+    page.locator("#ov .xai-ov-search").fill("300")
+    page.locator("#ov .xai-ov-search").press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#tl .xai-seq-index').value === '1'")
     assert page.evaluate("() => Object.values(window.__sent).map((v) => v.length)") == \
         [fetched, 0, 0, 0]
     assert not console.errors, console.format()

@@ -8,8 +8,9 @@ The overview's selection also reaches Python as ``overview.selected``, as before
 
 Beside the selection the same bus carries a *focus*, the one row the user points at: hovering
 or clicking an overview point shows that row in every linked view holding it (a comparison or
-mask view pages to it, fetching it when it is not embedded), and the sample a comparison or
-mask view shows is marked in the overview.
+mask view pages to it, fetching it when it is not embedded; a SENN view shows that sample, a
+timeline its sequence, a concept tree its path), and the sample a comparison or mask view
+shows is marked in the overview.
 """
 
 from __future__ import annotations
