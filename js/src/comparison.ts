@@ -6,7 +6,7 @@ import { COLORMAPS, hasColormap } from "./lib/colormap";
 import { metricRows } from "./lib/export";
 import { h, setText } from "./lib/dom";
 import { className, fmt } from "./lib/format";
-import { joinLink, type Link, type LinkHost, type LinkTraits } from "./lib/link";
+import { followLatest, joinLink, type Link, type LinkHost, type LinkTraits } from "./lib/link";
 import { hasMetrics, type MetricsState, metricsOf } from "./lib/metrics";
 import { SIGN_MODES } from "./lib/scale";
 import { Tooltip } from "./lib/tooltip";
@@ -394,8 +394,19 @@ function render(ctx: ViewContext<ComparisonState>): void {
   rebuild();
 
   // linked views (lib/link.ts, xw.link): the row another view focuses (a hovered or clicked
-  // overview point) is shown here when this view holds it: at once when embedded, else fetched
-  // like any sample. Selections are not this view's business.
+  // overview point) is shown here when this view holds it: at once when held, else fetched
+  // with the view's "sample" fetch. A cursor sweeping over the overview does not queue a fetch
+  // per point: one focus fetch is in flight at a time and only the latest row asked for while
+  // it runs is fetched next. Selections are not this view's business.
+  const follow = followLatest({
+    ready: (p) => standalone || explainTarget >= 0 || current(p) !== undefined,
+    load: (p) => ctx.fetch<BlockState>("sample", { index: p }).then((block) => store.add(block)),
+    show: (p) => {
+      if (p !== pager.wanted) pager.go(p);
+    },
+    failed: (p, err) => status.report(`sample ${p}`, err),
+    aborted: () => signal.aborted,
+  });
   link = joinLink(ctx as unknown as LinkHost, {
     count: nSamples,
     onSelect: () => {},
@@ -405,7 +416,7 @@ function render(ctx: ViewContext<ComparisonState>): void {
         status.say(`${f.label}: row ${f.row} is not among the ${nSamples()} samples here`);
         return;
       }
-      if (p !== pager.wanted) pager.go(p);
+      follow(p);
     },
   });
 }

@@ -64,7 +64,7 @@ describe("SENNView in a link", () => {
 });
 
 describe("SENNView follows the focus", () => {
-  it("shows the focused row's sample: embedded at once, else fetched; rows it lacks are ignored", () => {
+  it("shows the focused row's sample: embedded at once, else fetched; rows it lacks are ignored", async () => {
     const rows = new Uint32Array(200).map((_, i) => 1000 + i);
     const model = new FakeModel({
       kind: "image", title: "", class_names: ["a", "b"], concept_names: ["c1", "c2", "c3"], learned: true,
@@ -84,6 +84,16 @@ describe("SENNView follows the focus", () => {
     publishFocus({ group: "senn-f", source: "overview", row: 1150, label: "overview sample 1150" });
     expect(model.sent).toHaveLength(1);
     expect(model.sent[0]).toMatchObject({ what: "sample", args: { index: 150 } });
+    publishFocus({ group: "senn-f", source: "overview", row: 1151, label: "overview sample 1151" });
+    publishFocus({ group: "senn-f", source: "overview", row: 1152, label: "overview sample 1152" });
+    expect(model.sent).toHaveLength(1); // one fetch in flight; the latest (152) comes next
+    model.reply(block([150]), 0);
+    await flush();
+    expect(model.sent).toHaveLength(2);
+    expect(model.sent[1]).toMatchObject({ what: "sample", args: { index: 152 } });
+    model.reply(block([152]), 1);
+    await flush();
+    expect(num()).toBe("152");
   });
 });
 
@@ -110,16 +120,33 @@ describe("ComparisonView in a link", () => {
     publishFocus({ group: "cmp-g", source: "overview", row: 7, label: "overview sample 7" });
     expect(num()).toBe("2"); // not a row of this view
     expect(el.querySelector(".xai-status")!.textContent).toBe("overview sample 7: row 7 is not among the 10 samples here");
-    publishFocus({ group: "cmp-g", source: "overview", row: 58, label: "overview sample 58" });
-    expect(model.sent).toHaveLength(1); // sample 8 is not embedded: fetched by the view's own path
-    expect(model.sent[0]).toMatchObject({ what: "sample", args: { index: 8 } });
-    // paging here focuses the shown sample's row in the others
-    (el.querySelector(".xai-prev") as HTMLButtonElement).click(); // from 8 (wanted) to 7: fetched too
-    model.reply(imageBlock([7], methods));
+    // rows 55, 56, 57 swept over while 55 (not embedded) is read: one fetch, then the latest
+    publishFocus({ group: "cmp-g", source: "overview", row: 55, label: "overview sample 55" });
+    publishFocus({ group: "cmp-g", source: "overview", row: 56, label: "overview sample 56" });
+    publishFocus({ group: "cmp-g", source: "overview", row: 57, label: "overview sample 57" });
+    expect(model.sent).toHaveLength(1); // fetched by the view's own "sample" fetch
+    expect(model.sent[0]).toMatchObject({ what: "sample", args: { index: 5 } });
+    model.reply(imageBlock([5], methods), 0);
+    await flush();
+    expect(model.sent).toHaveLength(2); // sample 5 landed (kept, not shown): now 7
+    expect(model.sent[1]).toMatchObject({ what: "sample", args: { index: 7 } });
+    expect(num()).toBe("2");
+    model.reply(imageBlock([7], methods), 1);
     await flush();
     expect(num()).toBe("7");
-    expect(got.map((f) => f.row)).toEqual([57]);
-    expect(lastFocus("cmp-g")!.label).toBe("cmp: sample 7");
+    expect(got).toEqual([]); // showing the row it was told to show: no echo
+    // paging here focuses the shown sample's row in the others
+    (el.querySelector(".xai-prev") as HTMLButtonElement).click(); // 6: not held, fetched
+    expect(model.sent).toHaveLength(3);
+    model.reply(imageBlock([6], methods));
+    await flush();
+    expect(num()).toBe("6");
+    expect(got.map((f) => f.row)).toEqual([56]);
+    (el.querySelector(".xai-prev") as HTMLButtonElement).click(); // 5: held since the sweep
+    expect(model.sent).toHaveLength(3);
+    expect(num()).toBe("5");
+    expect(got.map((f) => f.row)).toEqual([56, 55]);
+    expect(lastFocus("cmp-g")!.label).toBe("cmp: sample 5");
     off();
   });
 });

@@ -136,6 +136,42 @@ export function lastFocus(group: string): LinkFocus | undefined {
   return linkBus().focus?.get(group);
 }
 
+/**
+ * Follows a focus that moves fast (a cursor sweeping over the overview) without a fetch per
+ * row: a held sample is shown at once; else one fetch is in flight at a time, and when it lands
+ * the latest sample asked for meanwhile is shown (when held) or fetched next. Returns the
+ * function to call with each focused sample.
+ */
+export function followLatest(opts: {
+  /** Whether sample p can be shown now (held, or a view that must not fetch). */
+  ready(p: number): boolean;
+  /** Reads sample p into the view's store. */
+  load(p: number): Promise<unknown>;
+  /** Shows sample p (now held). */
+  show(p: number): void;
+  /** A failed read of the sample still wanted. */
+  failed(p: number, err: unknown): void;
+  aborted(): boolean;
+}): (p: number) => void {
+  let loading = false;
+  let wanted = -1;
+  const follow = (p: number): void => {
+    wanted = p;
+    if (opts.ready(p)) return opts.show(p);
+    if (loading) return;
+    loading = true;
+    opts.load(p).catch((err: unknown) => {
+      if (wanted === p) opts.failed(p, err);
+    }).finally(() => {
+      loading = false;
+      if (opts.aborted()) return;
+      if (wanted !== p) follow(wanted);
+      else if (opts.ready(p)) opts.show(p);
+    });
+  };
+  return follow;
+}
+
 /** The set bits of row `row` of a (rows, ceil(n / 8)) array packed by numpy's packbits. */
 export function packedRows(bits: Uint8Array, row: number, n: number): number[] {
   const width = (n + 7) >> 3;
