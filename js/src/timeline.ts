@@ -13,7 +13,7 @@ import { defineView } from "./lib/view";
 import { TimelineCanvas } from "./timeline/canvas";
 import { drawGraph, transitionGraph } from "./timeline/graph";
 import { stepIn } from "./lib/layout";
-import { joinLink, type Link, type LinkHost, packedRows } from "./lib/link";
+import { followLatest, joinLink, type Link, type LinkHost, packedRows } from "./lib/link";
 import { asBytes, type Bytes } from "./lib/wire";
 import { drawLegend } from "./timeline/legend";
 import { setTrait, TimelineState, toSequence, type Ctx, type SequenceBlock, type SequenceData, type TimelineTraits } from "./timeline/state";
@@ -286,12 +286,25 @@ function render(ctx: Ctx): void {
   ctx.onTheme(() => ui?.canvas.drawAll());
   ctx.on(["concepts", "trees", "sequences", "lengths", "title", "feature_names", "class_names", "summary"], rebuild);
   rebuild();
+  const follow = followLatest({
+    ready: (p) => standalone || st.cache.has(p),
+    load: (p) => ctx.fetch<SequenceBlock>("sequence", { index: p }).then((block) => {
+      const d = toSequence(block);
+      st.cache.set(d.index, d);
+    }),
+    show: (p) => {
+      if (p !== st.seq?.index) select(p, undefined, true);
+    },
+    failed: (p, err) => status.say(`sequence ${p}: ${err instanceof Error ? err.message : String(err)}`),
+    aborted: () => ctx.signal.aborted,
+  });
   link = joinLink(ctx as unknown as LinkHost, {
     count: () => st.lengths.length,
     onSelect: (positions, sel) => linkedSequences(positions, sel.label),
-    // the row another view focuses: its sequence is shown (fetched when not embedded)
+    // the row another view focuses: its sequence is shown (fetched when not embedded, one
+    // at a time, the latest row first)
     onFocus: (p) => {
-      if (p !== null && p >= 0 && p !== st.seq?.index) select(p, undefined, true);
+      if (p !== null && p >= 0) follow(p);
     },
   });
 }
