@@ -20,9 +20,25 @@ def view(name):
 def test_link_is_public_and_every_selection_view_links():
     assert xw.link is xw.widgets.link and "link" in xw.__all__ and "Link" in xw.__all__
     for cls in (xw.DatasetOverview, xw.ConceptTreeView, xw.RedescriptionView, xw.TimelineView,
-                xw.SENNView):
+                xw.SENNView, xw.ComparisonView, xw.MaskView):
         assert issubclass(cls, Linkable), cls
-    assert not issubclass(xw.ComparisonView, Linkable)
+
+
+@pytest.mark.parametrize("name", ["comparison", "masks"])
+def test_comparison_and_mask_views_link_by_their_samples(name):
+    cmp, tree = view(name), view("tree")
+    n = cmp.n_samples
+    assert cmp._link_length() == n == len(cmp.result) and 1 < n < tree._link_length()
+    rows = np.arange(n)[::-1]  # the view shows the tree's rows n-1 .. 0
+    xw.link(tree, (cmp, rows))
+    assert cmp._link_group == tree._link_group != ""
+    assert np.frombuffer(cmp._link_rows, dtype="<u4").tolist() == rows.tolist()
+    wire = cmp.export_state()
+    assert wire["state"]["_link_group"] == cmp._link_group
+    assert ["_link_rows"] in wire["buffer_paths"]
+    with pytest.raises(ValueError, match=rf"^link: argument 1 \({type(cmp).__name__}\) rows: "
+                       rf"expected {n} dataset rows \(one per sample of the view\), got 2$"):
+        xw.link(tree, (cmp, [1, 2]))
 
 
 def test_views_with_rows_share_one_group_and_carry_their_rows():
@@ -75,9 +91,8 @@ def test_views_of_different_lengths_need_rows():
     ((), TypeError, r"^link: expected at least two views to link, got 0$"),
     (("tree",), TypeError, r"^link: expected at least two views to link, got 1$"),
     (("tree", 3), TypeError, r"^link: argument 1: expected a view that links \(DatasetOverview, "
-     r"ConceptTreeView, RedescriptionView, TimelineView, SENNView\) or \(view, rows\), got 3$"),
-    (("tree", "comparison"), TypeError, r"^link: argument 1: expected a view that links .*got "
-     r"ComparisonView"),
+     r"ConceptTreeView, RedescriptionView, TimelineView, SENNView, ComparisonView, MaskView\) or "
+     r"\(view, rows\), got 3$"),
     (("tree", "tree!"), ValueError, r"^link: argument 1: ConceptTreeView is given twice$"),
     (("tree", ("timeline", [1, 2])), ValueError, r"^link: argument 1 \(TimelineView\) rows: "
      r"expected 3 dataset rows \(one per sample of the view\), got 2$"),
@@ -129,3 +144,56 @@ def test_transitions_over_the_cap_are_not_sent(monkeypatch):
     monkeypatch.setattr(link_module, "MAX_TRANSITION_BYTES", 8)
     concept_bits, move_bits = link_module.concept_sequences(np.zeros((3, 4), int), [4, 4, 4], 3)
     assert len(concept_bits) == 3 and move_bits == b""
+
+
+def _run_of(name):
+    from xaiwidgets.runs import in_memory_run
+
+    r = MODULES[name].result()
+    xy = np.random.default_rng(0).normal(size=(len(r), 2))
+    return in_memory_run(r, embedding=xy)
+
+
+def test_a_result_taken_from_a_run_records_its_run_rows():
+    from xaiwidgets._core.results import run_rows
+
+    run = _run_of("comparison")  # 4 samples
+    a = run.attributions
+    assert run_rows(a) is None and run_rows(a, whole=True).tolist() == [0, 1, 2, 3]
+    sub = a[[3, 1]]
+    assert run_rows(sub).tolist() == [3, 1]
+    assert run_rows(sub[1:]).tolist() == [1]  # taken again: still the run's rows
+    assert run_rows(sub[np.array([True, False])]).tolist() == [3]
+    assert run_rows(a[2]).tolist() == [2] and run_rows(a[-1]).tolist() == [3]
+    assert run_rows(a[1:4:2]).tolist() == [1, 3]
+    assert run_rows(type(a).concat([a[3], a[0:2]])).tolist() == [3, 0, 1]
+    assert run_rows(type(a).concat([a[3], MODULES["comparison"].result()])) is None
+    assert run_rows(MODULES["comparison"].result()[1:]) is None  # not from a run
+    # a concept tree recounts its nodes when taken, and keeps its rows (as a run's step)
+    from xaiwidgets._core.results import _set_run_rows
+
+    tree = MODULES["tree"].result()
+    _set_run_rows(tree, len(tree))
+    taken = tree[[5, 0, 2]]
+    assert run_rows(taken).tolist() == [5, 0, 2] and run_rows(taken[1:]).tolist() == [0, 2]
+
+
+def test_a_view_of_rows_taken_from_a_run_links_by_them_without_rows():
+    run = _run_of("comparison")
+    ov = xw.DatasetOverview(run)
+    v = xw.ComparisonView(run.attributions[[3, 1]], **MODULES["comparison"].OPTIONS)
+    xw.link(ov, v)
+    assert np.frombuffer(v._link_rows, dtype="<u4").tolist() == [3, 1]
+    assert ov._link_rows == b""  # the run itself: row i is sample i
+    # rows given win over the recorded ones
+    xw.link(ov, (v, [0, 2]))
+    assert np.frombuffer(v._link_rows, dtype="<u4").tolist() == [0, 2]
+    # a mask view of a run's masks: the rows of the nested comparison
+    masks = _run_of("masks")
+    mv = xw.MaskView(masks.mask[1:3], **MODULES["masks"].OPTIONS)
+    xw.link(xw.DatasetOverview(masks), mv)
+    assert np.frombuffer(mv._link_rows, dtype="<u4").tolist() == [1, 2]
+    # without a run, views of different lengths still need rows
+    with pytest.raises(ValueError, match=r"^link: the views show different numbers of samples"):
+        xw.link(xw.ComparisonView(MODULES["comparison"].result()[1:],
+                                  **MODULES["comparison"].OPTIONS), view("tree"))

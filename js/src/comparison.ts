@@ -6,6 +6,7 @@ import { COLORMAPS, hasColormap } from "./lib/colormap";
 import { metricRows } from "./lib/export";
 import { h, setText } from "./lib/dom";
 import { className, fmt } from "./lib/format";
+import { followLatest, joinLink, type Link, type LinkHost, type LinkTraits } from "./lib/link";
 import { hasMetrics, type MetricsState, metricsOf } from "./lib/metrics";
 import { SIGN_MODES } from "./lib/scale";
 import { Tooltip } from "./lib/tooltip";
@@ -30,7 +31,7 @@ export interface ChartState {
 }
 
 /** ComparisonView's traits, decoded (xaiwidgets/widgets/comparison.py, js/README.md). */
-export interface ComparisonState {
+export interface ComparisonState extends LinkTraits {
   kind: "image" | "tabular" | "sequence";
   task: "multiclass" | "binary" | "regression";
   title: string;
@@ -81,6 +82,7 @@ function render(ctx: ViewContext<ComparisonState>): void {
   const explained = new Map<string, Sample>();
   const pointer = { clientX: 0, clientY: 0 };
   const store = new SampleStore();
+  let link: Link | null = null; // xw.link's group (joined after the first build)
 
   /** A malformed block must not take the whole view down: report it and keep the rest. */
   const addData = () => {
@@ -365,6 +367,8 @@ function render(ctx: ViewContext<ComparisonState>): void {
         ...(known ? [" · ", h("span", { class: "xai-truth", text: `true: ${className(names, truth)}${wrong ? " ✗ misclassified" : ""}` })] : []),
       );
     }
+    // the sample shown here is the focus of the linked views (the overview marks it)
+    link?.focus(s.block.index[s.k], `${String(ctx.get("title") || "comparison")}: sample ${s.block.index[s.k]}`);
     ctx.ready();
   }
 
@@ -388,6 +392,33 @@ function render(ctx: ViewContext<ComparisonState>): void {
   });
   ctx.on([...STRUCTURE], rebuild);
   rebuild();
+
+  // linked views (lib/link.ts, xw.link): the row another view focuses (a hovered or clicked
+  // overview point) is shown here when this view holds it: at once when held, else fetched
+  // with the view's "sample" fetch. A cursor sweeping over the overview does not queue a fetch
+  // per point: one focus fetch is in flight at a time and only the latest row asked for while
+  // it runs is fetched next. Selections are not this view's business.
+  const follow = followLatest({
+    ready: (p) => standalone || explainTarget >= 0 || current(p) !== undefined,
+    load: (p) => ctx.fetch<BlockState>("sample", { index: p }).then((block) => store.add(block)),
+    show: (p) => {
+      if (p !== pager.wanted) pager.go(p);
+    },
+    failed: (p, err) => status.report(`sample ${p}`, err),
+    aborted: () => signal.aborted,
+  });
+  link = joinLink(ctx as unknown as LinkHost, {
+    count: nSamples,
+    onSelect: () => {},
+    onFocus: (p, f) => {
+      if (p === null) return;
+      if (p < 0) {
+        status.say(`${f.label}: row ${f.row} is not among the ${nSamples()} samples here`);
+        return;
+      }
+      follow(p);
+    },
+  });
 }
 
 export default defineView<ComparisonState>({ name: "comparison", css, render });

@@ -426,6 +426,12 @@ function render(ctx: ViewContext<OverviewState>): void {
       if (positions) ctx.status.say(`${sel.label}: ${selected.length.toLocaleString()} samples selected`);
       else ctx.status.idle();
     },
+    // the sample a linked view shows (a comparison or mask view's page) is marked here
+    onFocus: (p) => {
+      if (p === null || p < 0 || p >= drawn) return void delete el.dataset.xaiFocus;
+      el.dataset.xaiFocus = String(p);
+      scatter.hover(p, { showReticleOnce: true, preventEvent: true });
+    },
   });
   scatter.subscribe("select", ({ points }) => {
     selected = [...points].sort((a, b) => a - b);
@@ -533,6 +539,15 @@ function render(ctx: ViewContext<OverviewState>): void {
   scatter.subscribe("pointOver", (i) => showSample(i));
   scatter.subscribe("select", ({ points }) => {
     if (points.length === 1) showSample(points[0]);
+  });
+  // ... and the linked views show it too (the focus of lib/link.ts: no kernel message)
+  const focus = (i: number) => {
+    el.dataset.xaiFocus = String(i);
+    link.focus(i, `overview sample ${i}`);
+  };
+  scatter.subscribe("pointOver", focus);
+  scatter.subscribe("select", ({ points }) => {
+    if (points.length === 1) focus(points[0]);
   });
 
   colorSel.addEventListener("change", () => {

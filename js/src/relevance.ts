@@ -6,7 +6,7 @@ import { describePicture, roving } from "./lib/a11y";
 import { h, putRGBA } from "./lib/dom";
 import { className } from "./lib/format";
 import { inputRGBA } from "./lib/heatmap";
-import { joinLink, type Link, type LinkHost } from "./lib/link";
+import { followLatest, joinLink, type Link, type LinkHost } from "./lib/link";
 import { Tooltip, type TipLine } from "./lib/tooltip";
 import { defineView, errorText, type ViewContext } from "./lib/view";
 import { type Empty, floats, ints, isEmpty, isQuantized, type NDArray, type Quantized } from "./lib/wire";
@@ -389,9 +389,23 @@ function render(ctx: ViewContext<RelevanceState>): void {
   });
   ctx.on(["data", "prototypes", "stability", "kind", "title", "class_names", "concept_names", "learned", "n_samples"], rebuild);
   rebuild();
+  const follow = followLatest({
+    ready: (p) => standalone || store.has(p),
+    load: (p) => ctx.fetch<SennBlock>("sample", { index: p }).then((block) => addBlock(() => block, `sample ${p}`)),
+    show: (p) => {
+      if (p !== pager.wanted) pager.go(p);
+    },
+    failed: (p, err) => status.report(`sample ${p}`, err),
+    aborted: () => ctx.signal.aborted,
+  });
   link = joinLink(ctx as unknown as LinkHost, {
     count: () => Number(ctx.get("n_samples")) || 0,
     onSelect: (positions, sel) => linkedSamples(positions, sel.label),
+    // the row another view focuses (a hovered overview point): shown here when held, else
+    // fetched with the view's "sample" fetch, one at a time, the latest row first
+    onFocus: (p) => {
+      if (p !== null && p >= 0) follow(p);
+    },
   });
 }
 

@@ -13,7 +13,7 @@ import { defineView } from "./lib/view";
 import { TimelineCanvas } from "./timeline/canvas";
 import { drawGraph, transitionGraph } from "./timeline/graph";
 import { stepIn } from "./lib/layout";
-import { joinLink, type Link, type LinkHost, packedRows } from "./lib/link";
+import { followLatest, joinLink, type Link, type LinkHost, packedRows } from "./lib/link";
 import { asBytes, type Bytes } from "./lib/wire";
 import { drawLegend } from "./timeline/legend";
 import { setTrait, TimelineState, toSequence, type Ctx, type SequenceBlock, type SequenceData, type TimelineTraits } from "./timeline/state";
@@ -219,12 +219,14 @@ function render(ctx: Ctx): void {
     ui.units.update();
   }
 
-  function select(i: number, range?: [number, number]): void {
+  /** Shows sequence i; `quiet`: a linked view's focus, followed in the browser only (the
+   * `index` trait is not written back). */
+  function select(i: number, range?: [number, number], quiet = false): void {
     const { lengths, cache } = st;
     if (!Number.isFinite(i) || !lengths.length) return;
     i = Math.max(0, Math.min(lengths.length - 1, i));
     const have = cache.get(i);
-    if (!standalone && Number(ctx.get("index")) !== i) {
+    if (!quiet && !standalone && Number(ctx.get("index")) !== i) {
       writing = i;
       try {
         setTrait(ctx, "index", i);
@@ -284,9 +286,26 @@ function render(ctx: Ctx): void {
   ctx.onTheme(() => ui?.canvas.drawAll());
   ctx.on(["concepts", "trees", "sequences", "lengths", "title", "feature_names", "class_names", "summary"], rebuild);
   rebuild();
+  const follow = followLatest({
+    ready: (p) => standalone || st.cache.has(p),
+    load: (p) => ctx.fetch<SequenceBlock>("sequence", { index: p }).then((block) => {
+      const d = toSequence(block);
+      st.cache.set(d.index, d);
+    }),
+    show: (p) => {
+      if (p !== st.seq?.index) select(p, undefined, true);
+    },
+    failed: (p, err) => status.say(`sequence ${p}: ${err instanceof Error ? err.message : String(err)}`),
+    aborted: () => ctx.signal.aborted,
+  });
   link = joinLink(ctx as unknown as LinkHost, {
     count: () => st.lengths.length,
     onSelect: (positions, sel) => linkedSequences(positions, sel.label),
+    // the row another view focuses: its sequence is shown (fetched when not embedded, one
+    // at a time, the latest row first)
+    onFocus: (p) => {
+      if (p !== null && p >= 0) follow(p);
+    },
   });
 }
 

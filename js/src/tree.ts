@@ -277,6 +277,10 @@ function render(ctx: Ctx): void {
       if (positions) status.say(`${sel.label}: ${positions.length} of the tree's ${st.samples.n} samples; each node counts those reaching it ("sel")`);
       else status.idle();
     },
+    // the row another view focuses: its path is highlighted (view-only, like a kernel change)
+    onFocus: (p) => {
+      if (p !== null && p >= 0 && p !== st.sample) selectSample(p, true);
+    },
   });
 }
 

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // The link bus (lib/link.ts): selections between views as dataset rows, on `window`.
 import { afterEach, describe, expect, it } from "vitest";
-import { joinLink, lastSelection, linkBus, type LinkHost, type LinkSelection, publishSelection, packedRows, RowMap, rowsFrom, sortedUnique, subscribeSelection } from "../src/lib/link";
+import { joinLink, lastFocus, type LinkFocus, lastSelection, publishFocus, subscribeFocus, linkBus, type LinkHost, type LinkSelection, publishSelection, packedRows, RowMap, rowsFrom, sortedUnique, subscribeSelection } from "../src/lib/link";
 
 /** A view's traits and cleanups, as joinLink sees them. */
 class Host implements LinkHost {
@@ -29,7 +29,10 @@ class Host implements LinkHost {
 /** The `_link_rows` value as anywidget gives it: a DataView over little-endian uint32. */
 const decoded = (rows: number[]) => new DataView(Uint32Array.from(rows).buffer);
 
-afterEach(() => linkBus().last.clear());
+afterEach(() => {
+  linkBus().last.clear();
+  linkBus().focus?.clear();
+});
 
 describe("RowMap", () => {
   it("maps positions to sorted unique rows and back, without rows as the identity", () => {
@@ -150,5 +153,50 @@ describe("joinLink", () => {
     expect(seen).toEqual([[2], [13]]);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe("the focus channel", () => {
+  it("sends one row to the other views of the group, never twice in a row, and remembers it", () => {
+    const got: LinkFocus[] = [];
+    const off = subscribeFocus("g", "me", (f) => got.push(f));
+    const offOther = subscribeFocus("other", "me", (f) => got.push(f));
+    expect(publishFocus({ group: "g", source: "a", row: 5, label: "overview" })).toBe(true);
+    expect(publishFocus({ group: "g", source: "b", row: 5, label: "echo" })).toBe(false); // same row
+    publishFocus({ group: "g", source: "me", row: 6, label: "mine" }); // own message: not heard
+    publishFocus({ group: "g", source: "a", row: null, label: "cleared" });
+    expect(got.map((f) => [f.source, f.row])).toEqual([["a", 5], ["a", null]]);
+    expect(lastFocus("g")!.row).toBeNull();
+    expect(lastFocus("other")).toBeUndefined();
+    off();
+    offOther();
+  });
+
+  it("joinLink maps the focused row to the view's first sample holding it (-1: not held)", () => {
+    const a = new Host({ _link_group: "f", _link_rows: decoded([10, 30, 20, 30]) });
+    const b = new Host({ _link_group: "f", _link_rows: null });
+    const seenA: (number | null)[] = [];
+    const seenB: (number | null)[] = [];
+    const la = joinLink(a, { count: () => 4, onSelect: () => {}, onFocus: (p) => seenA.push(p) });
+    joinLink(b, { count: () => 25, onSelect: () => {}, onFocus: (p) => seenB.push(p) });
+    la.focus(1, "a's sample 1"); // row 30
+    expect(seenB).toEqual([-1]); // b shows rows 0..24
+    la.focus(2, "a's sample 2"); // row 20: b's sample 20
+    expect(seenB).toEqual([-1, 20]);
+    expect(seenA).toEqual([]); // a never hears itself
+    publishFocus({ group: "f", source: "x", row: 30, label: "x" });
+    expect(seenA).toEqual([1]); // the first of samples 1 and 3
+    la.focus(7, "out of range"); // ignored: not a sample of a
+    expect(lastFocus("f")!.row).toBe(30);
+    // a view joining later starts from the group's focus
+    const c = new Host({ _link_group: "f", _link_rows: null });
+    const seenC: (number | null)[] = [];
+    joinLink(c, { count: () => 40, onSelect: () => {}, onFocus: (p) => seenC.push(p) });
+    expect(seenC).toEqual([30]);
+    // leaving the group (unlink) stops the focus
+    c.set("_link_group", "");
+    publishFocus({ group: "f", source: "x", row: 3, label: "x" });
+    expect(seenC).toEqual([30]);
+    expect(seenB).toEqual([-1, 20, -1, 3]); // row 30 is not one of b's 25
   });
 });

@@ -59,6 +59,7 @@ def run(tmp_path_factory):
 _PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>links</title><style>body{{margin:0}}</style></head>
 <body><div id="ov"></div><div id="tree"></div><div id="rd"></div><div id="tl"></div>
+<div id="cmp"></div>
 <script type="module">
 const views = {views};
 const b64 = (s) => {{ const bin = atob(s); const u = new Uint8Array(bin.length);
@@ -114,7 +115,11 @@ def _views(run):
     return ov, tree, rd, tl
 
 
-def _open(page, tmp_path, views):
+BUNDLES = {"ov": "overview.js", "tree": "tree.js", "rd": "redescriptions.js",
+           "tl": "timeline.js", "cmp": "comparison.js"}
+
+
+def _open(page, tmp_path, views, names=("ov", "tree", "rd", "tl")):
     ov = views[0]
 
     def kernel(content):
@@ -131,17 +136,15 @@ def _open(page, tmp_path, views):
     page.expose_function("xaiKernel", kernel)
     page.expose_function("xaiSync", sync)
     page.set_viewport_size({"width": 900, "height": 1400})
-    bundles = {"ov": "overview.js", "tree": "tree.js", "rd": "redescriptions.js",
-               "tl": "timeline.js"}
-    payload = {name: {"esm": static_bundle(bundles[name]).read_text("utf-8"),
+    payload = {name: {"esm": static_bundle(BUNDLES[name]).read_text("utf-8"),
                       "payload": v.export_state()}
-               for name, v in zip(bundles, views, strict=True)}
+               for name, v in zip(names, views, strict=True)}
     path = tmp_path / "links.html"
     path.write_text(_PAGE.format(views=json.dumps(payload).replace("<", "\\u003c")),
                     encoding="utf-8")
     console = console_log(page)
     page.goto(path.as_uri(), wait_until="load")
-    wait_for_widgets(page, count=4)
+    wait_for_widgets(page, count=len(views))
     page.wait_for_function("n => document.querySelector('#ov')?.dataset.xaiPoints == n",
                            arg=str(N), timeout=60_000)
     return console
@@ -227,6 +230,9 @@ def test_an_overview_selection_reaches_the_linked_views_and_escape_clears_it(pag
     page.locator("#ov .xai-ov-search").press("Enter")
     page.wait_for_function(
         "() => document.querySelector('#tree').dataset.xaiLinked === '1,0,1,0,1'")
+    # ... and focuses it: the tree highlights that sample's path (view-only)
+    page.wait_for_function(
+        "() => document.querySelector('#tree .xai-sample').value === '3'")
     # Escape in the plot clears it everywhere
     page.locator("#ov .xai-ov-plot").focus()
     page.keyboard.press("Escape")
@@ -234,6 +240,66 @@ def test_an_overview_selection_reaches_the_linked_views_and_escape_clears_it(pag
         "() => document.querySelector('#tree').dataset.xaiLinked === undefined")
     assert page.evaluate("() => document.querySelector('#tl').dataset.xaiLinked") \
         is None
+    # finding row 300 focuses it: the timeline shows sequence 1 (embedded, no message)
+    page.locator("#ov .xai-ov-search").fill("300")
+    page.locator("#ov .xai-ov-search").press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#tl .xai-seq-index').value === '1'")
     assert page.evaluate("() => Object.values(window.__sent).map((v) => v.length)") == \
         [fetched, 0, 0, 0]
+    assert not console.errors, console.format()
+
+
+# the rows of the hand-made comparison's 4 samples
+CMP_ROWS = np.array([12, 340, 77, 5])
+
+
+def test_an_overview_point_shows_in_the_linked_comparison_and_its_sample_is_marked(
+        page, run, tmp_path):
+    ov = DatasetOverview(run, color="y_true")
+    cmp = HAND["comparison"].VIEW(HAND["comparison"].result(), **HAND["comparison"].OPTIONS)
+    xw.link(ov, (cmp, CMP_ROWS))
+    console = _open(page, tmp_path, (ov, cmp), names=("ov", "cmp"))
+    fetched = page.evaluate("() => window.__sent.ov.length")
+    sample = page.locator("#cmp .xai-sample")
+    assert sample.input_value() == "0"
+    # a click on one point (found by index: a one-point selection) -> comparison sample 1
+    page.locator("#ov .xai-ov-search").fill("340")
+    page.locator("#ov .xai-ov-search").press("Enter")
+    page.wait_for_function("() => document.querySelector('#cmp .xai-sample').value === '1'")
+    assert page.evaluate("() => document.querySelector('#ov').dataset.xaiFocus") == "340"
+    # hovering a point focuses its row: the comparison shows it when it holds it, else says so
+    box = page.locator("#ov canvas.xai-ov-canvas").bounding_box()
+    hovered = None
+    for fy in np.linspace(0.3, 0.7, 9):
+        for fx in np.linspace(0.3, 0.7, 9):
+            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.wait_for_timeout(30)
+            got = page.evaluate("() => document.querySelector('#ov').dataset.xaiHover")
+            if got is not None:
+                hovered = int(got)
+                break
+        if hovered is not None:
+            break
+    assert hovered is not None, "no point under the cursor anywhere near the centre"
+    if hovered in CMP_ROWS:
+        want = str(CMP_ROWS.tolist().index(hovered))
+        page.wait_for_function(f"() => document.querySelector('#cmp .xai-sample').value === "
+                               f"'{want}'")
+    else:
+        status = page.locator("#cmp .xai-status").text_content()
+        assert status == (f"overview sample {hovered}: row {hovered} is not among the 4 "
+                          f"samples here"), status
+    # reverse: the comparison's next sample (2: row 77) is marked in the overview
+    page.locator("#ov .xai-ov-search").fill("12")
+    page.locator("#ov .xai-ov-search").press("Enter")
+    page.wait_for_function("() => document.querySelector('#cmp .xai-sample').value === '0'")
+    page.locator("#cmp .xai-next").click()
+    page.locator("#cmp .xai-next").click()
+    assert sample.input_value() == "2"
+    page.wait_for_function("() => document.querySelector('#ov').dataset.xaiFocus === '77'")
+    # every sample was embedded: no kernel message from the comparison, none more from the
+    # overview (its run has no attributions to fetch)
+    assert page.evaluate("() => [window.__sent.ov.length, window.__sent.cmp.length]") == \
+        [fetched, 0]
     assert not console.errors, console.format()

@@ -40,7 +40,7 @@ import numpy as np
 
 from .._version import __version__
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Result", "open_result", "result_types"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "Result", "open_result", "result_types", "run_rows"]
 
 FORMAT = "xaiwidgets-result"
 FORMAT_VERSION = 1
@@ -156,7 +156,14 @@ class Result:
             value = getattr(self, name)
             if isinstance(value, Result):
                 rows[name] = value[idx]
-        return dataclasses.replace(self, **rows)
+        taken = dataclasses.replace(self, **rows)
+        source = getattr(self, "_run_rows", None)
+        if isinstance(source, (int, np.integer)):  # the run's whole result: row i is sample i
+            _set_run_rows(taken, np.arange(*idx.indices(n)) if isinstance(idx, slice)
+                          else np.asarray(idx, dtype=np.int64))
+        elif source is not None:  # taken from a run: remember which of its rows
+            _set_run_rows(taken, np.asarray(source)[idx])
+        return taken
 
     def take(self: R, index: Any) -> R:
         """Same as ``result[index]``."""
@@ -188,7 +195,11 @@ class Result:
                                      f"{f.name!r}; only results with the same metadata can be "
                                      "concatenated")
         rows = {name: _concat([getattr(r, name) for r in results], name) for name in cls._rows}
-        return dataclasses.replace(first, **rows, **merged)
+        out = dataclasses.replace(first, **rows, **merged)
+        sources = [run_rows(r, whole=True) for r in results]
+        if all(src is not None for src in sources):  # all from a run: their rows in order
+            _set_run_rows(out, np.concatenate([np.asarray(src) for src in sources]))
+        return out
 
     def _merge_meta(self, results: Sequence[Result]) -> dict[str, Any]:
         """Metadata fields that differ between concatenated results, merged (default: none)."""
@@ -309,6 +320,32 @@ def _map(value: Any, fn: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _map(v, fn) for k, v in value.items()}
     return fn(value)
+
+
+def run_rows(result: Any, whole: bool = False) -> np.ndarray | None:
+    """The run rows a result's samples were taken from (``run.attributions[rows]``,
+    ``run.masks[i:i + 1]``...): an int array, one per sample; None for a result not taken from
+    a run, and for a run's whole result (sample i is row i) unless ``whole``.
+
+    A view built from such a result uses these rows to link to the run's overview
+    (:func:`~xaiwidgets.link`), so ``link(overview, ComparisonView(run.attributions[idx]))``
+    needs no ``(view, rows)``.
+    """
+    rows = getattr(result, "_run_rows", None)
+    if rows is None:
+        return None
+    if isinstance(rows, (int, np.integer)):  # the run's whole result: rows 0..n-1
+        return np.arange(int(rows), dtype=np.int64) if whole else None
+    return np.asarray(rows)
+
+
+def _set_run_rows(result: Any, rows: np.ndarray | int) -> None:
+    """Records the run rows of ``result`` (and of the results nested in its rows)."""
+    object.__setattr__(result, "_run_rows", rows)
+    for name in getattr(result, "_rows", ()):
+        value = getattr(result, name, None)
+        if isinstance(value, Result):
+            _set_run_rows(value, rows)
 
 
 def _normalise_index(index: Any, n: int, what: str) -> slice | np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._core.results import Result
+from .._core.results import Result, _set_run_rows
 
 __all__ = ["ConceptPredictions", "ConceptTreeResult"]
 
@@ -124,7 +124,10 @@ class ConceptTreeResult(Result):
     def __getitem__(self, index: Any) -> ConceptTreeResult:
         taken = super().__getitem__(index)
         recount: dict[str, Any] = dict.fromkeys(_COUNTED)
-        return dataclasses.replace(taken, **recount)
+        out = dataclasses.replace(taken, **recount)
+        if getattr(taken, "_run_rows", None) is not None:  # the run rows it was taken from
+            _set_run_rows(out, taken._run_rows)  # type: ignore[attr-defined]
+        return out
 
     def _merge_meta(self, results: Sequence[Result]) -> dict[str, Any]:
         return dict.fromkeys(_COUNTED)  # counted again from the concatenated rows

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.results import Result
+from .._core.results import Result, _set_run_rows
 from ..metrics.stats import MetricSummary
 from . import store as st
 
@@ -46,6 +46,8 @@ class Run:
             arrays = {a: root[f"{name}/{a}"] if a in rows else root[f"{name}/{a}"][...]
                       for a in desc["arrays"]}
             self.results[name] = Result.from_parts(desc["metadata"], arrays)
+            # its samples are the run's rows 0..n-1: a result taken from it remembers which
+            _set_run_rows(self.results[name], len(self))
 
     def __getattr__(self, name: str) -> Result:
         results = self.__dict__.get("results", {})

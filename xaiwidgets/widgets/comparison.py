@@ -49,6 +49,7 @@ from ._traits import (
     warn_payload,
     wire_trait,
 )
+from .link import Linkable
 
 __all__ = ["ComparisonView"]
 
@@ -121,7 +122,7 @@ def split_view_options(cls: type, view: Mapping[str, Any] | None,
     return options
 
 
-class ComparisonView(XaiWidget):
+class ComparisonView(XaiWidget, Linkable):
     """Inputs and one attribution heatmap per method, side by side, with quality metrics.
 
     Build it from an :class:`~xaiwidgets.AttributionResult` alone (computed by
@@ -165,6 +166,9 @@ class ComparisonView(XaiWidget):
     """
 
     _bundle = "comparison.js"
+
+    def _link_length(self) -> int:
+        return int(self.n_samples)
 
     kind = t.Unicode("image").tag(sync=True)
     task = t.Unicode("multiclass").tag(sync=True)

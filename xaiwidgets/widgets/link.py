@@ -5,6 +5,12 @@ window-level bus (``js/src/lib/link.ts``), so a click on a tree node selects its
 overview with no kernel round trip. A selection travels as *dataset row* indices: each view
 says which row each of its samples is (``(view, rows)``; default: sample ``i`` is row ``i``).
 The overview's selection also reaches Python as ``overview.selected``, as before.
+
+Beside the selection the same bus carries a *focus*, the one row the user points at: hovering
+or clicking an overview point shows that row in every linked view holding it (a comparison or
+mask view pages to it, fetching it when it is not embedded; a SENN view shows that sample, a
+timeline its sequence, a concept tree its path), and the sample a comparison or mask view
+shows is marked in the overview.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 import numpy as np
 import traitlets as t
 
+from .._core.results import run_rows
 from .._core.validation import describe
 
 __all__ = ["Link", "Linkable", "link"]
@@ -31,6 +38,11 @@ class Linkable(t.HasTraits):
     def _link_length(self) -> int:
         """The number of samples the view selects among (what its rows are indexed by)."""
         raise NotImplementedError
+
+    def _link_source(self) -> Any:
+        """The result the view's samples are the samples of (its run rows are the default
+        link rows); None when the view has no such result."""
+        return getattr(self, "result", None)
 
 
 class Link:
@@ -81,10 +93,12 @@ def link(*views: Any) -> Link:
     ----------
     *views : view or (view, rows)
         Two or more of DatasetOverview, ConceptTreeView, RedescriptionView, TimelineView,
-        SENNView. ``rows`` (int array, one per sample of the view) names the dataset row of
-        each of the view's samples, e.g. the run's rows the view's result was taken from
-        (a view of ``run.results[step][rows]`` → ``(view, rows)``). Without rows, sample
-        ``i`` is row ``i``, so views of different lengths need rows.
+        SENNView, ComparisonView, MaskView (the last two follow and send the focus: the
+        hovered or clicked overview point, the sample they show). ``rows`` (int array, one
+        per sample of the view) names the dataset row of each of the view's samples. Without
+        rows, a view of a result taken from a run (``run.attributions[idx]``,
+        ``run.masks[i:i + 1]``) uses the run rows it was taken from (``idx``); any other
+        view's sample ``i`` is row ``i``, so views of different lengths need rows.
 
     Returns
     -------
@@ -94,6 +108,7 @@ def link(*views: Any) -> Link:
     Examples
     --------
     >>> link(overview, tree_view, (timeline, rows))  # doctest: +SKIP
+    >>> link(overview, ComparisonView(run.attributions[idx]))  # rows idx  # doctest: +SKIP
     """
     if len(views) < 2:
         raise TypeError(f"link: expected at least two views to link, got {len(views)}")
@@ -103,11 +118,18 @@ def link(*views: Any) -> Link:
         view, rows = (item if isinstance(item, tuple) and len(item) == 2 else (item, None))
         if not isinstance(view, Linkable):
             raise TypeError(f"{where}: expected a view that links (DatasetOverview, "
-                            f"ConceptTreeView, RedescriptionView, TimelineView, SENNView) or "
+                            f"ConceptTreeView, RedescriptionView, TimelineView, SENNView, "
+                            f"ComparisonView, MaskView) or "
                             f"(view, rows), got {describe(item)}")
         if any(view is v for v, _ in pairs):
             raise ValueError(f"{where}: {type(view).__name__} is given twice")
         n = int(view._link_length())
+        if rows is None:  # a view of a result taken from a run: the run rows it came from
+            taken = run_rows(view._link_source())
+            if taken is not None and len(taken) == n:
+                pairs.append((view, _rows(taken, n, f"{where} ({type(view).__name__}) the run "
+                                                    f"rows of its result")))
+                continue
         pairs.append((view, None if rows is None else
                       _rows(rows, n, f"{where} ({type(view).__name__}) rows")))
     if all(r is None for _, r in pairs):

@@ -110,6 +110,9 @@ class TimelineView(XaiWidget, Linkable):
     def _link_length(self) -> int:
         return len(self.trace.lengths)
 
+    def _link_source(self) -> Any:
+        return self.trace
+
     title = t.Unicode("").tag(sync=True)
     feature_names = t.List(t.Unicode()).tag(sync=True)
     class_names = t.List(t.Unicode()).tag(sync=True)

@@ -8,6 +8,10 @@
 // A message names its link group (the `_link_group` trait xw.link gives every linked view), its
 // sender (so a view never hears itself) and the rows (null: cleared). The bus remembers the
 // last selection per group, so a view drawn later starts from it.
+//
+// Beside the selection, the same bus and group carry a FOCUS: the one row the user points at
+// (hovers or clicks in the overview, or pages to in a comparison / mask view). Every linked view
+// that holds that row shows it; the overview marks it. The bus remembers the last focus too.
 import { asBytes, type Bytes } from "./wire";
 
 /** The traits every linkable view syncs (xaiwidgets/widgets/link.py `Linkable`). */
@@ -41,12 +45,26 @@ export interface LinkSelection {
   label: string;
 }
 
+/** One focus on the bus: the row the user points at. */
+export interface LinkFocus {
+  group: string;
+  /** The sending view's id (a view ignores its own messages). */
+  source: string;
+  /** The focused dataset row; null: nothing is focused. */
+  row: number | null;
+  /** Where it came from, in words ("overview"), for the receivers' status line. */
+  label: string;
+}
+
 const EVENT = "xai-link";
+const FOCUS_EVENT = "xai-link-focus";
 const KEY = "__xaiLinkBus";
 
 interface Bus {
   target: EventTarget;
   last: Map<string, LinkSelection>;
+  /** The last focus per group (created on first use: a bus made by an older bundle lacks it). */
+  focus?: Map<string, LinkFocus>;
 }
 
 /** The page's one bus (shared by every bundle through `window`). */
@@ -81,6 +99,77 @@ export function subscribeSelection(group: string, self: string, fn: (sel: LinkSe
 /** The last selection sent in `group` (undefined: none yet). */
 export function lastSelection(group: string): LinkSelection | undefined {
   return linkBus().last.get(group);
+}
+
+function focusMap(bus: Bus): Map<string, LinkFocus> {
+  if (!bus.focus) bus.focus = new Map();
+  return bus.focus;
+}
+
+/**
+ * Sends a focus to every view of its group (synchronously). A focus equal to the group's last
+ * one is not sent again (a view showing the row it was just told to show does not echo it).
+ * Returns whether it was sent.
+ */
+export function publishFocus(f: LinkFocus): boolean {
+  const bus = linkBus();
+  const last = focusMap(bus).get(f.group);
+  if (last && last.row === f.row) return false;
+  focusMap(bus).set(f.group, f);
+  bus.target.dispatchEvent(new CustomEvent<LinkFocus>(FOCUS_EVENT, { detail: f }));
+  return true;
+}
+
+/** Calls `fn` for each focus of `group` sent by another view; returns the unsubscribe. */
+export function subscribeFocus(group: string, self: string, fn: (f: LinkFocus) => void): () => void {
+  const bus = linkBus();
+  const listener = (e: Event) => {
+    const f = (e as CustomEvent<LinkFocus>).detail;
+    if (f && f.group === group && f.source !== self) fn(f);
+  };
+  bus.target.addEventListener(FOCUS_EVENT, listener);
+  return () => bus.target.removeEventListener(FOCUS_EVENT, listener);
+}
+
+/** The last focus sent in `group` (undefined: none yet). */
+export function lastFocus(group: string): LinkFocus | undefined {
+  return linkBus().focus?.get(group);
+}
+
+/**
+ * Follows a focus that moves fast (a cursor sweeping over the overview) without a fetch per
+ * row: a held sample is shown at once; else one fetch is in flight at a time, and when it lands
+ * the latest sample asked for meanwhile is shown (when held) or fetched next. Returns the
+ * function to call with each focused sample.
+ */
+export function followLatest(opts: {
+  /** Whether sample p can be shown now (held, or a view that must not fetch). */
+  ready(p: number): boolean;
+  /** Reads sample p into the view's store. */
+  load(p: number): Promise<unknown>;
+  /** Shows sample p (now held). */
+  show(p: number): void;
+  /** A failed read of the sample still wanted. */
+  failed(p: number, err: unknown): void;
+  aborted(): boolean;
+}): (p: number) => void {
+  let loading = false;
+  let wanted = -1;
+  const follow = (p: number): void => {
+    wanted = p;
+    if (opts.ready(p)) return opts.show(p);
+    if (loading) return;
+    loading = true;
+    opts.load(p).catch((err: unknown) => {
+      if (wanted === p) opts.failed(p, err);
+    }).finally(() => {
+      loading = false;
+      if (opts.aborted()) return;
+      if (wanted !== p) follow(wanted);
+      else if (opts.ready(p)) opts.show(p);
+    });
+  };
+  return follow;
 }
 
 /** The set bits of row `row` of a (rows, ceil(n / 8)) array packed by numpy's packbits. */
@@ -162,6 +251,12 @@ export interface LinkOptions {
    * holds a selection.
    */
   onSelect(positions: number[] | null, sel: LinkSelection): void;
+  /**
+   * Another view's focus, as this view's first sample showing that row (-1: the view does not
+   * hold the row; null: focus cleared). Called synchronously, and once on joining when the
+   * group already holds a focus. Views without it ignore the focus.
+   */
+  onFocus?(position: number | null, f: LinkFocus): void;
 }
 
 /** A view's membership of its link group (the group may change; `publish` follows it). */
@@ -172,6 +267,8 @@ export interface Link {
   rows(): RowMap;
   /** Selects the view's samples `positions` in every linked view (null: clears). */
   publish(positions: Iterable<number> | null, label: string): void;
+  /** Focuses the row of the view's sample `position` in every linked view (null: clears). */
+  focus(position: number | null, label: string): void;
 }
 
 let nextId = 0;
@@ -196,14 +293,29 @@ export function joinLink(host: LinkHost, opts: LinkOptions): Link {
     lastSent = null;
     opts.onSelect(sel.rows ? rowMap().toPositions(sel.rows) : null, sel);
   };
+  const receiveFocus = (f: LinkFocus) => {
+    if (!opts.onFocus) return;
+    if (f.row === null) return opts.onFocus(null, f);
+    const map = rowMap();
+    if (!map.rows) return opts.onFocus(f.row < map.n ? f.row : -1, f);
+    const at = map.toPositions([f.row]);
+    opts.onFocus(at.length ? at[0] : -1, f);
+  };
   const join = () => {
     off?.();
     off = null;
     group = String(host.get("_link_group") ?? "");
     if (!group) return;
-    off = subscribeSelection(group, id, receive);
+    const offSel = subscribeSelection(group, id, receive);
+    const offFocus = subscribeFocus(group, id, receiveFocus);
+    off = () => {
+      offSel();
+      offFocus();
+    };
     const last = lastSelection(group);
     if (last && last.source !== id) receive(last);
+    const focused = lastFocus(group);
+    if (focused && focused.source !== id) receiveFocus(focused);
   };
   host.on("_link_group", join);
   host.on("_link_rows", () => {
@@ -224,6 +336,12 @@ export function joinLink(host: LinkHost, opts: LinkOptions): Link {
       if (key === lastSent) return; // a redraw re-announcing the same selection
       lastSent = key;
       publishSelection({ group, source: id, rows, label });
+    },
+    focus(position, label) {
+      if (!group) return;
+      const map = rowMap();
+      if (position !== null && !(Number.isInteger(position) && position >= 0 && position < map.n)) return;
+      publishFocus({ group, source: id, row: position === null ? null : map.rowOf(position), label });
     },
   };
 }
