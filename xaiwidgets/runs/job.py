@@ -242,6 +242,12 @@ def _worker_limit() -> int | None:
     return int(limit) if limit else None
 
 
+def has_headroom(limit: int | None, rss: int) -> bool:
+    """Whether a worker of memory ``limit`` (None: none) at ``rss`` bytes may keep a tuned heap:
+    ``TUNE_HEADROOM`` under the 95 % of its limit where its nanny restarts it."""
+    return limit is None or 0.95 * limit - rss >= TUNE_HEADROOM
+
+
 def _prepare_malloc() -> dict[str, Any]:
     """Tune this worker's malloc once, if its memory limit leaves room (see MMAP_THRESHOLD)."""
     if not _MALLOC:
@@ -258,11 +264,10 @@ def _prepare_malloc() -> dict[str, Any]:
         if libc is not None:
             import psutil  # distributed's own dependency
 
-            rss = psutil.Process().memory_info().rss
-            tuned = limit is None or 0.95 * limit - rss >= TUNE_HEADROOM
-            if tuned:
-                libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-                libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+            if has_headroom(limit, psutil.Process().memory_info().rss):
+                # mallopt returns 1 when glibc takes the value
+                tuned = (libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+                         and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
         _MALLOC.update(libc=libc, tuned=tuned, limit=limit)
     return _MALLOC
 
