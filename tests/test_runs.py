@@ -177,11 +177,12 @@ def test_workers_with_memory_to_spare_tune_malloc_and_tight_ones_do_not(tmp_path
         if state["glibc"]:
             assert state["tuned"] is True and state["limit"] > 1 << 30, state
     mib = 2**20
-    # the nanny restarts a worker at 95 % of its limit; a tuned heap needs 256 MiB under that
+    # the nanny restarts a worker at 95 % of its limit; a tuned heap needs 512 MiB under that
     assert runs_job.has_headroom(None, 300 * mib)
-    assert runs_job.has_headroom(600 * mib, 300 * mib)  # 570 - 300 = 270 MiB
-    assert not runs_job.has_headroom(350 * mib, 290 * mib)
-    assert not runs_job.has_headroom(600 * mib, 320 * mib)  # 250 MiB
+    assert runs_job.has_headroom(1024 * mib, 300 * mib)  # 972.8 - 300 = 673 MiB
+    assert runs_job.has_headroom(860 * mib, 300 * mib)  # 817 - 300 = 517 MiB
+    assert not runs_job.has_headroom(860 * mib, 310 * mib)  # 507 MiB
+    assert not runs_job.has_headroom(600 * mib, 290 * mib)  # the fault tests' workers
 
 
 def test_resume_after_removing_markers_computes_only_missing_shards(tmp_path, data, reference):
