@@ -20,6 +20,8 @@ figures of issue 23, each a ratio against a baseline measured in the same run:
    (``runs.estimator_steps.MaskStep``: one generator pass per sample), with the generator's
    fitting time counted once.
 
+``python bench/dataset.py --scaling`` prints figures 1 and 2 only.
+
 Times exclude starting the cluster: each cluster runs a small warm-up job first (the workers
 import torch and xaiwidgets and unpickle the model once), as a long-lived cluster would have.
 The job times include everything else: the kernel's probe, creating the store, scheduling,
@@ -223,6 +225,8 @@ def main() -> None:
         out["scaling"] = {"n": SCALE_N, "memory_s": memory_s, "serial_s": serial_s,
                           "one_worker_s": times[1], "two_workers_s": times[2],
                           "identical": same, "rounds": runs}
+        if "--scaling" in sys.argv:  # figures 1 and 2 only (about three minutes idle)
+            return
 
         # -- IG vs the amortised mask explainer over the whole dataset
         everything, labels = mnist.images, mnist.target

@@ -33,6 +33,7 @@ from xaiwidgets.runs import (  # noqa: E402
     StoreLocked,
     as_source,
 )
+from xaiwidgets.runs import job as runs_job  # noqa: E402
 from xaiwidgets.runs import store as st  # noqa: E402
 
 N, S = 24, 8  # 3 shards
@@ -153,6 +154,35 @@ def test_shard_zero_equals_compare_attributions(data, reference):
     # seconds per explanation: averaged over the job's shards, not the probe's two samples
     sec = run.attributions.seconds_per_sample
     assert set(sec) == {"Saliency", "Integrated Gradients"} and all(v > 0 for v in sec.values())
+
+
+def _malloc_state() -> dict:
+    from xaiwidgets.runs import job
+
+    return {k: job._MALLOC.get(k) for k in ("tuned", "limit")} | {
+        "glibc": job._MALLOC.get("libc") is not None}
+
+
+def test_workers_with_memory_to_spare_tune_malloc_and_tight_ones_do_not(tmp_path, data,
+                                                                       client):
+    # after a job, each worker of the module's LocalCluster (limit: this machine's memory per
+    # worker) has set glibc's thresholds: the nanny's MALLOC_TRIM_THRESHOLD_ alone makes every
+    # tensor over 128 kB a fresh mmap (docs/runs.md, "Worker memory and speed")
+    X, y = data
+    xw.explain_dataset(make_model(), X[:S], tmp_path / "m.zarr", y=y[:S], client=client,
+                       methods=["saliency"], metrics=[], shard_size=S, progress=False)
+    states = list(client.run(_malloc_state).values())
+    assert len(states) == 2
+    for state in states:
+        if state["glibc"]:
+            assert state["tuned"] is True and state["limit"] > 1 << 30, state
+    mib = 2**20
+    # the nanny restarts a worker at 95 % of its limit; a tuned heap needs 512 MiB under that
+    assert runs_job.has_headroom(None, 300 * mib)
+    assert runs_job.has_headroom(1024 * mib, 300 * mib)  # 972.8 - 300 = 673 MiB
+    assert runs_job.has_headroom(860 * mib, 300 * mib)  # 817 - 300 = 517 MiB
+    assert not runs_job.has_headroom(860 * mib, 310 * mib)  # 507 MiB
+    assert not runs_job.has_headroom(600 * mib, 290 * mib)  # the fault tests' workers
 
 
 def test_resume_after_removing_markers_computes_only_missing_shards(tmp_path, data, reference):
