@@ -273,6 +273,7 @@ def test_density_counts_every_sample_and_the_snapshot_shows_it(run_path):
     assert x0 < xy[:, 0].min() and x1 > xy[:, 0].max() and y0 < xy[:, 1].min() < xy[:, 1].max() < y1
     page = view._repr_mimebundle_()[0]["text/html"]
     assert uri in page and "density of the 28 samples" in page and "<script" not in page
+    assert page.startswith("<div class='xai-static'")  # the wrapper every snapshot has
     assert view.to_png()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -27,7 +27,7 @@ import traitlets as t
 from .._core.validation import check_int, describe
 from ..runs.columns import column_specs, columns, read_column
 from ._base import XaiWidget, check_keywords
-from ._html import colorbar_html, display_image, live_lut
+from ._html import STATIC_DIV, colorbar_html, display_image, live_lut
 from ._traits import Heatmap
 from .link import Linkable
 
@@ -392,9 +392,9 @@ class DatasetOverview(XaiWidget, Linkable):
                     f"height='320' style='image-rendering:pixelated;display:block'>"
                     f"{colorbar_html(live_lut('viridis', False), 0, float(d['max']), False, 320)}"
                     f"<div style='font-size:11px;opacity:.8'>samples per bin</div>")
-        return (f"<div class='xai-overview-static'><div style='font-weight:600'>"
-                f"{html.escape(self.title)}</div>{body}<div style='font-size:12px'>"
-                f"{html.escape(caption)}</div></div>")
+        # the same wrapper as every view's snapshot (nbconvert, GitHub and the docs find it)
+        return (f"{STATIC_DIV}<h4>{html.escape(self.title)}</h4>{body}"
+                f"<div style='font-size:12px'>{html.escape(caption)}</div></div>")
 
 
 def _png_rgba(rgba: np.ndarray) -> str:
