@@ -67,14 +67,17 @@ lint: setup
 test-js: setup
 	cd js && npm test
 
-# Two workers: the notebooks and browser tests are single-threaded, so the 2 cores run two at once.
+# XDIST workers on 2 cores: the tests are single-threaded, and much of their time is waiting (a
+# Jupyter page, a kernel or a cluster starting, Chromium drawing): with two workers the cores
+# were busy 1.4 of 2 on average (CPU time over wall time of a CI run), so a third fills them.
 # The longest tests are collected first (tests/conftest.py) and an idle worker takes work from the
-# other (worksteal), so neither is left running the long ones alone at the end. One intra-op
+# others (worksteal), so none is left running the long ones alone at the end. One intra-op
 # thread per process (OMP_NUM_THREADS, inherited by notebook kernels, Jupyter and Dask workers):
-# two workers with two torch threads each oversubscribe two cores (notebook 01 run twice took
+# workers with two torch threads each oversubscribe the cores (notebook 01 run twice took
 # 133 s in CI with the default threads, 64 s with one; its cells take 8 s on an idle machine).
+XDIST ?= 3
 test-py: setup browser
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist worksteal
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(XDIST) --dist worksteal
 
 # Steps that do not depend on each other run two at a time: the set-up's downloads (pip, npm)
 # beside apt's Chromium, and the type checks (mypy is single-threaded) beside vitest.
