@@ -285,6 +285,22 @@ def test_a_second_job_is_refused_while_the_lock_is_fresh(tmp_path, data, monkeyp
     assert st.lock_holder(root)["job_id"] == "x"
 
 
+def test_resuming_a_store_whose_job_is_still_creating_it_is_refused_by_the_lock(tmp_path, data):
+    """The window the test above can only hit by chance: the running job has written the run's
+    attributes and its lock but not yet every array. The lock refuses the second job before the
+    half-made layout is read (it failed with a KeyError from Zarr before)."""
+    X, y = data
+    path = tmp_path / "half.zarr"
+    xw.explain_dataset(make_model(), X, path, y=y, client="serial", **JOB)
+    root = zarr.open_group(path, mode="r+")
+    del root["features/values/pen"]  # not created yet
+    root.create_group("_job", attributes={"job_id": "first", "heartbeat": time.time(),
+                                          "pid": os.getpid(), "host": os.uname().nodename})
+    with pytest.raises(StoreLocked, match="job first .* is running on this store"):
+        xw.explain_dataset(make_model(), X, path, y=y, client="serial", resume=True, **JOB)
+    assert zarr.open_group(path, mode="r")["_job"].attrs["job_id"] == "first"  # untouched
+
+
 class FailingCNN(MnistCNN):
     """Raises on any batch holding a marked sample (pixel 0 above 100) while ``armed``."""
 

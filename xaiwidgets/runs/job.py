@@ -395,8 +395,14 @@ def _open_or_create(store: Any, *, resume: bool, overwrite: bool, attrs: dict[st
                 f"{', '.join(differ)}; resuming would mix two runs. Pass overwrite=True to "
                 "start it again")
         root = st.open_store(store, mode="r+")
-        st.check_layout(root, old["steps"], shard_size)
+        # the lock first: a job still creating this store's arrays refuses this one, instead
+        # of its half-made layout failing the check below
         job_id = st.acquire_lock(root)
+        try:
+            st.check_layout(root, old["steps"], shard_size)
+        except BaseException:
+            st.release_lock(root, job_id)
+            raise
         return root, job_id
     if existing is not None and non_empty:  # overwrite: not under a running job
         holder = st.lock_holder(existing)
