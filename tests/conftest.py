@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -61,13 +62,22 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_collection_modifyitems(items):
-    """Long modules first (notebooks, then browser and slow tests), each module kept whole. With
-    xdist's worksteal (Makefile) each worker starts on half of this list and an idle worker
-    takes the tail of the other's, so the long tests start early instead of ending the run
-    alone, and a module-scoped fixture (a cluster, a Jupyter server) is set up about once."""
+    """Long tests first, spread over the xdist workers; every other module kept whole.
+
+    xdist's worksteal (Makefile) gives each of its N workers one consecutive Nth of this list
+    and lets an idle worker take the tail of a busy one's. So the long tests (notebooks, the
+    Binder dry run, the fault tests' module...: ``_LONG_SECONDS``) are dealt to the N parts,
+    longest first to the part with the least long work, and each part starts with its long
+    tests: none is left to end the run alone, and the short tests at the parts' tails are what
+    idle workers steal. A module other than the notebooks' moves whole, so its module-scoped
+    fixture (a cluster, a page) is set up about once."""
     def cost(item) -> int:
         marks = {m.name for m in item.iter_markers()}
         return 0 if "notebook" in marks else 1 if marks & {"browser", "slow"} else 2
+
+    def unit(item) -> str:  # what moves as one: a notebook test, else its module
+        module = item.nodeid.split("::")[0]
+        return item.nodeid if module.endswith("test_notebooks.py") else module
 
     module_cost: dict[str, int] = {}
     for item in items:
@@ -75,12 +85,46 @@ def pytest_collection_modifyitems(items):
         module_cost[key] = min(module_cost.get(key, 2), cost(item))
     order = {key: i for i, key in enumerate(module_cost)}
     items.sort(key=lambda it: (module_cost[it.nodeid.split("::")[0]],
-                               order[it.nodeid.split("::")[0]], -_NOTEBOOK_SECONDS.get(
-                                   next((k for k in _NOTEBOOK_SECONDS if k in it.nodeid), ""),
-                                   0)))
+                               order[it.nodeid.split("::")[0]], -_seconds(it.nodeid)))
+    n = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))  # set on xdist's workers
+    if n < 2 or len(items) < 2 * n:
+        return
+    units: dict[str, list] = {}
+    for item in items:
+        units.setdefault(unit(item), []).append(item)
+    long = sorted((u for u in units if sum(_seconds(i.nodeid) for i in units[u]) > 0),
+                  key=lambda u: -sum(_seconds(i.nodeid) for i in units[u]))
+    parts: list[list] = [[] for _ in range(n)]
+    work = [0.0] * n
+    for u in long:  # longest first, to the part with the least long work so far
+        k = work.index(min(work))
+        parts[k] += units[u]
+        work[k] += sum(_seconds(i.nodeid) for i in units[u])
+    rest = [i for u, its in units.items() if u not in long for i in its]
+    out, left = [], len(items)
+    for k in range(n):  # worksteal's first split: worker k takes left // (n - k) items
+        size = left // (n - k)
+        need = max(0, size - len(parts[k]))
+        out += parts[k] + rest[:need]
+        rest = rest[need:]
+        left -= len(parts[k]) + need
+    items[:] = out + rest
 
 
-# The longest notebook tests (seconds on an idle 2-core machine, bench/notebooks.py): started
-# first within their module. Kernels start per test, so their order costs no fixture.
-_NOTEBOOK_SECONDS = {"04_masks_smiles": 150, "12_dataset": 115,
-                     "09_senn_mnist": 70, "10_redescriptions": 65, "11_redescriptions": 60}
+def _seconds(nodeid: str) -> float:
+    return next((v for k, v in _LONG_SECONDS.items() if k in nodeid), 0.0)
+
+
+# The long tests (seconds of a 3-worker CI run on an idle 2-core machine; their modules' other
+# tests move with them): dealt over the workers by pytest_collection_modifyitems.
+_LONG_SECONDS = {
+    "test_binder.py::test_binder_dry_run": 220, "12_dataset_mnist": 205,
+    "02_masks_images": 116, "test_tutorial_renders_in_jupyter": 112, "04_masks_smiles": 107,
+    "larger_than_the_workers_memory": 104, "killed_mid_job": 44, "without_retries": 35,
+    "killed_kernel_leaves": 36, "06_meme_icu": 94, "03_masks_text": 75,
+    "05_cme_sprites": 62, "11_redescriptions": 60, "10_redescriptions": 57, "09_senn_mnist": 45,
+    "08_senn_tabular": 32, "twice_in_one_kernel": 25, "test_frontends.py::test_voila": 38,
+    "test_frontends.py::test_marimo": 27, "test_overview.py::test_lab_": 37,
+    "test_relevance.py::test_lab_": 34, "test_redescriptions.py::test_lab_": 33,
+    "test_timeline.py::test_lab_": 30,
+}
