@@ -296,7 +296,7 @@ def test_resuming_a_store_whose_job_is_still_creating_it_is_refused_by_the_lock(
     del root["features/values/pen"]  # not created yet
     root.create_group("_job", attributes={"job_id": "first", "heartbeat": time.time(),
                                           "pid": os.getpid(), "host": os.uname().nodename})
-    with pytest.raises(StoreLocked, match="job first .* is running on this store"):
+    with pytest.raises(StoreLocked, match=r"job first .* is running on this store"):
         xw.explain_dataset(make_model(), X, path, y=y, client="serial", resume=True, **JOB)
     assert zarr.open_group(path, mode="r")["_job"].attrs["job_id"] == "first"  # untouched
 
