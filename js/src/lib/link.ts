@@ -85,15 +85,21 @@ export function publishSelection(sel: LinkSelection): void {
   bus.target.dispatchEvent(new CustomEvent<LinkSelection>(EVENT, { detail: sel }));
 }
 
-/** Calls `fn` for each selection of `group` sent by another view; returns the unsubscribe. */
-export function subscribeSelection(group: string, self: string, fn: (sel: LinkSelection) => void): () => void {
+/** Calls `fn` for each message on `event` of `group` sent by another view; returns the
+ * unsubscribe. */
+function subscribe<M extends { group: string; source: string }>(event: string, group: string, self: string, fn: (m: M) => void): () => void {
   const bus = linkBus();
   const listener = (e: Event) => {
-    const sel = (e as CustomEvent<LinkSelection>).detail;
-    if (sel && sel.group === group && sel.source !== self) fn(sel);
+    const m = (e as CustomEvent<M>).detail;
+    if (m && m.group === group && m.source !== self) fn(m);
   };
-  bus.target.addEventListener(EVENT, listener);
-  return () => bus.target.removeEventListener(EVENT, listener);
+  bus.target.addEventListener(event, listener);
+  return () => bus.target.removeEventListener(event, listener);
+}
+
+/** Calls `fn` for each selection of `group` sent by another view; returns the unsubscribe. */
+export function subscribeSelection(group: string, self: string, fn: (sel: LinkSelection) => void): () => void {
+  return subscribe(EVENT, group, self, fn);
 }
 
 /** The last selection sent in `group` (undefined: none yet). */
@@ -122,13 +128,7 @@ export function publishFocus(f: LinkFocus): boolean {
 
 /** Calls `fn` for each focus of `group` sent by another view; returns the unsubscribe. */
 export function subscribeFocus(group: string, self: string, fn: (f: LinkFocus) => void): () => void {
-  const bus = linkBus();
-  const listener = (e: Event) => {
-    const f = (e as CustomEvent<LinkFocus>).detail;
-    if (f && f.group === group && f.source !== self) fn(f);
-  };
-  bus.target.addEventListener(FOCUS_EVENT, listener);
-  return () => bus.target.removeEventListener(FOCUS_EVENT, listener);
+  return subscribe(FOCUS_EVENT, group, self, fn);
 }
 
 /** The last focus sent in `group` (undefined: none yet). */

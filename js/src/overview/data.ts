@@ -2,6 +2,7 @@
 // js/test/overview.test.ts): the blocks to fetch, the loaded columns, the point encodings that
 // regl-scatterplot draws, the filters and the selection's wire form.
 import { classPalette, lutFor } from "../lib/colormap";
+import { rowsFrom } from "../lib/link";
 
 /** One entry of the `catalogue` trait (xaiwidgets/runs/columns.py). */
 export interface ColumnSpec {
@@ -205,17 +206,8 @@ export function selectionBytes(indices: Iterable<number>): DataView {
   return new DataView(sorted.buffer);
 }
 
-/** The `_selection` trait's bytes back to sorted indices. */
+/** The `_selection` trait's bytes back to sorted indices (the same little-endian uint32 form
+ * as a view's `_link_rows`, decoded by the link layer's one reader). */
 export function selectionFrom(raw: unknown): number[] {
-  if (!raw) return [];
-  let bytes: Uint8Array;
-  if (raw instanceof DataView) bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  else if (raw instanceof ArrayBuffer) bytes = new Uint8Array(raw);
-  else if (ArrayBuffer.isView(raw)) bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  else return [];
-  const n = Math.floor(bytes.byteLength / 4);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
-  const out: number[] = [];
-  for (let k = 0; k < n; k++) out.push(view.getUint32(4 * k, true));
-  return out;
+  return Array.from(rowsFrom(raw) ?? []);
 }
