@@ -228,7 +228,8 @@ TRIM_THRESHOLD = 64 * 2**20
 #: (``malloc_trim``; the nanny's setting returns only the top of the heap).
 TUNE_HEADROOM = 512 * 2**20
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, glibc's malloc.h
-#: this worker process's allocator: {"libc": the C library or None, "tuned": bool}
+#: this worker process's allocator: {"libc": the C library or None, "tuned": bool, "limit":
+#: its memory limit in bytes or None}
 _MALLOC: dict[str, Any] = {}
 
 
