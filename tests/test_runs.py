@@ -501,11 +501,20 @@ def test_default_client_is_a_local_cluster_started_and_closed_by_the_call(tmp_pa
     assert not records, [f"{r.name} {r.levelname}: {r.getMessage()}" for r in records]
     assert report.done == 3 and report.complete
     assert_same_store(reference, tmp_path / "d.zarr", skip=())
-    # (multiprocessing's resource tracker, started with the first worker, serves this process
-    # until it exits: it is not a worker)
-    left = [p for p in me.children(recursive=True) if p.pid not in before and p.is_running()
-            and p.status() != psutil.STATUS_ZOMBIE
-            and "multiprocessing.resource_tracker" not in " ".join(p.cmdline())]
+    # Only processes this call started count: new ones whose line up to this process is all
+    # new (a browser another test of this worker opened may start a helper process meanwhile).
+    # Multiprocessing's resource tracker, started with the first worker, serves this process
+    # until it exits: it is not a worker.
+    def started_here(p) -> bool:
+        try:
+            line = [q.pid for q in p.parents()]
+            return (p.pid not in before and p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+                    and not any(q in before for q in line[:line.index(me.pid)])
+                    and "multiprocessing.resource_tracker" not in " ".join(p.cmdline()))
+        except (psutil.NoSuchProcess, ValueError):
+            return False
+
+    left = [p for p in me.children(recursive=True) if started_here(p)]
     assert not left, f"worker processes left running: {[(p, p.cmdline()) for p in left]}"
 
 

@@ -607,10 +607,18 @@ def screenshot(target: Page | Locator, name: str) -> Path:
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "shot"
     path = ARTIFACTS_DIR / (safe if safe.endswith(".png") else f"{safe}.png")
-    if isinstance(target, Locator):
-        target.first.screenshot(path=str(path))
-    else:
-        target.screenshot(path=str(path), full_page=True)
+    # Chromium under load sometimes answers "Unable to capture screenshot" once (its
+    # compositor missed the frame): one retry, any other error passes straight through
+    for attempt in (0, 1):
+        try:
+            if isinstance(target, Locator):
+                target.first.screenshot(path=str(path))
+            else:
+                target.screenshot(path=str(path), full_page=True)
+            return path
+        except PlaywrightError as exc:
+            if attempt or "Unable to capture screenshot" not in str(exc):
+                raise
     return path
 
 
