@@ -239,6 +239,14 @@ def check_outputs(name: str, nb) -> None:
     assert not errors
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    # A tutorial shows no library's warning but ours to its reader, and none of ours that
+    # says it uses a deprecated call: a UserWarning pointed at the cell's own line is allowed
+    # (what xaiwidgets tells a user about their input), anything else is not.
+    stderr = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                     for o in c.get("outputs", []) if o.get("name") == "stderr")
+    warned = re.findall(r"^(\S+?):\d+: (\w+Warning): (.*)$", stderr, re.M)
+    foreign = [w for w in warned if w[1] != "UserWarning" or "ipykernel_" not in w[0]]
+    assert not foreign, f"{name} prints warnings a tutorial must not: {foreign}"
     for pattern, meets in TARGETS.get(name, []):
         found = re.search(pattern, printed)
         assert found, f"{name} no longer prints a line matching {pattern!r}"

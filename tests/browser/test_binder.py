@@ -72,7 +72,7 @@ def _makefile_no_deps() -> set[str]:
     text = (REPO_ROOT / "Makefile").read_text().replace("\\\n", " ")
     found: set[str] = set()
     for line in text.splitlines():
-        if "pip install" in line and "--no-deps" in line:
+        if "--no-deps" in line:  # pip or uv (the Makefile's $(UV))
             found |= set(re.findall(r"([A-Za-z0-9_.-]+==[0-9][^\s']*)", line))
     return found
 

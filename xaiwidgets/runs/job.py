@@ -16,6 +16,7 @@ import os
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -682,10 +683,14 @@ def _run_dask(client: Any, todo: list[int], prior: np.ndarray, model: nn.Module,
         # The plan too: distributed turns a plain keyword argument over 100 kB into a data
         # node keyed by the keyword's name ("plan"), which a second job on the same client
         # would collide with.
-        m, s, p, q = (client.submit(_shared, v, key=f"xai-{name}-{tag}-{os.urandom(4).hex()}",
-                                    pure=False)
-                      for name, v in (("model", blob), ("source", source), ("steps", steps),
-                                      ("plan", plan)))
+        # Sending them so makes distributed warn of a "large graph" (an in-memory source of
+        # a few MiB) and advise scattering, which is what this deliberately does not do.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+            m, s, p, q = (client.submit(_shared, v, pure=False,
+                                        key=f"xai-{name}-{tag}-{os.urandom(4).hex()}")
+                          for name, v in (("model", blob), ("source", source), ("steps", steps),
+                                          ("plan", plan)))
         keys = [f"xai-shard-{tag}-{k}-{os.urandom(4).hex()}" for k in todo]
         futures = client.map(_dask_task, todo, [int(prior[k]) for k in todo], key=keys,
                              retries=plan["retries"], pure=False, model=m, source=s, steps=p,
