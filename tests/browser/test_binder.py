@@ -170,9 +170,11 @@ def test_binder_dry_run(page, tmp_path: Path) -> None:
     assert node_v.lstrip("v").split(".")[0] == node, f"nodejs={node} wanted, node is {node_v}"
 
     bin_dir = venv / "bin"
+    # PYTHONDONTWRITEBYTECODE (set on these machines, not in a Binder image) is dropped: the
+    # venv is installed --no-compile, so its first imports write the bytecode later ones read
     build_env = {k: v for k, v in os.environ.items()
                  if not k.startswith(("JUPYTER", "JPY_", "VIRTUAL_ENV"))
-                 and k not in ("PYTHONPATH", "PYTHONHOME")}
+                 and k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
     build_env.update(
         PATH=f"{bin_dir}{os.pathsep}{build_env.get('PATH', '')}",
         VIRTUAL_ENV=str(venv),
@@ -214,6 +216,7 @@ def test_binder_dry_run(page, tmp_path: Path) -> None:
     notebook = TOUR
     home = tmp_path / "home"
     env = isolated_env(home, path_prefix=bin_dir)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     cfg = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab"
     # the harness's settings: no news/update check (no network), every cell in the DOM, no
     # autosave racing open_and_run_notebook's explicit save
