@@ -94,11 +94,10 @@ test-py: setup browser
 	$(PYC) >/dev/null
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(XDIST) --dist worksteal
 
-# Steps that do not depend on each other run two at a time: the set-up's downloads (pip, npm)
-# beside apt's Chromium, and the type checks (mypy is single-threaded) beside vitest.
+# Steps that do not depend on each other run side by side: apt's Chromium from the start, beside
+# the set-up (pip, uv, npm) and then beside the type checks (mypy is single-threaded) and vitest.
 test:
-	$(MAKE) --no-print-directory -j2 --output-sync=target setup browser
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint test-js
+	$(MAKE) --no-print-directory -j3 --output-sync=target browser lint test-js
 	$(MAKE) --no-print-directory test-py
 
 # The edit loop: Python and JS unit tests, no notebooks, no browser (about a minute).

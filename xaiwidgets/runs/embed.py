@@ -357,7 +357,7 @@ def embed_run(run: Run, features: str | None = None, method: str = "pca", *, see
     n = int(source.shape[0])
     if block >= n:
         # one block holds every row: read it once for the fit and the transform (a stored row
-        # is one inner chunk, so a read pass costs per row); the same block, the same result
+        # may be one inner chunk, so a read pass costs per row); the same block, the same result
         source = np.asarray(source[0:n])
     model, info = _fit(source, method, seed, block, sample)
     out = root.create_array(f"{EMBED_GROUP}/{name}", shape=(n, 2), dtype="float32",

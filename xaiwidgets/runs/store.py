@@ -5,8 +5,9 @@
     <store>/                       root attrs: schema, n, shard_size, n_shards, seed, steps
                                    (per step: config, result metadata, its arrays), fingerprints
                                    (model, dataset, config), report of the last job
-      <step>/<flat array name>     rows: shape (N, ...); shards of shard_size samples holding
-                                   inner chunks of 1 sample (1-D: plain chunks of shard_size)
+      <step>/<flat array name>     rows: shape (N, ...); rows of SAMPLE_CHUNK_BYTES or more in
+                                   shards of shard_size samples holding inner chunks of 1
+                                   sample, smaller ones (and 1-D) in plain chunks of shard_size
       <step>/<flat array name>     dataset-level arrays (from the probe), one chunk
       _progress   (n_shards,) uint8  1 when shard k is complete: written LAST by its task
       _attempts   (n_shards,) int32  computations of shard k so far (every job)
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import socket
 import time
@@ -112,6 +114,13 @@ def _fill(dtype: np.dtype) -> Any:
     return False
 
 
+#: A row of at least this many bytes (an input, a heatmap) is one inner chunk of its shard, so
+#: that reading one sample reads only it; smaller rows (a curve, a layer's activations, a
+#: flag) are written one chunk per shard: encoding 250 chunks of 88 bytes cost as much as 250
+#: heatmaps, and a whole shard of them is a few kB to read.
+SAMPLE_CHUNK_BYTES = 1024
+
+
 def create_layout(root: Any, n: int, shard_size: int, described: Mapping[str, Any],
                   probe: Mapping[str, Result]) -> None:
     """Create every array before any task runs (rows empty, dataset-level arrays filled from
@@ -123,13 +132,13 @@ def create_layout(root: Any, n: int, shard_size: int, described: Mapping[str, An
             dtype = np.dtype(spec["dtype"])
             trailing = tuple(spec["shape"])
             if spec["row"]:
-                if trailing:
+                if trailing and dtype.itemsize * math.prod(trailing) >= SAMPLE_CHUNK_BYTES:
                     root.create_array(f"{step}/{name}", shape=(n, *trailing), dtype=dtype,
                                       chunks=(1, *trailing), shards=(shard_size, *trailing),
                                       fill_value=_fill(dtype))
                 else:
-                    root.create_array(f"{step}/{name}", shape=(n,), dtype=dtype,
-                                      chunks=(shard_size,), fill_value=_fill(dtype))
+                    root.create_array(f"{step}/{name}", shape=(n, *trailing), dtype=dtype,
+                                      chunks=(shard_size, *trailing), fill_value=_fill(dtype))
             else:
                 a = np.asarray(arrays[name])
                 arr = root.create_array(f"{step}/{name}", shape=a.shape, dtype=dtype,
