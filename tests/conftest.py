@@ -118,12 +118,12 @@ def _seconds(nodeid: str) -> float:
 # The long tests (seconds of a 3-worker CI run on an idle 2-core machine; their modules' other
 # tests move with them): dealt over the workers by pytest_collection_modifyitems.
 _LONG_SECONDS = {
-    "test_binder.py::test_binder_dry_run": 220, "12_dataset_mnist": 205,
-    "02_masks_images": 116, "test_tutorial_renders_in_jupyter": 112, "04_masks_smiles": 107,
-    "larger_than_the_workers_memory": 104, "killed_mid_job": 44, "without_retries": 35,
-    "killed_kernel_leaves": 36, "06_meme_icu": 94, "03_masks_text": 75,
-    "05_cme_sprites": 62, "11_redescriptions": 60, "10_redescriptions": 57, "09_senn_mnist": 45,
-    "08_senn_tabular": 32, "twice_in_one_kernel": 25, "test_frontends.py::test_voila": 38,
+    "test_binder.py::test_binder_dry_run": 162, "12_dataset_mnist": 149,
+    "02_masks_images": 90, "test_tutorial_renders_in_jupyter": 88, "04_masks_smiles": 135,
+    "larger_than_the_workers_memory": 41, "killed_mid_job": 44, "without_retries": 35,
+    "killed_kernel_leaves": 36, "06_meme_icu": 73, "03_masks_text": 57,
+    "05_cme_sprites": 100, "11_redescriptions": 42, "10_redescriptions": 36, "09_senn_mnist": 52,
+    "08_senn_tabular": 40, "twice_in_one_kernel": 25, "test_frontends.py::test_voila": 38,
     "test_frontends.py::test_marimo": 27, "test_overview.py::test_lab_": 37,
     "test_relevance.py::test_lab_": 34, "test_redescriptions.py::test_lab_": 33,
     "test_timeline.py::test_lab_": 30,
