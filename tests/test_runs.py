@@ -435,6 +435,26 @@ def test_sources_read_the_same_rows(data):
     assert as_source(X).rows(0, 2)[1] is None
 
 
+def test_rows_of_a_kilobyte_or_more_are_one_inner_chunk_each_smaller_rows_one_chunk_a_shard(
+        reference):
+    """Heatmaps and inputs are read one sample at a time; curves and activations (tens of
+    bytes a row) are written and read a shard at a time, each task still one object."""
+    root = zarr.open_group(str(reference), mode="r")
+    heat = root["attributions/attributions/Saliency"]
+    curve = root["attributions/deletion_curves/Saliency"]
+    pen = root["features/values/pen"]
+    assert heat.dtype.itemsize * np.prod(heat.shape[1:]) >= st.SAMPLE_CHUNK_BYTES
+    assert heat.shards == (S, *heat.shape[1:]) and heat.chunks == (1, *heat.shape[1:])
+    for small in (curve, pen):
+        assert small.dtype.itemsize * np.prod(small.shape[1:]) < st.SAMPLE_CHUNK_BYTES
+        assert small.shards is None and small.chunks == (S, *small.shape[1:])
+    # the small rows read back as written: the whole curve of sample 4, sample 4's activations
+    run = xw.open_run(reference)
+    np.testing.assert_array_equal(np.asarray(run.attributions.deletion_curves["Saliency"][4]),
+                                  np.asarray(curve[4]))
+    assert np.isfinite(np.asarray(pen)).all()
+
+
 def test_open_run_reads_one_sample_not_its_shard(reference):
     from zarr.storage import LocalStore, WrapperStore
 
