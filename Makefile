@@ -15,7 +15,8 @@ PIPQ := -qq
 # process compiles each module it imports again (importing xaiwidgets took 7 s instead of 4).
 UV := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 # The package itself is installed editable, from the source tree: compiled before a test run
-# (only what changed), or every kernel, Dask worker and test process compiles it, ~2 s each.
+# (only what changed; -q prints only compile errors), or every kernel, Dask worker and test
+# process compiles it, ~2 s each.
 PYC := $(BIN)/python -m compileall -q -j0 xaiwidgets
 
 .PHONY: setup browser build wheel lab docs test test-fast test-py test-js lint bench clean
@@ -59,7 +60,7 @@ browser:
 # autosaving them never modifies the tracked files. A copy is made only where none exists, so
 # your edits survive; delete a copy to get the original back.
 lab: setup
-	$(PYC) >/dev/null
+	$(PYC)
 	mkdir -p workspace && cp -n notebooks/*.ipynb workspace/
 	$(BIN)/jupyter lab --allow-root --no-browser --ip=127.0.0.1 --port=$(PORT) \
 	  --ServerApp.root_dir=workspace
@@ -91,7 +92,7 @@ test-js: setup
 # 133 s in CI with the default threads, 64 s with one; its cells take 8 s on an idle machine).
 XDIST ?= 3
 test-py: setup browser
-	$(PYC) >/dev/null
+	$(PYC)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(XDIST) --dist worksteal
 
 # Steps that do not depend on each other run side by side: apt's Chromium from the start, beside

@@ -92,14 +92,14 @@ def pytest_collection_modifyitems(items):
     units: dict[str, list] = {}
     for item in items:
         units.setdefault(unit(item), []).append(item)
-    long = sorted((u for u in units if sum(_seconds(i.nodeid) for i in units[u]) > 0),
-                  key=lambda u: -sum(_seconds(i.nodeid) for i in units[u]))
+    weight = {u: sum(_seconds(i.nodeid) for i in its) for u, its in units.items()}
+    long = sorted((u for u in units if weight[u] > 0), key=lambda u: -weight[u])
     parts: list[list] = [[] for _ in range(n)]
     work = [0.0] * n
     for u in long:  # longest first, to the part with the least long work so far
         k = work.index(min(work))
         parts[k] += units[u]
-        work[k] += sum(_seconds(i.nodeid) for i in units[u])
+        work[k] += weight[u]
     rest = [i for u, its in units.items() if u not in long for i in its]
     out, left = [], len(items)
     for k in range(n):  # worksteal's first split: worker k takes left // (n - k) items
